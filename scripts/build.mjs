@@ -1,0 +1,22 @@
+// Bundles the CLI with esbuild so `flink --help` starts fast. commander and chalk are bundled into the
+// entry chunk; every other dependency stays external and is imported lazily by the code that needs it.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const bundled = new Set(['commander', 'chalk']);
+const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !bundled.has(name));
+
+await build({
+  entryPoints: { cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external,
+  define: { __TOOL_VERSION__: JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+});

@@ -1,0 +1,33 @@
+// The one exit-code table. `flink help exit-codes` and the README print it; main.ts is the only place
+// that turns an error into a code.
+import type { ErrorKind } from '../domain/errors.js';
+
+export interface ExitCodeRow {
+  code: number;
+  kind: ErrorKind | 'ok' | 'interrupted';
+  meaning: string;
+}
+
+export const EXIT_CODES: readonly ExitCodeRow[] = [
+  { code: 0, kind: 'ok', meaning: 'Success.' },
+  { code: 1, kind: 'operation-failed', meaning: 'The operation ran and failed (savepoint failed, disposal refused, job did not start).' },
+  { code: 2, kind: 'usage', meaning: 'Usage error: unknown command or option, bad argument (e.g. a malformed job id).' },
+  { code: 3, kind: 'config', meaning: 'Configuration error: malformed or missing configuration file or value.' },
+  { code: 4, kind: 'unreachable', meaning: 'The coordinator (local or Flink JobManager) could not be reached.' },
+  { code: 5, kind: 'not-found', meaning: 'Not found: unknown job, trigger, snapshot or path.' },
+  { code: 6, kind: 'timeout', meaning: 'Timed out waiting; the operation may still be running (reattach with the printed trigger id).' },
+  { code: 70, kind: 'internal', meaning: 'Internal error in this tool (please report it; rerun with --debug for a stack trace).' },
+  { code: 130, kind: 'interrupted', meaning: 'Interrupted (Ctrl-C).' },
+];
+
+export function exitCodeFor(kind: ErrorKind): number {
+  const row = EXIT_CODES.find((r) => r.kind === kind);
+  return row ? row.code : 70;
+}
+
+export function renderExitCodeTable(): string {
+  const lines = ['Exit codes of flink:', ''];
+  for (const row of EXIT_CODES) lines.push(`  ${String(row.code).padStart(3)}  ${row.meaning}`);
+  lines.push('', "Apache Flink's own CLI exits 1 on every error; scripts that only test for non-zero keep working.");
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,191 @@
+// The IO object every command receives. Commands never touch process.stdout/stderr directly, so tests
+// capture output by building a test IO. Data goes to stdout; notes, warnings and progress go to stderr.
+import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance } from 'chalk';
+
+export interface TextSink {
+  write(chunk: string): unknown;
+}
+
+export interface Spinner {
+  /** Replace the spinner text (progress). */
+  update(text: string): void;
+  /** Stop and leave a final line on stderr (only if the spinner was visible, else the line is printed plainly). */
+  succeed(text?: string): void;
+  fail(text?: string): void;
+  /** Stop and clear, leaving nothing behind. */
+  stop(): void;
+}
+
+export interface OutputMode {
+  json: boolean;
+  quiet: boolean;
+  debug: boolean;
+  color: boolean;
+}
+
+export interface IO {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  readonly isStdoutTTY: boolean;
+  readonly isStderrTTY: boolean;
+  /** True when running under CI (the CI environment variable is set). */
+  readonly ci: boolean;
+  readonly mode: OutputMode;
+  /** Colours for text written to stdout / stderr (level 0 when that stream is not a colour terminal). */
+  readonly out: ChalkInstance;
+  readonly err: ChalkInstance;
+  /** Whether animated progress may be shown: stderr is a TTY, not --json, not CI, not --quiet. */
+  readonly canAnimate: boolean;
+  /** One line of data on stdout. */
+  print(line: string): void;
+  /** A note on stderr (suppressed by --quiet). */
+  note(line: string): void;
+  /** A warning on stderr (shown even with --quiet: it may change what the user should do). */
+  warn(line: string): void;
+  /** Starts a spinner on stderr; a silent no-op object when canAnimate is false. */
+  spinner(text: string): Promise<Spinner>;
+  setMode(mode: Partial<OutputMode>): void;
+}
+
+interface IOInit {
+  stdout: TextSink;
+  stderr: TextSink;
+  isStdoutTTY: boolean;
+  isStderrTTY: boolean;
+  ci: boolean;
+  stdoutColorLevel: 0 | 1 | 2 | 3;
+  stderrColorLevel: 0 | 1 | 2 | 3;
+  createSpinner?: (text: string, stream: TextSink) => Promise<Spinner>;
+}
+
+const silentSpinner: Spinner = { update() {}, succeed() {}, fail() {}, stop() {} };
+
+class StreamIO implements IO {
+  readonly stdout: TextSink;
+  readonly stderr: TextSink;
+  readonly isStdoutTTY: boolean;
+  readonly isStderrTTY: boolean;
+  readonly ci: boolean;
+  mode: OutputMode = { json: false, quiet: false, debug: false, color: true };
+  out: ChalkInstance;
+  err: ChalkInstance;
+  private readonly init: IOInit;
+
+  constructor(init: IOInit) {
+    this.init = init;
+    this.stdout = init.stdout;
+    this.stderr = init.stderr;
+    this.isStdoutTTY = init.isStdoutTTY;
+    this.isStderrTTY = init.isStderrTTY;
+    this.ci = init.ci;
+    this.out = new Chalk({ level: init.stdoutColorLevel });
+    this.err = new Chalk({ level: init.stderrColorLevel });
+  }
+
+  get canAnimate(): boolean {
+    return this.isStderrTTY && !this.ci && !this.mode.json && !this.mode.quiet;
+  }
+
+  setMode(mode: Partial<OutputMode>): void {
+    this.mode = { ...this.mode, ...mode };
+    const color = this.mode.color;
+    this.out = new Chalk({ level: color ? this.init.stdoutColorLevel : 0 });
+    this.err = new Chalk({ level: color ? this.init.stderrColorLevel : 0 });
+  }
+
+  print(line: string): void {
+    this.stdout.write(line + '\n');
+  }
+
+  note(line: string): void {
+    if (!this.mode.quiet) this.stderr.write(line + '\n');
+  }
+
+  warn(line: string): void {
+    this.stderr.write(this.err.yellow('Warning: ') + line + '\n');
+  }
+
+  async spinner(text: string): Promise<Spinner> {
+    if (!this.canAnimate) return silentSpinner;
+    const create = this.init.createSpinner ?? createOraSpinner;
+    return create(text, this.stderr);
+  }
+}
+
+async function createOraSpinner(text: string, stream: TextSink): Promise<Spinner> {
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text, stream: stream as NodeJS.WritableStream, isEnabled: true }).start();
+  return {
+    update: (t) => {
+      spinner.text = t;
+    },
+    succeed: (t) => {
+      spinner.succeed(t);
+    },
+    fail: (t) => {
+      spinner.fail(t);
+    },
+    stop: () => {
+      spinner.stop();
+    },
+  };
+}
+
+function levelOf(support: false | { level: number }): 0 | 1 | 2 | 3 {
+  return support ? (support.level as 0 | 1 | 2 | 3) : 0;
+}
+
+/** The IO of the real process. chalk's detection honours NO_COLOR, FORCE_COLOR and TTY-ness per stream. */
+export function createSystemIO(): IO {
+  return new StreamIO({
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isStdoutTTY: Boolean(process.stdout.isTTY),
+    isStderrTTY: Boolean(process.stderr.isTTY),
+    ci: isCI(process.env),
+    stdoutColorLevel: levelOf(supportsColor),
+    stderrColorLevel: levelOf(supportsColorStderr),
+  });
+}
+
+export function isCI(env: NodeJS.ProcessEnv): boolean {
+  const value = env.CI;
+  return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+}
+
+export interface TestIO extends IO {
+  stdoutText(): string;
+  stderrText(): string;
+  spinnerEvents: string[];
+}
+
+/** An IO that records everything, for tests. `tty` makes both streams look like colour terminals. */
+export function createTestIO(options: { tty?: boolean; ci?: boolean } = {}): TestIO {
+  const tty = options.tty ?? false;
+  let out = '';
+  let err = '';
+  const spinnerEvents: string[] = [];
+  const io = new StreamIO({
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    isStdoutTTY: tty,
+    isStderrTTY: tty,
+    ci: options.ci ?? false,
+    stdoutColorLevel: tty ? 1 : 0,
+    stderrColorLevel: tty ? 1 : 0,
+    createSpinner: async (text) => {
+      spinnerEvents.push(`start:${text}`);
+      return {
+        update: (t) => spinnerEvents.push(`update:${t}`),
+        succeed: (t) => spinnerEvents.push(`succeed:${t ?? ''}`),
+        fail: (t) => spinnerEvents.push(`fail:${t ?? ''}`),
+        stop: () => spinnerEvents.push('stop'),
+      };
+    },
+  });
+  return Object.assign(io, {
+    stdoutText: () => out,
+    stderrText: () => err,
+    spinnerEvents,
+  }) as TestIO;
+}

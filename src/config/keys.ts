@@ -1,0 +1,84 @@
+// Every configuration key this tool reads, in one place, with its default and its older names.
+// Names are Flink's where Flink has the setting; keys Flink never had (FLIP-10's periodic savepoints,
+// the local coordinator) are marked as extensions. flink-conf.example.yaml documents the same list.
+
+export type KeyType = 'string' | 'int' | 'bool' | 'duration' | 'enum';
+
+export interface KeySpec {
+  key: string;
+  /** Other names of the same setting, highest precedence first. */
+  aliases?: readonly string[];
+  /** Aliases that are deprecated: still read, with a warning naming `key`. */
+  deprecated?: readonly string[];
+  /** A different key whose value is used when this one is unset (Flink's "fallback keys"). */
+  fallback?: string;
+  default?: string;
+  type: KeyType;
+  values?: readonly string[];
+  description: string;
+  /** True for keys Apache Flink does not have. */
+  extension?: boolean;
+}
+
+export const SAVEPOINT_DIR = 'execution.checkpointing.savepoint-dir';
+export const SAVEPOINT_DIR_FLIP10 = 'state.savepoints.dir';
+export const SAVEPOINT_DIR_DEPRECATED = 'savepoints.state.backend.fs.dir';
+export const SAVEPOINT_BACKEND_REMOVED = 'savepoints.state.backend';
+
+export const KEYS: readonly KeySpec[] = [
+  // --- where the coordinator is ---
+  { key: 'rest.address', fallback: 'jobmanager.rpc.address', default: '127.0.0.1', type: 'string',
+    description: 'Host of the REST endpoint (local coordinator or Flink JobManager). Falls back to jobmanager.rpc.address.' },
+  { key: 'rest.port', deprecated: ['web.port'], default: '8081', type: 'int', description: 'Port of the REST endpoint.' },
+  { key: 'rest.path', default: '', type: 'string', description: 'URL path prefix of the REST endpoint (e.g. behind a proxy).' },
+  { key: 'jobmanager.rpc.address', type: 'string', description: 'JobManager host; used for rest.address when that is unset.' },
+  { key: 'security.ssl.rest.enabled', default: 'false', type: 'bool', description: 'Talk https to the REST endpoint.' },
+  { key: 'client.timeout', aliases: ['akka.client.timeout'], default: '60 s', type: 'duration',
+    description: 'How long waiting commands wait before reporting a timeout (the operation keeps running).' },
+  { key: 'rest.bind-address', default: '127.0.0.1', type: 'string',
+    description: 'Address the local coordinator binds. Anything but loopback requires coordinator.rest.token.' },
+  { key: 'coordinator.rest.token', type: 'string', extension: true,
+    description: 'Bearer token the local coordinator requires (mandatory when it binds a non-loopback address).' },
+  { key: 'coordinator.dir', type: 'string', extension: true,
+    description: 'State directory of the local coordinator (jobs, artifacts, pid and log file). Default: ~/.local/state/flink-cli.' },
+
+  // --- snapshots ---
+  { key: SAVEPOINT_DIR, aliases: [SAVEPOINT_DIR_FLIP10], deprecated: [SAVEPOINT_DIR_DEPRECATED], type: 'string',
+    description: 'Default target directory of savepoints (FLIP-10: state.savepoints.dir; Flink 2: execution.checkpointing.savepoint-dir).' },
+  { key: 'execution.checkpointing.dir', aliases: ['state.checkpoints.dir'], deprecated: ['state.backend.fs.checkpointdir'], type: 'string',
+    description: 'Directory of checkpoints: <dir>/<job id>/chk-<n>.' },
+  { key: 'execution.checkpointing.num-retained', aliases: ['state.checkpoints.num-retained'], default: '1', type: 'int',
+    description: 'How many completed checkpoints are retained (bounded FIFO; older ones are subsumed).' },
+  { key: 'execution.checkpointing.interval', type: 'duration', description: 'Checkpoint interval; unset means periodic checkpoints are off.' },
+  { key: 'execution.checkpointing.timeout', default: '10 min', type: 'duration', description: 'A checkpoint or savepoint not complete after this is aborted.' },
+  { key: 'execution.checkpointing.externalized-checkpoint-retention', default: 'NO_EXTERNALIZED_CHECKPOINTS', type: 'enum',
+    values: ['NO_EXTERNALIZED_CHECKPOINTS', 'RETAIN_ON_CANCELLATION', 'DELETE_ON_CANCELLATION'],
+    description: 'Whether completed checkpoints outlive the job. RETAIN_ON_CANCELLATION = FLIP-10 persistent checkpoints.' },
+  { key: 'execution.checkpointing.periodic-savepoints.interval', type: 'duration', extension: true,
+    description: 'FLIP-10 periodic savepoints: trigger a savepoint this often (unset = off).' },
+  { key: 'execution.checkpointing.periodic-savepoints.dir', type: 'string', extension: true,
+    description: 'Target directory of periodic savepoints (default: the savepoint directory).' },
+  { key: 'execution.checkpointing.periodic-savepoints.max-retained', default: '3', type: 'int', extension: true,
+    description: 'How many periodic savepoints are kept; the oldest is disposed when a newer one completes.' },
+  { key: 'restart-strategy.type', default: 'fixed-delay', type: 'enum', values: ['none', 'fixed-delay'],
+    description: 'What the local coordinator does when a task fails.' },
+  { key: 'restart-strategy.fixed-delay.attempts', default: '3', type: 'int', description: 'Restarts before the job is FAILED.' },
+  { key: 'restart-strategy.fixed-delay.delay', default: '1 s', type: 'duration', description: 'Pause before each restart.' },
+  { key: 'execution.state-recovery.claim-mode', aliases: ['execution.savepoint-restore-mode'], default: 'NO_CLAIM', type: 'enum',
+    values: ['CLAIM', 'NO_CLAIM', 'LEGACY'], description: 'Who owns the snapshot a job is restored from.' },
+
+  // --- removed by FLIP-10; read only to warn ---
+  { key: SAVEPOINT_BACKEND_REMOVED, type: 'string',
+    description: 'Removed by FLIP-10 (Flink 1.2): savepoints always go to files. Ignored with a warning.' },
+];
+
+const byName = new Map<string, KeySpec>();
+for (const spec of KEYS) {
+  byName.set(spec.key, spec);
+  for (const alias of [...(spec.aliases ?? []), ...(spec.deprecated ?? [])]) byName.set(alias, spec);
+}
+
+/** The spec a key (or one of its older names) belongs to. */
+export function specOf(name: string): KeySpec | undefined {
+  return byName.get(name);
+}

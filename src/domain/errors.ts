@@ -1,0 +1,78 @@
+// Typed errors shared by every layer. Each carries a kind; the CLI maps kinds to exit codes in exactly
+// one place (src/cli/exit-codes.ts). Messages are one line, written for an operator at a terminal.
+
+export type ErrorKind =
+  | 'operation-failed'
+  | 'usage'
+  | 'config'
+  | 'unreachable'
+  | 'not-found'
+  | 'timeout'
+  | 'internal';
+
+export interface ErrorOptions {
+  /** A second line telling the user what to do next. */
+  hint?: string;
+  cause?: unknown;
+}
+
+export class FlinkCliError extends Error {
+  readonly kind: ErrorKind;
+  readonly hint?: string;
+
+  constructor(kind: ErrorKind, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.kind = kind;
+    this.hint = options.hint;
+  }
+}
+
+/** Bad arguments or flags: the user typed something we cannot run. */
+export class UsageError extends FlinkCliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('usage', message, options);
+  }
+}
+
+/** A configuration file or value is missing or malformed. */
+export class ConfigError extends FlinkCliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('config', message, options);
+  }
+}
+
+/** Nothing answered at the coordinator's address. */
+export class UnreachableError extends FlinkCliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('unreachable', message, options);
+  }
+}
+
+/** A job, snapshot, trigger or file that does not exist. */
+export class NotFoundError extends FlinkCliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('not-found', message, options);
+  }
+}
+
+/** We stopped waiting; the operation itself may still be running on the cluster. */
+export class TimeoutError extends FlinkCliError {
+  readonly triggerId?: string;
+
+  constructor(message: string, options: ErrorOptions & { triggerId?: string } = {}) {
+    super('timeout', message, options);
+    this.triggerId = options.triggerId;
+  }
+}
+
+/** The operation ran and failed (savepoint declined, disposal refused, job failed to start, ...). */
+export class OperationError extends FlinkCliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('operation-failed', message, options);
+  }
+}
+
+export function isFlinkCliError(error: unknown): error is FlinkCliError {
+  return error instanceof FlinkCliError;
+}
