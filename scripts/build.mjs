@@ -17,6 +17,8 @@ await build({
   platform: 'node',
   target: 'node20',
   external,
+  // commander is CommonJS; its require() of node builtins needs a real require in ESM output.
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   define: { __TOOL_VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });

@@ -1,2 +1,11 @@
-// Placeholder entry; replaced by the real program in the next commit.
-console.log('flink: under construction');
+// Entry of bin/flink (bundled to dist/cli.mjs). The only place that sets process.exitCode.
+import { runCli } from './app.js';
+import { createSystemIO } from './io.js';
+
+process.exitCode = 1; // crash guard: stays 1 if anything below throws before we set the real code
+const io = createSystemIO();
+process.on('SIGINT', () => {
+  process.exitCode = 130;
+  process.exit(130);
+});
+process.exitCode = await runCli(process.argv.slice(2), { io, env: process.env, cwd: process.cwd() });

@@ -1,0 +1,126 @@
+// The root commander program: global options (accepted before and after the command name, as Flink users
+// write them), Flink's single-dash long option spellings, and the list of commands.
+import { Command, Option } from 'commander';
+import { TOOL_VERSION } from '../version.js';
+import { COMMANDS } from './commands/index.js';
+import { createContext, type CommandContext, type ContextInit, type GlobalOptions } from './context.js';
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Declares the global options on a command (every command has them, so they work after its name). */
+export function addGlobalOptions(command: Command): Command {
+  return command
+    .option('-m, --jobmanager <address>', 'address of the coordinator / JobManager REST endpoint (host:port or URL)')
+    .option('--config-dir <dir>', 'configuration directory (config.yaml or flink-conf.yaml); overrides FLINK_CONF_DIR')
+    .option('-D <property>', 'set a configuration property for this invocation (-D key=value or -Dkey=value), repeatable', collect)
+    .option('--json', 'print one JSON document on stdout')
+    .option('-q, --quiet', 'no notes on stderr (warnings and errors are still shown)')
+    .option('--no-color', 'no colour, whatever the terminal supports')
+    .addOption(new Option('--debug', 'print stack traces of errors').hideHelp(false));
+}
+
+/** Reads the global options of an invocation: those given before the command name and those after it. */
+export function globalsOf(command: Command): GlobalOptions {
+  const chain: Command[] = [];
+  for (let c: Command | null = command; c; c = c.parent) chain.unshift(c);
+  const globals: GlobalOptions = { D: [], json: false, quiet: false, color: true, debug: false };
+  for (const c of chain) {
+    const o = c.opts() as Record<string, unknown>;
+    if (typeof o.jobmanager === 'string') globals.jobmanager = o.jobmanager;
+    if (typeof o.configDir === 'string') globals.configDir = o.configDir;
+    if (Array.isArray(o.D)) globals.D.push(...(o.D as string[]));
+    if (o.json === true) globals.json = true;
+    if (o.quiet === true) globals.quiet = true;
+    if (o.color === false) globals.color = false;
+    if (o.debug === true) globals.debug = true;
+  }
+  return globals;
+}
+
+/** What a command module provides. `register` only declares; the work happens in the action it installs. */
+export interface CommandModule {
+  name: string;
+  register(program: Command, deps: ProgramDeps): Command;
+}
+
+export interface ProgramDeps {
+  /** Builds the context for the command being run (applies output options to the IO object). */
+  contextFor(command: Command): CommandContext;
+}
+
+// Flink spells some long options with one dash. Commander would read "-type" as "-t -y -p -e".
+const SINGLE_DASH_LONG: Record<string, string> = {
+  '-type': '--type',
+  '-detached': '--detached',
+  '-cm': '--claimMode',
+  '-rm': '--restoreMode',
+  '-sae': '--shutdownOnAttachedExit',
+  '-full': '--full',
+};
+
+/** Commands whose first positional is a program: tokens after it belong to the program, untouched. */
+const PROGRAM_COMMANDS = new Set(['run', 'restore', 'upgrade']);
+const VALUE_OPTIONS = new Set([
+  '-s', '--fromSavepoint', '-p', '--parallelism', '-c', '--class', '-C', '--classpath', '-cm', '--claimMode',
+  '-rm', '--restoreMode', '-m', '--jobmanager', '-D', '--config-dir', '--timeout', '--savepointPath', '--previous',
+]);
+
+export function normalizeFlinkArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  let command: string | undefined;
+  let passThrough = false;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (passThrough || token === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    const mapped = SINGLE_DASH_LONG[token] ?? token;
+    out.push(mapped);
+    if (mapped.startsWith('-')) {
+      if (VALUE_OPTIONS.has(mapped) && i + 1 < argv.length) out.push(argv[++i]);
+      continue;
+    }
+    if (command === undefined) command = mapped;
+    else if (PROGRAM_COMMANDS.has(command)) passThrough = true;
+  }
+  return out;
+}
+
+export function buildProgram(init: ContextInit): Command {
+  const program = new Command('flink');
+  program
+    .usage('<command> [options]')
+    .description(
+      "Savepoints, checkpoints and jobs of Apache Flink clusters and of the embedded local coordinator. " +
+        "Mirrors Flink's bin/flink and adds what FLIP-10 promised: a durable list of restorable snapshots, " +
+        'restore from latest, periodic savepoints with bounded retention, cron- and CI-safe behaviour.',
+    )
+    .enablePositionalOptions()
+    .helpCommand(false)
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => init.io.stdout.write(s),
+      writeErr: (s) => init.io.stderr.write(s),
+      outputError: () => {}, // main.ts prints errors, one line, with a usage hint
+    })
+    .version(`Version: ${TOOL_VERSION}`, '-v, --version', 'print the version');
+  addGlobalOptions(program);
+
+  const deps: ProgramDeps = {
+    contextFor(command) {
+      const globals = globalsOf(command);
+      init.io.setMode({ json: globals.json, quiet: globals.quiet, color: globals.color, debug: globals.debug });
+      return createContext(init, globals);
+    },
+  };
+  for (const module of COMMANDS) {
+    const command = module.register(program, deps);
+    addGlobalOptions(command);
+    command.exitOverride().configureOutput(program.configureOutput());
+  }
+  return program;
+}

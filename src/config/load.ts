@@ -1,0 +1,134 @@
+// The only configuration I/O. Finds the configuration like Flink does (--config-dir, FLINK_CONF_DIR)
+// and like Node users expect (cosmiconfig's search from the working directory), then parses it.
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../domain/errors.js';
+import { flattenObject, parseLegacyFlinkConf, parseStandardYaml } from './parse.js';
+import type { LoadedConfig } from './types.js';
+
+export interface LoadOptions {
+  /** --config-dir */
+  configDir?: string;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export const SEARCH_PLACES = [
+  'package.json',
+  '.flinkrc',
+  '.flinkrc.json',
+  '.flinkrc.yaml',
+  '.flinkrc.yml',
+  'flink.config.js',
+  'flink.config.mjs',
+  'flink.config.cjs',
+  'flink.config.json',
+  'flink.config.yaml',
+  'conf/config.yaml',
+  'conf/flink-conf.yaml',
+];
+
+export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
+  if (options.configDir !== undefined) {
+    const dir = path.resolve(options.cwd, options.configDir);
+    if (!isDirectory(dir)) throw new ConfigError(`The configuration directory '${options.configDir}' (--config-dir) does not exist.`);
+    return loadConfDir(dir, 'config-dir', true);
+  }
+  const envDir = options.env.FLINK_CONF_DIR;
+  if (envDir !== undefined && envDir !== '') {
+    const dir = path.resolve(options.cwd, envDir);
+    if (!isDirectory(dir)) {
+      throw new ConfigError(`The configuration directory '${envDir}', specified in the 'FLINK_CONF_DIR' environment variable, does not exist.`);
+    }
+    return loadConfDir(dir, 'FLINK_CONF_DIR', true);
+  }
+  return search(options.cwd);
+}
+
+function isDirectory(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A Flink conf dir. Flink 2 reads only config.yaml; Flink 1.19/1.20 prefer a legacy flink-conf.yaml.
+ * We read config.yaml when present (the current format) and say so when a flink-conf.yaml is ignored.
+ */
+async function loadConfDir(dir: string, source: LoadedConfig['source'], required: boolean): Promise<LoadedConfig> {
+  const standard = path.join(dir, 'config.yaml');
+  const legacy = path.join(dir, 'flink-conf.yaml');
+  const loaded: LoadedConfig = { source, files: [], entries: [], warnings: [] };
+  if (existsSync(standard)) {
+    loaded.files.push({ path: standard, format: 'config.yaml' });
+    loaded.entries.push(...parseStandardYaml(await readText(standard), standard));
+    if (existsSync(legacy)) {
+      loaded.warnings.push(
+        `${legacy} is ignored because ${standard} exists (Flink 2 reads only config.yaml; Flink 1.19/1.20 would read flink-conf.yaml instead).`,
+      );
+    }
+    return loaded;
+  }
+  if (existsSync(legacy)) {
+    loaded.files.push({ path: legacy, format: 'flink-conf.yaml' });
+    const parsed = parseLegacyFlinkConf(await readText(legacy), legacy);
+    loaded.entries.push(...parsed.entries);
+    loaded.warnings.push(...parsed.warnings);
+    return loaded;
+  }
+  if (required) throw new ConfigError(`The configuration directory '${dir}' contains neither config.yaml nor flink-conf.yaml.`);
+  return loaded;
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read configuration file ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** cosmiconfig's search from the working directory up to the project root (the nearest package.json). */
+async function search(cwd: string): Promise<LoadedConfig> {
+  const { cosmiconfig } = await import('cosmiconfig');
+  // Text formats are parsed by our own parsers (line numbers, Flink's legacy format); cosmiconfig only
+  // finds the file. JavaScript configs are evaluated by cosmiconfig.
+  const passThrough = (_file: string, content: string) => (content.trim() === '' ? null : { text: content });
+  const explorer = cosmiconfig('flink', {
+    searchPlaces: SEARCH_PLACES,
+    searchStrategy: 'project',
+    loaders: {
+      '.yaml': passThrough,
+      '.yml': passThrough,
+      noExt: passThrough,
+      // package.json must be parsed for cosmiconfig to see whether it has a "flink" key.
+      '.json': (file: string, content: string) => (path.basename(file) === 'package.json' ? JSON.parse(content) : passThrough(file, content)),
+    },
+  });
+  let result;
+  try {
+    result = await explorer.search(cwd);
+  } catch (error) {
+    throw new ConfigError(`Cannot load configuration: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (!result || result.isEmpty) return { source: 'none', files: [], entries: [], warnings: [] };
+  const file = result.filepath;
+  const base = path.basename(file);
+  if (base === 'config.yaml' || base === 'flink-conf.yaml') {
+    return loadConfDir(path.dirname(file), 'search', true).then((c) => ({ ...c, source: 'search' as const }));
+  }
+  const loaded: LoadedConfig = { source: 'search', files: [{ path: file, format: 'rc' }], entries: [], warnings: [] };
+  const config = result.config as unknown;
+  if (base === 'package.json') {
+    // Re-read the text so every value knows its line.
+    loaded.entries.push(...parseStandardYaml(await readText(file), file, { under: 'flink' }));
+  } else if (config && typeof config === 'object' && 'text' in config && typeof (config as { text: unknown }).text === 'string') {
+    loaded.entries.push(...parseStandardYaml((config as { text: string }).text, file));
+  } else {
+    loaded.entries.push(...flattenObject(config, file));
+  }
+  return loaded;
+}
