@@ -1,11 +1,13 @@
 // Bundles the CLI with esbuild so `flink --help` starts fast. commander and chalk are bundled into the
 // entry chunk; every other dependency stays external and is imported lazily by the code that needs it.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const bundled = new Set(['commander', 'chalk']);
 const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !bundled.has(name));
+
+rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true }); // no stale chunks
 
 await build({
   entryPoints: { cli: 'src/cli/main.ts' },
@@ -20,5 +22,6 @@ await build({
   // commander is CommonJS; its require() of node builtins needs a real require in ESM output.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   define: { __TOOL_VERSION__: JSON.stringify(pkg.version) },
+  minify: true,
   logLevel: 'warning',
 });

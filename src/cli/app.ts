@@ -23,16 +23,18 @@ export async function runCli(argv: readonly string[], init: ContextInit): Promis
   }
 }
 
-function report(error: unknown, init: ContextInit, argv: readonly string[]): number {
+async function report(error: unknown, init: ContextInit, argv: readonly string[]): Promise<number> {
   const { io } = init;
   if (error instanceof CommanderError) {
     // --help and --version end with a CommanderError whose exitCode is 0.
     if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
     if (error.code === 'commander.help') return exitCodeFor('usage'); // no command given: help was printed to stderr
+    await io.loadColors();
     const message = error.message.replace(/^error: /, '');
     const command = argv.find((a) => !a.startsWith('-'));
     return printError(init, 'usage', capitalize(message), `Run 'flink ${command && error.code !== 'commander.unknownCommand' ? command + ' ' : ''}--help' for usage.`);
   }
+  await io.loadColors();
   if (isFlinkCliError(error)) {
     if (io.mode.debug && error.stack) io.stderr.write(error.stack + '\n');
     return printError(init, error.kind, error.message, error.hint, error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined);

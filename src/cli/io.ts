@@ -1,6 +1,15 @@
 // The IO object every command receives. Commands never touch process.stdout/stderr directly, so tests
 // capture output by building a test IO. Data goes to stdout; notes, warnings and progress go to stderr.
-import { Chalk, supportsColor, supportsColorStderr, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+
+/**
+ * chalk is imported only when a command runs or an error is printed (io.loadColors()), so that
+ * `flink --help` does not pay for it. Until then, colour functions return the text unchanged.
+ */
+const plain: ChalkInstance = new Proxy((() => {}) as unknown as ChalkInstance, {
+  get: (_target, prop) => (prop === 'level' ? 0 : plain),
+  apply: (_target, _this, args: unknown[]) => args.join(' '),
+});
 
 export interface TextSink {
   write(chunk: string): unknown;
@@ -42,6 +51,8 @@ export interface IO {
   note(line: string): void;
   /** A warning on stderr (shown even with --quiet: it may change what the user should do). */
   warn(line: string): void;
+  /** Loads chalk and enables colour where the streams support it (idempotent). */
+  loadColors(): Promise<void>;
   /** Starts a spinner on stderr; a silent no-op object when canAnimate is false. */
   spinner(text: string): Promise<Spinner>;
   setMode(mode: Partial<OutputMode>): void;
@@ -53,8 +64,8 @@ interface IOInit {
   isStdoutTTY: boolean;
   isStderrTTY: boolean;
   ci: boolean;
-  stdoutColorLevel: 0 | 1 | 2 | 3;
-  stderrColorLevel: 0 | 1 | 2 | 3;
+  /** Colour levels per stream; computed by chalk's detection when not given (the real process). */
+  colorLevels?: () => Promise<{ stdout: 0 | 1 | 2 | 3; stderr: 0 | 1 | 2 | 3 }>;
   createSpinner?: (text: string, stream: TextSink) => Promise<Spinner>;
 }
 
@@ -67,9 +78,10 @@ class StreamIO implements IO {
   readonly isStderrTTY: boolean;
   readonly ci: boolean;
   mode: OutputMode = { json: false, quiet: false, debug: false, color: true };
-  out: ChalkInstance;
-  err: ChalkInstance;
+  out: ChalkInstance = plain;
+  err: ChalkInstance = plain;
   private readonly init: IOInit;
+  private colors?: { Chalk: typeof import('chalk').Chalk; stdout: 0 | 1 | 2 | 3; stderr: 0 | 1 | 2 | 3 };
 
   constructor(init: IOInit) {
     this.init = init;
@@ -78,8 +90,24 @@ class StreamIO implements IO {
     this.isStdoutTTY = init.isStdoutTTY;
     this.isStderrTTY = init.isStderrTTY;
     this.ci = init.ci;
-    this.out = new Chalk({ level: init.stdoutColorLevel });
-    this.err = new Chalk({ level: init.stderrColorLevel });
+  }
+
+  async loadColors(): Promise<void> {
+    if (!this.colors) {
+      const chalk = await import('chalk');
+      const levels = this.init.colorLevels
+        ? await this.init.colorLevels()
+        : { stdout: levelOf(chalk.supportsColor), stderr: levelOf(chalk.supportsColorStderr) };
+      this.colors = { Chalk: chalk.Chalk, ...levels };
+    }
+    this.applyColors();
+  }
+
+  private applyColors(): void {
+    if (!this.colors) return;
+    const on = this.mode.color;
+    this.out = new this.colors.Chalk({ level: on ? this.colors.stdout : 0 });
+    this.err = new this.colors.Chalk({ level: on ? this.colors.stderr : 0 });
   }
 
   get canAnimate(): boolean {
@@ -88,9 +116,7 @@ class StreamIO implements IO {
 
   setMode(mode: Partial<OutputMode>): void {
     this.mode = { ...this.mode, ...mode };
-    const color = this.mode.color;
-    this.out = new Chalk({ level: color ? this.init.stdoutColorLevel : 0 });
-    this.err = new Chalk({ level: color ? this.init.stderrColorLevel : 0 });
+    this.applyColors();
   }
 
   print(line: string): void {
@@ -143,8 +169,6 @@ export function createSystemIO(): IO {
     isStdoutTTY: Boolean(process.stdout.isTTY),
     isStderrTTY: Boolean(process.stderr.isTTY),
     ci: isCI(process.env),
-    stdoutColorLevel: levelOf(supportsColor),
-    stderrColorLevel: levelOf(supportsColorStderr),
   });
 }
 
@@ -171,8 +195,7 @@ export function createTestIO(options: { tty?: boolean; ci?: boolean } = {}): Tes
     isStdoutTTY: tty,
     isStderrTTY: tty,
     ci: options.ci ?? false,
-    stdoutColorLevel: tty ? 1 : 0,
-    stderrColorLevel: tty ? 1 : 0,
+    colorLevels: async () => (tty ? { stdout: 1, stderr: 1 } : { stdout: 0, stderr: 0 }),
     createSpinner: async (text) => {
       spinnerEvents.push(`start:${text}`);
       return {

@@ -46,8 +46,8 @@ export interface CommandModule {
 }
 
 export interface ProgramDeps {
-  /** Builds the context for the command being run (applies output options to the IO object). */
-  contextFor(command: Command): CommandContext;
+  /** Builds the context for the command being run (applies output options, loads colours). */
+  contextFor(command: Command): Promise<CommandContext>;
 }
 
 // Flink spells some long options with one dash. Commander would read "-type" as "-t -y -p -e".
@@ -111,9 +111,10 @@ export function buildProgram(init: ContextInit): Command {
   addGlobalOptions(program);
 
   const deps: ProgramDeps = {
-    contextFor(command) {
+    async contextFor(command) {
       const globals = globalsOf(command);
       init.io.setMode({ json: globals.json, quiet: globals.quiet, color: globals.color, debug: globals.debug });
+      await init.io.loadColors();
       return createContext(init, globals);
     },
   };

@@ -33,18 +33,21 @@ export function parseDynamicProperty(text: string): { key: string; value: string
 
 /** Flink's -m: "host:port" or "http(s)://host:port/path"; host and port are both required. */
 export function parseJobManagerAddress(text: string): { address: string; port: string; path: string; https: boolean } {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  const withScheme = hasScheme ? text : `http://${text}`;
   let url: URL;
   try {
     url = new URL(withScheme);
   } catch {
     throw new UsageError(`Couldn't parse the JobManager address '${text}': expected host:port or http(s)://host:port`);
   }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || url.port === '') {
+  // The URL API drops a scheme's default port (https://h:443 has port ''); only a bare host:port must name it.
+  const port = url.port !== '' ? url.port : hasScheme ? (url.protocol === 'https:' ? '443' : '80') : '';
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '' || port === '') {
     throw new UsageError(`Couldn't parse the JobManager address '${text}': expected host:port or http(s)://host:port`);
   }
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-  return { address: host, port: url.port, path: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''), https: url.protocol === 'https:' };
+  return { address: host, port, path: url.pathname === '/' ? '' : url.pathname.replace(/\/$/, ''), https: url.protocol === 'https:' };
 }
 
 export class ResolvedConfig {

@@ -45,7 +45,7 @@ export const configCommand: CommandModule = {
         ].join('\n'),
       )
       .action(async (keys: string[], opts: { explain?: string; path?: string }, command: Command) => {
-        await runConfig(parseConfigArgs(keys, opts), deps.contextFor(command));
+        await runConfig(parseConfigArgs(keys, opts), await deps.contextFor(command));
       });
   },
 };

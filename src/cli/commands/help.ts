@@ -14,8 +14,8 @@ export const helpCommand: CommandModule = {
       .argument('[topic]', `a command, or one of: ${Object.keys(TOPICS).join(', ')}`)
       .description('show help for a command or topic')
       .addHelpText('after', '\nExamples:\n  flink help exit-codes\n  flink help config\n')
-      .action((topic: string | undefined, _opts: unknown, command: Command) => {
-        const { io } = deps.contextFor(command);
+      .action(async (topic: string | undefined, _opts: unknown, command: Command) => {
+        const { io } = await deps.contextFor(command);
         if (topic === undefined) {
           program.outputHelp();
           return;

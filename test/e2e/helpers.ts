@@ -1,0 +1,42 @@
+// Spawns the built bin/flink the way a user or a script does, with a pinned environment.
+import { execa } from 'execa';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export const ROOT = path.resolve('.');
+export const BIN = path.join(ROOT, 'bin', 'flink');
+export const fixture = (...parts: string[]) => path.join(ROOT, 'fixtures', ...parts);
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** An empty working directory with no configuration anywhere above it that we know of. */
+export function emptyDir(prefix = 'flink-cli-e2e-'): string {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export async function runFlink(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<RunResult> {
+  const env: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: emptyDir('flink-cli-home-'),
+    LANG: 'C.UTF-8',
+    ...options.env,
+  };
+  const result = await execa(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? emptyDir(),
+    env: env as NodeJS.ProcessEnv,
+    extendEnv: false,
+    reject: false,
+    stdin: 'ignore',
+    stripFinalNewline: false,
+    timeout: 60_000,
+  });
+  return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+// eslint-disable-next-line no-control-regex
+export const ANSI = /\u001b\[[0-9;]*m/;

@@ -1,0 +1,109 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { runCli } from '../../../src/cli/app.js';
+import { EXIT_CODES, exitCodeFor } from '../../../src/cli/exit-codes.js';
+import { createTestIO } from '../../../src/cli/io.js';
+import { normalizeFlinkArgv } from '../../../src/cli/program.js';
+
+describe("Flink's single-dash long options", () => {
+  it('are rewritten to double-dash before parsing', () => {
+    expect(normalizeFlinkArgv(['savepoint', 'abc', '-type', 'native', '-detached'])).toEqual(['savepoint', 'abc', '--type', 'native', '--detached']);
+    expect(normalizeFlinkArgv(['run', '-cm', 'claim', '-rm', 'no_claim', '-sae', 'job.ts'])).toEqual([
+      'run', '--claimMode', 'claim', '--restoreMode', 'no_claim', '--shutdownOnAttachedExit', 'job.ts',
+    ]);
+    expect(normalizeFlinkArgv(['checkpoint', '-full', 'abc'])).toEqual(['checkpoint', '--full', 'abc']);
+  });
+
+  it('program arguments after the job file are left alone', () => {
+    expect(normalizeFlinkArgv(['run', '-p', '2', '-s', '/sp', 'job.ts', '-type', '-cm'])).toEqual(['run', '-p', '2', '-s', '/sp', 'job.ts', '-type', '-cm']);
+    expect(normalizeFlinkArgv(['list', '--', '-type'])).toEqual(['list', '--', '-type']);
+  });
+
+  it('an option value that looks like a flag is not rewritten', () => {
+    expect(normalizeFlinkArgv(['config', '-D', 'a=b', '-type'])).toEqual(['config', '-D', 'a=b', '--type']);
+  });
+});
+
+describe('exit codes', () => {
+  it('every error kind has a distinct code', () => {
+    const codes = EXIT_CODES.map((r) => r.code);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect([exitCodeFor('usage'), exitCodeFor('config'), exitCodeFor('unreachable'), exitCodeFor('not-found'), exitCodeFor('timeout')]).toEqual([2, 3, 4, 5, 6]);
+  });
+});
+
+describe('runCli with a test IO', () => {
+  it('data on stdout, warnings on stderr, never on process.stdout', async () => {
+    const io = createTestIO();
+    const code = await runCli(['config', 'state.savepoints.dir', '-D', 'state.savepoints.dir=/x', '-D', 'web.port=1'], { io, env: {}, cwd: '/' });
+    expect(code).toBe(0);
+    expect(io.stdoutText()).toBe('/x\n');
+    expect(io.stderrText()).toBe("Warning: Config key 'web.port' (-D) is deprecated; use 'rest.port' instead.\n");
+  });
+
+  it('on a terminal: an aligned table with a header and colour', async () => {
+    const io = createTestIO({ tty: true });
+    await runCli(['config', 'rest.port', 'rest.address', '-m', 'h:1'], { io, env: {}, cwd: '/' });
+    const lines = io.stdoutText().split('\n');
+    // eslint-disable-next-line no-control-regex
+    const plain = lines.map((l) => l.replace(/\u001b\[[0-9;]*m/g, ''));
+    expect(plain[0]).toMatch(/^KEY\s+VALUE\s+ORIGIN$/);
+    expect(plain[1]).toMatch(/^rest\.port\s+1\s+-m$/);
+    expect(plain[1].indexOf('1')).toBe(plain[0].indexOf('VALUE'));
+    expect(io.stdoutText()).toMatch(/\u001b\[1m/); // bold header
+  });
+
+  it('an unexpected error is an internal error with a hint; the stack only with --debug', async () => {
+    const broken = (debug: boolean) => {
+      const io = createTestIO();
+      Object.defineProperty(io, 'stdout', { value: { write: () => { throw new TypeError('stdout is gone'); } } });
+      return runCli(['config', 'rest.port', ...(debug ? ['--debug'] : [])], { io, env: {}, cwd: '/' }).then((code) => ({ code, err: io.stderrText() }));
+    };
+    const plain = await broken(false);
+    expect(plain.code).toBe(70);
+    expect(plain.err).toBe('Error: Internal error: stdout is gone\nRerun with --debug for a stack trace, and please report it.\n');
+    const debug = await broken(true);
+    expect(debug.code).toBe(70);
+    expect(debug.err).toMatch(/^TypeError: stdout is gone\n\s+at /);
+  });
+});
+
+describe('spinners', () => {
+  it('are animated only on a terminal, outside CI, without --json or --quiet', async () => {
+    const tty = createTestIO({ tty: true });
+    (await tty.spinner('working')).succeed('done');
+    expect(tty.spinnerEvents).toEqual(['start:working', 'succeed:done']);
+    for (const io of [createTestIO({ tty: false }), createTestIO({ tty: true, ci: true })]) {
+      (await io.spinner('working')).succeed('done');
+      expect(io.spinnerEvents).toEqual([]);
+    }
+    const json = createTestIO({ tty: true });
+    json.setMode({ json: true });
+    (await json.spinner('x')).stop();
+    expect(json.spinnerEvents).toEqual([]);
+  });
+});
+
+describe('startup stays light', () => {
+  // `flink --help` and `flink config` must not load execa, ora, the REST server or the runtime: the entry
+  // chunk and everything it imports statically must not import them.
+  it('the bundled entry has no static import of heavy modules', () => {
+    const dist = path.resolve('dist');
+    const seen = new Set<string>();
+    const bare = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(path.join(dist, file), 'utf8');
+      for (const m of text.matchAll(/^import\s[^;]*?from\s*["']([^"']+)["']|^import\s*["']([^"']+)["']/gm)) {
+        const spec = m[1] ?? m[2];
+        if (spec.startsWith('./')) visit(spec.slice(2));
+        else bare.add(spec);
+      }
+    };
+    expect(readdirSync(dist)).toContain('cli.mjs');
+    visit('cli.mjs');
+    for (const heavy of ['execa', 'ora', 'yaml', 'cosmiconfig', 'cli-table3', 'esbuild']) expect(bare).not.toContain(heavy);
+  });
+});
