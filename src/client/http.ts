@@ -1,0 +1,196 @@
+// The only module that makes HTTP calls. One place for the base URL, timeouts, extra headers, the bearer
+// token, bounded retries on connection errors, and the mapping of Flink's error bodies to typed errors.
+import type { ResolvedConfig } from '../config/resolve.js';
+import { FlinkCliError, UnreachableError, type ErrorKind } from '../domain/errors.js';
+
+export interface Endpoint {
+  /** e.g. http://127.0.0.1:8081 or https://flink.example:443/proxy (no trailing slash, no /v1). */
+  baseUrl: string;
+  headers: Record<string, string>;
+  /** Per request. */
+  timeoutMs: number;
+  /** Extra attempts after a connection error, for requests that are safe to repeat. */
+  retries: number;
+}
+
+export const START_LOCAL_HINT =
+  "Start the local coordinator with 'flink cluster start', or point the CLI at your Flink cluster with -m host:port or rest.address/rest.port.";
+
+/** Flink's FLINK_REST_CLIENT_HEADERS: newline-separated "Name:Value" lines. */
+export function parseHeaderLines(text: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of (text ?? '').split(/\r?\n/)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+export function endpointFromConfig(config: ResolvedConfig, env: NodeJS.ProcessEnv): Endpoint {
+  const https = config.bool('security.ssl.rest.enabled') ?? false;
+  const host = config.string('rest.address') ?? '127.0.0.1';
+  const port = config.int('rest.port') ?? 8081;
+  const restPath = (config.string('rest.path') ?? '').replace(/\/+$/, '');
+  const hostPart = host.includes(':') ? `[${host}]` : host;
+  const headers = parseHeaderLines(env.FLINK_REST_CLIENT_HEADERS);
+  const token = config.string('coordinator.rest.token');
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return {
+    baseUrl: `${https ? 'https' : 'http'}://${hostPart}:${port}${restPath === '' ? '' : restPath.startsWith('/') ? restPath : `/${restPath}`}`,
+    headers,
+    timeoutMs: 30_000,
+    retries: 2,
+  };
+}
+
+/** An HTTP error answered by the REST endpoint, with Flink's error text reduced to its message. */
+export class RestError extends FlinkCliError {
+  readonly status: number;
+  readonly errors: string[];
+
+  constructor(status: number, errors: string[], method: string, path: string) {
+    super(kindForStatus(status), restErrorMessage(status, errors, method, path), {
+      hint: status === 401 || status === 403 ? "Set the coordinator's token with -D coordinator.rest.token=<token> (or in your configuration)." : undefined,
+    });
+    this.status = status;
+    this.errors = errors;
+  }
+
+  /** The first line of Flink's error text without the exception class prefix. */
+  get detail(): string {
+    return flinkErrorMessage(this.errors);
+  }
+}
+
+function kindForStatus(status: number): ErrorKind {
+  if (status === 404) return 'not-found';
+  if (status === 401 || status === 403) return 'config';
+  if (status === 503) return 'unreachable';
+  return 'operation-failed';
+}
+
+/**
+ * Flink puts the whole stringified exception in errors[0] ("org.apache...NotFoundException: Job x not
+ * found\n\tat ..."), or "Internal server error." plus a server-side trace. Keep the message only.
+ */
+export function flinkErrorMessage(errors: readonly string[]): string {
+  if (errors.length === 0) return '';
+  const useful = errors[0] === 'Internal server error.' && errors.length > 1 ? deepestCause(errors[1]) ?? errors[0] : errors[0];
+  const firstLine = useful.split('\n')[0].trim();
+  return firstLine.replace(/^(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable): /, '');
+}
+
+function deepestCause(trace: string): string | undefined {
+  const causes = [...trace.matchAll(/Caused by: ([^\n]+)/g)].map((m) => m[1]);
+  if (causes.length > 0) return causes[causes.length - 1];
+  const line = trace.split('\n').find((l) => /Exception|Error/.test(l) && !l.startsWith('<'));
+  return line;
+}
+
+function restErrorMessage(status: number, errors: string[], method: string, path: string): string {
+  const detail = flinkErrorMessage(errors);
+  return detail === '' ? `${method} ${path} failed with HTTP ${status}` : detail;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  /** multipart upload instead of JSON */
+  form?: FormData;
+  query?: Record<string, string>;
+  /** Safe to send again after a connection error (GETs; triggers that carry a client-chosen trigger id). */
+  idempotent?: boolean;
+  timeoutMs?: number;
+}
+
+export interface HttpResponse<T> {
+  status: number;
+  body: T;
+}
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export class HttpTransport {
+  readonly endpoint: Endpoint;
+  private readonly fetchImpl: FetchLike;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(endpoint: Endpoint, options: { fetch?: FetchLike; sleep?: (ms: number) => Promise<void> } = {}) {
+    this.endpoint = endpoint;
+    this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** `path` is relative to /v1, e.g. "/jobs/overview". */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResponse<T>> {
+    const query = options.query ? `?${new URLSearchParams(options.query).toString()}` : '';
+    const url = `${this.endpoint.baseUrl}/v1${path}${query}`;
+    const headers: Record<string, string> = { Accept: 'application/json', ...this.endpoint.headers };
+    let body: FormData | string | undefined;
+    if (options.form) body = options.form;
+    else if (options.body !== undefined) {
+      headers['Content-Type'] = 'application/json; charset=UTF-8';
+      body = JSON.stringify(options.body);
+    }
+    const attempts = 1 + (options.idempotent ?? method === 'GET' ? this.endpoint.retries : 0);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      if (attempt > 0) await this.sleep(100 * 3 ** (attempt - 1));
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, { method, headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? this.endpoint.timeoutMs) });
+      } catch (error) {
+        lastError = error;
+        if (isRetryable(error)) continue;
+        throw unreachable(this.endpoint.baseUrl, error, options.timeoutMs ?? this.endpoint.timeoutMs);
+      }
+      const text = await response.text();
+      const parsed = parseJson(text);
+      if (!response.ok) {
+        const errors = isErrorBody(parsed) ? parsed.errors : text.trim() === '' ? [] : [text.trim().slice(0, 500)];
+        throw new RestError(response.status, errors, method, path);
+      }
+      return { status: response.status, body: parsed as T };
+    }
+    throw unreachable(this.endpoint.baseUrl, lastError, options.timeoutMs ?? this.endpoint.timeoutMs);
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { raw: text };
+  }
+}
+
+function isErrorBody(value: unknown): value is { errors: string[] } {
+  return typeof value === 'object' && value !== null && Array.isArray((value as { errors?: unknown }).errors);
+}
+
+function causeCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: string; name?: string } })?.cause;
+  return cause?.code ?? (error as { code?: string })?.code;
+}
+
+function isTimeout(error: unknown): boolean {
+  return (error as { name?: string })?.name === 'TimeoutError' || (error as { name?: string })?.name === 'AbortError';
+}
+
+function isRetryable(error: unknown): boolean {
+  const code = causeCode(error);
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
+}
+
+function unreachable(baseUrl: string, error: unknown, timeoutMs: number): UnreachableError {
+  const code = causeCode(error);
+  const reason = isTimeout(error)
+    ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+    : code === 'ECONNREFUSED'
+      ? 'connection refused'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'unknown host'
+        : code ?? ((error as Error)?.message || 'connection failed');
+  return new UnreachableError(`Could not reach the coordinator at ${baseUrl} (${reason}).`, { hint: START_LOCAL_HINT, cause: error });
+}

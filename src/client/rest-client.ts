@@ -1,0 +1,149 @@
+// Typed calls of Flink's REST API v1, the same for the local coordinator and a real Flink cluster.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type {
+  AsyncOperationResult, CheckpointConfigInfo, CheckpointInfo, CheckpointStatistics, CheckpointTriggerRequest,
+  CheckpointingStatistics, ClusterOverview, DashboardConfig, DisposalInfo, JarListInfo, JarRunRequest, JarRunResponse,
+  JarUploadResponse, JobDetailsInfo, JobsOverview, RestorableSnapshotList, SavepointInfo, SavepointTriggerRequest,
+  StopWithSavepointRequest, TriggerResponse,
+} from './dto.js';
+import { HttpTransport, RestError } from './http.js';
+
+/** What the client knows about the other side. */
+export interface Capabilities {
+  kind: 'local' | 'flink';
+  /** Flink's version string (for the local coordinator: its own version). */
+  version: string;
+  /** Major.minor for Flink, e.g. [1, 20]; undefined when unknown. */
+  flinkVersion?: [number, number];
+  /** FLIP-10's GET /jobs/:jobid/savepoints exists. */
+  restorableList: boolean;
+}
+
+/** A 32-hex id, as Flink's JobID and TriggerId print. */
+export function newTriggerId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export class FlinkRestClient {
+  private capabilitiesCache?: Promise<Capabilities>;
+
+  constructor(readonly http: HttpTransport) {}
+
+  get baseUrl(): string {
+    return this.http.endpoint.baseUrl;
+  }
+
+  async config(): Promise<DashboardConfig> {
+    return (await this.http.request<DashboardConfig>('GET', '/config')).body;
+  }
+
+  capabilities(): Promise<Capabilities> {
+    this.capabilitiesCache ??= this.config().then((config) => {
+      const local = config['flink-cli-coordinator'];
+      if (local) return { kind: 'local', version: local.version, restorableList: local.extensions.includes('restorable-savepoints') };
+      const match = /^(\d+)\.(\d+)/.exec(config['flink-version'] ?? '');
+      return {
+        kind: 'flink',
+        version: config['flink-version'],
+        flinkVersion: match ? [Number(match[1]), Number(match[2])] : undefined,
+        restorableList: false,
+      };
+    });
+    return this.capabilitiesCache;
+  }
+
+  async overview(): Promise<ClusterOverview> {
+    return (await this.http.request<ClusterOverview>('GET', '/overview')).body;
+  }
+
+  async jobsOverview(): Promise<JobsOverview> {
+    return (await this.http.request<JobsOverview>('GET', '/jobs/overview')).body;
+  }
+
+  async job(jobId: string): Promise<JobDetailsInfo> {
+    return (await this.http.request<JobDetailsInfo>('GET', `/jobs/${jobId}`)).body;
+  }
+
+  async cancel(jobId: string): Promise<void> {
+    await this.http.request('PATCH', `/jobs/${jobId}`, { query: { mode: 'cancel' } });
+  }
+
+  async checkpoints(jobId: string): Promise<CheckpointingStatistics> {
+    return (await this.http.request<CheckpointingStatistics>('GET', `/jobs/${jobId}/checkpoints`)).body;
+  }
+
+  async checkpointConfig(jobId: string): Promise<CheckpointConfigInfo> {
+    return (await this.http.request<CheckpointConfigInfo>('GET', `/jobs/${jobId}/checkpoints/config`)).body;
+  }
+
+  async checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointStatistics> {
+    return (await this.http.request<CheckpointStatistics>('GET', `/jobs/${jobId}/checkpoints/details/${checkpointId}`)).body;
+  }
+
+  /** Always sends a client-chosen trigger id, so a retry after a connection error reattaches instead of triggering twice. */
+  async triggerSavepoint(jobId: string, request: SavepointTriggerRequest): Promise<string> {
+    const body: SavepointTriggerRequest = { ...request, triggerId: request.triggerId ?? newTriggerId() };
+    const r = await this.http.request<TriggerResponse>('POST', `/jobs/${jobId}/savepoints`, { body, idempotent: true });
+    return r.body['request-id'];
+  }
+
+  async savepointStatus(jobId: string, triggerId: string): Promise<AsyncOperationResult<SavepointInfo>> {
+    return (await this.http.request<AsyncOperationResult<SavepointInfo>>('GET', `/jobs/${jobId}/savepoints/${triggerId}`)).body;
+  }
+
+  async stopWithSavepoint(jobId: string, request: StopWithSavepointRequest): Promise<string> {
+    const body: StopWithSavepointRequest = { ...request, triggerId: request.triggerId ?? newTriggerId() };
+    const r = await this.http.request<TriggerResponse>('POST', `/jobs/${jobId}/stop`, { body, idempotent: true });
+    return r.body['request-id'];
+  }
+
+  async triggerCheckpoint(jobId: string, request: CheckpointTriggerRequest): Promise<string> {
+    const body: CheckpointTriggerRequest = { ...request, triggerId: request.triggerId ?? newTriggerId() };
+    const r = await this.http.request<TriggerResponse>('POST', `/jobs/${jobId}/checkpoints`, { body, idempotent: true });
+    return r.body['request-id'];
+  }
+
+  async checkpointStatus(jobId: string, triggerId: string): Promise<AsyncOperationResult<CheckpointInfo>> {
+    return (await this.http.request<AsyncOperationResult<CheckpointInfo>>('GET', `/jobs/${jobId}/checkpoints/${triggerId}`)).body;
+  }
+
+  async disposeSavepoint(savepointPath: string): Promise<string> {
+    const r = await this.http.request<TriggerResponse>('POST', '/savepoint-disposal', { body: { 'savepoint-path': savepointPath } });
+    return r.body['request-id'];
+  }
+
+  async disposalStatus(triggerId: string): Promise<AsyncOperationResult<DisposalInfo>> {
+    return (await this.http.request<AsyncOperationResult<DisposalInfo>>('GET', `/savepoint-disposal/${triggerId}`)).body;
+  }
+
+  /** Uploads a jar (or, for the local coordinator, a bundled job module). Returns the jar id. */
+  async uploadJar(file: string, options: { contentType?: string; fileName?: string } = {}): Promise<string> {
+    const data = await readFile(file);
+    const form = new FormData();
+    form.append('jarfile', new Blob([data], { type: options.contentType ?? 'application/x-java-archive' }), options.fileName ?? path.basename(file));
+    const r = await this.http.request<JarUploadResponse>('POST', '/jars/upload', { form, timeoutMs: 300_000 });
+    return path.basename(r.body.filename);
+  }
+
+  async jars(): Promise<JarListInfo> {
+    return (await this.http.request<JarListInfo>('GET', '/jars')).body;
+  }
+
+  async deleteJar(jarId: string): Promise<void> {
+    await this.http.request('DELETE', `/jars/${encodeURIComponent(jarId)}`);
+  }
+
+  async runJar(jarId: string, request: JarRunRequest): Promise<string> {
+    const r = await this.http.request<JarRunResponse>('POST', `/jars/${encodeURIComponent(jarId)}/run`, { body: request, timeoutMs: 300_000 });
+    return r.body.jobid;
+  }
+
+  /** FLIP-10's list of restorable savepoints and persistent checkpoints (local coordinator only). */
+  async restorableSnapshots(jobId: string): Promise<RestorableSnapshotList> {
+    return (await this.http.request<RestorableSnapshotList>('GET', `/jobs/${jobId}/savepoints`)).body;
+  }
+}
+
+export { RestError };
