@@ -1,5 +1,8 @@
 // What every command receives: the IO object, the global options and the configuration, loaded once.
+import type { FlinkRestClient } from '../client/rest-client.js';
 import type { ResolvedConfig } from '../config/resolve.js';
+import { parseDuration } from '../domain/duration.js';
+import { UsageError } from '../domain/errors.js';
 import type { IO } from './io.js';
 
 export interface GlobalOptions {
@@ -20,6 +23,10 @@ export interface CommandContext {
   globals: GlobalOptions;
   /** Loads and resolves the configuration on first use and prints its general warnings once. */
   config(): Promise<ResolvedConfig>;
+  /** The REST client for the configured coordinator / JobManager. */
+  client(): Promise<FlinkRestClient>;
+  /** How long waiting commands wait: --timeout, else client.timeout (ms). */
+  waitTimeoutMs(timeoutOption?: string): Promise<number>;
 }
 
 export interface ContextInit {
@@ -42,6 +49,22 @@ export function createContext(init: ContextInit, globals: GlobalOptions): Comman
         return resolved;
       })();
       return pending;
+    },
+    async client() {
+      const [config, { endpointFromConfig, HttpTransport }, { FlinkRestClient }] = await Promise.all([
+        context.config(),
+        import('../client/http.js'),
+        import('../client/rest-client.js'),
+      ]);
+      return new FlinkRestClient(new HttpTransport(endpointFromConfig(config, init.env)));
+    },
+    async waitTimeoutMs(timeoutOption) {
+      if (timeoutOption !== undefined) {
+        const ms = parseDuration(timeoutOption);
+        if (ms === undefined || ms <= 0) throw new UsageError(`Invalid --timeout '${timeoutOption}': expected a duration such as 90s, 5min or 1h.`);
+        return ms;
+      }
+      return (await context.config()).duration('client.timeout') ?? 60_000;
     },
   };
   return context;

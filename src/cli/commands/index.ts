@@ -1,6 +1,19 @@
 // The single list of commands, in help order.
 import type { CommandModule } from '../program.js';
+import { cancelCommand } from './cancel.js';
+import { checkpointCommand } from './checkpoint.js';
 import { configCommand } from './config.js';
 import { helpCommand } from './help.js';
+import { listCommand } from './list.js';
+import { savepointCommand } from './savepoint.js';
+import { stopCommand } from './stop.js';
 
-export const COMMANDS: readonly CommandModule[] = [configCommand, helpCommand];
+export const COMMANDS: readonly CommandModule[] = [
+  listCommand,
+  savepointCommand,
+  stopCommand,
+  cancelCommand,
+  checkpointCommand,
+  configCommand,
+  helpCommand,
+];

@@ -1,0 +1,82 @@
+// `flink cancel [-s|--withSavepoint [dir]] <jobId>`. Cancel with savepoint is deprecated in Flink in favour
+// of `stop`; it is kept (with Flink's deprecation note) so existing scripts keep working.
+import type { Command } from 'commander';
+import { parseJobId } from '../../domain/ids.js';
+import type { CommandContext } from '../context.js';
+import type { CommandModule } from '../program.js';
+import { isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint } from './common.js';
+
+export interface CancelOptions {
+  jobId: string;
+  withSavepoint: boolean;
+  savepointDirectory?: string;
+  format: 'CANONICAL' | 'NATIVE';
+  timeout?: string;
+}
+
+export function parseCancelArgs(jobIdArg: string | undefined, opts: { withSavepoint?: string | boolean; type?: string; timeout?: string }): CancelOptions {
+  let dir = typeof opts.withSavepoint === 'string' ? opts.withSavepoint : undefined;
+  let jobIdText = jobIdArg;
+  // Flink's quirk, kept: `cancel -s <jobId>` takes the job id from the optional argument of -s.
+  if (jobIdText === undefined && dir !== undefined) {
+    jobIdText = dir;
+    dir = undefined;
+  }
+  return {
+    jobId: parseJobId(jobIdText, 'Missing JobID. Specify a JobID to cancel a job.'),
+    withSavepoint: opts.withSavepoint !== undefined && opts.withSavepoint !== false,
+    savepointDirectory: dir,
+    format: parseFormatType(opts.type),
+    timeout: opts.timeout,
+  };
+}
+
+export const cancelCommand: CommandModule = {
+  name: 'cancel',
+  register(program, deps) {
+    return program
+      .command('cancel')
+      .description('cancel a job (with -s: take a savepoint first; deprecated in Flink, prefer stop)')
+      .argument('[jobId]', 'the job')
+      .option('-s, --withSavepoint [dir]', 'trigger a savepoint and cancel the job (deprecated: use stop)')
+      .option('--type <type>', 'savepoint format with -s: canonical (default) or native')
+      .option('--timeout <duration>', 'how long to wait for the savepoint (default: client.timeout, 60 s)')
+      .addHelpText('after', '\nExamples:\n  flink cancel fd72014d4c864993a2e5a9287b4a9c5d\n  flink cancel -s /data/savepoints fd72014d4c864993a2e5a9287b4a9c5d   (prefer: flink stop -p /data/savepoints <jobId>)\n')
+      .action(async (jobId: string | undefined, opts: Parameters<typeof parseCancelArgs>[1], command: Command) => {
+        await runCancel(parseCancelArgs(jobId, opts), await deps.contextFor(command));
+      });
+  },
+};
+
+export async function runCancel(options: CancelOptions, ctx: CommandContext): Promise<void> {
+  const { io } = ctx;
+  if (!options.withSavepoint) {
+    const client = await ctx.client();
+    await requireJob(client, options.jobId);
+    io.note(`Cancelling job ${options.jobId}.`);
+    await client.cancel(options.jobId);
+    if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, cancelled: true }));
+    else io.print(`Cancelled job ${options.jobId}.`);
+    return;
+  }
+  io.warn('DEPRECATION WARNING: Cancelling a job with savepoint is deprecated. Use "stop" instead.');
+  const target = await savepointTarget(ctx, options.savepointDirectory, '--withSavepoint');
+  const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
+  const client = await ctx.client();
+  await requireJob(client, options.jobId);
+  io.note(`Cancelling job ${options.jobId} with ${options.format} savepoint to ${target.send === undefined ? 'default savepoint directory' : target.send}.`);
+  let triggerId: string;
+  try {
+    triggerId = await client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': true, formatType: options.format });
+  } catch (error) {
+    if (isMissingSavepointDir(error)) throw missingSavepointDirError();
+    throw error;
+  }
+  const location = await waitForSavepoint(ctx, client, options.jobId, triggerId, {
+    what: 'Cancel-with-savepoint',
+    timeoutMs,
+    failurePrefix: `Could not cancel job ${options.jobId} with a savepoint`,
+  });
+  if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, cancelled: true, triggerId, location }));
+  else io.print(`Cancelled job ${options.jobId}. Savepoint stored in ${location}.`);
+}

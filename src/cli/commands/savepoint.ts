@@ -1,0 +1,143 @@
+// `flink savepoint <jobId> [targetDirectory]`, `flink savepoint -d <path>`, `flink savepoint status <jobId> <triggerId>`.
+// Flink's key output lines are kept on stdout (scripts parse "Savepoint completed. Path: <location>");
+// Flink's other lines are notes on stderr.
+import type { Command } from 'commander';
+import { UsageError } from '../../domain/errors.js';
+import { parseJobId, parseTriggerId } from '../../domain/ids.js';
+import { absolutePointer } from '../../domain/pointers.js';
+import type { CommandContext } from '../context.js';
+import type { CommandModule } from '../program.js';
+import {
+  failureError, isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint,
+} from './common.js';
+
+export type SavepointOptions =
+  | { mode: 'trigger'; jobId: string; targetDirectory?: string; format: 'CANONICAL' | 'NATIVE'; detached: boolean; timeout?: string; extraArgs: boolean }
+  | { mode: 'dispose'; path: string; timeout?: string }
+  | { mode: 'status'; jobId: string; triggerId: string; timeout?: string };
+
+interface RawOptions {
+  dispose?: string;
+  type?: string;
+  detached?: boolean;
+  timeout?: string;
+  jarfile?: string;
+}
+
+export function parseSavepointArgs(args: string[], opts: RawOptions): SavepointOptions {
+  if (opts.dispose !== undefined) return { mode: 'dispose', path: opts.dispose, timeout: opts.timeout };
+  if (args[0] === 'status') {
+    if (args.length !== 3) throw new UsageError('Usage: flink savepoint status <jobId> <triggerId>');
+    return { mode: 'status', jobId: parseJobId(args[1]), triggerId: parseTriggerId(args[2]), timeout: opts.timeout };
+  }
+  const jobId = parseJobId(args[0], 'Missing JobID. Specify a Job ID to trigger a savepoint.');
+  return {
+    mode: 'trigger',
+    jobId,
+    targetDirectory: args[1],
+    format: parseFormatType(opts.type),
+    detached: Boolean(opts.detached),
+    timeout: opts.timeout,
+    extraArgs: args.length > 2,
+  };
+}
+
+export const savepointCommand: CommandModule = {
+  name: 'savepoint',
+  register(program, deps) {
+    return program
+      .command('savepoint')
+      .usage('[options] <jobId> [targetDirectory]')
+      .description('trigger a savepoint of a job (or dispose one with -d)')
+      .argument('[args...]', '<jobId> [targetDirectory], or: status <jobId> <triggerId>')
+      .option('-d, --dispose <path>', 'dispose the savepoint at <path> (through the coordinator) instead of triggering one')
+      .option('--type <type>', 'savepoint format: canonical (default) or native (also -type)')
+      .option('--detached', 'return right after triggering, print the trigger id (also -detached)')
+      .option('--timeout <duration>', 'how long to wait (default: client.timeout, 60 s); the savepoint continues after a timeout')
+      .option('-j, --jarfile <jar>', 'accepted for compatibility with Flink; unused')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'The target directory is the one given here, else execution.checkpointing.savepoint-dir / state.savepoints.dir,',
+          "else the deprecated savepoints.state.backend.fs.dir, else the cluster's own default (see: flink config --explain savepoint-dir).",
+          '',
+          'Examples:',
+          '  flink savepoint fd72014d4c864993a2e5a9287b4a9c5d',
+          '  flink savepoint fd72014d4c864993a2e5a9287b4a9c5d file:///data/savepoints -type native',
+          '  flink savepoint fd72014d4c864993a2e5a9287b4a9c5d -detached',
+          '  flink savepoint status fd72014d4c864993a2e5a9287b4a9c5d 5b3e0d1fc4a6e44e0a4f6a4bc28e3a6b',
+          '  flink savepoint -d file:/data/savepoints/savepoint-fd7201-0123456789ab',
+          '  SP=$(flink savepoint --json $JOB | jq -r .location)',
+          '',
+        ].join('\n'),
+      )
+      .action(async (args: string[], opts: RawOptions, command: Command) => {
+        await runSavepoint(parseSavepointArgs(args, opts), await deps.contextFor(command));
+      });
+  },
+};
+
+export async function runSavepoint(options: SavepointOptions, ctx: CommandContext): Promise<void> {
+  if (options.mode === 'dispose') return dispose(options.path, options.timeout, ctx);
+  if (options.mode === 'status') return status(options.jobId, options.triggerId, options.timeout, ctx);
+  const { io } = ctx;
+  if (options.extraArgs) io.note('Provided more arguments than required. Ignoring not needed arguments.');
+  const target = await savepointTarget(ctx, options.targetDirectory, 'argument [targetDirectory]');
+  const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
+  const client = await ctx.client();
+  await requireJob(client, options.jobId);
+  let triggerId: string;
+  try {
+    io.note(options.detached ? `Triggering savepoint in detached mode for job ${options.jobId}.` : `Triggering savepoint for job ${options.jobId}.`);
+    triggerId = await client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': false, formatType: options.format });
+  } catch (error) {
+    if (isMissingSavepointDir(error)) throw missingSavepointDirError();
+    throw error;
+  }
+  if (options.detached) {
+    if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }));
+    else io.print(`Successfully trigger manual savepoint, triggerId: ${triggerId}`);
+    return;
+  }
+  io.note('Waiting for response...');
+  const location = await waitForSavepoint(ctx, client, options.jobId, triggerId, {
+    what: 'Savepoint',
+    timeoutMs,
+    failurePrefix: `Failed to trigger a savepoint for the job ${options.jobId}`,
+  });
+  if (io.mode.json) {
+    io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'COMPLETED', location, format: options.format, targetDirectory: target.send ?? null, targetStep: target.step }));
+    return;
+  }
+  io.print(`Savepoint completed. Path: ${location}`);
+  io.note('You can resume your program from this savepoint with the run command.');
+}
+
+async function status(jobId: string, triggerId: string, timeout: string | undefined, ctx: CommandContext): Promise<void> {
+  const client = await ctx.client();
+  const location = await waitForSavepoint(ctx, client, jobId, triggerId, {
+    what: 'Savepoint',
+    timeoutMs: await ctx.waitTimeoutMs(timeout),
+    failurePrefix: `Savepoint ${triggerId} of job ${jobId} failed`,
+  });
+  if (ctx.io.mode.json) ctx.io.print(JSON.stringify({ version: 1, jobId, triggerId, status: 'COMPLETED', location }));
+  else ctx.io.print(`Savepoint completed. Path: ${location}`);
+}
+
+async function dispose(pointer: string, timeout: string | undefined, ctx: CommandContext): Promise<void> {
+  const path = absolutePointer(pointer, ctx.cwd);
+  const client = await ctx.client();
+  const { pollUntilComplete } = await import('../../client/async-operation.js');
+  ctx.io.note(`Disposing savepoint '${path}'.`);
+  const triggerId = await client.disposeSavepoint(path);
+  ctx.io.note('Waiting for response...');
+  const operation = await pollUntilComplete(() => client.disposalStatus(triggerId), {
+    timeoutMs: await ctx.waitTimeoutMs(timeout),
+    what: 'Disposal',
+    triggerId,
+  });
+  if (operation['failure-cause']) throw failureError(`Failed to dispose the savepoint '${path}'`, operation['failure-cause']);
+  if (ctx.io.mode.json) ctx.io.print(JSON.stringify({ version: 1, disposed: path }));
+  else ctx.io.print(`Savepoint '${path}' disposed.`);
+}

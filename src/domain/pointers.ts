@@ -1,0 +1,29 @@
+// Snapshot pointers as users type them: plain paths, file:// or file:/ URIs, other schemes (hdfs://, s3://)
+// passed through to the cluster, and the heap pointers FLIP-10 removed.
+import path from 'node:path';
+import { UsageError } from './errors.js';
+
+/** FLIP-10 (Flink 1.2) removed the heap savepoint backend and its jobmanager://savepoint-N pointers. */
+export function rejectHeapPointer(pointer: string): void {
+  if (/^jobmanager:\/\//i.test(pointer.trim())) {
+    throw new UsageError(
+      `'${pointer}' is a pointer of the removed JobManager heap savepoint backend: since FLIP-10 (Flink 1.2) savepoints are always written to files. ` +
+        'Give the savepoint directory instead (e.g. file:///data/savepoints/savepoint-ab12cd-0123456789ab).',
+    );
+  }
+}
+
+export function hasScheme(pointer: string): boolean {
+  return /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(pointer) && !/^[a-zA-Z]:[\\/]/.test(pointer);
+}
+
+/**
+ * A directory or pointer as the cluster should receive it: a relative local path is made absolute against
+ * the working directory (the coordinator's working directory is not the user's); URIs pass unchanged.
+ */
+export function absolutePointer(pointer: string, cwd: string): string {
+  rejectHeapPointer(pointer);
+  if (pointer.trim() === '') throw new UsageError('An empty path is not a savepoint location.');
+  if (hasScheme(pointer)) return pointer;
+  return path.resolve(cwd, pointer);
+}
