@@ -73,6 +73,9 @@ export class OperationError extends FlinkCliError {
   }
 }
 
+/** The request conflicts with the current state (e.g. cancelling a job that already ended). */
+export class ConflictError extends OperationError {}
+
 export function isFlinkCliError(error: unknown): error is FlinkCliError {
   return error instanceof FlinkCliError;
 }

@@ -30,7 +30,7 @@ export function failureText(failure: SerializedFailure | undefined): string {
 export function failureError(prefix: string, failure: SerializedFailure | undefined): FlinkCliError {
   const text = failureText(failure);
   const trace = `${failure?.class ?? ''}\n${failure?.['stack-trace'] ?? ''}`;
-  if (/FlinkJobNotFoundException|JobNotFound/.test(trace)) return new NotFoundError(`${prefix}: ${text}`);
+  if (/FlinkJobNotFoundException|JobNotFound|NotFoundError/.test(trace)) return new NotFoundError(`${prefix}: ${text}`);
   return new OperationError(`${prefix}: ${text}`);
 }
 

@@ -1,0 +1,54 @@
+// What the REST server needs from the local coordinator. The server owns HTTP, trigger ids and the
+// operation cache (as Flink's REST handlers do); the dispatcher owns jobs, snapshots and artifacts.
+import type {
+  CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarRunRequest, JobDetails,
+  JobDetailsInfo, RestorableSnapshot,
+} from '../client/dto.js';
+
+export interface ArtifactInfo {
+  id: string;
+  name: string;
+  uploaded: number;
+  path: string;
+  /** Entry points (for a job module: "default"). */
+  entry: string[];
+}
+
+export interface SavepointRequest {
+  targetDirectory?: string;
+  cancelJob: boolean;
+  format: 'CANONICAL' | 'NATIVE';
+}
+
+export interface StopRequest {
+  targetDirectory?: string;
+  drain: boolean;
+  format: 'CANONICAL' | 'NATIVE';
+}
+
+export interface Dispatcher {
+  readonly version: string;
+  /** The coordinator's own default savepoint directory (chain step 2/3), if any. */
+  defaultSavepointDirectory(): string | undefined;
+  overview(): Promise<ClusterOverview>;
+  jobs(): Promise<JobDetails[]>;
+  /** Throws NotFoundError for an unknown job. */
+  job(jobId: string): Promise<JobDetailsInfo>;
+  /** Throws NotFoundError, or ConflictError when the job is already terminal. */
+  cancel(jobId: string): Promise<void>;
+  checkpointStatistics(jobId: string): Promise<CheckpointingStatistics>;
+  checkpointConfig(jobId: string): Promise<CheckpointConfigInfo>;
+  checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointStatistics>;
+  /** Resolves with the savepoint's external pointer when it completed. */
+  savepoint(jobId: string, request: SavepointRequest): Promise<string>;
+  stopWithSavepoint(jobId: string, request: StopRequest): Promise<string>;
+  /** Resolves with the checkpoint id. */
+  checkpoint(jobId: string, full: boolean): Promise<number>;
+  disposeSavepoint(pointer: string): Promise<void>;
+  uploadArtifact(fileName: string, data: AsyncIterable<Uint8Array>): Promise<ArtifactInfo>;
+  artifacts(): Promise<ArtifactInfo[]>;
+  deleteArtifact(id: string): Promise<void>;
+  runArtifact(id: string, request: JarRunRequest): Promise<string>;
+  /** FLIP-10: every savepoint and persistent checkpoint of the job that can be restored. */
+  restorableSnapshots(jobId: string): Promise<RestorableSnapshot[]>;
+}
