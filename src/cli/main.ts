@@ -4,6 +4,13 @@ import { createSystemIO } from './io.js';
 
 process.exitCode = 1; // crash guard: stays 1 if anything below throws before we set the real code
 const io = createSystemIO();
+// `flink list | head`: a reader that went away is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
 process.on('SIGINT', () => {
   process.exitCode = 130;
   process.exit(130);

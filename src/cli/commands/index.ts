@@ -5,10 +5,12 @@ import { checkpointCommand } from './checkpoint.js';
 import { configCommand } from './config.js';
 import { helpCommand } from './help.js';
 import { listCommand } from './list.js';
+import { runCommand } from './run.js';
 import { savepointCommand } from './savepoint.js';
 import { stopCommand } from './stop.js';
 
 export const COMMANDS: readonly CommandModule[] = [
+  runCommand,
   listCommand,
   savepointCommand,
   stopCommand,

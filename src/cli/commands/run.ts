@@ -1,0 +1,141 @@
+// `flink run [-s <path>] [-n] [-cm claim|no_claim] [-rm ...] [-d] [-p N] [-c <class>] <job module or jar> [args...]`
+import type { Command } from 'commander';
+import type { ClaimMode } from '../../client/dto.js';
+import { OperationError, UsageError } from '../../domain/errors.js';
+import { absolutePointer } from '../../domain/pointers.js';
+import type { CommandContext } from '../context.js';
+import type { CommandModule } from '../program.js';
+
+export interface RunOptions {
+  artifact: string;
+  args: string[];
+  fromSavepoint?: string;
+  allowNonRestoredState: boolean;
+  claimMode?: ClaimMode;
+  detached: boolean;
+  parallelism?: number;
+  entryClass?: string;
+  usedRestoreMode: boolean;
+}
+
+interface RawRunOptions {
+  fromSavepoint?: string;
+  allowNonRestoredState?: boolean;
+  claimMode?: string;
+  restoreMode?: string;
+  detached?: boolean;
+  parallelism?: string;
+  class?: string;
+  shutdownOnAttachedExit?: boolean;
+}
+
+export function parseClaimMode(value: string | undefined, option: string): ClaimMode | undefined {
+  if (value === undefined) return undefined;
+  const upper = value.toUpperCase();
+  if (upper === 'CLAIM' || upper === 'NO_CLAIM' || upper === 'LEGACY') return upper;
+  throw new UsageError(`Invalid ${option} '${value}': expected claim or no_claim (legacy is deprecated).`);
+}
+
+export function parseRunArgs(artifact: string | undefined, args: string[], opts: RawRunOptions): RunOptions {
+  if (!artifact) throw new UsageError('Missing the job to run: flink run [options] <job module or jar> [args...]');
+  let parallelism: number | undefined;
+  if (opts.parallelism !== undefined) {
+    parallelism = Number(opts.parallelism);
+    if (!Number.isInteger(parallelism) || parallelism <= 0) throw new UsageError(`The parallelism must be a positive number: ${opts.parallelism}`);
+  }
+  // -cm wins over the deprecated -rm, as in Flink.
+  const claimMode = parseClaimMode(opts.claimMode, '--claimMode') ?? parseClaimMode(opts.restoreMode, '--restoreMode');
+  return {
+    artifact,
+    args,
+    fromSavepoint: opts.fromSavepoint,
+    allowNonRestoredState: Boolean(opts.allowNonRestoredState),
+    claimMode,
+    detached: Boolean(opts.detached),
+    parallelism,
+    entryClass: opts.class,
+    usedRestoreMode: opts.restoreMode !== undefined && opts.claimMode === undefined,
+  };
+}
+
+export const runCommand: CommandModule = {
+  name: 'run',
+  register(program, deps) {
+    return program
+      .command('run')
+      .description('submit a job (a .js/.mjs/.ts job module, or a .jar to an Apache Flink cluster), optionally from a savepoint')
+      .argument('[job]', 'job module (.js, .mjs, .ts) or jar')
+      .argument('[args...]', 'arguments of the job')
+      .passThroughOptions()
+      .option('-s, --fromSavepoint <path>', 'restore from this savepoint or retained checkpoint (directory or its _metadata)')
+      .option('-n, --allowNonRestoredState', 'allow state of operators that no longer exist to be skipped')
+      .option('--claimMode <mode>', 'claim or no_claim (default): who owns the restored snapshot (also -cm)')
+      .option('--restoreMode <mode>', 'deprecated name of --claimMode (also -rm)')
+      .option('-d, --detached', 'return after submission instead of waiting for the job to end')
+      .option('-p, --parallelism <n>', 'parallelism of the job')
+      .option('-c, --class <entry>', 'entry class of a jar (when its manifest has none)')
+      .option('--shutdownOnAttachedExit', 'accepted for compatibility with Flink (also -sae)')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Examples:',
+          '  flink run -d fixtures/jobs/counter.ts --out /tmp/out --sequence 1000',
+          '  flink run -d -s /data/savepoints/savepoint-fd7201-0123456789ab job.ts',
+          '  flink run -d -s file:/ckpt/fd72014d4c864993a2e5a9287b4a9c5d/chk-42 -n -cm claim job.ts',
+          '  flink run -d -m flink-jm:8081 -c com.example.Job target/job.jar --input s3://bucket/in',
+          '',
+        ].join('\n'),
+      )
+      .action(async (job: string | undefined, args: string[], opts: RawRunOptions, command: Command) => {
+        await runRun(parseRunArgs(job, args, opts), await deps.contextFor(command));
+      });
+  },
+};
+
+const TERMINAL = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+
+export async function runRun(options: RunOptions, ctx: CommandContext): Promise<void> {
+  const { io } = ctx;
+  if (options.usedRestoreMode) io.warn("The option 'restoreMode' is deprecated. Please use 'claimMode' instead.");
+  if (options.claimMode === 'LEGACY') io.warn('The LEGACY restore mode is deprecated, please use CLAIM or NO_CLAIM mode instead.');
+  const savepointPath = options.fromSavepoint === undefined ? undefined : absolutePointer(options.fromSavepoint, ctx.cwd);
+  const client = await ctx.client();
+  const { submitJob } = await import('../submit.js');
+  const spinner = await io.spinner(`Submitting ${options.artifact}`);
+  const submitted = await submitJob(
+    client,
+    {
+      artifact: options.artifact,
+      args: options.args,
+      entryClass: options.entryClass,
+      parallelism: options.parallelism,
+      savepointPath,
+      allowNonRestoredState: options.allowNonRestoredState,
+      claimMode: savepointPath ? options.claimMode : undefined,
+    },
+    (line) => io.warn(line),
+  ).finally(() => spinner.stop());
+  if (io.mode.json && options.detached) {
+    io.print(JSON.stringify({ version: 1, jobId: submitted.jobId, jarId: submitted.jarId, restoredFrom: savepointPath ?? null }));
+    return;
+  }
+  if (!io.mode.json) io.print(`Job has been submitted with JobID ${submitted.jobId}`);
+  if (options.detached) return;
+  // Attached: wait for the job to end, as Flink's client does.
+  const started = Date.now();
+  for (;;) {
+    const job = await client.job(submitted.jobId);
+    if (TERMINAL.has(job.state)) {
+      if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: submitted.jobId, state: job.state, runtimeMs: job.duration }));
+      if (job.state !== 'FINISHED') throw new OperationError(`Job ${submitted.jobId} ended ${job.state}.`);
+      if (!io.mode.json) {
+        io.print('Program execution finished');
+        io.print(`Job with JobID ${submitted.jobId} has finished.`);
+        io.print(`Job Runtime: ${job.duration >= 0 ? job.duration : Date.now() - started} ms`);
+      }
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
