@@ -1,6 +1,6 @@
 // Spawns the built bin/flink the way a user or a script does, with a pinned environment.
 import { execa } from 'execa';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -14,15 +14,19 @@ export interface RunResult {
   stderr: string;
 }
 
+// Every temp dir of this test process lives under one root, removed when the process exits.
+const TMP_ROOT = mkdtempSync(path.join(tmpdir(), 'flink-cli-e2e-'));
+process.on('exit', () => rmSync(TMP_ROOT, { recursive: true, force: true }));
+
 /** An empty working directory with no configuration anywhere above it that we know of. */
-export function emptyDir(prefix = 'flink-cli-e2e-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+export function emptyDir(prefix = 'dir-'): string {
+  return mkdtempSync(path.join(TMP_ROOT, prefix));
 }
 
 export async function runFlink(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): Promise<RunResult> {
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
-    HOME: emptyDir('flink-cli-home-'),
+    HOME: emptyDir('home-'),
     LANG: 'C.UTF-8',
     ...options.env,
   };
