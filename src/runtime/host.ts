@@ -258,8 +258,12 @@ export class RunningJob extends EventEmitter {
     const waiter = this.phaseWaiter;
     this.phaseWaiter = undefined;
     waiter?.reject(error ?? new Error(`the job ended (${status}) before it was running`));
-    void this.worker.terminate();
-    this.endResolve({ status, ...(error ? { error } : {}) });
+    // `done` resolves once the thread is gone: nothing of this run writes files after that.
+    const outcome: JobOutcome = { status, ...(error ? { error } : {}) };
+    this.worker.terminate().then(
+      () => this.endResolve(outcome),
+      () => this.endResolve(outcome),
+    );
   }
 
   // ------------------------------------------------------------------------------------------ snapshots
