@@ -362,11 +362,8 @@ export class RunningJob extends EventEmitter {
   }
 
   /** Cancels the job: its thread is terminated (state lives in snapshots; nothing to save). */
-  async cancel(): Promise<JobOutcome> {
-    if (!this.isEnded()) {
-      await this.worker.terminate();
-      this.end('CANCELED');
-    }
+  cancel(): Promise<JobOutcome> {
+    this.end('CANCELED');
     return this.done;
   }
 
@@ -411,5 +408,23 @@ export async function startJob(options: StartJobOptions): Promise<RunningJob> {
     await job.cancel();
     if (error instanceof OperationError) throw error;
     throw new OperationError(`job ${options.artifactPath} failed to start: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Runs only a job's build phase (in a worker, like startJob) and returns its plan: uids, fingerprint, config. */
+export async function buildPlan(options: Omit<StartJobOptions, 'restoreFrom' | 'jobId'>): Promise<JobPlan> {
+  const bundlePath = await bundleJob(options.artifactPath, options.cacheDir ?? defaultCacheDir());
+  const worker = new Worker(await workerEntryPath(options.cacheDir ?? defaultCacheDir()), {
+    workerData: { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500 },
+    stdout: true,
+    stderr: true,
+  });
+  const job = new RunningJob(worker, options);
+  try {
+    return await job.build(bundlePath);
+  } catch (error) {
+    throw new OperationError(`cannot build the plan of ${options.artifactPath}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await job.cancel();
   }
 }
