@@ -1,0 +1,430 @@
+// The host side of the runtime: starts a job in its own worker thread and gives a checkpoint coordinator
+// what it needs to drive it (trigger, collect acknowledgements, notify completion, abort, stop, cancel).
+//
+// Threading model: ONE WORKER THREAD PER JOB, running all of that job's subtasks. Isolation is needed
+// between jobs and between a job and the coordinator (an endless loop, a throw, an out-of-memory, or
+// process.exit() in job code ends or stalls only that job's thread; the host notices through the
+// thread's exit or missing heartbeats and terminates it). Inside a job, a failing subtask fails the whole
+// job anyway (the restart strategy restarts all of it, as Flink's full failover does), so more threads
+// per job would buy no isolation, only serialisation between subtasks and harder barrier alignment.
+// Parallelism inside a job is logical: subtasks are separate state and key-group owners, interleaved on
+// one thread, which is what restore-with-a-different-parallelism needs.
+
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import { OperationError } from '../domain/errors.js';
+import { readSnapshot, type OpenedSnapshot, type OperatorSnapshotInfo, type StateFileInfo } from '../storage/index.js';
+import { bundleJob, defaultCacheDir, workerEntryPath } from './loader.js';
+import { subtaskCount, type JobPlan } from './plan.js';
+import type { HostToWorker, OperatorState, RestoreAssignment, SubtaskState, WorkerToHost } from './protocol.js';
+import { planRestore } from './restore.js';
+
+export type RuntimeJobStatus = 'CREATED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
+
+export interface RestoreOptions {
+  /** A snapshot directory or its `_metadata` file, or a snapshot already opened. */
+  snapshot: string | OpenedSnapshot;
+  /** Skip snapshot state whose operator uid is not in the job (else that is an error). */
+  allowNonRestoredState?: boolean;
+}
+
+export interface StartJobOptions {
+  /** The job module: .ts, .mts, .js or .mjs; relative imports are bundled. */
+  artifactPath: string;
+  args?: string[];
+  /** Default parallelism (`flink run -p`); the job's own setParallelism calls win. */
+  parallelism?: number;
+  jobId?: string;
+  restoreFrom?: RestoreOptions;
+  /** Where print() output and the job's console output go; default process.stdout. */
+  stdout?: NodeJS.WritableStream;
+  /** How often the worker reports it is alive (default 500 ms). */
+  heartbeatIntervalMs?: number;
+  /** Silence after which the job is failed as unresponsive and its thread terminated (default 30 s). */
+  heartbeatTimeoutMs?: number;
+  /** Heap limit of the job's thread in MB (an out-of-memory then fails only this job). */
+  maxHeapMb?: number;
+  /** Where bundled job modules are cached. */
+  cacheDir?: string;
+}
+
+export interface SnapshotRequest {
+  /** Unique and increasing within a job (checkpoints and savepoints share the counter, as in Flink). */
+  id: number;
+  /** An existing, empty snapshot directory (storage's createCheckpointDir / createSavepointDir). */
+  directory: string;
+  /** Stop with savepoint: sources stop after the barrier; the job finishes once notifyComplete(id) arrives. */
+  terminate?: boolean;
+  /** Recorded for stop --drain; this runtime has no event time, so there is nothing extra to flush. */
+  drain?: boolean;
+  /** Aborts the snapshot (CHECKPOINT_EXPIRED) if not acknowledged in time. */
+  timeoutMs?: number;
+}
+
+export interface SnapshotResult {
+  id: number;
+  /** Every operator of the plan; `state` is set for stateful ones. */
+  operators: OperatorSnapshotInfo[];
+  /** Every file the subtasks wrote into the snapshot directory. */
+  files: StateFileInfo[];
+  triggeredAt: number;
+  completedAt: number;
+}
+
+export interface SnapshotProgress {
+  id: number;
+  acknowledged: number;
+  total: number;
+}
+
+/** Flink's CheckpointFailureReason names for what can go wrong here. */
+export type SnapshotFailureReason =
+  | 'CHECKPOINT_DECLINED'
+  | 'CHECKPOINT_EXPIRED'
+  | 'CHECKPOINT_ABORTED'
+  | 'JOB_FAILURE'
+  | 'NOT_ALL_REQUIRED_TASKS_RUNNING'
+  | 'DUPLICATE_CHECKPOINT_ID';
+
+export class SnapshotFailedError extends OperationError {
+  constructor(readonly reason: SnapshotFailureReason, message: string) {
+    super(`snapshot failed (${reason}): ${message}`);
+  }
+}
+
+export interface JobOutcome {
+  status: 'FINISHED' | 'FAILED' | 'CANCELED';
+  error?: Error;
+}
+
+interface PendingSnapshot {
+  request: SnapshotRequest;
+  triggeredAt: number;
+  acks: Array<{ operator: number; state: SubtaskState; files: StateFileInfo[] }>;
+  resolve: (result: SnapshotResult) => void;
+  reject: (error: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+function errorFrom(serialized: { name: string; message: string; stack?: string }): Error {
+  const error = new Error(serialized.message);
+  error.name = serialized.name;
+  if (serialized.stack) error.stack = serialized.stack;
+  return error;
+}
+
+export class RunningJob extends EventEmitter {
+  readonly jobId: string;
+  private statusValue: RuntimeJobStatus = 'CREATED';
+  private failure: Error | undefined;
+  private planValue: JobPlan | undefined;
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, PendingSnapshot>();
+  private readonly replies = new Map<string, Array<() => void>>();
+  private phaseWaiter: { expect: 'plan' | 'running'; resolve: () => void; reject: (e: Error) => void } | undefined;
+  private lastSeen = performance.now();
+  private readonly monitor: NodeJS.Timeout;
+  private endResolve!: (outcome: JobOutcome) => void;
+  /** Resolves when the job reaches FINISHED, FAILED or CANCELED. */
+  readonly done: Promise<JobOutcome>;
+  /** uids restored from the snapshot, and uids of skipped state (allowNonRestoredState). */
+  restored: { directory: string; restored: string[]; notRestored: string[] } | undefined;
+
+  /** @internal use startJob() */
+  constructor(worker: Worker, private readonly options: StartJobOptions) {
+    super();
+    this.jobId = options.jobId ?? randomBytes(16).toString('hex');
+    this.worker = worker;
+    this.done = new Promise((resolve) => (this.endResolve = resolve));
+    const stdout = options.stdout ?? process.stdout;
+    worker.stdout.on('data', (chunk: Buffer) => stdout.write(chunk));
+    worker.stderr.on('data', (chunk: Buffer) => stdout.write(chunk));
+    worker.on('message', (message: WorkerToHost) => this.onMessage(message));
+    worker.on('error', (error) => this.end('FAILED', error));
+    worker.on('exit', (code) => {
+      if (this.isEnded()) return;
+      this.end('FAILED', new Error(`the job's task thread exited unexpectedly (exit code ${code})`));
+    });
+    const timeout = options.heartbeatTimeoutMs ?? 30_000;
+    const every = Math.min(options.heartbeatIntervalMs ?? 500, timeout / 2);
+    this.monitor = setInterval(() => {
+      const silent = performance.now() - this.lastSeen;
+      if (silent > timeout) this.kill(`the job's task thread did not respond for ${Math.round(silent)} ms (stuck in a loop?) and was terminated`);
+    }, every);
+    this.monitor.unref();
+  }
+
+  get status(): RuntimeJobStatus {
+    return this.statusValue;
+  }
+  /** Why the job failed (FAILED only). */
+  get failureCause(): Error | undefined {
+    return this.failure;
+  }
+  get plan(): JobPlan {
+    if (!this.planValue) throw new Error('the job has not been built yet');
+    return this.planValue;
+  }
+
+  private isEnded(): boolean {
+    return this.statusValue === 'FINISHED' || this.statusValue === 'FAILED' || this.statusValue === 'CANCELED';
+  }
+
+  private send(message: HostToWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  private waitFor(expect: 'plan' | 'running'): Promise<void> {
+    if (this.isEnded()) return Promise.reject(this.failure ?? new Error(`the job is ${this.statusValue}`));
+    return new Promise((resolve, reject) => (this.phaseWaiter = { expect, resolve, reject }));
+  }
+
+  /** @internal */
+  async build(bundlePath: string): Promise<JobPlan> {
+    const planned = this.waitFor('plan');
+    this.send({ type: 'build', bundlePath, args: this.options.args ?? [], parallelism: this.options.parallelism });
+    await planned;
+    return this.plan;
+  }
+
+  /** @internal */
+  async run(restore: RestoreAssignment | undefined): Promise<void> {
+    const running = this.waitFor('running');
+    this.send({ type: 'run', jobId: this.jobId, attemptToken: randomBytes(4).toString('hex'), restore });
+    await running;
+  }
+
+  private onMessage(message: WorkerToHost): void {
+    this.lastSeen = performance.now();
+    switch (message.type) {
+      case 'heartbeat':
+        return;
+      case 'plan':
+        this.planValue = message.plan;
+        this.resolvePhase('plan');
+        return;
+      case 'running':
+        this.setStatus('RUNNING');
+        this.resolvePhase('running');
+        return;
+      case 'output':
+        (this.options.stdout ?? process.stdout).write(message.text);
+        return;
+      case 'ack':
+        this.onAck(message);
+        return;
+      case 'decline': {
+        const pending = this.pending.get(message.id);
+        if (pending) this.failSnapshot(message.id, new SnapshotFailedError('CHECKPOINT_DECLINED', message.reason), true);
+        return;
+      }
+      case 'aborted':
+      case 'notified':
+        for (const reply of this.replies.get(`${message.type}:${message.id}`) ?? []) reply();
+        this.replies.delete(`${message.type}:${message.id}`);
+        return;
+      case 'finished':
+        this.end('FINISHED');
+        return;
+      case 'failed':
+        this.end('FAILED', errorFrom(message.error));
+        return;
+    }
+  }
+
+  private resolvePhase(phase: 'plan' | 'running'): void {
+    const waiter = this.phaseWaiter;
+    if (waiter?.expect !== phase) return;
+    this.phaseWaiter = undefined;
+    waiter.resolve();
+  }
+
+  private setStatus(status: RuntimeJobStatus, error?: Error): void {
+    this.statusValue = status;
+    this.emit('status', status, error);
+  }
+
+  private end(status: JobOutcome['status'], error?: Error): void {
+    if (this.isEnded()) return;
+    clearInterval(this.monitor);
+    this.failure = status === 'FAILED' ? error : undefined;
+    this.setStatus(status, error);
+    const reason = status === 'FAILED' ? 'JOB_FAILURE' : 'NOT_ALL_REQUIRED_TASKS_RUNNING';
+    for (const id of [...this.pending.keys()])
+      this.failSnapshot(id, new SnapshotFailedError(reason, `the job ${status === 'FAILED' ? 'failed' : `is ${status}`}${error ? `: ${error.message}` : ''}`), false);
+    for (const replies of this.replies.values()) for (const reply of replies) reply();
+    this.replies.clear();
+    const waiter = this.phaseWaiter;
+    this.phaseWaiter = undefined;
+    waiter?.reject(error ?? new Error(`the job ended (${status}) before it was running`));
+    // `done` resolves once the thread is gone: nothing of this run writes files after that.
+    const outcome: JobOutcome = { status, ...(error ? { error } : {}) };
+    this.worker.terminate().then(
+      () => this.endResolve(outcome),
+      () => this.endResolve(outcome),
+    );
+  }
+
+  // ------------------------------------------------------------------------------------------ snapshots
+
+  /**
+   * Injects barriers for snapshot `request.id` at the sources and resolves when every subtask has
+   * written its state into `request.directory` and acknowledged. Publishing `_metadata` (storage's
+   * publishSnapshot) and then calling notifyComplete(id) is the caller's part. Rejects with a
+   * SnapshotFailedError on decline, timeout, abort or job failure.
+   */
+  triggerSnapshot(request: SnapshotRequest): Promise<SnapshotResult> {
+    if (this.statusValue !== 'RUNNING')
+      return Promise.reject(new SnapshotFailedError('NOT_ALL_REQUIRED_TASKS_RUNNING', `the job is ${this.statusValue}`));
+    if (this.pending.has(request.id))
+      return Promise.reject(new SnapshotFailedError('DUPLICATE_CHECKPOINT_ID', `snapshot ${request.id} is already in progress`));
+    return new Promise<SnapshotResult>((resolve, reject) => {
+      const pending: PendingSnapshot = { request, triggeredAt: Date.now(), acks: [], resolve, reject };
+      if (request.timeoutMs !== undefined)
+        pending.timer = setTimeout(
+          () => this.failSnapshot(request.id, new SnapshotFailedError('CHECKPOINT_EXPIRED', `not complete after ${request.timeoutMs} ms`), true),
+          request.timeoutMs,
+        );
+      this.pending.set(request.id, pending);
+      this.send({ type: 'trigger', id: request.id, directory: request.directory, terminate: request.terminate ?? false });
+    });
+  }
+
+  /** Stop with savepoint: a terminating snapshot; the job finishes once the caller notifies completion. */
+  stop(request: Omit<SnapshotRequest, 'terminate'> & { drain?: boolean }): Promise<SnapshotResult> {
+    return this.triggerSnapshot({ ...request, terminate: true });
+  }
+
+  /** Snapshots in flight with their acknowledgement counts (for the REST history). */
+  snapshotsInProgress(): SnapshotProgress[] {
+    const total = this.planValue ? subtaskCount(this.planValue) : 0;
+    return [...this.pending.entries()].map(([id, p]) => ({ id, acknowledged: p.acks.length, total }));
+  }
+
+  private onAck(message: Extract<WorkerToHost, { type: 'ack' }>): void {
+    const pending = this.pending.get(message.id);
+    if (!pending) return;
+    pending.acks.push({ operator: message.operator, state: message.state, files: message.files });
+    const total = subtaskCount(this.plan);
+    this.emit('snapshot-progress', { id: message.id, acknowledged: pending.acks.length, total } satisfies SnapshotProgress);
+    if (pending.acks.length < total) return;
+    this.pending.delete(message.id);
+    if (pending.timer) clearTimeout(pending.timer);
+    pending.resolve({
+      id: message.id,
+      operators: this.plan.operators.map((op) => {
+        const states = pending.acks.filter((a) => a.operator === op.index).map((a) => a.state).sort((a, b) => a.index - b.index);
+        const info: OperatorSnapshotInfo = { uid: op.uid, name: op.name, parallelism: op.parallelism, maxParallelism: this.plan.maxParallelism };
+        if (op.stateKind) info.state = { format: 'flink-ts-operator-state', version: 1, kind: op.stateKind, subtasks: states } satisfies OperatorState;
+        return info;
+      }),
+      files: pending.acks.flatMap((a) => a.files),
+      triggeredAt: pending.triggeredAt,
+      completedAt: Date.now(),
+    });
+  }
+
+  private failSnapshot(id: number, error: SnapshotFailedError, tellWorker: boolean): void {
+    const pending = this.pending.get(id);
+    if (!pending) return;
+    this.pending.delete(id);
+    if (pending.timer) clearTimeout(pending.timer);
+    if (tellWorker && !this.isEnded()) this.send({ type: 'abort', id });
+    pending.reject(error);
+  }
+
+  private request(type: 'aborted' | 'notified', id: number, message: HostToWorker): Promise<void> {
+    if (this.isEnded()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const key = `${type}:${id}`;
+      this.replies.set(key, [...(this.replies.get(key) ?? []), resolve]);
+      this.send(message);
+    });
+  }
+
+  /**
+   * The snapshot was published (its `_metadata` is durable): sinks commit what they pre-committed for
+   * snapshots up to `id`. Resolves once committed. Record the snapshot as the latest completed one
+   * BEFORE calling this, or a crash in between could commit output that a restore replays again.
+   */
+  notifyComplete(id: number): Promise<void> {
+    return this.request('notified', id, { type: 'notify-complete', id });
+  }
+
+  /**
+   * Abandons snapshot `id` (the caller then deletes its directory). Resolves once no subtask writes into
+   * that directory any more. A stop-with-savepoint that is aborted lets the job go on running.
+   */
+  abortSnapshot(id: number): Promise<void> {
+    this.failSnapshot(id, new SnapshotFailedError('CHECKPOINT_ABORTED', `snapshot ${id} was aborted`), false);
+    return this.request('aborted', id, { type: 'abort', id });
+  }
+
+  /** Cancels the job: its thread is terminated (state lives in snapshots; nothing to save). */
+  cancel(): Promise<JobOutcome> {
+    this.end('CANCELED');
+    return this.done;
+  }
+
+  /** Fails the job as a crash would (its thread is terminated); used for unresponsive jobs and in tests. */
+  kill(reason: string): Promise<JobOutcome> {
+    this.end('FAILED', new Error(reason));
+    return this.done;
+  }
+}
+
+/** Bundles the job, starts its worker, builds its plan, restores its state and starts it running. */
+export async function startJob(options: StartJobOptions): Promise<RunningJob> {
+  const bundlePath = await bundleJob(options.artifactPath, options.cacheDir ?? defaultCacheDir());
+  let snapshot: OpenedSnapshot | undefined;
+  if (options.restoreFrom) {
+    const from = options.restoreFrom.snapshot;
+    try {
+      snapshot = typeof from === 'string' ? await readSnapshot(from) : from;
+      await snapshot.verify();
+    } catch (error) {
+      throw new OperationError(`cannot restore from ${typeof from === 'string' ? from : from.directory}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  const worker = new Worker(await workerEntryPath(options.cacheDir ?? defaultCacheDir()), {
+    workerData: { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500 },
+    stdout: true,
+    stderr: true,
+    ...(options.maxHeapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } }),
+  });
+  const job = new RunningJob(worker, options);
+  try {
+    const plan = await job.build(bundlePath);
+    let restore: RestoreAssignment | undefined;
+    if (snapshot) {
+      const matched = planRestore(plan, snapshot.metadata.operators, options.restoreFrom?.allowNonRestoredState ?? false);
+      restore = { directory: snapshot.directory, operators: matched.operators };
+      job.restored = { directory: snapshot.directory, restored: matched.restored, notRestored: matched.notRestored };
+    }
+    await job.run(restore);
+    return job;
+  } catch (error) {
+    await job.cancel();
+    if (error instanceof OperationError) throw error;
+    throw new OperationError(`job ${options.artifactPath} failed to start: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Runs only a job's build phase (in a worker, like startJob) and returns its plan: uids, fingerprint, config. */
+export async function buildPlan(options: Omit<StartJobOptions, 'restoreFrom' | 'jobId'>): Promise<JobPlan> {
+  const bundlePath = await bundleJob(options.artifactPath, options.cacheDir ?? defaultCacheDir());
+  const worker = new Worker(await workerEntryPath(options.cacheDir ?? defaultCacheDir()), {
+    workerData: { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500 },
+    stdout: true,
+    stderr: true,
+  });
+  const job = new RunningJob(worker, options);
+  try {
+    return await job.build(bundlePath);
+  } catch (error) {
+    throw new OperationError(`cannot build the plan of ${options.artifactPath}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    await job.cancel();
+  }
+}

@@ -1,0 +1,71 @@
+// Entry point of a job's worker thread. Loads the (bundled) job module, runs its build phase, sends the
+// plan to the host, then runs the dataflow and answers the host's checkpoint requests.
+
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { JobMain } from './api.js';
+import { Environment, type BuiltJob } from './environment.js';
+import { JobExecutor } from './executor.js';
+import { serializeError, type HostToWorker, type WorkerToHost } from './protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('the job runtime worker must run in a worker thread');
+
+const heartbeatMs = (workerData as { heartbeatIntervalMs?: number } | undefined)?.heartbeatIntervalMs ?? 500;
+let built: BuiltJob | undefined;
+let executor: JobExecutor | undefined;
+let failed = false;
+
+function post(message: WorkerToHost): void {
+  port!.postMessage(message);
+}
+
+function fail(error: unknown): void {
+  if (failed) return;
+  failed = true;
+  if (executor) executor.fail(error);
+  else post({ type: 'failed', error: serializeError(error) });
+}
+
+async function build(bundlePath: string, args: string[], parallelism: number | undefined): Promise<void> {
+  const module = (await import(pathToFileURL(bundlePath).href)) as { default?: unknown };
+  const main = module.default;
+  if (typeof main !== 'function') throw new Error('the job module has no default export function (env, args) => { ... }');
+  const env = new Environment({ parallelism, onExecute: (job) => (built = job) });
+  const returned = (main as JobMain)(env, args);
+  // The plan exists once execute() was called; a job may still be awaiting something after that.
+  if (!built) await returned;
+  if (!built) throw new Error('the job module returned without calling env.execute()');
+  post({ type: 'plan', plan: built.plan });
+}
+
+port.on('message', (message: HostToWorker) => {
+  try {
+    switch (message.type) {
+      case 'build':
+        build(message.bundlePath, message.args, message.parallelism).catch(fail);
+        break;
+      case 'run': {
+        if (!built) throw new Error('run before build');
+        executor = new JobExecutor(built, { attemptToken: message.attemptToken || randomBytes(4).toString('hex'), post });
+        executor.start(message.restore).then(() => post({ type: 'running' }), fail);
+        break;
+      }
+      case 'trigger':
+        executor?.trigger(message.id, message.directory, message.terminate);
+        break;
+      case 'notify-complete':
+        executor?.notifyComplete(message.id).then(() => post({ type: 'notified', id: message.id }), fail);
+        break;
+      case 'abort':
+        executor?.abort(message.id).then(() => post({ type: 'aborted', id: message.id }), fail);
+        break;
+    }
+  } catch (error) {
+    fail(error);
+  }
+});
+
+// Silence from this thread for longer than the host's timeout means the job is stuck (an endless loop).
+setInterval(() => post({ type: 'heartbeat' }), heartbeatMs).unref();
