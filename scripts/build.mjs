@@ -10,7 +10,8 @@ const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !bundled.h
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true }); // no stale chunks
 
 await build({
-  entryPoints: { cli: 'src/cli/main.ts' },
+  // The CLI, the local coordinator daemon, and the job runtime's worker thread (found next to the loader).
+  entryPoints: { cli: 'src/cli/main.ts', coordinator: 'src/coordinator/main.ts', 'runtime-worker': 'src/runtime/worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

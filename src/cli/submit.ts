@@ -47,7 +47,7 @@ export async function bundleJobModule(file: string): Promise<{ bundle: string; c
       target: 'node20',
       write: false,
       logLevel: 'silent',
-      banner: { js: "import { createRequire as __flinkCreateRequire } from 'node:module'; const require = __flinkCreateRequire(import.meta.url);" },
+      // No require() shim here: the coordinator bundles the module again and adds its own.
     });
     await writeFile(bundle, result.outputFiles[0].contents);
   } catch (error) {

@@ -154,6 +154,8 @@ function errorStatus(error: unknown): [number, string] {
         return [400, error.message];
       case 'timeout':
         return [408, error.message];
+      case 'operation-failed':
+        return [400, error.message];
       default:
         return [500, `${error.name}: ${error.message}`];
     }

@@ -1,0 +1,63 @@
+// Entry of the local coordinator daemon (bundled to dist/coordinator.mjs; started by `flink cluster start`).
+// Arguments: [--config-dir <dir>] [-D key=value]... It writes <state dir>/coordinator.pid (pid, address)
+// and appends to <state dir>/coordinator.log; SIGTERM suspends running jobs (they resume on next start).
+import { appendFileSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../config/load.js';
+import { resolveConfig } from '../config/resolve.js';
+import { startRestServer } from '../server/rest-server.js';
+import { TOOL_VERSION } from '../version.js';
+import { JobManager } from './job-manager.js';
+import { daemonSettings } from './settings.js';
+
+function parseArgs(argv: string[]): { configDir?: string; dynamic: string[] } {
+  const result: { configDir?: string; dynamic: string[] } = { dynamic: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--config-dir') result.configDir = argv[++i];
+    else if (a === '-D') result.dynamic.push(argv[++i]);
+    else if (a.startsWith('-D')) result.dynamic.push(a.slice(2));
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const loaded = await loadConfig({ configDir: args.configDir, env: process.env, cwd: process.cwd() });
+  const config = resolveConfig({ loaded, dynamic: args.dynamic });
+  const settings = daemonSettings(config, process.env, process.cwd());
+  mkdirSync(settings.stateDir, { recursive: true });
+  const logFile = path.join(settings.stateDir, 'coordinator.log');
+  const log = (line: string) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+  log(`Local coordinator ${TOOL_VERSION} starting (pid ${process.pid}, state dir ${settings.stateDir})`);
+  for (const warning of [...config.warnings, ...settings.warnings]) log(`WARN ${warning}`);
+  log(`Savepoint directory: ${settings.coordinator.savepointDir ?? '(none configured: savepoints need a target directory)'}; checkpoints: ${settings.coordinator.checkpointDir}`);
+
+  const jobs = new JobManager({ stateDir: settings.stateDir, settings: settings.coordinator, restartStrategy: settings.restartStrategy, log });
+  const server = await startRestServer({ dispatcher: jobs, host: settings.host, port: settings.port, token: settings.token, log });
+  const pidFile = path.join(settings.stateDir, 'coordinator.pid');
+  const tmp = `${pidFile}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ pid: process.pid, host: server.host, port: server.port, url: server.url, version: TOOL_VERSION, startedAt: Date.now() }));
+  renameSync(tmp, pidFile);
+  log(`REST endpoint listening at ${server.url}`);
+  await jobs.recover();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`Stopping (${signal}): suspending running jobs`);
+    await server.close().catch(() => {});
+    await jobs.close().catch((error) => log(`Error while suspending jobs: ${(error as Error).message}`));
+    rmSync(pidFile, { force: true });
+    log('Stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`flink local coordinator failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});
