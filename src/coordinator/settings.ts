@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { resolveSavepointTarget } from '../config/savepoint-target.js';
+import { coordinatorStateDir } from '../config/state-dir.js';
 import { ConfigError } from '../domain/errors.js';
 import { hasScheme } from '../domain/pointers.js';
 import { restartStrategyFromConfig, type RestartStrategy } from '../runtime/job-master.js';
@@ -18,11 +19,6 @@ export interface DaemonSettings {
   warnings: string[];
 }
 
-export function defaultStateDir(env: NodeJS.ProcessEnv): string {
-  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : path.join(env.HOME ?? os.homedir(), '.local', 'state');
-  return path.join(base, 'flink-cli');
-}
-
 /** A local directory from a config value (plain path or file: URI), absolute against `cwd`. */
 function localDir(value: string, key: string, cwd: string): string {
   if (/^file:/i.test(value)) return path.resolve(decodeURIComponent(new URL(value.replace(/^file:(?!\/\/)/i, 'file://')).pathname));
@@ -31,7 +27,7 @@ function localDir(value: string, key: string, cwd: string): string {
 }
 
 export function daemonSettings(config: ResolvedConfig, env: NodeJS.ProcessEnv, cwd: string): DaemonSettings {
-  const stateDir = config.string('coordinator.dir') ? localDir(config.string('coordinator.dir')!, 'coordinator.dir', cwd) : defaultStateDir(env);
+  const stateDir = coordinatorStateDir(config, env, cwd);
   const target = resolveSavepointTarget(config);
   const checkpointDir = config.string('execution.checkpointing.dir');
   const periodicInterval = config.duration('execution.checkpointing.periodic-savepoints.interval');

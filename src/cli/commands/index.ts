@@ -2,6 +2,7 @@
 import type { CommandModule } from '../program.js';
 import { cancelCommand } from './cancel.js';
 import { checkpointCommand } from './checkpoint.js';
+import { clusterCommand } from './cluster.js';
 import { configCommand } from './config.js';
 import { helpCommand } from './help.js';
 import { listCommand } from './list.js';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly CommandModule[] = [
   stopCommand,
   cancelCommand,
   checkpointCommand,
+  clusterCommand,
   configCommand,
   helpCommand,
 ];

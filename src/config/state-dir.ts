@@ -1,0 +1,12 @@
+// Where the local coordinator keeps its state (jobs, artifacts, pid and log file): coordinator.dir, else
+// $XDG_STATE_HOME/flink-cli, else ~/.local/state/flink-cli. Shared by the CLI and the daemon.
+import os from 'node:os';
+import path from 'node:path';
+import type { ResolvedConfig } from './resolve.js';
+
+export function coordinatorStateDir(config: ResolvedConfig, env: NodeJS.ProcessEnv, cwd: string): string {
+  const configured = config.string('coordinator.dir');
+  if (configured) return path.resolve(cwd, configured.replace(/^file:(\/\/)?/i, '').replace(/^~(?=$|\/)/, env.HOME ?? os.homedir()));
+  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : path.join(env.HOME ?? os.homedir(), '.local', 'state');
+  return path.join(base, 'flink-cli');
+}
