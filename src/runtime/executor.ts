@@ -142,7 +142,7 @@ export class JobExecutor implements TaskServices {
       return;
     }
     if (this.endedCount === this.total) {
-      this.post({ type: 'decline', id, reason: 'all tasks have finished' });
+      this.post({ type: 'decline', id, reason: 'all tasks have finished', finished: true });
       return;
     }
     if (terminate && this.stoppingId !== undefined) {

@@ -216,7 +216,8 @@ export class RunningJob extends EventEmitter {
         return;
       case 'decline': {
         const pending = this.pending.get(message.id);
-        if (pending) this.failSnapshot(message.id, new SnapshotFailedError('CHECKPOINT_DECLINED', message.reason), true);
+        const reason = message.finished ? 'NOT_ALL_REQUIRED_TASKS_RUNNING' : 'CHECKPOINT_DECLINED';
+        if (pending) this.failSnapshot(message.id, new SnapshotFailedError(reason, message.reason), true);
         return;
       }
       case 'aborted':
