@@ -76,6 +76,8 @@ export interface SnapshotProgress {
   id: number;
   acknowledged: number;
   total: number;
+  /** The subtask whose acknowledgement this event reports (events only). */
+  last?: { uid: string; subtask: number };
 }
 
 /** Flink's CheckpointFailureReason names for what can go wrong here. */
@@ -308,7 +310,12 @@ export class RunningJob extends EventEmitter {
     if (!pending) return;
     pending.acks.push({ operator: message.operator, state: message.state, files: message.files });
     const total = subtaskCount(this.plan);
-    this.emit('snapshot-progress', { id: message.id, acknowledged: pending.acks.length, total } satisfies SnapshotProgress);
+    this.emit('snapshot-progress', {
+      id: message.id,
+      acknowledged: pending.acks.length,
+      total,
+      last: { uid: this.plan.operators[message.operator].uid, subtask: message.state.index },
+    } satisfies SnapshotProgress);
     if (pending.acks.length < total) return;
     this.pending.delete(message.id);
     if (pending.timer) clearTimeout(pending.timer);

@@ -547,7 +547,8 @@ export abstract class SourceSubtask extends Subtask {
       }
       const writable = this.services.whenWritable();
       if (writable) {
-        await writable;
+        // Backpressure holds records, not barriers: a barrier request wakes the source up.
+        await Promise.race([writable, this.sleep(undefined)]);
         continue;
       }
       let budget = BATCH;
