@@ -33,8 +33,8 @@ interface PendingSnapshot {
   writes: Set<Promise<unknown>>;
 }
 
-/** Bytes queued in sinks above which sources wait. */
-const QUEUE_LIMIT = 8 * 1024 * 1024;
+/** Characters queued in sinks above which sources wait (bounds memory and the sinks' pre-commit time). */
+const QUEUE_LIMIT = 2 * 1024 * 1024;
 
 export interface ExecutorOptions {
   attemptToken: string;
@@ -142,7 +142,7 @@ export class JobExecutor implements TaskServices {
       return;
     }
     if (this.endedCount === this.total) {
-      this.post({ type: 'decline', id, reason: 'all tasks have finished' });
+      this.post({ type: 'decline', id, reason: 'all tasks have finished', finished: true });
       return;
     }
     if (terminate && this.stoppingId !== undefined) {

@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { OperationError } from '../domain/errors.js';
-import { readSnapshot, type OpenedSnapshot, type OperatorSnapshotInfo, type StateFileInfo } from '../storage/index.js';
+import { readSnapshot, type OpenedSnapshot, type OperatorSnapshotInfo, type SnapshotKind, type StateFileInfo } from '../storage/index.js';
 import { bundleJob, defaultCacheDir, workerEntryPath } from './loader.js';
 import { subtaskCount, type JobPlan } from './plan.js';
 import type { HostToWorker, OperatorState, RestoreAssignment, SubtaskState, WorkerToHost } from './protocol.js';
@@ -37,8 +37,10 @@ export interface StartJobOptions {
   parallelism?: number;
   jobId?: string;
   restoreFrom?: RestoreOptions;
-  /** Where print() output and the job's console output go; default process.stdout. */
+  /** Where print() output and the job's console.log output go; default process.stdout. */
   stdout?: NodeJS.WritableStream;
+  /** Where the job's console.error output goes; default process.stderr. */
+  stderr?: NodeJS.WritableStream;
   /** How often the worker reports it is alive (default 500 ms). */
   heartbeatIntervalMs?: number;
   /** Silence after which the job is failed as unresponsive and its thread terminated (default 30 s). */
@@ -54,6 +56,8 @@ export interface SnapshotRequest {
   id: number;
   /** An existing, empty snapshot directory (storage's createCheckpointDir / createSavepointDir). */
   directory: string;
+  /** Informational: the runtime snapshots every kind the same way; echoed in the result. */
+  kind?: SnapshotKind;
   /** Stop with savepoint: sources stop after the barrier; the job finishes once notifyComplete(id) arrives. */
   terminate?: boolean;
   /** Recorded for stop --drain; this runtime has no event time, so there is nothing extra to flush. */
@@ -64,6 +68,7 @@ export interface SnapshotRequest {
 
 export interface SnapshotResult {
   id: number;
+  kind?: SnapshotKind;
   /** Every operator of the plan; `state` is set for stateful ones. */
   operators: OperatorSnapshotInfo[];
   /** Every file the subtasks wrote into the snapshot directory. */
@@ -76,6 +81,8 @@ export interface SnapshotProgress {
   id: number;
   acknowledged: number;
   total: number;
+  /** The subtask whose acknowledgement this event reports (events only). */
+  last?: { uid: string; subtask: number };
 }
 
 /** Flink's CheckpointFailureReason names for what can go wrong here. */
@@ -139,7 +146,8 @@ export class RunningJob extends EventEmitter {
     this.done = new Promise((resolve) => (this.endResolve = resolve));
     const stdout = options.stdout ?? process.stdout;
     worker.stdout.on('data', (chunk: Buffer) => stdout.write(chunk));
-    worker.stderr.on('data', (chunk: Buffer) => stdout.write(chunk));
+    const stderr = options.stderr ?? process.stderr;
+    worker.stderr.on('data', (chunk: Buffer) => stderr.write(chunk));
     worker.on('message', (message: WorkerToHost) => this.onMessage(message));
     worker.on('error', (error) => this.end('FAILED', error));
     worker.on('exit', (code) => {
@@ -216,7 +224,8 @@ export class RunningJob extends EventEmitter {
         return;
       case 'decline': {
         const pending = this.pending.get(message.id);
-        if (pending) this.failSnapshot(message.id, new SnapshotFailedError('CHECKPOINT_DECLINED', message.reason), true);
+        const reason = message.finished ? 'NOT_ALL_REQUIRED_TASKS_RUNNING' : 'CHECKPOINT_DECLINED';
+        if (pending) this.failSnapshot(message.id, new SnapshotFailedError(reason, message.reason), true);
         return;
       }
       case 'aborted':
@@ -307,12 +316,18 @@ export class RunningJob extends EventEmitter {
     if (!pending) return;
     pending.acks.push({ operator: message.operator, state: message.state, files: message.files });
     const total = subtaskCount(this.plan);
-    this.emit('snapshot-progress', { id: message.id, acknowledged: pending.acks.length, total } satisfies SnapshotProgress);
+    this.emit('snapshot-progress', {
+      id: message.id,
+      acknowledged: pending.acks.length,
+      total,
+      last: { uid: this.plan.operators[message.operator].uid, subtask: message.state.index },
+    } satisfies SnapshotProgress);
     if (pending.acks.length < total) return;
     this.pending.delete(message.id);
     if (pending.timer) clearTimeout(pending.timer);
     pending.resolve({
       id: message.id,
+      ...(pending.request.kind ? { kind: pending.request.kind } : {}),
       operators: this.plan.operators.map((op) => {
         const states = pending.acks.filter((a) => a.operator === op.index).map((a) => a.state).sort((a, b) => a.index - b.index);
         const info: OperatorSnapshotInfo = { uid: op.uid, name: op.name, parallelism: op.parallelism, maxParallelism: this.plan.maxParallelism };

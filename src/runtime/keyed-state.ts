@@ -10,7 +10,7 @@ import type { Key, MapState, ValueState } from './api.js';
 import { keyGroupOf, keyText, type KeyGroupRange } from './key-groups.js';
 
 export const KEYED_STATE_FORMAT = 'flink-ts-keyed-state';
-const CHUNK_CHARS = 64 * 1024;
+const CHUNK_CHARS = 1024 * 1024;
 
 type ValueTable = Map<number, Map<string, unknown>>;
 type MapTable = Map<number, Map<string, Map<string, [unknown, unknown]>>>;
@@ -126,14 +126,17 @@ export class KeyedStateBackend {
    */
   snapshotChunks(): { chunks: string[]; entries: number } {
     const chunks: string[] = [];
-    let current = JSON.stringify({ format: KEYED_STATE_FORMAT, version: 1, keyGroups: [this.range.start, this.range.end] }) + '\n';
+    let parts: string[] = [JSON.stringify({ format: KEYED_STATE_FORMAT, version: 1, keyGroups: [this.range.start, this.range.end] }) + '\n'];
+    let chars = 0;
     let entries = 0;
     const push = (line: string) => {
-      current += line;
+      parts.push(line);
+      chars += line.length;
       entries++;
-      if (current.length >= CHUNK_CHARS) {
-        chunks.push(current);
-        current = '';
+      if (chars >= CHUNK_CHARS) {
+        chunks.push(parts.join(''));
+        parts = [];
+        chars = 0;
       }
     };
     const valueNames = [...this.valueTables.keys()].sort();
@@ -152,7 +155,7 @@ export class KeyedStateBackend {
         for (const [k, map] of keys) push(`${prefix}${k},${JSON.stringify([...map.values()])}]\n`);
       }
     }
-    if (current.length > 0) chunks.push(current);
+    if (parts.length > 0) chunks.push(parts.join(''));
     return { chunks, entries };
   }
 

@@ -53,7 +53,7 @@ export type WorkerToHost =
   | { type: 'plan'; plan: JobPlan }
   | { type: 'running' }
   | { type: 'ack'; id: number; operator: number; state: SubtaskState; files: StateFileInfo[] }
-  | { type: 'decline'; id: number; reason: string }
+  | { type: 'decline'; id: number; reason: string; finished?: boolean }
   | { type: 'aborted'; id: number }
   | { type: 'notified'; id: number }
   | { type: 'output'; text: string }

@@ -445,7 +445,10 @@ export class FileSinkSubtask extends Subtask {
 
 // --------------------------------------------------------------------------------------------- sources
 
+/** Most records a source emits between two looks at barriers and control messages. */
 const BATCH = 1024;
+/** A batch should take about this long; slow pipelines get smaller batches, so barriers are not held up. */
+const BATCH_TARGET_MS = 10;
 
 function nextTick(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -459,6 +462,7 @@ export abstract class SourceSubtask extends Subtask {
   private wakeUp: (() => void) | undefined;
   private windowStart = 0;
   private emittedInWindow = 0;
+  private batchSize = BATCH;
   protected splits: SplitState[] = [];
 
   constructor(op: PlanOperator, index: number, services: TaskServices, private readonly totalSplits: number, initialSplits: SplitState[]) {
@@ -547,10 +551,11 @@ export abstract class SourceSubtask extends Subtask {
       }
       const writable = this.services.whenWritable();
       if (writable) {
-        await writable;
+        // Backpressure holds records, not barriers: a barrier request wakes the source up.
+        await Promise.race([writable, this.sleep(undefined)]);
         continue;
       }
-      let budget = BATCH;
+      let budget = this.batchSize;
       const rate = this.rate;
       if (rate !== undefined) {
         const elapsed = performance.now() - this.windowStart;
@@ -559,9 +564,14 @@ export abstract class SourceSubtask extends Subtask {
           await this.sleep(Math.max(1, Math.ceil(((this.emittedInWindow + 1) * 1000) / rate - elapsed)));
           continue;
         }
-        budget = Math.min(BATCH, allowed);
+        budget = Math.min(budget, allowed);
       }
-      this.emittedInWindow += await this.emitBatch(budget);
+      const started = performance.now();
+      const emitted = await this.emitBatch(budget);
+      this.emittedInWindow += emitted;
+      const took = performance.now() - started;
+      if (took > BATCH_TARGET_MS) this.batchSize = Math.max(1, Math.floor((emitted * BATCH_TARGET_MS) / took));
+      else if (emitted === budget && this.batchSize < BATCH) this.batchSize = Math.min(BATCH, this.batchSize * 2);
       await nextTick();
     }
     if (!this.cancelled) this.onEnd();

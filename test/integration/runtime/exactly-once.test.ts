@@ -48,7 +48,8 @@ async function checkpointUntilDone(job: RunningJob, base: string, ids: { next: n
       latest = directory;
       await job.notifyComplete(id);
     } catch (error) {
-      if (job.status === 'RUNNING') throw error;
+      // The job may finish between the status check and the trigger.
+      if (job.status === 'RUNNING' && (error as { reason?: string }).reason !== 'NOT_ALL_REQUIRED_TASKS_RUNNING') throw error;
     }
     await delay(20);
   }

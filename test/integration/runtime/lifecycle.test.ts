@@ -101,6 +101,19 @@ describe('snapshots', () => {
     expect(cap.text()).toMatch(/^0:1$/m);
   });
 
+  test('a snapshot not acknowledged in time expires; the job runs on and the next one completes', async () => {
+    const work = await tempDir();
+    const job = await startJob({ artifactPath: join(JOBS, 'misbehaving.ts'), args: ['slow', '150'], stdout: captureStream().stream });
+    await delay(20);
+    await expect(job.triggerSnapshot({ id: 1, directory: await createSavepointDir(work, job.jobId), timeoutMs: 10 })).rejects.toMatchObject({
+      reason: 'CHECKPOINT_EXPIRED',
+    });
+    expect(job.snapshotsInProgress()).toEqual([]);
+    expect(job.status).toBe('RUNNING');
+    await completeSnapshot(job, work, 2, 'savepoint');
+    await job.cancel();
+  });
+
   test('a snapshot that cannot write its state is declined and the job keeps running', async () => {
     const work = await tempDir();
     const job = await startJob({ artifactPath: join(JOBS, 'no-checkpointing.mjs'), args: ['100000000', '2000'], stdout: captureStream().stream });

@@ -1,0 +1,50 @@
+// Runtime measurements (not part of the test suite). Run with:
+//   NODE_OPTIONS=--experimental-vm-modules npx jest --testMatch '**/*.bench.ts' test/bench
+// Prints records/s of the counter fixture and the time a snapshot of its state takes.
+
+import { afterAll, test } from '@jest/globals';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { startJob } from '../../src/runtime/host.js';
+import { createCheckpointDir } from '../../src/storage/index.js';
+import { JOBS, removeTempDirs, tempDir } from '../integration/runtime/helpers.js';
+
+afterAll(removeTempDirs);
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+test.each([1, 2, 4])('throughput of the counter, parallelism %i', async (parallelism) => {
+  const N = 1_000_000;
+  const out = join(await tempDir(), 'out');
+  const job = await startJob({ artifactPath: join(JOBS, 'counter.ts'), args: ['--out', out, '--sequence', String(N), '--users', '1000'], parallelism });
+  const started = performance.now();
+  await job.done;
+  const seconds = (performance.now() - started) / 1000;
+  log(`counter p=${parallelism}: ${N} records in ${seconds.toFixed(2)} s = ${Math.round(N / seconds).toLocaleString('en')} records/s (file sink included)`);
+}, 120_000);
+
+test.each([10_000, 100_000, 500_000])('snapshot of the counter with %i keys', async (users) => {
+  const work = await tempDir();
+  const job = await startJob({
+    artifactPath: join(JOBS, 'counter.ts'),
+    args: ['--out', join(work, 'out'), '--sequence', '100000000', '--users', String(users)],
+    parallelism: 2,
+  });
+  // Let every key appear (3 records per user visit every type).
+  await delay(Math.max(1500, users * 3 * 0.002));
+  for (const id of [1, 2]) {
+    const directory = await createCheckpointDir(work, job.jobId, id);
+    const started = performance.now();
+    const acks: string[] = [];
+    const onAck = (p: { last?: { uid: string; subtask: number } }) => acks.push(`${p.last!.uid}#${p.last!.subtask}@${Math.round(performance.now() - started)}`);
+    job.on('snapshot-progress', onAck);
+    const result = await job.triggerSnapshot({ id, directory });
+    job.off('snapshot-progress', onAck);
+    log(`  acks (ms after trigger): ${acks.join(' ')}`);
+    const ms = performance.now() - started;
+    const bytes = result.files.reduce((sum, f) => sum + f.size, 0);
+    const entries = result.operators.flatMap((o) => ((o.state as { subtasks?: Array<{ entries?: number }> })?.subtasks ?? []).map((s) => s.entries ?? 0)).reduce((a, b) => a + b, 0);
+    log(`snapshot ${id} of counter with ${users} users: ${entries} state entries, ${(bytes / 1e6).toFixed(1)} MB in ${result.files.length} files, ${ms.toFixed(0)} ms trigger->all acks`);
+  }
+  await job.cancel();
+}, 120_000);
