@@ -60,31 +60,43 @@ const SINGLE_DASH_LONG: Record<string, string> = {
   '-full': '--full',
 };
 
-/** Commands whose first positional is a program: tokens after it belong to the program, untouched. */
-const PROGRAM_COMMANDS = new Set(['run', 'restore', 'upgrade']);
+/**
+ * Commands that run a program: the positional at this index is the job file, and everything from there on
+ * belongs to the job (as in Flink's `run`), so a `--` is put before it. Options go before the job file.
+ */
+const PROGRAM_COMMANDS: Record<string, number> = { run: 0, restore: 1, upgrade: 1 };
 const VALUE_OPTIONS = new Set([
   '-s', '--fromSavepoint', '-p', '--parallelism', '-c', '--class', '-C', '--classpath', '-cm', '--claimMode',
-  '-rm', '--restoreMode', '-m', '--jobmanager', '-D', '--config-dir', '--timeout', '--savepointPath', '--previous',
+  '-rm', '--restoreMode', '-m', '--jobmanager', '-D', '--config-dir', '--timeout', '--savepointPath', '--previous', '--name', '--from-job',
 ]);
 
 export function normalizeFlinkArgv(argv: readonly string[]): string[] {
   const out: string[] = [];
   let command: string | undefined;
-  let passThrough = false;
+  let positionals = 0;
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i];
-    if (passThrough || token === '--') {
+    if (token === '--') {
       out.push(...argv.slice(i));
       break;
     }
     const mapped = SINGLE_DASH_LONG[token] ?? token;
-    out.push(mapped);
     if (mapped.startsWith('-')) {
+      out.push(mapped);
       if (VALUE_OPTIONS.has(mapped) && i + 1 < argv.length) out.push(argv[++i]);
       continue;
     }
-    if (command === undefined) command = mapped;
-    else if (PROGRAM_COMMANDS.has(command)) passThrough = true;
+    if (command === undefined) {
+      command = mapped;
+      out.push(mapped);
+      continue;
+    }
+    if (command in PROGRAM_COMMANDS && positionals === PROGRAM_COMMANDS[command]) {
+      out.push('--', ...argv.slice(i));
+      break;
+    }
+    positionals++;
+    out.push(mapped);
   }
   return out;
 }

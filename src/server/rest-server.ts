@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { AsyncOperationResult, DashboardConfig, JarRunRequest, SerializedFailure } from '../client/dto.js';
 import { ConfigError, ConflictError, FlinkCliError } from '../domain/errors.js';
+import { isLoopback } from '../domain/net.js';
 import type { Dispatcher } from './dispatcher.js';
 import { OperationCache, type OperationState } from './operations.js';
 import {
@@ -47,9 +48,7 @@ interface RequestContext {
   status(code: number): void;
 }
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export { isLoopback };
 
 export async function startRestServer(options: RestServerOptions): Promise<RunningRestServer> {
   const host = options.host ?? '127.0.0.1';

@@ -1,7 +1,9 @@
 // `flink run [-s <path>] [-n] [-cm claim|no_claim] [-rm ...] [-d] [-p N] [-c <class>] <job module or jar> [args...]`
 import type { Command } from 'commander';
 import type { ClaimMode } from '../../client/dto.js';
-import { OperationError, UsageError } from '../../domain/errors.js';
+import type { FlinkRestClient } from '../../client/rest-client.js';
+import { OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
+import { isLoopback } from '../../domain/net.js';
 import { absolutePointer } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
@@ -66,7 +68,6 @@ export const runCommand: CommandModule = {
       .description('submit a job (a .js/.mjs/.ts job module, or a .jar to an Apache Flink cluster), optionally from a savepoint')
       .argument('[job]', 'job module (.js, .mjs, .ts) or jar')
       .argument('[args...]', 'arguments of the job')
-      .passThroughOptions()
       .option('-s, --fromSavepoint <path>', 'restore from this savepoint or retained checkpoint (directory or its _metadata)')
       .option('-n, --allowNonRestoredState', 'allow state of operators that no longer exist to be skipped')
       .option('--claimMode <mode>', 'claim or no_claim (default): who owns the restored snapshot (also -cm)')
@@ -95,13 +96,32 @@ export const runCommand: CommandModule = {
 
 const TERMINAL = new Set(['FINISHED', 'CANCELED', 'FAILED']);
 
+/**
+ * A job module runs on the local coordinator: when nothing answers at a loopback address that was not
+ * given with -m, start the coordinator (as `flink cluster start` would) and say so on stderr.
+ */
+async function ensureLocalCoordinator(ctx: CommandContext, client: FlinkRestClient): Promise<void> {
+  try {
+    await client.config();
+    return;
+  } catch (error) {
+    const host = new URL(client.baseUrl).hostname;
+    if (!(error instanceof UnreachableError) || ctx.globals.jobmanager !== undefined || !isLoopback(host)) throw error;
+  }
+  ctx.io.note(`Nothing answers at ${client.baseUrl}; starting the local coordinator (flink cluster start).`);
+  const { startCluster } = await import('./cluster.js');
+  const started = await startCluster(ctx);
+  ctx.io.note(`Local coordinator started at ${started.url} (log: ${started.log}).`);
+}
+
 export async function runRun(options: RunOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   if (options.usedRestoreMode) io.warn("The option 'restoreMode' is deprecated. Please use 'claimMode' instead.");
   if (options.claimMode === 'LEGACY') io.warn('The LEGACY restore mode is deprecated, please use CLAIM or NO_CLAIM mode instead.');
   const savepointPath = options.fromSavepoint === undefined ? undefined : absolutePointer(options.fromSavepoint, ctx.cwd);
   const client = await ctx.client();
-  const { submitJob } = await import('../submit.js');
+  const { submitJob, artifactKind } = await import('../submit.js');
+  if (artifactKind(options.artifact) === 'module') await ensureLocalCoordinator(ctx, client);
   const spinner = await io.spinner(`Submitting ${options.artifact}`);
   const submitted = await submitJob(
     client,

@@ -10,13 +10,14 @@ describe("Flink's single-dash long options", () => {
   it('are rewritten to double-dash before parsing', () => {
     expect(normalizeFlinkArgv(['savepoint', 'abc', '-type', 'native', '-detached'])).toEqual(['savepoint', 'abc', '--type', 'native', '--detached']);
     expect(normalizeFlinkArgv(['run', '-cm', 'claim', '-rm', 'no_claim', '-sae', 'job.ts'])).toEqual([
-      'run', '--claimMode', 'claim', '--restoreMode', 'no_claim', '--shutdownOnAttachedExit', 'job.ts',
+      'run', '--claimMode', 'claim', '--restoreMode', 'no_claim', '--shutdownOnAttachedExit', '--', 'job.ts',
     ]);
     expect(normalizeFlinkArgv(['checkpoint', '-full', 'abc'])).toEqual(['checkpoint', '--full', 'abc']);
   });
 
-  it('program arguments after the job file are left alone', () => {
-    expect(normalizeFlinkArgv(['run', '-p', '2', '-s', '/sp', 'job.ts', '-type', '-cm'])).toEqual(['run', '-p', '2', '-s', '/sp', 'job.ts', '-type', '-cm']);
+  it('program arguments after the job file are left alone (a -- marks where they start)', () => {
+    expect(normalizeFlinkArgv(['run', '-p', '2', '-s', '/sp', 'job.ts', '-type', '-cm'])).toEqual(['run', '-p', '2', '-s', '/sp', '--', 'job.ts', '-type', '-cm']);
+    expect(normalizeFlinkArgv(['restore', 'latest', '-n', '-cm', 'claim', 'job.ts', '--out', 'x'])).toEqual(['restore', 'latest', '-n', '--claimMode', 'claim', '--', 'job.ts', '--out', 'x']);
     expect(normalizeFlinkArgv(['list', '--', '-type'])).toEqual(['list', '--', '-type']);
   });
 

@@ -1,0 +1,75 @@
+// `flink restore <path|latest> <job module or jar> [args...] [-n] [--claimMode ...] [-p N] [-d] [--name <job name>]`:
+// start a job from a snapshot; `latest` resolves as `flink savepoints --latest` does for that job's name.
+import type { Command } from 'commander';
+import { latestRestorable } from '../../domain/catalog.js';
+import { NotFoundError, UsageError } from '../../domain/errors.js';
+import { parseJobId } from '../../domain/ids.js';
+import type { CommandContext } from '../context.js';
+import type { CommandModule } from '../program.js';
+import { gatherSnapshots } from '../snapshots.js';
+import { parseRunArgs, runRun, type RunOptions } from './run.js';
+
+export interface RestoreOptions extends RunOptions {
+  from: string;
+  name?: string;
+  fromJob?: string;
+}
+
+export const restoreCommand: CommandModule = {
+  name: 'restore',
+  register(program, deps) {
+    return program
+      .command('restore')
+      .description('start a job from a savepoint or persistent checkpoint (a path, or "latest")')
+      .argument('[from]', 'snapshot path, or latest')
+      .argument('[job]', 'job module (.js, .mjs, .ts) or jar')
+      .argument('[args...]', 'arguments of the job')
+      .option('--name <job name>', 'with latest: the job whose snapshots to use (default: the only job name that has snapshots)')
+      .option('--from-job <jobId>', 'with latest: the snapshots of this job id')
+      .option('-n, --allowNonRestoredState', 'allow state of operators that no longer exist to be skipped')
+      .option('--claimMode <mode>', 'claim or no_claim (default) (also -cm)')
+      .option('--restoreMode <mode>', 'deprecated name of --claimMode (also -rm)')
+      .option('-d, --detached', 'return after submission')
+      .option('-p, --parallelism <n>', 'parallelism of the job')
+      .option('-c, --class <entry>', 'entry class of a jar')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Examples:',
+          '  flink restore latest fixtures/jobs/counter-fixed.ts --out /tmp/out --input events.txt -d',
+          '  flink restore latest --name "Event counter" -n job.ts -d',
+          '  flink restore /data/savepoints/savepoint-fd7201-0123456789ab job.ts -d -p 4',
+          '',
+        ].join('\n'),
+      )
+      .action(async (from: string | undefined, job: string | undefined, args: string[], opts: Record<string, string | boolean | undefined>, command: Command) => {
+        if (!from) throw new UsageError('Missing the snapshot: flink restore <path|latest> <job module or jar> [args...]');
+        const run = parseRunArgs(job, args, {
+          allowNonRestoredState: opts.allowNonRestoredState as boolean | undefined, claimMode: opts.claimMode as string | undefined,
+          restoreMode: opts.restoreMode as string | undefined, detached: opts.detached as boolean | undefined,
+          parallelism: opts.parallelism as string | undefined, class: opts.class as string | undefined,
+        });
+        const fromJob = typeof opts.fromJob === 'string' ? parseJobId(opts.fromJob) : undefined;
+        await runRestore({ ...run, from, name: opts.name as string | undefined, fromJob }, await deps.contextFor(command));
+      });
+  },
+};
+
+export async function runRestore(options: RestoreOptions, ctx: CommandContext): Promise<void> {
+  let pointer = options.from;
+  if (pointer === 'latest') {
+    const gathered = await gatherSnapshots(ctx, { jobId: options.fromJob, jobName: options.name });
+    let candidates = gathered.entries;
+    if (!options.name && !options.fromJob) {
+      const names = [...new Set(candidates.map((e) => e.jobName ?? e.jobId ?? e.jobIdPrefix ?? '?'))];
+      if (names.length > 1) throw new UsageError(`'latest' is ambiguous: snapshots of several jobs exist (${names.join(', ')}). Pick one with --name <job name> or --from-job <jobId>.`);
+      candidates = gathered.entries;
+    }
+    const latest = latestRestorable(candidates);
+    if (!latest) throw new NotFoundError(`No restorable savepoint or persistent checkpoint${options.name ? ` of job '${options.name}'` : ''} found.`, { hint: 'List them with flink savepoints --all, or give a path.' });
+    pointer = latest.path;
+    ctx.io.note(`Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${new Date(latest.completedAt).toISOString()})` : ''}.`);
+  }
+  await runRun({ ...options, fromSavepoint: pointer }, ctx);
+}

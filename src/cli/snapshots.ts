@@ -1,0 +1,93 @@
+// Gathers the restorable snapshots of jobs from every source the CLI can reach: FLIP-10's REST list (local
+// coordinator), Flink's checkpoint history (real Flink), and a scan of the configured savepoint and
+// checkpoint directories plus --dir roots, so it works after the job and even the cluster are gone.
+import path from 'node:path';
+import type { FlinkRestClient } from '../client/rest-client.js';
+import { resolveSavepointTarget } from '../config/savepoint-target.js';
+import { filterCatalog, sortByCompletion, type CatalogEntry, type CatalogFilter } from '../domain/catalog.js';
+import { FlinkCliError } from '../domain/errors.js';
+import { hasScheme } from '../domain/pointers.js';
+import type { CommandContext } from './context.js';
+
+export interface Gathered {
+  entries: CatalogEntry[];
+  /** Where we looked, for notes. */
+  roots: string[];
+  coordinator: 'local' | 'flink' | 'unreachable';
+}
+
+export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter & { dirs?: string[] }): Promise<Gathered> {
+  const config = await ctx.config();
+  const { scanSnapshots, localPath } = await import('../storage/catalog.js');
+  const roots = new Set<string>();
+  const local = (value: string | undefined) => (value && (!hasScheme(value) || /^file:/i.test(value)) ? localPath(path.resolve(ctx.cwd, value)) : undefined);
+  const savepointDir = local(resolveSavepointTarget(config).directory);
+  const checkpointDir = local(config.string('execution.checkpointing.dir'));
+  if (savepointDir) roots.add(savepointDir);
+  if (checkpointDir) roots.add(filter.jobId ? path.join(checkpointDir, filter.jobId) : checkpointDir);
+  for (const dir of filter.dirs ?? []) roots.add(local(dir) ?? dir);
+
+  const byPath = new Map<string, CatalogEntry>();
+  let coordinator: Gathered['coordinator'] = 'unreachable';
+  try {
+    const client = await ctx.client();
+    const caps = await client.capabilities();
+    coordinator = caps.kind;
+    for (const entry of await fromCoordinator(client, caps.kind, caps.restorableList, filter)) byPath.set(keyOf(entry.path), entry);
+  } catch (error) {
+    if (!(error instanceof FlinkCliError) || (error.kind !== 'unreachable' && error.kind !== 'not-found')) throw error;
+    if (error.kind === 'unreachable') ctx.io.note(`The coordinator is not reachable (${error.message.replace(/^Could not reach the coordinator at /, '').replace(/\.$/, '')}); listing from storage only.`);
+  }
+  for (const entry of await scanSnapshots([...roots])) {
+    const known = byPath.get(keyOf(entry.path));
+    // The scan is the truth about the files; the coordinator knows kind, trigger and job.
+    byPath.set(keyOf(entry.path), known ? { ...entry, ...pick(known), state: entry.state, sizeBytes: entry.sizeBytes || known.sizeBytes } : entry);
+  }
+  for (const [key, entry] of byPath) {
+    // Listed by the coordinator but gone from a local disk: not restorable any more.
+    if (entry.state === 'complete' && !hasScheme(entry.path) && !(await exists(entry.path))) byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });
+  }
+  return { entries: sortByCompletion(filterCatalog([...byPath.values()], filter)), roots: [...roots], coordinator };
+}
+
+function pick(entry: CatalogEntry): Partial<CatalogEntry> {
+  const { kind, trigger, format, jobId, jobName, snapshotId, completedAt } = entry;
+  return Object.fromEntries(Object.entries({ kind, trigger, format, jobId, jobName, snapshotId, completedAt }).filter(([, v]) => v !== undefined));
+}
+
+async function exists(p: string): Promise<boolean> {
+  const { stat } = await import('node:fs/promises');
+  return stat(p).then(() => true, () => false);
+}
+
+function keyOf(pointer: string): string {
+  if (hasScheme(pointer) && !/^file:/i.test(pointer)) return pointer;
+  return path.resolve(pointer.replace(/^file:(\/\/)?/i, '/').replace(/^\/\/+/, '/')).replace(/\/_metadata$/, '');
+}
+
+async function fromCoordinator(client: FlinkRestClient, kind: 'local' | 'flink', restorableList: boolean, filter: CatalogFilter): Promise<CatalogEntry[]> {
+  const jobs = filter.jobId ? [{ jid: filter.jobId, name: undefined as string | undefined }] : (await client.jobsOverview()).jobs.map((j) => ({ jid: j.jid, name: j.name as string | undefined }));
+  const wanted = jobs.filter((j) => !filter.jobName || j.name === undefined || j.name === filter.jobName);
+  const entries: CatalogEntry[] = [];
+  for (const job of wanted) {
+    if (kind === 'local' && restorableList) {
+      const list = await client.restorableSnapshots(job.jid);
+      for (const s of list.savepoints) {
+        entries.push({
+          path: keyOf(s.external_path), kind: s.kind, trigger: s.trigger, format: s.format, jobId: s.job_id, jobName: s.job_name,
+          snapshotId: s.id, completedAt: s.completed_timestamp, sizeBytes: s.state_size, state: 'complete', origin: 'ours',
+        });
+      }
+    } else {
+      const stats = await client.checkpoints(job.jid).catch(() => undefined);
+      for (const c of stats?.history ?? []) {
+        if (c.status !== 'COMPLETED' || !c.external_path || c.discarded || c.external_path.startsWith('<')) continue;
+        entries.push({
+          path: keyOf(c.external_path), kind: c.is_savepoint ? 'savepoint' : 'checkpoint', format: c.savepointFormat === 'NATIVE' ? 'native' : 'canonical',
+          jobId: job.jid, jobName: job.name, snapshotId: c.id, completedAt: c.latest_ack_timestamp, sizeBytes: c.state_size, state: 'complete', origin: 'flink',
+        });
+      }
+    }
+  }
+  return entries;
+}
