@@ -120,11 +120,20 @@ describe('a job from submission to restore', () => {
   });
 
   it('a wait that times out exits 6, says the savepoint may still run and how to reattach', async () => {
-    const r = await flink(['savepoint', jobId, '--timeout', '1ms']);
+    // A job with enough keyed state that its savepoint takes far longer than the 1 ms we wait.
+    const run = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out-big'), '--sequence', '10000000', '--rate', '40000', '--users', '60000', '--checkpoint-interval', '60000']);
+    const big = JOB_RE.exec(run.stdout)![1];
+    await until('40k keys', async () => (((await jobState(big)) === 'RUNNING') ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const r = await flink(['savepoint', big, '--timeout', '1ms']);
     expect(r.exitCode).toBe(6);
     const trigger = /trigger id ([0-9a-f]{32})/.exec(r.stderr)![1];
-    expect(r.stderr).toContain(`Reattach with: flink savepoint status ${jobId} ${trigger}`);
-    expect((await flink(['savepoint', 'status', jobId, trigger])).exitCode).toBe(0);
+    expect(r.stderr).toContain('it may still be running');
+    expect(r.stderr).toContain(`Reattach with: flink savepoint status ${big} ${trigger}`);
+    const reattached = await flink(['savepoint', 'status', big, trigger]);
+    expect(reattached.exitCode).toBe(0);
+    expect(reattached.stdout).toMatch(/^Savepoint completed\. Path: /);
+    await flink(['cancel', big]);
   });
 
   it('checkpoint prints Flink\'s line; checkpoints shows the history with the savepoint flag', async () => {
