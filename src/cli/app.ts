@@ -4,10 +4,14 @@ import { CommanderError } from 'commander';
 import { isFlinkCliError } from '../domain/errors.js';
 import type { ContextInit } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
-import { buildProgram, normalizeFlinkArgv } from './program.js';
+import { buildProgram, normalizeFlinkArgv, type ProgramDeps } from './program.js';
+
+/** Commands that change state: each run appends one line to the audit log. */
+const AUDITED = new Set(['run', 'savepoint', 'stop', 'cancel', 'checkpoint', 'restore', 'dispose', 'upgrade', 'savepoints']);
 
 export async function runCli(argv: readonly string[], init: ContextInit): Promise<number> {
-  const program = buildProgram(init);
+  const started = Date.now();
+  const { program, deps } = buildProgram(init);
   // Output options matter even when parsing fails before any command runs.
   init.io.setMode({
     json: argv.includes('--json'),
@@ -15,11 +19,46 @@ export async function runCli(argv: readonly string[], init: ContextInit): Promis
     color: !argv.includes('--no-color'),
     debug: argv.includes('--debug'),
   });
+  let code: number;
+  let failure: unknown;
   try {
     await program.parseAsync(normalizeFlinkArgv(argv), { from: 'user' });
-    return 0;
+    code = 0;
   } catch (error) {
-    return report(error, init, argv);
+    failure = error;
+    code = await report(error, init, argv);
+  }
+  await audit(deps, argv, code, failure, started);
+  return code;
+}
+
+async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: number, failure: unknown, started: number): Promise<void> {
+  const current = deps.current;
+  if (!current || !AUDITED.has(current.command.name())) return;
+  const { context } = current;
+  // Read-only forms of audited commands (listing, status, dry runs) are not state changes.
+  if (current.command.name() === 'savepoints' && !['prune', 'pin', 'unpin'].includes(String(current.command.args[0]))) return;
+  if (current.command.name() === 'savepoint' && current.command.args[0] === 'status') return;
+  if (argv.includes('--dry-run')) return;
+  try {
+    const [{ appendAudit, currentUser }, { coordinatorStateDir }, os] = await Promise.all([import('./audit.js'), import('../config/state-dir.js'), import('node:os')]);
+    const config = await context.config();
+    const file = config.string('audit.log') ?? (await import('node:path')).join(coordinatorStateDir(config, context.env, context.cwd), 'audit.log');
+    appendAudit(file, {
+      time: new Date(started).toISOString(),
+      user: currentUser(context.env),
+      host: os.hostname(),
+      command: current.command.name(),
+      argv: [...argv],
+      ...(context.audit.job ? { job: context.audit.job } : {}),
+      paths: context.audit.paths,
+      result: exitCode === 0 ? 'ok' : 'failed',
+      exitCode,
+      ...(failure instanceof Error ? { error: failure.message } : {}),
+      durationMs: Date.now() - started,
+    });
+  } catch (error) {
+    context.io.warn(`Could not write the audit log: ${(error as Error).message}`);
   }
 }
 
@@ -47,7 +86,7 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
 function printError(init: ContextInit, kind: Parameters<typeof exitCodeFor>[0], message: string, hint?: string, triggerId?: string): number {
   const { io } = init;
   const code = exitCodeFor(kind);
-  io.stderr.write(`${io.err.red('Error:')} ${message}\n`);
+  io.stderr.write(kind === 'nothing-to-do' ? `${message}\n` : `${io.err.red('Error:')} ${message}\n`);
   if (hint) io.stderr.write(`${hint}\n`);
   if (io.mode.json) {
     const doc: Record<string, unknown> = { version: 1, error: { kind, message, exitCode: code } };

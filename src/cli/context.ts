@@ -3,6 +3,7 @@ import type { FlinkRestClient } from '../client/rest-client.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import { parseDuration } from '../domain/duration.js';
 import { UsageError } from '../domain/errors.js';
+import type { AuditNotes } from './audit.js';
 import type { IO } from './io.js';
 
 export interface GlobalOptions {
@@ -27,6 +28,8 @@ export interface CommandContext {
   client(): Promise<FlinkRestClient>;
   /** How long waiting commands wait: --timeout, else client.timeout (ms). */
   waitTimeoutMs(timeoutOption?: string): Promise<number>;
+  /** What the command changed (job, paths), for the audit log. */
+  audit: AuditNotes;
 }
 
 export interface ContextInit {
@@ -40,6 +43,7 @@ export function createContext(init: ContextInit, globals: GlobalOptions): Comman
   const context: CommandContext = {
     ...init,
     globals,
+    audit: { paths: [] },
     config() {
       pending ??= (async () => {
         const [{ loadConfig }, { resolveConfig }] = await Promise.all([import('../config/load.js'), import('../config/resolve.js')]);

@@ -48,6 +48,8 @@ export interface CommandModule {
 export interface ProgramDeps {
   /** Builds the context for the command being run (applies output options, loads colours). */
   contextFor(command: Command): Promise<CommandContext>;
+  /** The context of the command that ran (for the audit log), once contextFor was called. */
+  current?: { command: Command; context: CommandContext };
 }
 
 // Flink spells some long options with one dash. Commander would read "-type" as "-t -y -p -e".
@@ -101,7 +103,7 @@ export function normalizeFlinkArgv(argv: readonly string[]): string[] {
   return out;
 }
 
-export function buildProgram(init: ContextInit): Command {
+export function buildProgram(init: ContextInit): { program: Command; deps: ProgramDeps } {
   const program = new Command('flink');
   program
     .usage('<command> [options]')
@@ -127,7 +129,9 @@ export function buildProgram(init: ContextInit): Command {
       const globals = globalsOf(command);
       init.io.setMode({ json: globals.json, quiet: globals.quiet, color: globals.color, debug: globals.debug });
       await init.io.loadColors();
-      return createContext(init, globals);
+      const context = createContext(init, globals);
+      deps.current = { command, context };
+      return context;
     },
   };
   for (const module of COMMANDS) {
@@ -135,5 +139,5 @@ export function buildProgram(init: ContextInit): Command {
     addGlobalOptions(command);
     command.exitOverride().configureOutput(program.configureOutput());
   }
-  return program;
+  return { program, deps };
 }

@@ -43,9 +43,11 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     // The scan is the truth about the files; the coordinator knows kind, trigger and job.
     byPath.set(keyOf(entry.path), known ? { ...entry, ...pick(known), state: entry.state, sizeBytes: entry.sizeBytes || known.sizeBytes } : entry);
   }
+  const { isPinned } = await import('../storage/pins.js');
   for (const [key, entry] of byPath) {
     // Listed by the coordinator but gone from a local disk: not restorable any more.
     if (entry.state === 'complete' && !hasScheme(entry.path) && !(await exists(entry.path))) byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });
+    else if (!hasScheme(entry.path) && isPinned(entry.path)) byPath.set(key, { ...entry, pinned: true });
   }
   return { entries: sortByCompletion(filterCatalog([...byPath.values()], filter)), roots: [...roots], coordinator };
 }

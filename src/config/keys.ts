@@ -42,6 +42,11 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'coordinator.dir', type: 'string', extension: true,
     description: 'State directory of the local coordinator (jobs, artifacts, pid and log file). Default: ~/.local/state/flink-cli.' },
 
+  { key: 'audit.log', type: 'string', extension: true,
+    description: 'Audit log of state-changing commands (one JSON line each). Default: <coordinator.dir>/audit.log.' },
+  { key: 'savepoints.lock-stale-after', default: '10 min', type: 'duration', extension: true,
+    description: 'A per-job savepoint lock older than this (its holder died) is taken over.' },
+
   // --- snapshots ---
   { key: SAVEPOINT_DIR, aliases: [SAVEPOINT_DIR_FLIP10], deprecated: [SAVEPOINT_DIR_DEPRECATED], type: 'string',
     description: 'Default target directory of savepoints (FLIP-10: state.savepoints.dir; Flink 2: execution.checkpointing.savepoint-dir).' },

@@ -8,6 +8,8 @@ export type ErrorKind =
   | 'unreachable'
   | 'not-found'
   | 'timeout'
+  | 'locked'
+  | 'nothing-to-do'
   | 'internal';
 
 export interface ErrorOptions {
@@ -70,6 +72,20 @@ export class TimeoutError extends FlinkCliError {
 export class OperationError extends FlinkCliError {
   constructor(message: string, options?: ErrorOptions) {
     super('operation-failed', message, options);
+  }
+}
+
+/** Another run (cron, CI) holds the lock for this job's savepoints. */
+export class LockedError extends FlinkCliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('locked', message, options);
+  }
+}
+
+/** The command had nothing to do (e.g. prune found nothing beyond the rules). Not a failure, but distinct. */
+export class NothingToDoError extends FlinkCliError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('nothing-to-do', message, options);
   }
 }
 

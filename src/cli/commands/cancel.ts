@@ -50,6 +50,7 @@ export const cancelCommand: CommandModule = {
 
 export async function runCancel(options: CancelOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
+  ctx.audit.job = options.jobId;
   if (!options.withSavepoint) {
     const client = await ctx.client();
     await requireJob(client, options.jobId);
@@ -77,6 +78,7 @@ export async function runCancel(options: CancelOptions, ctx: CommandContext): Pr
     timeoutMs,
     failurePrefix: `Could not cancel job ${options.jobId} with a savepoint`,
   });
+  ctx.audit.paths.push(location);
   if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, cancelled: true, triggerId, location }));
   else io.print(`Cancelled job ${options.jobId}. Savepoint stored in ${location}.`);
 }

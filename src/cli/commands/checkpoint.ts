@@ -30,6 +30,7 @@ export const checkpointCommand: CommandModule = {
 
 export async function runCheckpoint(options: CheckpointOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
+  ctx.audit.job = options.jobId;
   const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
   const client = await ctx.client();
   await requireJob(client, options.jobId);

@@ -78,6 +78,23 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     else for (const s of steps) io.print(`Would dispose ${s.directory ?? s.pointer}${s.bytes !== undefined ? ` (${formatBytes(s.bytes)})` : ''}: ${s.reason}`);
     return;
   }
+  const disposer = await createDisposer(ctx);
+  const done: DisposalStep[] = [];
+  for (const step of steps) {
+    await disposer.dispose(step);
+    done.push(step);
+    ctx.audit.paths.push(step.directory ?? step.pointer);
+    if (!io.mode.json) io.print(`Disposed ${step.directory ?? step.pointer}${step.bytes !== undefined ? ` (${formatBytes(step.bytes)})` : ''}`);
+  }
+  if (io.mode.json) io.print(JSON.stringify({ version: 1, dryRun: false, disposed: done.map(stepJson), bytes: done.reduce((n, s) => n + (s.bytes ?? 0), 0) }));
+  else if (done.length > 1) io.note(`${done.length} snapshots disposed, ${formatBytes(done.reduce((n, s) => n + (s.bytes ?? 0), 0))} freed.`);
+}
+
+/**
+ * Removes planned snapshots: through the local coordinator when it runs (its records must know), else
+ * directly on disk; paths this machine cannot reach go to the cluster's /savepoint-disposal.
+ */
+export async function createDisposer(ctx: CommandContext): Promise<{ dispose(step: DisposalStep): Promise<void> }> {
   let client: Awaited<ReturnType<CommandContext['client']>> | undefined;
   let local = false;
   try {
@@ -87,20 +104,16 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     if (!(error instanceof FlinkCliError) || error.kind !== 'unreachable') throw error;
     client = undefined;
   }
-  const done: DisposalStep[] = [];
-  for (const step of steps) {
-    // Through the local coordinator when it runs (its records must know); else directly on disk.
-    if (step.directory === undefined || (local && client)) {
-      if (!client) throw new OperationError(`Cannot dispose ${step.pointer}: it is not on this machine and no coordinator is reachable.`);
-      await disposeViaCluster(ctx, client, step.directory ?? step.pointer);
-    } else {
-      await rm(step.directory, { recursive: true, force: true });
-    }
-    done.push(step);
-    if (!io.mode.json) io.print(`Disposed ${step.directory ?? step.pointer}${step.bytes !== undefined ? ` (${formatBytes(step.bytes)})` : ''}`);
-  }
-  if (io.mode.json) io.print(JSON.stringify({ version: 1, dryRun: false, disposed: done.map(stepJson), bytes: done.reduce((n, s) => n + (s.bytes ?? 0), 0) }));
-  else if (done.length > 1) io.note(`${done.length} snapshots disposed, ${formatBytes(done.reduce((n, s) => n + (s.bytes ?? 0), 0))} freed.`);
+  return {
+    async dispose(step) {
+      if (step.directory === undefined || (local && client)) {
+        if (!client) throw new OperationError(`Cannot dispose ${step.pointer}: it is not on this machine and no coordinator is reachable.`);
+        await disposeViaCluster(ctx, client, step.directory ?? step.pointer);
+      } else {
+        await rm(step.directory, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 async function disposeViaCluster(ctx: CommandContext, client: NonNullable<Awaited<ReturnType<CommandContext['client']>>>, pointer: string): Promise<void> {

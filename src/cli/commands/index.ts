@@ -1,5 +1,6 @@
 // The single list of commands, in help order.
 import type { CommandModule } from '../program.js';
+import { auditCommand } from './audit.js';
 import { cancelCommand } from './cancel.js';
 import { checkpointCommand } from './checkpoint.js';
 import { checkpointsCommand } from './checkpoints.js';
@@ -13,6 +14,7 @@ import { runCommand } from './run.js';
 import { savepointCommand } from './savepoint.js';
 import { savepointsCommand } from './savepoints.js';
 import { stopCommand } from './stop.js';
+import { upgradeCommand } from './upgrade.js';
 
 export const COMMANDS: readonly CommandModule[] = [
   runCommand,
@@ -21,11 +23,13 @@ export const COMMANDS: readonly CommandModule[] = [
   savepointsCommand,
   restoreCommand,
   disposeCommand,
+  upgradeCommand,
   stopCommand,
   cancelCommand,
   checkpointCommand,
   checkpointsCommand,
   clusterCommand,
   configCommand,
+  auditCommand,
   helpCommand,
 ];

@@ -32,6 +32,7 @@ export const restoreCommand: CommandModule = {
       .option('-d, --detached', 'return after submission')
       .option('-p, --parallelism <n>', 'parallelism of the job')
       .option('-c, --class <entry>', 'entry class of a jar')
+      .option('--require-savepoint', 'accepted for symmetry with run: restore always starts from a snapshot')
       .addHelpText(
         'after',
         [

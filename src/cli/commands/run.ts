@@ -5,6 +5,7 @@ import type { FlinkRestClient } from '../../client/rest-client.js';
 import { OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
 import { isLoopback } from '../../domain/net.js';
 import { absolutePointer } from '../../domain/pointers.js';
+import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
 
@@ -18,6 +19,9 @@ export interface RunOptions {
   parallelism?: number;
   entryClass?: string;
   usedRestoreMode: boolean;
+  /** Refuse to start from no state when a restorable snapshot exists for the job's name. */
+  requireSavepoint?: boolean;
+  name?: string;
 }
 
 interface RawRunOptions {
@@ -29,6 +33,8 @@ interface RawRunOptions {
   parallelism?: string;
   class?: string;
   shutdownOnAttachedExit?: boolean;
+  requireSavepoint?: boolean;
+  name?: string;
 }
 
 export function parseClaimMode(value: string | undefined, option: string): ClaimMode | undefined {
@@ -57,6 +63,8 @@ export function parseRunArgs(artifact: string | undefined, args: string[], opts:
     parallelism,
     entryClass: opts.class,
     usedRestoreMode: opts.restoreMode !== undefined && opts.claimMode === undefined,
+    requireSavepoint: Boolean(opts.requireSavepoint),
+    name: opts.name,
   };
 }
 
@@ -76,6 +84,8 @@ export const runCommand: CommandModule = {
       .option('-p, --parallelism <n>', 'parallelism of the job')
       .option('-c, --class <entry>', 'entry class of a jar (when its manifest has none)')
       .option('--shutdownOnAttachedExit', 'accepted for compatibility with Flink (also -sae)')
+      .option('--require-savepoint', 'refuse to start from no state when a restorable snapshot exists for this job')
+      .option('--name <job name>', "with --require-savepoint: the job's name (default: the names this job file ran under before)")
       .addHelpText(
         'after',
         [
@@ -95,6 +105,25 @@ export const runCommand: CommandModule = {
 };
 
 const TERMINAL = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+
+/** --require-savepoint: a job start with no state is refused when the job has a restorable snapshot. */
+async function refuseStartFromNothing(ctx: CommandContext, options: RunOptions): Promise<void> {
+  const { namesOfArtifact } = await import('../submissions.js');
+  const names = options.name ? [options.name] : await namesOfArtifact(ctx, path.resolve(ctx.cwd, options.artifact));
+  if (names.length === 0) {
+    throw new UsageError(`--require-savepoint: the job name of ${options.artifact} is not known (it was not run with this tool before); give it with --name <job name>.`);
+  }
+  const { gatherSnapshots } = await import('../snapshots.js');
+  const { latestRestorable } = await import('../../domain/catalog.js');
+  for (const name of names) {
+    const latest = latestRestorable((await gatherSnapshots(ctx, { jobName: name })).entries);
+    if (latest) {
+      throw new OperationError(`Refusing to start '${name}' from no state: a restorable ${latest.kind.replace('-', ' ')} exists (${latest.path}).`, {
+        hint: `Restore it: flink restore latest --name "${name}" ${options.artifact} ..., or give -s <path>; drop --require-savepoint to start empty on purpose.`,
+      });
+    }
+  }
+}
 
 /**
  * A job module runs on the local coordinator: when nothing answers at a loopback address that was not
@@ -119,6 +148,8 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
   if (options.usedRestoreMode) io.warn("The option 'restoreMode' is deprecated. Please use 'claimMode' instead.");
   if (options.claimMode === 'LEGACY') io.warn('The LEGACY restore mode is deprecated, please use CLAIM or NO_CLAIM mode instead.');
   const savepointPath = options.fromSavepoint === undefined ? undefined : absolutePointer(options.fromSavepoint, ctx.cwd);
+  if (savepointPath) ctx.audit.paths.push(savepointPath);
+  if (options.requireSavepoint && !savepointPath) await refuseStartFromNothing(ctx, options);
   const client = await ctx.client();
   const { submitJob, artifactKind } = await import('../submit.js');
   if (artifactKind(options.artifact) === 'module') await ensureLocalCoordinator(ctx, client);
@@ -136,6 +167,13 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
     },
     (line) => io.warn(line),
   ).finally(() => spinner.stop());
+  ctx.audit.job = submitted.jobId;
+  const { recordSubmission } = await import('../submissions.js');
+  const jobName = await client.job(submitted.jobId).then((j) => j.name, () => undefined);
+  await recordSubmission(ctx, {
+    jobId: submitted.jobId, jobName, artifact: path.resolve(ctx.cwd, options.artifact), args: options.args, entryClass: options.entryClass,
+    parallelism: options.parallelism, restoredFrom: savepointPath, address: client.baseUrl, submittedAt: new Date().toISOString(),
+  });
   if (io.mode.json && options.detached) {
     io.print(JSON.stringify({ version: 1, jobId: submitted.jobId, jarId: submitted.jarId, restoredFrom: savepointPath ?? null }));
     return;

@@ -2,17 +2,22 @@
 // Flink's key output lines are kept on stdout (scripts parse "Savepoint completed. Path: <location>");
 // Flink's other lines are notes on stderr.
 import type { Command } from 'commander';
-import { UsageError } from '../../domain/errors.js';
+import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId, parseTriggerId } from '../../domain/ids.js';
 import { absolutePointer } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
+import { parseKeep, parseMaxAge } from './savepoints.js';
 import {
   failureError, isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint,
 } from './common.js';
 
 export type SavepointOptions =
-  | { mode: 'trigger'; jobId: string; targetDirectory?: string; format: 'CANONICAL' | 'NATIVE'; detached: boolean; timeout?: string; extraArgs: boolean }
+  | {
+      mode: 'trigger'; jobId: string; targetDirectory?: string; format: 'CANONICAL' | 'NATIVE'; detached: boolean; timeout?: string; extraArgs: boolean;
+      /** Cron retention: after the savepoint completed, prune this job's savepoints to these rules. */
+      keep?: number; maxAgeMs?: number;
+    }
   | { mode: 'dispose'; path: string; timeout?: string }
   | { mode: 'status'; jobId: string; triggerId: string; timeout?: string };
 
@@ -22,6 +27,8 @@ interface RawOptions {
   detached?: boolean;
   timeout?: string;
   jarfile?: string;
+  keep?: string;
+  maxAge?: string;
 }
 
 export function parseSavepointArgs(args: string[], opts: RawOptions): SavepointOptions {
@@ -39,6 +46,8 @@ export function parseSavepointArgs(args: string[], opts: RawOptions): SavepointO
     detached: Boolean(opts.detached),
     timeout: opts.timeout,
     extraArgs: args.length > 2,
+    keep: opts.keep === undefined ? undefined : parseKeep(opts.keep),
+    maxAgeMs: parseMaxAge(opts.maxAge),
   };
 }
 
@@ -55,6 +64,8 @@ export const savepointCommand: CommandModule = {
       .option('--detached', 'return right after triggering, print the trigger id (also -detached)')
       .option('--timeout <duration>', 'how long to wait (default: client.timeout, 60 s); the savepoint continues after a timeout')
       .option('-j, --jarfile <jar>', 'accepted for compatibility with Flink; unused')
+      .option('--keep <N>', "after the savepoint completed, dispose this job's oldest savepoints beyond the newest N (cron)")
+      .option('--max-age <duration>', 'with --keep: also dispose savepoints older than this (never the newest)')
       .addHelpText(
         'after',
         [
@@ -69,6 +80,7 @@ export const savepointCommand: CommandModule = {
           '  flink savepoint status fd72014d4c864993a2e5a9287b4a9c5d 5b3e0d1fc4a6e44e0a4f6a4bc28e3a6b',
           '  flink savepoint -d file:/data/savepoints/savepoint-fd7201-0123456789ab',
           '  SP=$(flink savepoint --json $JOB | jq -r .location)',
+          '  flink savepoint $JOB --keep 24 --max-age 2d         (hourly cron: one run at a time per job, bounded retention)',
           '',
         ].join('\n'),
       )
@@ -82,36 +94,84 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
   if (options.mode === 'dispose') return dispose(options.path, options.timeout, ctx);
   if (options.mode === 'status') return status(options.jobId, options.triggerId, options.timeout, ctx);
   const { io } = ctx;
+  ctx.audit.job = options.jobId;
   if (options.extraArgs) io.note('Provided more arguments than required. Ignoring not needed arguments.');
   const target = await savepointTarget(ctx, options.targetDirectory, 'argument [targetDirectory]');
   const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
-  let triggerId: string;
-  try {
-    io.note(options.detached ? `Triggering savepoint in detached mode for job ${options.jobId}.` : `Triggering savepoint for job ${options.jobId}.`);
-    triggerId = await client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': false, formatType: options.format });
-  } catch (error) {
-    if (isMissingSavepointDir(error)) throw missingSavepointDirError();
-    throw error;
-  }
-  if (options.detached) {
-    if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }));
-    else io.print(`Successfully trigger manual savepoint, triggerId: ${triggerId}`);
-    return;
-  }
-  io.note('Waiting for response...');
-  const location = await waitForSavepoint(ctx, client, options.jobId, triggerId, {
-    what: 'Savepoint',
-    timeoutMs,
-    failurePrefix: `Failed to trigger a savepoint for the job ${options.jobId}`,
+  const { withJobLock, readPendingTrigger, writePendingTrigger, clearPendingTrigger } = await import('../locking.js');
+  // One run at a time per job: an overlapping cron run exits 7 instead of triggering a second savepoint.
+  await withJobLock(ctx, options.jobId, async () => {
+    let triggerId: string | undefined;
+    const pending = await readPendingTrigger(ctx, options.jobId);
+    if (pending && !options.detached) {
+      const status = await client.savepointStatus(options.jobId, pending.triggerId).catch(() => undefined);
+      if (status?.status.id === 'IN_PROGRESS') {
+        triggerId = pending.triggerId;
+        io.note(`Reattaching to savepoint ${triggerId}, triggered ${pending.startedAt} by an earlier run that did not see it finish.`);
+      }
+    }
+    if (!triggerId) {
+      const { newTriggerId } = await import('../../client/rest-client.js');
+      triggerId = newTriggerId();
+      await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString() });
+      try {
+        io.note(options.detached ? `Triggering savepoint in detached mode for job ${options.jobId}.` : `Triggering savepoint for job ${options.jobId}.`);
+        const answered = await client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': false, formatType: options.format, triggerId });
+        if (answered !== triggerId) {
+          // Clusters older than Flink 1.15 choose their own trigger id.
+          triggerId = answered;
+          await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString() });
+        }
+      } catch (error) {
+        await clearPendingTrigger(ctx, options.jobId);
+        if (isMissingSavepointDir(error)) throw missingSavepointDirError();
+        throw error;
+      }
+    }
+    if (options.detached) {
+      if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }));
+      else io.print(`Successfully trigger manual savepoint, triggerId: ${triggerId}`);
+      return;
+    }
+    io.note('Waiting for response...');
+    let location: string;
+    try {
+      location = await waitForSavepoint(ctx, client, options.jobId, triggerId, {
+        what: 'Savepoint',
+        timeoutMs,
+        failurePrefix: `Failed to trigger a savepoint for the job ${options.jobId}`,
+      });
+    } catch (error) {
+      // A timeout keeps the record, so the next run reattaches; anything else is over.
+      if (!(error instanceof FlinkCliError && error.kind === 'timeout')) await clearPendingTrigger(ctx, options.jobId);
+      throw error;
+    }
+    await clearPendingTrigger(ctx, options.jobId);
+    ctx.audit.paths.push(location);
+    if (io.mode.json && options.keep === undefined) {
+      io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'COMPLETED', location, format: options.format, targetDirectory: target.send ?? null, targetStep: target.step }));
+    } else if (!io.mode.json) {
+      io.print(`Savepoint completed. Path: ${location}`);
+      io.note('You can resume your program from this savepoint with the run command.');
+    }
+    if (options.keep !== undefined) {
+      // Only after a new savepoint completed: dispose the oldest beyond the rules.
+      const { prune } = await import('../prune.js');
+      const outcome = await prune(ctx, { jobId: options.jobId }, { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() }, { dryRun: false, offline: false });
+      for (const d of outcome.disposed) if (!io.mode.json) io.note(`Disposed ${d.entry.path}: ${d.reason}`);
+      if (io.mode.json) {
+        io.print(JSON.stringify({
+          version: 1, jobId: options.jobId, triggerId, status: 'COMPLETED', location, format: options.format, targetDirectory: target.send ?? null, targetStep: target.step,
+          pruned: outcome.disposed.map((d) => d.entry.path), pruneFailed: outcome.failed.map((f) => ({ path: f.decision.entry.path, error: f.error })),
+        }));
+      }
+      if (outcome.failed.length > 0) {
+        throw new OperationError(`The savepoint completed (${location}), but ${outcome.failed.length} old savepoint(s) could not be disposed: ${outcome.failed.map((f) => f.error).join('; ')}. The next run tries again.`);
+      }
+    }
   });
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'COMPLETED', location, format: options.format, targetDirectory: target.send ?? null, targetStep: target.step }));
-    return;
-  }
-  io.print(`Savepoint completed. Path: ${location}`);
-  io.note('You can resume your program from this savepoint with the run command.');
 }
 
 async function status(jobId: string, triggerId: string, timeout: string | undefined, ctx: CommandContext): Promise<void> {
@@ -127,6 +187,7 @@ async function status(jobId: string, triggerId: string, timeout: string | undefi
 
 async function dispose(pointer: string, timeout: string | undefined, ctx: CommandContext): Promise<void> {
   const path = absolutePointer(pointer, ctx.cwd);
+  ctx.audit.paths.push(path);
   const client = await ctx.client();
   const { pollUntilComplete } = await import('../../client/async-operation.js');
   ctx.io.note(`Disposing savepoint '${path}'.`);

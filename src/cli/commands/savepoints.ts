@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { latestRestorable, type CatalogEntry } from '../../domain/catalog.js';
 import { formatDuration, parseDuration } from '../../domain/duration.js';
-import { NotFoundError, UsageError } from '../../domain/errors.js';
+import { NotFoundError, NothingToDoError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
@@ -34,18 +34,47 @@ export function parseSavepointsArgs(jobId: string | undefined, opts: { name?: st
   return { jobId: jobId === undefined ? undefined : parseJobId(jobId), name: opts.name, dirs: opts.dir ?? [], all: Boolean(opts.all), latest: Boolean(opts.latest), maxAgeMs };
 }
 
+export interface PruneOptions {
+  jobId?: string;
+  name?: string;
+  keep: number;
+  maxAgeMs?: number;
+  dryRun: boolean;
+  offline: boolean;
+}
+
+export function parseKeep(value: string | undefined): number {
+  if (value === undefined) throw new UsageError('--keep <N> is required: how many of the newest savepoints to keep.');
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`Invalid --keep '${value}': expected a whole number of at least 1 (the newest savepoint is always kept).`);
+  return n;
+}
+
+export function parseMaxAge(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) throw new UsageError(`Invalid --max-age '${value}': expected a duration such as 36h or 7d.`);
+  return ms;
+}
+
 export const savepointsCommand: CommandModule = {
   name: 'savepoints',
   register(program, deps) {
     return program
       .command('savepoints')
       .description('list the savepoints and persistent checkpoints a job can be restored from (also after it ended)')
-      .argument('[jobId]', 'only this job')
+      .argument('[jobId]', 'only this job; or: prune | pin <path> | unpin <path>')
+      .argument('[path]', 'with pin / unpin: the snapshot')
       .option('--name <job name>', 'only jobs with this name')
       .option('--dir <root>', 'also scan this directory (repeatable)', collect)
       .option('--all', 'also show plain checkpoints and incomplete or corrupt snapshots')
       .option('--latest', 'print only the newest restorable location (exit code 5 when there is none)')
-      .option('--max-age <duration>', 'with --latest: only snapshots completed within this time')
+      .option('--max-age <duration>', 'with --latest: only snapshots completed within this time; with prune: dispose older ones')
+      .option('--job <jobId>', 'prune: the job whose savepoints to prune')
+      .option('--keep <N>', 'prune: how many of the newest savepoints to keep')
+      .option('--dry-run', 'prune: print the plan (paths, bytes, reasons), change nothing')
+      .option('--offline', 'prune: prune from storage alone when the coordinator is unreachable')
+      .option('--reason <text>', 'pin: why it is pinned')
       .addHelpText(
         'after',
         [
@@ -58,11 +87,29 @@ export const savepointsCommand: CommandModule = {
           '  flink savepoints --name "Event counter" --dir /data/savepoints',
           '  SP=$(flink savepoints --latest fd72014d4c864993a2e5a9287b4a9c5d) && flink run -d -s "$SP" job.ts',
           '  flink savepoints --all --json --dir /data/checkpoints',
+          '  flink savepoints prune --job fd72014d4c864993a2e5a9287b4a9c5d --keep 5 --max-age 7d --dry-run',
+          '  flink savepoints pin /data/savepoints/savepoint-fd7201-0123456789ab --reason "before the 2.0 upgrade"',
+          '',
+          'prune never disposes: the newest complete savepoint, a pinned one, one a running job restored from and has not',
+          'checkpointed since, anything incomplete or corrupt, anything of another job. Exit code 8 when nothing was pruned.',
           '',
         ].join('\n'),
       )
-      .action(async (jobId: string | undefined, opts: Parameters<typeof parseSavepointsArgs>[1], command: Command) => {
-        await runSavepoints(parseSavepointsArgs(jobId, opts), await deps.contextFor(command));
+      .action(async (first: string | undefined, second: string | undefined, opts: Parameters<typeof parseSavepointsArgs>[1] & { job?: string; keep?: string; dryRun?: boolean; offline?: boolean; reason?: string }, command: Command) => {
+        if (first === 'prune') {
+          if (!opts.job && !opts.name) throw new UsageError('savepoints prune needs --job <jobId> or --name <job name>.');
+          const options: PruneOptions = {
+            jobId: opts.job === undefined ? undefined : parseJobId(opts.job), name: opts.name, keep: parseKeep(opts.keep),
+            maxAgeMs: parseMaxAge(opts.maxAge), dryRun: Boolean(opts.dryRun), offline: Boolean(opts.offline),
+          };
+          return runPrune(options, await deps.contextFor(command));
+        }
+        if (first === 'pin' || first === 'unpin') {
+          if (!second) throw new UsageError(`Usage: flink savepoints ${first} <path>`);
+          return runPin(first, second, opts.reason, await deps.contextFor(command));
+        }
+        if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
+        await runSavepoints(parseSavepointsArgs(first, opts), await deps.contextFor(command));
       });
   },
 };
@@ -99,13 +146,53 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
     { header: 'SIZE', value: (e) => (io.isStdoutTTY ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
     { header: 'JOB', value: (e) => (e.jobName ? `${e.jobName} (${(e.jobId ?? e.jobIdPrefix ?? '').slice(0, 8)})` : e.jobId ?? (e.jobIdPrefix ? `${e.jobIdPrefix}…` : '-')) },
     { header: 'LOCATION', value: (e) => e.path },
-    { header: 'STATUS', value: (e) => (e.problem ? `${e.state}: ${e.problem}` : e.state), color: (t, e, o) => (e.state === 'complete' ? o.out.green(t) : o.out.red(t)) },
+    { header: 'STATUS', value: (e) => (e.problem ? `${e.state}: ${e.problem}` : e.state) + (e.pinned ? ', pinned' : ''), color: (t, e, o) => (e.state === 'complete' ? o.out.green(t) : o.out.red(t)) },
   ], gathered.entries);
+}
+
+export async function runPrune(options: PruneOptions, ctx: CommandContext): Promise<void> {
+  const { io } = ctx;
+  ctx.audit.job = options.jobId ?? options.name;
+  const { prune } = await import('../prune.js');
+  const outcome = await prune(ctx, { jobId: options.jobId, jobName: options.name }, { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() }, options);
+  const what = options.jobId ? `job ${options.jobId}` : `job '${options.name}'`;
+  if (io.mode.json) {
+    io.print(JSON.stringify({
+      version: 1, dryRun: options.dryRun, job: options.jobId ?? null, name: options.name ?? null,
+      decisions: outcome.decisions.map((d) => ({ path: d.entry.path, action: d.action, reason: d.reason, bytes: d.entry.sizeBytes, completedAt: d.entry.completedAt ?? null })),
+      disposed: outcome.disposed.map((d) => d.entry.path), failed: outcome.failed.map((f) => ({ path: f.decision.entry.path, error: f.error })),
+    }));
+  } else if (options.dryRun) {
+    for (const d of outcome.decisions) io.print(`${d.action === 'dispose' ? 'Would dispose' : 'Keep'}\t${d.entry.path}\t${d.entry.sizeBytes}\t${d.reason}`);
+  } else {
+    for (const d of outcome.disposed) io.print(`Disposed ${d.entry.path} (${formatBytes(d.entry.sizeBytes)}): ${d.reason}`);
+  }
+  if (outcome.failed.length > 0) {
+    throw new OperationError(
+      `Could not dispose ${outcome.failed.length} savepoint(s) of ${what}: ${outcome.failed.map((f) => `${f.decision.entry.path}: ${f.error}`).join('; ')}. They stay listed; the next prune tries again.`,
+    );
+  }
+  const toDispose = outcome.decisions.filter((d) => d.action === 'dispose').length;
+  if (toDispose === 0) throw new NothingToDoError(`Nothing to prune for ${what}: ${outcome.decisions.length} savepoint(s), all kept by the rules.`);
+  if (!options.dryRun && !io.mode.json) io.note(`Pruned ${outcome.disposed.length} savepoint(s) of ${what}, freed ${formatBytes(outcome.disposed.reduce((n, d) => n + d.entry.sizeBytes, 0))}.`);
+}
+
+async function runPin(action: 'pin' | 'unpin', pointer: string, reason: string | undefined, ctx: CommandContext): Promise<void> {
+  const [{ inspect, localPath }, pins, { currentUser }] = await Promise.all([import('../../storage/catalog.js'), import('../../storage/pins.js'), import('../audit.js')]);
+  const dir = localPath(pointer);
+  const entry = await inspect(dir);
+  if (!entry || entry.state === 'incomplete') throw new NotFoundError(`No snapshot at ${dir} (expected a savepoint-* or chk-<n> directory with _metadata).`);
+  ctx.audit.paths.push(dir);
+  if (action === 'pin') await pins.pin(dir, { user: currentUser(ctx.env), ...(reason ? { reason } : {}) });
+  else await pins.unpin(dir);
+  if (ctx.io.mode.json) ctx.io.print(JSON.stringify({ version: 1, path: dir, pinned: action === 'pin' }));
+  else ctx.io.print(`${action === 'pin' ? 'Pinned' : 'Unpinned'} ${dir}`);
 }
 
 function entryJson(e: CatalogEntry): Record<string, unknown> {
   return {
     path: e.path, kind: e.kind, origin: e.origin, trigger: e.trigger ?? null, format: e.format ?? null, jobId: e.jobId ?? null, jobIdPrefix: e.jobIdPrefix ?? null,
     jobName: e.jobName ?? null, snapshotId: e.snapshotId ?? null, completedAt: e.completedAt ?? null, sizeBytes: e.sizeBytes, state: e.state, problem: e.problem ?? null,
+    pinned: Boolean(e.pinned),
   };
 }

@@ -53,6 +53,7 @@ export const stopCommand: CommandModule = {
 
 export async function runStop(options: StopOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
+  ctx.audit.job = options.jobId;
   const target = await savepointTarget(ctx, options.savepointPath, '--savepointPath');
   const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
   const client = await ctx.client();
@@ -77,6 +78,7 @@ export async function runStop(options: StopOptions, ctx: CommandContext): Promis
     timeoutMs,
     failurePrefix: `Could not stop with a savepoint job "${options.jobId}"`,
   });
+  ctx.audit.paths.push(location);
   if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'COMPLETED', location, drained: options.drain }));
   else io.print(`Savepoint completed. Path: ${location}`);
 }

@@ -1,6 +1,9 @@
 // Command logic against a fake REST client: output lines (Flink's key lines on stdout, notes on stderr),
 // JSON documents, the savepoint directory chain in requests, and error mapping.
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AsyncOperationResult, JobDetails, SavepointInfo } from '../../../src/client/dto.js';
 import { RestError } from '../../../src/client/http.js';
 import type { FlinkRestClient } from '../../../src/client/rest-client.js';
@@ -63,12 +66,15 @@ function job(state: JobDetails['state'], start: number, jid = JOB, name = 'count
   return { jid, name, state, 'start-time': start, 'end-time': -1, duration: 1, 'last-modification': start, tasks: {} };
 }
 
+const stateDir = mkdtempSync(path.join(tmpdir(), 'flink-cli-unit-'));
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
+
 function context(client: FakeClient, options: { yaml?: string; json?: boolean; D?: string[] } = {}): CommandContext & { io: TestIO } {
   const io = createTestIO();
   if (options.json) io.setMode({ json: true });
   const config = resolveConfig({
     loaded: { source: 'config-dir', files: [], entries: parseStandardYaml(options.yaml ?? '', 'conf/config.yaml'), warnings: [] },
-    dynamic: options.D,
+    dynamic: [`coordinator.dir=${stateDir}`, ...(options.D ?? [])],
   });
   return {
     io,
@@ -78,6 +84,7 @@ function context(client: FakeClient, options: { yaml?: string; json?: boolean; D
     config: async () => config,
     client: async () => client as unknown as FlinkRestClient,
     waitTimeoutMs: async () => 5_000,
+    audit: { paths: [] },
   };
 }
 
@@ -136,7 +143,7 @@ describe('flink savepoint', () => {
     const client = running();
     const ctx = context(client, { yaml: 'state.savepoints.dir: /configured\n' });
     await runSavepoint(parseSavepointArgs([JOB, 'relative/sp'], { type: 'native' }), ctx);
-    expect(client.requests).toEqual([{ call: 'triggerSavepoint', args: [JOB, { 'target-directory': '/work/dir/relative/sp', 'cancel-job': false, formatType: 'NATIVE' }] }]);
+    expect(client.requests).toEqual([{ call: 'triggerSavepoint', args: [JOB, { 'target-directory': '/work/dir/relative/sp', 'cancel-job': false, formatType: 'NATIVE', triggerId: expect.stringMatching(/^[0-9a-f]{32}$/) }] }]);
     expect(ctx.io.stdoutText()).toBe('Savepoint completed. Path: file:/sp/savepoint-fd7201-aaaaaaaaaaaa\n');
     expect(ctx.io.stderrText()).toBe(
       `Triggering savepoint for job ${JOB}.\nWaiting for response...\nYou can resume your program from this savepoint with the run command.\n`,
@@ -186,11 +193,11 @@ describe('flink savepoint', () => {
   it('--detached prints Flink\'s trigger line; --json prints one document', async () => {
     const detached = context(running());
     await runSavepoint(parseSavepointArgs([JOB], { detached: true }), detached);
-    expect(detached.io.stdoutText()).toBe(`Successfully trigger manual savepoint, triggerId: ${TRIGGER}\n`);
+    expect(detached.io.stdoutText()).toMatch(/^Successfully trigger manual savepoint, triggerId: [0-9a-f]{32}\n$/);
     const json = context(running(), { json: true, yaml: 'state.savepoints.dir: /sp\n' });
     await runSavepoint(parseSavepointArgs([JOB], {}), json);
     expect(JSON.parse(json.io.stdoutText())).toEqual({
-      version: 1, jobId: JOB, triggerId: TRIGGER, status: 'COMPLETED', location: 'file:/sp/savepoint-fd7201-aaaaaaaaaaaa', format: 'CANONICAL', targetDirectory: '/sp', targetStep: 2,
+      version: 1, jobId: JOB, triggerId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'COMPLETED', location: 'file:/sp/savepoint-fd7201-aaaaaaaaaaaa', format: 'CANONICAL', targetDirectory: '/sp', targetStep: 2,
     });
   });
 

@@ -1,0 +1,152 @@
+// `flink upgrade <jobId> <new job module or jar> [args...] [--savepointPath <dir>] [-n] [--timeout <d>] [--previous <artifact>]`
+// For CI: stop with a savepoint, start the new version from it, and wait until it runs and has completed
+// its first checkpoint. If it does not get there, start the old version again from the same savepoint
+// and fail with what happened.
+import type { Command } from 'commander';
+import path from 'node:path';
+import type { FlinkRestClient } from '../../client/rest-client.js';
+import { formatDuration, parseDuration } from '../../domain/duration.js';
+import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
+import { parseJobId } from '../../domain/ids.js';
+import type { CommandContext } from '../context.js';
+import type { CommandModule } from '../program.js';
+
+export interface UpgradeOptions {
+  jobId: string;
+  artifact: string;
+  args: string[];
+  savepointPath?: string;
+  allowNonRestoredState: boolean;
+  timeoutMs: number;
+  previous?: string;
+  parallelism?: number;
+  entryClass?: string;
+}
+
+export const upgradeCommand: CommandModule = {
+  name: 'upgrade',
+  register(program, deps) {
+    return program
+      .command('upgrade')
+      .description('stop a job with a savepoint, start a new version from it, roll back if it does not come up')
+      .argument('[jobId]', 'the running job')
+      .argument('[job]', 'the new job module or jar')
+      .argument('[args...]', 'arguments of the new version')
+      .option('--savepointPath <dir>', 'target directory of the savepoint (default: the configured one)')
+      .option('-n, --allowNonRestoredState', 'the new version may drop state of removed operators')
+      .option('--timeout <duration>', 'how long the new version has to run and complete its first checkpoint (default 2 min)')
+      .option('--previous <artifact>', 'the old version to roll back to (default: what this tool submitted for the job)')
+      .option('-p, --parallelism <n>', 'parallelism of the new version')
+      .option('-c, --class <entry>', 'entry class of a jar')
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Exit codes: 0 upgraded; 1 failed (rolled back, or the stop failed and the old job still runs); see flink help exit-codes.',
+          '',
+          'Examples:',
+          '  flink upgrade fd72014d4c864993a2e5a9287b4a9c5d build/job-v2.ts --out /data/out',
+          '  flink upgrade $JOB target/job-2.0.jar --savepointPath s3://bucket/savepoints --timeout 5min -m flink-jm:8081',
+          '',
+        ].join('\n'),
+      )
+      .action(async (jobId: string | undefined, job: string | undefined, args: string[], opts: Record<string, string | boolean | undefined>, command: Command) => {
+        if (!job) throw new UsageError('Usage: flink upgrade <jobId> <new job module or jar> [args...]');
+        const timeoutMs = opts.timeout === undefined ? 120_000 : parseDuration(String(opts.timeout));
+        if (timeoutMs === undefined) throw new UsageError(`Invalid --timeout '${opts.timeout}'.`);
+        const parallelism = opts.parallelism === undefined ? undefined : Number(opts.parallelism);
+        if (parallelism !== undefined && (!Number.isInteger(parallelism) || parallelism <= 0)) throw new UsageError(`The parallelism must be a positive number: ${opts.parallelism}`);
+        await runUpgrade(
+          {
+            jobId: parseJobId(jobId, 'Missing JobID. Specify the job to upgrade.'), artifact: job, args, savepointPath: opts.savepointPath as string | undefined,
+            allowNonRestoredState: Boolean(opts.allowNonRestoredState), timeoutMs, previous: opts.previous as string | undefined, parallelism,
+            entryClass: opts.class as string | undefined,
+          },
+          await deps.contextFor(command),
+        );
+      });
+  },
+};
+
+/** Waits until the job runs and has completed a checkpoint since it started; throws why not. */
+async function waitHealthy(client: FlinkRestClient, jobId: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastState = 'unknown';
+  while (Date.now() < deadline) {
+    const job = await client.job(jobId);
+    lastState = job.state;
+    if (job.state === 'FAILED' || job.state === 'CANCELED' || job.state === 'FINISHED') throw new OperationError(`the new version ended ${job.state}`);
+    if (job.state === 'RUNNING') {
+      const stats = await client.checkpoints(jobId).catch(() => undefined);
+      if (stats && stats.counts.completed > 0) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new OperationError(`the new version did not run and complete its first checkpoint within ${formatDuration(timeoutMs)} (last state ${lastState})`);
+}
+
+export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): Promise<void> {
+  const { io } = ctx;
+  ctx.audit.job = options.jobId;
+  const client = await ctx.client();
+  const [{ readSubmission }, { submitJob }, { savepointTarget, requireJob, waitForSavepoint }, { withJobLock }] = await Promise.all([
+    import('../submissions.js'), import('../submit.js'), import('./common.js'), import('../locking.js'),
+  ]);
+  await requireJob(client, options.jobId);
+  // Know how to roll back before anything is stopped.
+  const record = await readSubmission(ctx, options.jobId);
+  const previous = options.previous
+    ? { artifact: path.resolve(ctx.cwd, options.previous), args: record?.args ?? options.args, entryClass: record?.entryClass ?? options.entryClass, parallelism: record?.parallelism }
+    : record;
+  if (!previous) {
+    throw new UsageError(`Cannot roll back job ${options.jobId}: it was not submitted with this tool, so its artifact is unknown. Give it with --previous <artifact>.`);
+  }
+  const target = await savepointTarget(ctx, options.savepointPath, '--savepointPath');
+  await withJobLock(ctx, options.jobId, async () => {
+    io.note(`Stopping job ${options.jobId} with a savepoint.`);
+    const trigger = await client.stopWithSavepoint(options.jobId, { targetDirectory: target.send ?? null, drain: false, formatType: 'CANONICAL' });
+    const savepoint = await waitForSavepoint(ctx, client, options.jobId, trigger, {
+      what: 'Stop-with-savepoint', timeoutMs: await ctx.waitTimeoutMs(), failurePrefix: `Could not stop job ${options.jobId} with a savepoint (it keeps running; nothing was upgraded)`,
+    });
+    ctx.audit.paths.push(savepoint);
+    io.note(`Savepoint ${savepoint}. Starting the new version from it.`);
+    let newJob: string | undefined;
+    let reason: string;
+    try {
+      newJob = (await submitJob(client, {
+        artifact: options.artifact, args: options.args, entryClass: options.entryClass, parallelism: options.parallelism,
+        savepointPath: savepoint, allowNonRestoredState: options.allowNonRestoredState, claimMode: 'NO_CLAIM',
+      }, (line) => io.warn(line))).jobId;
+      io.note(`New version submitted as job ${newJob}; waiting until it runs and completes its first checkpoint.`);
+      await waitHealthy(client, newJob, options.timeoutMs);
+      await recordJob(ctx, client, newJob, path.resolve(ctx.cwd, options.artifact), options.args, savepoint, options.entryClass, options.parallelism);
+      if (io.mode.json) io.print(JSON.stringify({ version: 1, upgraded: true, previousJobId: options.jobId, jobId: newJob, savepoint }));
+      else io.print(`Upgraded: job ${options.jobId} -> job ${newJob} (from ${savepoint})`);
+      return;
+    } catch (error) {
+      reason = error instanceof FlinkCliError ? error.message : String(error);
+    }
+    // Roll back: the new version goes away, the previous one starts from the same savepoint.
+    io.warn(`The new version did not come up: ${reason}. Rolling back to ${previous.artifact}.`);
+    if (newJob) await client.cancel(newJob).catch(() => {});
+    const rolledBack = (await submitJob(client, {
+      artifact: previous.artifact, args: previous.args, entryClass: previous.entryClass, parallelism: previous.parallelism,
+      savepointPath: savepoint, allowNonRestoredState: false, claimMode: 'NO_CLAIM',
+    }, (line) => io.warn(line))).jobId;
+    await recordJob(ctx, client, rolledBack, previous.artifact, previous.args, savepoint, previous.entryClass, previous.parallelism);
+    let rollbackNote = '';
+    try {
+      await waitHealthy(client, rolledBack, options.timeoutMs);
+    } catch (error) {
+      rollbackNote = ` The rolled-back job is not healthy either: ${(error as Error).message}.`;
+    }
+    if (io.mode.json) io.print(JSON.stringify({ version: 1, upgraded: false, rolledBack: true, previousJobId: options.jobId, failedJobId: newJob ?? null, jobId: rolledBack, savepoint, reason }));
+    throw new OperationError(`Upgrade of job ${options.jobId} failed: ${reason}. Rolled back: the previous version runs as job ${rolledBack} from ${savepoint}.${rollbackNote}`);
+  });
+}
+
+async function recordJob(ctx: CommandContext, client: FlinkRestClient, jobId: string, artifact: string, args: string[], restoredFrom: string, entryClass?: string, parallelism?: number): Promise<void> {
+  const { recordSubmission } = await import('../submissions.js');
+  const jobName = await client.job(jobId).then((j) => j.name, () => undefined);
+  await recordSubmission(ctx, { jobId, jobName, artifact, args, entryClass, parallelism, restoredFrom, address: client.baseUrl, submittedAt: new Date().toISOString() });
+}

@@ -1,0 +1,102 @@
+// A per-job lock so that overlapping cron or CI runs never trigger two savepoints (proper-lockfile, with a
+// stale-lock rule), and the record of an in-flight trigger id so that a retry reattaches to it.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { coordinatorStateDir } from '../config/state-dir.js';
+import { LockedError } from '../domain/errors.js';
+import type { CommandContext } from './context.js';
+
+interface Holder {
+  pid: number;
+  host: string;
+  since: string;
+  command: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export async function lockDir(ctx: CommandContext): Promise<string> {
+  const dir = path.join(coordinatorStateDir(await ctx.config(), ctx.env, ctx.cwd), 'locks');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Runs `fn` holding the lock `key` (e.g. a job id); another holder means LockedError (exit code 7). */
+export async function withJobLock<T>(ctx: CommandContext, key: string, fn: () => Promise<T>): Promise<T> {
+  const { default: lockfile } = await import('proper-lockfile');
+  const dir = await lockDir(ctx);
+  const file = path.join(dir, `${key}.savepoint`);
+  const holderFile = `${file}.holder.json`;
+  if (!existsSync(file)) writeFileSync(file, '');
+  const staleMs = (await ctx.config()).duration('savepoints.lock-stale-after') ?? 600_000;
+  const options = {
+    stale: Math.max(2000, staleMs),
+    update: Math.max(1000, Math.floor(Math.max(2000, staleMs) / 3)),
+    realpath: false,
+    onCompromised: (error: Error) => ctx.io.warn(`The savepoint lock of ${key} was compromised: ${error.message}`),
+  };
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, options);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
+    const holder = readHolder(holderFile);
+    // A holder on this machine that no longer exists left a stale lock: take it over now.
+    if (holder && holder.host === os.hostname() && !alive(holder.pid)) {
+      ctx.io.note(`Taking over the savepoint lock of ${key} left by pid ${holder.pid} (no longer running).`);
+      rmSync(`${file}.lock`, { recursive: true, force: true });
+      release = await lockfile.lock(file, options);
+    } else {
+      throw new LockedError(
+        `Another run holds the savepoint lock of ${key}${holder ? ` (pid ${holder.pid} on ${holder.host} since ${holder.since}: ${holder.command})` : ''}; nothing was triggered.`,
+        { hint: `If that run died, the lock is taken over after savepoints.lock-stale-after (${Math.round(options.stale / 1000)} s).` },
+      );
+    }
+  }
+  writeFileSync(holderFile, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') } satisfies Holder));
+  try {
+    return await fn();
+  } finally {
+    rmSync(holderFile, { force: true });
+    await release().catch(() => {});
+  }
+}
+
+function readHolder(file: string): Holder | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Holder;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PendingTrigger {
+  jobId: string;
+  triggerId: string;
+  startedAt: string;
+}
+
+/** The savepoint this job's last run triggered and did not see finish (timeout, kill). */
+export async function readPendingTrigger(ctx: CommandContext, jobId: string): Promise<PendingTrigger | undefined> {
+  try {
+    return JSON.parse(readFileSync(path.join(await lockDir(ctx), `${jobId}.trigger.json`), 'utf8')) as PendingTrigger;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writePendingTrigger(ctx: CommandContext, pending: PendingTrigger): Promise<void> {
+  writeFileSync(path.join(await lockDir(ctx), `${pending.jobId}.trigger.json`), JSON.stringify(pending));
+}
+
+export async function clearPendingTrigger(ctx: CommandContext, jobId: string): Promise<void> {
+  rmSync(path.join(await lockDir(ctx), `${jobId}.trigger.json`), { force: true });
+}

@@ -1,0 +1,55 @@
+// Prune a job's savepoints by the retention rules (src/domain/retention.ts): plan first, then dispose.
+// A failed disposal is reported; the savepoint stays listed and the next prune tries again.
+import path from 'node:path';
+import type { FlinkRestClient } from '../client/rest-client.js';
+import { planPrune, type PruneDecision, type PruneRules, type PruneScope } from '../domain/retention.js';
+import { FlinkCliError, UnreachableError } from '../domain/errors.js';
+import type { CommandContext } from './context.js';
+import { gatherSnapshots } from './snapshots.js';
+
+export interface PruneOutcome {
+  decisions: PruneDecision[];
+  disposed: PruneDecision[];
+  failed: Array<{ decision: PruneDecision; error: string }>;
+}
+
+/** Snapshots that running jobs restored from and have not yet checkpointed since: never pruned. */
+async function protectedSnapshots(client: FlinkRestClient): Promise<Set<string>> {
+  const result = new Set<string>();
+  const { jobs } = await client.jobsOverview();
+  for (const job of jobs.filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state))) {
+    const stats = await client.checkpoints(job.jid).catch(() => undefined);
+    const restored = stats?.latest.restored;
+    if (restored && (stats?.counts.completed ?? 0) === 0) result.add(path.resolve(restored.external_path.replace(/^file:(\/\/)?/i, '/').replace(/^\/\/+/, '/')));
+  }
+  return result;
+}
+
+export async function prune(ctx: CommandContext, scope: PruneScope, rules: PruneRules, options: { dryRun: boolean; offline: boolean }): Promise<PruneOutcome> {
+  const gathered = await gatherSnapshots(ctx, { jobId: scope.jobId, jobName: scope.jobName, includeBroken: true, includeCheckpoints: false });
+  let protectedPaths = new Set<string>();
+  if (gathered.coordinator === 'unreachable') {
+    if (!options.offline) {
+      throw new UnreachableError('Cannot see running jobs (the coordinator is unreachable), so savepoints they restored from cannot be protected; nothing was pruned.', {
+        hint: 'Run it when the coordinator answers, or pass --offline to prune from storage alone.',
+      });
+    }
+  } else {
+    protectedPaths = await protectedSnapshots(await ctx.client());
+  }
+  const decisions = planPrune(gathered.entries, scope, rules, protectedPaths);
+  const outcome: PruneOutcome = { decisions, disposed: [], failed: [] };
+  if (options.dryRun) return outcome;
+  const { createDisposer } = await import('./commands/dispose.js');
+  const disposer = await createDisposer(ctx);
+  for (const decision of decisions.filter((d) => d.action === 'dispose')) {
+    try {
+      await disposer.dispose({ pointer: decision.entry.path, directory: decision.entry.path, bytes: decision.entry.sizeBytes, reason: decision.reason });
+      outcome.disposed.push(decision);
+      ctx.audit.paths.push(decision.entry.path);
+    } catch (error) {
+      outcome.failed.push({ decision, error: error instanceof FlinkCliError ? error.message : String(error) });
+    }
+  }
+  return outcome;
+}

@@ -1,0 +1,191 @@
+// Cron and CI against a real local coordinator: retention converges, overlapping runs trigger one
+// savepoint, a killed run is harmless, upgrade succeeds or rolls back with counts checked, prune plans
+// match what prune removes, pins hold, the audit log records it all.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { BIN, emptyDir, runFlink, type RunResult } from './helpers.js';
+
+const work = emptyDir('cron-');
+const conf = path.join(work, 'conf');
+const state = path.join(work, 'state');
+const savepoints = path.join(work, 'savepoints');
+let address = '';
+const JOB_RE = /^Job has been submitted with JobID ([0-9a-f]{32})$/m;
+
+function flink(args: string[]): Promise<RunResult> {
+  return runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work });
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function state_(jobId: string): Promise<string | undefined> {
+  const r = await flink(['list', '-a', '--json']);
+  return (JSON.parse(r.stdout).jobs as Array<{ id: string; state: string }>).find((j) => j.id === jobId)?.state;
+}
+
+async function startCounter(out: string, job = 'counter.ts', extra: string[] = []): Promise<string> {
+  const r = await flink(['run', '-d', path.resolve('fixtures/jobs', job), '--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '300', ...extra]);
+  expect(r.exitCode).toBe(0);
+  const jobId = JOB_RE.exec(r.stdout)![1];
+  await until('RUNNING', async () => ((await state_(jobId)) === 'RUNNING' ? true : undefined));
+  return jobId;
+}
+
+const savepointDirs = (jobId: string) => (existsSync(savepoints) ? readdirSync(savepoints).filter((d) => d.startsWith(`savepoint-${jobId.slice(0, 6)}-`)) : []);
+
+function exactCounts(out: string): { records: number; exact: boolean } {
+  const lines = readdirSync(out).filter((f) => f.startsWith('part-')).flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
+  const byUser = new Map<string, number[]>();
+  for (const line of lines) {
+    const [user, count] = line.split(',');
+    byUser.set(user, [...(byUser.get(user) ?? []), Number(count)]);
+  }
+  return { records: lines.length, exact: [...byUser.values()].every((c) => c.sort((a, b) => a - b).every((v, i) => v === i + 1)) };
+}
+
+beforeAll(async () => {
+  mkdirSync(conf, { recursive: true });
+  writeFileSync(path.join(conf, 'config.yaml'), [`coordinator.dir: ${state}`, 'rest.port: 0', `state.savepoints.dir: ${savepoints}`, 'savepoints.lock-stale-after: 3 s', ''].join('\n'));
+  const started = await runFlink(['--config-dir', conf, 'cluster', 'start'], { cwd: work });
+  expect(started.exitCode).toBe(0);
+  address = started.stdout.trim().replace(/^http:\/\//, '');
+}, 60_000);
+
+afterAll(async () => {
+  await flink(['cluster', 'stop']);
+}, 60_000);
+
+describe('retention under cron', () => {
+  it('repeated runs with --keep 2 converge to exactly 2 savepoints of the job', async () => {
+    const jobId = await startCounter(path.join(work, 'out-keep'));
+    for (let i = 0; i < 4; i++) {
+      const r = await flink(['savepoint', jobId, '--keep', '2']);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/^Savepoint completed\. Path: /);
+    }
+    expect(savepointDirs(jobId)).toHaveLength(2);
+    const listed = JSON.parse((await flink(['savepoints', jobId, '--json'])).stdout).snapshots as Array<{ kind: string }>;
+    expect(listed.filter((s) => s.kind === 'savepoint')).toHaveLength(2);
+    await flink(['cancel', jobId]);
+  });
+
+  it('prune --dry-run plans exactly what prune then removes; pinned and newest are kept; nothing left → exit 8', async () => {
+    const jobId = await startCounter(path.join(work, 'out-prune'));
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) made.push(/Path: (\S+)/.exec((await flink(['savepoint', jobId])).stdout)![1]);
+    const pin = await flink(['savepoints', 'pin', made[0], '--reason', 'golden']);
+    expect([pin.exitCode, pin.stdout]).toEqual([0, `Pinned ${made[0]}\n`]);
+    const dry = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--dry-run', '--json']);
+    expect(dry.exitCode).toBe(0);
+    const plan = JSON.parse(dry.stdout).decisions as Array<{ path: string; action: string; reason: string }>;
+    const planned = plan.filter((d) => d.action === 'dispose').map((d) => d.path).sort();
+    expect(planned).toEqual([made[1], made[2]].sort());
+    expect(plan.find((d) => d.path === made[0])).toMatchObject({ action: 'keep', reason: 'pinned' });
+    expect(plan.find((d) => d.path === made[4])).toMatchObject({ action: 'keep', reason: 'newest complete savepoint' });
+    expect(savepointDirs(jobId)).toHaveLength(5); // the dry run changed nothing
+    const real = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--json']);
+    expect(real.exitCode).toBe(0);
+    expect((JSON.parse(real.stdout).disposed as string[]).sort()).toEqual(planned);
+    expect(made.filter((p) => existsSync(p))).toEqual([made[0], made[3], made[4]]);
+    const again = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2']);
+    expect(again.exitCode).toBe(8);
+    expect(again.stderr).toContain('Nothing to prune');
+    const listing = JSON.parse((await flink(['savepoints', jobId, '--json'])).stdout).snapshots as Array<{ path: string; pinned: boolean }>;
+    expect(listing.find((s) => s.path === made[0])?.pinned).toBe(true);
+    await flink(['savepoints', 'unpin', made[0]]);
+    await flink(['cancel', jobId]);
+  });
+});
+
+describe('overlapping and killed runs', () => {
+  it('two overlapping runs for the same job trigger one savepoint; the other exits 7', async () => {
+    const jobId = await startCounter(path.join(work, 'out-overlap'), 'counter.ts', ['--users', '60000', '--rate', '40000']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const before = savepointDirs(jobId).length;
+    const [a, b] = await Promise.all([flink(['savepoint', jobId]), flink(['savepoint', jobId])]);
+    expect([a.exitCode, b.exitCode].sort()).toEqual([0, 7]);
+    const locked = a.exitCode === 7 ? a : b;
+    expect(locked.stderr).toContain('Another run holds the savepoint lock');
+    expect(savepointDirs(jobId).length).toBe(before + 1);
+    await flink(['cancel', jobId]);
+  });
+
+  it('a run killed while waiting leaves nothing the next run mishandles', async () => {
+    const jobId = await startCounter(path.join(work, 'out-kill'), 'counter.ts', ['--users', '60000', '--rate', '40000']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const child = execa(process.execPath, [BIN, '--config-dir', conf, '-m', address, 'savepoint', jobId], { cwd: work, reject: false });
+    await until('the trigger record', async () => (existsSync(path.join(state, 'locks', `${jobId}.trigger.json`)) ? true : undefined), 10_000);
+    child.kill('SIGKILL');
+    await child;
+    const next = await flink(['savepoint', jobId]);
+    expect(next.exitCode).toBe(0);
+    expect(next.stdout).toMatch(/^Savepoint completed\. Path: /);
+    const all = JSON.parse((await flink(['savepoints', jobId, '--all', '--json'])).stdout).snapshots as Array<{ state: string; kind: string }>;
+    expect(all.filter((s) => s.kind === 'savepoint').every((s) => s.state === 'complete')).toBe(true);
+    await flink(['cancel', jobId]);
+  });
+});
+
+describe('CI: upgrade with rollback', () => {
+  it('a good new version takes over from the savepoint; counts continue exactly', async () => {
+    const out = path.join(work, 'out-upgrade');
+    const jobId = await startCounter(out);
+    await until('output', async () => (existsSync(out) && exactCounts(out).records > 50 ? true : undefined));
+    const args = ['--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '300'];
+    const r = await flink(['upgrade', jobId, path.resolve('fixtures/jobs/counter-fixed.ts'), ...args]);
+    expect(r.exitCode).toBe(0);
+    const newJob = /-> job ([0-9a-f]{32})/.exec(r.stdout)![1];
+    expect(await state_(jobId)).toBe('FINISHED');
+    const before = exactCounts(out).records;
+    await until('more output', async () => (exactCounts(out).records > before + 30 ? true : undefined));
+    await flink(['stop', newJob]);
+    expect(exactCounts(out).exact).toBe(true);
+  });
+
+  it('a new version that fails on start is rolled back: the old version runs again from the same savepoint', async () => {
+    const out = path.join(work, 'out-rollback');
+    const jobId = await startCounter(out);
+    await until('output', async () => (existsSync(out) && exactCounts(out).records > 50 ? true : undefined));
+    const r = await flink(['upgrade', jobId, path.resolve('fixtures/jobs/counter-v2-broken.ts'), '--timeout', '20s']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain('version 2 cannot start');
+    const rolledBack = /Rolled back: the previous version runs as job ([0-9a-f]{32})/.exec(r.stderr)![1];
+    await until('RUNNING', async () => ((await state_(rolledBack)) === 'RUNNING' ? true : undefined));
+    const before = exactCounts(out).records;
+    await until('more output', async () => (exactCounts(out).records > before + 30 ? true : undefined));
+    await flink(['stop', rolledBack]);
+    expect(exactCounts(out).exact).toBe(true);
+  });
+
+  it('without a record of the old artifact, upgrade refuses before stopping anything', async () => {
+    const r = await flink(['upgrade', '0123456789abcdef0123456789abcdef', 'x.ts']);
+    expect(r.exitCode).toBe(5);
+  });
+});
+
+describe('--require-savepoint and the audit log', () => {
+  it('refuses to start a job from no state when it has a restorable snapshot', async () => {
+    const r = await flink(['run', '-d', '--require-savepoint', path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out-x'), '--sequence', '10']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain("Refusing to start 'Event counter' from no state");
+  });
+
+  it('records every state-changing command', async () => {
+    const r = await flink(['audit', '--json']);
+    const entries = JSON.parse(r.stdout).entries as Array<{ command: string; result: string; user: string; host: string; durationMs: number }>;
+    const commands = new Set(entries.map((e) => e.command));
+    for (const c of ['run', 'savepoint', 'cancel', 'savepoints', 'upgrade', 'stop']) expect(commands).toContain(c);
+    expect(entries.some((e) => e.result === 'failed')).toBe(true);
+    expect(entries.every((e) => e.user && e.host && e.durationMs >= 0)).toBe(true);
+  });
+});
