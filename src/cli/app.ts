@@ -11,7 +11,7 @@ const AUDITED = new Set(['run', 'savepoint', 'stop', 'cancel', 'checkpoint', 're
 
 export async function runCli(argv: readonly string[], init: ContextInit): Promise<number> {
   const started = Date.now();
-  const { program, deps } = buildProgram(init);
+  const { program, deps } = await buildProgram(init, argv);
   // Output options matter even when parsing fails before any command runs.
   init.io.setMode({
     json: argv.includes('--json'),

@@ -46,6 +46,8 @@ export interface CommandModule {
 }
 
 export interface ProgramDeps {
+  /** A command fully declared (options, help text) on a program of its own, for `flink help <command>`. */
+  describe(name: string): Promise<Command | undefined>;
   /** Builds the context for the command being run (applies output options, loads colours). */
   contextFor(command: Command): Promise<CommandContext>;
   /** The context of the command that ran (for the audit log), once contextFor was called. */
@@ -103,7 +105,21 @@ export function normalizeFlinkArgv(argv: readonly string[]): string[] {
   return out;
 }
 
-export function buildProgram(init: ContextInit): { program: Command; deps: ProgramDeps } {
+/** The command an argv names: the first token that is neither an option nor the value of a global option. */
+export function commandNameOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') return undefined;
+    if (token === '-m' || token === '--jobmanager' || token === '--config-dir' || token === '-D') {
+      i++;
+      continue;
+    }
+    if (!token.startsWith('-')) return token;
+  }
+  return undefined;
+}
+
+export async function buildProgram(init: ContextInit, argv: readonly string[] = []): Promise<{ program: Command; deps: ProgramDeps }> {
   const program = new Command('flink');
   program
     .usage('<command> [options]')
@@ -124,7 +140,20 @@ export function buildProgram(init: ContextInit): { program: Command; deps: Progr
     .version(`Version: ${TOOL_VERSION}`, '-v, --version', 'print the version');
   addGlobalOptions(program);
 
+  const output = program.configureOutput();
+  const declare = (target: Command, module: CommandModule, summary: string): Command => {
+    const command = module.register(target, deps);
+    command.description(summary);
+    addGlobalOptions(command);
+    command.exitOverride().configureOutput(output);
+    return command;
+  };
   const deps: ProgramDeps = {
+    async describe(name) {
+      const entry = COMMANDS.find((c) => c.name === name);
+      if (!entry) return undefined;
+      return declare(new Command('flink').exitOverride().configureOutput(output), await entry.load(), entry.summary);
+    },
     async contextFor(command) {
       const globals = globalsOf(command);
       init.io.setMode({ json: globals.json, quiet: globals.quiet, color: globals.color, debug: globals.debug });
@@ -134,10 +163,11 @@ export function buildProgram(init: ContextInit): { program: Command; deps: Progr
       return context;
     },
   };
-  for (const module of COMMANDS) {
-    const command = module.register(program, deps);
-    addGlobalOptions(command);
-    command.exitOverride().configureOutput(program.configureOutput());
+  // Only the command being run is loaded and fully declared; the others are listed for the help page.
+  const invoked = commandNameOf(argv);
+  for (const entry of COMMANDS) {
+    if (entry.name === invoked) declare(program, await entry.load(), entry.summary);
+    else program.command(entry.name).description(entry.summary).usage('[options] (flink ' + entry.name + ' --help)');
   }
   return { program, deps };
 }

@@ -23,7 +23,6 @@ export const auditCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('audit')
-      .description('show the audit log of state-changing commands')
       .option('--since <when>', 'only entries newer than a duration ago (24h, 7d) or a time')
       .addHelpText('after', '\nExamples:\n  flink audit --since 24h\n  flink audit --json | jq \'.entries[] | select(.result=="failed")\'\n')
       .action(async (opts: { since?: string }, command: Command) => {

@@ -36,7 +36,6 @@ export const cancelCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('cancel')
-      .description('cancel a job (with -s: take a savepoint first; deprecated in Flink, prefer stop)')
       .argument('[jobId]', 'the job')
       .option('-s, --withSavepoint [dir]', 'trigger a savepoint and cancel the job (deprecated: use stop)')
       .option('--type <type>', 'savepoint format with -s: canonical (default) or native')

@@ -16,7 +16,6 @@ export const checkpointCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('checkpoint')
-      .description('trigger a checkpoint of a job now')
       .argument('[jobId]', 'the job')
       .option('--full', 'a full checkpoint, even when incremental checkpoints are configured (also -full)')
       .option('--timeout <duration>', 'how long to wait (default: client.timeout, 60 s)')

@@ -14,7 +14,6 @@ export const checkpointsCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('checkpoints')
-      .description('show the checkpoint and savepoint history of a job')
       .argument('[jobId]', 'the job')
       .addHelpText('after', '\nExamples:\n  flink checkpoints fd72014d4c864993a2e5a9287b4a9c5d\n  flink checkpoints --json fd72014d4c864993a2e5a9287b4a9c5d | jq \'.history[] | select(.is_savepoint)\'\n')
       .action(async (jobId: string | undefined, _opts: unknown, command: Command) => {

@@ -23,7 +23,6 @@ export const clusterCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('cluster')
-      .description('start, stop or inspect the local coordinator (the embedded default)')
       .argument('<action>', 'start | stop | status')
       .option('--timeout <duration>', 'how long start and stop wait (default 30 s)')
       .addHelpText(

@@ -30,7 +30,6 @@ export const configCommand: CommandModule = {
       .argument('[keys...]', 'keys to show (default: every key this tool reads, plus any other key that is set)')
       .option('--explain <key>', 'walk the resolution of one key step by step (e.g. state.savepoints.dir)')
       .option('--path <dir>', 'with --explain of the savepoint directory: as if this path were given to the operation')
-      .description('show the effective configuration and where each value comes from')
       .addHelpText(
         'after',
         [

@@ -31,7 +31,6 @@ export const disposeCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('dispose')
-      .description('dispose savepoints or retained checkpoints safely (plan first; --dry-run shows it)')
       .argument('<paths...>', 'snapshot directories or their _metadata files')
       .option('--dry-run', 'print what would be removed, remove nothing')
       .addHelpText('after', '\nExamples:\n  flink dispose --dry-run /data/savepoints/savepoint-fd7201-0123456789ab\n  flink dispose /data/savepoints/savepoint-fd7201-0123456789ab /data/ckpt/fd72014d4c864993a2e5a9287b4a9c5d/chk-42\n')

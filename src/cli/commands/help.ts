@@ -12,7 +12,6 @@ export const helpCommand: CommandModule = {
     return program
       .command('help')
       .argument('[topic]', `a command, or one of: ${Object.keys(TOPICS).join(', ')}`)
-      .description('show help for a command or topic')
       .addHelpText('after', '\nExamples:\n  flink help exit-codes\n  flink help config\n')
       .action(async (topic: string | undefined, _opts: unknown, command: Command) => {
         const { io } = await deps.contextFor(command);
@@ -24,7 +23,7 @@ export const helpCommand: CommandModule = {
           io.stdout.write(renderExitCodeTable());
           return;
         }
-        const target = program.commands.find((c) => c.name() === topic || c.aliases().includes(topic));
+        const target = await deps.describe(topic);
         if (!target) throw new UsageError(`Unknown help topic '${topic}'. Topics: ${Object.keys(TOPICS).join(', ')}, or a command name.`);
         target.outputHelp();
       });

@@ -22,7 +22,6 @@ export const listCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('list')
-      .description('list running and scheduled jobs (all jobs with -a)')
       .option('-r, --running', 'show only running/restarting jobs')
       .option('-s, --scheduled', 'show only scheduled jobs')
       .option('-a, --all', 'show running, scheduled and terminated jobs')

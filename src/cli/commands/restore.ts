@@ -20,7 +20,6 @@ export const restoreCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('restore')
-      .description('start a job from a savepoint or persistent checkpoint (a path, or "latest")')
       .argument('[from]', 'snapshot path, or latest')
       .argument('[job]', 'job module (.js, .mjs, .ts) or jar')
       .argument('[args...]', 'arguments of the job')

@@ -73,7 +73,6 @@ export const runCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('run')
-      .description('submit a job (a .js/.mjs/.ts job module, or a .jar to an Apache Flink cluster), optionally from a savepoint')
       .argument('[job]', 'job module (.js, .mjs, .ts) or jar')
       .argument('[args...]', 'arguments of the job')
       .option('-s, --fromSavepoint <path>', 'restore from this savepoint or retained checkpoint (directory or its _metadata)')

@@ -57,7 +57,6 @@ export const savepointCommand: CommandModule = {
     return program
       .command('savepoint')
       .usage('[options] <jobId> [targetDirectory]')
-      .description('trigger a savepoint of a job (or dispose one with -d)')
       .argument('[args...]', '<jobId> [targetDirectory], or: status <jobId> <triggerId>')
       .option('-d, --dispose <path>', 'dispose the savepoint at <path> (through the coordinator) instead of triggering one')
       .option('--type <type>', 'savepoint format: canonical (default) or native (also -type)')

@@ -62,7 +62,6 @@ export const savepointsCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('savepoints')
-      .description('list the savepoints and persistent checkpoints a job can be restored from (also after it ended)')
       .argument('[jobId]', 'only this job; or: prune | pin <path> | unpin <path>')
       .argument('[path]', 'with pin / unpin: the snapshot')
       .option('--name <job name>', 'only jobs with this name')

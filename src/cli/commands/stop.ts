@@ -37,7 +37,6 @@ export const stopCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('stop')
-      .description('stop a job with a savepoint (stop-with-savepoint)')
       .argument('[jobId]', 'the job')
       .option('-p, --savepointPath [dir]', "target directory of the savepoint (default: the configured or the cluster's)")
       .option('-d, --drain', 'emit MAX_WATERMARK before the savepoint and end the job (FINISHED) instead of suspending it')

@@ -28,7 +28,6 @@ export const upgradeCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('upgrade')
-      .description('stop a job with a savepoint, start a new version from it, roll back if it does not come up')
       .argument('[jobId]', 'the running job')
       .argument('[job]', 'the new job module or jar')
       .argument('[args...]', 'arguments of the new version')
