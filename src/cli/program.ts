@@ -71,7 +71,7 @@ const SINGLE_DASH_LONG: Record<string, string> = {
 const PROGRAM_COMMANDS: Record<string, number> = { run: 0, restore: 1, upgrade: 1 };
 const VALUE_OPTIONS = new Set([
   '-s', '--fromSavepoint', '-p', '--parallelism', '-c', '--class', '-C', '--classpath', '-cm', '--claimMode',
-  '-rm', '--restoreMode', '-m', '--jobmanager', '-D', '--config-dir', '--timeout', '--savepointPath', '--previous', '--name', '--from-job',
+  '-rm', '--restoreMode', '-m', '--jobmanager', '-D', '--config-dir', '--timeout', '--savepointPath', '--previous', '--name', '--from-job', '--dir',
 ]);
 
 export function normalizeFlinkArgv(argv: readonly string[]): string[] {

@@ -88,7 +88,7 @@ export async function inspect(dir: string): Promise<CatalogEntry | undefined> {
       header = Buffer.alloc(16);
       const { bytesRead } = await handle.read(header, 0, 16, 0);
       header = header.subarray(0, bytesRead);
-      mtime = (await handle.stat()).mtimeMs;
+      mtime = Math.round((await handle.stat()).mtimeMs);
     } finally {
       await handle.close();
     }

@@ -13,6 +13,7 @@ export interface RestoreOptions extends RunOptions {
   from: string;
   name?: string;
   fromJob?: string;
+  dirs?: string[];
 }
 
 export const restoreCommand: CommandModule = {
@@ -25,6 +26,7 @@ export const restoreCommand: CommandModule = {
       .argument('[args...]', 'arguments of the job')
       .option('--name <job name>', 'with latest: the job whose snapshots to use (default: the only job name that has snapshots)')
       .option('--from-job <jobId>', 'with latest: the snapshots of this job id')
+      .option('--dir <root>', 'with latest: also scan this directory (repeatable)', (v: string, p: string[] | undefined) => [...(p ?? []), v])
       .option('-n, --allowNonRestoredState', 'allow state of operators that no longer exist to be skipped')
       .option('--claimMode <mode>', 'claim or no_claim (default) (also -cm)')
       .option('--restoreMode <mode>', 'deprecated name of --claimMode (also -rm)')
@@ -51,7 +53,7 @@ export const restoreCommand: CommandModule = {
           parallelism: opts.parallelism as string | undefined, class: opts.class as string | undefined,
         });
         const fromJob = typeof opts.fromJob === 'string' ? parseJobId(opts.fromJob) : undefined;
-        await runRestore({ ...run, from, name: opts.name as string | undefined, fromJob }, await deps.contextFor(command));
+        await runRestore({ ...run, from, name: opts.name as string | undefined, fromJob, dirs: opts.dir as unknown as string[] | undefined }, await deps.contextFor(command));
       });
   },
 };
@@ -59,7 +61,7 @@ export const restoreCommand: CommandModule = {
 export async function runRestore(options: RestoreOptions, ctx: CommandContext): Promise<void> {
   let pointer = options.from;
   if (pointer === 'latest') {
-    const gathered = await gatherSnapshots(ctx, { jobId: options.fromJob, jobName: options.name });
+    const gathered = await gatherSnapshots(ctx, { jobId: options.fromJob, jobName: options.name, dirs: options.dirs });
     let candidates = gathered.entries;
     if (!options.name && !options.fromJob) {
       const names = [...new Set(candidates.map((e) => e.jobName ?? e.jobId ?? e.jobIdPrefix ?? '?'))];

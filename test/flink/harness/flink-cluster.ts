@@ -1,0 +1,188 @@
+// A real Apache Flink standalone session cluster (JobManager + TaskManager) from Maven Central jars, bound
+// to 127.0.0.1 on ports chosen per run, plus Flink's own CLI from the same jars. Used by test/flink/.
+//
+// Jars: `mvn dependency:build-classpath` over harness/pom.xml, cached as .flink-cache/<version>/cp.txt (Maven's
+// ~/.m2 holds the jars). The TaskManager needs explicit memory settings, which Flink's own BashJavaUtils
+// computes (as bin/taskmanager.sh does).
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = path.resolve('.');
+const HARNESS = path.join(ROOT, 'test', 'flink', 'harness');
+const CACHE = path.join(ROOT, '.flink-cache');
+
+export const VERSIONS = (process.env.FLINK_VERSIONS ?? '1.20.5,2.3.0').split(',').map((v) => v.trim()).filter(Boolean);
+
+// Java 17 module flags Flink's distribution sets (env.java.opts.all), and small-footprint JVM flags.
+const J17 = [
+  'java.base/sun.net.util', 'java.rmi/sun.rmi.registry', 'java.security.jgss/sun.security.krb5',
+].map((p) => `--add-exports=${p}=ALL-UNNAMED`).concat([
+  'java.base/java.lang', 'java.base/java.net', 'java.base/java.io', 'java.base/java.nio', 'java.base/sun.nio.ch', 'java.base/java.lang.reflect',
+  'java.base/java.text', 'java.base/java.time', 'java.base/java.util', 'java.base/java.util.concurrent', 'java.base/java.util.concurrent.atomic',
+  'java.base/java.util.concurrent.locks',
+].map((p) => `--add-opens=${p}=ALL-UNNAMED`));
+const SMALL = ['-XX:+IgnoreUnrecognizedVMOptions', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:ReservedCodeCacheSize=64m'];
+
+/** The runtime classpath of a Flink version (resolved once, then cached). */
+export async function classpath(version: string): Promise<string> {
+  const file = path.join(CACHE, version, 'cp.txt');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    await run('mvn', ['-q', '-B', '-f', path.join(HARNESS, 'pom.xml'), `-Dflink.version=${version}`,
+      'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:build-classpath', `-Dmdep.outputFile=${file}`, '-Dmdep.includeScope=runtime'],
+      { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 });
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** The test job, compiled with javac against this version's jars. */
+export async function testJobJar(version: string): Promise<string> {
+  const jar = path.join(CACHE, version, 'counter-job.jar');
+  const source = path.join(ROOT, 'test', 'flink', 'job', 'harness', 'CounterJob.java');
+  if (existsSync(jar) && JSON.stringify(readFileSync(source, 'utf8')) === readCached(jar + '.src')) return jar;
+  const classes = path.join(CACHE, version, 'classes');
+  rmSync(classes, { recursive: true, force: true });
+  await run('javac', ['--release', '17', '-cp', await classpath(version), '-d', classes, source], { maxBuffer: 16 * 1024 * 1024 });
+  await run('jar', ['--create', '--file', jar, '--main-class', 'harness.CounterJob', '-C', classes, '.']);
+  writeFileSync(jar + '.src', JSON.stringify(readFileSync(source, 'utf8')));
+  return jar;
+}
+
+function readCached(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ClusterOptions {
+  /** Configure execution.checkpointing.savepoint-dir on the cluster (default true). */
+  defaultSavepointDir?: boolean;
+}
+
+export class FlinkCluster {
+  readonly root: string;
+  readonly conf: string;
+  readonly checkpointDir: string;
+  readonly savepointDir: string;
+  restPort = 0;
+  private processes: ChildProcess[] = [];
+
+  private constructor(readonly version: string, readonly cp: string, private readonly options: ClusterOptions) {
+    this.root = mkdtempSync(path.join(tmpdir(), `flink-real-${version}-`));
+    this.conf = path.join(this.root, 'conf');
+    this.checkpointDir = path.join(this.root, 'checkpoints');
+    this.savepointDir = path.join(this.root, 'savepoints');
+  }
+
+  static async start(version: string, options: ClusterOptions = {}): Promise<FlinkCluster> {
+    const cluster = new FlinkCluster(version, await classpath(version), options);
+    try {
+      await cluster.boot();
+    } catch (error) {
+      await cluster.stop();
+      throw error;
+    }
+    return cluster;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.restPort}`;
+  }
+
+  private async boot(): Promise<void> {
+    this.restPort = await freePort();
+    const rpcPort = await freePort();
+    for (const d of ['conf', 'log', 'tmp', 'web', 'jars', 'work']) mkdirSync(path.join(this.root, d), { recursive: true });
+    const lines = [
+      'jobmanager.rpc.address: 127.0.0.1', `jobmanager.rpc.port: ${rpcPort}`, 'jobmanager.bind-host: 127.0.0.1',
+      'taskmanager.host: 127.0.0.1', 'taskmanager.bind-host: 127.0.0.1', 'rest.address: 127.0.0.1', 'rest.bind-address: 127.0.0.1',
+      `rest.port: ${this.restPort}`, 'jobmanager.memory.process.size: 1024m', 'taskmanager.memory.process.size: 1024m',
+      'taskmanager.memory.managed.size: 64m', 'taskmanager.numberOfTaskSlots: 4', 'parallelism.default: 1',
+      `execution.checkpointing.dir: file://${this.checkpointDir}`,
+      'execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION',
+      ...(this.options.defaultSavepointDir === false ? [] : [`execution.checkpointing.savepoint-dir: file://${this.savepointDir}`]),
+      'restart-strategy.type: none', `io.tmp.dirs: ${path.join(this.root, 'tmp')}`, `web.tmpdir: ${path.join(this.root, 'web')}`,
+      `web.upload.dir: ${path.join(this.root, 'jars')}`, `process.working-dir: ${path.join(this.root, 'work')}`, '',
+    ];
+    writeFileSync(path.join(this.conf, 'config.yaml'), lines.join('\n'));
+    for (const f of ['log4j-console.properties', 'log4j-cli.properties']) writeFileSync(path.join(this.conf, f), readFileSync(path.join(HARNESS, f)));
+    const { stdout } = await run('java', ['-cp', this.cp, 'org.apache.flink.runtime.util.bash.BashJavaUtils', 'GET_TM_RESOURCE_PARAMS', '--configDir', this.conf], { maxBuffer: 4 * 1024 * 1024 });
+    const results = stdout.split('\n').filter((l) => l.startsWith('BASH_JAVA_UTILS_EXEC_RESULT:')).map((l) => l.slice('BASH_JAVA_UTILS_EXEC_RESULT:'.length).trim());
+    if (results.length < 2) throw new Error(`BashJavaUtils gave no TaskManager memory settings:\n${stdout}`);
+    const tmJvm = results[0].split(/\s+/);
+    const tmDynamic = results[1].split(/\s+/);
+    const log4j = `-Dlog4j.configurationFile=file:${path.join(this.conf, 'log4j-console.properties')}`;
+    this.spawn('jm', ['-Xmx469762048', '-Xms469762048', '-XX:MaxMetaspaceSize=268435456', ...J17, ...SMALL, `-Dlog.file=${path.join(this.root, 'log', 'jm.log')}`, log4j,
+      '-cp', this.cp, 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint', '--configDir', this.conf]);
+    this.spawn('tm', [...tmJvm, ...J17, ...SMALL, `-Dlog.file=${path.join(this.root, 'log', 'tm.log')}`, log4j,
+      '-cp', this.cp, 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner', '--configDir', this.conf, ...tmDynamic]);
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const overview = await this.rest<{ 'slots-available'?: number }>('/overview').catch(() => undefined);
+      if (overview && (overview['slots-available'] ?? 0) > 0) return;
+      if (this.processes.some((p) => p.exitCode !== null)) break;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    const tail = ['jm.out', 'tm.out'].map((f) => readCached(path.join(this.root, 'log', f))?.slice(-2000) ?? '').join('\n');
+    throw new Error(`Flink ${this.version} did not come up with a free slot:\n${tail}`);
+  }
+
+  private spawn(name: string, args: string[]): void {
+    const out = path.join(this.root, 'log', `${name}.out`);
+    const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+    child.stdout!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));
+    child.stderr!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));
+    this.processes.push(child);
+  }
+
+  async rest<T>(pathname: string, init?: RequestInit): Promise<T> {
+    const response = await fetch(`http://${this.address}${pathname}`, { ...init, signal: AbortSignal.timeout(10_000) });
+    const body = (await response.json()) as T;
+    if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status, body });
+    return body;
+  }
+
+  /** Flink's own CLI (CliFrontend) from the same jars against this cluster. */
+  async flinkCli(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const result = await run('java', [...J17, ...SMALL, '-Xmx256m', `-Dlog.file=${path.join(this.root, 'log', 'cli.log')}`,
+      `-Dlog4j.configurationFile=file:${path.join(this.conf, 'log4j-cli.properties')}`, '-cp', this.cp, 'org.apache.flink.client.cli.CliFrontend', ...args],
+    { env: { ...process.env, FLINK_CONF_DIR: this.conf }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }).then(
+      (r) => ({ exitCode: 0, stdout: r.stdout, stderr: r.stderr }),
+      (e: { code?: number; stdout?: string; stderr?: string }) => ({ exitCode: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+    );
+    return result;
+  }
+
+  /** Stops both JVMs (TERM, then KILL) and removes every file of this run. */
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((p) => new Promise<void>((resolve) => {
+      if (p.exitCode !== null || p.signalCode !== null) return resolve();
+      const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+      p.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      p.kill('SIGTERM');
+    })));
+    this.processes = [];
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,194 @@
+// Our CLI against real Apache Flink clusters (1.20 and 2.x), side by side with Flink's own CLI.
+// Each version gets one standalone cluster (JobManager + TaskManager) on loopback, reused by the scenarios.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FlinkCluster, testJobJar, VERSIONS } from './harness/flink-cluster.js';
+
+const BIN = path.resolve('bin/flink');
+const JOB_RE = /^Job has been submitted with JobID ([0-9a-f]{32})$/m;
+const PATH_RE = /^Savepoint completed\. Path: (\S+)$/m;
+
+interface Run { exitCode: number; stdout: string; stderr: string }
+
+async function ours(args: string[], cwd: string): Promise<Run> {
+  const r = await execa(process.execPath, [BIN, ...args], { cwd, reject: false, stripFinalNewline: false, env: { HOME: cwd, PATH: process.env.PATH }, extendEnv: false, timeout: 120_000 });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+const localPath = (pointer: string) => pointer.replace(/^file:(\/\/)?/, '/').replace(/^\/\/+/, '/');
+
+/** The counts file of the test job: per key, the counts it reached, in order. */
+function counts(file: string): Map<string, number[]> {
+  const byKey = new Map<string, number[]>();
+  if (!existsSync(file)) return byKey;
+  for (const line of readFileSync(file, 'utf8').split('\n').filter(Boolean)) {
+    const [key, n] = line.split(',');
+    byKey.set(key, [...(byKey.get(key) ?? []), Number(n)]);
+  }
+  return byKey;
+}
+
+/** Counts continued from the savepoint: every key's counts are 1..n without a gap or a restart at 1. */
+function continuous(file: string): boolean {
+  return [...counts(file).values()].every((c) => c.every((v, i) => v === i + 1));
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+describe.each(VERSIONS)('Apache Flink %s', (version) => {
+  let cluster: FlinkCluster;
+  let jar = '';
+  const work = mkdtempSync(path.join(tmpdir(), `flink-real-work-${version}-`));
+  const m = () => ['-m', cluster.address];
+
+  async function jobState(jobId: string): Promise<string> {
+    return (await cluster.rest<{ state: string }>(`/jobs/${jobId}`)).state;
+  }
+
+  async function startJob(countsFile: string, extra: string[] = []): Promise<string> {
+    const r = await ours(['run', '-d', ...m(), ...extra, jar, 'harness-counter', countsFile], work);
+    expect(r.exitCode).toBe(0);
+    const jobId = JOB_RE.exec(r.stdout)![1];
+    await until('a completed checkpoint', async () => {
+      const stats = await cluster.rest<{ counts: { completed: number } }>(`/jobs/${jobId}/checkpoints`);
+      return stats.counts.completed > 0 ? true : undefined;
+    });
+    return jobId;
+  }
+
+  beforeAll(async () => {
+    jar = await testJobJar(version);
+    cluster = await FlinkCluster.start(version);
+  }, 15 * 60_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }, 60_000);
+
+  it('list: the same blocks as Flink\'s own CLI', async () => {
+    const empty = await ours(['list', '-a', ...m()], work);
+    expect([empty.exitCode, empty.stdout]).toEqual([0, 'No running jobs.\nNo scheduled jobs.\n']);
+    const jobId = await startJob(path.join(work, 'counts-list.txt'));
+    const mine = await ours(['list', ...m()], work);
+    const theirs = await cluster.flinkCli(['list', '-m', cluster.address]);
+    expect(theirs.exitCode).toBe(0);
+    // Flink prints "Waiting for response..." on stdout; ours is a note on stderr. The rest is identical.
+    expect(mine.stdout).toBe(theirs.stdout.replace('Waiting for response...\n', ''));
+    expect(mine.stdout).toContain(`: ${jobId} : harness-counter (RUNNING)`);
+    for (const flag of ['-r', '-s', '-a']) {
+      const a = await ours(['list', flag, ...m()], work);
+      const b = await cluster.flinkCli(['list', flag, '-m', cluster.address]);
+      expect([flag, a.stdout]).toEqual([flag, b.stdout.replace('Waiting for response...\n', '')]);
+    }
+    await ours(['cancel', jobId, ...m()], work);
+  });
+
+  it('savepoint: ad-hoc path, our config, the deprecated key (with a warning), the cluster default, native format', async () => {
+    const jobId = await startJob(path.join(work, 'counts-sp.txt'));
+    const adhoc = await ours(['savepoint', jobId, path.join(work, 'adhoc'), ...m()], work);
+    expect(adhoc.exitCode).toBe(0);
+    expect(localPath(PATH_RE.exec(adhoc.stdout)![1]).startsWith(path.join(work, 'adhoc', `savepoint-${jobId.slice(0, 6)}-`))).toBe(true);
+    const theirs = await cluster.flinkCli(['savepoint', '-m', cluster.address, jobId, `file://${path.join(work, 'adhoc-flink')}`]);
+    expect(theirs.exitCode).toBe(0);
+    expect(theirs.stdout).toMatch(PATH_RE); // the line scripts parse is the same in both
+
+    const configured = await ours(['savepoint', jobId, ...m(), '-D', `state.savepoints.dir=${path.join(work, 'configured')}`], work);
+    expect(localPath(PATH_RE.exec(configured.stdout)![1]).startsWith(path.join(work, 'configured'))).toBe(true);
+
+    const deprecated = await ours(['savepoint', jobId, ...m(), '-D', `savepoints.state.backend.fs.dir=${path.join(work, 'deprecated')}`], work);
+    expect(deprecated.exitCode).toBe(0);
+    expect(deprecated.stderr).toContain("Config key 'savepoints.state.backend.fs.dir' (-D) is deprecated");
+    expect(localPath(PATH_RE.exec(deprecated.stdout)![1]).startsWith(path.join(work, 'deprecated'))).toBe(true);
+
+    const clusterDefault = await ours(['savepoint', jobId, ...m(), '-type', 'native'], work);
+    expect(clusterDefault.exitCode).toBe(0);
+    expect(localPath(PATH_RE.exec(clusterDefault.stdout)![1]).startsWith(cluster.savepointDir)).toBe(true);
+
+    const listed = JSON.parse((await ours(['savepoints', jobId, ...m(), '--json', '--dir', path.join(work, 'adhoc')], work)).stdout).snapshots as Array<{ kind: string; origin: string; path: string }>;
+    expect(listed.filter((s) => s.kind === 'savepoint').length).toBeGreaterThanOrEqual(4);
+    const latest = await ours(['savepoints', '--latest', jobId, ...m()], work);
+    expect(latest.exitCode).toBe(0);
+    expect(existsSync(path.join(localPath(latest.stdout.trim()), '_metadata'))).toBe(true);
+    await ours(['cancel', jobId, ...m()], work);
+  });
+
+  it('stop with savepoint, then restore latest: the counts continue from the savepoint', async () => {
+    const file = path.join(work, 'counts-restore.txt');
+    const jobId = await startJob(file);
+    await until('some counts', async () => ([...counts(file).values()].flat().length > 20 ? true : undefined));
+    const stop = await ours(['stop', '--savepointPath', path.join(work, 'stops'), jobId, ...m()], work);
+    expect(stop.exitCode).toBe(0);
+    expect(stop.stdout).toMatch(PATH_RE);
+    await until('FINISHED', async () => ((await jobState(jobId)) === 'FINISHED' ? true : undefined));
+    const before = [...counts(file).values()].flat().length;
+    const restored = await ours(['restore', 'latest', '--from-job', jobId, '-d', ...m(), jar, 'harness-counter', file], work);
+    expect(restored.exitCode).toBe(0);
+    const newJob = JOB_RE.exec(restored.stdout)![1];
+    await until('more counts', async () => ([...counts(file).values()].flat().length > before + 20 ? true : undefined));
+    expect(continuous(file)).toBe(true);
+    await ours(['cancel', newJob, ...m()], work);
+  });
+
+  it('run -s with a removed operator needs -n', async () => {
+    const file = path.join(work, 'counts-n.txt');
+    const jobId = await startJob(file);
+    const stop = await ours(['stop', '-p', path.join(work, 'stops-n'), jobId, ...m()], work);
+    const savepoint = PATH_RE.exec(stop.stdout)![1];
+    const refused = await ours(['run', '-d', '-s', savepoint, ...m(), jar, 'harness-counter', file, 'without-extra'], work);
+    expect(refused.exitCode).not.toBe(0);
+    const accepted = await ours(['run', '-d', '-s', savepoint, '-n', ...m(), jar, 'harness-counter', file, 'without-extra'], work);
+    expect(accepted.exitCode).toBe(0);
+    const newJob = JOB_RE.exec(accepted.stdout)![1];
+    await until('RUNNING', async () => ((await jobState(newJob)) === 'RUNNING' ? true : undefined));
+    await ours(['cancel', newJob, ...m()], work);
+  });
+
+  it('cancel -s; dispose and savepoint -d of Flink savepoints; retained checkpoints listed after the cluster is gone', async () => {
+    const jobId = await startJob(path.join(work, 'counts-cancel.txt'));
+    const cancel = await ours(['cancel', '-s', path.join(work, 'cancel-sp'), jobId, ...m()], work);
+    expect(cancel.exitCode).toBe(0);
+    expect(cancel.stdout).toMatch(new RegExp(`^Cancelled job ${jobId}\\. Savepoint stored in file:${path.join(work, 'cancel-sp')}/savepoint-`));
+    await until('CANCELED', async () => ((await jobState(jobId)) === 'CANCELED' ? true : undefined));
+    const sp = localPath(/Savepoint stored in (\S+)\.$/m.exec(cancel.stdout)![1]);
+    const viaRest = await ours(['savepoint', '-d', `file://${sp}`, ...m()], work);
+    expect(viaRest.exitCode).toBe(0);
+    expect(viaRest.stdout).toBe(`Savepoint 'file://${sp}' disposed.\n`);
+    expect(existsSync(sp)).toBe(false);
+    const adhoc = readdirSync(path.join(work, 'adhoc')).map((d) => path.join(work, 'adhoc', d))[0];
+    const local = await ours(['dispose', adhoc, ...m()], work);
+    expect(local.exitCode).toBe(0);
+    expect(existsSync(adhoc)).toBe(false);
+  });
+
+  it('errors: both CLIs fail on an unknown job and an unreachable cluster; ours says which', async () => {
+    const unknown = '0123456789abcdef0123456789abcdef';
+    const a = await ours(['savepoint', unknown, ...m()], work);
+    const b = await cluster.flinkCli(['savepoint', '-m', cluster.address, unknown]);
+    expect(a.exitCode).toBe(5);
+    expect(b.exitCode).not.toBe(0);
+    const c = await ours(['list', '-m', '127.0.0.1:1'], work);
+    expect(c.exitCode).toBe(4);
+  });
+
+  it('after the cluster is stopped, savepoints and retained checkpoints are still listed from storage', async () => {
+    const roots = ['--dir', cluster.savepointDir, '--dir', cluster.checkpointDir, '--dir', path.join(work, 'stops')];
+    await cluster.stop();
+    const r = await ours(['savepoints', '--json', '-m', '127.0.0.1:1', ...roots], work);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('listing from storage only');
+    const snapshots = JSON.parse(r.stdout).snapshots as Array<{ kind: string; origin: string; state: string }>;
+    expect(snapshots.some((s) => s.kind === 'savepoint' && s.origin === 'flink' && s.state === 'complete')).toBe(true);
+  });
+});
