@@ -2,7 +2,7 @@
 // Each version gets one standalone cluster (JobManager + TaskManager) on loopback, reused by the scenarios.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FlinkCluster, testJobJar, VERSIONS } from './harness/flink-cluster.js';
@@ -46,6 +46,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+const RECORD = process.env.RECORD_FIXTURES === '1';
+
+/** With RECORD_FIXTURES=1, real responses are written to fixtures/ for the client's contract tests. */
+function record(dir: string, name: string, value: unknown): void {
+  if (!RECORD) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(value, null, 2) + '\n');
+}
+
 describe.each(VERSIONS)('Apache Flink %s', (version) => {
   let cluster: FlinkCluster;
   let jar = '';
@@ -77,8 +86,79 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
+  it('REST shapes the client relies on, recorded from the real cluster', async () => {
+    const rest = path.resolve('fixtures/rest', version);
+    const raw = async (method: string, pathname: string, body?: unknown) => {
+      const response = await fetch(`http://${cluster.address}/v1${pathname}`, {
+        method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const config = await raw('GET', '/config');
+    expect(config.body['flink-version']).toBe(version);
+    record(rest, 'config', config);
+    record(rest, 'overview', await raw('GET', '/overview'));
+    const jobId = await startJob(path.join(work, 'counts-rest.txt'));
+    record(rest, 'jobs-overview', await raw('GET', '/jobs/overview'));
+    const job = await raw('GET', `/jobs/${jobId}`);
+    expect(job.body).toMatchObject({ jid: jobId, state: 'RUNNING' });
+    record(rest, 'job', job);
+    const stats = await raw('GET', `/jobs/${jobId}/checkpoints`);
+    expect(stats.body.latest.completed).toMatchObject({ className: 'completed', is_savepoint: false, status: 'COMPLETED' });
+    record(rest, 'checkpoints', stats);
+    record(rest, 'checkpoints-config', await raw('GET', `/jobs/${jobId}/checkpoints/config`));
+    record(rest, 'checkpoint-details', await raw('GET', `/jobs/${jobId}/checkpoints/details/${stats.body.latest.completed.id}`));
+    const trigger = await raw('POST', `/jobs/${jobId}/savepoints`, { 'target-directory': `file://${path.join(work, 'rest-sp')}`, 'cancel-job': false });
+    expect(trigger.status).toBe(202);
+    expect(trigger.body['request-id']).toMatch(/^[0-9a-f]{32}$/);
+    record(rest, 'savepoint-trigger', trigger);
+    const status = await until('the savepoint', async () => {
+      const s = await raw('GET', `/jobs/${jobId}/savepoints/${trigger.body['request-id']}`);
+      return s.body.status.id === 'COMPLETED' ? s : undefined;
+    });
+    expect(status.body.operation.location).toMatch(/^file:\//);
+    record(rest, 'savepoint-status-completed', status);
+    const failing = await raw('POST', `/jobs/${jobId}/savepoints`, { 'target-directory': 'file:///proc/no-savepoints-here', 'cancel-job': false });
+    const failed = await until('the failing savepoint', async () => {
+      const s = await raw('GET', `/jobs/${jobId}/savepoints/${failing.body['request-id']}`);
+      return s.body.status.id === 'COMPLETED' ? s : undefined;
+    });
+    expect(failed.body.operation['failure-cause']).toBeDefined();
+    record(rest, 'savepoint-status-failed', failed);
+    const disposal = await raw('POST', '/savepoint-disposal', { 'savepoint-path': status.body.operation.location });
+    record(rest, 'savepoint-disposal-trigger', disposal);
+    record(rest, 'savepoint-disposal-status', await until('the disposal', async () => {
+      const s = await raw('GET', `/savepoint-disposal/${disposal.body['request-id']}`);
+      return s.body.status.id === 'COMPLETED' ? s : undefined;
+    }));
+    record(rest, 'jars', await raw('GET', '/jars'));
+    record(rest, 'error-unknown-job', await raw('GET', '/jobs/0123456789abcdef0123456789abcdef'));
+    record(rest, 'error-malformed-job-id', await raw('GET', '/jobs/not-a-job-id'));
+    record(rest, 'error-unknown-route', await raw('GET', '/no/such/route'));
+    const stop = await raw('POST', `/jobs/${jobId}/stop`, { targetDirectory: `file://${path.join(work, 'rest-stop')}`, drain: false });
+    expect(stop.status).toBe(202);
+    record(rest, 'stop-trigger', stop);
+    const stopped = await until('the stop', async () => {
+      const s = await raw('GET', `/jobs/${jobId}/savepoints/${stop.body['request-id']}`);
+      return s.body.status.id === 'COMPLETED' ? s : undefined;
+    });
+    if (RECORD) {
+      // A real Flink savepoint and retained checkpoint (_metadata only) for the storage layer's tests.
+      const snapshots = path.resolve('fixtures/snapshots', `flink-${version}`);
+      rmSync(snapshots, { recursive: true, force: true });
+      const savepoint = localPath(stopped.body.operation.location);
+      mkdirSync(path.join(snapshots, path.basename(savepoint)), { recursive: true });
+      cpSync(path.join(savepoint, '_metadata'), path.join(snapshots, path.basename(savepoint), '_metadata'));
+      const chk = readdirSync(path.join(cluster.checkpointDir, jobId)).filter((d) => d.startsWith('chk-'))[0];
+      if (chk) {
+        mkdirSync(path.join(snapshots, jobId, chk), { recursive: true });
+        cpSync(path.join(cluster.checkpointDir, jobId, chk, '_metadata'), path.join(snapshots, jobId, chk, '_metadata'));
+      }
+    }
+  });
+
   it('list: the same blocks as Flink\'s own CLI', async () => {
-    const empty = await ours(['list', '-a', ...m()], work);
+    const empty = await ours(['list', ...m()], work);
     expect([empty.exitCode, empty.stdout]).toEqual([0, 'No running jobs.\nNo scheduled jobs.\n']);
     const jobId = await startJob(path.join(work, 'counts-list.txt'));
     const mine = await ours(['list', ...m()], work);
