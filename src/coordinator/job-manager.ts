@@ -58,6 +58,8 @@ interface Job {
   coordinator: CheckpointCoordinator;
   stdout: WriteStream;
   writing: Promise<void>;
+  /** Settles once a terminal status was handled (snapshots discarded as their properties say, record persisted). */
+  ended?: Promise<void>;
 }
 
 const TERMINAL_END: Record<string, EndStatus> = { FINISHED: 'FINISHED', CANCELED: 'CANCELED', FAILED: 'FAILED', SUSPENDED: 'SUSPENDED' };
@@ -118,6 +120,8 @@ export class JobManager implements Dispatcher {
           job.record.status = status === 'SUSPENDED' ? 'RUNNING' : status;
           await this.persist(job);
         }
+        await job.ended;
+        await job.writing.catch(() => {});
         job.stdout.end();
       }),
     );
@@ -191,7 +195,7 @@ export class JobManager implements Dispatcher {
         record.endTime = change.at;
         if (this.closing && change.status === 'SUSPENDED') return;
         this.options.log(`Job ${record.jobId} (${record.name}) ${change.status}${change.cause ? `: ${change.cause.message}` : ''}`);
-        void job.coordinator.onJobEnd(TERMINAL_END[change.status]).finally(() => this.persist(job));
+        job.ended = job.coordinator.onJobEnd(TERMINAL_END[change.status]).finally(() => this.persist(job)).catch(() => {});
       } else {
         void this.persist(job).catch(() => {});
       }
@@ -340,6 +344,7 @@ export class JobManager implements Dispatcher {
     const format = request.format === 'NATIVE' ? 'native' : 'canonical';
     const entry = await job.coordinator.trigger(forStopWithSavepoint({ drain: request.drain, format }), request.targetDirectory);
     await job.master?.result;
+    await job.ended;
     return entry.pointer;
   }
 

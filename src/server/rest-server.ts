@@ -36,6 +36,7 @@ export const EXTENSIONS = ['restorable-savepoints', 'periodic-savepoints', 'pers
 type Handler = (ctx: RequestContext) => Promise<unknown>;
 interface Route {
   method: string;
+  template: string;
   pattern: RegExp;
   params: string[];
   handler: Handler;
@@ -103,7 +104,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[]
   if (!found) {
     drain(req);
     if (matching.length > 0) {
-      const allow = [...new Set(matching.map((m) => m.route.method))].join(', ');
+      // The most specific route (listed first) decides: /jobs/overview is not /jobs/:jobid.
+      const template = matching[0].route.template;
+      const allow = [...new Set(matching.filter((m) => m.route.template === template).map((m) => m.route.method))].join(', ');
       return send(res, 405, { errors: [`Method ${req.method} is not allowed for ${url.pathname}; allowed: ${allow}.`] }, { Allow: allow });
     }
     return send(res, 404, { errors: [`Not found: ${url.pathname}`] });
@@ -202,7 +205,7 @@ function route(method: string, template: string, handler: Handler): Route {
       return '([^/]+)';
     }) + '$',
   );
-  return { method, pattern, params, handler };
+  return { method, template, pattern, params, handler };
 }
 
 function buildRoutes(dispatcher: Dispatcher, options: RestServerOptions): Route[] {

@@ -92,7 +92,7 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
       const response = await fetch(`http://${cluster.address}/v1${pathname}`, {
         method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
       });
-      return { status: response.status, body: await response.json() };
+      return { status: response.status, body: (await response.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
     };
     const config = await raw('GET', '/config');
     expect(config.body['flink-version']).toBe(version);
