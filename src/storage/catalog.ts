@@ -1,34 +1,30 @@
 // The catalog scan: every snapshot under some root directories (the savepoint dir, the checkpoint dir,
 // --dir roots), ours and Apache Flink's, savepoints and retained checkpoints, with their state.
-import { open, readdir, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CatalogEntry } from '../domain/catalog.js';
-import { readSnapshot } from './index.js';
-
-const FLINK_MAGIC = 0x4960672d;
+import { localDirectory, type SnapshotMetadata } from './index.js';
+import { decodeMetadata } from './metadata.js';
 const SAVEPOINT_DIR = /^savepoint-([0-9a-f]{6})-[0-9a-z]{12}$/;
 const CHECKPOINT_DIR = /^chk-(\d+)$/;
 const JOB_DIR = /^[0-9a-f]{32}$/;
 
 /** Local directory of a pointer: plain path, file:/ or file:/// URI, or its _metadata file. */
 export function localPath(pointer: string): string {
-  let p = pointer.trim();
-  if (/^file:/i.test(p)) p = decodeURIComponent(new URL(p.replace(/^file:(?!\/\/)/i, 'file://')).pathname);
-  p = path.resolve(p);
+  const p = localDirectory(pointer);
   return path.basename(p) === '_metadata' ? path.dirname(p) : p;
 }
 
 export async function scanSnapshots(roots: readonly string[]): Promise<CatalogEntry[]> {
-  const found = new Map<string, CatalogEntry>();
-  for (const root of roots) {
-    const dir = localPath(root);
-    for (const candidate of await candidates(dir)) {
-      if (found.has(candidate)) continue;
-      const entry = await inspect(candidate);
-      if (entry) found.set(candidate, entry);
-    }
+  const all = new Set<string>();
+  for (const root of roots) for (const candidate of await candidates(localPath(root))) all.add(candidate);
+  const found: CatalogEntry[] = [];
+  for (const dir of all) {
+    const entry = inspectSync(dir);
+    if (entry) found.push(entry);
   }
-  return [...found.values()];
+  return found;
 }
 
 async function list(dir: string): Promise<string[]> {
@@ -51,24 +47,51 @@ async function candidates(root: string): Promise<string[]> {
   return result;
 }
 
-async function directorySize(dir: string): Promise<number> {
+/**
+ * Total bytes under a directory, and each file's size and modification time (relative names). Synchronous
+ * on purpose: a scan of thousands of small directories is dominated by thread-pool round trips otherwise
+ * (measured: 1.5 s async vs well under that sync for 10,000 snapshots), and the CLI does nothing else meanwhile.
+ */
+function directoryFiles(dir: string, prefix = ''): { total: number; sizes: Map<string, number>; mtimes: Map<string, number> } {
+  const sizes = new Map<string, number>();
+  const mtimes = new Map<string, number>();
   let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = path.join(dir, entry.name);
-    if (entry.isFile()) total += (await stat(p).catch(() => ({ size: 0 }))).size;
-    else if (entry.isDirectory()) total += await directorySize(p);
+  let entries: Dirent[] = [];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return { total, sizes, mtimes };
   }
-  return total;
+  for (const entry of entries) {
+    const p = path.join(dir, entry.name);
+    if (entry.isFile()) {
+      const info = statSync(p, { throwIfNoEntry: false });
+      if (!info) continue;
+      sizes.set(prefix + entry.name, info.size);
+      mtimes.set(prefix + entry.name, Math.round(info.mtimeMs));
+      total += info.size;
+    } else if (entry.isDirectory()) {
+      const sub = directoryFiles(p, `${prefix}${entry.name}/`);
+      total += sub.total;
+      for (const [name, size] of sub.sizes) sizes.set(name, size);
+    }
+  }
+  return { total, sizes, mtimes };
 }
 
 /** What one snapshot directory holds; undefined when it is not one. */
 export async function inspect(dir: string): Promise<CatalogEntry | undefined> {
+  return inspectSync(dir);
+}
+
+function inspectSync(dir: string): CatalogEntry | undefined {
   const base = path.basename(dir);
   const savepoint = SAVEPOINT_DIR.exec(base);
   const checkpoint = CHECKPOINT_DIR.exec(base);
   if (!savepoint && !checkpoint) return undefined;
   const parent = path.basename(path.dirname(dir));
-  const sizeBytes = await directorySize(dir);
+  const files = directoryFiles(dir);
+  const sizeBytes = files.total;
   const guess: CatalogEntry = {
     path: dir,
     kind: savepoint ? 'savepoint' : 'checkpoint',
@@ -80,35 +103,32 @@ export async function inspect(dir: string): Promise<CatalogEntry | undefined> {
     origin: 'ours',
   };
   const metadataFile = path.join(dir, '_metadata');
-  let header: Buffer;
-  let mtime: number;
+  if (!files.sizes.has('_metadata')) return { ...guess, problem: 'no _metadata (never completed, or still being written)' };
+  const mtime = files.mtimes.get('_metadata') ?? 0;
+  let bytes: Buffer;
   try {
-    const handle = await open(metadataFile, 'r');
-    try {
-      header = Buffer.alloc(16);
-      const { bytesRead } = await handle.read(header, 0, 16, 0);
-      header = header.subarray(0, bytesRead);
-      mtime = Math.round((await handle.stat()).mtimeMs);
-    } finally {
-      await handle.close();
-    }
+    bytes = readFileSync(metadataFile);
   } catch {
     return { ...guess, problem: 'no _metadata (never completed, or still being written)' };
   }
-  if (header.length >= 4 && header.readUInt32BE(0) === FLINK_MAGIC) {
-    const version = header.length >= 8 ? header.readInt32BE(4) : undefined;
-    const id = header.length >= 16 && version !== undefined && version >= 2 ? Number(header.readBigInt64BE(8)) : undefined;
-    const valid = version !== undefined && version >= 1 && version <= 6;
-    return { ...guess, origin: 'flink', state: valid ? 'complete' : 'corrupt', flinkMetadataVersion: version, snapshotId: id ?? guess.snapshotId, completedAt: mtime, problem: valid ? undefined : `unknown Flink metadata version ${version}` };
-  }
+  let decoded;
   try {
-    const snapshot = await readSnapshot(dir);
-    const m = snapshot.metadata;
-    return {
-      ...guess, kind: m.kind, trigger: m.trigger, format: m.format, jobId: m.jobId, jobIdPrefix: undefined, jobName: m.jobName,
-      snapshotId: m.id, completedAt: m.completedAt, state: 'complete',
-    };
+    decoded = decodeMetadata<SnapshotMetadata>(bytes);
   } catch (error) {
-    return { ...guess, state: 'corrupt', problem: (error as Error).message.split('\n')[0] };
+    return { ...guess, state: 'corrupt', problem: `_metadata is ${(error as Error).message}` };
   }
+  if (decoded.kind === 'flink') {
+    const valid = decoded.version !== undefined && decoded.version >= 1 && decoded.version <= 6;
+    return {
+      ...guess, origin: 'flink', state: valid ? 'complete' : 'corrupt', flinkMetadataVersion: decoded.version,
+      snapshotId: decoded.checkpointId ?? guess.snapshotId, completedAt: mtime, problem: valid ? undefined : `unknown Flink metadata version ${decoded.version}`,
+    };
+  }
+  const m = decoded.metadata;
+  const missing = m.files.filter((file) => files.sizes.get(file.name.split(path.sep).join('/')) !== file.size).map((file) => file.name);
+  return {
+    ...guess, kind: m.kind, trigger: m.trigger, format: m.format, jobId: m.jobId, jobIdPrefix: undefined, jobName: m.jobName,
+    snapshotId: m.id, completedAt: m.completedAt, state: missing.length === 0 ? 'complete' : 'corrupt',
+    problem: missing.length === 0 ? undefined : `state file ${missing[0]} missing or truncated`,
+  };
 }

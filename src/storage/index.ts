@@ -1,11 +1,17 @@
-// TEMPORARY stand-in until the storage branch lands.
-// It implements only the storage contract the runtime codes against (names and shapes agreed with the
-// storage branch), minimally: no Flink metadata recognition, no catalog, no dry-run. Replaced at merge.
+// The snapshot storage layer: Flink-compatible layout (savepoint-<job6>-<12 hex>/, <job id>/chk-<n>/ with
+// shared/ and taskowned/ beside), streamed and checksummed state files, `_metadata` written last and
+// atomically (temp file, fsync, rename, fsync of the directory), and reading that verifies everything
+// before a restore uses it. The codec is in metadata.ts, the catalog scan in catalog.ts, disposal in
+// disposal.ts.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { NotFoundError, OperationError } from '../domain/errors.js';
+import { rejectHeapPointer } from '../domain/pointers.js';
+import { decodeMetadata, encodeMetadata, FORMAT_VERSION, MetadataError, METADATA_FILE } from './metadata.js';
 
 export interface StateFileInfo {
   /** Relative to the snapshot directory. */
@@ -49,18 +55,39 @@ export interface OpenedSnapshot {
   openStateFile(name: string): NodeJS.ReadableStream;
 }
 
-const METADATA = '_metadata';
+const METADATA = METADATA_FILE;
 
+/** `<base>/savepoint-<first 6 of the job id>-<12 random hex>`, created; retried on a name collision. */
 export async function createSavepointDir(baseDir: string, jobId: string): Promise<string> {
-  const dir = join(resolve(baseDir), `savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`);
+  const base = localDirectory(baseDir);
+  await mkdir(base, { recursive: true });
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const dir = join(base, `savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`);
+    try {
+      await mkdir(dir);
+      return dir;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+  throw new OperationError(`Failed to create savepoint directory at ${base}`);
+}
+
+/** `<base>/<job id>/chk-<n>`, with `shared/` and `taskowned/` beside it (Flink's layout). */
+export async function createCheckpointDir(baseDir: string, jobId: string, checkpointId: number): Promise<string> {
+  const jobDir = join(localDirectory(baseDir), jobId);
+  await mkdir(join(jobDir, 'shared'), { recursive: true });
+  await mkdir(join(jobDir, 'taskowned'), { recursive: true });
+  const dir = join(jobDir, `chk-${checkpointId}`);
   await mkdir(dir, { recursive: true });
   return dir;
 }
 
-export async function createCheckpointDir(baseDir: string, jobId: string, checkpointId: number): Promise<string> {
-  const dir = join(resolve(baseDir), jobId, `chk-${checkpointId}`);
-  await mkdir(dir, { recursive: true });
-  return dir;
+/** A local directory from a plain path or a file: / file:/// URI. */
+export function localDirectory(pointer: string): string {
+  let p = pointer.trim();
+  if (/^file:/i.test(p)) p = decodeURIComponent(new URL(p.replace(/^file:(?!\/\/)/i, 'file://')).pathname);
+  return resolve(p);
 }
 
 export async function writeStateFile(
@@ -89,40 +116,112 @@ export async function writeStateFile(
   return { name, size, sha256: hash.digest('hex') };
 }
 
+/**
+ * Atomic publication: every listed state file must exist with its size (they were fsynced when written);
+ * `_metadata` goes to a temporary name, is fsynced, renamed, and the directory is fsynced. Until the rename
+ * the directory has no `_metadata`, so it is never restorable nor listed as complete.
+ */
 export async function publishSnapshot(snapshotDir: string, meta: SnapshotMetadataInput): Promise<SnapshotMetadata> {
-  const metadata: SnapshotMetadata = { formatVersion: 1, ...meta };
+  for (const file of meta.files) {
+    const info = await stat(join(snapshotDir, file.name)).catch(() => undefined);
+    if (!info) throw new OperationError(`Cannot publish ${snapshotDir}: state file ${file.name} is missing`);
+    if (info.size !== file.size) throw new OperationError(`Cannot publish ${snapshotDir}: state file ${file.name} has ${info.size} bytes, ${file.size} were written`);
+  }
+  const metadata: SnapshotMetadata = { formatVersion: FORMAT_VERSION, ...meta };
   const tmp = join(snapshotDir, `${METADATA}.tmp-${randomBytes(4).toString('hex')}`);
   const handle = await open(tmp, 'w');
   try {
-    await handle.writeFile(JSON.stringify(metadata, null, 2));
+    await handle.writeFile(encodeMetadata(metadata));
     await handle.sync();
   } finally {
     await handle.close();
   }
   await rename(tmp, join(snapshotDir, METADATA));
+  const dir = await open(snapshotDir, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
   return metadata;
 }
 
+/**
+ * Opens a snapshot for restore: a directory or its `_metadata`, plain path or file: URI. Checks the format,
+ * version and checksum of `_metadata`; Flink's own `_metadata` gets a clear refusal (listable, disposable,
+ * not restorable here). State files are checked by verify() and while streaming.
+ */
 export async function readSnapshot(pointer: string): Promise<OpenedSnapshot> {
-  const directory = resolve(pointer.endsWith(METADATA) ? dirname(pointer) : pointer);
-  const metadata = JSON.parse(await readFile(join(directory, METADATA), 'utf8')) as SnapshotMetadata;
+  rejectHeapPointer(pointer);
+  const given = localDirectory(pointer);
+  const directory = given.endsWith(`${sep}${METADATA}`) ? dirname(given) : given;
+  const metadataFile = join(directory, METADATA);
+  const exists = await stat(directory).catch(() => undefined);
+  if (!exists) throw new NotFoundError(`Cannot find checkpoint or savepoint directory '${directory}'.`);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(metadataFile);
+  } catch {
+    throw new NotFoundError(`Cannot find meta data file '_metadata' in directory '${directory}': the snapshot never completed (or is still being written).`);
+  }
+  let decoded;
+  try {
+    decoded = decodeMetadata<SnapshotMetadata>(bytes);
+  } catch (error) {
+    throw new OperationError(`${metadataFile} is ${(error as MetadataError).message}.`);
+  }
+  if (decoded.kind === 'flink') {
+    throw new OperationError(
+      `${directory} is an Apache Flink snapshot (_metadata version ${decoded.version ?? '?'}${decoded.checkpointId !== undefined ? `, checkpoint ${decoded.checkpointId}` : ''}): ` +
+        'the local coordinator restores only its own; restore it on a Flink cluster (flink run -s <path> -m <jobmanager> <jar>).',
+    );
+  }
+  const metadata = decoded.metadata;
+  const byName = new Map(metadata.files.map((f) => [f.name, f]));
   return {
     directory,
     metadata,
     async verify() {
-      for (const file of metadata.files) {
-        const path = join(directory, file.name);
-        const info = await stat(path);
-        if (info.size !== file.size) throw new Error(`state file ${file.name} has ${info.size} bytes, expected ${file.size}`);
-        const hash = createHash('sha256');
-        for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-        if (hash.digest('hex') !== file.sha256) throw new Error(`state file ${file.name} fails its checksum`);
-      }
+      for (const file of metadata.files) await verifyFile(directory, file);
     },
     openStateFile(name: string) {
-      return createReadStream(join(directory, name));
+      const file = byName.get(name);
+      if (!file) throw new NotFoundError(`${join(directory, name)} is not a state file of this snapshot.`);
+      return checkedStream(directory, file);
     },
   };
+}
+
+async function verifyFile(directory: string, file: StateFileInfo): Promise<void> {
+  const path = join(directory, file.name);
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new OperationError(`State file ${path} is missing.`);
+  if (info.size !== file.size) throw new OperationError(`State file ${path} is ${info.size < file.size ? 'truncated' : 'too long'} (${info.size} bytes, expected ${file.size}).`);
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  if (hash.digest('hex') !== file.sha256) throw new OperationError(`State file ${path} fails its checksum (corrupt).`);
+}
+
+/** Streams a state file; the stream errors at its end if size or checksum do not match. */
+function checkedStream(directory: string, file: StateFileInfo): Readable {
+  const path = join(directory, file.name);
+  const hash = createHash('sha256');
+  let size = 0;
+  const check = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (size !== file.size) return callback(new OperationError(`State file ${path} is truncated (${size} bytes, expected ${file.size}).`));
+      if (hash.digest('hex') !== file.sha256) return callback(new OperationError(`State file ${path} fails its checksum (corrupt).`));
+      callback();
+    },
+  });
+  const source = createReadStream(path);
+  source.on('error', (error) => check.destroy(new OperationError(`State file ${path} cannot be read: ${error.message}`)));
+  return source.pipe(check);
 }
 
 export async function abortSnapshot(snapshotDir: string): Promise<void> {

@@ -2,11 +2,9 @@
 // made first and printed; --dry-run stops there. Local paths go through the storage rules (and through the
 // local coordinator when it runs, so its records know); paths the CLI cannot reach go to /savepoint-disposal.
 import type { Command } from 'commander';
-import { realpath, rm } from 'node:fs/promises';
-import path from 'node:path';
-import type { CatalogEntry } from '../../domain/catalog.js';
-import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
-import { hasScheme, rejectHeapPointer } from '../../domain/pointers.js';
+import { FlinkCliError, OperationError } from '../../domain/errors.js';
+import { hasScheme } from '../../domain/pointers.js';
+import type { DisposalStep } from '../../storage/disposal.js';
 import { resolveSavepointTarget } from '../../config/savepoint-target.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
@@ -15,15 +13,6 @@ import { formatBytes } from './common.js';
 export interface DisposeOptions {
   paths: string[];
   dryRun: boolean;
-}
-
-export interface DisposalStep {
-  pointer: string;
-  /** Local directory, or undefined when only the cluster can reach it. */
-  directory?: string;
-  bytes?: number;
-  reason: string;
-  entry?: CatalogEntry;
 }
 
 export const disposeCommand: CommandModule = {
@@ -41,32 +30,11 @@ export const disposeCommand: CommandModule = {
 };
 
 async function plan(ctx: CommandContext, pointers: string[]): Promise<DisposalStep[]> {
-  const { inspect, localPath } = await import('../../storage/catalog.js');
+  const { planDisposal } = await import('../../storage/disposal.js');
   const config = await ctx.config();
   const roots = [resolveSavepointTarget(config).directory, config.string('execution.checkpointing.dir')]
-    .filter((r): r is string => r !== undefined && (!hasScheme(r) || /^file:/i.test(r)))
-    .map((r) => localPath(path.resolve(ctx.cwd, r)));
-  const steps: DisposalStep[] = [];
-  for (const pointer of pointers) {
-    rejectHeapPointer(pointer);
-    if (pointer.split(/[\\/]+/).includes('..')) throw new UsageError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
-    if (hasScheme(pointer) && !/^file:/i.test(pointer)) {
-      steps.push({ pointer, reason: 'not on this machine: the cluster disposes it (/savepoint-disposal)' });
-      continue;
-    }
-    const dir = localPath(path.resolve(ctx.cwd, pointer));
-    if (roots.includes(dir)) throw new UsageError(`Refusing to dispose ${dir}: it is a configured snapshot root, not one snapshot.`);
-    const real = await realpath(dir).catch(() => undefined);
-    if (real === undefined) throw new FlinkCliError('not-found', `Nothing to dispose at ${dir}: it does not exist.`);
-    if (path.dirname(real) !== (await realpath(path.dirname(dir)).catch(() => path.dirname(dir)))) {
-      throw new UsageError(`Refusing to dispose ${dir}: it is a symbolic link to ${real}, outside its directory.`);
-    }
-    const entry = await inspect(dir);
-    if (!entry) throw new UsageError(`Refusing to dispose ${dir}: not a snapshot directory (expected savepoint-<job>-<id> or chk-<n> with a _metadata file).`);
-    if (entry.state === 'incomplete') throw new UsageError(`Refusing to dispose ${dir}: it has no _metadata and may still be being written.`);
-    steps.push({ pointer, directory: dir, bytes: entry.sizeBytes, entry, reason: `${entry.origin === 'flink' ? 'Flink ' : ''}${entry.kind.replace('-', ' ')}${entry.state === 'corrupt' ? ' (corrupt)' : ''}, requested` });
-  }
-  return steps;
+    .filter((r): r is string => r !== undefined && (!hasScheme(r) || /^file:/i.test(r)));
+  return planDisposal(pointers, { roots, cwd: ctx.cwd });
 }
 
 export async function runDispose(options: DisposeOptions, ctx: CommandContext): Promise<void> {
@@ -109,7 +77,8 @@ export async function createDisposer(ctx: CommandContext): Promise<{ dispose(ste
         if (!client) throw new OperationError(`Cannot dispose ${step.pointer}: it is not on this machine and no coordinator is reachable.`);
         await disposeViaCluster(ctx, client, step.directory ?? step.pointer);
       } else {
-        await rm(step.directory, { recursive: true, force: true });
+        const { applyDisposal } = await import('../../storage/disposal.js');
+        await applyDisposal(step);
       }
     },
   };
