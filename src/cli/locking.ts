@@ -6,6 +6,7 @@ import path from 'node:path';
 import { coordinatorStateDir } from '../config/state-dir.js';
 import { LockedError } from '../domain/errors.js';
 import type { CommandContext } from './context.js';
+import { isProcessAlive as alive } from './pid.js';
 
 interface Holder {
   pid: number;
@@ -14,14 +15,6 @@ interface Holder {
   command: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function lockDir(ctx: CommandContext): Promise<string> {
   const dir = path.join(coordinatorStateDir(await ctx.config(), ctx.env, ctx.cwd), 'locks');

@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, emptyDir, runFlink, type RunResult } from './helpers.js';
+import { until } from '../support/until.js';
 
 const work = emptyDir('cron-');
 const conf = path.join(work, 'conf');
@@ -18,15 +19,6 @@ function flink(args: string[]): Promise<RunResult> {
   return runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function state_(jobId: string): Promise<string | undefined> {
   const r = await flink(['list', '-a', '--json']);

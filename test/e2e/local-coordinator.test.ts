@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ANSI, emptyDir, runFlink, type RunResult } from './helpers.js';
+import { until } from '../support/until.js';
 
 const work = emptyDir('coordinator-');
 const conf = path.join(work, 'conf');
@@ -16,15 +17,6 @@ function flink(args: string[], env?: Record<string, string>): Promise<RunResult>
   return runFlink(['--config-dir', conf, ...(address ? ['-m', address] : []), ...args], { cwd: work, env });
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 async function jobState(jobId: string): Promise<string | undefined> {
   const r = await flink(['list', '-a', '--json']);
@@ -261,5 +253,27 @@ describe('the coordinator survives kill -9', () => {
     const after = checkExactlyOnce(out);
     expect(after.exact).toBe(true);
     expect(after.records).toBeGreaterThan(before.records);
+  });
+});
+
+describe('run starts the local coordinator when nothing answers', () => {
+  it('a job module with no coordinator running: started (note on stderr), job submitted', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const p = (server.address() as { port: number }).port;
+        server.close(() => resolve(p));
+      });
+    });
+    const own = path.join(work, 'autostart');
+    const args = ['-D', `coordinator.dir=${own}`, '-D', `rest.port=${port}`];
+    const r = await runFlink([...args, 'run', '-d', path.resolve('fixtures/jobs/counter.ts'), ...counterArgs(path.join(work, 'out-auto'))], { cwd: work });
+    try {
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toContain(`Nothing answers at http://127.0.0.1:${port}; starting the local coordinator`);
+      expect(r.stdout).toMatch(JOB_RE);
+    } finally {
+      expect((await runFlink([...args, 'cluster', 'stop'], { cwd: work })).exitCode).toBe(0);
+    }
   });
 });

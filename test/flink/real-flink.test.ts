@@ -262,13 +262,79 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(c.exitCode).toBe(4);
   });
 
+  it('Flink\'s CLI prints the same submission line; a bad savepoint path fails in both', async () => {
+    const theirs = await cluster.flinkCli(['run', '-d', '-m', cluster.address, jar, 'harness-counter', path.join(work, 'counts-theirs.txt')]);
+    expect(theirs.exitCode).toBe(0);
+    const theirJob = JOB_RE.exec(theirs.stdout)![1]; // "Job has been submitted with JobID <id>", as ours prints it
+    const missing = path.join(work, 'no-such-savepoint');
+    const a = await ours(['run', '-d', '-s', missing, ...m(), jar, 'x', path.join(work, 'counts-x.txt')], work);
+    const b = await cluster.flinkCli(['run', '-d', '-s', missing, '-m', cluster.address, jar, 'x', path.join(work, 'counts-x.txt')]);
+    expect(a.exitCode).toBe(1);
+    expect(a.stderr.split('\n')[0]).toMatch(/^Error: /);
+    expect(b.exitCode).not.toBe(0);
+    await ours(['cancel', theirJob, ...m()], work);
+  });
+
+  it('cron against Flink: repeated savepoints with --keep 2 converge to 2; the listing after cancel still has them', async () => {
+    const jobId = await startJob(path.join(work, 'counts-keep.txt'));
+    const dir = path.join(work, 'keep');
+    for (let i = 0; i < 4; i++) expect((await ours(['savepoint', jobId, dir, '--keep', '2', ...m(), '--dir', dir], work)).exitCode).toBe(0);
+    expect(readdirSync(dir).filter((d) => d.startsWith('savepoint-'))).toHaveLength(2);
+    await ours(['cancel', jobId, ...m()], work);
+    await until('CANCELED', async () => ((await jobState(jobId)) === 'CANCELED' ? true : undefined));
+    const after = JSON.parse((await ours(['savepoints', jobId, '--json', ...m(), '--dir', dir], work)).stdout).snapshots as Array<{ kind: string; path: string }>;
+    expect(after.filter((s) => s.kind === 'savepoint' && s.path.startsWith(dir))).toHaveLength(2);
+    const latest = await ours(['savepoints', '--latest', jobId, ...m(), '--dir', dir], work);
+    expect(latest.exitCode).toBe(0);
+  });
+
+  it('CI against Flink: upgrade takes over from a savepoint and the counts continue', async () => {
+    const file = path.join(work, 'counts-upgrade.txt');
+    const jobId = await startJob(file);
+    await until('some counts', async () => ([...counts(file).values()].flat().length > 20 ? true : undefined));
+    const r = await ours(['upgrade', jobId, jar, 'harness-counter', file, '--savepointPath', path.join(work, 'upgrade-sp'), '--timeout', '60s', ...m()], work);
+    expect(r.exitCode).toBe(0);
+    const newJob = /-> job ([0-9a-f]{32})/.exec(r.stdout)![1];
+    const before = [...counts(file).values()].flat().length;
+    await until('more counts', async () => ([...counts(file).values()].flat().length > before + 20 ? true : undefined));
+    expect(continuous(file)).toBe(true);
+    await ours(['cancel', newJob, ...m()], work);
+  });
+
   it('after the cluster is stopped, savepoints and retained checkpoints are still listed from storage', async () => {
     const roots = ['--dir', cluster.savepointDir, '--dir', cluster.checkpointDir, '--dir', path.join(work, 'stops')];
     await cluster.stop();
-    const r = await ours(['savepoints', '--json', '-m', '127.0.0.1:1', ...roots], work);
+    const r = await ours(['savepoints', '--all', '--json', '-m', '127.0.0.1:1', ...roots], work);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('listing from storage only');
-    const snapshots = JSON.parse(r.stdout).snapshots as Array<{ kind: string; origin: string; state: string }>;
+    const snapshots = JSON.parse(r.stdout).snapshots as Array<{ kind: string; origin: string; state: string; path: string }>;
     expect(snapshots.some((s) => s.kind === 'savepoint' && s.origin === 'flink' && s.state === 'complete')).toBe(true);
+    // Checkpoints retained on cancellation (RETAIN_ON_CANCELLATION) under <checkpoint dir>/<job id>/chk-<n>.
+    expect(snapshots.some((s) => s.kind === 'checkpoint' && s.origin === 'flink' && /\/[0-9a-f]{32}\/chk-\d+$/.test(s.path) && s.state === 'complete')).toBe(true);
+  });
+});
+
+describe.each(VERSIONS)('Apache Flink %s without a default savepoint directory', (version) => {
+  let cluster: FlinkCluster;
+  const work = mkdtempSync(path.join(tmpdir(), `flink-real-nodefault-${version}-`));
+  beforeAll(async () => {
+    cluster = await FlinkCluster.start(version, { defaultSavepointDir: false });
+  }, 15 * 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+    rmSync(work, { recursive: true, force: true });
+  }, 60_000);
+
+  it('a savepoint with no directory anywhere: the cluster refuses, and we say how to set one (exit 3)', async () => {
+    const jar = await testJobJar(version);
+    const run = await ours(['run', '-d', '-m', cluster.address, jar, 'nodefault', path.join(work, 'counts.txt')], work);
+    const jobId = JOB_RE.exec(run.stdout)![1];
+    await until('RUNNING', async () => ((await cluster.rest<{ state: string }>(`/jobs/${jobId}`)).state === 'RUNNING' ? true : undefined));
+    const r = await ours(['savepoint', jobId, '-m', cluster.address], work);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toContain('No savepoint directory: none was given, none is configured here, and the cluster has no default');
+    expect(r.stderr).toContain("set 'execution.checkpointing.savepoint-dir'");
+    const theirs = await cluster.flinkCli(['savepoint', '-m', cluster.address, jobId]);
+    expect(theirs.exitCode).not.toBe(0);
   });
 });

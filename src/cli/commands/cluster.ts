@@ -8,6 +8,7 @@ import { coordinatorStateDir } from '../../config/state-dir.js';
 import { OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
+import { isProcessAlive as alive } from '../pid.js';
 
 interface PidFile {
   pid: number;
@@ -62,14 +63,6 @@ function readPidFile(dir: string): PidFile | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function answers(url: string): Promise<boolean> {
   try {

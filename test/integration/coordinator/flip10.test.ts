@@ -6,6 +6,7 @@ import path from 'node:path';
 import { bundleJobModule } from '../../../src/cli/submit.js';
 import { JobManager } from '../../../src/coordinator/job-manager.js';
 import type { CoordinatorSettings } from '../../../src/coordinator/checkpoint-coordinator.js';
+import { until } from '../../support/until.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-flip10-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -40,15 +41,6 @@ async function submit(jm: JobManager, fixture: string, args: string[], extra: Re
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const stateOf = async (jm: JobManager, id: string) => (await jm.job(id)).state;
 const chkDirs = (dir: string, jobId: string) => (existsSync(path.join(dir, jobId)) ? readdirSync(path.join(dir, jobId)).filter((d) => d.startsWith('chk-')) : []);

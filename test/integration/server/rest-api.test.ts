@@ -11,6 +11,7 @@ import { HttpTransport, RestError } from '../../../src/client/http.js';
 import { FlinkRestClient } from '../../../src/client/rest-client.js';
 import { JobManager } from '../../../src/coordinator/job-manager.js';
 import { startRestServer, type RunningRestServer } from '../../../src/server/rest-server.js';
+import { until } from '../../support/until.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-rest-'));
 const savepointDir = path.join(root, 'savepoints');
@@ -37,15 +38,6 @@ async function raw(method: string, pathname: string, body?: string, headers: Rec
   return { status: response.status, body: text === '' ? {} : JSON.parse(text), headers: response.headers };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const snapshotDirs = () => (existsSync(savepointDir) ? readdirSync(savepointDir).length : 0);
 
