@@ -25,8 +25,9 @@ async function protectedSnapshots(client: FlinkRestClient): Promise<Set<string>>
   return result;
 }
 
-export async function prune(ctx: CommandContext, scope: PruneScope, rules: PruneRules, options: { dryRun: boolean; offline: boolean }): Promise<PruneOutcome> {
-  const gathered = await gatherSnapshots(ctx, { jobId: scope.jobId, jobName: scope.jobName, includeBroken: true, includeCheckpoints: false });
+export async function prune(ctx: CommandContext, scope: PruneScope, rules: PruneRules, options: { dryRun: boolean; offline: boolean; dirs?: string[] }): Promise<PruneOutcome> {
+  // Flink's REST history keeps only the newest 10 snapshots: the directories are scanned too.
+  const gathered = await gatherSnapshots(ctx, { jobId: scope.jobId, jobName: scope.jobName, includeBroken: true, includeCheckpoints: false, dirs: options.dirs });
   let protectedPaths = new Set<string>();
   if (gathered.coordinator === 'unreachable') {
     if (!options.offline) {

@@ -78,7 +78,8 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
 
   beforeAll(async () => {
     jar = await testJobJar(version);
-    cluster = await FlinkCluster.start(version);
+    // Snapshots live outside the cluster's temp root, so they outlive the cluster (as on real storage).
+    cluster = await FlinkCluster.start(version, { dataDir: path.join(work, 'flink-data') });
   }, 15 * 60_000);
 
   afterAll(async () => {
@@ -278,7 +279,10 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
   it('cron against Flink: repeated savepoints with --keep 2 converge to 2; the listing after cancel still has them', async () => {
     const jobId = await startJob(path.join(work, 'counts-keep.txt'));
     const dir = path.join(work, 'keep');
-    for (let i = 0; i < 4; i++) expect((await ours(['savepoint', jobId, dir, '--keep', '2', ...m(), '--dir', dir], work)).exitCode).toBe(0);
+    for (let i = 0; i < 4; i++) {
+      const r = await ours(['savepoint', jobId, dir, '--keep', '2', ...m()], work);
+      expect([r.exitCode, r.stderr]).toEqual([0, expect.any(String)]);
+    }
     expect(readdirSync(dir).filter((d) => d.startsWith('savepoint-'))).toHaveLength(2);
     await ours(['cancel', jobId, ...m()], work);
     await until('CANCELED', async () => ((await jobState(jobId)) === 'CANCELED' ? true : undefined));
@@ -292,8 +296,9 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     const file = path.join(work, 'counts-upgrade.txt');
     const jobId = await startJob(file);
     await until('some counts', async () => ([...counts(file).values()].flat().length > 20 ? true : undefined));
-    const r = await ours(['upgrade', jobId, jar, 'harness-counter', file, '--savepointPath', path.join(work, 'upgrade-sp'), '--timeout', '60s', ...m()], work);
-    expect(r.exitCode).toBe(0);
+    // Options go before the job file: everything after it belongs to the job (as with run).
+    const r = await ours(['upgrade', ...m(), '--savepointPath', path.join(work, 'upgrade-sp'), '--timeout', '60s', jobId, jar, 'harness-counter', file], work);
+    expect([r.exitCode, r.stderr]).toEqual([0, expect.any(String)]);
     const newJob = /-> job ([0-9a-f]{32})/.exec(r.stdout)![1];
     const before = [...counts(file).values()].flat().length;
     await until('more counts', async () => ([...counts(file).values()].flat().length > before + 20 ? true : undefined));
@@ -308,7 +313,7 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('listing from storage only');
     const snapshots = JSON.parse(r.stdout).snapshots as Array<{ kind: string; origin: string; state: string; path: string }>;
-    expect(snapshots.some((s) => s.kind === 'savepoint' && s.origin === 'flink' && s.state === 'complete')).toBe(true);
+    expect([snapshots.some((s) => s.kind === 'savepoint' && s.origin === 'flink' && s.state === 'complete'), r.stdout.slice(0, 3000)]).toEqual([true, expect.any(String)]);
     // Checkpoints retained on cancellation (RETAIN_ON_CANCELLATION) under <checkpoint dir>/<job id>/chk-<n>.
     expect(snapshots.some((s) => s.kind === 'checkpoint' && s.origin === 'flink' && /\/[0-9a-f]{32}\/chk-\d+$/.test(s.path) && s.state === 'complete')).toBe(true);
   });

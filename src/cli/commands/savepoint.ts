@@ -2,6 +2,7 @@
 // Flink's key output lines are kept on stdout (scripts parse "Savepoint completed. Path: <location>");
 // Flink's other lines are notes on stderr.
 import type { Command } from 'commander';
+import path from 'node:path';
 import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId, parseTriggerId } from '../../domain/ids.js';
 import { absolutePointer } from '../../domain/pointers.js';
@@ -158,7 +159,9 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
     if (options.keep !== undefined) {
       // Only after a new savepoint completed: dispose the oldest beyond the rules.
       const { prune } = await import('../prune.js');
-      const outcome = await prune(ctx, { jobId: options.jobId }, { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() }, { dryRun: false, offline: false });
+      // The directory the new savepoint went to is where its predecessors are (also for a cluster's own default).
+      const dirs = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !/^file:/i.test(location) ? [] : [path.dirname(location.replace(/^file:(\/\/)?/i, '/').replace(/^\/\/+/, '/'))];
+      const outcome = await prune(ctx, { jobId: options.jobId }, { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() }, { dryRun: false, offline: false, dirs });
       for (const d of outcome.disposed) if (!io.mode.json) io.note(`Disposed ${d.entry.path}: ${d.reason}`);
       if (io.mode.json) {
         io.print(JSON.stringify({

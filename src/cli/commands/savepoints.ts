@@ -35,6 +35,7 @@ export function parseSavepointsArgs(jobId: string | undefined, opts: { name?: st
 }
 
 export interface PruneOptions {
+  dirs?: string[];
   jobId?: string;
   name?: string;
   keep: number;
@@ -99,7 +100,7 @@ export const savepointsCommand: CommandModule = {
           if (!opts.job && !opts.name) throw new UsageError('savepoints prune needs --job <jobId> or --name <job name>.');
           const options: PruneOptions = {
             jobId: opts.job === undefined ? undefined : parseJobId(opts.job), name: opts.name, keep: parseKeep(opts.keep),
-            maxAgeMs: parseMaxAge(opts.maxAge), dryRun: Boolean(opts.dryRun), offline: Boolean(opts.offline),
+            maxAgeMs: parseMaxAge(opts.maxAge), dryRun: Boolean(opts.dryRun), offline: Boolean(opts.offline), dirs: opts.dir ?? [],
           };
           return runPrune(options, await deps.contextFor(command));
         }

@@ -75,6 +75,8 @@ async function freePort(): Promise<number> {
 export interface ClusterOptions {
   /** Configure execution.checkpointing.savepoint-dir on the cluster (default true). */
   defaultSavepointDir?: boolean;
+  /** Where checkpoints and savepoints go; kept by stop() (default: inside the run's temp root, removed by stop()). */
+  dataDir?: string;
 }
 
 export class FlinkCluster {
@@ -88,8 +90,8 @@ export class FlinkCluster {
   private constructor(readonly version: string, readonly cp: string, private readonly options: ClusterOptions) {
     this.root = mkdtempSync(path.join(tmpdir(), `flink-real-${version}-`));
     this.conf = path.join(this.root, 'conf');
-    this.checkpointDir = path.join(this.root, 'checkpoints');
-    this.savepointDir = path.join(this.root, 'savepoints');
+    this.checkpointDir = path.join(options.dataDir ?? this.root, 'checkpoints');
+    this.savepointDir = path.join(options.dataDir ?? this.root, 'savepoints');
   }
 
   static async start(version: string, options: ClusterOptions = {}): Promise<FlinkCluster> {
