@@ -188,19 +188,19 @@ async function status(jobId: string, triggerId: string, timeout: string | undefi
 }
 
 async function dispose(pointer: string, timeout: string | undefined, ctx: CommandContext): Promise<void> {
-  const path = absolutePointer(pointer, ctx.cwd);
-  ctx.audit.paths.push(path);
+  const target = absolutePointer(pointer, ctx.cwd);
+  ctx.audit.paths.push(target);
   const client = await ctx.client();
   const { pollUntilComplete } = await import('../../client/async-operation.js');
-  ctx.io.note(`Disposing savepoint '${path}'.`);
-  const triggerId = await client.disposeSavepoint(path);
+  ctx.io.note(`Disposing savepoint '${target}'.`);
+  const triggerId = await client.disposeSavepoint(target);
   ctx.io.note('Waiting for response...');
   const operation = await pollUntilComplete(() => client.disposalStatus(triggerId), {
     timeoutMs: await ctx.waitTimeoutMs(timeout),
     what: 'Disposal',
     triggerId,
   });
-  if (operation['failure-cause']) throw failureError(`Failed to dispose the savepoint '${path}'`, operation['failure-cause']);
-  if (ctx.io.mode.json) ctx.io.print(JSON.stringify({ version: 1, disposed: path }));
-  else ctx.io.print(`Savepoint '${path}' disposed.`);
+  if (operation['failure-cause']) throw failureError(`Failed to dispose the savepoint '${target}'`, operation['failure-cause']);
+  if (ctx.io.mode.json) ctx.io.print(JSON.stringify({ version: 1, disposed: target }));
+  else ctx.io.print(`Savepoint '${target}' disposed.`);
 }
