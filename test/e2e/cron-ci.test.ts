@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { BIN, emptyDir, runFlink, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
+import { counterOutput } from '../support/counter-output.js';
 
 const work = emptyDir('cron-');
 const conf = path.join(work, 'conf');
@@ -35,15 +36,6 @@ async function startCounter(out: string, job = 'counter.ts', extra: string[] = [
 
 const savepointDirs = (jobId: string) => (existsSync(savepoints) ? readdirSync(savepoints).filter((d) => d.startsWith(`savepoint-${jobId.slice(0, 6)}-`)) : []);
 
-function exactCounts(out: string): { records: number; exact: boolean } {
-  const lines = readdirSync(out).filter((f) => f.startsWith('part-')).flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
-  const byUser = new Map<string, number[]>();
-  for (const line of lines) {
-    const [user, count] = line.split(',');
-    byUser.set(user, [...(byUser.get(user) ?? []), Number(count)]);
-  }
-  return { records: lines.length, exact: [...byUser.values()].every((c) => c.sort((a, b) => a - b).every((v, i) => v === i + 1)) };
-}
 
 beforeAll(async () => {
   mkdirSync(conf, { recursive: true });
@@ -132,31 +124,31 @@ describe('CI: upgrade with rollback', () => {
   it('a good new version takes over from the savepoint; counts continue exactly', async () => {
     const out = path.join(work, 'out-upgrade');
     const jobId = await startCounter(out);
-    await until('output', async () => (existsSync(out) && exactCounts(out).records > 50 ? true : undefined));
+    await until('output', async () => (existsSync(out) && counterOutput(out).records > 50 ? true : undefined));
     const args = ['--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '300'];
     const r = await flink(['upgrade', jobId, path.resolve('fixtures/jobs/counter-fixed.ts'), ...args]);
     expect(r.exitCode).toBe(0);
     const newJob = /-> job ([0-9a-f]{32})/.exec(r.stdout)![1];
     expect(await state_(jobId)).toBe('FINISHED');
-    const before = exactCounts(out).records;
-    await until('more output', async () => (exactCounts(out).records > before + 30 ? true : undefined));
+    const before = counterOutput(out).records;
+    await until('more output', async () => (counterOutput(out).records > before + 30 ? true : undefined));
     await flink(['stop', newJob]);
-    expect(exactCounts(out).exact).toBe(true);
+    expect(counterOutput(out).exact).toBe(true);
   });
 
   it('a new version that fails on start is rolled back: the old version runs again from the same savepoint', async () => {
     const out = path.join(work, 'out-rollback');
     const jobId = await startCounter(out);
-    await until('output', async () => (existsSync(out) && exactCounts(out).records > 50 ? true : undefined));
+    await until('output', async () => (existsSync(out) && counterOutput(out).records > 50 ? true : undefined));
     const r = await flink(['upgrade', jobId, path.resolve('fixtures/jobs/counter-v2-broken.ts'), '--timeout', '20s']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain('version 2 cannot start');
     const rolledBack = /Rolled back: the previous version runs as job ([0-9a-f]{32})/.exec(r.stderr)![1];
     await until('RUNNING', async () => ((await state_(rolledBack)) === 'RUNNING' ? true : undefined));
-    const before = exactCounts(out).records;
-    await until('more output', async () => (exactCounts(out).records > before + 30 ? true : undefined));
+    const before = counterOutput(out).records;
+    await until('more output', async () => (counterOutput(out).records > before + 30 ? true : undefined));
     await flink(['stop', rolledBack]);
-    expect(exactCounts(out).exact).toBe(true);
+    expect(counterOutput(out).exact).toBe(true);
   });
 
   it('without a record of the old artifact, upgrade refuses before stopping anything', async () => {

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import { ANSI, emptyDir, runFlink, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
+import { counterOutput } from '../support/counter-output.js';
 
 const work = emptyDir('coordinator-');
 const conf = path.join(work, 'conf');
@@ -27,17 +28,6 @@ function counterArgs(out: string, extra: string[] = []): string[] {
   return ['--out', out, '--sequence', '200000', '--rate', '400', '--users', '4', '--checkpoint-interval', '300', ...extra];
 }
 
-/** Committed output of the counter: per user, the counts must be 1..n exactly once. */
-function checkExactlyOnce(out: string): { records: number; exact: boolean } {
-  const lines = readdirSync(out).filter((f) => f.startsWith('part-')).flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
-  const byUser = new Map<string, number[]>();
-  for (const line of lines) {
-    const [user, count] = line.split(',');
-    byUser.set(user, [...(byUser.get(user) ?? []), Number(count)]);
-  }
-  const exact = [...byUser.values()].every((counts) => counts.sort((a, b) => a - b).every((c, i) => c === i + 1));
-  return { records: lines.length, exact };
-}
 
 beforeAll(async () => {
   mkdirSync(conf, { recursive: true });
@@ -152,15 +142,15 @@ describe('a job from submission to restore', () => {
     expect(stop.exitCode).toBe(0);
     expect(stop.stderr).toContain(`Draining job "${jobId}" with a CANONICAL savepoint.`);
     await until('FINISHED', async () => ((await jobState(jobId)) === 'FINISHED' ? true : undefined));
-    const before = checkExactlyOnce(out);
+    const before = counterOutput(out);
     expect(before.exact).toBe(true);
     const restored = await flink(['restore', 'latest', '--from-job', jobId, '-d', path.resolve('fixtures/jobs/counter-fixed.ts'), ...counterArgs(out)]);
     expect(restored.exitCode).toBe(0);
     const newJob = JOB_RE.exec(restored.stdout)![1];
     expect(restored.stderr).toContain(`Restoring from the latest savepoint ${path.join(work, 'stops')}`);
-    await until('more output', async () => (checkExactlyOnce(out).records > before.records + 50 ? true : undefined));
+    await until('more output', async () => (counterOutput(out).records > before.records + 50 ? true : undefined));
     await flink(['stop', newJob]);
-    const after = checkExactlyOnce(out);
+    const after = counterOutput(out);
     expect(after.exact).toBe(true);
     expect(after.records).toBeGreaterThan(before.records);
   });
@@ -231,7 +221,7 @@ describe('the coordinator survives kill -9', () => {
     const out = path.join(work, 'out-kill');
     const run = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), ...counterArgs(out)]);
     const jobId = JOB_RE.exec(run.stdout)![1];
-    await until('committed output', async () => (existsSync(out) && checkExactlyOnce(out).records > 100 ? true : undefined));
+    await until('committed output', async () => (existsSync(out) && counterOutput(out).records > 100 ? true : undefined));
     const pid = JSON.parse(readFileSync(path.join(state, 'coordinator.pid'), 'utf8')).pid as number;
     process.kill(pid, 'SIGKILL');
     await until('the coordinator to die', async () => {
@@ -242,15 +232,15 @@ describe('the coordinator survives kill -9', () => {
         return true;
       }
     });
-    const before = checkExactlyOnce(out);
+    const before = counterOutput(out);
     const restarted = await flink(['cluster', 'start']);
     expect(restarted.exitCode).toBe(0);
     expect(restarted.stderr).toContain('Removed a stale pid file');
     address = restarted.stdout.trim().replace(/^http:\/\//, '');
     await until('RUNNING again', async () => ((await jobState(jobId)) === 'RUNNING' ? true : undefined));
-    await until('more output', async () => (checkExactlyOnce(out).records > before.records + 50 ? true : undefined));
+    await until('more output', async () => (counterOutput(out).records > before.records + 50 ? true : undefined));
     await flink(['stop', jobId]);
-    const after = checkExactlyOnce(out);
+    const after = counterOutput(out);
     expect(after.exact).toBe(true);
     expect(after.records).toBeGreaterThan(before.records);
   });
