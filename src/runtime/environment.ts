@@ -132,8 +132,28 @@ class CheckpointConfigImpl implements CheckpointConfig {
   }
 }
 
-class StreamImpl<T> implements DataStream<T> {
+/** uid(), name() and setParallelism(), shared by streams and sinks: they configure the operator being built. */
+abstract class OperatorSettings {
   constructor(protected readonly env: Environment, readonly op: DraftOperator) {}
+
+  uid(uid: string): this {
+    this.env.checkBuilding();
+    this.op.uid = nonEmptyString('uid', uid);
+    return this;
+  }
+  name(name: string): this {
+    this.env.checkBuilding();
+    this.op.name = nonEmptyString('name', name);
+    return this;
+  }
+  setParallelism(parallelism: number): this {
+    this.env.checkBuilding();
+    this.op.parallelism = positiveInteger('parallelism', parallelism);
+    return this;
+  }
+}
+
+class StreamImpl<T> extends OperatorSettings implements DataStream<T> {
 
   map<R>(fn: (value: T) => R): DataStream<R> {
     return this.env.addOperator<R>('map', 'Map', { from: this.op, hash: false }, { fn: fnArg('map', fn) });
@@ -172,41 +192,9 @@ class StreamImpl<T> implements DataStream<T> {
     return new SinkImpl(this.env, op);
   }
 
-  uid(uid: string): this {
-    this.env.checkBuilding();
-    this.op.uid = nonEmptyString('uid', uid);
-    return this;
-  }
-  name(name: string): this {
-    this.env.checkBuilding();
-    this.op.name = nonEmptyString('name', name);
-    return this;
-  }
-  setParallelism(parallelism: number): this {
-    this.env.checkBuilding();
-    this.op.parallelism = positiveInteger('parallelism', parallelism);
-    return this;
-  }
 }
 
-class SinkImpl implements DataStreamSink {
-  constructor(private readonly env: Environment, private readonly op: DraftOperator) {}
-  uid(uid: string): this {
-    this.env.checkBuilding();
-    this.op.uid = nonEmptyString('uid', uid);
-    return this;
-  }
-  name(name: string): this {
-    this.env.checkBuilding();
-    this.op.name = nonEmptyString('name', name);
-    return this;
-  }
-  setParallelism(parallelism: number): this {
-    this.env.checkBuilding();
-    this.op.parallelism = positiveInteger('parallelism', parallelism);
-    return this;
-  }
-}
+class SinkImpl extends OperatorSettings implements DataStreamSink {}
 
 function fnArg<F>(what: string, fn: F): F {
   if (typeof fn !== 'function') throw new TypeError(`${what}() takes a function`);
