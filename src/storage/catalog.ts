@@ -90,45 +90,50 @@ function inspectSync(dir: string): CatalogEntry | undefined {
   const checkpoint = CHECKPOINT_DIR.exec(base);
   if (!savepoint && !checkpoint) return undefined;
   const parent = path.basename(path.dirname(dir));
-  const files = directoryFiles(dir);
-  const sizeBytes = files.total;
   const guess: CatalogEntry = {
     path: dir,
     kind: savepoint ? 'savepoint' : 'checkpoint',
     jobIdPrefix: savepoint ? savepoint[1] : undefined,
     jobId: checkpoint && JOB_DIR.test(parent) ? parent : undefined,
     snapshotId: checkpoint ? Number(checkpoint[1]) : undefined,
-    sizeBytes,
+    sizeBytes: 0,
     state: 'incomplete',
     origin: 'ours',
   };
-  const metadataFile = path.join(dir, '_metadata');
-  if (!files.sizes.has('_metadata')) return { ...guess, problem: 'no _metadata (never completed, or still being written)' };
-  const mtime = files.mtimes.get('_metadata') ?? 0;
+  // The common case (a published snapshot of ours) costs one read of _metadata and one stat per state
+  // file; only the rest (incomplete, corrupt, Flink's) walks the directory for its size.
+  const walked = () => ({ ...guess, sizeBytes: directoryFiles(dir).total });
   let bytes: Buffer;
   try {
-    bytes = readFileSync(metadataFile);
+    bytes = readFileSync(path.join(dir, '_metadata'));
   } catch {
-    return { ...guess, problem: 'no _metadata (never completed, or still being written)' };
+    return { ...walked(), problem: 'no _metadata (never completed, or still being written)' };
   }
   let decoded;
   try {
     decoded = decodeMetadata<SnapshotMetadata>(bytes);
   } catch (error) {
-    return { ...guess, state: 'corrupt', problem: `_metadata is ${(error as Error).message}` };
+    return { ...walked(), state: 'corrupt', problem: `_metadata is ${(error as Error).message}` };
   }
   if (decoded.kind === 'flink') {
+    const files = directoryFiles(dir);
     const valid = decoded.version !== undefined && decoded.version >= 1 && decoded.version <= 6;
     return {
-      ...guess, origin: 'flink', state: valid ? 'complete' : 'corrupt', flinkMetadataVersion: decoded.version,
-      snapshotId: decoded.checkpointId ?? guess.snapshotId, completedAt: mtime, problem: valid ? undefined : `unknown Flink metadata version ${decoded.version}`,
+      ...guess, sizeBytes: files.total, origin: 'flink', state: valid ? 'complete' : 'corrupt', flinkMetadataVersion: decoded.version,
+      snapshotId: decoded.checkpointId ?? guess.snapshotId, completedAt: files.mtimes.get('_metadata') ?? 0, problem: valid ? undefined : `unknown Flink metadata version ${decoded.version}`,
     };
   }
   const m = decoded.metadata;
-  const missing = m.files.filter((file) => files.sizes.get(file.name.split(path.sep).join('/')) !== file.size).map((file) => file.name);
+  let sizeBytes = bytes.length;
+  const missing: string[] = [];
+  for (const file of m.files) {
+    const info = statSync(path.join(dir, file.name), { throwIfNoEntry: false });
+    if (info?.isFile()) sizeBytes += info.size;
+    if (!info?.isFile() || info.size !== file.size) missing.push(file.name);
+  }
   return {
     ...guess, kind: m.kind, trigger: m.trigger, format: m.format, jobId: m.jobId, jobIdPrefix: undefined, jobName: m.jobName,
-    snapshotId: m.id, completedAt: m.completedAt, state: missing.length === 0 ? 'complete' : 'corrupt',
+    snapshotId: m.id, completedAt: m.completedAt, sizeBytes, state: missing.length === 0 ? 'complete' : 'corrupt',
     problem: missing.length === 0 ? undefined : `state file ${missing[0]} missing or truncated`,
   };
 }
