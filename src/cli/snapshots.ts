@@ -29,16 +29,20 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
 
   const byPath = new Map<string, CatalogEntry>();
   let coordinator: Gathered['coordinator'] = 'unreachable';
+  let jobs: KnownJob[] | undefined;
   try {
     const client = await ctx.client();
     const caps = await client.capabilities();
     coordinator = caps.kind;
-    for (const entry of await fromCoordinator(client, caps.kind, caps.restorableList, filter)) byPath.set(keyOf(entry.path), entry);
+    const known = await fromCoordinator(client, caps.kind, caps.restorableList, filter);
+    for (const entry of known.entries) byPath.set(keyOf(entry.path), entry);
+    jobs = known.jobs;
   } catch (error) {
     if (!(error instanceof FlinkCliError) || (error.kind !== 'unreachable' && error.kind !== 'not-found')) throw error;
     if (error.kind === 'unreachable') ctx.io.note(`The coordinator is not reachable (${error.message.replace(/^Could not reach the coordinator at /, '').replace(/\.$/, '')}); listing from storage only.`);
   }
-  for (const entry of await scanSnapshots([...roots])) {
+  for (const scanned of await scanSnapshots([...roots])) {
+    const entry = jobs ? attributed(scanned, jobs) : scanned;
     const known = byPath.get(keyOf(entry.path));
     // The scan is the truth about the files; the coordinator knows kind, trigger and job.
     byPath.set(keyOf(entry.path), known ? { ...entry, ...pick(known), state: entry.state, sizeBytes: entry.sizeBytes || known.sizeBytes } : entry);
@@ -50,6 +54,23 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     else if (!hasScheme(entry.path) && isPinned(entry.path)) byPath.set(key, { ...entry, pinned: true });
   }
   return { entries: sortByCompletion(filterCatalog([...byPath.values()], filter)), roots: [...roots], coordinator };
+}
+
+interface KnownJob {
+  jid: string;
+  name?: string;
+}
+
+/**
+ * A Flink savepoint directory names only the first 6 characters of its job id. When exactly one job the
+ * cluster knows has that prefix, the entry gets that job's id and name (so `--name` also finds savepoints
+ * that have left Flink's short REST history).
+ */
+export function attributed(entry: CatalogEntry, jobs: readonly KnownJob[]): CatalogEntry {
+  if (entry.jobId || !entry.jobIdPrefix) return entry;
+  const matches = jobs.filter((j) => j.jid.startsWith(entry.jobIdPrefix!));
+  if (matches.length !== 1) return entry;
+  return { ...entry, jobId: matches[0].jid, jobName: entry.jobName ?? matches[0].name };
 }
 
 function pick(entry: CatalogEntry): Partial<CatalogEntry> {
@@ -67,8 +88,10 @@ function keyOf(pointer: string): string {
   return path.resolve(pointer.replace(/^file:(\/\/)?/i, '/').replace(/^\/\/+/, '/')).replace(/\/_metadata$/, '');
 }
 
-async function fromCoordinator(client: FlinkRestClient, kind: 'local' | 'flink', restorableList: boolean, filter: CatalogFilter): Promise<CatalogEntry[]> {
-  const jobs = filter.jobId ? [{ jid: filter.jobId, name: undefined as string | undefined }] : (await client.jobsOverview()).jobs.map((j) => ({ jid: j.jid, name: j.name as string | undefined }));
+/** What the coordinator lists, and (when no job was named) every job it knows, for attributing scanned entries. */
+async function fromCoordinator(client: FlinkRestClient, kind: 'local' | 'flink', restorableList: boolean, filter: CatalogFilter): Promise<{ entries: CatalogEntry[]; jobs?: KnownJob[] }> {
+  const overview = filter.jobId ? undefined : (await client.jobsOverview()).jobs.map((j): KnownJob => ({ jid: j.jid, name: j.name }));
+  const jobs: KnownJob[] = overview ?? [{ jid: filter.jobId! }];
   const wanted = jobs.filter((j) => !filter.jobName || j.name === undefined || j.name === filter.jobName);
   const entries: CatalogEntry[] = [];
   for (const job of wanted) {
@@ -82,7 +105,10 @@ async function fromCoordinator(client: FlinkRestClient, kind: 'local' | 'flink',
       }
     } else {
       const stats = await client.checkpoints(job.jid).catch(() => undefined);
-      for (const c of stats?.history ?? []) {
+      // The history holds only the newest 10 snapshots (web.checkpoints.history); the latest savepoint and
+      // checkpoint are reported beside it, so they are known even after they left it.
+      const latest = [stats?.latest.savepoint, stats?.latest.completed].filter((c): c is NonNullable<typeof c> => !!c && !stats!.history.some((h) => h.id === c.id));
+      for (const c of [...(stats?.history ?? []), ...latest]) {
         if (c.status !== 'COMPLETED' || !c.external_path || c.discarded || c.external_path.startsWith('<')) continue;
         entries.push({
           path: keyOf(c.external_path), kind: c.is_savepoint ? 'savepoint' : 'checkpoint', format: c.savepointFormat === 'NATIVE' ? 'native' : 'canonical',
@@ -91,5 +117,5 @@ async function fromCoordinator(client: FlinkRestClient, kind: 'local' | 'flink',
       }
     }
   }
-  return entries;
+  return { entries, jobs: overview };
 }

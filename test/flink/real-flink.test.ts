@@ -65,8 +65,9 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     return (await cluster.rest<{ state: string }>(`/jobs/${jobId}`)).state;
   }
 
-  async function startJob(countsFile: string, extra: string[] = []): Promise<string> {
-    const r = await ours(['run', '-d', ...m(), ...extra, jar, 'harness-counter', countsFile], work);
+  /** Runs the test job with ours; `variant` selects one of CounterJob's variants (see its comment). */
+  async function startJob(countsFile: string, options: { name?: string; variant?: string } = {}): Promise<string> {
+    const r = await ours(['run', '-d', ...m(), jar, options.name ?? 'harness-counter', countsFile, ...(options.variant ? [options.variant] : [])], work);
     expect(r.exitCode).toBe(0);
     const jobId = JOB_RE.exec(r.stdout)![1];
     await until('a completed checkpoint', async () => {
@@ -200,7 +201,7 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     const listed = JSON.parse((await ours(['savepoints', jobId, ...m(), '--json', '--dir', path.join(work, 'adhoc')], work)).stdout).snapshots as Array<{ kind: string; origin: string; path: string }>;
     expect(listed.filter((s) => s.kind === 'savepoint').length).toBeGreaterThanOrEqual(4);
     const latest = await ours(['savepoints', '--latest', jobId, ...m()], work);
-    expect(latest.exitCode).toBe(0);
+    expect([latest.exitCode, latest.stderr]).toEqual([0, expect.any(String)]);
     expect(existsSync(path.join(localPath(latest.stdout.trim()), '_metadata'))).toBe(true);
     await ours(['cancel', jobId, ...m()], work);
   });
@@ -290,6 +291,88 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(after.filter((s) => s.kind === 'savepoint' && s.path.startsWith(dir))).toHaveLength(2);
     const latest = await ours(['savepoints', '--latest', jobId, ...m(), '--dir', dir], work);
     expect(latest.exitCode).toBe(0);
+  });
+
+  const triggerRecord = (jobId: string) => path.join(work, '.local', 'state', 'flink-cli', 'locks', `${jobId}.trigger.json`);
+  const savepointsIn = (dir: string) => (existsSync(dir) ? readdirSync(dir).filter((d) => d.startsWith('savepoint-')) : []);
+
+  it('cron against Flink: overlapping runs trigger one savepoint (the other exits 7); a killed run is reattached by the next', async () => {
+    // Every snapshot of this variant takes 2 s, so the first run is still waiting when the others start.
+    const jobId = await startJob(path.join(work, 'counts-overlap.txt'), { variant: 'slow-snapshots' });
+    const dir = path.join(work, 'overlap');
+    const first = ours(['savepoint', jobId, dir, ...m()], work);
+    await until('the first run\'s trigger', async () => (existsSync(triggerRecord(jobId)) ? true : undefined));
+    const second = await ours(['savepoint', jobId, dir, ...m()], work);
+    expect([second.exitCode, second.stdout]).toEqual([7, '']);
+    expect(second.stderr).toContain('Another run holds the savepoint lock');
+    expect((await first).exitCode).toBe(0);
+    expect(savepointsIn(dir)).toHaveLength(1);
+    expect(existsSync(triggerRecord(jobId))).toBe(false);
+
+    const killed = execa(process.execPath, [BIN, 'savepoint', jobId, dir, ...m()], { cwd: work, env: { HOME: work, PATH: process.env.PATH }, extendEnv: false, reject: false });
+    // Killed once the cluster is taking its savepoint (the record is written just before the trigger request).
+    await until('the killed run\'s savepoint in progress', async () => {
+      const { triggerId } = JSON.parse(readFileSync(triggerRecord(jobId), 'utf8')) as { triggerId: string };
+      const status = await cluster.rest<{ status: { id: string } }>(`/jobs/${jobId}/savepoints/${triggerId}`);
+      return status.status.id === 'IN_PROGRESS' ? true : undefined;
+    });
+    killed.kill('SIGKILL');
+    await killed;
+    const next = await ours(['savepoint', jobId, dir, ...m()], work);
+    expect([next.exitCode, next.stdout]).toEqual([0, expect.stringMatching(PATH_RE)]);
+    expect(next.stderr).toContain('Reattaching to savepoint');
+    expect(savepointsIn(dir)).toHaveLength(2); // the killed run's savepoint, not a third one
+    await ours(['cancel', jobId, ...m()], work);
+  });
+
+  it('cron against Flink: prune --name --dry-run plans exactly what prune removes, also savepoints beyond the REST history', async () => {
+    const name = `prune-by-name-${version}`;
+    const dir = path.join(work, 'prune');
+    const conf = ['-D', `state.savepoints.dir=${dir}`];
+    const jobId = await startJob(path.join(work, 'counts-prune.txt'), { name });
+    const made: string[] = [];
+    for (let i = 0; i < 4; i++) made.push(localPath(PATH_RE.exec((await ours(['savepoint', jobId, ...conf, ...m()], work)).stdout)![1]));
+    // Flink's REST history keeps 10 entries and the job checkpoints every 500 ms: the oldest savepoints leave it.
+    await until('the first savepoints out of the REST history', async () => {
+      const stats = await cluster.rest<{ history: Array<{ external_path?: string }> }>(`/jobs/${jobId}/checkpoints`);
+      return stats.history.some((h) => made.slice(0, 2).includes(localPath(h.external_path ?? ''))) ? undefined : true;
+    });
+    expect((await ours(['savepoints', 'pin', made[0]], work)).exitCode).toBe(0);
+    const dry = await ours(['savepoints', 'prune', '--name', name, '--keep', '2', '--dry-run', '--json', ...conf, ...m()], work);
+    expect(dry.exitCode).toBe(0);
+    const plan = JSON.parse(dry.stdout).decisions as Array<{ path: string; action: string; reason: string }>;
+    const planned = plan.filter((d) => d.action === 'dispose').map((d) => d.path);
+    expect(planned).toEqual([made[1]]);
+    expect(plan.find((d) => d.path === made[0])).toMatchObject({ action: 'keep', reason: 'pinned' });
+    expect(savepointsIn(dir)).toHaveLength(4); // the dry run changed nothing
+    const real = await ours(['savepoints', 'prune', '--name', name, '--keep', '2', '--json', ...conf, ...m()], work);
+    expect(real.exitCode).toBe(0);
+    expect(JSON.parse(real.stdout).disposed).toEqual(planned);
+    expect(made.filter((p) => existsSync(p))).toEqual([made[0], made[2], made[3]]);
+    const again = await ours(['savepoints', 'prune', '--name', name, '--keep', '2', ...conf, ...m()], work);
+    expect(again.exitCode).toBe(8);
+    await ours(['cancel', jobId, ...m()], work);
+  });
+
+  it('CI against Flink: a new version that fails on start is rolled back; the old version continues from the same savepoint', async () => {
+    const file = path.join(work, 'counts-rollback.txt');
+    const jobId = await startJob(file);
+    await until('some counts', async () => ([...counts(file).values()].flat().length > 20 ? true : undefined));
+    const r = await ours(['upgrade', ...m(), '--savepointPath', path.join(work, 'rollback-sp'), '--timeout', '20s', jobId, jar, 'harness-counter', file, 'fail-on-start'], work);
+    expect(r.exitCode).toBe(1);
+    const rolledBack = /Rolled back: the previous version runs as job ([0-9a-f]{32}) from (\S+)\./.exec(r.stderr);
+    expect([rolledBack !== null, r.stderr]).toEqual([true, expect.any(String)]);
+    expect(await jobState(jobId)).toBe('FINISHED');
+    const broken = /New version submitted as job ([0-9a-f]{32})/.exec(r.stderr)![1];
+    await until('the broken version ended', async () => (['CANCELED', 'FAILED'].includes(await jobState(broken)) ? true : undefined));
+    // The harness cluster has no restart strategy, so the broken version fails for good at once.
+    expect(await jobState(broken)).toBe('FAILED');
+    expect(r.stderr).toContain('the new version ended FAILED');
+    await until('RUNNING', async () => ((await jobState(rolledBack![1])) === 'RUNNING' ? true : undefined));
+    const before = [...counts(file).values()].flat().length;
+    await until('more counts', async () => ([...counts(file).values()].flat().length > before + 20 ? true : undefined));
+    expect(continuous(file)).toBe(true);
+    await ours(['cancel', rolledBack![1], ...m()], work);
   });
 
   it('CI against Flink: upgrade takes over from a savepoint and the counts continue', async () => {
