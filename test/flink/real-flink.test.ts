@@ -254,6 +254,21 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(existsSync(adhoc)).toBe(false);
   });
 
+  it('checkpoint: a manual checkpoint and a -full one complete; both CLIs print the same line', async () => {
+    const jobId = await startJob(path.join(work, 'counts-chk.txt'));
+    const line = new RegExp(`^Checkpoint(\\(FULL\\))? (\\d+) for job ${jobId} completed\\.$`, 'm');
+    const mine = await ours(['checkpoint', jobId, ...m()], work);
+    expect([mine.exitCode, mine.stdout]).toEqual([0, expect.stringMatching(line)]);
+    // Flink caches checkpoint statistics for a few seconds (rest.cache.checkpoint-statistics.timeout).
+    const details = await until('the checkpoint\'s details', () => cluster.rest<{ status: string; is_savepoint: boolean }>(`/jobs/${jobId}/checkpoints/details/${line.exec(mine.stdout)![2]}`), 15_000);
+    expect(details).toMatchObject({ status: 'COMPLETED', is_savepoint: false });
+    const full = await ours(['checkpoint', '-full', jobId, ...m()], work);
+    expect([full.exitCode, full.stdout]).toEqual([0, expect.stringMatching(new RegExp(`^Checkpoint\\(FULL\\) \\d+ for job ${jobId} completed\\.$`, 'm'))]);
+    const theirs = await cluster.flinkCli(['checkpoint', '-m', cluster.address, jobId]);
+    expect([theirs.exitCode, theirs.stdout]).toEqual([0, expect.stringMatching(line)]);
+    await ours(['cancel', jobId, ...m()], work);
+  });
+
   it('errors: both CLIs fail on an unknown job and an unreachable cluster; ours says which', async () => {
     const unknown = '0123456789abcdef0123456789abcdef';
     const a = await ours(['savepoint', unknown, ...m()], work);
