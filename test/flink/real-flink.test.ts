@@ -260,8 +260,16 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     const mine = await ours(['checkpoint', jobId, ...m()], work);
     expect([mine.exitCode, mine.stdout]).toEqual([0, expect.stringMatching(line)]);
     // Flink caches checkpoint statistics for a few seconds (rest.cache.checkpoint-statistics.timeout).
-    const details = await until('the checkpoint\'s details', () => cluster.rest<{ status: string; is_savepoint: boolean }>(`/jobs/${jobId}/checkpoints/details/${line.exec(mine.stdout)![2]}`), 15_000);
+    const details = await until('the checkpoint\'s details', () => cluster.rest<{ id: number; status: string; is_savepoint: boolean }>(`/jobs/${jobId}/checkpoints/details/${line.exec(mine.stdout)![2]}`), 15_000);
     expect(details).toMatchObject({ status: 'COMPLETED', is_savepoint: false });
+    const history = await ours(['checkpoints', jobId, '--json', ...m()], work);
+    expect(history.exitCode).toBe(0);
+    // Our checkpoint, or (the history holds 10 and the job checkpoints every 500 ms) newer ones.
+    expect(Math.max(...(JSON.parse(history.stdout).history as Array<{ id: number }>).map((c) => c.id))).toBeGreaterThanOrEqual(details.id);
+    const table = await ours(['checkpoints', jobId, ...m()], work);
+    expect(table.exitCode).toBe(0);
+    // Piped: one tab-separated line per checkpoint (id, type, savepoint, status, triggered, duration, size, acks, location).
+    expect(table.stdout).toMatch(/^\d+\tcheckpoint\tno\tCOMPLETED\t\d{4}-\d\d-\d\dT[^\t]+\t\d+\t\d+\t\d+\/\d+\t\S+$/m);
     const full = await ours(['checkpoint', '-full', jobId, ...m()], work);
     expect([full.exitCode, full.stdout]).toEqual([0, expect.stringMatching(new RegExp(`^Checkpoint\\(FULL\\) \\d+ for job ${jobId} completed\\.$`, 'm'))]);
     const theirs = await cluster.flinkCli(['checkpoint', '-m', cluster.address, jobId]);
