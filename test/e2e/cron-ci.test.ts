@@ -8,6 +8,7 @@ import path from 'node:path';
 import { BIN, emptyDir, runFlink, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
 import { counterOutput } from '../support/counter-output.js';
+import { slowStatusProxy } from '../support/slow-status-proxy.js';
 
 const work = emptyDir('cron-');
 const conf = path.join(work, 'conf');
@@ -93,13 +94,21 @@ describe('retention under cron', () => {
 
 describe('overlapping and killed runs', () => {
   it('two overlapping runs for the same job trigger one savepoint; the other exits 7', async () => {
-    const jobId = await startCounter(path.join(work, 'out-overlap'), 'counter.ts', ['--users', '60000', '--rate', '40000']);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const jobId = await startCounter(path.join(work, 'out-overlap'));
     const before = savepointDirs(jobId).length;
-    const [a, b] = await Promise.all([flink(['savepoint', jobId]), flink(['savepoint', jobId])]);
-    expect([a.exitCode, b.exitCode].sort()).toEqual([0, 7]);
-    const locked = a.exitCode === 7 ? a : b;
-    expect(locked.stderr).toContain('Another run holds the savepoint lock');
+    // The first run waits behind a proxy that holds back its status polls for 3 s, so it surely still holds
+    // the lock when the second run starts (the same lock directory: the same configuration).
+    const proxy = await slowStatusProxy(address, 3000);
+    try {
+      const first = runFlink(['--config-dir', conf, '-m', proxy.address, 'savepoint', jobId], { cwd: work });
+      await until('the first run\'s trigger record', async () => (existsSync(path.join(state, 'locks', `${jobId}.trigger.json`)) ? true : undefined), 30_000, 20);
+      const second = await flink(['savepoint', jobId]);
+      expect([second.exitCode, second.stdout]).toEqual([7, '']);
+      expect(second.stderr).toContain('Another run holds the savepoint lock');
+      expect((await first).exitCode).toBe(0);
+    } finally {
+      await proxy.close();
+    }
     expect(savepointDirs(jobId).length).toBe(before + 1);
     await flink(['cancel', jobId]);
   });
