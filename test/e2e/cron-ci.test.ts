@@ -92,6 +92,30 @@ describe('retention under cron', () => {
   });
 });
 
+describe('a savepoint a running job restored from', () => {
+  it('is kept by prune until that job completed its first checkpoint (NO_CLAIM), then it may go', async () => {
+    const jobId = await startCounter(path.join(work, 'out-protect'));
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) made.push(/Path: (\S+)/.exec((await flink(['savepoint', jobId])).stdout)![1]);
+    await flink(['cancel', jobId]);
+    // Restored from the oldest (into the same output: the sink's pending files belong to it), with
+    // checkpoints far apart, so it has not completed one yet.
+    const run = await flink(['run', '-d', '-s', made[0], path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out-protect'), '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '600000']);
+    expect([run.exitCode, run.stderr]).toEqual([0, expect.any(String)]);
+    const restored = JOB_RE.exec(run.stdout)![1];
+    await until('RUNNING', async () => ((await state_(restored)) === 'RUNNING' ? true : undefined));
+    const planOf = async () => JSON.parse((await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1', '--dry-run', '--json'])).stdout).decisions as Array<{ path: string; action: string; reason: string }>;
+    const before = await planOf();
+    expect(before.find((d) => d.path === made[0])).toMatchObject({ action: 'keep', reason: 'a running job restored from it and has not completed a checkpoint since' });
+    expect(before.find((d) => d.path === made[1])).toMatchObject({ action: 'dispose' });
+    expect((await flink(['checkpoint', restored])).exitCode).toBe(0);
+    const after = await planOf();
+    expect(after.find((d) => d.path === made[0])).toMatchObject({ action: 'dispose' });
+    expect(made.every((p) => existsSync(p))).toBe(true); // dry runs only
+    await flink(['cancel', restored]);
+  });
+});
+
 describe('overlapping and killed runs', () => {
   it('two overlapping runs for the same job trigger one savepoint; the other exits 7', async () => {
     const jobId = await startCounter(path.join(work, 'out-overlap'));
