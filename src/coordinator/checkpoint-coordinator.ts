@@ -4,7 +4,6 @@
 //   queue -> id -> storage location -> barriers (runtime) -> acks -> _metadata published (storage)
 //   -> recorded durably -> sinks notified -> subsumption / retention plans -> files discarded later.
 // Decisions are the pure functions of policies.ts; this class does the I/O around them.
-import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SnapshotFailure } from '../domain/failure-reason.js';
 import type { EndStatus, SnapshotProperties } from '../domain/snapshot-properties.js';
@@ -12,6 +11,7 @@ import { forCheckpoint, forPeriodicSavepoint } from '../domain/snapshot-properti
 import type { RunningJob } from '../runtime/host.js';
 import type { JobPlan } from '../runtime/plan.js';
 import { createCheckpointDir, createSavepointDir, publishSnapshot, abortSnapshot } from '../storage/index.js';
+import { removeSnapshotFiles } from '../storage/disposal.js';
 import {
   addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type SnapshotRecord, type TriggerRequest,
 } from './policies.js';
@@ -347,10 +347,5 @@ export async function removeSnapshotDirectory(pointer: string): Promise<void> {
   if (!/^chk-\d+$/.test(base) && !/^savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/.test(base)) {
     throw new Error(`refusing to delete ${dir}: not a snapshot directory`);
   }
-  try {
-    await stat(dir);
-  } catch {
-    return; // already gone: idempotent
-  }
-  await rm(dir, { recursive: true, force: true });
+  await removeSnapshotFiles(dir);
 }

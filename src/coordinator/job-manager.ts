@@ -23,6 +23,7 @@ import { JobMaster, type RestartStrategy } from '../runtime/job-master.js';
 import type { JobPlan } from '../runtime/plan.js';
 import type { ArtifactInfo, Dispatcher, SavepointRequest, StopRequest } from '../server/dispatcher.js';
 import { readSnapshot } from '../storage/index.js';
+import { DISPOSING_MARKER, METADATA_FILE } from '../storage/metadata.js';
 import { TOOL_VERSION } from '../version.js';
 import { CheckpointCoordinator, removeSnapshotDirectory, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
 
@@ -356,7 +357,8 @@ export class JobManager implements Dispatcher {
 
   async disposeSavepoint(pointer: string): Promise<void> {
     const dir = path.resolve(pointer.endsWith('_metadata') ? path.dirname(pointer) : pointer);
-    if (!existsSync(path.join(dir, '_metadata'))) throw new NotFoundError(`Cannot find a savepoint at '${pointer}' (no _metadata).`);
+    // A directory a failed disposal left (its _metadata already gone) may be disposed again.
+    if (!existsSync(path.join(dir, METADATA_FILE)) && !existsSync(path.join(dir, DISPOSING_MARKER))) throw new NotFoundError(`Cannot find a savepoint at '${pointer}' (no _metadata).`);
     await removeSnapshotDirectory(dir);
     for (const job of this.registry.values()) {
       const entry = job.coordinator.snapshots.find((e) => path.resolve(e.pointer) === dir);

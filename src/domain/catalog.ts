@@ -23,6 +23,8 @@ export interface CatalogEntry {
   flinkMetadataVersion?: number;
   problem?: string;
   pinned?: boolean;
+  /** A disposal started and did not finish: not restorable; the next prune or dispose finishes it. */
+  disposing?: boolean;
 }
 
 export interface CatalogFilter {

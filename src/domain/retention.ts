@@ -1,7 +1,7 @@
 // Retention of a job's savepoints for cron and CI (pure): which to keep and which to dispose, and why.
 // Never disposed: the newest complete savepoint, a pinned one, one a running job restored from and has
 // not yet checkpointed since, anything incomplete or corrupt (it may still be being written), anything
-// of another job. Persistent checkpoints are the coordinator's (its FIFO), not pruned here.
+// of another job. A savepoint whose disposal started and did not finish is disposed again. Persistent checkpoints are the coordinator's (its FIFO), not pruned here.
 import { matchesJob, type CatalogEntry } from './catalog.js';
 import { formatDuration } from './duration.js';
 
@@ -37,6 +37,7 @@ export function planPrune(entries: readonly CatalogEntry[], scope: PruneScope, r
   const keep = Math.max(1, rules.keep);
   let rank = 0;
   return savepoints.map((entry): PruneDecision => {
+    if (entry.disposing) return { entry, action: 'dispose', reason: 'an earlier disposal did not finish' };
     if (entry.state !== 'complete') {
       return { entry, action: 'keep', reason: entry.state === 'incomplete' ? 'incomplete: may still be in progress' : 'corrupt: inspect it and dispose it by hand' };
     }

@@ -1,11 +1,11 @@
 // The catalog scan: every snapshot under some root directories (the savepoint dir, the checkpoint dir,
 // --dir roots), ours and Apache Flink's, savepoints and retained checkpoints, with their state.
-import { readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { CatalogEntry } from '../domain/catalog.js';
 import { localDirectory, type SnapshotMetadata } from './index.js';
-import { decodeMetadata } from './metadata.js';
+import { decodeMetadata, DISPOSING_MARKER } from './metadata.js';
 const SAVEPOINT_DIR = /^savepoint-([0-9a-f]{6})-[0-9a-z]{12}$/;
 const CHECKPOINT_DIR = /^chk-(\d+)$/;
 const JOB_DIR = /^[0-9a-f]{32}$/;
@@ -107,6 +107,8 @@ function inspectSync(dir: string): CatalogEntry | undefined {
   try {
     bytes = readFileSync(path.join(dir, '_metadata'));
   } catch {
+    // A disposal removes _metadata right after writing its marker, so only this branch can meet one.
+    if (existsSync(path.join(dir, DISPOSING_MARKER))) return { ...walked(), disposing: true, problem: 'a disposal started and did not finish (the next prune or dispose finishes it)' };
     return { ...walked(), problem: 'no _metadata (never completed, or still being written)' };
   }
   let decoded;

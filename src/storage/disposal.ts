@@ -2,12 +2,13 @@
 // would go. Refused, deleting nothing: a path that is not a snapshot directory, a configured root itself,
 // anything reached through a symbolic link that leaves its directory, paths with '..' segments, and a
 // directory without _metadata (it may still be being written).
-import { realpath, rm } from 'node:fs/promises';
+import { open, readdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { CatalogEntry } from '../domain/catalog.js';
 import { NotFoundError, UsageError } from '../domain/errors.js';
 import { hasScheme, rejectHeapPointer } from '../domain/pointers.js';
 import { inspect, localPath } from './catalog.js';
+import { DISPOSING_MARKER, METADATA_FILE } from './metadata.js';
 
 export interface DisposalStep {
   pointer: string;
@@ -36,7 +37,7 @@ export async function planDisposal(pointers: readonly string[], options: { roots
     if (path.dirname(real) !== parent) throw new UsageError(`Refusing to dispose ${dir}: it is a symbolic link to ${real}, outside its directory.`);
     const entry = await inspect(dir);
     if (!entry) throw new UsageError(`Refusing to dispose ${dir}: not a snapshot directory (expected savepoint-<job>-<id> or chk-<n> with a _metadata file).`);
-    if (entry.state === 'incomplete') throw new UsageError(`Refusing to dispose ${dir}: it has no _metadata and may still be being written.`);
+    if (entry.state === 'incomplete' && !entry.disposing) throw new UsageError(`Refusing to dispose ${dir}: it has no _metadata and may still be being written.`);
     const what = `${entry.origin === 'flink' ? 'Flink ' : ''}${entry.kind.replace('-', ' ')}${entry.state === 'corrupt' ? ' (corrupt)' : ''}`;
     steps.push({ pointer, directory: dir, bytes: entry.sizeBytes, entry, reason: `${what}, requested` });
   }
@@ -46,5 +47,29 @@ export async function planDisposal(pointers: readonly string[], options: { roots
 /** Removes one planned local snapshot directory; idempotent (already gone is fine). */
 export async function applyDisposal(step: DisposalStep): Promise<void> {
   if (step.directory === undefined) throw new UsageError(`${step.pointer} is not on this machine; only the cluster can dispose it.`);
-  await rm(step.directory, { recursive: true, force: true });
+  await removeSnapshotFiles(step.directory);
+}
+
+/**
+ * Deletes a snapshot directory so that a failure half-way is recognisable and can be finished later:
+ * the disposing marker first (durably), then _metadata (it is no longer restorable from here on), then
+ * everything else, then the marker and the directory. Idempotent: a directory already gone is fine.
+ */
+export async function removeSnapshotFiles(dir: string): Promise<void> {
+  let marker;
+  try {
+    marker = await open(path.join(dir, DISPOSING_MARKER), 'w');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    await marker.writeFile(`${new Date().toISOString()}\n`);
+    await marker.sync();
+  } finally {
+    await marker.close();
+  }
+  await rm(path.join(dir, METADATA_FILE), { force: true });
+  for (const name of await readdir(dir)) if (name !== DISPOSING_MARKER) await rm(path.join(dir, name), { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 }

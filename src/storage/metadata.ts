@@ -10,6 +10,12 @@
 import { createHash } from 'node:crypto';
 
 export const METADATA_FILE = '_metadata';
+/**
+ * Written into a snapshot directory before its files are deleted, and deleted last: a disposal that failed
+ * or was interrupted leaves it behind, so the directory is known for what it is and the next prune or
+ * dispose finishes the job (instead of it looking like a snapshot still being written).
+ */
+export const DISPOSING_MARKER = '_disposing';
 export const FORMAT_VERSION = 1;
 export const MAGIC = '#flink-cli-snapshot';
 export const FLINK_MAGIC = 0x4960672d;

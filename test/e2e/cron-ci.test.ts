@@ -9,6 +9,7 @@ import { BIN, emptyDir, runFlink, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
 import { counterOutput } from '../support/counter-output.js';
 import { slowStatusProxy } from '../support/slow-status-proxy.js';
+import { putUndeletable } from '../support/undeletable.js';
 
 const work = emptyDir('cron-');
 const conf = path.join(work, 'conf');
@@ -88,6 +89,32 @@ describe('retention under cron', () => {
     const listing = JSON.parse((await flink(['savepoints', jobId, '--json'])).stdout).snapshots as Array<{ path: string; pinned: boolean }>;
     expect(listing.find((s) => s.path === made[0])?.pinned).toBe(true);
     await flink(['savepoints', 'unpin', made[0]]);
+    await flink(['cancel', jobId]);
+  });
+});
+
+describe('a disposal that fails', () => {
+  it('is reported (exit 1), stays listed as such, and the next prune finishes it', async () => {
+    const jobId = await startCounter(path.join(work, 'out-fail'));
+    const made: string[] = [];
+    for (let i = 0; i < 3; i++) made.push(/Path: (\S+)/.exec((await flink(['savepoint', jobId])).stdout)![1]);
+    const release = putUndeletable(made[0]);
+    try {
+      const failed = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1']);
+      expect(failed.exitCode).toBe(1);
+      expect(failed.stderr).toContain(`Could not dispose 1 savepoint(s) of job ${jobId}: ${made[0]}`);
+      expect(failed.stderr).toContain('the next prune tries again');
+      expect(existsSync(made[1])).toBe(false);
+      const listed = JSON.parse((await flink(['savepoints', jobId, '--all', '--json'])).stdout).snapshots as Array<{ path: string; state: string; problem: string | null }>;
+      expect(listed.find((s) => s.path === made[0])).toMatchObject({ state: 'incomplete', problem: expect.stringContaining('a disposal started and did not finish') });
+      expect((await flink(['savepoints', '--latest', jobId])).stdout.trim()).toBe(made[2]);
+    } finally {
+      release();
+    }
+    const again = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1']);
+    expect([again.exitCode, again.stdout]).toEqual([0, expect.stringContaining(`Disposed ${made[0]}`)]);
+    expect(again.stdout).toContain('an earlier disposal did not finish');
+    expect(existsSync(made[0])).toBe(false);
     await flink(['cancel', jobId]);
   });
 });

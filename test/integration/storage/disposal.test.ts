@@ -3,8 +3,10 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { scanSnapshots } from '../../../src/storage/catalog.js';
 import { applyDisposal, planDisposal } from '../../../src/storage/disposal.js';
 import { createSavepointDir, publishSnapshot, writeStateFile } from '../../../src/storage/index.js';
+import { putUndeletable } from '../../support/undeletable.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-dispose-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -59,5 +61,24 @@ describe('planDisposal', () => {
     const [step] = await planDisposal(['s3://bucket/savepoints/savepoint-fd7201-0123456789ab'], { roots: [], cwd: '/' });
     expect(step.directory).toBeUndefined();
     expect(step.reason).toContain('/savepoint-disposal');
+  });
+
+  it('a disposal that fails half-way leaves a directory known as such (not restorable), and a retry finishes it', async () => {
+    const base = path.join(root, 'half');
+    const dir = await snapshot(base);
+    const release = putUndeletable(dir);
+    const [step] = await planDisposal([dir], { roots: [base], cwd: '/' });
+    try {
+      await expect(applyDisposal(step)).rejects.toThrow();
+      const [entry] = await scanSnapshots([base]);
+      expect(entry).toMatchObject({ path: dir, state: 'incomplete', disposing: true, problem: expect.stringContaining('a disposal started and did not finish') });
+      expect(existsSync(path.join(dir, '_metadata'))).toBe(false); // never restorable once a disposal began
+      // Planning it again is allowed (unlike a directory without _metadata that may still be being written).
+      expect((await planDisposal([dir], { roots: [base], cwd: '/' }))[0].directory).toBe(dir);
+    } finally {
+      release();
+    }
+    await applyDisposal(step);
+    expect(existsSync(dir)).toBe(false);
   });
 });

@@ -61,6 +61,15 @@ describe('planPrune', () => {
     });
   });
 
+  it('disposes again a savepoint whose disposal did not finish; it never counts as the newest', () => {
+    const halfGone = savepoint('half-gone', 0, { state: 'incomplete', disposing: true, completedAt: undefined });
+    expect(plan([halfGone, savepoint('a', 1), savepoint('b', 2)], 5)).toEqual({
+      'half-gone': 'dispose: an earlier disposal did not finish',
+      a: 'keep: newest complete savepoint',
+      b: 'keep: within --keep 5',
+    });
+  });
+
   it('touches nothing of another job, and no checkpoints (they belong to the coordinator\'s store)', () => {
     const entries = [savepoint('a', 1), savepoint('b', 2), savepoint('other', 3, { jobId: OTHER }), savepoint('chk', 4, { kind: 'persistent-checkpoint' })];
     expect(plan(entries, 1)).toEqual({ a: 'keep: newest complete savepoint', b: 'dispose: beyond --keep 1 (number 2 by completion time)' });
