@@ -1,7 +1,8 @@
 // Retention of a job's savepoints for cron and CI (pure): which to keep and which to dispose, and why.
 // Never disposed: the newest complete savepoint, a pinned one, one a running job restored from and has
 // not yet checkpointed since, anything incomplete or corrupt (it may still be being written), anything
-// of another job. A savepoint whose disposal started and did not finish is disposed again. Persistent checkpoints are the coordinator's (its FIFO), not pruned here.
+// of another job. A savepoint whose disposal started and did not finish is disposed again. Persistent
+// checkpoints are the coordinator's (its FIFO), not pruned here.
 import { matchesJob, type CatalogEntry } from './catalog.js';
 import { formatDuration } from './duration.js';
 
