@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, emptyDir, runFlink, type RunResult } from './helpers.js';
+import { BIN, emptyDir, listedJobState, runFlink, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
 import { counterOutput } from '../support/counter-output.js';
 import { slowStatusProxy } from '../support/slow-status-proxy.js';
@@ -23,10 +23,7 @@ function flink(args: string[]): Promise<RunResult> {
 }
 
 
-async function state_(jobId: string): Promise<string | undefined> {
-  const r = await flink(['list', '-a', '--json']);
-  return (JSON.parse(r.stdout).jobs as Array<{ id: string; state: string }>).find((j) => j.id === jobId)?.state;
-}
+const state_ = (jobId: string) => listedJobState(flink, jobId);
 
 async function startCounter(out: string, job = 'counter.ts', extra: string[] = []): Promise<string> {
   const r = await flink(['run', '-d', path.resolve('fixtures/jobs', job), '--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '300', ...extra]);

@@ -42,5 +42,11 @@ export async function runFlink(args: string[], options: { cwd?: string; env?: Re
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/** A job's state as `flink list -a --json` reports it (undefined when it is not listed). */
+export async function listedJobState(flink: (args: string[]) => Promise<RunResult>, jobId: string): Promise<string | undefined> {
+  const r = await flink(['list', '-a', '--json']);
+  return (JSON.parse(r.stdout).jobs as Array<{ id: string; state: string }>).find((j) => j.id === jobId)?.state;
+}
+
 // eslint-disable-next-line no-control-regex
 export const ANSI = /\u001b\[[0-9;]*m/;

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ANSI, emptyDir, runFlink, type RunResult } from './helpers.js';
+import { ANSI, emptyDir, listedJobState, runFlink, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
 import { counterOutput } from '../support/counter-output.js';
 
@@ -19,10 +19,7 @@ function flink(args: string[], env?: Record<string, string>): Promise<RunResult>
 }
 
 
-async function jobState(jobId: string): Promise<string | undefined> {
-  const r = await flink(['list', '-a', '--json']);
-  return (JSON.parse(r.stdout).jobs as Array<{ id: string; state: string }>).find((j) => j.id === jobId)?.state;
-}
+const jobState = (jobId: string) => listedJobState((args) => flink(args), jobId);
 
 function counterArgs(out: string, extra: string[] = []): string[] {
   return ['--out', out, '--sequence', '200000', '--rate', '400', '--users', '4', '--checkpoint-interval', '300', ...extra];
