@@ -3,9 +3,9 @@
 // match what prune removes, pins hold, the audit log records it all.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { BIN, emptyDir, listedJobState, runFlink, type RunResult } from './helpers.js';
+import { BIN, emptyDir, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
 import { counterOutput } from '../support/counter-output.js';
 import { slowStatusProxy } from '../support/slow-status-proxy.js';
@@ -37,11 +37,7 @@ const savepointDirs = (jobId: string) => (existsSync(savepoints) ? readdirSync(s
 
 
 beforeAll(async () => {
-  mkdirSync(conf, { recursive: true });
-  writeFileSync(path.join(conf, 'config.yaml'), [`coordinator.dir: ${state}`, 'rest.port: 0', `state.savepoints.dir: ${savepoints}`, 'savepoints.lock-stale-after: 3 s', ''].join('\n'));
-  const started = await runFlink(['--config-dir', conf, 'cluster', 'start'], { cwd: work });
-  expect(started.exitCode).toBe(0);
-  address = started.stdout.trim().replace(/^http:\/\//, '');
+  address = await startLocalCoordinator(conf, work, [`coordinator.dir: ${state}`, `state.savepoints.dir: ${savepoints}`, 'savepoints.lock-stale-after: 3 s']);
 }, 60_000);
 
 afterAll(async () => {

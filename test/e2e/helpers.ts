@@ -1,6 +1,6 @@
 // Spawns the built bin/flink the way a user or a script does, with a pinned environment.
 import { execa } from 'execa';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -40,6 +40,18 @@ export async function runFlink(args: string[], options: { cwd?: string; env?: Re
     timeout: 60_000,
   });
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+/**
+ * Writes `config.yaml` (these lines plus `rest.port: 0`) into `conf` and starts a local coordinator with it
+ * (`flink cluster start`); returns the loopback host:port it listens on.
+ */
+export async function startLocalCoordinator(conf: string, cwd: string, lines: string[]): Promise<string> {
+  mkdirSync(conf, { recursive: true });
+  writeFileSync(path.join(conf, 'config.yaml'), [...lines, 'rest.port: 0', ''].join('\n'));
+  const started = await runFlink(['--config-dir', conf, 'cluster', 'start'], { cwd });
+  if (started.exitCode !== 0) throw new Error(`flink cluster start exited ${started.exitCode}: ${started.stderr}`);
+  return started.stdout.trim().replace(/^http:\/\//, '');
 }
 
 /** A job's state as `flink list -a --json` reports it (undefined when it is not listed). */

@@ -1,9 +1,9 @@
 // Every command against a real local coordinator on an ephemeral loopback port, spawned as a user would.
 // stdout, stderr and exit codes are asserted separately.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ANSI, emptyDir, listedJobState, runFlink, type RunResult } from './helpers.js';
+import { ANSI, emptyDir, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
 import { counterOutput } from '../support/counter-output.js';
 
@@ -27,18 +27,12 @@ function counterArgs(out: string, extra: string[] = []): string[] {
 
 
 beforeAll(async () => {
-  mkdirSync(conf, { recursive: true });
-  writeFileSync(path.join(conf, 'config.yaml'), [
+  address = await startLocalCoordinator(conf, work, [
     `coordinator.dir: ${state}`,
-    'rest.port: 0',
     `state.savepoints.dir: ${savepoints}`,
     `execution.checkpointing.dir: ${path.join(work, 'checkpoints')}`,
     'restart-strategy.fixed-delay.delay: 200 ms',
-    '',
-  ].join('\n'));
-  const started = await flink(['cluster', 'start']);
-  expect(started.exitCode).toBe(0);
-  address = started.stdout.trim().replace(/^http:\/\//, '');
+  ]);
   expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
 }, 60_000);
 
