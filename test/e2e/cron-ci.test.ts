@@ -33,6 +33,13 @@ async function startCounter(out: string, job = 'counter.ts', extra: string[] = [
   return jobId;
 }
 
+/** Takes `count` savepoints one after another; their paths, oldest first. */
+async function takeSavepoints(jobId: string, count: number): Promise<string[]> {
+  const made: string[] = [];
+  for (let i = 0; i < count; i++) made.push(/Path: (\S+)/.exec((await flink(['savepoint', jobId])).stdout)![1]);
+  return made;
+}
+
 const savepointDirs = (jobId: string) => (existsSync(savepoints) ? readdirSync(savepoints).filter((d) => d.startsWith(`savepoint-${jobId.slice(0, 6)}-`)) : []);
 
 
@@ -60,8 +67,7 @@ describe('retention under cron', () => {
 
   it('prune --dry-run plans exactly what prune then removes; pinned and newest are kept; nothing left → exit 8', async () => {
     const jobId = await startCounter(path.join(work, 'out-prune'));
-    const made: string[] = [];
-    for (let i = 0; i < 5; i++) made.push(/Path: (\S+)/.exec((await flink(['savepoint', jobId])).stdout)![1]);
+    const made = await takeSavepoints(jobId, 5);
     const pin = await flink(['savepoints', 'pin', made[0], '--reason', 'golden']);
     expect([pin.exitCode, pin.stdout]).toEqual([0, `Pinned ${made[0]}\n`]);
     const dry = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--dry-run', '--json']);
@@ -89,8 +95,7 @@ describe('retention under cron', () => {
 describe('a disposal that fails', () => {
   it('is reported (exit 1), stays listed as such, and the next prune finishes it', async () => {
     const jobId = await startCounter(path.join(work, 'out-fail'));
-    const made: string[] = [];
-    for (let i = 0; i < 3; i++) made.push(/Path: (\S+)/.exec((await flink(['savepoint', jobId])).stdout)![1]);
+    const made = await takeSavepoints(jobId, 3);
     const release = putUndeletable(made[0]);
     try {
       const failed = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1']);
@@ -115,8 +120,7 @@ describe('a disposal that fails', () => {
 describe('a savepoint a running job restored from', () => {
   it('is kept by prune until that job completed its first checkpoint (NO_CLAIM), then it may go', async () => {
     const jobId = await startCounter(path.join(work, 'out-protect'));
-    const made: string[] = [];
-    for (let i = 0; i < 3; i++) made.push(/Path: (\S+)/.exec((await flink(['savepoint', jobId])).stdout)![1]);
+    const made = await takeSavepoints(jobId, 3);
     await flink(['cancel', jobId]);
     // Restored from the oldest (into the same output: the sink's pending files belong to it), with
     // checkpoints far apart, so it has not completed one yet.
