@@ -1,14 +1,17 @@
 // Safe disposal: plan first (what, how many bytes, why), apply second, so a dry run shows exactly what
-// would go. Refused, deleting nothing: a path that is not a snapshot directory, a configured root itself,
-// anything reached through a symbolic link that leaves its directory, paths with '..' segments, and a
-// directory without _metadata (it may still be being written).
-import { open, readdir, realpath, rm } from 'node:fs/promises';
+// would go. Every deleting path asks the one guard (src/domain/disposal-guard.ts); this file gathers the
+// facts about the target it needs (content of _metadata, symbolic links, roots, pins, recent writes).
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { open, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import type { CatalogEntry } from '../domain/catalog.js';
-import { NotFoundError, UsageError } from '../domain/errors.js';
+import { judgeDisposal, judgeInUse, snapshotKey, type GuardOptions, type JobFacts, type Refusal, type TargetFacts } from '../domain/disposal-guard.js';
+import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../domain/errors.js';
 import { hasScheme, rejectHeapPointer } from '../domain/pointers.js';
 import { inspect, localPath } from './catalog.js';
-import { DISPOSING_MARKER, METADATA_FILE } from './metadata.js';
+import { decodeMetadata, DISPOSING_MARKER, METADATA_FILE } from './metadata.js';
+import { isPinned } from './pins.js';
 
 export interface DisposalStep {
   pointer: string;
@@ -19,27 +22,143 @@ export interface DisposalStep {
   entry?: CatalogEntry;
 }
 
-export async function planDisposal(pointers: readonly string[], options: { roots: readonly string[]; cwd: string }): Promise<DisposalStep[]> {
-  const roots = options.roots.map((r) => localPath(path.resolve(options.cwd, r)));
+export interface GuardContext {
+  /** Configured savepoint and checkpoint roots (local paths or file: URIs). */
+  roots: readonly string[];
+  cwd: string;
+  /** Facts about the jobs that could still need a snapshot. */
+  jobs: readonly JobFacts[];
+  force?: boolean;
+  now?: number;
+}
+
+/** A directory without _metadata that changed within this window may still be being written. */
+export const LIVE_WRITER_WINDOW_MS = 60_000;
+const SNAPSHOT_NAME = /^(savepoint-[0-9a-f]{6}-[0-9a-z]{12}|chk-\d+)$/;
+
+/** Facts about one local target, read from storage (lstat, realpath, _metadata, pins, modification times). */
+export function targetFacts(pointer: string, context: Omit<GuardContext, 'force'>): TargetFacts {
+  const directory = localPath(/^file:/i.test(pointer) ? pointer : path.resolve(context.cwd, pointer));
+  const facts: TargetFacts = { directory, content: 'missing' };
+  if (pointer.split(/[\\/]+/).includes('..')) return { ...facts, directory: pointer, dotDot: true };
+  const root = rootName(directory, context);
+  if (root) return { ...facts, root };
+  const link = lstatSync(directory, { throwIfNoEntry: false });
+  if (!link) return facts;
+  if (link.isSymbolicLink()) return { ...facts, symlinkTo: safe(() => readlinkSync(directory)) ?? '?' };
+  const real = safe(() => realpathSync(directory));
+  const parent = safe(() => realpathSync(path.dirname(directory))) ?? path.dirname(directory);
+  if (real === undefined) return facts;
+  if (path.dirname(real) !== parent) return { ...facts, escapesTo: real };
+  if (!link.isDirectory()) return { ...facts, content: 'not-a-snapshot' };
+  return { ...facts, ...content(directory, context), pinned: isPinned(directory) };
+}
+
+function content(dir: string, context: Omit<GuardContext, 'force'>): Pick<TargetFacts, 'content' | 'contentProblem' | 'liveWriter'> {
+  const metadata = path.join(dir, METADATA_FILE);
+  const info = lstatSync(metadata, { throwIfNoEntry: false });
+  if (info && !info.isFile()) return { content: 'junk', contentProblem: '_metadata is not a regular file' };
+  if (info) {
+    try {
+      const decoded = decodeMetadata(readFileSync(metadata));
+      if (decoded.kind === 'ours') return { content: 'ours' };
+      if (decoded.version !== undefined && decoded.version >= 1 && decoded.version <= 6) return { content: 'flink' };
+      return { content: 'junk', contentProblem: `_metadata has Flink's magic number but an unknown version ${decoded.version ?? '(none)'}` };
+    } catch (error) {
+      return { content: 'junk', contentProblem: `_metadata is ${(error as Error).message}` };
+    }
+  }
+  if (info === undefined && lstatSync(path.join(dir, DISPOSING_MARKER), { throwIfNoEntry: false })) return { content: 'disposing' };
+  if (!SNAPSHOT_NAME.test(path.basename(dir))) return { content: 'not-a-snapshot' };
+  return { content: 'incomplete', liveWriter: liveWriter(dir, context) };
+}
+
+/** Why a writer may still hold an incomplete directory: a job has a snapshot in progress, or it changed recently. */
+function liveWriter(dir: string, context: Omit<GuardContext, 'force'>): string | undefined {
+  const key = snapshotKey(dir);
+  const base = path.basename(dir);
+  const jobDir = path.basename(path.dirname(dir));
+  for (const job of context.jobs) {
+    if (job.inProgress === undefined || job.inProgress.length === 0) continue;
+    const mine = job.inProgress.some((p) => p === '*' ? base.startsWith(`savepoint-${job.jobId.slice(0, 6)}-`) || jobDir === job.jobId : snapshotKey(p) === key);
+    if (mine) return `job ${job.jobId} has a snapshot in progress`;
+  }
+  const age = (context.now ?? Date.now()) - newestChange(dir);
+  if (age < LIVE_WRITER_WINDOW_MS) return `it changed ${Math.max(0, Math.round(age / 1000))} s ago`;
+  return undefined;
+}
+
+/** The newest modification time of a directory and everything under it. */
+function newestChange(dir: string): number {
+  let newest = statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return newest;
+  }
+  for (const name of names) {
+    const p = path.join(dir, name);
+    const info = lstatSync(p, { throwIfNoEntry: false });
+    if (!info) continue;
+    newest = Math.max(newest, info.mtimeMs);
+    if (info.isDirectory()) newest = Math.max(newest, newestChange(p));
+  }
+  return newest;
+}
+
+function rootName(dir: string, context: Pick<GuardContext, 'roots' | 'cwd'>): string | undefined {
+  if (dir === path.parse(dir).root) return 'the file system root';
+  if (dir === path.resolve(os.homedir())) return 'the home directory';
+  const roots = context.roots.filter((r) => !hasScheme(r) || /^file:/i.test(r)).map((r) => localPath(/^file:/i.test(r) ? r : path.resolve(context.cwd, r)));
+  return roots.includes(dir) ? 'a configured snapshot root' : undefined;
+}
+
+function safe<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A refusal as the typed error the CLI maps to an exit code (path mistakes are usage errors, the rest refusals). */
+export function refusalError(refusal: Refusal): FlinkCliError {
+  const options = refusal.hint ? { hint: refusal.hint } : undefined;
+  if (refusal.rule === 'missing') return new NotFoundError(refusal.message, options);
+  if (refusal.rule === 'dot-dot' || refusal.rule === 'root' || refusal.rule === 'not-a-snapshot') return new UsageError(refusal.message, options);
+  return new OperationError(refusal.message, options);
+}
+
+/** Runs the guard on one local target; throws the refusal (deleting nothing). */
+export function guardLocal(pointer: string, context: GuardContext): TargetFacts {
+  const facts = targetFacts(pointer, context);
+  const refusal = judgeDisposal(facts, context.jobs, { force: context.force } satisfies GuardOptions);
+  if (refusal) throw refusalError(refusal);
+  return facts;
+}
+
+export async function planDisposal(pointers: readonly string[], options: GuardContext | { roots: readonly string[]; cwd: string }): Promise<DisposalStep[]> {
+  const context: GuardContext = { jobs: [], ...options };
   const steps: DisposalStep[] = [];
   for (const pointer of pointers) {
     rejectHeapPointer(pointer);
-    if (pointer.split(/[\\/]+/).includes('..')) throw new UsageError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
     if (hasScheme(pointer) && !/^file:/i.test(pointer)) {
+      if (pointer.split(/[\\/]+/).includes('..')) throw new UsageError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
+      // Only the cluster can reach it: the in-use rules still apply, by path string.
+      const refusal = judgeInUse(pointer, context.jobs);
+      if (refusal) throw refusalError(refusal);
       steps.push({ pointer, reason: 'not on this machine: the cluster disposes it (/savepoint-disposal)' });
       continue;
     }
-    const dir = localPath(/^file:/i.test(pointer) ? pointer : path.resolve(options.cwd, pointer));
-    if (roots.includes(dir)) throw new UsageError(`Refusing to dispose ${dir}: it is a configured snapshot root, not one snapshot.`);
-    const real = await realpath(dir).catch(() => undefined);
-    if (real === undefined) throw new NotFoundError(`Nothing to dispose at ${dir}: it does not exist.`);
-    const parent = await realpath(path.dirname(dir)).catch(() => path.dirname(dir));
-    if (path.dirname(real) !== parent) throw new UsageError(`Refusing to dispose ${dir}: it is a symbolic link to ${real}, outside its directory.`);
+    const facts = guardLocal(pointer, context);
+    const dir = facts.directory;
     const entry = await inspect(dir);
-    if (!entry) throw new UsageError(`Refusing to dispose ${dir}: not a snapshot directory (expected savepoint-<job>-<id> or chk-<n> with a _metadata file).`);
-    if (entry.state === 'incomplete' && !entry.disposing) throw new UsageError(`Refusing to dispose ${dir}: it has no _metadata and may still be being written.`);
-    const what = `${entry.origin === 'flink' ? 'Flink ' : ''}${entry.kind.replace('-', ' ')}${entry.state === 'corrupt' ? ' (corrupt)' : ''}`;
-    steps.push({ pointer, directory: dir, bytes: entry.sizeBytes, entry, reason: `${what}, requested` });
+    const forced = context.force && (facts.pinned || facts.content === 'incomplete');
+    const what = entry
+      ? `${entry.origin === 'flink' ? 'Flink ' : ''}${entry.kind.replace('-', ' ')}${entry.state === 'corrupt' ? ' (corrupt)' : ''}${facts.content === 'incomplete' ? ' (incomplete leftover)' : ''}`
+      : 'snapshot';
+    steps.push({ pointer, directory: dir, bytes: entry?.sizeBytes, entry, reason: `${what}, ${forced ? 'forced' : 'requested'}` });
   }
   return steps;
 }
