@@ -11,7 +11,8 @@ import { forCheckpoint, forPeriodicSavepoint } from '../domain/snapshot-properti
 import type { RunningJob } from '../runtime/host.js';
 import type { JobPlan } from '../runtime/plan.js';
 import { createCheckpointDir, createSavepointDir, publishSnapshot, abortSnapshot } from '../storage/index.js';
-import { removeSnapshotFiles } from '../storage/disposal.js';
+import type { JobFacts } from '../domain/disposal-guard.js';
+import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
 import {
   addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type SnapshotRecord, type TriggerRequest,
 } from './policies.js';
@@ -56,6 +57,8 @@ export interface CoordinatorDeps {
   /** Persist the job's record (called before sinks commit, so a crash never replays committed output). */
   persist(): Promise<void>;
   log(line: string): void;
+  /** Every job the coordinator knows, for the disposal guard (another job may have restored from ours). */
+  jobFacts?: () => JobFacts[];
   now?: () => number;
 }
 
@@ -257,7 +260,7 @@ export class CheckpointCoordinator {
     let changed = false;
     for (const entry of entries) {
       try {
-        await removeSnapshotDirectory(entry.pointer);
+        await removeSnapshotDirectory(entry.pointer, { jobs: this.deps.jobFacts?.() ?? [], roots: this.roots() });
         entry.discarded = true;
         entry.discardPending = false;
         if (entry.properties.kind !== 'checkpoint') this.deps.log(`Disposed ${describe(entry)} ${entry.id} of job ${this.deps.jobId} at ${entry.pointer}`);
@@ -310,6 +313,26 @@ export class CheckpointCoordinator {
       .sort((a, b) => b.completedAt - a.completedAt);
   }
 
+  /** What the disposal guard needs to know about this job, given its status. */
+  guardFacts(status: string): JobFacts {
+    const restored = this.snapshots.find((e) => e.restoredFrom && e.status === 'COMPLETED' && !e.discarded);
+    return {
+      jobId: this.deps.jobId,
+      status,
+      restoredFrom: restored?.pointer,
+      completedSinceRestore: this.snapshots.filter((e) => e.status === 'COMPLETED' && !e.restoredFrom).length,
+      newest: this.latestCompleted()?.pointer,
+      inProgress: this.inProgress().map((e) => e.pointer || '*'),
+    };
+  }
+
+  /** The directories snapshots of this job go to: never disposed themselves. */
+  roots(): string[] {
+    const s = this.deps.settings;
+    return [s.checkpointDir, s.savepointDir, this.persistentCheckpoints.dir, this.periodicSavepoints.dir, path.join(s.checkpointDir, this.deps.jobId)]
+      .filter((d): d is string => d !== undefined);
+  }
+
   inProgress(): SnapshotEntry[] {
     return this.snapshots.filter((e) => e.status === 'IN_PROGRESS');
   }
@@ -338,14 +361,10 @@ function mapReason(error: unknown): SnapshotFailure['reason'] {
 }
 
 /**
- * Deletes one snapshot directory the coordinator created (chk-<n> or savepoint-*). Anything else is
- * refused, so a corrupted record can never delete an unrelated directory.
+ * Deletes one snapshot directory through the disposal guard: a corrupted record, a symbolic link or a
+ * directory that is not a snapshot by content can never make the coordinator delete unrelated files.
  */
-export async function removeSnapshotDirectory(pointer: string): Promise<void> {
-  const dir = path.resolve(pointer.replace(/^file:(\/\/)?/, '/').replace(/^\/\/+/, '/'));
-  const base = path.basename(dir);
-  if (!/^chk-\d+$/.test(base) && !/^savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/.test(base)) {
-    throw new Error(`refusing to delete ${dir}: not a snapshot directory`);
-  }
-  await removeSnapshotFiles(dir);
+export async function removeSnapshotDirectory(pointer: string, context: { jobs: readonly JobFacts[]; roots: readonly string[]; force?: boolean }): Promise<void> {
+  const facts = guardLocal(pointer, { ...context, cwd: '/' });
+  await removeSnapshotFiles(facts.directory);
 }

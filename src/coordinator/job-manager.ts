@@ -22,10 +22,11 @@ import { buildPlan } from '../runtime/host.js';
 import { JobMaster, type RestartStrategy } from '../runtime/job-master.js';
 import type { JobPlan } from '../runtime/plan.js';
 import type { ArtifactInfo, Dispatcher, SavepointRequest, StopRequest } from '../server/dispatcher.js';
+import type { JobFacts } from '../domain/disposal-guard.js';
+import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
 import { readSnapshot } from '../storage/index.js';
-import { DISPOSING_MARKER, METADATA_FILE } from '../storage/metadata.js';
 import { TOOL_VERSION } from '../version.js';
-import { CheckpointCoordinator, removeSnapshotDirectory, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
+import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
 
 export interface JobManagerOptions {
   stateDir: string;
@@ -146,6 +147,7 @@ export class JobManager implements Dispatcher {
         currentAttempt: () => job.master?.current,
         persist: () => this.persist(job),
         log: this.options.log,
+        jobFacts: () => this.jobFacts(),
       },
       { snapshots: record.snapshots, nextId: record.nextSnapshotId },
     );
@@ -355,19 +357,26 @@ export class JobManager implements Dispatcher {
     return entry.id;
   }
 
-  async disposeSavepoint(pointer: string): Promise<void> {
-    const dir = path.resolve(pointer.endsWith('_metadata') ? path.dirname(pointer) : pointer);
-    // A directory a failed disposal left (its _metadata already gone) may be disposed again.
-    if (!existsSync(path.join(dir, METADATA_FILE)) && !existsSync(path.join(dir, DISPOSING_MARKER))) throw new NotFoundError(`Cannot find a savepoint at '${pointer}' (no _metadata).`);
-    await removeSnapshotDirectory(dir);
+  /** The disposal guard's view of every job this coordinator knows (from its own registry, no HTTP). */
+  private jobFacts(): JobFacts[] {
+    return [...this.registry.values()].map((job) => job.coordinator.guardFacts(job.record.status));
+  }
+
+  /** REST /savepoint-disposal: refused by the disposal guard like every other deleting path. */
+  async disposeSavepoint(pointer: string, options: { force?: boolean } = {}): Promise<void> {
+    const s = this.options.settings;
+    const roots = [s.checkpointDir, s.savepointDir, s.periodicSavepoints?.dir, ...[...this.registry.values()].flatMap((j) => j.coordinator.roots())].filter((d): d is string => d !== undefined);
+    const facts = guardLocal(pointer, { jobs: this.jobFacts(), roots, cwd: '/', force: options.force });
+    const dir = facts.directory;
+    await removeSnapshotFiles(dir);
     for (const job of this.registry.values()) {
-      const entry = job.coordinator.snapshots.find((e) => path.resolve(e.pointer) === dir);
+      const entry = job.coordinator.snapshots.find((e) => e.pointer !== '' && path.resolve(e.pointer) === dir);
       if (entry) {
         entry.discarded = true;
         await this.persist(job);
       }
     }
-    this.options.log(`Disposed savepoint at ${dir} (requested)`);
+    this.options.log(`Disposed savepoint at ${dir} (${options.force ? 'forced' : 'requested'})`);
   }
 
   // ------------------------------------------------------------------------------------ read side

@@ -44,7 +44,8 @@ export interface Dispatcher {
   stopWithSavepoint(jobId: string, request: StopRequest): Promise<string>;
   /** Resolves with the checkpoint id. */
   checkpoint(jobId: string, full: boolean): Promise<number>;
-  disposeSavepoint(pointer: string): Promise<void>;
+  /** Through the disposal guard; `force` (an extension of Flink's request) overrides pins and incomplete leftovers only. */
+  disposeSavepoint(pointer: string, options?: { force?: boolean }): Promise<void>;
   uploadArtifact(fileName: string, data: AsyncIterable<Uint8Array>): Promise<ArtifactInfo>;
   artifacts(): Promise<ArtifactInfo[]>;
   deleteArtifact(id: string): Promise<void>;

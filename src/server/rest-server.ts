@@ -314,8 +314,10 @@ function buildRoutes(dispatcher: Dispatcher, options: RestServerOptions): Route[
       const raw = optString(body, 'savepoint-path', 'SavepointDisposalRequest');
       if (raw === undefined) throw badRequest('Field savepoint-path must not be omitted or be null.');
       const pointer = localPathField(raw, 'savepoint-path');
+      // Our extension: the CLI's `dispose --force` (pins and incomplete leftovers only; never a running job's snapshot).
+      const force = optBool(body, 'force', 'SavepointDisposalRequest') ?? false;
       const trigger = newTrigger();
-      operations.start(`disposal:${trigger}`, () => dispatcher.disposeSavepoint(pointer));
+      operations.start(`disposal:${trigger}`, () => dispatcher.disposeSavepoint(pointer, { force }));
       return { 'request-id': trigger };
     }),
     route('GET', '/savepoint-disposal/:triggerid', async (ctx) => {
