@@ -52,6 +52,7 @@ async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: numbe
       argv: [...argv],
       ...(context.audit.job ? { job: context.audit.job } : {}),
       paths: context.audit.paths,
+      ...(context.audit.forced ? { forced: true, reason: context.audit.reason } : {}),
       result: exitCode === 0 ? 'ok' : 'failed',
       exitCode,
       ...(failure instanceof Error ? { error: failure.message } : {}),

@@ -12,6 +12,9 @@ export interface AuditRecord {
   argv: string[];
   job?: string;
   paths: string[];
+  /** A --force disposal, and the reason the user gave for it. */
+  forced?: boolean;
+  reason?: string;
   result: 'ok' | 'failed';
   exitCode: number;
   error?: string;
@@ -22,6 +25,8 @@ export interface AuditRecord {
 export interface AuditNotes {
   job?: string;
   paths: string[];
+  forced?: boolean;
+  reason?: string;
 }
 
 export function appendAudit(file: string, record: AuditRecord): void {

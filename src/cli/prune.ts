@@ -1,7 +1,7 @@
 // Prune a job's savepoints by the retention rules (src/domain/retention.ts): plan first, then dispose.
-// A failed disposal is reported; the savepoint stays listed and the next prune tries again.
-import path from 'node:path';
-import type { FlinkRestClient } from '../client/rest-client.js';
+// A failed disposal is reported; the savepoint stays listed and the next prune tries again. What running
+// jobs still need comes from the one disposal guard (src/domain/disposal-guard.ts), as for `flink dispose`.
+import { protectedSnapshots } from '../domain/disposal-guard.js';
 import { planPrune, type PruneDecision, type PruneRules, type PruneScope } from '../domain/retention.js';
 import { FlinkCliError, UnreachableError } from '../domain/errors.js';
 import type { CommandContext } from './context.js';
@@ -13,36 +13,25 @@ export interface PruneOutcome {
   failed: Array<{ decision: PruneDecision; error: string }>;
 }
 
-/** Snapshots that running jobs restored from and have not yet checkpointed since: never pruned. */
-async function protectedSnapshots(client: FlinkRestClient): Promise<Set<string>> {
-  const result = new Set<string>();
-  const { jobs } = await client.jobsOverview();
-  for (const job of jobs.filter((j) => !['FINISHED', 'CANCELED', 'FAILED'].includes(j.state))) {
-    const stats = await client.checkpoints(job.jid).catch(() => undefined);
-    const restored = stats?.latest.restored;
-    if (restored && (stats?.counts.completed ?? 0) === 0) result.add(path.resolve(restored.external_path.replace(/^file:(\/\/)?/i, '/').replace(/^\/\/+/, '/')));
-  }
-  return result;
-}
-
 export async function prune(ctx: CommandContext, scope: PruneScope, rules: PruneRules, options: { dryRun: boolean; offline: boolean; dirs?: string[] }): Promise<PruneOutcome> {
   // Flink's REST history keeps only the newest 10 snapshots: the directories are scanned too.
   const gathered = await gatherSnapshots(ctx, { jobId: scope.jobId, jobName: scope.jobName, includeBroken: true, includeCheckpoints: false, dirs: options.dirs });
   let protectedPaths = new Set<string>();
-  if (gathered.coordinator === 'unreachable') {
+  const { clusterView, createDisposer } = await import('./commands/dispose.js');
+  const cluster = gathered.coordinator === 'unreachable' ? { local: false } : await clusterView(ctx);
+  if (cluster.jobs === undefined) {
     if (!options.offline) {
       throw new UnreachableError('Cannot see running jobs (the coordinator is unreachable), so savepoints they restored from cannot be protected; nothing was pruned.', {
         hint: 'Run it when the coordinator answers, or pass --offline to prune from storage alone.',
       });
     }
   } else {
-    protectedPaths = await protectedSnapshots(await ctx.client());
+    protectedPaths = protectedSnapshots(cluster.jobs);
   }
   const decisions = planPrune(gathered.entries, scope, rules, protectedPaths);
   const outcome: PruneOutcome = { decisions, disposed: [], failed: [] };
   if (options.dryRun) return outcome;
-  const { createDisposer } = await import('./commands/dispose.js');
-  const disposer = await createDisposer(ctx);
+  const disposer = await createDisposer(ctx, { cluster });
   for (const decision of decisions.filter((d) => d.action === 'dispose')) {
     try {
       await disposer.dispose({ pointer: decision.entry.path, directory: decision.entry.path, bytes: decision.entry.sizeBytes, reason: decision.reason });

@@ -109,8 +109,10 @@ export class FlinkRestClient {
     return (await this.http.request<AsyncOperationResult<CheckpointInfo>>('GET', `/jobs/${jobId}/checkpoints/${triggerId}`)).body;
   }
 
-  async disposeSavepoint(savepointPath: string): Promise<string> {
-    const r = await this.http.request<TriggerResponse>('POST', '/savepoint-disposal', { body: { 'savepoint-path': savepointPath } });
+  /** `force` is the local coordinator's extension (dispose --force); it is only sent when set. */
+  async disposeSavepoint(savepointPath: string, options: { force?: boolean } = {}): Promise<string> {
+    const body = options.force ? { 'savepoint-path': savepointPath, force: true } : { 'savepoint-path': savepointPath };
+    const r = await this.http.request<TriggerResponse>('POST', '/savepoint-disposal', { body });
     return r.body['request-id'];
   }
 

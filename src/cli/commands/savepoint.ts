@@ -191,6 +191,11 @@ async function dispose(pointer: string, timeout: string | undefined, ctx: Comman
   const target = absolutePointer(pointer, ctx.cwd);
   ctx.audit.paths.push(target);
   const client = await ctx.client();
+  // The disposal guard's in-use rules, by path string, before anything is sent (a real Flink cluster does not
+  // know which snapshot a running job still needs; the local coordinator runs the whole guard again).
+  const [{ gatherJobFacts }, { judgeInUse }] = await Promise.all([import('../job-facts.js'), import('../../domain/disposal-guard.js')]);
+  const refusal = judgeInUse(target, await gatherJobFacts(client));
+  if (refusal) throw new OperationError(refusal.message, refusal.hint ? { hint: refusal.hint } : undefined);
   const { pollUntilComplete } = await import('../../client/async-operation.js');
   ctx.io.note(`Disposing savepoint '${target}'.`);
   const triggerId = await client.disposeSavepoint(target);
