@@ -254,6 +254,27 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(existsSync(adhoc)).toBe(false);
   });
 
+  it('savepoint -d and dispose of the newest savepoint of a running job are refused (in-use rules via REST); after cancel it goes', async () => {
+    const r = await ours(['run', '-d', ...m(), jar, 'harness-guard', path.join(work, 'counts-guard.txt'), 'rare-checkpoints'], work);
+    expect(r.exitCode).toBe(0);
+    const jobId = JOB_RE.exec(r.stdout)![1];
+    // Savepoints need every task running; the first attempts may come too early.
+    const sp = await until('a savepoint', async () => {
+      const s = await ours(['savepoint', jobId, path.join(work, 'guard-sp'), ...m()], work);
+      return s.exitCode === 0 ? localPath(PATH_RE.exec(s.stdout)![1]) : undefined;
+    });
+    for (const args of [['savepoint', '-d', `file://${sp}`], ['dispose', sp], ['dispose', '--force', '--reason', 'test', sp]]) {
+      const refused = await ours([...args, ...m()], work);
+      expect([refused.exitCode, refused.stderr]).toEqual([1, expect.stringContaining(`it is the newest restorable snapshot of job ${jobId} (RUNNING)`)]);
+      expect(existsSync(path.join(sp, '_metadata'))).toBe(true);
+    }
+    await ours(['cancel', jobId, ...m()], work);
+    await until('CANCELED', async () => ((await jobState(jobId)) === 'CANCELED' ? true : undefined));
+    const disposed = await ours(['savepoint', '-d', `file://${sp}`, ...m()], work);
+    expect(disposed.exitCode).toBe(0);
+    expect(existsSync(sp)).toBe(false);
+  });
+
   it('checkpoint: a manual checkpoint and a -full one complete; both CLIs print the same line', async () => {
     const jobId = await startJob(path.join(work, 'counts-chk.txt'));
     const line = new RegExp(`^Checkpoint(\\(FULL\\))? (\\d+) for job ${jobId} completed\\.$`, 'm');

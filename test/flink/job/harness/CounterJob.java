@@ -21,7 +21,8 @@ import org.apache.flink.util.Collector;
  * Keyed counter; every count it reaches is appended as "key,count" to the file given as args[1].
  * args[2] selects a variant: "without-extra" (an operator removed, for -n), "fail-on-start" (a broken new
  * version: the counter throws when it opens, for upgrade rollback), "slow-snapshots" (every snapshot takes
- * 2 s, so a savepoint is still in flight while a test overlaps or kills runs).
+ * 2 s, so a savepoint is still in flight while a test overlaps or kills runs), "rare-checkpoints" (one checkpoint
+ * an hour, so the snapshots a test takes stay the job's newest).
  */
 public class CounterJob {
   public static void main(String[] args) throws Exception {
@@ -30,7 +31,7 @@ public class CounterJob {
     String variant = args.length > 2 ? args[2] : "";
     boolean withExtraOperator = !variant.equals("without-extra");
     StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-    env.enableCheckpointing(500);
+    env.enableCheckpointing(variant.equals("rare-checkpoints") ? 3_600_000 : 500);
     DataGeneratorSource<Long> source = new DataGeneratorSource<>(i -> i, Long.MAX_VALUE, RateLimiterStrategy.perSecond(50), Types.LONG);
     var numbers = env.fromSource(source, WatermarkStrategy.noWatermarks(), "numbers").uid("numbers");
     if (withExtraOperator) {
