@@ -2,7 +2,7 @@
 // nothing) what a running job still needs and pinned savepoints; --force --reason overrides only the pin, and
 // the audit log records it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { listedJobState, emptyDir, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
@@ -105,6 +105,25 @@ describe('a pinned savepoint', () => {
     expect(records.filter((r) => r.command === 'dispose' && r.result === 'ok').at(-1)).toMatchObject({ forced: true, reason: 'superseded by release 2.0', paths: [pinned] });
     await flink(['cancel', jobId]);
   }, 90_000);
+});
+
+describe('an incomplete leftover (no _metadata, nothing wrote to it for minutes)', () => {
+  it('is refused with a hint; --force --reason removes it', async () => {
+    const dir = path.join(work, 'savepoints', 'savepoint-0badc0-0123456789ab');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'part-0'), 'half a snapshot');
+    const old = Date.now() / 1000 - 300;
+    utimesSync(path.join(dir, 'part-0'), old, old);
+    utimesSync(dir, old, old);
+    const refused = await flink(['dispose', dir]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`Refusing to dispose ${dir}: it has no _metadata and may still be being written.`);
+    expect(refused.stderr).toContain('flink dispose --force --reason');
+    expect(existsSync(path.join(dir, 'part-0'))).toBe(true);
+    const forced = await flink(['dispose', '--force', '--reason', 'left by a crash', dir]);
+    expect([forced.exitCode, forced.stderr]).toEqual([0, '']);
+    expect(existsSync(dir)).toBe(false);
+  });
 });
 
 describe('without a reachable coordinator', () => {
