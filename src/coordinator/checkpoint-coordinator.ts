@@ -296,6 +296,8 @@ export class CheckpointCoordinator {
     this.stopPeriodic();
     for (const waiter of this.waiters.values()) waiter.reject(new SnapshotFailure('COORDINATOR_SHUTDOWN'));
     this.waiters.clear();
+    // Their waiters are gone: a run still in flight must not start them when it settles.
+    this.queue = [];
   }
 
   /** The newest completed snapshot whose files still exist: what a restart restores from. */
