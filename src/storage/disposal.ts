@@ -68,7 +68,7 @@ function content(dir: string, context: Omit<GuardContext, 'force'>): Pick<Target
       return { content: 'junk', contentProblem: `_metadata is ${(error as Error).message}` };
     }
   }
-  if (info === undefined && lstatSync(path.join(dir, DISPOSING_MARKER), { throwIfNoEntry: false })) return { content: 'disposing' };
+  if (lstatSync(path.join(dir, DISPOSING_MARKER), { throwIfNoEntry: false })) return { content: 'disposing' };
   if (!SNAPSHOT_NAME.test(path.basename(dir))) return { content: 'not-a-snapshot' };
   return { content: 'incomplete', liveWriter: liveWriter(dir, context) };
 }
