@@ -84,14 +84,13 @@ export function reportJson(r: InspectReport): string {
 export async function runInspect(pointer: string, options: InspectOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   const report = await buildReport(pointer, options);
-  ctx.audit.paths.push(report.path);
   const unmatched = options.uids.filter((uid) => !report.operators.some((o) => o.uid === uid));
   if (io.mode.json) io.print(reportJson(report));
   else await printReport(report, ctx);
   for (const uid of unmatched) io.warn(`No operator with uid '${uid}' (operator id ${operatorIdForUid(uid)}) in this snapshot.`);
   if (report.verified === false) {
     const list = report.missing.map((p, i) => `${p} (${report.problems[i]})`).join('; ');
-    throw new OperationError(`Verification failed: ${report.missing.length} referenced file(s) missing or wrong: ${list}`);
+    throw new OperationError(`Verification failed: ${report.missing.length} referenced file(s) missing or wrong: ${list}`, { reportedInJson: true });
   }
 }
 
