@@ -8,7 +8,7 @@
 // refuses versions it does not know with a clear message, and the trailing checksum catches truncation and
 // flipped bytes in the metadata itself. State files are checked against the sizes and sha256 listed inside.
 import { createHash } from 'node:crypto';
-import { decodeFlinkMetadata, FlinkMetadataError } from './flink-metadata/decode.js';
+import { decodeFlinkMetadata } from './flink-metadata/decode.js';
 import type { FlinkCheckpointMetadata } from './flink-metadata/types.js';
 
 export const METADATA_FILE = '_metadata';
@@ -32,8 +32,8 @@ export function encodeMetadata(metadata: object): Buffer {
 
 export type Decoded<T> =
   | { kind: 'ours'; metadata: T }
-  /** Flink's binary format: the header always; `metadata` when it decodes in full, else `error` says why. */
-  | { kind: 'flink'; version?: number; checkpointId?: number; metadata?: FlinkCheckpointMetadata; error?: string };
+  /** Flink's binary format: the header always; `metadata` when the whole file decodes. */
+  | { kind: 'flink'; version?: number; checkpointId?: number; metadata?: FlinkCheckpointMetadata };
 
 /** Decodes a _metadata file's bytes; throws MetadataError (message without the file name) when it is not valid. */
 export function decodeMetadata<T>(bytes: Buffer): Decoded<T> {
@@ -42,9 +42,9 @@ export function decodeMetadata<T>(bytes: Buffer): Decoded<T> {
     const checkpointId = bytes.length >= 16 && version !== undefined && version >= 2 ? Number(bytes.readBigInt64BE(8)) : undefined;
     try {
       return { kind: 'flink', version, checkpointId, metadata: decodeFlinkMetadata(bytes) };
-    } catch (error) {
-      // A listing must not fail on one bad file: whatever went wrong is that file's problem.
-      return { kind: 'flink', version, checkpointId, error: error instanceof FlinkMetadataError ? error.message : String(error) };
+    } catch {
+      // A listing must not fail on one unreadable file; decodeFlinkMetadata() says what is wrong with it.
+      return { kind: 'flink', version, checkpointId };
     }
   }
   const text = bytes.toString('utf8');
