@@ -48,7 +48,10 @@ export class ByteReader {
 
   /** A Java long as a number (exact up to 2^53, which sizes, offsets and ids stay below). */
   i64(what = 'a long'): number {
-    return Number(this.i64Big(what));
+    this.need(8, what);
+    const v = this.buf.readInt32BE(this.pos) * 0x1_0000_0000 + this.buf.readUInt32BE(this.pos + 4);
+    this.pos += 8;
+    return v;
   }
 
   i64Big(what = 'a long'): bigint {
