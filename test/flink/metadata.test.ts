@@ -160,4 +160,19 @@ describe.each(VERSIONS)('inspect against Apache Flink %s', (version) => {
     expect(broken.run.stderr).toContain(victim);
     expect(broken.run.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('a retained checkpoint with file merging (FLIP-306): segment handles, verified', async () => {
+    const merging = await FlinkCluster.start(version, { dataDir: path.join(work, 'merging'), config: ['execution.checkpointing.file-merging.enabled: true'] });
+    try {
+      const jobId = await startJob(merging, 'meta-merging', 2);
+      const chk = await cancelAndFindCheckpoint(merging, jobId);
+      recordFixture(version, 'checkpoint-file-merging', chk, true);
+      const { run, report } = await inspect(chk, ['--verify']);
+      expect(run.exitCode).toBe(0);
+      expect(report.verified).toBe(true);
+      expect(report.files.length).toBeGreaterThan(0);
+    } finally {
+      await merging.stop();
+    }
+  });
 });
