@@ -8,6 +8,7 @@ import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
 import { formatBytes } from './common.js';
 import type { FlinkSnapshot } from '../../storage/flink-metadata/index.js';
+import { operatorBytes, totalBytes } from '../../storage/flink-metadata/summary.js';
 import type { OpenedSnapshot } from '../../storage/index.js';
 
 export interface InspectOptions {
@@ -38,11 +39,11 @@ export function flinkReport(snapshot: FlinkSnapshot, uids: string[]): InspectRep
   const { metadata: m } = snapshot;
   const byId = new Map(uids.map((uid) => [operatorIdForUid(uid), uid]));
   const operators = m.operators.map((op) => ({
-    id: op.id, uid: op.uid ?? byId.get(op.id) ?? null, name: op.name, parallelism: op.parallelism, maxParallelism: op.maxParallelism, bytes: 0,
+    id: op.id, uid: op.uid ?? byId.get(op.id) ?? null, name: op.name, parallelism: op.parallelism, maxParallelism: op.maxParallelism, bytes: operatorBytes(op),
   }));
   return {
     path: snapshot.directory, origin: 'flink', writtenBy: `Apache Flink (metadata format version ${m.version}): ${describeFlinkType(m.properties)}`,
-    metadataVersion: m.version, checkpointId: m.checkpointId, bytes: 0, operators, files: snapshot.files.map((f) => ({ path: f.path, bytes: f.bytes })),
+    metadataVersion: m.version, checkpointId: m.checkpointId, bytes: totalBytes(m), operators, files: snapshot.files.map((f) => ({ path: f.path, bytes: f.bytes })),
     verified: null, missing: [], problems: [],
   };
 }
@@ -104,8 +105,6 @@ async function buildReport(pointer: string, options: InspectOptions): Promise<In
   if (head.length >= 4 && head.readInt32BE(0) === fm.FLINK_METADATA_MAGIC) {
     const snapshot = await fm.readFlinkSnapshot(directory);
     const report = flinkReport(snapshot, options.uids);
-    snapshot.metadata.operators.forEach((op, i) => (report.operators[i].bytes = fm.operatorBytes(op)));
-    report.bytes = fm.totalBytes(snapshot.metadata);
     if (options.verify) {
       const v = await fm.verifyFiles(snapshot.files);
       Object.assign(report, { verified: v.ok, missing: v.missing, problems: v.problems.map((p) => p.problem) });
