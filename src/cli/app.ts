@@ -77,19 +77,19 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
   await io.loadColors();
   if (isFlinkCliError(error)) {
     if (io.mode.debug && error.stack) io.stderr.write(error.stack + '\n');
-    return printError(init, error.kind, error.message, error.hint, error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined);
+    return printError(init, error.kind, error.message, error.hint, error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined, error.reportedInJson);
   }
   const err = error instanceof Error ? error : new Error(String(error));
   if (io.mode.debug && err.stack) io.stderr.write(err.stack + '\n');
   return printError(init, 'internal', `Internal error: ${err.message}`, io.mode.debug ? undefined : 'Rerun with --debug for a stack trace, and please report it.');
 }
 
-function printError(init: ContextInit, kind: Parameters<typeof exitCodeFor>[0], message: string, hint?: string, triggerId?: string): number {
+function printError(init: ContextInit, kind: Parameters<typeof exitCodeFor>[0], message: string, hint?: string, triggerId?: string, reportedInJson = false): number {
   const { io } = init;
   const code = exitCodeFor(kind);
   io.stderr.write(kind === 'nothing-to-do' ? `${message}\n` : `${io.err.red('Error:')} ${message}\n`);
   if (hint) io.stderr.write(`${hint}\n`);
-  if (io.mode.json) {
+  if (io.mode.json && !reportedInJson) {
     const doc: Record<string, unknown> = { version: 1, error: { kind, message, exitCode: code } };
     if (hint) (doc.error as Record<string, unknown>).hint = hint;
     if (triggerId) (doc.error as Record<string, unknown>).triggerId = triggerId;

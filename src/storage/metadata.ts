@@ -8,6 +8,8 @@
 // refuses versions it does not know with a clear message, and the trailing checksum catches truncation and
 // flipped bytes in the metadata itself. State files are checked against the sizes and sha256 listed inside.
 import { createHash } from 'node:crypto';
+import { decodeFlinkMetadata } from './flink-metadata/decode.js';
+import type { FlinkCheckpointMetadata } from './flink-metadata/types.js';
 
 export const METADATA_FILE = '_metadata';
 /**
@@ -30,14 +32,20 @@ export function encodeMetadata(metadata: object): Buffer {
 
 export type Decoded<T> =
   | { kind: 'ours'; metadata: T }
-  | { kind: 'flink'; version?: number; checkpointId?: number };
+  /** Flink's binary format: the header always; `metadata` when the whole file decodes. */
+  | { kind: 'flink'; version?: number; checkpointId?: number; metadata?: FlinkCheckpointMetadata };
 
 /** Decodes a _metadata file's bytes; throws MetadataError (message without the file name) when it is not valid. */
 export function decodeMetadata<T>(bytes: Buffer): Decoded<T> {
   if (bytes.length >= 4 && bytes.readUInt32BE(0) === FLINK_MAGIC) {
     const version = bytes.length >= 8 ? bytes.readInt32BE(4) : undefined;
     const checkpointId = bytes.length >= 16 && version !== undefined && version >= 2 ? Number(bytes.readBigInt64BE(8)) : undefined;
-    return { kind: 'flink', version, checkpointId };
+    try {
+      return { kind: 'flink', version, checkpointId, metadata: decodeFlinkMetadata(bytes) };
+    } catch {
+      // A listing must not fail on one unreadable file; decodeFlinkMetadata() says what is wrong with it.
+      return { kind: 'flink', version, checkpointId };
+    }
   }
   const text = bytes.toString('utf8');
   if (!text.startsWith(`${MAGIC} `)) throw new MetadataError('not a snapshot metadata file (unknown format)');

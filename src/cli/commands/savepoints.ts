@@ -1,6 +1,6 @@
 // `flink savepoints [jobId] [--name <job name>] [--dir <root>...] [--all] [--latest] [--max-age <d>]`:
 // FLIP-10's list of restorable savepoints and persistent checkpoints, also after the job and the
-// cluster are gone (storage scan). `--latest` prints one path for `$(...)`.
+// cluster are gone (storage scan). `--latest` prints one path for `$(...)`. `inspect <path>` looks inside one.
 import type { Command } from 'commander';
 import { latestRestorable, type CatalogEntry } from '../../domain/catalog.js';
 import { formatDuration, parseDuration } from '../../domain/duration.js';
@@ -63,8 +63,8 @@ export const savepointsCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('savepoints')
-      .argument('[jobId]', 'only this job; or: prune | pin <path> | unpin <path>')
-      .argument('[path]', 'with pin / unpin: the snapshot')
+      .argument('[jobId]', 'only this job; or: prune | pin <path> | unpin <path> | inspect <path>')
+      .argument('[path]', 'with pin / unpin / inspect: the snapshot')
       .option('--name <job name>', 'only jobs with this name')
       .option('--dir <root>', 'also scan this directory (repeatable)', collect)
       .option('--all', 'also show plain checkpoints and incomplete or corrupt snapshots')
@@ -75,6 +75,8 @@ export const savepointsCommand: CommandModule = {
       .option('--dry-run', 'prune: print the plan (paths, bytes, reasons), change nothing')
       .option('--offline', 'prune: prune from storage alone when the coordinator is unreachable')
       .option('--reason <text>', 'pin: why it is pinned')
+      .option('--uid <uid>', "inspect: name the operator with this uid (Flink's hash of it; repeatable)", collect)
+      .option('--verify', 'inspect: check every referenced file (exit code 1 naming each missing or wrong one)')
       .addHelpText(
         'after',
         [
@@ -89,13 +91,14 @@ export const savepointsCommand: CommandModule = {
           '  flink savepoints --all --json --dir /data/checkpoints',
           '  flink savepoints prune --job fd72014d4c864993a2e5a9287b4a9c5d --keep 5 --max-age 7d --dry-run',
           '  flink savepoints pin /data/savepoints/savepoint-fd7201-0123456789ab --reason "before the 2.0 upgrade"',
+          '  flink savepoints inspect /data/ckpt/fd72014d4c864993a2e5a9287b4a9c5d/chk-42 --uid counter --verify',
           '',
           'prune never disposes: the newest complete savepoint, a pinned one, one a running job restored from and has not',
           'checkpointed since, anything incomplete or corrupt, anything of another job. Exit code 8 when nothing was pruned.',
           '',
         ].join('\n'),
       )
-      .action(async (first: string | undefined, second: string | undefined, opts: Parameters<typeof parseSavepointsArgs>[1] & { job?: string; keep?: string; dryRun?: boolean; offline?: boolean; reason?: string }, command: Command) => {
+      .action(async (first: string | undefined, second: string | undefined, opts: Parameters<typeof parseSavepointsArgs>[1] & { job?: string; keep?: string; dryRun?: boolean; offline?: boolean; reason?: string; uid?: string[]; verify?: boolean }, command: Command) => {
         if (first === 'prune') {
           if (!opts.job && !opts.name) throw new UsageError('savepoints prune needs --job <jobId> or --name <job name>.');
           const options: PruneOptions = {
@@ -107,6 +110,11 @@ export const savepointsCommand: CommandModule = {
         if (first === 'pin' || first === 'unpin') {
           if (!second) throw new UsageError(`Usage: flink savepoints ${first} <path>`);
           return runPin(first, second, opts.reason, await deps.contextFor(command));
+        }
+        if (first === 'inspect') {
+          if (!second) throw new UsageError('Usage: flink savepoints inspect <path> [--json] [--uid <uid>]... [--verify]');
+          const { runInspect } = await import('./inspect.js');
+          return runInspect(second, { uids: opts.uid ?? [], verify: Boolean(opts.verify) }, await deps.contextFor(command));
         }
         if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
         await runSavepoints(parseSavepointsArgs(first, opts), await deps.contextFor(command));

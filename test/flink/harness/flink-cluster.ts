@@ -77,6 +77,8 @@ export interface ClusterOptions {
   defaultSavepointDir?: boolean;
   /** Where checkpoints and savepoints go; kept by stop() (default: inside the run's temp root, removed by stop()). */
   dataDir?: string;
+  /** Further config.yaml lines (e.g. a state backend). */
+  config?: string[];
 }
 
 export class FlinkCluster {
@@ -122,7 +124,7 @@ export class FlinkCluster {
       'execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION',
       ...(this.options.defaultSavepointDir === false ? [] : [`execution.checkpointing.savepoint-dir: file://${this.savepointDir}`]),
       'restart-strategy.type: none', `io.tmp.dirs: ${path.join(this.root, 'tmp')}`, `web.tmpdir: ${path.join(this.root, 'web')}`,
-      `web.upload.dir: ${path.join(this.root, 'jars')}`, `process.working-dir: ${path.join(this.root, 'work')}`, '',
+      `web.upload.dir: ${path.join(this.root, 'jars')}`, `process.working-dir: ${path.join(this.root, 'work')}`, ...(this.options.config ?? []), '',
     ];
     writeFileSync(path.join(this.conf, 'config.yaml'), lines.join('\n'));
     for (const f of ['log4j-console.properties', 'log4j-cli.properties']) writeFileSync(path.join(this.conf, f), readFileSync(path.join(HARNESS, f)));

@@ -1,0 +1,178 @@
+// `savepoints inspect` against real Apache Flink clusters: the operator ids of a real savepoint are the ids
+// Flink's REST lists for the job's vertices, `--uid` maps by Flink's own hash, `--verify` names a deleted file
+// of a retained RocksDB incremental checkpoint. With RECORD_FIXTURES=1 it writes the golden fixtures of the
+// metadata reader into fixtures/flink-metadata/<version>/ (each `_metadata` plus files.json: the files the
+// snapshot directory, and a checkpoint's shared/ and taskowned/, held, with their sizes).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execa } from 'execa';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { FlinkCluster, testJobJar, VERSIONS } from './harness/flink-cluster.js';
+
+const BIN = path.resolve('bin/flink');
+const JOB_RE = /^Job has been submitted with JobID ([0-9a-f]{32})$/m;
+const PATH_RE = /^Savepoint completed\. Path: (\S+)$/m;
+const RECORD = process.env.RECORD_FIXTURES === '1';
+const UIDS = ['numbers', 'extra', 'extra-map', 'counter', 'sink'];
+
+interface Run { exitCode: number; stdout: string; stderr: string }
+interface Report {
+  version: 1; path: string; origin: string; metadataVersion: number; checkpointId: number; bytes: number;
+  operators: Array<{ id: string; uid: string | null; parallelism: number; maxParallelism: number; bytes: number }>;
+  files: Array<{ path: string; bytes: number }>; verified: boolean | null; missing: string[];
+}
+
+async function ours(args: string[], cwd: string): Promise<Run> {
+  const r = await execa(process.execPath, [BIN, ...args], { cwd, reject: false, env: { HOME: cwd, PATH: process.env.PATH }, extendEnv: false, timeout: 120_000 });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+}
+
+const localPath = (pointer: string) => pointer.replace(/^file:(\/\/)?/, '/').replace(/^\/\/+/, '/');
+
+function walk(dir: string): Array<{ path: string; bytes: number }> {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    return e.isDirectory() ? walk(p) : [{ path: p, bytes: statSync(p).size }];
+  });
+}
+
+/** Copies `_metadata` and writes files.json (the snapshot's files, plus a checkpoint's shared/ and taskowned/). */
+function recordFixture(version: string, name: string, snapshotDir: string, checkpoint: boolean): void {
+  if (!RECORD) return;
+  const target = path.resolve('fixtures/flink-metadata', version, name);
+  rmSync(target, { recursive: true, force: true });
+  mkdirSync(target, { recursive: true });
+  copyFileSync(path.join(snapshotDir, '_metadata'), path.join(target, '_metadata'));
+  const jobDir = path.dirname(snapshotDir);
+  const files = [...walk(snapshotDir), ...(checkpoint ? [...walk(path.join(jobDir, 'shared')), ...walk(path.join(jobDir, 'taskowned'))] : [])];
+  writeFileSync(path.join(target, 'files.json'), JSON.stringify({ directory: snapshotDir, files }, null, 2) + '\n');
+}
+
+describe.each(VERSIONS)('inspect against Apache Flink %s', (version) => {
+  let hashmap: FlinkCluster;
+  let rocksdb: FlinkCluster;
+  let jar = '';
+  const work = mkdtempSync(path.join(tmpdir(), `flink-meta-work-${version}-`));
+
+  async function startJob(cluster: FlinkCluster, name: string, minCheckpoints: number): Promise<string> {
+    const r = await ours(['run', '-d', '-m', cluster.address, jar, name, path.join(work, `${name}.txt`)], work);
+    expect(r.exitCode).toBe(0);
+    const jobId = JOB_RE.exec(r.stdout)![1];
+    await until(`${minCheckpoints} completed checkpoints`, async () => {
+      const stats = await cluster.rest<{ counts: { completed: number } }>(`/jobs/${jobId}/checkpoints`);
+      return stats.counts.completed >= minCheckpoints ? true : undefined;
+    });
+    return jobId;
+  }
+
+  /** Cancels the job; the newest retained chk-<n> directory with its _metadata. */
+  async function cancelAndFindCheckpoint(cluster: FlinkCluster, jobId: string): Promise<string> {
+    expect((await ours(['cancel', jobId, '-m', cluster.address], work)).exitCode).toBe(0);
+    await until('the job to be cancelled', async () => ((await cluster.rest<{ state: string }>(`/jobs/${jobId}`)).state === 'CANCELED' ? true : undefined));
+    const jobDir = path.join(cluster.checkpointDir, jobId);
+    const chk = readdirSync(jobDir).filter((d) => /^chk-\d+$/.test(d) && existsSync(path.join(jobDir, d, '_metadata')))
+      .sort((a, b) => Number(b.slice(4)) - Number(a.slice(4)))[0];
+    expect(chk).toBeDefined();
+    return path.join(jobDir, chk);
+  }
+
+  async function inspect(dir: string, extra: string[] = []): Promise<{ run: Run; report: Report }> {
+    const run = await ours(['savepoints', 'inspect', dir, '--json', ...UIDS.flatMap((u) => ['--uid', u]), ...extra], work);
+    return { run, report: JSON.parse(run.stdout) as Report };
+  }
+
+  beforeAll(async () => {
+    jar = await testJobJar(version);
+    // Every chunk of state goes to a file (no inlining into _metadata), so the fixtures hold file handles.
+    const noInline = ['state.storage.fs.memory-threshold: 0b', 'execution.checkpointing.data-inline-threshold: 0b'];
+    hashmap = await FlinkCluster.start(version, { dataDir: path.join(work, 'hashmap'), config: noInline });
+    rocksdb = await FlinkCluster.start(version, {
+      dataDir: path.join(work, 'rocksdb'),
+      config: [...noInline, 'state.backend.type: rocksdb', 'execution.checkpointing.incremental: true', 'state.backend.incremental: true', 'execution.checkpointing.num-retained: 3'],
+    });
+  }, 15 * 60_000);
+
+  afterAll(async () => {
+    await Promise.all([hashmap?.stop(), rocksdb?.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  }, 60_000);
+
+  it('savepoints (canonical, native) and a retained hashmap checkpoint: ids are the job vertices\', --uid maps, --verify passes', async () => {
+    const jobId = await startJob(hashmap, 'meta-hashmap', 1);
+    const job = await hashmap.rest<{ vertices: Array<{ id: string; name: string }> }>(`/jobs/${jobId}`);
+    const canonical = await ours(['savepoint', jobId, path.join(work, 'sp'), '-m', hashmap.address], work);
+    expect(canonical.exitCode).toBe(0);
+    const canonicalDir = localPath(PATH_RE.exec(canonical.stdout)![1]);
+    const native = await ours(['savepoint', jobId, path.join(work, 'sp-native'), '-type', 'native', '-m', hashmap.address], work);
+    expect(native.exitCode).toBe(0);
+    const nativeDir = localPath(PATH_RE.exec(native.stdout)![1]);
+
+    for (const dir of [canonicalDir, nativeDir]) {
+      const { run, report } = await inspect(dir, ['--verify']);
+      expect(run.exitCode).toBe(0);
+      expect(report).toMatchObject({ origin: 'flink', path: dir, verified: true, missing: [] });
+      expect(report.metadataVersion).toBe(version.startsWith('1.') ? 4 : 6);
+      const ids = report.operators.map((o) => o.id);
+      for (const vertex of job.vertices) expect(ids).toContain(vertex.id);
+      const counterVertex = job.vertices.find((v) => v.name.startsWith('counter'))!;
+      expect(report.operators.find((o) => o.uid === 'counter')?.id).toBe(counterVertex.id);
+      expect(report.operators.map((o) => o.uid).sort()).toEqual([...UIDS].sort());
+      expect(report.files.length).toBeGreaterThan(0);
+    }
+    recordFixture(version, 'savepoint-canonical', canonicalDir, false);
+    recordFixture(version, 'savepoint-native', nativeDir, false);
+
+    const chk = await cancelAndFindCheckpoint(hashmap, jobId);
+    const { run, report } = await inspect(chk, ['--verify']);
+    expect(run.exitCode).toBe(0);
+    expect(report.verified).toBe(true);
+    expect(report.checkpointId).toBe(Number(path.basename(chk).slice(4)));
+    recordFixture(version, 'checkpoint-hashmap', chk, true);
+  });
+
+  it('a retained RocksDB incremental checkpoint: shared files listed; a deleted one makes --verify fail naming it', async () => {
+    const jobId = await startJob(rocksdb, 'meta-rocksdb', 3);
+    const chk = await cancelAndFindCheckpoint(rocksdb, jobId);
+    recordFixture(version, 'checkpoint-rocksdb-incremental', chk, true);
+    const { run, report } = await inspect(chk, ['--verify']);
+    expect(run.exitCode).toBe(0);
+    expect(report.verified).toBe(true);
+    const shared = report.files.filter((f) => localPath(f.path).startsWith(path.join(path.dirname(chk), 'shared') + '/'));
+    expect(shared.length).toBeGreaterThan(0);
+    const victim = localPath(shared[0].path);
+    unlinkSync(victim);
+    const broken = await inspect(chk, ['--verify']);
+    expect(broken.run.exitCode).toBe(1);
+    expect(broken.report.verified).toBe(false);
+    expect(broken.report.missing.map(localPath)).toEqual([victim]);
+    expect(broken.run.stderr).toContain(victim);
+    expect(broken.run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a retained checkpoint with file merging (FLIP-306): segment handles, verified', async () => {
+    const merging = await FlinkCluster.start(version, { dataDir: path.join(work, 'merging'), config: ['execution.checkpointing.file-merging.enabled: true'] });
+    try {
+      const jobId = await startJob(merging, 'meta-merging', 2);
+      const chk = await cancelAndFindCheckpoint(merging, jobId);
+      recordFixture(version, 'checkpoint-file-merging', chk, true);
+      const { run, report } = await inspect(chk, ['--verify']);
+      expect(run.exitCode).toBe(0);
+      expect(report.verified).toBe(true);
+      expect(report.files.length).toBeGreaterThan(0);
+    } finally {
+      await merging.stop();
+    }
+  });
+});
