@@ -1,10 +1,11 @@
 // A real Apache Flink standalone session cluster (JobManager + TaskManager) from Maven Central jars, bound
 // to 127.0.0.1 on ports chosen per run, plus Flink's own CLI from the same jars. Used by test/flink/.
 //
-// Jars: `mvn dependency:build-classpath` over harness/pom.xml, cached as .flink-cache/<version>/cp.txt (Maven's
+// Jars: `mvn dependency:build-classpath` over harness/pom.xml, cached as .flink-cache/<version>/cp-<hash of the pom>.txt (Maven's
 // ~/.m2 holds the jars). The TaskManager needs explicit memory settings, which Flink's own BashJavaUtils
 // computes (as bin/taskmanager.sh does).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,9 @@ const SMALL = ['-XX:+IgnoreUnrecognizedVMOptions', '-XX:+UseSerialGC', '-XX:Tier
 
 /** The runtime classpath of a Flink version (resolved once, then cached). */
 export async function classpath(version: string): Promise<string> {
-  const file = path.join(CACHE, version, 'cp.txt');
+  // Keyed by the pom's content: a module added to the harness resolves again instead of using a stale list.
+  const pom = createHash('sha256').update(readFileSync(path.join(HARNESS, 'pom.xml'))).digest('hex').slice(0, 12);
+  const file = path.join(CACHE, version, `cp-${pom}.txt`);
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
     await run('mvn', ['-q', '-B', '-f', path.join(HARNESS, 'pom.xml'), `-Dflink.version=${version}`,
