@@ -1,7 +1,7 @@
 // Issue 12, case 5: a command that fails leaves nothing behind. What can be checked locally is checked before
 // a local coordinator is started; an explicit -m or a configured address that is not the local coordinator's
 // never starts one; a coordinator the command started is stopped again when the command then fails.
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import path from 'node:path';
@@ -50,16 +50,21 @@ interface Isolated {
   state: string;
 }
 
+const homes: string[] = [];
+
+// A regression must not leave daemons running after the test: those carry one of this file's own HOMEs.
+afterEach(() => {
+  for (const home of homes.splice(0)) for (const pid of processesWithHome(home)) process.kill(pid, 'SIGKILL');
+});
+
 function isolated(): Isolated {
   const home = emptyDir('home-');
+  homes.push(home);
   return { home, cwd: emptyDir('cwd-'), state: path.join(home, '.local', 'state', 'flink-cli') };
 }
 
 async function expectNothingLeft(where: Isolated, port: number, portWasFree: boolean): Promise<void> {
-  const left = processesWithHome(where.home);
-  // A regression must not leave daemons running after the test: these carry this test's own HOME.
-  for (const pid of left) process.kill(pid, 'SIGKILL');
-  expect(left).toEqual([]);
+  expect(processesWithHome(where.home)).toEqual([]);
   expect(existsSync(path.join(where.state, 'coordinator.pid'))).toBe(false);
   const artifacts = path.join(where.state, 'artifacts');
   expect(existsSync(artifacts) ? readdirSync(artifacts) : []).toEqual([]);
@@ -68,8 +73,8 @@ async function expectNothingLeft(where: Isolated, port: number, portWasFree: boo
 
 describe('a failing command starts no local coordinator (fresh HOME, default port 8081)', () => {
   const cases: Array<{ name: string; args: (w: Isolated) => string[]; exitCode: number; stderr: RegExp }> = [
-    { name: 'run of a missing job file with -m after the file', args: () => ['run', 'missing-file.mjs', '-m', '127.0.0.1:9'], exitCode: 5, stderr: /Job file not found: missing-file\.mjs/ },
-    { name: 'run of a missing job file', args: () => ['run', 'missing-file.mjs'], exitCode: 5, stderr: /Job file not found: missing-file\.mjs/ },
+    { name: 'run of a missing job file with -m after the file', args: () => ['run', 'missing-file.mjs', '-m', '127.0.0.1:9'], exitCode: 5, stderr: /'-m' after the job file is an argument of the job[\s\S]*Job file not found: missing-file\.mjs/ },
+    { name: 'run of a missing job file', args: () => ['run', 'missing-file.mjs'], exitCode: 5, stderr: /'-m' after the job file is an argument of the job[\s\S]*Job file not found: missing-file\.mjs/ },
     { name: 'run with -m before the command name', args: () => ['-m', '127.0.0.1:9', 'run', '-d', COUNTER], exitCode: 4, stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.1:9/ },
     { name: 'run with -m after the command name', args: () => ['run', '-m', '127.0.0.1:9', '-d', COUNTER], exitCode: 4, stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.1:9/ },
     { name: 'run with a configured rest.address that is not the local coordinator\'s', args: () => ['-D', 'rest.address=127.0.0.2', 'run', '-d', COUNTER], exitCode: 4, stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.2:8081/ },
