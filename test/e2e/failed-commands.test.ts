@@ -74,7 +74,7 @@ async function expectNothingLeft(where: Isolated, port: number, portWasFree: boo
 describe('a failing command starts no local coordinator (fresh HOME, default port 8081)', () => {
   const cases: Array<{ name: string; args: (w: Isolated) => string[]; exitCode: number; stderr: RegExp }> = [
     { name: 'run of a missing job file with -m after the file', args: () => ['run', 'missing-file.mjs', '-m', '127.0.0.1:9'], exitCode: 5, stderr: /'-m' after the job file is an argument of the job[\s\S]*Job file not found: missing-file\.mjs/ },
-    { name: 'run of a missing job file', args: () => ['run', 'missing-file.mjs'], exitCode: 5, stderr: /'-m' after the job file is an argument of the job[\s\S]*Job file not found: missing-file\.mjs/ },
+    { name: 'run of a missing job file', args: () => ['run', 'missing-file.mjs'], exitCode: 5, stderr: /^Error: Job file not found: missing-file\.mjs/ },
     { name: 'run with -m before the command name', args: () => ['-m', '127.0.0.1:9', 'run', '-d', COUNTER], exitCode: 4, stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.1:9/ },
     { name: 'run with -m after the command name', args: () => ['run', '-m', '127.0.0.1:9', '-d', COUNTER], exitCode: 4, stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.1:9/ },
     { name: 'run with a configured rest.address that is not the local coordinator\'s', args: () => ['-D', 'rest.address=127.0.0.2', 'run', '-d', COUNTER], exitCode: 4, stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.2:8081/ },
