@@ -100,7 +100,8 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
   const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
-  const { withJobLock, readPendingTrigger, writePendingTrigger, clearPendingTrigger } = await import('../locking.js');
+  const { withJobLock, readPendingTrigger, writePendingTrigger, clearPendingTrigger, pendingMismatch } = await import('../locking.js');
+  const request = { kind: 'savepoint', targetDirectory: target.send ?? null, formatType: options.format } as const;
   // One run at a time per job: an overlapping cron run exits 7 instead of triggering a second savepoint.
   await withJobLock(ctx, options.jobId, async () => {
     let triggerId: string | undefined;
@@ -108,21 +109,27 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
     if (pending && !options.detached) {
       const status = await client.savepointStatus(options.jobId, pending.triggerId).catch(() => undefined);
       if (status?.status.id === 'IN_PROGRESS') {
-        triggerId = pending.triggerId;
-        io.note(`Reattaching to savepoint ${triggerId}, triggered ${pending.startedAt} by an earlier run that did not see it finish.`);
+        // Only the same request is reattached to: a savepoint for another target is not what this run asked for.
+        const mismatch = pendingMismatch(pending, options.jobId, request);
+        if (mismatch === undefined) {
+          triggerId = pending.triggerId;
+          io.note(`Reattaching to savepoint ${triggerId}, triggered ${pending.startedAt} by an earlier run that did not see it finish.`);
+        } else {
+          io.note(`Savepoint ${pending.triggerId}, triggered ${pending.startedAt} by an earlier run, is still in progress, but ${mismatch}: triggering a new one${target.send ? ` in ${target.send}` : ''}.`);
+        }
       }
     }
     if (!triggerId) {
       const { newTriggerId } = await import('../../client/rest-client.js');
       triggerId = newTriggerId();
-      await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString() });
+      await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString(), request });
       try {
         io.note(options.detached ? `Triggering savepoint in detached mode for job ${options.jobId}.` : `Triggering savepoint for job ${options.jobId}.`);
         const answered = await client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': false, formatType: options.format, triggerId });
         if (answered !== triggerId) {
           // Clusters older than Flink 1.15 choose their own trigger id.
           triggerId = answered;
-          await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString() });
+          await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString(), request });
         }
       } catch (error) {
         await clearPendingTrigger(ctx, options.jobId);
