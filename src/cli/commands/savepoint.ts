@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId, parseTriggerId } from '../../domain/ids.js';
-import { absolutePointer } from '../../domain/pointers.js';
+import { absolutePointer, pointerToPath } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
 import { parseKeep, parseMaxAge } from './savepoints.js';
@@ -167,7 +167,8 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
       // Only after a new savepoint completed: dispose the oldest beyond the rules.
       const { prune } = await import('../prune.js');
       // The directory the new savepoint went to is where its predecessors are (also for a cluster's own default).
-      const dirs = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !/^file:/i.test(location) ? [] : [path.dirname(location.replace(/^file:(\/\/)?/i, '/').replace(/^\/\/+/, '/'))];
+      const local = pointerToPath(location);
+      const dirs = local === undefined ? [] : [path.dirname(path.resolve(local))];
       const outcome = await prune(ctx, { jobId: options.jobId }, { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() }, { dryRun: false, offline: false, dirs });
       for (const d of outcome.disposed) if (!io.mode.json) io.note(`Disposed ${d.entry.path}: ${d.reason}`);
       if (io.mode.json) {
