@@ -151,18 +151,27 @@ async function ensureLocalCoordinator(ctx: CommandContext, client: FlinkRestClie
   ctx.io.note(`Nothing answers at ${client.baseUrl}; starting the local coordinator (flink cluster start).`);
   const { startCluster } = await import('./cluster.js');
   const started = await startCluster(ctx);
-  if (started.url !== client.baseUrl) {
+  if (!sameAddress(started.url, client.baseUrl)) {
+    if (!started.alreadyRunning) await stopStarted(ctx, started);
     throw new UnreachableError(`The local coordinator of ${started.stateDir} runs at ${started.url}, not at ${client.baseUrl}.`, { hint: `Use -m ${started.url.replace(/^http:\/\//, '')}, or set rest.port to its port.` });
   }
   ctx.io.note(`Local coordinator started at ${started.url} (log: ${started.log}).`);
   return started.alreadyRunning ? undefined : started;
 }
 
+function sameAddress(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    const url = new URL(u);
+    return `${url.protocol}//${url.hostname === 'localhost' ? '127.0.0.1' : url.hostname}:${url.port}${url.pathname.replace(/\/$/, '')}`;
+  };
+  return norm(a) === norm(b);
+}
+
 /** A command that started the local coordinator and then failed stops it again: it leaves nothing behind. */
 async function stopStarted(ctx: CommandContext, started: StartResult): Promise<void> {
   const { stopDaemon } = await import('./cluster.js');
   await stopDaemon(started.stateDir, started.pid, 30_000)
-    .then(() => ctx.io.note(`Stopped the local coordinator this command started (pid ${started.pid}): the job was not submitted.`))
+    .then(() => ctx.io.note(`Stopped the local coordinator this command started (pid ${started.pid}): no job was submitted.`))
     .catch((error: Error) => ctx.io.warn(`Could not stop the local coordinator this command started (pid ${started.pid}): ${error.message}`));
 }
 
