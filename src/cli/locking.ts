@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { coordinatorStateDir } from '../config/state-dir.js';
 import { LockedError } from '../domain/errors.js';
+import { pointerToPath } from '../domain/pointers.js';
 import type { CommandContext } from './context.js';
 import { isProcessAlive as alive } from './pid.js';
 
@@ -75,6 +76,35 @@ export interface PendingTrigger {
   jobId: string;
   triggerId: string;
   startedAt: string;
+  /** What was requested: a later run reattaches only to the same request (issue 12, case 9). */
+  request: TriggerRequestRecord;
+}
+
+export interface TriggerRequestRecord {
+  kind: 'savepoint';
+  /** The target directory as resolved and sent for that run; null: the cluster's own default. */
+  targetDirectory: string | null;
+  formatType: 'CANONICAL' | 'NATIVE';
+}
+
+/** Why a pending trigger is not the one this request asks for (undefined: it is). Records without a request never match. */
+export function pendingMismatch(pending: PendingTrigger, jobId: string, request: TriggerRequestRecord): string | undefined {
+  const was = pending.request as TriggerRequestRecord | undefined;
+  if (pending.jobId !== jobId) return `it was for job ${pending.jobId}`;
+  if (!was) return 'it does not record what it was for';
+  if (was.kind !== request.kind) return `it was a ${was.kind}`;
+  if (!sameTarget(was.targetDirectory, request.targetDirectory)) return `it was for another target (${was.targetDirectory ?? "the cluster's default directory"})`;
+  if (was.formatType !== request.formatType) return `it was for the ${was.formatType.toLowerCase()} format`;
+  return undefined;
+}
+
+function sameTarget(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  const norm = (p: string) => {
+    const local = pointerToPath(p);
+    return local === undefined ? p.replace(/\/+$/, '') : path.resolve(local);
+  };
+  return norm(a) === norm(b);
 }
 
 /** The savepoint this job's last run triggered and did not see finish (timeout, kill). */

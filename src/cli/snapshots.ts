@@ -6,7 +6,7 @@ import type { FlinkRestClient } from '../client/rest-client.js';
 import { resolveSavepointTarget } from '../config/savepoint-target.js';
 import { filterCatalog, sortByCompletion, type CatalogEntry, type CatalogFilter } from '../domain/catalog.js';
 import { FlinkCliError } from '../domain/errors.js';
-import { hasScheme } from '../domain/pointers.js';
+import { hasScheme, pointerToPath } from '../domain/pointers.js';
 import type { CommandContext } from './context.js';
 
 export interface Gathered {
@@ -84,8 +84,8 @@ async function exists(p: string): Promise<boolean> {
 }
 
 function keyOf(pointer: string): string {
-  if (hasScheme(pointer) && !/^file:/i.test(pointer)) return pointer;
-  return path.resolve(pointer.replace(/^file:(\/\/)?/i, '/').replace(/^\/\/+/, '/')).replace(/\/_metadata$/, '');
+  const local = pointerToPath(pointer);
+  return local === undefined ? pointer : path.resolve(local).replace(/\/_metadata$/, '');
 }
 
 /** What the coordinator lists, and (when no job was named) every job it knows, for attributing scanned entries. */

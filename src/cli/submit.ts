@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ClaimMode, JarRunRequest } from '../client/dto.js';
 import type { FlinkRestClient } from '../client/rest-client.js';
-import { NotFoundError, OperationError, UsageError } from '../domain/errors.js';
+import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../domain/errors.js';
 
 export type ArtifactKind = 'jar' | 'module';
 
@@ -59,20 +59,52 @@ export async function bundleJobModule(file: string): Promise<{ bundle: string; c
   return { bundle, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
+/** What can be known about a job file without a cluster: it exists and is a module or a jar. */
+export function checkArtifact(file: string, cwd: string = process.cwd()): ArtifactKind {
+  if (!existsSync(path.resolve(cwd, file))) throw new NotFoundError(`Job file not found: ${file}`);
+  return artifactKind(file);
+}
+
+/** A job file ready to upload: a jar as it is, a module bundled (locally, before any cluster is involved). */
+export interface PreparedArtifact {
+  kind: ArtifactKind;
+  upload: string;
+  cleanup: () => Promise<void>;
+}
+
+export async function prepareArtifact(file: string): Promise<PreparedArtifact> {
+  const kind = checkArtifact(file);
+  if (kind === 'jar') return { kind, upload: file, cleanup: async () => {} };
+  const { bundle, cleanup } = await bundleJobModule(file);
+  return { kind, upload: bundle, cleanup };
+}
+
 export async function submitJob(client: FlinkRestClient, request: SubmitRequest, warn: (line: string) => void): Promise<Submitted> {
-  if (!existsSync(request.artifact)) throw new NotFoundError(`Job file not found: ${request.artifact}`);
-  const kind = artifactKind(request.artifact);
-  let jarId: string;
-  if (kind === 'module') {
-    const { bundle, cleanup } = await bundleJobModule(request.artifact);
-    try {
-      jarId = await client.uploadJar(bundle, { contentType: 'text/javascript', fileName: path.basename(bundle) });
-    } finally {
-      await cleanup();
-    }
-  } else {
-    jarId = await client.uploadJar(request.artifact);
+  const prepared = await prepareArtifact(request.artifact);
+  try {
+    return await submitPrepared(client, prepared, request, warn);
+  } finally {
+    await prepared.cleanup();
   }
+}
+
+/** Uploads a prepared artifact and runs it; a run the cluster refuses leaves no uploaded artifact behind. */
+export async function submitPrepared(client: FlinkRestClient, prepared: PreparedArtifact, request: SubmitRequest, warn: (line: string) => void): Promise<Submitted> {
+  const jarId = prepared.kind === 'module'
+    ? await client.uploadJar(prepared.upload, { contentType: 'text/javascript', fileName: path.basename(prepared.upload) })
+    : await client.uploadJar(prepared.upload);
+  try {
+    return { jobId: await client.runJar(jarId, await runRequest(client, request)), jarId };
+  } catch (error) {
+    // A refused run leaves nothing uploaded behind (a timed-out one may still be starting: keep its artifact).
+    if (!(error instanceof FlinkCliError && error.kind === 'timeout')) {
+      await client.deleteJar(jarId).catch((cause: Error) => warn(`The uploaded ${prepared.kind === 'module' ? 'module' : 'jar'} ${jarId} could not be deleted: ${cause.message}`));
+    }
+    throw error;
+  }
+}
+
+async function runRequest(client: FlinkRestClient, request: SubmitRequest): Promise<JarRunRequest> {
   const body: JarRunRequest = { programArgsList: request.args };
   if (request.entryClass) body.entryClass = request.entryClass;
   if (request.parallelism !== undefined) body.parallelism = request.parallelism;
@@ -88,10 +120,5 @@ export async function submitJob(client: FlinkRestClient, request: SubmitRequest,
       else body.claimMode = request.claimMode;
     }
   }
-  try {
-    return { jobId: await client.runJar(jarId, body), jarId };
-  } catch (error) {
-    if (kind === 'module' && error instanceof OperationError) warn(`The uploaded module ${jarId} stays on the coordinator (flink run reuses nothing of it).`);
-    throw error;
-  }
+  return body;
 }

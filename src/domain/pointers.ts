@@ -27,3 +27,31 @@ export function absolutePointer(pointer: string, cwd: string): string {
   if (hasScheme(pointer)) return pointer;
   return path.resolve(cwd, pointer);
 }
+
+/**
+ * The local path a pointer names: a plain path as it is, a file: URI (file:/p, file:///p, file://localhost/p)
+ * through the URL parser with percent-decoding; undefined for other schemes (s3://, hdfs://, ...).
+ * The one place a location the cluster reported becomes a path.
+ */
+export function pointerToPath(pointer: string): string | undefined {
+  if (!/^file:/i.test(pointer)) return hasScheme(pointer) ? undefined : pointer;
+  let url: URL;
+  try {
+    url = new URL(pointer);
+  } catch {
+    return undefined;
+  }
+  if (url.host !== '' && url.host !== 'localhost') return undefined;
+  // Flink prints paths unencoded: a '?' or '#' in one is part of the path, not a query or fragment.
+  const raw = url.pathname + url.search + url.hash;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // a literal '%' that starts no escape
+  }
+}
+
+/** A local path the way Flink's JobManager reports a location: a file: URI with one slash, not encoded. */
+export function pathToPointer(localPath: string): string {
+  return `file:${localPath}`;
+}

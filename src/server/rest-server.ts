@@ -8,6 +8,7 @@ import type { AsyncOperationResult, DashboardConfig, JarRunRequest, SerializedFa
 import { ConfigError, ConflictError, FlinkCliError } from '../domain/errors.js';
 import { isLoopback } from '../domain/net.js';
 import type { Dispatcher } from './dispatcher.js';
+import { checkpointStatisticsView, checkpointingStatisticsView, flinkLocation, restorableSnapshotView } from './locations.js';
 import { OperationCache, type OperationState } from './operations.js';
 import {
   asBody, badRequest, HttpError, localPathField, optBool, optEnum, optHexId, optInt, optString, optStringArray, parseHexParam, type Body,
@@ -247,12 +248,12 @@ function buildRoutes(dispatcher: Dispatcher, options: RestServerOptions): Route[
       return {};
     }),
     route('GET', '/jobs/:jobid/status', async (ctx) => ({ status: (await dispatcher.job(jobId(ctx))).state })),
-    route('GET', '/jobs/:jobid/checkpoints', (ctx) => dispatcher.checkpointStatistics(jobId(ctx))),
+    route('GET', '/jobs/:jobid/checkpoints', async (ctx) => checkpointingStatisticsView(await dispatcher.checkpointStatistics(jobId(ctx)))),
     route('GET', '/jobs/:jobid/checkpoints/config', (ctx) => dispatcher.checkpointConfig(jobId(ctx))),
     route('GET', '/jobs/:jobid/checkpoints/details/:checkpointid', (ctx) => {
       const id = jobId(ctx);
       if (!/^\d+$/.test(ctx.params.checkpointid)) throw badRequest(`Bad request, could not parse parameters: checkpoint id '${ctx.params.checkpointid}' is not a number.`);
-      return dispatcher.checkpointDetails(id, Number(ctx.params.checkpointid));
+      return dispatcher.checkpointDetails(id, Number(ctx.params.checkpointid)).then(checkpointStatisticsView);
     }),
     route('POST', '/jobs/:jobid/checkpoints', async (ctx) => {
       const id = jobId(ctx);
@@ -288,14 +289,14 @@ function buildRoutes(dispatcher: Dispatcher, options: RestServerOptions): Route[
     }),
     route('GET', '/jobs/:jobid/savepoints', async (ctx) => {
       const id = jobId(ctx);
-      return { jobid: id, savepoints: await dispatcher.restorableSnapshots(id) };
+      return { jobid: id, savepoints: (await dispatcher.restorableSnapshots(id)).map(restorableSnapshotView) };
     }),
     route('GET', '/jobs/:jobid/savepoints/:triggerid', async (ctx) => {
       const id = jobId(ctx);
       const trigger = triggerIdParam(ctx);
       const state = operations.get<string>(`savepoint:${id}:${trigger}`);
       if (!state) throw new HttpError(404, `There is no savepoint operation with triggerId=${trigger} for job ${id}.`);
-      return asyncResult(state, (location) => ({ location }), (error) => ({ 'failure-cause': failure(error) }));
+      return asyncResult(state, (location) => ({ location: flinkLocation(location) }), (error) => ({ 'failure-cause': failure(error) }));
     }),
     route('POST', '/jobs/:jobid/stop', async (ctx) => {
       const id = jobId(ctx);

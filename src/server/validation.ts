@@ -1,5 +1,6 @@
 // Request validation of the REST server: every malformed input becomes a 400 with a clear message.
 import path from 'node:path';
+import { pointerToPath } from '../domain/pointers.js';
 
 export class HttpError extends Error {
   constructor(
@@ -77,11 +78,9 @@ export function localPathField(value: string, field: string): string {
   if (value.includes('\0')) throw badRequest(`Field ${field} must not contain NUL bytes.`);
   let p = value.trim();
   if (/^file:/i.test(p)) {
-    try {
-      p = decodeURIComponent(new URL(p.replace(/^file:(?!\/\/)/i, 'file://')).pathname);
-    } catch {
-      throw badRequest(`Field ${field} is not a valid file URI: ${value}`);
-    }
+    const local = pointerToPath(p);
+    if (local === undefined) throw badRequest(`Field ${field} is not a valid file URI: ${value}`);
+    p = local;
   } else if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(p)) {
     throw badRequest(`Field ${field} uses a scheme the local coordinator cannot write to (only local paths and file: URIs): ${value}`);
   }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { pointerToPath } from '../../src/domain/pointers.js';
 import { BIN, emptyDir, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
 import { counterOutput } from '../support/counter-output.js';
@@ -33,10 +34,10 @@ async function startCounter(out: string, job = 'counter.ts', extra: string[] = [
   return jobId;
 }
 
-/** Takes `count` savepoints one after another; their paths, oldest first. */
+/** Takes `count` savepoints one after another; their paths, oldest first (the printed file: URIs as paths). */
 async function takeSavepoints(jobId: string, count: number): Promise<string[]> {
   const made: string[] = [];
-  for (let i = 0; i < count; i++) made.push(/Path: (\S+)/.exec((await flink(['savepoint', jobId])).stdout)![1]);
+  for (let i = 0; i < count; i++) made.push(pointerToPath(/Path: (\S+)/.exec((await flink(['savepoint', jobId])).stdout)![1])!);
   return made;
 }
 

@@ -137,7 +137,9 @@ export async function startCluster(ctx: CommandContext, timeout?: string): Promi
   } finally {
     spinner.stop();
   }
-  throw new OperationError(`The local coordinator did not answer within the timeout; see ${log}.`);
+  // A daemon that did not come up in time is not left behind half-started.
+  if (child.pid !== undefined && alive(child.pid)) await stopDaemon(dir, child.pid, 5000).catch(() => {});
+  throw new OperationError(`The local coordinator did not answer within the timeout and was stopped; see ${log}.`);
 }
 
 function printStart(ctx: CommandContext, result: StartResult): void {
@@ -160,17 +162,24 @@ async function stopCluster(ctx: CommandContext, timeout?: string): Promise<void>
     else io.note(`No local coordinator is running (state dir ${dir}).`);
     return;
   }
-  process.kill(pidFile.pid, 'SIGTERM');
-  const deadline = Date.now() + (await ctx.waitTimeoutMs(timeout ?? '30 s'));
-  while (alive(pidFile.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  let killed = false;
-  if (alive(pidFile.pid)) {
-    process.kill(pidFile.pid, 'SIGKILL');
-    killed = true;
-    rmSync(path.join(dir, 'coordinator.pid'), { force: true });
-  }
+  const { killed } = await stopDaemon(dir, pidFile.pid, await ctx.waitTimeoutMs(timeout ?? '30 s'));
   if (io.mode.json) io.print(JSON.stringify({ version: 1, stopped: true, pid: pidFile.pid, killed }));
   else io.print(`Stopped the local coordinator (pid ${pidFile.pid})${killed ? ' with SIGKILL after the timeout' : ''}.`);
+}
+
+/** SIGTERM, then SIGKILL after `timeoutMs`; the pid file goes either way (the daemon removes it on SIGTERM). */
+export async function stopDaemon(dir: string, pid: number, timeoutMs: number): Promise<{ killed: boolean }> {
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  let killed = false;
+  if (alive(pid)) {
+    process.kill(pid, 'SIGKILL');
+    killed = true;
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  if (readPidFile(dir)?.pid === pid) rmSync(path.join(dir, 'coordinator.pid'), { force: true });
+  return { killed };
 }
 
 async function clusterStatus(ctx: CommandContext): Promise<void> {

@@ -60,6 +60,9 @@ export const restoreCommand: CommandModule = {
 
 export async function runRestore(options: RestoreOptions, ctx: CommandContext): Promise<void> {
   let pointer = options.from;
+  // The job file is checked before any snapshot is looked up or anything is started.
+  const { checkArtifact } = await import('../submit.js');
+  checkArtifact(options.artifact, ctx.cwd);
   if (pointer === 'latest') {
     const gathered = await gatherSnapshots(ctx, { jobId: options.fromJob, jobName: options.name, dirs: options.dirs });
     let candidates = gathered.entries;

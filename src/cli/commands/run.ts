@@ -2,12 +2,15 @@
 import type { Command } from 'commander';
 import type { ClaimMode } from '../../client/dto.js';
 import type { FlinkRestClient } from '../../client/rest-client.js';
-import { OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
-import { isLoopback } from '../../domain/net.js';
-import { absolutePointer } from '../../domain/pointers.js';
+import { NotFoundError, OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
+import { localStartRefusal } from '../../domain/net.js';
+import { absolutePointer, pointerToPath } from '../../domain/pointers.js';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
+import type { Submitted } from '../submit.js';
+import type { StartResult } from './cluster.js';
 
 export interface RunOptions {
   artifact: string;
@@ -125,47 +128,96 @@ async function refuseStartFromNothing(ctx: CommandContext, options: RunOptions):
 }
 
 /**
- * A job module runs on the local coordinator: when nothing answers at a loopback address that was not
- * given with -m, start the coordinator (as `flink cluster start` would) and say so on stderr.
+ * A job module runs on the local coordinator: when nothing answers where the local coordinator of this
+ * configuration would listen (and no -m named an address), start it (as `flink cluster start` would) and
+ * say so on stderr. Returns what was started, so that a command that then fails can stop it again.
  */
-async function ensureLocalCoordinator(ctx: CommandContext, client: FlinkRestClient): Promise<void> {
+async function ensureLocalCoordinator(ctx: CommandContext, client: FlinkRestClient, savepointPath: string | undefined): Promise<StartResult | undefined> {
   try {
     await client.config();
-    return;
+    return undefined;
   } catch (error) {
-    const host = new URL(client.baseUrl).hostname;
-    if (!(error instanceof UnreachableError) || ctx.globals.jobmanager !== undefined || !isLoopback(host)) throw error;
+    if (!(error instanceof UnreachableError)) throw error;
+    const config = await ctx.config();
+    const refusal = localStartRefusal({
+      clientUrl: client.baseUrl, explicitAddress: ctx.globals.jobmanager !== undefined,
+      bindHost: config.string('rest.bind-address') ?? '127.0.0.1', port: config.int('rest.port') ?? 8081,
+    });
+    if (refusal) throw error;
   }
+  // The coordinator would run here, on this file system: a snapshot it cannot find fails before anything starts.
+  const local = savepointPath === undefined ? undefined : pointerToPath(savepointPath);
+  if (local !== undefined && !existsSync(local)) throw new NotFoundError(`Cannot restore from ${savepointPath}: it does not exist (nothing was started).`);
   ctx.io.note(`Nothing answers at ${client.baseUrl}; starting the local coordinator (flink cluster start).`);
   const { startCluster } = await import('./cluster.js');
   const started = await startCluster(ctx);
+  if (!sameAddress(started.url, client.baseUrl)) {
+    if (!started.alreadyRunning) await stopStarted(ctx, started);
+    throw new UnreachableError(`The local coordinator of ${started.stateDir} runs at ${started.url}, not at ${client.baseUrl}.`, { hint: `Use -m ${started.url.replace(/^http:\/\//, '')}, or set rest.port to its port.` });
+  }
   ctx.io.note(`Local coordinator started at ${started.url} (log: ${started.log}).`);
+  return started.alreadyRunning ? undefined : started;
+}
+
+function sameAddress(a: string, b: string): boolean {
+  const norm = (u: string) => {
+    const url = new URL(u);
+    return `${url.protocol}//${url.hostname === 'localhost' ? '127.0.0.1' : url.hostname}:${url.port}${url.pathname.replace(/\/$/, '')}`;
+  };
+  return norm(a) === norm(b);
+}
+
+/** A command that started the local coordinator and then failed stops it again: it leaves nothing behind. */
+async function stopStarted(ctx: CommandContext, started: StartResult): Promise<void> {
+  const { stopDaemon } = await import('./cluster.js');
+  await stopDaemon(started.stateDir, started.pid, 30_000)
+    .then(() => ctx.io.note(`Stopped the local coordinator this command started (pid ${started.pid}): no job was submitted.`))
+    .catch((error: Error) => ctx.io.warn(`Could not stop the local coordinator this command started (pid ${started.pid}): ${error.message}`));
 }
 
 export async function runRun(options: RunOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
+  if (ctx.globals.jobmanager === undefined && options.args.some((a) => a === '-m' || a === '--jobmanager')) {
+    io.warn(`'-m' after the job file is an argument of the job (as in Flink's run); give -m before ${options.artifact} to choose the cluster.`);
+  }
+  // Everything that can be checked here is checked before any cluster is involved.
+  const { checkArtifact, prepareArtifact, submitPrepared } = await import('../submit.js');
+  checkArtifact(options.artifact, ctx.cwd);
   if (options.usedRestoreMode) io.warn("The option 'restoreMode' is deprecated. Please use 'claimMode' instead.");
   if (options.claimMode === 'LEGACY') io.warn('The LEGACY restore mode is deprecated, please use CLAIM or NO_CLAIM mode instead.');
   const savepointPath = options.fromSavepoint === undefined ? undefined : absolutePointer(options.fromSavepoint, ctx.cwd);
   if (savepointPath) ctx.audit.paths.push(savepointPath);
   if (options.requireSavepoint && !savepointPath) await refuseStartFromNothing(ctx, options);
   const client = await ctx.client();
-  const { submitJob, artifactKind } = await import('../submit.js');
-  if (artifactKind(options.artifact) === 'module') await ensureLocalCoordinator(ctx, client);
-  const spinner = await io.spinner(`Submitting ${options.artifact}`);
-  const submitted = await submitJob(
-    client,
-    {
-      artifact: options.artifact,
-      args: options.args,
-      entryClass: options.entryClass,
-      parallelism: options.parallelism,
-      savepointPath,
-      allowNonRestoredState: options.allowNonRestoredState,
-      claimMode: savepointPath ? options.claimMode : undefined,
-    },
-    (line) => io.warn(line),
-  ).finally(() => spinner.stop());
+  const prepared = await prepareArtifact(options.artifact);
+  let submitted: Submitted;
+  try {
+    const started = prepared.kind === 'module' ? await ensureLocalCoordinator(ctx, client, savepointPath) : undefined;
+    const spinner = await io.spinner(`Submitting ${options.artifact}`);
+    try {
+      submitted = await submitPrepared(
+        client,
+        prepared,
+        {
+          artifact: options.artifact,
+          args: options.args,
+          entryClass: options.entryClass,
+          parallelism: options.parallelism,
+          savepointPath,
+          allowNonRestoredState: options.allowNonRestoredState,
+          claimMode: savepointPath ? options.claimMode : undefined,
+        },
+        (line) => io.warn(line),
+      );
+    } catch (error) {
+      spinner.stop();
+      if (started) await stopStarted(ctx, started);
+      throw error;
+    }
+    spinner.stop();
+  } finally {
+    await prepared.cleanup();
+  }
   ctx.audit.job = submitted.jobId;
   const { recordSubmission } = await import('../submissions.js');
   const jobName = await client.job(submitted.jobId).then((j) => j.name, () => undefined);

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId, parseTriggerId } from '../../domain/ids.js';
-import { absolutePointer } from '../../domain/pointers.js';
+import { absolutePointer, pointerToPath } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
 import { parseKeep, parseMaxAge } from './savepoints.js';
@@ -100,7 +100,8 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
   const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
-  const { withJobLock, readPendingTrigger, writePendingTrigger, clearPendingTrigger } = await import('../locking.js');
+  const { withJobLock, readPendingTrigger, writePendingTrigger, clearPendingTrigger, pendingMismatch } = await import('../locking.js');
+  const request = { kind: 'savepoint', targetDirectory: target.send ?? null, formatType: options.format } as const;
   // One run at a time per job: an overlapping cron run exits 7 instead of triggering a second savepoint.
   await withJobLock(ctx, options.jobId, async () => {
     let triggerId: string | undefined;
@@ -108,21 +109,27 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
     if (pending && !options.detached) {
       const status = await client.savepointStatus(options.jobId, pending.triggerId).catch(() => undefined);
       if (status?.status.id === 'IN_PROGRESS') {
-        triggerId = pending.triggerId;
-        io.note(`Reattaching to savepoint ${triggerId}, triggered ${pending.startedAt} by an earlier run that did not see it finish.`);
+        // Only the same request is reattached to: a savepoint for another target is not what this run asked for.
+        const mismatch = pendingMismatch(pending, options.jobId, request);
+        if (mismatch === undefined) {
+          triggerId = pending.triggerId;
+          io.note(`Reattaching to savepoint ${triggerId}, triggered ${pending.startedAt} by an earlier run that did not see it finish.`);
+        } else {
+          io.note(`Savepoint ${pending.triggerId}, triggered ${pending.startedAt} by an earlier run, is still in progress, but ${mismatch}: triggering a new one${target.send ? ` in ${target.send}` : ''}.`);
+        }
       }
     }
     if (!triggerId) {
       const { newTriggerId } = await import('../../client/rest-client.js');
       triggerId = newTriggerId();
-      await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString() });
+      await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString(), request });
       try {
         io.note(options.detached ? `Triggering savepoint in detached mode for job ${options.jobId}.` : `Triggering savepoint for job ${options.jobId}.`);
         const answered = await client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': false, formatType: options.format, triggerId });
         if (answered !== triggerId) {
           // Clusters older than Flink 1.15 choose their own trigger id.
           triggerId = answered;
-          await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString() });
+          await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString(), request });
         }
       } catch (error) {
         await clearPendingTrigger(ctx, options.jobId);
@@ -160,7 +167,8 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
       // Only after a new savepoint completed: dispose the oldest beyond the rules.
       const { prune } = await import('../prune.js');
       // The directory the new savepoint went to is where its predecessors are (also for a cluster's own default).
-      const dirs = /^[a-z][a-z0-9+.-]*:\/\//i.test(location) && !/^file:/i.test(location) ? [] : [path.dirname(location.replace(/^file:(\/\/)?/i, '/').replace(/^\/\/+/, '/'))];
+      const local = pointerToPath(location);
+      const dirs = local === undefined ? [] : [path.dirname(path.resolve(local))];
       const outcome = await prune(ctx, { jobId: options.jobId }, { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() }, { dryRun: false, offline: false, dirs });
       for (const d of outcome.disposed) if (!io.mode.json) io.note(`Disposed ${d.entry.path}: ${d.reason}`);
       if (io.mode.json) {

@@ -88,9 +88,11 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   const { io } = ctx;
   ctx.audit.job = options.jobId;
   const client = await ctx.client();
-  const [{ readSubmission }, { submitJob }, { savepointTarget, requireJob, waitForSavepoint }, { withJobLock }] = await Promise.all([
+  const [{ readSubmission }, { submitJob, checkArtifact, prepareArtifact, submitPrepared }, { savepointTarget, requireJob, waitForSavepoint }, { withJobLock }] = await Promise.all([
     import('../submissions.js'), import('../submit.js'), import('./common.js'), import('../locking.js'),
   ]);
+  // A new version that cannot even be read or bundled here never gets the old one stopped.
+  checkArtifact(options.artifact, ctx.cwd);
   await requireJob(client, options.jobId);
   // Know how to roll back before anything is stopped.
   const record = await readSubmission(ctx, options.jobId);
@@ -101,6 +103,7 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
     throw new UsageError(`Cannot roll back job ${options.jobId}: it was not submitted with this tool, so its artifact is unknown. Give it with --previous <artifact>.`);
   }
   const target = await savepointTarget(ctx, options.savepointPath, '--savepointPath');
+  const prepared = await prepareArtifact(options.artifact);
   await withJobLock(ctx, options.jobId, async () => {
     io.note(`Stopping job ${options.jobId} with a savepoint.`);
     const trigger = await client.stopWithSavepoint(options.jobId, { targetDirectory: target.send ?? null, drain: false, formatType: 'CANONICAL' });
@@ -112,7 +115,7 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
     let newJob: string | undefined;
     let reason: string;
     try {
-      newJob = (await submitJob(client, {
+      newJob = (await submitPrepared(client, prepared, {
         artifact: options.artifact, args: options.args, entryClass: options.entryClass, parallelism: options.parallelism,
         savepointPath: savepoint, allowNonRestoredState: options.allowNonRestoredState, claimMode: 'NO_CLAIM',
       }, (line) => io.warn(line))).jobId;
@@ -141,7 +144,7 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
     }
     if (io.mode.json) io.print(JSON.stringify({ version: 1, upgraded: false, rolledBack: true, previousJobId: options.jobId, failedJobId: newJob ?? null, jobId: rolledBack, savepoint, reason }));
     throw new OperationError(`Upgrade of job ${options.jobId} failed: ${reason}. Rolled back: the previous version runs as job ${rolledBack} from ${savepoint}.${rollbackNote}`);
-  });
+  }).finally(() => prepared.cleanup());
 }
 
 async function recordJob(ctx: CommandContext, client: FlinkRestClient, jobId: string, artifact: string, args: string[], restoredFrom: string, entryClass?: string, parallelism?: number): Promise<void> {
