@@ -2,10 +2,11 @@
 // A failed disposal is reported; the savepoint stays listed and the next prune tries again.
 import path from 'node:path';
 import type { FlinkRestClient } from '../client/rest-client.js';
-import { planPrune, type PruneDecision, type PruneRules, type PruneScope } from '../domain/retention.js';
+import { pickVerified } from '../domain/catalog.js';
+import { newestKept, planPrune, type PruneDecision, type PruneRules, type PruneScope } from '../domain/retention.js';
 import { FlinkCliError, UnreachableError } from '../domain/errors.js';
 import type { CommandContext } from './context.js';
-import { gatherSnapshots } from './snapshots.js';
+import { gatherSnapshots, verifyFully } from './snapshots.js';
 
 export interface PruneOutcome {
   decisions: PruneDecision[];
@@ -38,7 +39,10 @@ export async function prune(ctx: CommandContext, scope: PruneScope, rules: Prune
   } else {
     protectedPaths = await protectedSnapshots(await ctx.client());
   }
-  const decisions = planPrune(gathered.entries, scope, rules, protectedPaths);
+  // The newest kept savepoint is fully verified first: a corrupt one must never take the place of an intact one.
+  const { entries } = await pickVerified(gathered.entries, (list) => newestKept(list, scope), verifyFully, (e) =>
+    ctx.io.warn(`${e.path} fails full verification (${e.problem}): kept for inspection, not as the newest savepoint`));
+  const decisions = planPrune(entries, scope, rules, protectedPaths);
   const outcome: PruneOutcome = { decisions, disposed: [], failed: [] };
   if (options.dryRun) return outcome;
   const { createDisposer } = await import('./commands/dispose.js');

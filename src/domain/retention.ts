@@ -31,16 +31,30 @@ export function inScope(entry: CatalogEntry, scope: PruneScope): boolean {
   return scope.jobId !== undefined || scope.jobName !== undefined;
 }
 
-export function planPrune(entries: readonly CatalogEntry[], scope: PruneScope, rules: PruneRules, protectedPaths: ReadonlySet<string>): PruneDecision[] {
-  const savepoints = entries
+/** The scope's savepoints, newest completion first. */
+function savepointsOf(entries: readonly CatalogEntry[], scope: PruneScope): CatalogEntry[] {
+  return entries
     .filter((e) => e.kind === 'savepoint' && inScope(e, scope))
     .sort((a, b) => (b.completedAt ?? -Infinity) - (a.completedAt ?? -Infinity) || a.path.localeCompare(b.path));
+}
+
+/**
+ * The savepoint planPrune keeps as "newest complete": the caller verifies it fully (and picks again if it
+ * fails) before planning, so a corrupt snapshot never takes the place of an intact one.
+ */
+export function newestKept(entries: readonly CatalogEntry[], scope: PruneScope): CatalogEntry | undefined {
+  return savepointsOf(entries, scope).find((e) => !e.disposing && e.state === 'complete');
+}
+
+/** Entries carry their verification results (state, problem, verified); this plan does no I/O. */
+export function planPrune(entries: readonly CatalogEntry[], scope: PruneScope, rules: PruneRules, protectedPaths: ReadonlySet<string>): PruneDecision[] {
+  const savepoints = savepointsOf(entries, scope);
   const keep = Math.max(1, rules.keep);
   let rank = 0;
   return savepoints.map((entry): PruneDecision => {
     if (entry.disposing) return { entry, action: 'dispose', reason: 'an earlier disposal did not finish' };
     if (entry.state !== 'complete') {
-      return { entry, action: 'keep', reason: entry.state === 'incomplete' ? 'incomplete: may still be in progress' : 'corrupt: inspect it and dispose it by hand' };
+      return { entry, action: 'keep', reason: entry.state === 'incomplete' ? 'incomplete: may still be in progress' : `corrupt${entry.problem ? ` (${entry.problem})` : ''}: inspect it and dispose it by hand` };
     }
     const position = rank++;
     if (position === 0) return { entry, action: 'keep', reason: 'newest complete savepoint' };
