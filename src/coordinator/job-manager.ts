@@ -26,6 +26,7 @@ import { readSnapshot } from '../storage/index.js';
 import { DISPOSING_MARKER, METADATA_FILE } from '../storage/metadata.js';
 import { TOOL_VERSION } from '../version.js';
 import { CheckpointCoordinator, removeSnapshotDirectory, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
+import { NoUsableSnapshotError, usableSnapshot } from './recovery.js';
 
 export interface JobManagerOptions {
   stateDir: string;
@@ -102,9 +103,17 @@ export class JobManager implements Dispatcher {
       }
       const job = this.track(record);
       if (isTerminal(record.status)) continue;
-      this.options.log(`Resuming job ${jobId} (${record.name}) from ${job.coordinator.latestCompleted()?.pointer ?? record.restore?.pointer ?? 'no snapshot'}`);
+      let from: string | undefined;
+      try {
+        from = await this.usable(job);
+      } catch (error) {
+        if (!(error instanceof NoUsableSnapshotError)) throw error;
+        await this.failUnrecoverable(job, error);
+        continue;
+      }
+      this.options.log(`Resuming job ${jobId} (${record.name}) from ${from ?? 'no snapshot (it never completed one)'}`);
       record.status = 'INITIALIZING';
-      this.launch(job, true).catch((error) => this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`));
+      this.launch(job, true, from).catch((error) => this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`));
     }
   }
 
@@ -172,17 +181,36 @@ export class JobManager implements Dispatcher {
     return job.writing;
   }
 
-  private async launch(job: Job, resumed: boolean): Promise<void> {
+  /** The newest snapshot of the job that passes full verification (see recovery.ts). */
+  private usable(job: Job): Promise<string | undefined> {
+    return usableSnapshot({ jobId: job.record.jobId, snapshots: job.coordinator.snapshots, restorePointer: job.record.restore?.pointer, log: this.options.log });
+  }
+
+  /** A job that had state but has no usable snapshot left: FAILED with the reason, never RUNNING from empty state. */
+  private async failUnrecoverable(job: Job, error: Error): Promise<void> {
+    const { record } = job;
+    const now = Date.now();
+    record.status = 'FAILED';
+    record.timestamps.FAILED = now;
+    record.endTime = now;
+    record.failureCause = error.message;
+    this.options.log(`Job ${record.jobId} (${record.name}) FAILED: ${record.failureCause}`);
+    await this.persist(job);
+  }
+
+  private async launch(job: Job, resumed: boolean, resumeFrom?: string): Promise<void> {
     const { record } = job;
     const initial = record.restore ? { snapshot: record.restore.pointer, allowNonRestoredState: record.restore.allowNonRestoredState } : undefined;
+    const allowNonRestoredState = record.restore?.allowNonRestoredState ?? false;
     const master = new JobMaster({
       jobId: record.jobId,
       artifactPath: path.join(job.dir, 'artifact.mjs'),
       args: record.args,
       parallelism: record.parallelism,
       restartStrategy: this.options.restartStrategy,
-      initialRestore: resumed ? this.latestRestore(job) ?? initial : initial,
-      latestSnapshot: () => job.coordinator.latestCompleted()?.pointer,
+      initialRestore: resumed ? (resumeFrom ? { snapshot: resumeFrom, allowNonRestoredState } : undefined) : initial,
+      // A restart verifies again: a snapshot may have been damaged or disposed since it completed.
+      latestSnapshot: () => this.usable(job),
       stdout: job.stdout,
       cacheDir: path.join(this.options.stateDir, 'cache'),
     });
@@ -196,18 +224,15 @@ export class JobManager implements Dispatcher {
         record.endTime = change.at;
         if (this.closing && change.status === 'SUSPENDED') return;
         this.options.log(`Job ${record.jobId} (${record.name}) ${change.status}${change.cause ? `: ${change.cause.message}` : ''}`);
-        job.ended = job.coordinator.onJobEnd(TERMINAL_END[change.status]).finally(() => this.persist(job)).catch(() => {});
+        // With no usable snapshot left, nothing is discarded: the damaged ones are kept for a human to inspect.
+        const discard = change.cause instanceof NoUsableSnapshotError ? Promise.resolve() : job.coordinator.onJobEnd(TERMINAL_END[change.status]);
+        job.ended = discard.finally(() => this.persist(job)).catch(() => {});
       } else {
         void this.persist(job).catch(() => {});
       }
     });
     master.on('attempt', () => job.coordinator.startPeriodic());
     await master.start();
-  }
-
-  private latestRestore(job: Job): { snapshot: string; allowNonRestoredState: boolean } | undefined {
-    const latest = job.coordinator.latestCompleted();
-    return latest ? { snapshot: latest.pointer, allowNonRestoredState: job.record.restore?.allowNonRestoredState ?? false } : undefined;
   }
 
   private find(jobId: string): Job {
@@ -295,6 +320,7 @@ export class JobManager implements Dispatcher {
     let snapshot;
     try {
       snapshot = await readSnapshot(pointer);
+      await snapshot.verify(); // full verification: refuse a damaged snapshot before anything starts
     } catch (error) {
       throw new OperationError(`Cannot restore from ${pointer}: ${(error as Error).message}`);
     }
