@@ -99,7 +99,9 @@ describe('after a coordinator restart', () => {
     await second.jm.recover();
     const details = (await second.jm.job(id)) as unknown as { state: string; 'failure-cause': string };
     expect(details.state).toBe('FAILED');
-    expect(details['failure-cause']).toContain(`Job ${id} has no usable snapshot to restore from: none of its 2 snapshot(s) passes full verification`);
+    // (A subsumed checkpoint whose discard the shutdown overtook may be listed too, as gone.)
+    expect(details['failure-cause']).toMatch(new RegExp(`^Job ${id} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`));
+    expect(details['failure-cause']).toMatch(new RegExp(`${checkpoint}: state file .* fails its checksum`));
     expect(details['failure-cause']).toContain(`${savepoint}: directory no longer exists`);
     expect(second.log).toContainEqual(expect.stringContaining(`Job ${id} (Event counter) FAILED: Job ${id} has no usable snapshot`));
     expect(readdirSync(checkpoint)).toContain('_metadata'); // kept for inspection
@@ -134,7 +136,7 @@ describe('after a task failure (restart strategy)', () => {
       const details = (await jm.job(id)) as unknown as { state: string; 'failure-cause': string };
       return details.state === 'FAILED' ? details : undefined;
     });
-    expect(failed['failure-cause']).toMatch(new RegExp(`^Job ${id} has no usable snapshot to restore from: none of its 2 snapshot\\(s\\) passes full verification`));
+    expect(failed['failure-cause']).toMatch(new RegExp(`^Job ${id} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`));
     expect(readdirSync(checkpoint)).toContain('_metadata'); // not discarded at the job's end: kept for inspection
   });
 });
