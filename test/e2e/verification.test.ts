@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { emptyDir, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
+import { counterOutput } from '../support/counter-output.js';
 
 const work = emptyDir('verify-');
 const conf = path.join(work, 'conf');
@@ -52,6 +53,33 @@ function flipOneByte(snapshotDir: string): string {
   bytes[bytes.length >> 1] ^= 0xff;
   writeFileSync(files[0], bytes);
   return files[0];
+}
+
+/** A checkpoint of the job (its directory); the first ones until it holds keyed state and committed output. */
+async function checkpointWithState(jobId: string, out: string): Promise<string> {
+  return until('a checkpoint with state', async () => {
+    const r = await flink(['checkpoint', jobId]);
+    const id = /^Checkpoint (\d+) for job/.exec(r.stdout)?.[1];
+    return id && existsSync(out) && counterOutput(out).records > 0 ? path.join(work, 'checkpoints', jobId, `chk-${id}`) : undefined;
+  });
+}
+
+/** Committed output lines of the counter ("user,count,type,typeCount"). */
+function lines(out: string): string[] {
+  return readdirSync(out).filter((f) => f.startsWith('part-')).flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
+}
+
+async function killCoordinator(): Promise<void> {
+  const pid = JSON.parse(readFileSync(path.join(state, 'coordinator.pid'), 'utf8')).pid as number;
+  process.kill(pid, 'SIGKILL');
+  await until('the coordinator to die', () => {
+    try {
+      process.kill(pid, 0);
+      return undefined;
+    } catch {
+      return true;
+    }
+  });
 }
 
 beforeAll(async () => {
@@ -121,4 +149,61 @@ describe('the newest savepoint is corrupt (one byte flipped, same size)', () => 
     expect(stats.latest.restored.external_path.replace(/^file:/, '')).toBe(made[1]);
     await flink(['cancel', restored]);
   });
+});
+
+describe('kill -9 of the coordinator, then the newest snapshots are damaged while it is down', () => {
+  it('a job whose newest snapshot is corrupt comes back from the older intact one; with none intact it is FAILED with the reason', async () => {
+    const outA = path.join(work, 'out-fallback');
+    const outB = path.join(work, 'out-lost');
+    const a = await startCounter(outA);
+    const b = await startCounter(outB);
+    // Each job: a savepoint, then a checkpoint (its newest snapshot).
+    await checkpointWithState(a, outA);
+    const [savepointA] = await takeSavepoints(a, 1);
+    const atSavepoint = new Set(lines(outA));
+    const checkpointA = await checkpointWithState(a, outA);
+    await checkpointWithState(b, outB);
+    const [savepointB] = await takeSavepoints(b, 1);
+    const checkpointB = await checkpointWithState(b, outB);
+    await killCoordinator();
+    const atKill = lines(outA);
+    flipOneByte(checkpointA);
+    flipOneByte(checkpointB);
+    flipOneByte(savepointB);
+
+    const restarted = await flink(['cluster', 'start']);
+    expect(restarted.exitCode).toBe(0);
+    address = restarted.stdout.trim().replace(/^http:\/\//, '');
+    await until('A RUNNING again', async () => ((await jobState(a)) === 'RUNNING' ? true : undefined));
+    const log = readFileSync(path.join(state, 'coordinator.log'), 'utf8');
+    expect(log).toMatch(new RegExp(`Job ${a}: snapshot ${checkpointA} fails full verification \\(state file .* fails its checksum \\(corrupt\\)\\); trying an older one`));
+    expect(log).toContain(`Job ${a} falls back to ${savepointA}, the newest snapshot that passes full verification`);
+    expect(log).toContain(`Resuming job ${a} (Event counter) from ${savepointA}`);
+
+    expect(await jobState(b)).toBe('FAILED');
+    const details = (await (await fetch(`http://${address}/jobs/${b}`)).json()) as { state: string; 'failure-cause': string };
+    expect(details['failure-cause']).toMatch(new RegExp(`^Job ${b} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`));
+    expect(details['failure-cause']).toContain(savepointB);
+    expect([existsSync(path.join(checkpointB, '_metadata')), existsSync(path.join(savepointB, '_metadata'))]).toEqual([true, true]); // kept for inspection
+
+    // A's output continues from the savepoint's state: nothing lost. The records the corrupt checkpoint had
+    // committed after the savepoint are the only ones written again (its sink committed them before the crash).
+    await until('more output', async () => {
+      await flink(['checkpoint', a]); // no periodic checkpoints: each one commits what came since
+      return lines(outA).length > atKill.length + 50 ? true : undefined;
+    }, 60_000);
+    expect((await flink(['stop', a])).exitCode).toBe(0);
+    const after = lines(outA);
+    const byUser = new Map<string, Set<number>>();
+    for (const line of after) {
+      const [user, count] = line.split(',');
+      byUser.set(user, (byUser.get(user) ?? new Set()).add(Number(count)));
+    }
+    for (const counts of byUser.values()) expect([...counts].sort((x, y) => x - y)).toEqual([...counts].map((_, i) => i + 1));
+    const seen = new Set<string>();
+    const repeated = after.filter((line) => (seen.has(line) ? true : (seen.add(line), false)));
+    const committedByCorruptCheckpoint = new Set(atKill.filter((line) => !atSavepoint.has(line)));
+    expect(repeated.filter((line) => !committedByCorruptCheckpoint.has(line))).toEqual([]);
+    expect(counterOutput(outA).exact).toBe(repeated.length === 0);
+  }, 120_000);
 });
