@@ -43,6 +43,8 @@ interface JobRecord {
   args: string[];
   parallelism?: number;
   restore?: { pointer: string; claimMode: 'CLAIM' | 'NO_CLAIM'; allowNonRestoredState: boolean };
+  /** What the latest attempt (first start, resume, restart) restored from; reported as Flink's latest.restored. */
+  lastRestore?: { pointer: string; at: number };
   status: JobStatus;
   timestamps: Partial<Record<JobStatus, number>>;
   startTime: number;
@@ -231,7 +233,13 @@ export class JobManager implements Dispatcher {
         void this.persist(job).catch(() => {});
       }
     });
-    master.on('attempt', () => job.coordinator.startPeriodic());
+    master.on('attempt', (attempt: { restored?: { directory: string } }) => {
+      if (attempt.restored) {
+        record.lastRestore = { pointer: attempt.restored.directory, at: Date.now() };
+        void this.persist(job).catch(() => {});
+      }
+      job.coordinator.startPeriodic();
+    });
     await master.start();
   }
 
@@ -441,7 +449,8 @@ export class JobManager implements Dispatcher {
     const stats = entries.map((e) => statistics(e));
     const completed = stats.filter((s) => s.status === 'COMPLETED');
     const newest = (list: CheckpointStatistics[]) => list.sort((a, b) => b.latest_ack_timestamp - a.latest_ack_timestamp)[0] ?? null;
-    const restored = job.coordinator.snapshots.find((e) => e.restoredFrom);
+    const last = job.record.lastRestore;
+    const restored = (last && job.coordinator.snapshots.find((e) => e.status === 'COMPLETED' && e.pointer === last.pointer)) || job.coordinator.snapshots.find((e) => e.restoredFrom);
     return {
       counts: {
         restored: restored ? 1 : 0, total: stats.length, in_progress: stats.filter((s) => s.status === 'IN_PROGRESS').length,
@@ -457,7 +466,7 @@ export class JobManager implements Dispatcher {
         completed: newest(completed.filter((s) => !s.is_savepoint)),
         savepoint: newest(completed.filter((s) => s.is_savepoint)),
         failed: newest(stats.filter((s) => s.status === 'FAILED')),
-        restored: restored ? { id: restored.id, restore_timestamp: job.record.startTime, is_savepoint: restored.properties.kind === 'savepoint', external_path: restored.pointer } : null,
+        restored: restored ? { id: restored.id, restore_timestamp: last?.pointer === restored.pointer ? last.at : job.record.startTime, is_savepoint: restored.properties.kind === 'savepoint', external_path: restored.pointer } : null,
       },
       history: [...stats].sort((a, b) => b.trigger_timestamp - a.trigger_timestamp || b.id - a.id).slice(0, 10),
     };

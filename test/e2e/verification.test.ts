@@ -179,6 +179,8 @@ describe('kill -9 of the coordinator, then the newest snapshots are damaged whil
     expect(log).toMatch(new RegExp(`Job ${a}: snapshot ${checkpointA} fails full verification \\(state file .* fails its checksum \\(corrupt\\)\\); trying an older one`));
     expect(log).toContain(`Job ${a} falls back to ${savepointA}, the newest snapshot that passes full verification`);
     expect(log).toContain(`Resuming job ${a} (Event counter) from ${savepointA}`);
+    const stats = JSON.parse((await flink(['checkpoints', a, '--json'])).stdout);
+    expect(stats.latest.restored.external_path.replace(/^file:/, '')).toBe(savepointA);
 
     expect(await jobState(b)).toBe('FAILED');
     const details = (await (await fetch(`http://${address}/jobs/${b}`)).json()) as { state: string; 'failure-cause': string };

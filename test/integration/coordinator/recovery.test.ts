@@ -85,6 +85,8 @@ describe('after a coordinator restart', () => {
     expect(second.log).toContainEqual(expect.stringMatching(new RegExp(`^Job ${id}: snapshot ${checkpoint} fails full verification \\(state file .* fails its checksum \\(corrupt\\)\\); trying an older one$`)));
     expect(second.log).toContainEqual(`Job ${id} falls back to ${savepoint}, the newest snapshot that passes full verification (output committed after it may be repeated)`);
     expect(second.log).toContainEqual(expect.stringMatching(new RegExp(`^Resuming job ${id} \\(Event counter\\) from ${savepoint}$`)));
+    // As Flink reports it: the latest restore, so that the snapshot the job now depends on is known to be in use.
+    expect((await second.jm.checkpointStatistics(id)).latest.restored).toMatchObject({ external_path: savepoint, is_savepoint: true });
   });
 
   it('every snapshot corrupt or gone: the job is FAILED with the reason, never RUNNING, and nothing is deleted', async () => {
@@ -123,6 +125,7 @@ describe('after a task failure (restart strategy)', () => {
     await crashAttempt(jm, id);
     await until('the fallback', () => (log.some((l) => l.startsWith(`Job ${id} falls back to ${savepoint}`)) ? true : undefined));
     await until('RUNNING again', async () => ((await jm.job(id)).state === 'RUNNING' ? true : undefined));
+    expect((await jm.checkpointStatistics(id)).latest.restored).toMatchObject({ external_path: savepoint, is_savepoint: true });
   });
 
   it('no usable snapshot left: FAILED with the reason instead of restarting from empty state', async () => {
