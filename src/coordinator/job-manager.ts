@@ -94,6 +94,7 @@ export class JobManager implements Dispatcher {
   async recover(): Promise<void> {
     await mkdir(this.artifactDir, { recursive: true });
     await mkdir(this.jobsDir, { recursive: true });
+    const resuming: Job[] = [];
     for (const jobId of await readdir(this.jobsDir)) {
       const file = path.join(this.jobsDir, jobId, 'job.json');
       let record: JobRecord;
@@ -105,17 +106,22 @@ export class JobManager implements Dispatcher {
       }
       const job = this.track(record);
       if (isTerminal(record.status)) continue;
-      let from: string | undefined;
-      try {
-        from = await this.usable(job);
-      } catch (error) {
-        if (!(error instanceof NoUsableSnapshotError)) throw error;
-        await this.failUnrecoverable(job, error);
-        continue;
-      }
-      this.options.log(`Resuming job ${jobId} (${record.name}) from ${from ?? 'no snapshot (it never completed one)'}`);
       record.status = 'INITIALIZING';
+      resuming.push(job);
+    }
+    // Every job is listed (INITIALIZING) while the snapshots to resume from are verified, all at once.
+    await Promise.all(resuming.map((job) => this.resume(job)));
+  }
+
+  private async resume(job: Job): Promise<void> {
+    const { jobId, name } = job.record;
+    try {
+      const from = await this.usable(job);
+      this.options.log(`Resuming job ${jobId} (${name}) from ${from ?? 'no snapshot (it never completed one)'}`);
       this.launch(job, true, from).catch((error) => this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`));
+    } catch (error) {
+      if (error instanceof NoUsableSnapshotError) await this.failUnrecoverable(job, error).catch(() => {});
+      else this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`);
     }
   }
 
