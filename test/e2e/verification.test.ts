@@ -125,16 +125,17 @@ describe('the newest savepoint is corrupt (one byte flipped, same size)', () => 
     expect(r.stderr).toContain('checksum');
   });
 
-  it('prune --keep 1 keeps the newest intact one and the corrupt one; only the one beyond --keep goes', async () => {
+  it('prune --keep 1 keeps the newest intact one and the corrupt one (flagged), and disposes nothing intact', async () => {
     const dry = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1', '--dry-run', '--json']);
-    const plan = JSON.parse(dry.stdout).decisions as Array<{ path: string; action: string; reason: string }>;
-    expect(plan.find((d) => d.path === made[2])).toMatchObject({ action: 'keep', reason: expect.stringContaining('corrupt') });
+    expect(dry.exitCode).toBe(8); // nothing to prune; stdout also carries the error document after the plan
+    const plan = JSON.parse(dry.stdout.split('\n')[0]).decisions as Array<{ path: string; action: string; reason: string }>;
+    expect(plan.find((d) => d.path === made[2])).toMatchObject({ action: 'keep', reason: expect.stringMatching(/^corrupt \(state file .* fails its checksum \(corrupt\)\): inspect it/) });
     expect(plan.find((d) => d.path === made[1])).toMatchObject({ action: 'keep', reason: 'newest complete savepoint' });
-    expect(plan.find((d) => d.path === made[0])).toMatchObject({ action: 'dispose' });
-    const real = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1', '--json']);
-    expect(real.exitCode).toBe(0);
-    expect(JSON.parse(real.stdout).disposed).toEqual([made[0]]);
-    expect([existsSync(made[1]), existsSync(made[2])]).toEqual([true, true]);
+    expect(plan.find((d) => d.path === made[0])).toMatchObject({ action: 'keep', reason: expect.stringContaining(`intact while ${made[2]} fails full verification`) });
+    const real = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1']);
+    expect([real.exitCode, real.stdout]).toEqual([8, '']);
+    expect(real.stderr).toContain(`${made[2]} fails full verification (`);
+    expect(made.every((p) => existsSync(p))).toBe(true);
   });
 
   it('restore latest restores the newest intact one', async () => {

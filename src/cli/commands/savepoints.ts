@@ -95,6 +95,7 @@ export const savepointsCommand: CommandModule = {
           '',
           'Verification: listings check structure and sizes (quick); --latest, restore latest and prune\'s newest kept',
           'savepoint also check every checksum (full), skipping a corrupt one. STATUS "verified" marks a full check.',
+          'While a savepoint of the job fails full verification, prune disposes nothing intact.',
           '',
         ].join('\n'),
       )

@@ -54,19 +54,31 @@ describe('planPrune fed with verification results', () => {
     return { asked, plan: Object.fromEntries(decisions.map((d) => [d.entry.path.slice(4), `${d.action}: ${d.reason}`])) };
   };
 
-  it('newest corrupt: the next intact one is the newest kept, the corrupt one is kept for inspection with its reason', async () => {
-    const { plan: p, asked } = await plan([savepoint('new', 1), savepoint('mid', 2), savepoint('old', 3)], 1, { new: corrupt });
+  it('newest corrupt: the next intact one is the newest kept, the corrupt one is kept with its reason, nothing intact is disposed', async () => {
+    const { plan: p, asked } = await plan([savepoint('new', 1), savepoint('mid', 2), savepoint('old', 3), savepoint('gone', 4, { state: 'incomplete', disposing: true })], 1, { new: corrupt });
     expect(p).toEqual({
       new: `keep: corrupt (${corrupt.problem}): inspect it and dispose it by hand`,
       mid: 'keep: newest complete savepoint',
-      old: 'dispose: beyond --keep 1 (number 2 by completion time)',
+      old: 'keep: intact while /sp/new fails full verification: nothing intact is disposed until that one is inspected and disposed by hand',
+      gone: 'dispose: an earlier disposal did not finish',
     });
     expect(asked).toEqual(['new', 'mid']);
   });
 
-  it('the two newest corrupt: the third is the newest kept; nothing intact is disposed with --keep 1', async () => {
-    const { plan: p } = await plan([savepoint('a', 1), savepoint('b', 2), savepoint('c', 3)], 1, { a: corrupt, b: corrupt });
-    expect(p).toMatchObject({ a: expect.stringMatching(/^keep: corrupt/), b: expect.stringMatching(/^keep: corrupt/), c: 'keep: newest complete savepoint' });
+  it('once the corrupt one is disposed by hand, retention applies again', async () => {
+    const { plan: p } = await plan([savepoint('mid', 2), savepoint('old', 3)], 1, {});
+    expect(p).toEqual({ mid: 'keep: newest complete savepoint', old: 'dispose: beyond --keep 1 (number 2 by completion time)' });
+  });
+
+  it('the two newest corrupt: the third is the newest kept', async () => {
+    const { plan: p, asked } = await plan([savepoint('a', 1), savepoint('b', 2), savepoint('c', 3), savepoint('d', 4)], 1, { a: corrupt, b: corrupt });
+    expect(p).toMatchObject({ a: expect.stringMatching(/^keep: corrupt/), b: expect.stringMatching(/^keep: corrupt/), c: 'keep: newest complete savepoint', d: expect.stringMatching(/^keep: intact while \/sp\/a fails/) });
+    expect(asked).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a corrupt entry found at the quick level (a missing or truncated file) does not hold retention back', () => {
+    const decisions = planPrune([savepoint('new', 1, { state: 'corrupt' }), savepoint('mid', 2), savepoint('old', 3)], { jobId: JOB }, { keep: 1, now: NOW }, new Set());
+    expect(decisions.map((d) => `${d.entry.path} ${d.action}`)).toEqual(['/sp/new keep', '/sp/mid keep', '/sp/old dispose']);
   });
 
   it('without verification results the quick listing decides (what prune did before full verification)', () => {
