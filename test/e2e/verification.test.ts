@@ -138,6 +138,14 @@ describe('the newest savepoint is corrupt (one byte flipped, same size)', () => 
     expect(made.every((p) => existsSync(p))).toBe(true);
   });
 
+  it('run -s with the corrupt one is refused before anything starts', async () => {
+    const before = JSON.parse((await flink(['list', '-a', '--json'])).stdout).jobs.length as number;
+    const r = await flink(['run', '-d', '-s', made[2], path.resolve('fixtures/jobs/counter.ts'), ...counterArgs(path.join(work, 'out-refused'))]);
+    expect([r.exitCode, r.stdout]).toEqual([1, '']);
+    expect(r.stderr).toMatch(new RegExp(`Cannot restore from ${made[2]}: State file .* fails its checksum \\(corrupt\\)`));
+    expect(JSON.parse((await flink(['list', '-a', '--json'])).stdout).jobs).toHaveLength(before);
+  });
+
   it('restore latest restores the newest intact one', async () => {
     await flink(['cancel', jobId]);
     const out = path.join(work, 'out-corrupt'); // the sink's pending files of the savepoint are there
