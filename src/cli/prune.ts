@@ -1,11 +1,12 @@
 // Prune a job's savepoints by the retention rules (src/domain/retention.ts): plan first, then dispose.
 // A failed disposal is reported; the savepoint stays listed and the next prune tries again. What running
 // jobs still need comes from the one disposal guard (src/domain/disposal-guard.ts), as for `flink dispose`.
+import { pickVerified } from '../domain/catalog.js';
 import { protectedSnapshots } from '../domain/disposal-guard.js';
-import { planPrune, type PruneDecision, type PruneRules, type PruneScope } from '../domain/retention.js';
+import { newestKept, planPrune, type PruneDecision, type PruneRules, type PruneScope } from '../domain/retention.js';
 import { FlinkCliError, UnreachableError } from '../domain/errors.js';
 import type { CommandContext } from './context.js';
-import { gatherSnapshots } from './snapshots.js';
+import { gatherSnapshots, verifyFully } from './snapshots.js';
 
 export interface PruneOutcome {
   decisions: PruneDecision[];
@@ -28,7 +29,10 @@ export async function prune(ctx: CommandContext, scope: PruneScope, rules: Prune
   } else {
     protectedPaths = protectedSnapshots(cluster.jobs);
   }
-  const decisions = planPrune(gathered.entries, scope, rules, protectedPaths);
+  // The newest kept savepoint is fully verified first: a corrupt one must never take the place of an intact one.
+  const { entries } = await pickVerified(gathered.entries, (list) => newestKept(list, scope), verifyFully, (e) =>
+    ctx.io.warn(`${e.path} fails full verification (${e.problem}): kept for inspection, not as the newest savepoint`));
+  const decisions = planPrune(entries, scope, rules, protectedPaths);
   const outcome: PruneOutcome = { decisions, disposed: [], failed: [] };
   if (options.dryRun) return outcome;
   const disposer = await createDisposer(ctx, { cluster });

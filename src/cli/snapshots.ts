@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { FlinkRestClient } from '../client/rest-client.js';
 import { resolveSavepointTarget } from '../config/savepoint-target.js';
-import { filterCatalog, sortByCompletion, type CatalogEntry, type CatalogFilter } from '../domain/catalog.js';
+import { filterCatalog, latestRestorable, pickVerified, sortByCompletion, type CatalogEntry, type CatalogFilter, type Verification } from '../domain/catalog.js';
 import { FlinkCliError } from '../domain/errors.js';
 import { hasScheme, pointerToPath } from '../domain/pointers.js';
 import type { CommandContext } from './context.js';
@@ -42,7 +42,8 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     if (error.kind === 'unreachable') ctx.io.note(`The coordinator is not reachable (${error.message.replace(/^Could not reach the coordinator at /, '').replace(/\.$/, '')}); listing from storage only.`);
   }
   for (const scanned of await scanSnapshots([...roots])) {
-    const entry = jobs ? attributed(scanned, jobs) : scanned;
+    // What the scan established, it established at the quick level.
+    const entry: CatalogEntry = { ...(jobs ? attributed(scanned, jobs) : scanned), verified: 'quick' };
     const known = byPath.get(keyOf(entry.path));
     // The scan is the truth about the files; the coordinator knows kind, trigger and job.
     byPath.set(keyOf(entry.path), known ? { ...entry, ...pick(known), state: entry.state, sizeBytes: entry.sizeBytes || known.sizeBytes } : entry);
@@ -54,6 +55,25 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     else if (!hasScheme(entry.path) && isPinned(entry.path)) byPath.set(key, { ...entry, pinned: true });
   }
   return { entries: sortByCompletion(filterCatalog([...byPath.values()], filter)), roots: [...roots], coordinator };
+}
+
+/** Full verification of a listed snapshot (local ones; what only a remote coordinator reported stays as it said). */
+export async function verifyFully(entry: CatalogEntry): Promise<Verification> {
+  if (hasScheme(entry.path) && !/^file:/i.test(entry.path)) return { level: entry.verified ?? 'quick', state: entry.state, problem: entry.problem };
+  const { verifySnapshot } = await import('../storage/verify.js');
+  return verifySnapshot(entry.path, 'full');
+}
+
+/**
+ * The newest restorable snapshot that passes full verification (what --latest and restore latest use); each
+ * newer one that fails is reported and marked corrupt in the returned entries.
+ */
+export async function latestVerified(
+  ctx: CommandContext, entries: readonly CatalogEntry[], options: CatalogFilter & { maxAgeMs?: number } = {},
+  onSkip: (entry: CatalogEntry) => void = (e) => ctx.io.warn(`skipping ${e.path}: ${e.problem}`),
+): Promise<{ entries: CatalogEntry[]; latest?: CatalogEntry }> {
+  const { entries: checked, picked } = await pickVerified(entries, (list) => latestRestorable(list, options), verifyFully, onSkip);
+  return { entries: checked, latest: picked };
 }
 
 interface KnownJob {

@@ -27,6 +27,7 @@ import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
 import { readSnapshot } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
+import { NoUsableSnapshotError, usableSnapshot } from './recovery.js';
 
 export interface JobManagerOptions {
   stateDir: string;
@@ -43,6 +44,8 @@ interface JobRecord {
   args: string[];
   parallelism?: number;
   restore?: { pointer: string; claimMode: 'CLAIM' | 'NO_CLAIM'; allowNonRestoredState: boolean };
+  /** What the latest attempt (first start, resume, restart) restored from; reported as Flink's latest.restored. */
+  lastRestore?: { pointer: string; at: number };
   status: JobStatus;
   timestamps: Partial<Record<JobStatus, number>>;
   startTime: number;
@@ -92,6 +95,7 @@ export class JobManager implements Dispatcher {
   async recover(): Promise<void> {
     await mkdir(this.artifactDir, { recursive: true });
     await mkdir(this.jobsDir, { recursive: true });
+    const resuming: Job[] = [];
     for (const jobId of await readdir(this.jobsDir)) {
       const file = path.join(this.jobsDir, jobId, 'job.json');
       let record: JobRecord;
@@ -103,9 +107,22 @@ export class JobManager implements Dispatcher {
       }
       const job = this.track(record);
       if (isTerminal(record.status)) continue;
-      this.options.log(`Resuming job ${jobId} (${record.name}) from ${job.coordinator.latestCompleted()?.pointer ?? record.restore?.pointer ?? 'no snapshot'}`);
       record.status = 'INITIALIZING';
-      this.launch(job, true).catch((error) => this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`));
+      resuming.push(job);
+    }
+    // Every job is listed (INITIALIZING) while the snapshots to resume from are verified, all at once.
+    await Promise.all(resuming.map((job) => this.resume(job)));
+  }
+
+  private async resume(job: Job): Promise<void> {
+    const { jobId, name } = job.record;
+    try {
+      const from = await this.usable(job);
+      this.options.log(`Resuming job ${jobId} (${name}) from ${from ?? 'no snapshot (it never completed one)'}`);
+      this.launch(job, true, from).catch((error) => this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`));
+    } catch (error) {
+      if (error instanceof NoUsableSnapshotError) await this.failUnrecoverable(job, error).catch(() => {});
+      else this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`);
     }
   }
 
@@ -174,17 +191,36 @@ export class JobManager implements Dispatcher {
     return job.writing;
   }
 
-  private async launch(job: Job, resumed: boolean): Promise<void> {
+  /** The newest snapshot of the job that passes full verification (see recovery.ts). */
+  private usable(job: Job): Promise<string | undefined> {
+    return usableSnapshot({ jobId: job.record.jobId, snapshots: job.coordinator.snapshots, restorePointer: job.record.restore?.pointer, log: this.options.log });
+  }
+
+  /** A job that had state but has no usable snapshot left: FAILED with the reason, never RUNNING from empty state. */
+  private async failUnrecoverable(job: Job, error: Error): Promise<void> {
+    const { record } = job;
+    const now = Date.now();
+    record.status = 'FAILED';
+    record.timestamps.FAILED = now;
+    record.endTime = now;
+    record.failureCause = error.message;
+    this.options.log(`Job ${record.jobId} (${record.name}) FAILED: ${record.failureCause}`);
+    await this.persist(job);
+  }
+
+  private async launch(job: Job, resumed: boolean, resumeFrom?: string): Promise<void> {
     const { record } = job;
     const initial = record.restore ? { snapshot: record.restore.pointer, allowNonRestoredState: record.restore.allowNonRestoredState } : undefined;
+    const allowNonRestoredState = record.restore?.allowNonRestoredState ?? false;
     const master = new JobMaster({
       jobId: record.jobId,
       artifactPath: path.join(job.dir, 'artifact.mjs'),
       args: record.args,
       parallelism: record.parallelism,
       restartStrategy: this.options.restartStrategy,
-      initialRestore: resumed ? this.latestRestore(job) ?? initial : initial,
-      latestSnapshot: () => job.coordinator.latestCompleted()?.pointer,
+      initialRestore: resumed ? (resumeFrom ? { snapshot: resumeFrom, allowNonRestoredState } : undefined) : initial,
+      // A restart verifies again: a snapshot may have been damaged or disposed since it completed.
+      latestSnapshot: () => this.usable(job),
       stdout: job.stdout,
       cacheDir: path.join(this.options.stateDir, 'cache'),
     });
@@ -198,18 +234,21 @@ export class JobManager implements Dispatcher {
         record.endTime = change.at;
         if (this.closing && change.status === 'SUSPENDED') return;
         this.options.log(`Job ${record.jobId} (${record.name}) ${change.status}${change.cause ? `: ${change.cause.message}` : ''}`);
-        job.ended = job.coordinator.onJobEnd(TERMINAL_END[change.status]).finally(() => this.persist(job)).catch(() => {});
+        // With no usable snapshot left, nothing is discarded: the damaged ones are kept for a human to inspect.
+        const discard = change.cause instanceof NoUsableSnapshotError ? Promise.resolve() : job.coordinator.onJobEnd(TERMINAL_END[change.status]);
+        job.ended = discard.finally(() => this.persist(job)).catch(() => {});
       } else {
         void this.persist(job).catch(() => {});
       }
     });
-    master.on('attempt', () => job.coordinator.startPeriodic());
+    master.on('attempt', (attempt: { restored?: { directory: string } }) => {
+      if (attempt.restored) {
+        record.lastRestore = { pointer: attempt.restored.directory, at: Date.now() };
+        void this.persist(job).catch(() => {});
+      }
+      job.coordinator.startPeriodic();
+    });
     await master.start();
-  }
-
-  private latestRestore(job: Job): { snapshot: string; allowNonRestoredState: boolean } | undefined {
-    const latest = job.coordinator.latestCompleted();
-    return latest ? { snapshot: latest.pointer, allowNonRestoredState: job.record.restore?.allowNonRestoredState ?? false } : undefined;
   }
 
   private find(jobId: string): Job {
@@ -297,6 +336,7 @@ export class JobManager implements Dispatcher {
     let snapshot;
     try {
       snapshot = await readSnapshot(pointer);
+      await snapshot.verify(); // full verification: refuse a damaged snapshot before anything starts
     } catch (error) {
       throw new OperationError(`Cannot restore from ${pointer}: ${(error as Error).message}`);
     }
@@ -424,7 +464,8 @@ export class JobManager implements Dispatcher {
     const stats = entries.map((e) => statistics(e));
     const completed = stats.filter((s) => s.status === 'COMPLETED');
     const newest = (list: CheckpointStatistics[]) => list.sort((a, b) => b.latest_ack_timestamp - a.latest_ack_timestamp)[0] ?? null;
-    const restored = job.coordinator.snapshots.find((e) => e.restoredFrom);
+    const last = job.record.lastRestore;
+    const restored = (last && job.coordinator.snapshots.find((e) => e.status === 'COMPLETED' && e.pointer === last.pointer)) || job.coordinator.snapshots.find((e) => e.restoredFrom);
     return {
       counts: {
         restored: restored ? 1 : 0, total: stats.length, in_progress: stats.filter((s) => s.status === 'IN_PROGRESS').length,
@@ -440,7 +481,7 @@ export class JobManager implements Dispatcher {
         completed: newest(completed.filter((s) => !s.is_savepoint)),
         savepoint: newest(completed.filter((s) => s.is_savepoint)),
         failed: newest(stats.filter((s) => s.status === 'FAILED')),
-        restored: restored ? { id: restored.id, restore_timestamp: job.record.startTime, is_savepoint: restored.properties.kind === 'savepoint', external_path: restored.pointer } : null,
+        restored: restored ? { id: restored.id, restore_timestamp: last?.pointer === restored.pointer ? last.at : job.record.startTime, is_savepoint: restored.properties.kind === 'savepoint', external_path: restored.pointer } : null,
       },
       history: [...stats].sort((a, b) => b.trigger_timestamp - a.trigger_timestamp || b.id - a.id).slice(0, 10),
     };

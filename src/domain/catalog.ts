@@ -2,6 +2,18 @@
 
 export type CatalogKind = 'savepoint' | 'persistent-checkpoint' | 'checkpoint';
 export type CatalogState = 'complete' | 'incomplete' | 'corrupt';
+/**
+ * quick: _metadata decodes and every listed state file exists with its recorded size (listings);
+ * full: quick plus every state file's sha256 (wherever a decision deletes or restores).
+ */
+export type VerificationLevel = 'quick' | 'full';
+
+/** What verifying a snapshot at some level found. */
+export interface Verification {
+  level: VerificationLevel;
+  state: CatalogState;
+  problem?: string;
+}
 
 export interface CatalogEntry {
   /** Absolute directory of the snapshot. */
@@ -25,6 +37,8 @@ export interface CatalogEntry {
   pinned?: boolean;
   /** A disposal started and did not finish: not restorable; the next prune or dispose finishes it. */
   disposing?: boolean;
+  /** The level `state` was established at (undefined: only reported by a coordinator, not checked here). */
+  verified?: VerificationLevel;
 }
 
 export interface CatalogFilter {
@@ -64,4 +78,33 @@ export function latestRestorable(entries: readonly CatalogEntry[], options: Cata
     (e) => e.completedAt !== undefined && (options.maxAgeMs === undefined || now - e.completedAt <= options.maxAgeMs),
   );
   return sortByCompletion(candidates)[0];
+}
+
+/** The entry with what a verification found (a failed full verification makes it corrupt, with the reason). */
+export function withVerification(entry: CatalogEntry, found: Verification): CatalogEntry {
+  return { ...entry, verified: found.level, state: found.state, problem: found.state === 'complete' ? undefined : found.problem };
+}
+
+/**
+ * Fully verifies the entry `pick` chooses, and again after each one that fails, until a pick passes (or
+ * nothing is left to pick). Only the candidates the decision needs are verified; each at most once.
+ * `verify` does the I/O; `onSkip` hears about every pick that failed.
+ */
+export async function pickVerified(
+  entries: readonly CatalogEntry[],
+  pick: (entries: CatalogEntry[]) => CatalogEntry | undefined,
+  verify: (entry: CatalogEntry) => Promise<Verification>,
+  onSkip: (entry: CatalogEntry) => void = () => {},
+): Promise<{ entries: CatalogEntry[]; picked?: CatalogEntry }> {
+  const current = [...entries];
+  const tried = new Set<string>();
+  for (;;) {
+    const picked = pick(current);
+    if (!picked || picked.verified === 'full' || tried.has(picked.path)) return { entries: current, picked };
+    tried.add(picked.path);
+    const checked = withVerification(picked, await verify(picked));
+    current[current.findIndex((e) => e.path === picked.path)] = checked;
+    if (checked.state === 'complete') return { entries: current, picked: checked };
+    onSkip(checked);
+  }
 }

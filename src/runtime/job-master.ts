@@ -33,7 +33,7 @@ export interface JobMasterOptions extends Omit<StartJobOptions, 'restoreFrom' | 
   restartStrategy: RestartStrategy;
   /** The snapshot of the first attempt (`flink run -s`), used until a snapshot of this job completes. */
   initialRestore?: RestoreOptions;
-  /** The latest completed snapshot of this job (pointer), or undefined if there is none yet. */
+  /** The latest usable snapshot of this job (pointer), or undefined if there is none yet; rejects when it has none left. */
   latestSnapshot: () => Promise<string | undefined> | string | undefined;
 }
 
@@ -132,7 +132,15 @@ export class JobMaster extends EventEmitter {
     });
     this.wakeFromDelay = undefined;
     if (this.statusValue !== 'RESTARTING') return; // cancelled or suspended meanwhile
-    await this.attempt(await this.restoreTarget()).catch(() => undefined);
+    let restore: RestoreOptions | undefined;
+    try {
+      restore = await this.restoreTarget();
+    } catch (error) {
+      // Nothing usable to restart from (the caller says why): starting from empty state would lose or repeat output.
+      this.setStatus('FAILED', error as Error);
+      return;
+    }
+    await this.attempt(restore).catch(() => undefined);
   }
 
   /** Cancels the job (CANCELLING, then CANCELED once the attempt is gone). */

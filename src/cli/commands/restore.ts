@@ -1,12 +1,11 @@
 // `flink restore <path|latest> <job module or jar> [args...] [-n] [--claimMode ...] [-p N] [-d] [--name <job name>]`:
 // start a job from a snapshot; `latest` resolves as `flink savepoints --latest` does for that job's name.
 import type { Command } from 'commander';
-import { latestRestorable } from '../../domain/catalog.js';
 import { NotFoundError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
-import { gatherSnapshots } from '../snapshots.js';
+import { gatherSnapshots, latestVerified } from '../snapshots.js';
 import { parseRunArgs, runRun, type RunOptions } from './run.js';
 
 export interface RestoreOptions extends RunOptions {
@@ -71,7 +70,7 @@ export async function runRestore(options: RestoreOptions, ctx: CommandContext): 
       if (names.length > 1) throw new UsageError(`'latest' is ambiguous: snapshots of several jobs exist (${names.join(', ')}). Pick one with --name <job name> or --from-job <jobId>.`);
       candidates = gathered.entries;
     }
-    const latest = latestRestorable(candidates);
+    const { latest } = await latestVerified(ctx, candidates);
     if (!latest) throw new NotFoundError(`No restorable savepoint or persistent checkpoint${options.name ? ` of job '${options.name}'` : ''} found.`, { hint: 'List them with flink savepoints --all, or give a path.' });
     pointer = latest.path;
     ctx.io.note(`Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${new Date(latest.completedAt).toISOString()})` : ''}.`);

@@ -2,14 +2,14 @@
 // FLIP-10's list of restorable savepoints and persistent checkpoints, also after the job and the
 // cluster are gone (storage scan). `--latest` prints one path for `$(...)`. `inspect <path>` looks inside one.
 import type { Command } from 'commander';
-import { latestRestorable, type CatalogEntry } from '../../domain/catalog.js';
+import { filterCatalog, type CatalogEntry } from '../../domain/catalog.js';
 import { formatDuration, parseDuration } from '../../domain/duration.js';
 import { NotFoundError, NothingToDoError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
 import type { CommandModule } from '../program.js';
-import { gatherSnapshots } from '../snapshots.js';
+import { gatherSnapshots, latestVerified } from '../snapshots.js';
 import { formatBytes } from './common.js';
 
 export interface SavepointsOptions {
@@ -96,6 +96,10 @@ export const savepointsCommand: CommandModule = {
           'prune never disposes: the newest complete savepoint, a pinned one, one a running job restored from and has not',
           'checkpointed since, anything incomplete or corrupt, anything of another job. Exit code 8 when nothing was pruned.',
           '',
+          'Verification: listings check structure and sizes (quick); --latest, restore latest and prune\'s newest kept',
+          'savepoint also check every checksum (full), skipping a corrupt one. STATUS "verified" marks a full check.',
+          'While a savepoint of the job fails full verification, prune disposes nothing intact.',
+          '',
         ].join('\n'),
       )
       .action(async (first: string | undefined, second: string | undefined, opts: Parameters<typeof parseSavepointsArgs>[1] & { job?: string; keep?: string; dryRun?: boolean; offline?: boolean; reason?: string; uid?: string[]; verify?: boolean }, command: Command) => {
@@ -126,7 +130,7 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
   const { io } = ctx;
   const gathered = await gatherSnapshots(ctx, { jobId: options.jobId, jobName: options.name, dirs: options.dirs, includeCheckpoints: options.all, includeBroken: options.all && !options.latest });
   if (options.latest) {
-    const latest = latestRestorable(gathered.entries, { maxAgeMs: options.maxAgeMs });
+    const { latest } = await latestVerified(ctx, gathered.entries, { maxAgeMs: options.maxAgeMs });
     if (!latest) {
       const what = options.jobId ? `job ${options.jobId}` : options.name ? `job '${options.name}'` : 'any job';
       throw new NotFoundError(`No restorable savepoint or persistent checkpoint for ${what}${options.maxAgeMs ? ` newer than ${formatDuration(options.maxAgeMs)}` : ''}.`, {
@@ -137,11 +141,14 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
     else io.print(latest.path);
     return;
   }
+  // The listing fully verifies what --latest would pick (and the next, if that fails); the rest stay quick.
+  const checked = await latestVerified(ctx, gathered.entries, {}, (e) => io.warn(`${e.path} fails full verification: ${e.problem}${options.all ? '' : ' (listed with --all)'}`));
+  const entries = filterCatalog(checked.entries, { includeBroken: options.all, includeCheckpoints: true });
   if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, coordinator: gathered.coordinator, roots: gathered.roots, snapshots: gathered.entries.map(entryJson) }));
+    io.print(JSON.stringify({ version: 1, coordinator: gathered.coordinator, roots: gathered.roots, snapshots: entries.map(entryJson) }));
     return;
   }
-  if (gathered.entries.length === 0) {
+  if (entries.length === 0) {
     io.note(`No restorable snapshots found${gathered.roots.length > 0 ? ` (scanned ${gathered.roots.join(', ')})` : ' (no directory configured to scan; use --dir)'}.`);
     return;
   }
@@ -154,8 +161,12 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
     { header: 'SIZE', value: (e) => (io.isStdoutTTY ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
     { header: 'JOB', value: (e) => (e.jobName ? `${e.jobName} (${(e.jobId ?? e.jobIdPrefix ?? '').slice(0, 8)})` : e.jobId ?? (e.jobIdPrefix ? `${e.jobIdPrefix}…` : '-')) },
     { header: 'LOCATION', value: (e) => e.path },
-    { header: 'STATUS', value: (e) => (e.problem ? `${e.state}: ${e.problem}` : e.state) + (e.pinned ? ', pinned' : ''), color: (t, e, o) => (e.state === 'complete' ? o.out.green(t) : o.out.red(t)) },
-  ], gathered.entries);
+    {
+      header: 'STATUS',
+      value: (e) => (e.problem ? `${e.state}: ${e.problem}` : e.state) + (e.state === 'complete' && e.verified === 'full' ? ', verified' : '') + (e.pinned ? ', pinned' : ''),
+      color: (t, e, o) => (e.state === 'complete' ? o.out.green(t) : o.out.red(t)),
+    },
+  ], entries);
 }
 
 export async function runPrune(options: PruneOptions, ctx: CommandContext): Promise<void> {
@@ -201,6 +212,6 @@ function entryJson(e: CatalogEntry): Record<string, unknown> {
   return {
     path: e.path, kind: e.kind, origin: e.origin, trigger: e.trigger ?? null, format: e.format ?? null, jobId: e.jobId ?? null, jobIdPrefix: e.jobIdPrefix ?? null,
     jobName: e.jobName ?? null, snapshotId: e.snapshotId ?? null, completedAt: e.completedAt ?? null, sizeBytes: e.sizeBytes, state: e.state, problem: e.problem ?? null,
-    pinned: Boolean(e.pinned),
+    pinned: Boolean(e.pinned), verified: e.verified ?? null,
   };
 }
