@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import type { AzureSettings } from '../../config/storage.js';
 import {
   ConfigError,
+  isFlinkCliError,
   StorageAccessDeniedError,
   StorageContainerNotFoundError,
   StorageObjectExistsError,
@@ -113,6 +114,7 @@ export class AzureStore implements ObjectStore {
   }
 
   private failure(error: unknown, action: StorageAction, key: string, context?: string): Error {
+    if (isFlinkCliError(error)) return error; // ours already (an invalid key, a config problem)
     const uri = this.uriOf(key);
     const e = error as { statusCode?: number; code?: string; details?: { errorCode?: string }; message?: string };
     const code = e.details?.errorCode ?? e.code ?? '';

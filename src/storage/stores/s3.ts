@@ -15,6 +15,7 @@ import { Readable } from 'node:stream';
 import type { S3Settings } from '../../config/storage.js';
 import {
   ConfigError,
+  isFlinkCliError,
   StorageAccessDeniedError,
   StorageContainerNotFoundError,
   StorageObjectExistsError,
@@ -46,6 +47,9 @@ export function s3ClientConfig(settings: S3Settings, env: NodeJS.ProcessEnv = pr
 }
 
 export function openS3Store(location: Extract<StorageLocation, { kind: 's3' }>, settings: S3Settings): S3Store {
+  // The SDK prints a multi-line notice on Node < 22 about its future releases; it is not about this one and
+  // would land on every command's stderr. A user who sets the variable keeps their choice.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   return new S3Store(new S3Client(s3ClientConfig(settings)), location.scheme, location.bucket, location.prefix);
 }
 
@@ -143,6 +147,7 @@ export class S3Store implements ObjectStore {
   }
 
   private failure(error: unknown, action: StorageAction, key: string, context?: string): Error {
+    if (isFlinkCliError(error)) return error; // ours already (an invalid key, a config problem)
     const uri = this.uriOf(key);
     const e = error as { name?: string; Code?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
     const code = e.Code ?? e.name ?? '';
