@@ -9,7 +9,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { until } from './until.js';
 
-export const S3MOCK_VERSION = '4.12.4'; // the newest S3Mock that runs on Java 17 (5.x needs a newer Java)
+export const S3MOCK_VERSION = '4.12.4'; // runs on Java 17; 5.2.0 runs too and answers these tests the same (checked)
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
