@@ -39,8 +39,11 @@ try {
     bundle: true, platform: 'node', format: 'esm', packages: 'external', splitting: true, outdir: bundleDir, write: true, logLevel: 'silent',
   });
   const lib = await import(pathToFileURL(path.resolve(bundleDir, 'stdin.js')).href);
-  const [s3, azurite] = await Promise.all([lib.startS3Mock(), lib.startAzurite()]);
-  servers.push(s3, azurite);
+  // allSettled: if one fails to start, the other is still stopped below.
+  const started = await Promise.allSettled([lib.startS3Mock(), lib.startAzurite()]);
+  for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
+  const [s3, azurite] = started.map((r) => r.value);
   const settings = lib.storageSettings(lib.resolveConfig({
     loaded: { source: 'none', files: [], entries: [], warnings: [] },
     dynamic: [`s3.endpoint=${s3.endpoint}`, 's3.path.style.access=true', 's3.access-key=bench', 's3.secret-key=bench',

@@ -25,7 +25,10 @@ const localRoot = mkdtempSync(path.join(tmpdir(), 'flink-object-store-'));
 let counter = 0;
 
 beforeAll(async () => {
-  [s3, azurite] = await Promise.all([startS3Mock(), startAzurite()]);
+  const [a, b] = await Promise.allSettled([startS3Mock(), startAzurite()]);
+  if (a.status === 'fulfilled') s3 = a.value;
+  if (b.status === 'fulfilled') azurite = b.value;
+  for (const r of [a, b]) if (r.status === 'rejected') throw r.reason; // afterAll still stops the one that started
 }, 240_000);
 afterAll(async () => {
   await Promise.all([s3?.stop(), azurite?.stop()]);
