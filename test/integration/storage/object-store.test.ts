@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -201,6 +201,18 @@ describe.each(flavours)('object store: $name', (flavour) => {
       store.close();
     });
   }
+});
+
+describe('local file system specifics', () => {
+  it('a delete removes the directories it left empty, up to but never the base directory itself', async () => {
+    const base = path.join(localRoot, 'base-kept');
+    const store = await openStore(`file://${base}`, settingsOf());
+    await store.write('savepoint-fd7201-0a1b2c3d4e5f/shared/a.state', 'a');
+    await store.write('savepoint-fd7201-0a1b2c3d4e5f/_metadata', 'm');
+    await store.deleteMany(['savepoint-fd7201-0a1b2c3d4e5f/shared/a.state', 'savepoint-fd7201-0a1b2c3d4e5f/_metadata']);
+    expect(readdirSync(base)).toEqual([]);
+    expect(store.base).toBe(`file://${base}/`);
+  });
 });
 
 describe('denied credentials', () => {
