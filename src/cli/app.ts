@@ -41,7 +41,7 @@ async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: numbe
   if (current.command.name() === 'savepoint' && current.command.args[0] === 'status') return;
   if (argv.includes('--dry-run')) return;
   try {
-    const [{ appendAudit, currentUser }, { coordinatorStateDir }, os] = await Promise.all([import('./audit.js'), import('../config/state-dir.js'), import('node:os')]);
+    const [{ appendAudit, currentUser, redactArgv }, { coordinatorStateDir }, os] = await Promise.all([import('./audit.js'), import('../config/state-dir.js'), import('node:os')]);
     const config = await context.config();
     const file = config.string('audit.log') ?? (await import('node:path')).join(coordinatorStateDir(config, context.env, context.cwd), 'audit.log');
     appendAudit(file, {
@@ -49,7 +49,7 @@ async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: numbe
       user: currentUser(context.env),
       host: os.hostname(),
       command: current.command.name(),
-      argv: [...argv],
+      argv: redactArgv(argv), // a secret given with -D never reaches the log
       ...(context.audit.job ? { job: context.audit.job } : {}),
       paths: context.audit.paths,
       ...(context.audit.forced ? { forced: true, reason: context.audit.reason } : {}),

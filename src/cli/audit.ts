@@ -3,6 +3,7 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { HIDDEN, isSecretKey } from '../config/keys.js';
 
 export interface AuditRecord {
   time: string;
@@ -27,6 +28,15 @@ export interface AuditNotes {
   paths: string[];
   forced?: boolean;
   reason?: string;
+}
+
+/** argv as the audit log keeps it: the value of a secret -D property (-D s3.secret-key=..., -Dkey=...) replaced by ******. */
+export function redactArgv(argv: readonly string[]): string[] {
+  const redact = (property: string) => {
+    const eq = property.indexOf('=');
+    return eq > 0 && isSecretKey(property.slice(0, eq).trim()) ? `${property.slice(0, eq)}=${HIDDEN}` : property;
+  };
+  return argv.map((arg, i) => (arg.startsWith('-D') && arg.length > 2 ? `-D${redact(arg.slice(2))}` : argv[i - 1] === '-D' ? redact(arg) : arg));
 }
 
 export function appendAudit(file: string, record: AuditRecord): void {

@@ -20,6 +20,18 @@ export interface KeySpec {
   extension?: boolean;
 }
 
+// Flink's GlobalConfiguration.isSensitive: a key whose name contains one of these holds a secret.
+const SENSITIVE = ['password', 'secret', 'fs.azure.account.key', 'apikey', 'api-key', 'auth-params', 'service-key', 'token', 'basic-auth', 'jaas.config', 'http-headers'];
+
+/** True when the value of this key must never be printed, logged or audited. */
+export function isSecretKey(name: string): boolean {
+  const lower = name.toLowerCase();
+  return SENSITIVE.some((word) => lower.includes(word));
+}
+
+/** What is shown instead of a secret value (Flink shows the same). */
+export const HIDDEN = '******';
+
 export const SAVEPOINT_DIR = 'execution.checkpointing.savepoint-dir';
 export const SAVEPOINT_DIR_FLIP10 = 'state.savepoints.dir';
 export const SAVEPOINT_DIR_DEPRECATED = 'savepoints.state.backend.fs.dir';
@@ -71,6 +83,15 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'restart-strategy.fixed-delay.delay', default: '1 s', type: 'duration', description: 'Pause before each restart.' },
   { key: 'execution.state-recovery.claim-mode', aliases: ['execution.savepoint-restore-mode'], default: 'NO_CLAIM', type: 'enum',
     values: ['CLAIM', 'NO_CLAIM', 'LEGACY'], description: 'Who owns the snapshot a job is restored from.' },
+
+  // --- object stores (Flink's S3 file system keys; Azure account keys are per account, see flink-conf.example.yaml) ---
+  { key: 's3.endpoint', type: 'string', description: 'Endpoint of an S3-compatible store (e.g. http://127.0.0.1:9090); unset = AWS S3.' },
+  { key: 's3.path.style.access', default: 'false', type: 'bool', description: 'Address buckets as <endpoint>/<bucket> instead of <bucket>.<endpoint> (most S3-compatible stores).' },
+  { key: 's3.access-key', type: 'string', description: "S3 access key id; unset = the AWS SDK's default chain (environment, profile, instance/pod identity)." },
+  { key: 's3.secret-key', type: 'string', description: 'S3 secret access key (never printed).' },
+  { key: 's3.region', type: 'string', description: 'S3 region; unset = AWS_REGION or the profile (us-east-1 when s3.endpoint is set).' },
+  { key: 'azure.blob.endpoint', type: 'string', extension: true,
+    description: "Blob service URL of the account instead of https://<account>.blob.core.windows.net (e.g. Azurite's http://127.0.0.1:10000/devstoreaccount1)." },
 
   // --- removed by FLIP-10; read only to warn ---
   { key: SAVEPOINT_BACKEND_REMOVED, type: 'string',

@@ -99,3 +99,56 @@ export class ConflictError extends OperationError {}
 export function isFlinkCliError(error: unknown): error is FlinkCliError {
   return error instanceof FlinkCliError;
 }
+
+// --- storage (object stores and the local file system behind one interface) ---
+
+/** What a storage request was doing, for messages: "listing s3://bucket/savepoints/". */
+export type StorageAction = 'list' | 'stat' | 'read' | 'write' | 'delete';
+
+const ACTION_VERB: Record<StorageAction, string> = { list: 'listing', stat: 'checking', read: 'reading', write: 'writing', delete: 'deleting' };
+
+export function describeStorageAction(action: StorageAction, uri: string): string {
+  return `${ACTION_VERB[action]} ${uri}`;
+}
+
+/** The store refused the request: wrong or missing credentials, or no permission for this action. */
+export class StorageAccessDeniedError extends OperationError {
+  constructor(readonly uri: string, readonly action: StorageAction, detail: string, options?: ErrorOptions) {
+    super(`Access denied ${describeStorageAction(action, uri)}: ${detail}`, options);
+  }
+}
+
+/** The bucket or container itself does not exist (not "nothing found" inside it). */
+export class StorageContainerNotFoundError extends NotFoundError {
+  constructor(readonly uri: string, readonly action: StorageAction, what: 'Bucket' | 'Container', name: string, options?: ErrorOptions) {
+    super(`${what} '${name}' does not exist (${describeStorageAction(action, uri)})`, options);
+  }
+}
+
+/** One object (or file) that is not there. */
+export class StorageObjectNotFoundError extends NotFoundError {
+  constructor(readonly uri: string, readonly action: StorageAction, options?: ErrorOptions) {
+    super(`No such object: ${uri}`, options);
+  }
+}
+
+/** A create-only-if-absent write found the object already there. */
+export class StorageObjectExistsError extends ConflictError {
+  constructor(readonly uri: string, options?: ErrorOptions) {
+    super(`Already exists: ${uri} (not overwritten)`, options);
+  }
+}
+
+/** Any other failed storage request (endpoint unreachable, server error, ...). */
+export class StorageRequestError extends OperationError {
+  constructor(readonly uri: string, readonly action: StorageAction, detail: string, options?: ErrorOptions) {
+    super(`Failed ${describeStorageAction(action, uri)}: ${detail}`, options);
+  }
+}
+
+/** gs://, hdfs://, ...: a scheme without an adapter here. */
+export class UnsupportedSchemeError extends UsageError {
+  constructor(readonly scheme: string, uri: string, supported: readonly string[]) {
+    super(`${scheme}:// is not supported yet (${uri}); supported: ${supported.map((s) => `${s}://`).join(', ')} and local paths`);
+  }
+}

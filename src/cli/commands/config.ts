@@ -1,7 +1,7 @@
 // `flink config [key...] [--explain <key>] [--path <dir>]`: effective configuration values with their
 // origin, and the savepoint directory chain walked step by step.
 import type { Command } from 'commander';
-import { SAVEPOINT_DIR, SAVEPOINT_DIR_DEPRECATED, SAVEPOINT_DIR_FLIP10, specOf } from '../../config/keys.js';
+import { HIDDEN, isSecretKey, SAVEPOINT_DIR, SAVEPOINT_DIR_DEPRECATED, SAVEPOINT_DIR_FLIP10, specOf } from '../../config/keys.js';
 import { namesOf, type ResolvedConfig, type ResolvedValue } from '../../config/resolve.js';
 import { resolveSavepointTarget, type SavepointTarget } from '../../config/savepoint-target.js';
 import { describeOrigin, type Origin } from '../../config/types.js';
@@ -59,7 +59,7 @@ export async function runConfig(options: ConfigOptions, ctx: CommandContext): Pr
     }
     return;
   }
-  const values = options.keys.length === 0 ? config.all() : options.keys.map((k) => config.get(k));
+  const values = (options.keys.length === 0 ? config.all() : options.keys.map((k) => config.get(k))).map(masked);
   const { io } = ctx;
   if (io.mode.json) {
     io.print(JSON.stringify({ version: 1, source: config.loaded.source, files: config.loaded.files, values: values.map(valueJson), warnings: config.warnings }));
@@ -77,6 +77,11 @@ export async function runConfig(options: ConfigOptions, ctx: CommandContext): Pr
     { header: 'ORIGIN', value: (v) => originText(v), color: (t, _v, o) => o.out.dim(t) },
   ], values);
   if (io.isStdoutTTY) io.note(io.err.dim(sourceNote(config)));
+}
+
+/** Secrets (s3.secret-key, fs.azure.account.key.*, tokens, passwords) are shown as ******, as Flink shows them. */
+function masked<T extends { value?: string }>(v: T & { key: string; spelledAs?: string }): T {
+  return v.value !== undefined && (isSecretKey(v.key) || (v.spelledAs !== undefined && isSecretKey(v.spelledAs))) ? { ...v, value: HIDDEN } : v;
 }
 
 function originText(v: ResolvedValue): string {
@@ -138,13 +143,14 @@ async function explainSavepointDir(ctx: CommandContext, config: ResolvedConfig, 
 async function explainKey(ctx: CommandContext, config: ResolvedConfig, key: string): Promise<void> {
   const { io } = ctx;
   const spec = specOf(key);
-  const resolved = config.get(key);
+  const resolved = masked(config.get(key));
   const names = spec ? namesOf(spec) : [key];
   const rows = names.map((name) => {
     const entry = config.lookup(name);
     const deprecated = spec?.deprecated?.includes(name) ?? false;
     const used = entry !== undefined && (resolved.spelledAs ?? resolved.key) === name;
-    return { name: deprecated ? `${name} (deprecated)` : name, value: entry?.value, origin: entry?.origin, outcome: used ? 'used' : entry ? 'shadowed' : 'not set' };
+    const value = entry?.value !== undefined && isSecretKey(name) ? HIDDEN : entry?.value;
+    return { name: deprecated ? `${name} (deprecated)` : name, value, origin: entry?.origin, outcome: used ? 'used' : entry ? 'shadowed' : 'not set' };
   });
   if (spec?.fallback) {
     const fb = config.lookup(spec.fallback);

@@ -1,0 +1,81 @@
+// Object-store settings from Flink's own keys (pure: a resolved configuration in, settings out). Secret
+// values are wrapped so that printing, logging or JSON-encoding the settings never shows them.
+import { inspect } from 'node:util';
+import { HIDDEN } from './keys.js';
+import type { ResolvedConfig } from './resolve.js';
+import { describeOrigin } from './types.js';
+
+/** A secret value: `reveal()` is the only way to read it; every other rendering is "******". */
+export class Secret {
+  readonly #value: string;
+  /** Where it came from (a file and line, -D, ...), never the value. */
+  readonly from: string;
+
+  constructor(value: string, from: string) {
+    this.#value = value;
+    this.from = from;
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  toString(): string {
+    return HIDDEN;
+  }
+
+  toJSON(): string {
+    return HIDDEN;
+  }
+
+  [inspect.custom](): string {
+    return `Secret(${HIDDEN} from ${this.from})`;
+  }
+}
+
+export interface S3Settings {
+  endpoint?: string;
+  pathStyle: boolean;
+  region?: string;
+  /** Both set, or neither (then the AWS SDK's default credential chain). */
+  accessKey?: string;
+  secretKey?: Secret;
+}
+
+export interface AzureSettings {
+  /** Blob service URL replacing https://<account>.blob.core.windows.net (an emulator such as Azurite). */
+  endpoint?: string;
+  /** fs.azure.account.key.<host>, host = "<account>.blob.core.windows.net" or "<account>.dfs.core.windows.net". */
+  accountKey(host: string): Secret | undefined;
+}
+
+export interface StorageSettings {
+  s3: S3Settings;
+  azure: AzureSettings;
+}
+
+export function azureAccountKeyNames(host: string): string[] {
+  // The key for the URI's own host first, then the account's other service (one account, one key).
+  const other = host.includes('.dfs.') ? host.replace('.dfs.', '.blob.') : host.replace('.blob.', '.dfs.');
+  return [`fs.azure.account.key.${host}`, `fs.azure.account.key.${other}`];
+}
+
+export function storageSettings(config: ResolvedConfig): StorageSettings {
+  const secret = (key: string): Secret | undefined => {
+    const v = config.get(key);
+    return v.value === undefined || v.value === '' ? undefined : new Secret(v.value, `${v.spelledAs ?? v.key} (${describeOrigin(v.origin)})`);
+  };
+  return {
+    s3: {
+      endpoint: config.string('s3.endpoint') || undefined,
+      pathStyle: config.bool('s3.path.style.access') ?? false,
+      region: config.string('s3.region') || undefined,
+      accessKey: config.string('s3.access-key') || undefined,
+      secretKey: secret('s3.secret-key'),
+    },
+    azure: {
+      endpoint: config.string('azure.blob.endpoint') || undefined,
+      accountKey: (host) => azureAccountKeyNames(host).map(secret).find((s) => s !== undefined),
+    },
+  };
+}
