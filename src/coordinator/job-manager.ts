@@ -31,6 +31,8 @@ export interface JobManagerOptions {
   stateDir: string;
   settings: Omit<CoordinatorSettings, 'toolVersion'>;
   restartStrategy: RestartStrategy;
+  /** `taskmanager.memory.process.size` of each job's TaskManager process (default: no limit). */
+  taskManagerMemoryBytes?: number;
   log: (line: string) => void;
 }
 
@@ -185,6 +187,7 @@ export class JobManager implements Dispatcher {
       latestSnapshot: () => job.coordinator.latestCompleted()?.pointer,
       stdout: job.stdout,
       cacheDir: path.join(this.options.stateDir, 'cache'),
+      memoryLimitBytes: this.options.taskManagerMemoryBytes,
     });
     job.master = master;
     master.on('status', (change: { status: JobStatus; at: number; cause?: Error }) => {
@@ -260,7 +263,10 @@ export class JobManager implements Dispatcher {
     const existing = this.registry.get(jobId);
     if (existing && !isTerminal(existing.record.status)) throw new ConflictError(`Job ${jobId} is already running.`);
     const args = request.programArgsList ?? [];
-    const plan = await buildPlan({ artifactPath: artifact.path, args, parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache') });
+    const plan = await buildPlan({
+      artifactPath: artifact.path, args, parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache'),
+      memoryLimitBytes: this.options.taskManagerMemoryBytes,
+    });
     const claimMode = request.claimMode === 'CLAIM' ? 'CLAIM' : 'NO_CLAIM';
     let restoredEntry: SnapshotEntry | undefined;
     if (request.savepointPath) restoredEntry = await this.checkRestore(request.savepointPath, plan, claimMode);

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   for (const warning of [...config.warnings, ...settings.warnings]) log(`WARN ${warning}`);
   log(`Savepoint directory: ${settings.coordinator.savepointDir ?? '(none configured: savepoints need a target directory)'}; checkpoints: ${settings.coordinator.checkpointDir}`);
 
-  const jobs = new JobManager({ stateDir: settings.stateDir, settings: settings.coordinator, restartStrategy: settings.restartStrategy, log });
+  const jobs = new JobManager({ stateDir: settings.stateDir, settings: settings.coordinator, restartStrategy: settings.restartStrategy, taskManagerMemoryBytes: settings.taskManagerMemoryBytes, log });
   const server = await startRestServer({ dispatcher: jobs, host: settings.host, port: settings.port, token: settings.token, log });
   const pidFile = path.join(settings.stateDir, 'coordinator.pid');
   const tmp = `${pidFile}.tmp`;

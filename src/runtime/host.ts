@@ -51,7 +51,7 @@ export interface StartJobOptions {
   maxHeapMb?: number;
   /** `taskmanager.memory.process.size`: resident memory of the job's process; over it the task fails. Unset: no limit. */
   memoryLimitBytes?: number;
-  /** How often the process's resident memory is sampled (default 200 ms). */
+  /** How often the process's resident memory is sampled (default 100 ms). */
   memoryCheckIntervalMs?: number;
   /** Where bundled job modules are cached. */
   cacheDir?: string;

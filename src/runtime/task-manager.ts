@@ -20,7 +20,7 @@ export interface TaskManagerOptions {
   memoryLimitBytes?: number;
   /** V8 old-space limit in MB; default: the memory limit (so the heap alone can never pass it unnoticed). */
   maxHeapMb?: number;
-  /** How often resident memory is sampled (default 200 ms). */
+  /** How often resident memory is sampled (default 100 ms). */
   memoryCheckIntervalMs?: number;
 }
 
@@ -99,7 +99,7 @@ export class TaskManagerProcess {
       handlers.message(message);
     });
     // Sampled even without a limit: the REST metrics report it.
-    this.memoryTimer = setInterval(() => void this.checkMemory(handlers.overLimit), options.memoryCheckIntervalMs ?? 200);
+    this.memoryTimer = setInterval(() => void this.checkMemory(handlers.overLimit), options.memoryCheckIntervalMs ?? 100);
     this.memoryTimer.unref();
   }
 
