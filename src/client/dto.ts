@@ -69,6 +69,31 @@ export interface JobDetailsInfo {
   vertices: JobVertex[];
 }
 
+/** One exception of a job's history (Flink's ExceptionInfo). */
+export interface ExceptionInfo {
+  exceptionName: string;
+  stacktrace: string;
+  timestamp: number;
+  failureLabels: Record<string, string>;
+  taskName: string | null;
+  endpoint: string | null;
+  taskManagerId: string | null;
+}
+
+/** A failure that made the job restart or fail (Flink's RootExceptionInfo), newest first in the history. */
+export interface RootExceptionInfo extends ExceptionInfo {
+  concurrentExceptions: ExceptionInfo[];
+}
+
+/** GET /jobs/:jobid/exceptions (Flink 1.20's JobExceptionsInfoWithHistory; the top-level fields are deprecated there). */
+export interface JobExceptionsInfoWithHistory {
+  'root-exception': string | null;
+  timestamp: number | null;
+  'all-exceptions': Array<{ exception: string; task: string | null; location: string | null; endpoint: string | null; timestamp: number; taskManagerId: string | null }>;
+  truncated: boolean;
+  exceptionHistory: { entries: RootExceptionInfo[]; truncated: boolean };
+}
+
 export interface TriggerResponse {
   'request-id': string;
 }

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type {
   CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarRunRequest, JobDetails, JobDetailsInfo,
-  RestorableSnapshot,
+  JobExceptionsInfoWithHistory, RestorableSnapshot, RootExceptionInfo,
 } from '../client/dto.js';
 import { ConflictError, NotFoundError, OperationError } from '../domain/errors.js';
 import { SnapshotFailure } from '../domain/failure-reason.js';
@@ -19,12 +19,13 @@ import {
   type SnapshotProperties,
 } from '../domain/snapshot-properties.js';
 import { buildPlan } from '../runtime/host.js';
-import { JobMaster, type RestartStrategy } from '../runtime/job-master.js';
+import { JobMaster, type RestartStrategy, type TaskFailure } from '../runtime/job-master.js';
 import type { JobPlan } from '../runtime/plan.js';
 import type { ArtifactInfo, Dispatcher, SavepointRequest, StopRequest } from '../server/dispatcher.js';
 import { readSnapshot } from '../storage/index.js';
 import { DISPOSING_MARKER, METADATA_FILE } from '../storage/metadata.js';
 import { TOOL_VERSION } from '../version.js';
+import { exceptionEntry, exceptionsView, withException } from './job-exceptions.js';
 import { CheckpointCoordinator, removeSnapshotDirectory, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
 
 export interface JobManagerOptions {
@@ -49,6 +50,10 @@ interface JobRecord {
   startTime: number;
   endTime: number;
   failureCause?: string;
+  /** Flink's exception history: one root exception per task failure, newest first. */
+  exceptions?: RootExceptionInfo[];
+  /** Restarts the restart strategy already used (kept across coordinator restarts). */
+  restarts?: number;
   plan: JobPlan;
   nextSnapshotId: number;
   snapshots: SnapshotEntry[];
@@ -188,8 +193,14 @@ export class JobManager implements Dispatcher {
       stdout: job.stdout,
       cacheDir: path.join(this.options.stateDir, 'cache'),
       memoryLimitBytes: this.options.taskManagerMemoryBytes,
+      restarts: record.restarts ?? 0,
     });
     job.master = master;
+    master.on('failure', (failure: TaskFailure) => {
+      record.exceptions = withException(record.exceptions, exceptionEntry(failure));
+      if (!failure.final) record.restarts = master.restarts + 1;
+      this.options.log(`Job ${record.jobId} (${record.name}) task failure${failure.final ? '' : ', restarting'}: ${failure.cause.message}`);
+    });
     master.on('status', (change: { status: JobStatus; at: number; cause?: Error }) => {
       record.status = change.status;
       record.timestamps[change.status] = change.at;
@@ -413,6 +424,10 @@ export class JobManager implements Dispatcher {
       vertices: record.plan.operators.map((op) => ({ id: vertexId(record.jobId, op.uid), name: op.name, parallelism: op.parallelism, maxParallelism: record.plan.maxParallelism, status: vertexState })),
       ...({ 'failure-cause': record.failureCause ?? null } as object),
     };
+  }
+
+  async exceptions(jobId: string, maxExceptions?: number): Promise<JobExceptionsInfoWithHistory> {
+    return exceptionsView(this.find(jobId).record.exceptions, maxExceptions);
   }
 
   async checkpointStatistics(jobId: string): Promise<CheckpointingStatistics> {

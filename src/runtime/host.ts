@@ -20,7 +20,7 @@ import { bundleJob, defaultCacheDir, workerEntryPath } from './loader.js';
 import { subtaskCount, type JobPlan } from './plan.js';
 import type { HostToWorker, OperatorState, RestoreAssignment, SubtaskState, WorkerToHost } from './protocol.js';
 import { planRestore } from './restore.js';
-import { TaskManagerProcess } from './task-manager.js';
+import { taskManagerFailure, TaskManagerProcess } from './task-manager.js';
 
 export type RuntimeJobStatus = 'CREATED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
 
@@ -160,7 +160,7 @@ export class RunningJob extends EventEmitter {
       {
         message: (message) => this.onMessage(message),
         died: (cause) => this.end('FAILED', cause),
-        overLimit: (cause) => void this.kill(cause.message),
+        overLimit: (cause) => void this.fail(cause),
       },
     );
     const stdout = options.stdout ?? process.stdout;
@@ -171,7 +171,8 @@ export class RunningJob extends EventEmitter {
     const every = Math.min(options.heartbeatIntervalMs ?? 500, timeout / 2);
     this.monitor = setInterval(() => {
       const silent = performance.now() - this.lastSeen;
-      if (silent > timeout) void this.kill(`the job's TaskManager process did not respond for ${Math.round(silent)} ms (stuck in a loop?) and was killed`);
+      if (silent > timeout)
+        void this.fail(taskManagerFailure(`the job's TaskManager process did not respond for ${Math.round(silent)} ms (stuck in a loop?) and was killed`));
     }, every);
     this.monitor.unref();
   }
@@ -398,7 +399,11 @@ export class RunningJob extends EventEmitter {
 
   /** Fails the job as a crash would (its process is killed); used for unresponsive jobs and in tests. */
   kill(reason: string): Promise<JobOutcome> {
-    this.end('FAILED', new Error(reason));
+    return this.fail(new Error(reason));
+  }
+
+  private fail(cause: Error): Promise<JobOutcome> {
+    this.end('FAILED', cause);
     return this.done;
   }
 }
@@ -429,8 +434,9 @@ export async function startJob(options: StartJobOptions): Promise<RunningJob> {
     return job;
   } catch (error) {
     await job.cancel();
-    if (error instanceof OperationError) throw error;
-    throw new OperationError(`job ${options.artifactPath} failed to start: ${(error as Error).message}`, { cause: error });
+    const failure = error instanceof OperationError ? error : new OperationError(`job ${options.artifactPath} failed to start: ${(error as Error).message}`, { cause: error });
+    // The exception history names the process the failure happened in.
+    throw Object.assign(failure, { taskManagerPid: job.taskManager.pid });
   }
 }
 

@@ -24,6 +24,14 @@ export interface TaskManagerOptions {
   memoryCheckIntervalMs?: number;
 }
 
+/** A failure of the process itself (not thrown by job code): its trace is the message, no coordinator frames. */
+export function taskManagerFailure(message: string): Error {
+  const error = new Error(message);
+  error.name = 'TaskManagerException';
+  error.stack = `${error.name}: ${message}`;
+  return error;
+}
+
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KB', 'MB', 'GB'];
   let value = bytes;
@@ -89,7 +97,7 @@ export class TaskManagerProcess {
         // fork failed (no process at all) or a message could not be sent to a dying one.
         if (this.child.pid === undefined) {
           this.exitedValue = { code: null, signal: null };
-          if (!this.killed) handlers.died(new Error(`the job's TaskManager process could not be started: ${error.message}`));
+          if (!this.killed) handlers.died(taskManagerFailure(`the job's TaskManager process could not be started: ${error.message}`));
           resolve();
         }
       });
@@ -140,7 +148,7 @@ export class TaskManagerProcess {
     const limit = this.options.memoryLimitBytes;
     if (limit === undefined || rss <= limit) return;
     overLimit(
-      new Error(
+      taskManagerFailure(
         `the job's TaskManager process used ${formatBytes(rss)} of resident memory, ${formatBytes(rss - limit)} over ` +
           `taskmanager.memory.process.size (${formatBytes(limit)}), and was killed`,
       ),
@@ -152,11 +160,11 @@ export class TaskManagerProcess {
     const pid = this.child.pid;
     if (/heap out of memory|Reached heap limit/i.test(tail)) {
       const limit = this.options.memoryLimitBytes;
-      return new Error(
+      return taskManagerFailure(
         `the job's TaskManager process (pid ${pid}) ran out of memory (JavaScript heap out of memory${limit ? `; taskmanager.memory.process.size is ${formatBytes(limit)}` : ''})`,
       );
     }
-    if (signal) return new Error(`the job's TaskManager process (pid ${pid}) was killed by signal ${signal}`);
-    return new Error(`the job's TaskManager process (pid ${pid}) exited unexpectedly (exit code ${code})`);
+    if (signal) return taskManagerFailure(`the job's TaskManager process (pid ${pid}) was killed by signal ${signal}`);
+    return taskManagerFailure(`the job's TaskManager process (pid ${pid}) exited unexpectedly (exit code ${code})`);
   }
 }

@@ -247,6 +247,12 @@ function buildRoutes(dispatcher: Dispatcher, options: RestServerOptions): Route[
       return {};
     }),
     route('GET', '/jobs/:jobid/status', async (ctx) => ({ status: (await dispatcher.job(jobId(ctx))).state })),
+    route('GET', '/jobs/:jobid/exceptions', (ctx) => {
+      const id = jobId(ctx);
+      const max = ctx.query.get('maxExceptions');
+      if (max !== null && !/^\d+$/.test(max)) throw badRequest(`Bad request, could not parse parameters: maxExceptions '${max}' is not a non-negative integer.`);
+      return dispatcher.exceptions(id, max === null ? undefined : Number(max));
+    }),
     route('GET', '/jobs/:jobid/checkpoints', (ctx) => dispatcher.checkpointStatistics(jobId(ctx))),
     route('GET', '/jobs/:jobid/checkpoints/config', (ctx) => dispatcher.checkpointConfig(jobId(ctx))),
     route('GET', '/jobs/:jobid/checkpoints/details/:checkpointid', (ctx) => {

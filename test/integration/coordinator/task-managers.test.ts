@@ -1,0 +1,93 @@
+// Job code runs in TaskManager processes: jobs that SIGKILL their process, exit, allocate without bound or
+// throw each end FAILED after their restarts, with the cause in Flink's /jobs/:id/exceptions shape, while
+// this process (the coordinator) stays up and a well-behaved job beside them commits exactly once. A new
+// coordinator on the same state directory resumes the good job and leaves the failed ones failed.
+import { afterAll, expect, test } from '@jest/globals';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { bundleJobModule } from '../../../src/cli/submit.js';
+import { JobManager } from '../../../src/coordinator/job-manager.js';
+import { counterOutput } from '../../support/counter-output.js';
+import { until } from '../../support/until.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-tm-'));
+const managers: JobManager[] = [];
+afterAll(async () => {
+  await Promise.all(managers.map((m) => m.close()));
+  rmSync(root, { recursive: true, force: true });
+});
+
+const stateDir = path.join(root, 'state');
+function manager(): JobManager {
+  const jm = new JobManager({
+    stateDir,
+    settings: { checkpointDir: path.join(stateDir, 'checkpoints'), savepointDir: path.join(root, 'savepoints'), numRetained: 1, timeoutMs: 30_000, minPauseMs: 0, persistentCheckpoints: false },
+    restartStrategy: { type: 'fixed-delay', attempts: 1, delayMs: 50 },
+    taskManagerMemoryBytes: 192 * 1024 ** 2,
+    log: () => {},
+  });
+  managers.push(jm);
+  return jm;
+}
+
+async function submit(jm: JobManager, fixture: string, args: string[]): Promise<string> {
+  const { bundle, cleanup } = await bundleJobModule(path.resolve('fixtures/jobs', fixture));
+  try {
+    const artifact = await jm.uploadArtifact(path.basename(bundle), createReadStream(bundle));
+    return await jm.runArtifact(artifact.id, { programArgsList: args });
+  } finally {
+    await cleanup();
+  }
+}
+
+const CAUSES: Record<string, RegExp> = {
+  kill: /^TaskManagerException: the job's TaskManager process \(pid \d+\) was killed by signal SIGKILL$/,
+  exit: /^TaskManagerException: the job's TaskManager process \(pid \d+\) exited unexpectedly \(exit code 3\)$/,
+  hog: /^TaskManagerException: the job's TaskManager process used [\d.]+ MB of resident memory, [\d.]+ (MB|KB) over taskmanager\.memory\.process\.size \(192 MB\), and was killed$/,
+  throw: /^Error: bad record 20$/,
+};
+
+test('misbehaving jobs fail with their cause; the coordinator and a good job carry on; a restart keeps both', async () => {
+  const jm = manager();
+  const out = path.join(root, 'out');
+  const good = await submit(jm, 'counter.ts', ['--out', out, '--sequence', '100000000', '--rate', '2000', '--users', '7', '--checkpoint-interval', '100']);
+  const bad = Object.fromEntries(await Promise.all(Object.keys(CAUSES).map(async (mode) => [mode, await submit(jm, 'misbehaving.ts', [mode, '20'])] as const)));
+
+  for (const [mode, id] of Object.entries(bad)) {
+    await until(`${mode} FAILED`, async () => ((await jm.job(id)).state === 'FAILED' ? true : undefined), 60_000);
+    const exceptions = await jm.exceptions(id);
+    // One restart, then FAILED: two root exceptions, newest first, each with the cause's trace.
+    expect(exceptions.exceptionHistory.entries).toHaveLength(2);
+    expect(exceptions.exceptionHistory.truncated).toBe(false);
+    for (const entry of exceptions.exceptionHistory.entries) {
+      expect(entry.stacktrace.split('\n')[0]).toMatch(CAUSES[mode]);
+      expect(entry).toEqual(expect.objectContaining({ failureLabels: {}, concurrentExceptions: [], taskName: null }));
+      expect(entry.taskManagerId).toMatch(/^local-taskmanager-\d+$/);
+    }
+    const [latest, first] = exceptions.exceptionHistory.entries;
+    expect(latest.timestamp).toBeGreaterThanOrEqual(first.timestamp);
+    expect(latest.taskManagerId).not.toBe(first.taskManagerId); // the restart ran in a new process
+    expect(exceptions['root-exception']).toBe(latest.stacktrace);
+    expect(exceptions.timestamp).toBe(latest.timestamp);
+    expect((await jm.exceptions(id, 1)).exceptionHistory).toEqual({ entries: [latest], truncated: true });
+  }
+
+  expect((await jm.job(good)).state).toBe('RUNNING');
+  expect((await jm.exceptions(good)).exceptionHistory.entries).toEqual([]);
+  await until('good job commits', async () => (counterOutput(out).records > 500 ? true : undefined), 60_000);
+  expect(counterOutput(out).exact).toBe(true);
+
+  // The next coordinator on the same state: the good job resumes, the failed ones stay FAILED with their history.
+  await jm.close();
+  const next = manager();
+  await next.recover();
+  const before = counterOutput(out).records;
+  await until('good job resumed and commits', async () => ((await next.job(good)).state === 'RUNNING' && counterOutput(out).records > before + 200 ? true : undefined), 60_000);
+  for (const [mode, id] of Object.entries(bad)) {
+    expect((await next.job(id)).state).toBe('FAILED');
+    expect((await next.exceptions(id)).exceptionHistory.entries[0].stacktrace.split('\n')[0]).toMatch(CAUSES[mode]);
+  }
+  expect(counterOutput(out).exact).toBe(true);
+  await next.cancel(good);
+}, 120_000);
