@@ -17,7 +17,7 @@ export interface DashboardConfig {
   'flink-revision'?: string;
   features?: Record<string, boolean>;
   /** Extension: set by the local coordinator of this project, absent on Apache Flink. */
-  'flink-cli-coordinator'?: { version: string; extensions: string[] };
+  'flink-cli-coordinator'?: { version: string; extensions: string[]; pid?: number };
 }
 
 export interface ClusterOverview {

@@ -229,7 +229,7 @@ function buildRoutes(dispatcher: Dispatcher, options: RestServerOptions): Route[
       'flink-version': dispatcher.version,
       'flink-revision': `flink-cli local coordinator ${dispatcher.version}`,
       features: { 'web-submit': true, 'web-cancel': true, 'web-rescale': false, 'web-history': false },
-      'flink-cli-coordinator': { version: dispatcher.version, extensions: EXTENSIONS },
+      'flink-cli-coordinator': { version: dispatcher.version, extensions: EXTENSIONS, pid: process.pid },
     })),
     route('GET', '/overview', () => dispatcher.overview()),
     route('GET', '/jobs', async () => ({ jobs: (await dispatcher.jobs()).map((j) => ({ id: j.jid, status: j.state })) })),
