@@ -61,7 +61,7 @@ describe('misbehaving jobs hurt only themselves, and say why they failed', () =>
     const jobs = await listed();
     for (const [mode, id] of Object.entries(bad)) {
       expect(jobs.find((j) => j.id === id)?.rootCause).toMatch(CAUSES[mode]);
-      const exceptions = await (await fetch(`http://${address}/v1/jobs/${id}/exceptions`)).json();
+      const exceptions = (await (await fetch(`http://${address}/v1/jobs/${id}/exceptions`)).json()) as { 'root-exception': string; exceptionHistory: { entries: unknown[] } };
       expect(exceptions['root-exception']).toMatch(CAUSES[mode]);
       expect(exceptions.exceptionHistory.entries).toHaveLength(2); // one restart, then FAILED
     }
