@@ -299,7 +299,9 @@ export class JobManager implements Dispatcher {
     try {
       await this.launch(job, false);
     } catch (error) {
-      throw new OperationError(`Job ${jobId} failed to start: ${(error as Error).message}`);
+      // The hint (e.g. "restore with -n") travels in the message: REST error bodies carry messages only.
+      const hint = (error as { hint?: string }).hint;
+      throw new OperationError(`Job ${jobId} failed to start: ${(error as Error).message}${hint ? `. ${hint}` : ''}`);
     }
     return jobId;
   }

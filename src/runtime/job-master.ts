@@ -107,7 +107,8 @@ export class JobMaster extends EventEmitter {
     try {
       job = await startJob({ ...this.options, jobId: this.jobId, restoreFrom: restore });
     } catch (error) {
-      await this.onFailure(error as Error, (error as { taskManagerPid?: number }).taskManagerPid);
+      const { taskManagerPid, taskFailure } = error as { taskManagerPid?: number; taskFailure?: Error };
+      await this.onFailure(error as Error, taskManagerPid, taskFailure);
       if (isTerminal(this.statusValue)) throw error;
       return;
     }
@@ -126,11 +127,13 @@ export class JobMaster extends EventEmitter {
     });
   }
 
-  private async onFailure(cause: Error, taskManagerPid?: number): Promise<void> {
+  /** `taskFailure`: what failed inside the TaskManager when `cause` wraps it (a start that failed). */
+  private async onFailure(cause: Error, taskManagerPid?: number, taskFailure?: Error): Promise<void> {
     if (this.statusValue === 'CANCELLING' || isTerminal(this.statusValue)) return;
     const strategy = this.options.restartStrategy;
     const final = strategy.type === 'none' || this.restarts >= strategy.attempts;
-    this.emit('failure', { cause, at: Date.now(), ...(taskManagerPid === undefined ? {} : { taskManagerPid }), final } satisfies TaskFailure);
+    const failure: TaskFailure = { cause: taskFailure ?? cause, at: Date.now(), ...(taskManagerPid === undefined ? {} : { taskManagerPid }), final };
+    this.emit('failure', failure);
     if (final) {
       if (this.statusValue === 'RUNNING') this.setStatus('FAILING', cause);
       this.setStatus('FAILED', cause);

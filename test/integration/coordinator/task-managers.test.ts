@@ -31,11 +31,11 @@ function manager(): JobManager {
   return jm;
 }
 
-async function submit(jm: JobManager, fixture: string, args: string[]): Promise<string> {
+async function submit(jm: JobManager, fixture: string, args: string[], savepointPath?: string): Promise<string> {
   const { bundle, cleanup } = await bundleJobModule(path.resolve('fixtures/jobs', fixture));
   try {
     const artifact = await jm.uploadArtifact(path.basename(bundle), createReadStream(bundle));
-    return await jm.runArtifact(artifact.id, { programArgsList: args });
+    return await jm.runArtifact(artifact.id, { programArgsList: args, ...(savepointPath ? { savepointPath } : {}) });
   } finally {
     await cleanup();
   }
@@ -91,3 +91,13 @@ test('misbehaving jobs fail with their cause; the coordinator and a good job car
   expect(counterOutput(out).exact).toBe(true);
   await next.cancel(good);
 }, 120_000);
+
+test('a restore whose operator uid disappeared is refused with the hint to use -n', async () => {
+  const jm = manager();
+  const id = await submit(jm, 'typed-state.ts', ['number']);
+  await until('RUNNING', async () => ((await jm.job(id)).state === 'RUNNING' ? true : undefined));
+  const savepoint = await jm.savepoint(id, { cancelJob: true, format: 'CANONICAL' });
+  await expect(submit(jm, 'typed-state.ts', ['renamed'], savepoint)).rejects.toThrow(
+    /failed to start: the snapshot has state for operator uid "tally" that the job no longer has\. Restore with --allowNonRestoredState \(-n\) to skip that state/,
+  );
+}, 60_000);
