@@ -59,7 +59,7 @@ export async function bundleJobModule(file: string): Promise<{ bundle: string; c
   return { bundle, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export async function submitJob(client: FlinkRestClient, request: SubmitRequest, warn: (line: string) => void): Promise<Submitted> {
+export async function submitJob(client: FlinkRestClient, request: SubmitRequest, _warn: (line: string) => void): Promise<Submitted> {
   if (!existsSync(request.artifact)) throw new NotFoundError(`Job file not found: ${request.artifact}`);
   const kind = artifactKind(request.artifact);
   let jarId: string;
@@ -88,10 +88,6 @@ export async function submitJob(client: FlinkRestClient, request: SubmitRequest,
       else body.claimMode = request.claimMode;
     }
   }
-  try {
-    return { jobId: await client.runJar(jarId, body), jarId };
-  } catch (error) {
-    if (kind === 'module' && error instanceof OperationError) warn(`The uploaded module ${jarId} stays on the coordinator (flink run reuses nothing of it).`);
-    throw error;
-  }
+  // The local coordinator removes the upload of a failed submission itself.
+  return { jobId: await client.runJar(jarId, body), jarId };
 }

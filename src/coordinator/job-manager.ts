@@ -34,6 +34,8 @@ export interface JobManagerOptions {
   restartStrategy: RestartStrategy;
   /** `taskmanager.memory.process.size` of each job's TaskManager process (default: no limit). */
   taskManagerMemoryBytes?: number;
+  /** An uploaded artifact no running job uses is removed once it is this old (default 1 h; checked on start and every 10 min). */
+  artifactTtlMs?: number;
   log: (line: string) => void;
 }
 
@@ -42,6 +44,8 @@ interface JobRecord {
   jobId: string;
   name: string;
   artifactName: string;
+  /** The upload it was started from (the job runs its own copy; this keeps the upload while the job runs). */
+  artifactId?: string;
   args: string[];
   parallelism?: number;
   restore?: { pointer: string; claimMode: 'CLAIM' | 'NO_CLAIM'; allowNonRestoredState: boolean };
@@ -78,6 +82,7 @@ export class JobManager implements Dispatcher {
   private readonly artifactDir: string;
   private readonly jobsDir: string;
   private closing = false;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: JobManagerOptions) {
     this.artifactDir = path.join(options.stateDir, 'artifacts');
@@ -113,11 +118,30 @@ export class JobManager implements Dispatcher {
       record.status = 'INITIALIZING';
       this.launch(job, true).catch((error) => this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`));
     }
+    await this.removeUnusedArtifacts();
+    this.sweeper = setInterval(() => void this.removeUnusedArtifacts(), 10 * 60_000);
+    this.sweeper.unref();
+  }
+
+  /** Uploads no running job uses, older than the TTL (or, with `only`, that one upload now: a failed submission). */
+  private async removeUnusedArtifacts(only?: string): Promise<void> {
+    const inUse = new Set([...this.registry.values()].filter((j) => !isTerminal(j.record.status)).map((j) => j.record.artifactId));
+    const ttl = this.options.artifactTtlMs ?? 60 * 60_000;
+    const ids = only ? [only] : existsSync(this.artifactDir) ? await readdir(this.artifactDir) : [];
+    for (const id of ids) {
+      if (inUse.has(id)) continue;
+      const file = path.join(this.artifactDir, id);
+      const s = await stat(file).catch(() => undefined);
+      if (!s || (!only && Date.now() - s.mtimeMs < ttl)) continue;
+      await rm(file, { force: true }).catch(() => {});
+      this.options.log(`Removed uploaded artifact ${id} (${only ? 'its submission failed' : 'no running job uses it'})`);
+    }
   }
 
   /** Suspends running jobs (their snapshots stay; the next start resumes them). */
   async close(): Promise<void> {
     this.closing = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     await Promise.all(
       [...this.registry.values()].map(async (job) => {
         job.coordinator.close();
@@ -269,6 +293,17 @@ export class JobManager implements Dispatcher {
 
   async runArtifact(id: string, request: JarRunRequest): Promise<string> {
     const artifact = await this.artifactInfo(id);
+    try {
+      return await this.runUploaded(artifact, request);
+    } catch (error) {
+      // A failed submission leaves no upload behind (unless a running job uses the same one).
+      if (!(error instanceof ConflictError)) await this.removeUnusedArtifacts(id);
+      throw error;
+    }
+  }
+
+  private async runUploaded(artifact: ArtifactInfo, request: JarRunRequest): Promise<string> {
+    const id = artifact.id;
     if (/\.jar$/i.test(artifact.name)) throw new OperationError('The local coordinator runs JavaScript/TypeScript job modules; submit jars to an Apache Flink cluster (-m host:port).');
     const jobId = request.jobId ?? randomBytes(16).toString('hex');
     const existing = this.registry.get(jobId);
@@ -288,7 +323,7 @@ export class JobManager implements Dispatcher {
     await copyFile(artifact.path, path.join(dir, 'artifact.mjs'));
     const now = Date.now();
     const record: JobRecord = {
-      version: 1, jobId, name: plan.jobName, artifactName: artifact.name, args, parallelism: request.parallelism,
+      version: 1, jobId, name: plan.jobName, artifactName: artifact.name, artifactId: id, args, parallelism: request.parallelism,
       restore: request.savepointPath ? { pointer: restoredEntry!.pointer, claimMode, allowNonRestoredState: request.allowNonRestoredState ?? false } : undefined,
       status: 'INITIALIZING', timestamps: { INITIALIZING: now }, startTime: now, endTime: -1, plan, nextSnapshotId: 1,
       snapshots: restoredEntry ? [restoredEntry] : [],

@@ -101,3 +101,45 @@ test('a restore whose operator uid disappeared is refused with the hint to use -
     /failed to start: the snapshot has state for operator uid "tally" that the job no longer has\. Restore with --allowNonRestoredState \(-n\) to skip that state/,
   );
 }, 60_000);
+
+test('uploads no running job uses are removed: at once when the submission fails, on start once old', async () => {
+  const dir = path.join(root, 'artifacts-state');
+  const make = (ttl: number) => {
+    const jm = new JobManager({
+      stateDir: dir,
+      settings: { checkpointDir: path.join(dir, 'checkpoints'), numRetained: 1, timeoutMs: 30_000, minPauseMs: 0, persistentCheckpoints: false },
+      restartStrategy: { type: 'none' },
+      artifactTtlMs: ttl,
+      log: () => {},
+    });
+    managers.push(jm);
+    return jm;
+  };
+  const upload = async (jm: JobManager, fixture: string) => {
+    const { bundle, cleanup } = await bundleJobModule(path.resolve('fixtures/jobs', fixture));
+    try {
+      return (await jm.uploadArtifact(path.basename(bundle), createReadStream(bundle))).id;
+    } finally {
+      await cleanup();
+    }
+  };
+  const jm = make(60 * 60_000);
+  await jm.recover();
+  // A module whose build phase throws: the submission fails and leaves nothing.
+  const broken = await upload(jm, 'counter-v2-broken.ts');
+  await expect(jm.runArtifact(broken, {})).rejects.toThrow(/required setting --region is missing/);
+  expect((await jm.artifacts()).map((a) => a.id)).not.toContain(broken);
+
+  const running = await upload(jm, 'typed-state.ts');
+  const job = await jm.runArtifact(running, { programArgsList: ['number'] });
+  const idle = await upload(jm, 'typed-state.ts');
+  await jm.close();
+
+  // The next start with a TTL of 0: the idle upload goes, the one the resumed job runs from stays.
+  const next = make(0);
+  await next.recover();
+  const left = (await next.artifacts()).map((a) => a.id);
+  expect(left).toContain(running);
+  expect(left).not.toContain(idle);
+  await next.cancel(job);
+}, 60_000);
