@@ -25,6 +25,7 @@ import type { ArtifactInfo, Dispatcher, SavepointRequest, StopRequest } from '..
 import { readSnapshot } from '../storage/index.js';
 import { DISPOSING_MARKER, METADATA_FILE } from '../storage/metadata.js';
 import { TOOL_VERSION } from '../version.js';
+import { jobDetailsExtras, vertexDetails } from './job-details.js';
 import { exceptionEntry, exceptionsView, withException } from './job-exceptions.js';
 import { CheckpointCoordinator, removeSnapshotDirectory, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
 
@@ -453,12 +454,14 @@ export class JobManager implements Dispatcher {
     const { record } = this.find(jobId);
     const end = isTerminal(record.status) ? record.endTime : -1;
     const now = Date.now();
-    const vertexState = record.status === 'RUNNING' ? 'RUNNING' : isTerminal(record.status) ? record.status : 'CREATED';
+    const facts = { jobId: record.jobId, name: record.name, status: record.status, plan: record.plan, timestamps: record.timestamps, endTime: record.endTime };
+    const ids = record.plan.operators.map((op) => vertexId(record.jobId, op.uid));
     return {
       jid: record.jobId, name: record.name, isStoppable: false, state: record.status, 'start-time': record.startTime, 'end-time': end,
       duration: (end > 0 ? end : now) - record.startTime, maxParallelism: record.plan.maxParallelism, now,
       timestamps: record.timestamps as Record<string, number>,
-      vertices: record.plan.operators.map((op) => ({ id: vertexId(record.jobId, op.uid), name: op.name, parallelism: op.parallelism, maxParallelism: record.plan.maxParallelism, status: vertexState })),
+      vertices: vertexDetails(facts, ids, now),
+      ...jobDetailsExtras(facts, ids),
       ...({ 'failure-cause': record.failureCause ?? null } as object),
     };
   }
@@ -516,7 +519,10 @@ export class JobManager implements Dispatcher {
       externalization: { enabled: persistent.enabled, delete_on_cancellation: !persistent.enabled },
       state_backend: 'flink-cli-keyed-state',
       checkpoint_storage: `file:${this.options.settings.checkpointDir}`,
-      ...({ unaligned_checkpoints: false, tolerable_failed_checkpoints: 0, checkpoints_after_tasks_finish: false, state_changelog_enabled: false } as object),
+      ...({
+        unaligned_checkpoints: false, tolerable_failed_checkpoints: 0, aligned_checkpoint_timeout: 0, checkpoints_after_tasks_finish: false,
+        state_changelog_enabled: false, changelog_periodic_materialization_interval: 600_000, changelog_storage: 'memory',
+      } as object),
       periodic_savepoints: { enabled: periodic.enabled, interval: periodic.intervalMs ?? 0, target_directory: periodic.dir ?? null, max_retained: periodic.maxRetained },
       ...({ persistent_checkpoints: { enabled: persistent.enabled, directory: persistent.dir } } as object),
     };
