@@ -41,6 +41,10 @@ export interface JobDetails {
   duration: number;
   'last-modification': number;
   tasks: Record<string, number>;
+  /** Flink 2.x. */
+  jobType?: string;
+  schedulerType?: string;
+  'pending-operators'?: number;
 }
 
 export interface JobsOverview {

@@ -446,6 +446,8 @@ export class JobManager implements Dispatcher {
         jid: record.jobId, name: record.name, state: record.status, 'start-time': record.startTime, 'end-time': end,
         duration: (end > 0 ? end : now) - record.startTime, 'last-modification': Math.max(...Object.values(record.timestamps).map(Number)),
         tasks: taskCounts(record),
+        // Flink 2's clients (CliFrontend's list) read these too.
+        jobType: 'STREAMING', schedulerType: 'Default', 'pending-operators': 0,
       };
     });
   }
