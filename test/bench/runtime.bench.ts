@@ -57,3 +57,30 @@ test.each([10_000, 100_000, 500_000].flatMap((u) => runtimes.map(([name, load]) 
   }
   await job.cancel();
 }, 120_000);
+
+// The coordinator's (this process's) resident memory while a job holds ever more Buffers (2 MB per record).
+// In TaskManager processes the job fails at taskmanager.memory.process.size (1g here) and this process stays
+// small; a runtime that runs jobs in-process grows with the job (stopped here at +1.5 GB).
+test.each(runtimes)('coordinator RSS while one job hogs memory (%s)', async (name, load) => {
+  const startJob = await load();
+  const rss = () => process.memoryUsage.rss();
+  const before = rss();
+  let peak = before;
+  const job = await startJob({
+    artifactPath: join(JOBS, 'misbehaving.ts'),
+    args: ['hog', '10'],
+    stdout: new (await import('node:stream')).Writable({ write: (_c, _e, done) => done() }),
+    ...({ memoryLimitBytes: 1024 ** 3 } as object),
+  });
+  const started = performance.now();
+  let jobPeak = 0;
+  while (job.status === 'RUNNING' && performance.now() - started < 20_000) {
+    peak = Math.max(peak, rss());
+    jobPeak = Math.max(jobPeak, (job as { taskManager?: { peakRss: number } }).taskManager?.peakRss ?? 0);
+    if (peak - before > 1.5 * 1024 ** 3) break;
+    await delay(20);
+  }
+  const outcome = job.status === 'RUNNING' ? await job.cancel() : await job.done;
+  const mb = (n: number) => `${Math.round(n / 1024 ** 2)} MB`;
+  log(`[${name}] coordinator RSS while a job hogs memory: ${mb(before)} before, peak ${mb(peak)} (+${mb(peak - before)}); job's own process peak ${jobPeak ? mb(jobPeak) : 'n/a'}; job ${outcome.status}: ${outcome.error?.message ?? ''}`);
+}, 120_000);
