@@ -127,6 +127,9 @@ function errorFrom(serialized: { name: string; message: string; stack?: string }
   return error;
 }
 
+/** How long a TaskManager process may take to start (to send its first message). */
+const STARTUP_TIMEOUT_MS = 30_000;
+
 export class RunningJob extends EventEmitter {
   readonly jobId: string;
   private statusValue: RuntimeJobStatus = 'CREATED';
@@ -137,6 +140,7 @@ export class RunningJob extends EventEmitter {
   private readonly replies = new Map<string, Array<() => void>>();
   private phaseWaiter: { expect: 'plan' | 'running'; resolve: () => void; reject: (e: Error) => void } | undefined;
   private lastSeen = performance.now();
+  private heard = false;
   private readonly monitor: NodeJS.Timeout;
   private endResolve!: (outcome: JobOutcome) => void;
   /** Resolves when the job reaches FINISHED, FAILED or CANCELED. */
@@ -171,7 +175,9 @@ export class RunningJob extends EventEmitter {
     const every = Math.min(options.heartbeatIntervalMs ?? 500, timeout / 2);
     this.monitor = setInterval(() => {
       const silent = performance.now() - this.lastSeen;
-      if (silent > timeout)
+      // A process start on a loaded machine can take longer than a heartbeat timeout: until the process has
+      // said hello (its first message, sent before it looks at job code), it gets the startup allowance.
+      if (silent > (this.heard ? timeout : Math.max(timeout, STARTUP_TIMEOUT_MS)))
         void this.fail(taskManagerFailure(`the job's TaskManager process did not respond for ${Math.round(silent)} ms (stuck in a loop?) and was killed`));
     }, every);
     this.monitor.unref();
@@ -223,6 +229,7 @@ export class RunningJob extends EventEmitter {
 
   private onMessage(message: WorkerToHost): void {
     this.lastSeen = performance.now();
+    this.heard = true;
     switch (message.type) {
       case 'heartbeat':
         return;

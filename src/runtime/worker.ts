@@ -21,6 +21,12 @@ function post(message: WorkerToHost): void {
   if (process.connected) process.send!(message);
 }
 
+/** Resolves once the message is written to the IPC channel. */
+function postFlushed(message: WorkerToHost): Promise<void> {
+  if (!process.connected) return Promise.resolve();
+  return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
+}
+
 function fail(error: unknown): void {
   if (failed) return;
   failed = true;
@@ -40,16 +46,21 @@ async function build(bundlePath: string, args: string[], parallelism: number | u
   post({ type: 'plan', plan: built.plan });
 }
 
+const hello = postFlushed({ type: 'heartbeat', rss: process.memoryUsage.rss() });
+
 process.on('message', (message: HostToWorker) => {
   try {
     switch (message.type) {
       case 'build':
-        build(message.bundlePath, message.args, message.parallelism).catch(fail);
+        // Job code runs only once the host heard from this process (its startup allowance ends there).
+        hello.then(() => build(message.bundlePath, message.args, message.parallelism)).catch(fail);
         break;
       case 'run': {
         if (!built) throw new Error('run before build');
         executor = new JobExecutor(built, { attemptToken: message.attemptToken || randomBytes(4).toString('hex'), post });
-        executor.start(message.restore).then(() => post({ type: 'running' }), fail);
+        // "running" is on its way to the host before the first record: job code that then spins forever
+        // must not keep it queued in this process (IPC writes are flushed by the event loop).
+        executor.start(message.restore, () => postFlushed({ type: 'running' })).catch(fail);
         break;
       }
       case 'trigger':

@@ -3,7 +3,7 @@
 // this process (the coordinator) stays up and a well-behaved job beside them commits exactly once. A new
 // coordinator on the same state directory resumes the good job and leaves the failed ones failed.
 import { afterAll, expect, test } from '@jest/globals';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleJobModule } from '../../../src/cli/submit.js';
@@ -71,6 +71,10 @@ test('misbehaving jobs fail with their cause; the coordinator and a good job car
     expect(exceptions['root-exception']).toBe(latest.stacktrace);
     expect(exceptions.timestamp).toBe(latest.timestamp);
     expect((await jm.exceptions(id, 1)).exceptionHistory).toEqual({ entries: [latest], truncated: true });
+    // The restart it used is on disk: the next coordinator does not grant it again.
+    const onDisk = () => JSON.parse(readFileSync(path.join(stateDir, 'jobs', id, 'job.json'), 'utf8')) as { status: string; restarts?: number };
+    await until(`${mode} FAILED on disk`, async () => (onDisk().status === 'FAILED' ? true : undefined));
+    expect(onDisk().restarts).toBe(1);
   }
 
   expect((await jm.job(good)).state).toBe('RUNNING');

@@ -15,7 +15,8 @@ test('misbehaving jobs fail alone; a healthy job next to them completes exactly 
   const N = 12_000;
   const healthy = await startJob({
     artifactPath: join(JOBS, 'counter.ts'),
-    args: ['--out', out, '--sequence', String(N), '--users', '5', '--rate', '10000'],
+    // Slow enough to still run once the misbehaving jobs' processes are up (a process start is slower than a thread's).
+    args: ['--out', out, '--sequence', String(N), '--users', '5', '--rate', '2000'],
     parallelism: 2,
   });
 

@@ -5,6 +5,7 @@
 import { afterAll, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { buildPlan, startJob } from '../../../src/runtime/host.js';
+import { JobMaster, type TaskFailure } from '../../../src/runtime/job-master.js';
 import { residentBytes } from '../../../src/runtime/task-manager.js';
 import { captureStream, JOBS, removeTempDirs } from './helpers.js';
 
@@ -56,4 +57,22 @@ test('a job within its memory limit runs, and its resident memory is sampled', a
   expect(job.taskManager.rss).toBeLessThan(512 * MB);
   expect(job.status).toBe('RUNNING');
   expect(await job.cancel()).toEqual({ status: 'CANCELED' });
+});
+
+test('restarts an earlier coordinator used still count: a job that keeps dying fails instead of looping', async () => {
+  const failures: TaskFailure[] = [];
+  const master = new JobMaster({
+    artifactPath: join(JOBS, 'misbehaving.ts'),
+    args: ['kill', '5'],
+    stdout: captureStream().stream,
+    restartStrategy: { type: 'fixed-delay', attempts: 2, delayMs: 10 },
+    restarts: 2,
+    latestSnapshot: () => undefined,
+  });
+  master.on('failure', (failure: TaskFailure) => failures.push(failure));
+  await master.start().catch(() => undefined);
+  expect((await master.result).status).toBe('FAILED');
+  expect(failures.map((f) => f.final)).toEqual([true]);
+  expect(failures[0].cause.message).toMatch(/killed by signal SIGKILL/);
+  expect(failures[0].taskManagerPid).toEqual(expect.any(Number));
 });
