@@ -98,7 +98,8 @@ export async function submitPrepared(client: FlinkRestClient, prepared: Prepared
   } catch (error) {
     // A refused run leaves nothing uploaded behind (a timed-out one may still be starting: keep its artifact).
     if (!(error instanceof FlinkCliError && error.kind === 'timeout')) {
-      await client.deleteJar(jarId).catch((cause: Error) => warn(`The uploaded ${prepared.kind === 'module' ? 'module' : 'jar'} ${jarId} could not be deleted: ${cause.message}`));
+      // The local coordinator may have removed it already (not found is fine).
+      await client.deleteJar(jarId).catch((cause: Error) => (cause instanceof FlinkCliError && cause.kind === 'not-found' ? undefined : warn(`The uploaded ${prepared.kind === 'module' ? 'module' : 'jar'} ${jarId} could not be deleted: ${cause.message}`)));
     }
     throw error;
   }

@@ -17,7 +17,7 @@ export interface DashboardConfig {
   'flink-revision'?: string;
   features?: Record<string, boolean>;
   /** Extension: set by the local coordinator of this project, absent on Apache Flink. */
-  'flink-cli-coordinator'?: { version: string; extensions: string[] };
+  'flink-cli-coordinator'?: { version: string; extensions: string[]; pid?: number };
 }
 
 export interface ClusterOverview {
@@ -41,6 +41,10 @@ export interface JobDetails {
   duration: number;
   'last-modification': number;
   tasks: Record<string, number>;
+  /** Flink 2.x. */
+  jobType?: string;
+  schedulerType?: string;
+  'pending-operators'?: number;
 }
 
 export interface JobsOverview {
@@ -67,6 +71,31 @@ export interface JobDetailsInfo {
   now?: number;
   timestamps?: Record<string, number>;
   vertices: JobVertex[];
+}
+
+/** One exception of a job's history (Flink's ExceptionInfo). */
+export interface ExceptionInfo {
+  exceptionName: string;
+  stacktrace: string;
+  timestamp: number;
+  failureLabels: Record<string, string>;
+  taskName: string | null;
+  endpoint: string | null;
+  taskManagerId: string | null;
+}
+
+/** A failure that made the job restart or fail (Flink's RootExceptionInfo), newest first in the history. */
+export interface RootExceptionInfo extends ExceptionInfo {
+  concurrentExceptions: ExceptionInfo[];
+}
+
+/** GET /jobs/:jobid/exceptions (Flink 1.20's JobExceptionsInfoWithHistory; the top-level fields are deprecated there). */
+export interface JobExceptionsInfoWithHistory {
+  'root-exception': string | null;
+  timestamp: number | null;
+  'all-exceptions': Array<{ exception: string; task: string | null; location: string | null; endpoint: string | null; timestamp: number; taskManagerId: string | null }>;
+  truncated: boolean;
+  exceptionHistory: { entries: RootExceptionInfo[]; truncated: boolean };
 }
 
 export interface TriggerResponse {

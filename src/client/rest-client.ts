@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type {
+  JobExceptionsInfoWithHistory,
   AsyncOperationResult, CheckpointConfigInfo, CheckpointInfo, CheckpointStatistics, CheckpointTriggerRequest,
   CheckpointingStatistics, ClusterOverview, DashboardConfig, DisposalInfo, JarListInfo, JarRunRequest, JarRunResponse,
   JarUploadResponse, JobDetailsInfo, JobsOverview, RestorableSnapshotList, SavepointInfo, SavepointTriggerRequest,
@@ -64,6 +65,12 @@ export class FlinkRestClient {
 
   async job(jobId: string): Promise<JobDetailsInfo> {
     return (await this.http.request<JobDetailsInfo>('GET', `/jobs/${jobId}`)).body;
+  }
+
+  /** The job's exception history (Flink's GET /jobs/:jobid/exceptions). */
+  async exceptions(jobId: string, maxExceptions?: number): Promise<JobExceptionsInfoWithHistory> {
+    const query = maxExceptions === undefined ? '' : `?maxExceptions=${maxExceptions}`;
+    return (await this.http.request<JobExceptionsInfoWithHistory>('GET', `/jobs/${jobId}/exceptions${query}`)).body;
   }
 
   async cancel(jobId: string): Promise<void> {

@@ -2,7 +2,7 @@
 // Names are Flink's where Flink has the setting; keys Flink never had (FLIP-10's periodic savepoints,
 // the local coordinator) are marked as extensions. flink-conf.example.yaml documents the same list.
 
-export type KeyType = 'string' | 'int' | 'bool' | 'duration' | 'enum';
+export type KeyType = 'string' | 'int' | 'bool' | 'duration' | 'enum' | 'memory';
 
 export interface KeySpec {
   key: string;
@@ -81,6 +81,8 @@ export const KEYS: readonly KeySpec[] = [
     description: 'What the local coordinator does when a task fails.' },
   { key: 'restart-strategy.fixed-delay.attempts', default: '3', type: 'int', description: 'Restarts before the job is FAILED.' },
   { key: 'restart-strategy.fixed-delay.delay', default: '1 s', type: 'duration', description: 'Pause before each restart.' },
+  { key: 'taskmanager.memory.process.size', default: '1g', type: 'memory',
+    description: 'Resident memory (heap, Buffers, everything) of the TaskManager process each job of the local coordinator runs in; over it the job fails (and restarts as its restart strategy says).' },
   { key: 'execution.state-recovery.claim-mode', aliases: ['execution.savepoint-restore-mode'], default: 'NO_CLAIM', type: 'enum',
     values: ['CLAIM', 'NO_CLAIM', 'LEGACY'], description: 'Who owns the snapshot a job is restored from.' },
 

@@ -2,6 +2,7 @@
 // Precedence follows Flink: the flag (-m) beats -D beats the files for the same spelling of a key; then,
 // for a setting with several names, the primary name beats its aliases, which beat deprecated names.
 import { parseDuration } from '../domain/duration.js';
+import { parseMemorySize } from '../domain/memory-size.js';
 import { ConfigError, UsageError } from '../domain/errors.js';
 import { KEYS, SAVEPOINT_BACKEND_REMOVED, SAVEPOINT_DIR, specOf, type KeySpec } from './keys.js';
 import { describeOrigin, type LoadedConfig, type Origin, type RawEntry } from './types.js';
@@ -124,6 +125,15 @@ export class ResolvedConfig {
     const ms = parseDuration(resolved.value);
     if (ms === undefined) throw invalid(resolved, "a duration such as '30 s', '5 min' or '1500' (ms)");
     return ms;
+  }
+
+  /** Bytes. */
+  memorySize(key: string): number | undefined {
+    const resolved = this.get(key);
+    if (resolved.value === undefined) return undefined;
+    const bytes = parseMemorySize(resolved.value);
+    if (bytes === undefined || bytes <= 0) throw invalid(resolved, "a memory size such as '1g', '1728m' or '512 mb'");
+    return bytes;
   }
 
   enumValue(key: string): string | undefined {

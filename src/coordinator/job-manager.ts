@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type {
   CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarRunRequest, JobDetails, JobDetailsInfo,
-  RestorableSnapshot,
+  JobExceptionsInfoWithHistory, RestorableSnapshot, RootExceptionInfo,
 } from '../client/dto.js';
 import { ConflictError, NotFoundError, OperationError } from '../domain/errors.js';
 import { SnapshotFailure } from '../domain/failure-reason.js';
@@ -19,7 +19,7 @@ import {
   type SnapshotProperties,
 } from '../domain/snapshot-properties.js';
 import { buildPlan } from '../runtime/host.js';
-import { JobMaster, type RestartStrategy } from '../runtime/job-master.js';
+import { JobMaster, type RestartStrategy, type TaskFailure } from '../runtime/job-master.js';
 import type { JobPlan } from '../runtime/plan.js';
 import type { ArtifactInfo, Dispatcher, SavepointRequest, StopRequest } from '../server/dispatcher.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
@@ -27,12 +27,18 @@ import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
 import { readSnapshot } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
+import { jobDetailsExtras, vertexDetails } from './job-details.js';
+import { exceptionEntry, exceptionsView, withException } from './job-exceptions.js';
 import { NoUsableSnapshotError, usableSnapshot } from './recovery.js';
 
 export interface JobManagerOptions {
   stateDir: string;
   settings: Omit<CoordinatorSettings, 'toolVersion'>;
   restartStrategy: RestartStrategy;
+  /** `taskmanager.memory.process.size` of each job's TaskManager process (default: no limit). */
+  taskManagerMemoryBytes?: number;
+  /** An uploaded artifact no running job uses is removed once it is this old (default 1 h; checked on start and every 10 min). */
+  artifactTtlMs?: number;
   log: (line: string) => void;
 }
 
@@ -41,6 +47,8 @@ interface JobRecord {
   jobId: string;
   name: string;
   artifactName: string;
+  /** The upload it was started from (the job runs its own copy; this keeps the upload while the job runs). */
+  artifactId?: string;
   args: string[];
   parallelism?: number;
   restore?: { pointer: string; claimMode: 'CLAIM' | 'NO_CLAIM'; allowNonRestoredState: boolean };
@@ -51,6 +59,10 @@ interface JobRecord {
   startTime: number;
   endTime: number;
   failureCause?: string;
+  /** Flink's exception history: one root exception per task failure, newest first. */
+  exceptions?: RootExceptionInfo[];
+  /** Restarts the restart strategy already used (kept across coordinator restarts). */
+  restarts?: number;
   plan: JobPlan;
   nextSnapshotId: number;
   snapshots: SnapshotEntry[];
@@ -75,6 +87,7 @@ export class JobManager implements Dispatcher {
   private readonly artifactDir: string;
   private readonly jobsDir: string;
   private closing = false;
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: JobManagerOptions) {
     this.artifactDir = path.join(options.stateDir, 'artifacts');
@@ -112,6 +125,9 @@ export class JobManager implements Dispatcher {
     }
     // Every job is listed (INITIALIZING) while the snapshots to resume from are verified, all at once.
     await Promise.all(resuming.map((job) => this.resume(job)));
+    await this.removeUnusedArtifacts();
+    this.sweeper = setInterval(() => void this.removeUnusedArtifacts(), 10 * 60_000);
+    this.sweeper.unref();
   }
 
   private async resume(job: Job): Promise<void> {
@@ -126,9 +142,25 @@ export class JobManager implements Dispatcher {
     }
   }
 
+  /** Uploads no running job uses, older than the TTL (or, with `only`, that one upload now: a failed submission). */
+  private async removeUnusedArtifacts(only?: string): Promise<void> {
+    const inUse = new Set([...this.registry.values()].filter((j) => !isTerminal(j.record.status)).map((j) => j.record.artifactId));
+    const ttl = this.options.artifactTtlMs ?? 60 * 60_000;
+    const ids = only ? [only] : existsSync(this.artifactDir) ? await readdir(this.artifactDir) : [];
+    for (const id of ids) {
+      if (inUse.has(id)) continue;
+      const file = path.join(this.artifactDir, id);
+      const s = await stat(file).catch(() => undefined);
+      if (!s || (!only && Date.now() - s.mtimeMs < ttl)) continue;
+      await rm(file, { force: true }).catch(() => {});
+      this.options.log(`Removed uploaded artifact ${id} (${only ? 'its submission failed' : 'no running job uses it'})`);
+    }
+  }
+
   /** Suspends running jobs (their snapshots stay; the next start resumes them). */
   async close(): Promise<void> {
     this.closing = true;
+    if (this.sweeper) clearInterval(this.sweeper);
     await Promise.all(
       [...this.registry.values()].map(async (job) => {
         job.coordinator.close();
@@ -223,8 +255,15 @@ export class JobManager implements Dispatcher {
       latestSnapshot: () => this.usable(job),
       stdout: job.stdout,
       cacheDir: path.join(this.options.stateDir, 'cache'),
+      memoryLimitBytes: this.options.taskManagerMemoryBytes,
+      restarts: record.restarts ?? 0,
     });
     job.master = master;
+    master.on('failure', (failure: TaskFailure) => {
+      record.exceptions = withException(record.exceptions, exceptionEntry(failure));
+      if (!failure.final) record.restarts = master.restarts + 1;
+      this.options.log(`Job ${record.jobId} (${record.name}) task failure${failure.final ? '' : ', restarting'}: ${failure.cause.message}`);
+    });
     master.on('status', (change: { status: JobStatus; at: number; cause?: Error }) => {
       record.status = change.status;
       record.timestamps[change.status] = change.at;
@@ -296,12 +335,26 @@ export class JobManager implements Dispatcher {
 
   async runArtifact(id: string, request: JarRunRequest): Promise<string> {
     const artifact = await this.artifactInfo(id);
+    try {
+      return await this.runUploaded(artifact, request);
+    } catch (error) {
+      // A failed submission leaves no upload behind (unless a running job uses the same one).
+      if (!(error instanceof ConflictError)) await this.removeUnusedArtifacts(id);
+      throw error;
+    }
+  }
+
+  private async runUploaded(artifact: ArtifactInfo, request: JarRunRequest): Promise<string> {
+    const id = artifact.id;
     if (/\.jar$/i.test(artifact.name)) throw new OperationError('The local coordinator runs JavaScript/TypeScript job modules; submit jars to an Apache Flink cluster (-m host:port).');
     const jobId = request.jobId ?? randomBytes(16).toString('hex');
     const existing = this.registry.get(jobId);
     if (existing && !isTerminal(existing.record.status)) throw new ConflictError(`Job ${jobId} is already running.`);
     const args = request.programArgsList ?? [];
-    const plan = await buildPlan({ artifactPath: artifact.path, args, parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache') });
+    const plan = await buildPlan({
+      artifactPath: artifact.path, args, parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache'),
+      memoryLimitBytes: this.options.taskManagerMemoryBytes,
+    });
     const claimMode = request.claimMode === 'CLAIM' ? 'CLAIM' : 'NO_CLAIM';
     let restoredEntry: SnapshotEntry | undefined;
     if (request.savepointPath) restoredEntry = await this.checkRestore(request.savepointPath, plan, claimMode);
@@ -312,7 +365,7 @@ export class JobManager implements Dispatcher {
     await copyFile(artifact.path, path.join(dir, 'artifact.mjs'));
     const now = Date.now();
     const record: JobRecord = {
-      version: 1, jobId, name: plan.jobName, artifactName: artifact.name, args, parallelism: request.parallelism,
+      version: 1, jobId, name: plan.jobName, artifactName: artifact.name, artifactId: id, args, parallelism: request.parallelism,
       restore: request.savepointPath ? { pointer: restoredEntry!.pointer, claimMode, allowNonRestoredState: request.allowNonRestoredState ?? false } : undefined,
       status: 'INITIALIZING', timestamps: { INITIALIZING: now }, startTime: now, endTime: -1, plan, nextSnapshotId: 1,
       snapshots: restoredEntry ? [restoredEntry] : [],
@@ -323,7 +376,9 @@ export class JobManager implements Dispatcher {
     try {
       await this.launch(job, false);
     } catch (error) {
-      throw new OperationError(`Job ${jobId} failed to start: ${(error as Error).message}`);
+      // The hint (e.g. "restore with -n") travels in the message: REST error bodies carry messages only.
+      const hint = (error as { hint?: string }).hint;
+      throw new OperationError(`Job ${jobId} failed to start: ${(error as Error).message}${hint ? `. ${hint}` : ''}`);
     }
     return jobId;
   }
@@ -440,6 +495,8 @@ export class JobManager implements Dispatcher {
         jid: record.jobId, name: record.name, state: record.status, 'start-time': record.startTime, 'end-time': end,
         duration: (end > 0 ? end : now) - record.startTime, 'last-modification': Math.max(...Object.values(record.timestamps).map(Number)),
         tasks: taskCounts(record),
+        // Flink 2's clients (CliFrontend's list) read these too.
+        jobType: 'STREAMING', schedulerType: 'Default', 'pending-operators': 0,
       };
     });
   }
@@ -448,14 +505,20 @@ export class JobManager implements Dispatcher {
     const { record } = this.find(jobId);
     const end = isTerminal(record.status) ? record.endTime : -1;
     const now = Date.now();
-    const vertexState = record.status === 'RUNNING' ? 'RUNNING' : isTerminal(record.status) ? record.status : 'CREATED';
+    const facts = { jobId: record.jobId, name: record.name, status: record.status, plan: record.plan, timestamps: record.timestamps, endTime: record.endTime };
+    const ids = record.plan.operators.map((op) => vertexId(record.jobId, op.uid));
     return {
       jid: record.jobId, name: record.name, isStoppable: false, state: record.status, 'start-time': record.startTime, 'end-time': end,
       duration: (end > 0 ? end : now) - record.startTime, maxParallelism: record.plan.maxParallelism, now,
       timestamps: record.timestamps as Record<string, number>,
-      vertices: record.plan.operators.map((op) => ({ id: vertexId(record.jobId, op.uid), name: op.name, parallelism: op.parallelism, maxParallelism: record.plan.maxParallelism, status: vertexState })),
+      vertices: vertexDetails(facts, ids, now),
+      ...jobDetailsExtras(facts, ids),
       ...({ 'failure-cause': record.failureCause ?? null } as object),
     };
+  }
+
+  async exceptions(jobId: string, maxExceptions?: number): Promise<JobExceptionsInfoWithHistory> {
+    return exceptionsView(this.find(jobId).record.exceptions, maxExceptions);
   }
 
   async checkpointStatistics(jobId: string): Promise<CheckpointingStatistics> {
@@ -508,7 +571,10 @@ export class JobManager implements Dispatcher {
       externalization: { enabled: persistent.enabled, delete_on_cancellation: !persistent.enabled },
       state_backend: 'flink-cli-keyed-state',
       checkpoint_storage: `file:${this.options.settings.checkpointDir}`,
-      ...({ unaligned_checkpoints: false, tolerable_failed_checkpoints: 0, checkpoints_after_tasks_finish: false, state_changelog_enabled: false } as object),
+      ...({
+        unaligned_checkpoints: false, tolerable_failed_checkpoints: 0, aligned_checkpoint_timeout: 0, checkpoints_after_tasks_finish: false,
+        state_changelog_enabled: false, changelog_periodic_materialization_interval: 600_000, changelog_storage: 'memory',
+      } as object),
       periodic_savepoints: { enabled: periodic.enabled, interval: periodic.intervalMs ?? 0, target_directory: periodic.dir ?? null, max_retained: periodic.maxRetained },
       ...({ persistent_checkpoints: { enabled: persistent.enabled, directory: persistent.dir } } as object),
     };

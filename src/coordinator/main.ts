@@ -33,14 +33,15 @@ async function main(): Promise<void> {
   for (const warning of [...config.warnings, ...settings.warnings]) log(`WARN ${warning}`);
   log(`Savepoint directory: ${settings.coordinator.savepointDir ?? '(none configured: savepoints need a target directory)'}; checkpoints: ${settings.coordinator.checkpointDir}`);
 
-  const jobs = new JobManager({ stateDir: settings.stateDir, settings: settings.coordinator, restartStrategy: settings.restartStrategy, log });
+  const jobs = new JobManager({ stateDir: settings.stateDir, settings: settings.coordinator, restartStrategy: settings.restartStrategy, taskManagerMemoryBytes: settings.taskManagerMemoryBytes, log });
   const server = await startRestServer({ dispatcher: jobs, host: settings.host, port: settings.port, token: settings.token, log });
+  log(`REST endpoint listening at ${server.url}`);
+  // Jobs are known before the pid file says "ready": `cluster start` then reports which ones resumed.
+  await jobs.recover();
   const pidFile = path.join(settings.stateDir, 'coordinator.pid');
   const tmp = `${pidFile}.tmp`;
   writeFileSync(tmp, JSON.stringify({ pid: process.pid, host: server.host, port: server.port, url: server.url, version: TOOL_VERSION, startedAt: Date.now() }));
   renameSync(tmp, pidFile);
-  log(`REST endpoint listening at ${server.url}`);
-  await jobs.recover();
 
   let stopping = false;
   const stop = async (signal: string) => {

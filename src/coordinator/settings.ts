@@ -7,6 +7,7 @@ import { coordinatorStateDir } from '../config/state-dir.js';
 import { ConfigError } from '../domain/errors.js';
 import { hasScheme } from '../domain/pointers.js';
 import { restartStrategyFromConfig, type RestartStrategy } from '../runtime/job-master.js';
+import { DEFAULT_PROCESS_MEMORY_BYTES } from '../runtime/task-manager.js';
 import type { CoordinatorSettings } from './checkpoint-coordinator.js';
 
 export interface DaemonSettings {
@@ -16,6 +17,8 @@ export interface DaemonSettings {
   token?: string;
   coordinator: Omit<CoordinatorSettings, 'toolVersion'>;
   restartStrategy: RestartStrategy;
+  /** `taskmanager.memory.process.size`: resident memory of each job's TaskManager process, in bytes. */
+  taskManagerMemoryBytes: number;
   warnings: string[];
 }
 
@@ -53,6 +56,7 @@ export function daemonSettings(config: ResolvedConfig, env: NodeJS.ProcessEnv, c
         : undefined,
     },
     restartStrategy: restartStrategyFromConfig((key) => config.string(key)),
+    taskManagerMemoryBytes: config.memorySize('taskmanager.memory.process.size') ?? DEFAULT_PROCESS_MEMORY_BYTES,
     warnings: target.warnings,
   };
 }

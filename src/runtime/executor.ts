@@ -67,7 +67,8 @@ export class JobExecutor implements TaskServices {
   }
 
   /** Creates, wires, restores and opens every subtask, then starts the sources. */
-  async start(restore?: RestoreAssignment): Promise<void> {
+  /** `beforeSources` runs once every subtask is open, before the first record (the host hears "running" first). */
+  async start(restore?: RestoreAssignment, beforeSources?: () => Promise<void>): Promise<void> {
     const { plan, functions } = this.job;
     for (const op of plan.operators) {
       const restored = restore?.operators[op.index];
@@ -90,6 +91,7 @@ export class JobExecutor implements TaskServices {
       }
     }
     for (const list of this.subtasks) for (const subtask of list) await subtask.open();
+    await beforeSources?.();
     for (const source of this.sources) source.run();
   }
 

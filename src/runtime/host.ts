@@ -1,24 +1,26 @@
-// The host side of the runtime: starts a job in its own worker thread and gives a checkpoint coordinator
-// what it needs to drive it (trigger, collect acknowledgements, notify completion, abort, stop, cancel).
+// The host side of the runtime: starts a job in its own TaskManager process and gives a checkpoint
+// coordinator what it needs to drive it (trigger, collect acknowledgements, notify completion, abort, stop,
+// cancel).
 //
-// Threading model: ONE WORKER THREAD PER JOB, running all of that job's subtasks. Isolation is needed
-// between jobs and between a job and the coordinator (an endless loop, a throw, an out-of-memory, or
-// process.exit() in job code ends or stalls only that job's thread; the host notices through the
-// thread's exit or missing heartbeats and terminates it). Inside a job, a failing subtask fails the whole
-// job anyway (the restart strategy restarts all of it, as Flink's full failover does), so more threads
-// per job would buy no isolation, only serialisation between subtasks and harder barrier alignment.
-// Parallelism inside a job is logical: subtasks are separate state and key-group owners, interleaved on
-// one thread, which is what restore-with-a-different-parallelism needs.
+// Process model: ONE TASKMANAGER PROCESS PER JOB ATTEMPT (task-manager.ts), running all of that job's
+// subtasks. The coordinator never evaluates job code (the build phase runs in such a process too), so an
+// endless loop, a throw, process.exit(), a signal, a native crash or an out-of-memory in job code ends only
+// that job's process; the host notices through the process's exit, missing heartbeats or its resident
+// memory passing `taskmanager.memory.process.size`, and reports a task failure. Inside a job, a failing
+// subtask fails the whole job anyway (the restart strategy restarts all of it, as Flink's full failover
+// does), so more processes per job would buy no isolation, only serialisation between subtasks and harder
+// barrier alignment. Parallelism inside a job is logical: subtasks are separate state and key-group
+// owners, interleaved on one thread, which is what restore-with-a-different-parallelism needs.
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { Worker } from 'node:worker_threads';
 import { OperationError } from '../domain/errors.js';
 import { readSnapshot, type OpenedSnapshot, type OperatorSnapshotInfo, type SnapshotKind, type StateFileInfo } from '../storage/index.js';
 import { bundleJob, defaultCacheDir, workerEntryPath } from './loader.js';
 import { subtaskCount, type JobPlan } from './plan.js';
 import type { HostToWorker, OperatorState, RestoreAssignment, SubtaskState, WorkerToHost } from './protocol.js';
 import { planRestore } from './restore.js';
+import { taskManagerFailure, TaskManagerProcess } from './task-manager.js';
 
 export type RuntimeJobStatus = 'CREATED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
 
@@ -41,12 +43,16 @@ export interface StartJobOptions {
   stdout?: NodeJS.WritableStream;
   /** Where the job's console.error output goes; default process.stderr. */
   stderr?: NodeJS.WritableStream;
-  /** How often the worker reports it is alive (default 500 ms). */
+  /** How often the TaskManager process reports it is alive (default 500 ms). */
   heartbeatIntervalMs?: number;
-  /** Silence after which the job is failed as unresponsive and its thread terminated (default 30 s). */
+  /** Silence after which the job is failed as unresponsive and its process killed (default 30 s). */
   heartbeatTimeoutMs?: number;
-  /** Heap limit of the job's thread in MB (an out-of-memory then fails only this job). */
+  /** V8 heap limit of the job's process in MB (default: the memory limit). */
   maxHeapMb?: number;
+  /** `taskmanager.memory.process.size`: resident memory of the job's process; over it the task fails. Unset: no limit. */
+  memoryLimitBytes?: number;
+  /** How often the process's resident memory is sampled (default 100 ms). */
+  memoryCheckIntervalMs?: number;
   /** Where bundled job modules are cached. */
   cacheDir?: string;
 }
@@ -121,16 +127,20 @@ function errorFrom(serialized: { name: string; message: string; stack?: string }
   return error;
 }
 
+/** How long a TaskManager process may take to start (to send its first message). */
+const STARTUP_TIMEOUT_MS = 30_000;
+
 export class RunningJob extends EventEmitter {
   readonly jobId: string;
   private statusValue: RuntimeJobStatus = 'CREATED';
   private failure: Error | undefined;
   private planValue: JobPlan | undefined;
-  private readonly worker: Worker;
+  private readonly process: TaskManagerProcess;
   private readonly pending = new Map<number, PendingSnapshot>();
   private readonly replies = new Map<string, Array<() => void>>();
   private phaseWaiter: { expect: 'plan' | 'running'; resolve: () => void; reject: (e: Error) => void } | undefined;
   private lastSeen = performance.now();
+  private heard = false;
   private readonly monitor: NodeJS.Timeout;
   private endResolve!: (outcome: JobOutcome) => void;
   /** Resolves when the job reaches FINISHED, FAILED or CANCELED. */
@@ -139,26 +149,36 @@ export class RunningJob extends EventEmitter {
   restored: { directory: string; restored: string[]; notRestored: string[] } | undefined;
 
   /** @internal use startJob() */
-  constructor(worker: Worker, private readonly options: StartJobOptions) {
+  constructor(entry: string, private readonly options: StartJobOptions) {
     super();
     this.jobId = options.jobId ?? randomBytes(16).toString('hex');
-    this.worker = worker;
     this.done = new Promise((resolve) => (this.endResolve = resolve));
+    this.process = new TaskManagerProcess(
+      {
+        entry,
+        heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500,
+        ...(options.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: options.memoryLimitBytes }),
+        ...(options.maxHeapMb === undefined ? {} : { maxHeapMb: options.maxHeapMb }),
+        ...(options.memoryCheckIntervalMs === undefined ? {} : { memoryCheckIntervalMs: options.memoryCheckIntervalMs }),
+      },
+      {
+        message: (message) => this.onMessage(message),
+        died: (cause) => this.end('FAILED', cause),
+        overLimit: (cause) => void this.fail(cause),
+      },
+    );
     const stdout = options.stdout ?? process.stdout;
-    worker.stdout.on('data', (chunk: Buffer) => stdout.write(chunk));
+    this.process.child.stdout!.on('data', (chunk: Buffer) => stdout.write(chunk));
     const stderr = options.stderr ?? process.stderr;
-    worker.stderr.on('data', (chunk: Buffer) => stderr.write(chunk));
-    worker.on('message', (message: WorkerToHost) => this.onMessage(message));
-    worker.on('error', (error) => this.end('FAILED', error));
-    worker.on('exit', (code) => {
-      if (this.isEnded()) return;
-      this.end('FAILED', new Error(`the job's task thread exited unexpectedly (exit code ${code})`));
-    });
+    this.process.child.stderr!.on('data', (chunk: Buffer) => stderr.write(chunk));
     const timeout = options.heartbeatTimeoutMs ?? 30_000;
     const every = Math.min(options.heartbeatIntervalMs ?? 500, timeout / 2);
     this.monitor = setInterval(() => {
       const silent = performance.now() - this.lastSeen;
-      if (silent > timeout) this.kill(`the job's task thread did not respond for ${Math.round(silent)} ms (stuck in a loop?) and was terminated`);
+      // A process start on a loaded machine can take longer than a heartbeat timeout: until the process has
+      // said hello (its first message, sent before it looks at job code), it gets the startup allowance.
+      if (silent > (this.heard ? timeout : Math.max(timeout, STARTUP_TIMEOUT_MS)))
+        void this.fail(taskManagerFailure(`the job's TaskManager process did not respond for ${Math.round(silent)} ms (stuck in a loop?) and was killed`));
     }, every);
     this.monitor.unref();
   }
@@ -170,6 +190,10 @@ export class RunningJob extends EventEmitter {
   get failureCause(): Error | undefined {
     return this.failure;
   }
+  /** The job's TaskManager process: pid and resident memory (last sample and peak, bytes). */
+  get taskManager(): { pid: number | undefined; rss: number; peakRss: number } {
+    return { pid: this.process.pid, rss: this.process.rss, peakRss: this.process.peakRss };
+  }
   get plan(): JobPlan {
     if (!this.planValue) throw new Error('the job has not been built yet');
     return this.planValue;
@@ -180,7 +204,7 @@ export class RunningJob extends EventEmitter {
   }
 
   private send(message: HostToWorker): void {
-    this.worker.postMessage(message);
+    this.process.send(message);
   }
 
   private waitFor(expect: 'plan' | 'running'): Promise<void> {
@@ -205,6 +229,7 @@ export class RunningJob extends EventEmitter {
 
   private onMessage(message: WorkerToHost): void {
     this.lastSeen = performance.now();
+    this.heard = true;
     switch (message.type) {
       case 'heartbeat':
         return;
@@ -267,12 +292,9 @@ export class RunningJob extends EventEmitter {
     const waiter = this.phaseWaiter;
     this.phaseWaiter = undefined;
     waiter?.reject(error ?? new Error(`the job ended (${status}) before it was running`));
-    // `done` resolves once the thread is gone: nothing of this run writes files after that.
+    // `done` resolves once the process is gone: nothing of this run writes files after that.
     const outcome: JobOutcome = { status, ...(error ? { error } : {}) };
-    this.worker.terminate().then(
-      () => this.endResolve(outcome),
-      () => this.endResolve(outcome),
-    );
+    void this.process.kill().then(() => this.endResolve(outcome));
   }
 
   // ------------------------------------------------------------------------------------------ snapshots
@@ -376,20 +398,24 @@ export class RunningJob extends EventEmitter {
     return this.request('aborted', id, { type: 'abort', id });
   }
 
-  /** Cancels the job: its thread is terminated (state lives in snapshots; nothing to save). */
+  /** Cancels the job: its process is killed (state lives in snapshots; nothing to save). */
   cancel(): Promise<JobOutcome> {
     this.end('CANCELED');
     return this.done;
   }
 
-  /** Fails the job as a crash would (its thread is terminated); used for unresponsive jobs and in tests. */
+  /** Fails the job as a crash would (its process is killed); used for unresponsive jobs and in tests. */
   kill(reason: string): Promise<JobOutcome> {
-    this.end('FAILED', new Error(reason));
+    return this.fail(new Error(reason));
+  }
+
+  private fail(cause: Error): Promise<JobOutcome> {
+    this.end('FAILED', cause);
     return this.done;
   }
 }
 
-/** Bundles the job, starts its worker, builds its plan, restores its state and starts it running. */
+/** Bundles the job, starts its TaskManager process, builds its plan, restores its state and starts it running. */
 export async function startJob(options: StartJobOptions): Promise<RunningJob> {
   const bundlePath = await bundleJob(options.artifactPath, options.cacheDir ?? defaultCacheDir());
   let snapshot: OpenedSnapshot | undefined;
@@ -402,13 +428,7 @@ export async function startJob(options: StartJobOptions): Promise<RunningJob> {
       throw new OperationError(`cannot restore from ${typeof from === 'string' ? from : from.directory}: ${(error as Error).message}`, { cause: error });
     }
   }
-  const worker = new Worker(await workerEntryPath(options.cacheDir ?? defaultCacheDir()), {
-    workerData: { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500 },
-    stdout: true,
-    stderr: true,
-    ...(options.maxHeapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb } }),
-  });
-  const job = new RunningJob(worker, options);
+  const job = new RunningJob(await workerEntryPath(options.cacheDir ?? defaultCacheDir()), options);
   try {
     const plan = await job.build(bundlePath);
     let restore: RestoreAssignment | undefined;
@@ -421,20 +441,17 @@ export async function startJob(options: StartJobOptions): Promise<RunningJob> {
     return job;
   } catch (error) {
     await job.cancel();
-    if (error instanceof OperationError) throw error;
-    throw new OperationError(`job ${options.artifactPath} failed to start: ${(error as Error).message}`, { cause: error });
+    const failure = error instanceof OperationError ? error : new OperationError(`job ${options.artifactPath} failed to start: ${(error as Error).message}`, { cause: error });
+    // The exception history names the process the failure happened in, and what failed in it (the job's
+    // own error or the process's death), not this wrapper.
+    throw Object.assign(failure, { taskManagerPid: job.taskManager.pid, ...(job.failureCause ? { taskFailure: job.failureCause } : {}) });
   }
 }
 
-/** Runs only a job's build phase (in a worker, like startJob) and returns its plan: uids, fingerprint, config. */
+/** Runs only a job's build phase (in a TaskManager process, like startJob) and returns its plan: uids, fingerprint, config. */
 export async function buildPlan(options: Omit<StartJobOptions, 'restoreFrom' | 'jobId'>): Promise<JobPlan> {
   const bundlePath = await bundleJob(options.artifactPath, options.cacheDir ?? defaultCacheDir());
-  const worker = new Worker(await workerEntryPath(options.cacheDir ?? defaultCacheDir()), {
-    workerData: { heartbeatIntervalMs: options.heartbeatIntervalMs ?? 500 },
-    stdout: true,
-    stderr: true,
-  });
-  const job = new RunningJob(worker, options);
+  const job = new RunningJob(await workerEntryPath(options.cacheDir ?? defaultCacheDir()), options);
   try {
     return await job.build(bundlePath);
   } catch (error) {

@@ -35,6 +35,18 @@ export interface JobMasterOptions extends Omit<StartJobOptions, 'restoreFrom' | 
   initialRestore?: RestoreOptions;
   /** The latest usable snapshot of this job (pointer), or undefined if there is none yet; rejects when it has none left. */
   latestSnapshot: () => Promise<string | undefined> | string | undefined;
+  /** Restarts already used (by earlier runs of the coordinator): a job that keeps dying fails, it does not loop. */
+  restarts?: number;
+}
+
+/** One task failure, as the job's exception history records it ('failure' event). */
+export interface TaskFailure {
+  cause: Error;
+  at: number;
+  /** The TaskManager process the failure happened in (undefined: before one ran). */
+  taskManagerPid?: number;
+  /** True when the restart strategy gives up: the job goes FAILED. */
+  final: boolean;
 }
 
 export interface StatusChange {
@@ -62,6 +74,7 @@ export class JobMaster extends EventEmitter {
   constructor(private readonly options: JobMasterOptions) {
     super();
     this.jobId = options.jobId ?? randomBytes(16).toString('hex');
+    this.restarts = options.restarts ?? 0;
     this.result = new Promise((resolve) => (this.resolveResult = resolve));
     this.history.push({ status: 'INITIALIZING', at: Date.now() });
   }
@@ -94,7 +107,8 @@ export class JobMaster extends EventEmitter {
     try {
       job = await startJob({ ...this.options, jobId: this.jobId, restoreFrom: restore });
     } catch (error) {
-      await this.onFailure(error as Error);
+      const { taskManagerPid, taskFailure } = error as { taskManagerPid?: number; taskFailure?: Error };
+      await this.onFailure(error as Error, taskManagerPid, taskFailure);
       if (isTerminal(this.statusValue)) throw error;
       return;
     }
@@ -109,14 +123,18 @@ export class JobMaster extends EventEmitter {
       if (this.current !== job) return;
       this.current = undefined;
       if (outcome.status === 'FINISHED') this.setStatus('FINISHED');
-      else if (outcome.status === 'FAILED') await this.onFailure(outcome.error ?? new Error('the job failed'));
+      else if (outcome.status === 'FAILED') await this.onFailure(outcome.error ?? new Error('the job failed'), job.taskManager.pid);
     });
   }
 
-  private async onFailure(cause: Error): Promise<void> {
+  /** `taskFailure`: what failed inside the TaskManager when `cause` wraps it (a start that failed). */
+  private async onFailure(cause: Error, taskManagerPid?: number, taskFailure?: Error): Promise<void> {
     if (this.statusValue === 'CANCELLING' || isTerminal(this.statusValue)) return;
     const strategy = this.options.restartStrategy;
-    if (strategy.type === 'none' || this.restarts >= strategy.attempts) {
+    const final = strategy.type === 'none' || this.restarts >= strategy.attempts;
+    const failure: TaskFailure = { cause: taskFailure ?? cause, at: Date.now(), ...(taskManagerPid === undefined ? {} : { taskManagerPid }), final };
+    this.emit('failure', failure);
+    if (final) {
       if (this.statusValue === 'RUNNING') this.setStatus('FAILING', cause);
       this.setStatus('FAILED', cause);
       return;

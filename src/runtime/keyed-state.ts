@@ -21,8 +21,31 @@ export class KeyedStateBackend {
   private keyGroup = -1;
   private keyTextValue = '';
   private key: unknown = undefined;
+  /** JSON types of the restored values of each value state ("map" for map state): checked against what the job declares. */
+  private readonly restoredTypes = new Map<string, Set<string>>();
+  private readonly declared = new Set<string>();
 
-  constructor(readonly range: KeyGroupRange, readonly maxParallelism: number) {}
+  /** `operator` names the owner in errors (its uid). */
+  constructor(readonly range: KeyGroupRange, readonly maxParallelism: number, private readonly operator = '?') {}
+
+  /**
+   * A state restored from a snapshot must be declared as what it was: a value state as a value state whose
+   * default has the type of the restored values, a map state as a map state. Otherwise restored values
+   * would flow into code that expects another type (a number state read as a string prints "dog,NaN").
+   */
+  private checkDeclaration(name: string, kind: 'value' | 'map', defaultValue?: unknown): void {
+    this.declared.add(name);
+    const restored = this.restoredTypes.get(name);
+    if (!restored) return;
+    const was = restored.has('map') ? 'map' : 'value';
+    const where = `keyed state "${name}" of operator "${this.operator}"`;
+    const fix = 'keep its type, or give the changed state a new name (or the operator a new uid and restore with --allowNonRestoredState / -n)';
+    if (was !== kind) throw new Error(`${where} is ${was} state in the snapshot, but the job now declares it as ${kind} state: ${fix}`);
+    if (kind === 'value' && defaultValue !== undefined && defaultValue !== null && !restored.has(jsonType(defaultValue)))
+      throw new Error(
+        `${where} holds ${[...restored].join('/')} values in the snapshot, but the job now declares it with a ${jsonType(defaultValue)} default (${JSON.stringify(defaultValue)?.slice(0, 40)}): ${fix}`,
+      );
+  }
 
   /** Called by the runtime before each record; `text` and `group` were computed by the partitioner. */
   setCurrentKey(key: unknown, text: string, group: number): void {
@@ -43,6 +66,7 @@ export class KeyedStateBackend {
   }
 
   valueState<V>(name: string, defaultValue?: V): ValueState<V> {
+    if (!this.declared.has(name)) this.checkDeclaration(name, 'value', defaultValue);
     if (this.mapTables.has(name)) throw new Error(`state "${name}" is already registered as map state`);
     let table = this.valueTables.get(name);
     if (!table) this.valueTables.set(name, (table = new Map()));
@@ -73,6 +97,7 @@ export class KeyedStateBackend {
   }
 
   mapState<UK extends Key, UV>(name: string): MapState<UK, UV> {
+    if (!this.declared.has(name)) this.checkDeclaration(name, 'map');
     if (this.valueTables.has(name)) throw new Error(`state "${name}" is already registered as value state`);
     let table = this.mapTables.get(name);
     if (!table) this.mapTables.set(name, (table = new Map()));
@@ -159,6 +184,12 @@ export class KeyedStateBackend {
     return { chunks, entries };
   }
 
+  private restoredType(name: string): Set<string> {
+    let types = this.restoredTypes.get(name);
+    if (!types) this.restoredTypes.set(name, (types = new Set()));
+    return types;
+  }
+
   /** Loads one line of a snapshot file; lines of key groups outside this subtask's range are skipped. */
   restoreLine(line: string): boolean {
     if (line.length === 0) return false;
@@ -181,6 +212,7 @@ export class KeyedStateBackend {
       let keys = table.get(group);
       if (!keys) table.set(group, (keys = new Map()));
       keys.set(text, value);
+      if (value !== null) this.restoredType(name).add(jsonType(value));
     } else if (type === 'm') {
       if (this.valueTables.has(name)) throw new Error(`state "${name}" is both value and map state in the snapshot`);
       let table = this.mapTables.get(name);
@@ -190,9 +222,14 @@ export class KeyedStateBackend {
       const map = new Map<string, [unknown, unknown]>();
       for (const [uk, uv] of value as Array<[unknown, unknown]>) map.set(keyText(uk), [uk, uv]);
       keys.set(text, map);
+      this.restoredType(name).add('map');
     } else {
       throw new Error(`unknown state entry type ${String(type)}`);
     }
     return true;
   }
+}
+
+function jsonType(value: unknown): string {
+  return Array.isArray(value) ? 'array' : typeof value;
 }

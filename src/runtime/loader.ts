@@ -1,6 +1,7 @@
 // Turns a job module (.ts/.mts/.js/.mjs, possibly split over several files) into one ESM file a worker can
-// import, with esbuild; and finds (or builds) the worker's own entry file. Bundles are content-addressed
-// files in a cache directory, so the same code is built once and a restart imports the same bytes.
+// import, with esbuild; and finds (or builds) the TaskManager process's entry file. Bundles are content-addressed
+// files in a cache directory, so the same code is built once and a restart imports the same bytes. The
+// worker entry is what a job's TaskManager process runs (task-manager.ts forks it).
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';

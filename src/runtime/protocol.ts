@@ -1,4 +1,5 @@
-// Messages between the host (the coordinator's thread) and a job's worker thread. Structured-clone only.
+// Messages between the host (the coordinator) and a job's TaskManager process, over the child's IPC
+// channel with Node's 'advanced' (structured-clone) serialization.
 
 import type { StateFileInfo } from '../storage/index.js';
 import type { JobPlan, StateKind } from './plan.js';
@@ -57,7 +58,7 @@ export type WorkerToHost =
   | { type: 'aborted'; id: number }
   | { type: 'notified'; id: number }
   | { type: 'output'; text: string }
-  | { type: 'heartbeat' }
+  | { type: 'heartbeat'; rss?: number }
   | { type: 'finished' }
   | { type: 'failed'; error: SerializedError };
 

@@ -241,7 +241,7 @@ export class KeyedProcessSubtask extends Subtask {
   constructor(op: PlanOperator, index: number, services: TaskServices, channels: number, fn: KeyedProcessFunction<Key, unknown, unknown>) {
     super(op, index, services, channels);
     const maxParallelism = services.maxParallelism;
-    this.backend = new KeyedStateBackend(keyGroupRangeOf(index, op.parallelism, maxParallelism), maxParallelism);
+    this.backend = new KeyedStateBackend(keyGroupRangeOf(index, op.parallelism, maxParallelism), maxParallelism, op.uid);
     // One instance per subtask: `this.x = ...` in open() stays with this subtask.
     this.fn = Object.create(fn) as KeyedProcessFunction<Key, unknown, unknown>;
     const backend = this.backend;

@@ -1,24 +1,30 @@
-// Entry point of a job's worker thread. Loads the (bundled) job module, runs its build phase, sends the
-// plan to the host, then runs the dataflow and answers the host's checkpoint requests.
+// Entry point of a job's TaskManager process (a child of the coordinator, forked with an IPC channel).
+// Loads the (bundled) job module, runs its build phase, sends the plan to the host, then runs the
+// dataflow and answers the host's checkpoint requests. Argument: the heartbeat interval in ms.
 
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
 import type { JobMain } from './api.js';
 import { Environment, type BuiltJob } from './environment.js';
 import { JobExecutor } from './executor.js';
 import { serializeError, type HostToWorker, type WorkerToHost } from './protocol.js';
 
-const port = parentPort;
-if (!port) throw new Error('the job runtime worker must run in a worker thread');
+if (!process.send) throw new Error('the job runtime must run in a TaskManager process forked with an IPC channel');
 
-const heartbeatMs = (workerData as { heartbeatIntervalMs?: number } | undefined)?.heartbeatIntervalMs ?? 500;
+const heartbeatMs = Number(process.argv[2]) || 500;
 let built: BuiltJob | undefined;
 let executor: JobExecutor | undefined;
 let failed = false;
 
 function post(message: WorkerToHost): void {
-  port!.postMessage(message);
+  // The channel is gone once the coordinator is: nothing to tell (and 'disconnect' ends this process).
+  if (process.connected) process.send!(message);
+}
+
+/** Resolves once the message is written to the IPC channel. */
+function postFlushed(message: WorkerToHost): Promise<void> {
+  if (!process.connected) return Promise.resolve();
+  return new Promise((resolve) => process.send!(message, undefined, {}, () => resolve()));
 }
 
 function fail(error: unknown): void {
@@ -40,16 +46,21 @@ async function build(bundlePath: string, args: string[], parallelism: number | u
   post({ type: 'plan', plan: built.plan });
 }
 
-port.on('message', (message: HostToWorker) => {
+const hello = postFlushed({ type: 'heartbeat', rss: process.memoryUsage.rss() });
+
+process.on('message', (message: HostToWorker) => {
   try {
     switch (message.type) {
       case 'build':
-        build(message.bundlePath, message.args, message.parallelism).catch(fail);
+        // Job code runs only once the host heard from this process (its startup allowance ends there).
+        hello.then(() => build(message.bundlePath, message.args, message.parallelism)).catch(fail);
         break;
       case 'run': {
         if (!built) throw new Error('run before build');
         executor = new JobExecutor(built, { attemptToken: message.attemptToken || randomBytes(4).toString('hex'), post });
-        executor.start(message.restore).then(() => post({ type: 'running' }), fail);
+        // "running" is on its way to the host before the first record: job code that then spins forever
+        // must not keep it queued in this process (IPC writes are flushed by the event loop).
+        executor.start(message.restore, () => postFlushed({ type: 'running' })).catch(fail);
         break;
       }
       case 'trigger':
@@ -67,5 +78,12 @@ port.on('message', (message: HostToWorker) => {
   }
 });
 
-// Silence from this thread for longer than the host's timeout means the job is stuck (an endless loop).
-setInterval(() => post({ type: 'heartbeat' }), heartbeatMs).unref();
+// A throw from a timer or a rejected promise in job code fails the job (the host then ends this process).
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+// The coordinator went away (even kill -9): a TaskManager without its JobManager stops at once.
+process.on('disconnect', () => process.exit(0));
+
+// Silence from this process for longer than the host's timeout means the job is stuck (an endless loop).
+// The resident set size rides along for hosts without /proc.
+setInterval(() => post({ type: 'heartbeat', rss: process.memoryUsage.rss() }), heartbeatMs).unref();

@@ -2,7 +2,7 @@
 // operation cache (as Flink's REST handlers do); the dispatcher owns jobs, snapshots and artifacts.
 import type {
   CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarRunRequest, JobDetails,
-  JobDetailsInfo, RestorableSnapshot,
+  JobDetailsInfo, JobExceptionsInfoWithHistory, RestorableSnapshot,
 } from '../client/dto.js';
 
 export interface ArtifactInfo {
@@ -34,6 +34,8 @@ export interface Dispatcher {
   jobs(): Promise<JobDetails[]>;
   /** Throws NotFoundError for an unknown job. */
   job(jobId: string): Promise<JobDetailsInfo>;
+  /** The job's exception history (kept after the job ended). Throws NotFoundError for an unknown job. */
+  exceptions(jobId: string, maxExceptions?: number): Promise<JobExceptionsInfoWithHistory>;
   /** Throws NotFoundError, or ConflictError when the job is already terminal. */
   cancel(jobId: string): Promise<void>;
   checkpointStatistics(jobId: string): Promise<CheckpointingStatistics>;

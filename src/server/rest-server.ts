@@ -230,7 +230,7 @@ function buildRoutes(dispatcher: Dispatcher, options: RestServerOptions): Route[
       'flink-version': dispatcher.version,
       'flink-revision': `flink-cli local coordinator ${dispatcher.version}`,
       features: { 'web-submit': true, 'web-cancel': true, 'web-rescale': false, 'web-history': false },
-      'flink-cli-coordinator': { version: dispatcher.version, extensions: EXTENSIONS },
+      'flink-cli-coordinator': { version: dispatcher.version, extensions: EXTENSIONS, pid: process.pid },
     })),
     route('GET', '/overview', () => dispatcher.overview()),
     route('GET', '/jobs', async () => ({ jobs: (await dispatcher.jobs()).map((j) => ({ id: j.jid, status: j.state })) })),
@@ -248,6 +248,12 @@ function buildRoutes(dispatcher: Dispatcher, options: RestServerOptions): Route[
       return {};
     }),
     route('GET', '/jobs/:jobid/status', async (ctx) => ({ status: (await dispatcher.job(jobId(ctx))).state })),
+    route('GET', '/jobs/:jobid/exceptions', (ctx) => {
+      const id = jobId(ctx);
+      const max = ctx.query.get('maxExceptions');
+      if (max !== null && !/^\d+$/.test(max)) throw badRequest(`Bad request, could not parse parameters: maxExceptions '${max}' is not a non-negative integer.`);
+      return dispatcher.exceptions(id, max === null ? undefined : Number(max));
+    }),
     route('GET', '/jobs/:jobid/checkpoints', async (ctx) => checkpointingStatisticsView(await dispatcher.checkpointStatistics(jobId(ctx)))),
     route('GET', '/jobs/:jobid/checkpoints/config', (ctx) => dispatcher.checkpointConfig(jobId(ctx))),
     route('GET', '/jobs/:jobid/checkpoints/details/:checkpointid', (ctx) => {

@@ -64,15 +64,43 @@ function readPidFile(dir: string): PidFile | undefined {
 }
 
 
-async function answers(url: string): Promise<boolean> {
+type Probe = { answer: 'coordinator'; pid?: number } | { answer: 'unauthorized' } | { answer: 'none' };
+
+/** Asks `url` whether it is a local coordinator, with the configured bearer token (the daemon may require it). */
+async function probe(url: string, token: string | undefined): Promise<Probe> {
   try {
-    const response = await fetch(`${url}/v1/config`, { signal: AbortSignal.timeout(2000) });
-    const body = (await response.json()) as Record<string, unknown>;
-    return response.ok && body['flink-cli-coordinator'] !== undefined;
+    const response = await fetch(`${url}/v1/config`, { signal: AbortSignal.timeout(2000), headers: authHeaders(token) });
+    if (response.status === 401 || response.status === 403) return { answer: 'unauthorized' };
+    const body = (await response.json()) as { 'flink-cli-coordinator'?: { pid?: number } };
+    const local = body['flink-cli-coordinator'];
+    return response.ok && local !== undefined ? { answer: 'coordinator', ...(local.pid === undefined ? {} : { pid: local.pid }) } : { answer: 'none' };
   } catch {
-    return false;
+    return { answer: 'none' };
   }
 }
+
+function authHeaders(token: string | undefined): Record<string, string> {
+  return token ? { Authorization: `Bearer ${token}` } : {};
+}
+
+async function tokenOf(ctx: CommandContext): Promise<string | undefined> {
+  return (await ctx.config()).string('coordinator.rest.token');
+}
+
+/**
+ * Whether `pid` is (still) a local coordinator daemon: alive, and running coordinator.mjs. A recycled pid
+ * (the daemon died, another program got its number) is not one. Without /proc, alive is all we can know.
+ */
+function isCoordinatorProcess(pid: number): boolean {
+  if (!alive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => path.basename(arg) === 'coordinator.mjs');
+  } catch {
+    return true;
+  }
+}
+
+const TOKEN_HINT = 'Set the same coordinator.rest.token the coordinator was started with (-D coordinator.rest.token=<token> or in your configuration).';
 
 function coordinatorEntry(): string {
   for (const candidate of ['./coordinator.mjs', '../../../dist/coordinator.mjs']) {
@@ -88,15 +116,31 @@ export interface StartResult {
   stateDir: string;
   log: string;
   alreadyRunning: boolean;
+  /** Set when the previous coordinator ended without stopping (a crash, kill -9): what became of its jobs. */
+  recovery?: Recovery;
+}
+
+export interface Recovery {
+  previousPid: number;
+  resumed: Array<{ id: string; name: string; state: string }>;
+  failed: Array<{ id: string; name: string; rootCause?: string }>;
 }
 
 /** Starts the daemon unless one answers already; waits until its REST endpoint answers. */
 export async function startCluster(ctx: CommandContext, timeout?: string): Promise<StartResult> {
   const dir = await stateDir(ctx);
   const log = path.join(dir, 'coordinator.log');
+  const token = await tokenOf(ctx);
   const existing = readPidFile(dir);
-  if (existing && alive(existing.pid) && (await answers(existing.url))) {
-    return { url: existing.url, pid: existing.pid, stateDir: dir, log, alreadyRunning: true };
+  if (existing && isCoordinatorProcess(existing.pid)) {
+    // A live daemon keeps its pid file, whatever it answers: deleting it would orphan the daemon.
+    const answer = await probe(existing.url, token);
+    if (answer.answer === 'coordinator') return { url: existing.url, pid: existing.pid, stateDir: dir, log, alreadyRunning: true };
+    if (answer.answer === 'unauthorized')
+      throw new OperationError(`The local coordinator (pid ${existing.pid}) is running at ${existing.url} but rejects this token.`, { hint: TOKEN_HINT });
+    throw new OperationError(`The local coordinator (pid ${existing.pid}) is running but does not answer at ${existing.url}; see ${log}.`, {
+      hint: "Wait for it, or stop it with 'flink cluster stop'.",
+    });
   }
   if (existing) {
     rmSync(path.join(dir, 'coordinator.pid'), { force: true });
@@ -127,7 +171,11 @@ export async function startCluster(ctx: CommandContext, timeout?: string): Promi
   try {
     while (Date.now() < deadline) {
       const pid = readPidFile(dir);
-      if (pid && pid.pid === child.pid && (await answers(pid.url))) return { url: pid.url, pid: pid.pid, stateDir: dir, log, alreadyRunning: false };
+      if (pid && pid.pid === child.pid && (await probe(pid.url, token)).answer === 'coordinator') {
+        const result: StartResult = { url: pid.url, pid: pid.pid, stateDir: dir, log, alreadyRunning: false };
+        if (existing) result.recovery = await recoveryAfterCrash(pid.url, token, existing, deadline);
+        return result;
+      }
       if (exited) {
         const tail = existsSync(path.join(dir, 'coordinator.out')) ? readFileSync(path.join(dir, 'coordinator.out'), 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
         throw new OperationError(`The local coordinator exited during start: ${tail || 'no output'} (log: ${log})`);
@@ -142,6 +190,43 @@ export async function startCluster(ctx: CommandContext, timeout?: string): Promi
   throw new OperationError(`The local coordinator did not answer within the timeout and was stopped; see ${log}.`);
 }
 
+/**
+ * The previous daemon died without stopping (its pid file was left): its running jobs are resumed by the
+ * new one. Waits (bounded) until each resumed job runs or ends, and lists the jobs that failed since the
+ * previous daemon started (before the crash, or on resume), with their root causes.
+ */
+async function recoveryAfterCrash(url: string, token: string | undefined, previous: PidFile, deadline: number): Promise<Recovery> {
+  const get = async <T>(pathname: string): Promise<T> => {
+    const response = await fetch(`${url}/v1${pathname}`, { signal: AbortSignal.timeout(5000), headers: authHeaders(token) });
+    if (!response.ok) throw new OperationError(`GET ${pathname}: HTTP ${response.status}`);
+    return (await response.json()) as T;
+  };
+  type Overview = { jobs: Array<{ jid: string; name: string; state: string; 'end-time': number }> };
+  const ended = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+  const settling = new Set(['INITIALIZING', 'CREATED', 'RESTARTING']);
+  try {
+    const resumedIds = new Set((await get<Overview>('/jobs/overview')).jobs.filter((j) => !ended.has(j.state)).map((j) => j.jid));
+    let jobs = (await get<Overview>('/jobs/overview')).jobs;
+    const waitUntil = Math.min(deadline, Date.now() + 20_000);
+    while (jobs.some((j) => resumedIds.has(j.jid) && settling.has(j.state)) && Date.now() < waitUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      jobs = (await get<Overview>('/jobs/overview')).jobs;
+    }
+    const failedJobs = jobs.filter((j) => j.state === 'FAILED' && (resumedIds.has(j.jid) || j['end-time'] >= (previous.startedAt ?? 0)));
+    const failed = await Promise.all(
+      failedJobs.map(async (j) => {
+        const exceptions = await get<{ exceptionHistory?: { entries?: Array<{ stacktrace: string }> } }>(`/jobs/${j.jid}/exceptions?maxExceptions=1`).catch(() => undefined);
+        const rootCause = exceptions?.exceptionHistory?.entries?.[0]?.stacktrace.split('\n')[0];
+        return { id: j.jid, name: j.name, ...(rootCause ? { rootCause } : {}) };
+      }),
+    );
+    const resumed = jobs.filter((j) => resumedIds.has(j.jid) && j.state !== 'FAILED').map((j) => ({ id: j.jid, name: j.name, state: j.state }));
+    return { previousPid: previous.pid, resumed, failed };
+  } catch {
+    return { previousPid: previous.pid, resumed: [], failed: [] };
+  }
+}
+
 function printStart(ctx: CommandContext, result: StartResult): void {
   const { io } = ctx;
   if (io.mode.json) {
@@ -149,6 +234,12 @@ function printStart(ctx: CommandContext, result: StartResult): void {
     return;
   }
   io.note(result.alreadyRunning ? `The local coordinator is already running (pid ${result.pid}).` : `Started the local coordinator (pid ${result.pid}); state in ${result.stateDir}, log ${result.log}.`);
+  const recovery = result.recovery;
+  if (recovery && recovery.resumed.length + recovery.failed.length > 0) {
+    io.note(`The previous coordinator (pid ${recovery.previousPid}) did not stop cleanly: ${recovery.resumed.length} job(s) resumed, ${recovery.failed.length} failed.`);
+    for (const job of recovery.resumed) io.note(`  resumed: ${job.id} ${job.name} (${job.state})`);
+    for (const job of recovery.failed) io.warn(`failed: ${job.id} ${job.name}${job.rootCause ? `: ${job.rootCause}` : ''}`);
+  }
   io.print(result.url);
 }
 
@@ -156,11 +247,20 @@ async function stopCluster(ctx: CommandContext, timeout?: string): Promise<void>
   const dir = await stateDir(ctx);
   const pidFile = readPidFile(dir);
   const { io } = ctx;
-  if (!pidFile || !alive(pidFile.pid)) {
+  // A pid file whose process is gone, or whose pid now belongs to another program, is stale: never signal it.
+  if (!pidFile || !isCoordinatorProcess(pidFile.pid)) {
     if (pidFile) rmSync(path.join(dir, 'coordinator.pid'), { force: true });
     if (io.mode.json) io.print(JSON.stringify({ version: 1, stopped: false, running: false }));
     else io.note(`No local coordinator is running (state dir ${dir}).`);
     return;
+  }
+  // The daemon that answers must be the process about to be signalled, and must accept our token.
+  const answer = await probe(pidFile.url, await tokenOf(ctx));
+  if (answer.answer === 'unauthorized') {
+    throw new OperationError(`The local coordinator (pid ${pidFile.pid}) at ${pidFile.url} rejects this token; not stopping it.`, { hint: TOKEN_HINT });
+  }
+  if (answer.answer === 'coordinator' && answer.pid !== undefined && answer.pid !== pidFile.pid) {
+    throw new OperationError(`The coordinator at ${pidFile.url} is pid ${answer.pid}, not pid ${pidFile.pid} of the pid file; not signalling either.`);
   }
   const { killed } = await stopDaemon(dir, pidFile.pid, await ctx.waitTimeoutMs(timeout ?? '30 s'));
   if (io.mode.json) io.print(JSON.stringify({ version: 1, stopped: true, pid: pidFile.pid, killed }));
@@ -173,7 +273,8 @@ export async function stopDaemon(dir: string, pid: number, timeoutMs: number): P
   const deadline = Date.now() + timeoutMs;
   while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   let killed = false;
-  if (alive(pid)) {
+  // Only a process that is still the coordinator gets SIGKILL (its pid may have been reused meanwhile).
+  if (isCoordinatorProcess(pid)) {
     process.kill(pid, 'SIGKILL');
     killed = true;
     for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -186,10 +287,13 @@ async function clusterStatus(ctx: CommandContext): Promise<void> {
   const dir = await stateDir(ctx);
   const pidFile = readPidFile(dir);
   const { io } = ctx;
-  if (!pidFile || !alive(pidFile.pid) || !(await answers(pidFile.url))) {
+  const token = await tokenOf(ctx);
+  const answer = pidFile && isCoordinatorProcess(pidFile.pid) ? await probe(pidFile.url, token) : { answer: 'none' as const };
+  if (answer.answer === 'unauthorized') throw new OperationError(`The local coordinator (pid ${pidFile!.pid}) at ${pidFile!.url} rejects this token.`, { hint: TOKEN_HINT });
+  if (!pidFile || answer.answer !== 'coordinator') {
     throw new UnreachableError(`The local coordinator is not running (state dir ${dir}).`, { hint: "Start it with 'flink cluster start'." });
   }
-  const overview = (await (await fetch(`${pidFile.url}/v1/overview`)).json()) as Record<string, number>;
+  const overview = (await (await fetch(`${pidFile.url}/v1/overview`, { headers: authHeaders(token) })).json()) as Record<string, number>;
   if (io.mode.json) {
     io.print(JSON.stringify({ version: 1, running: true, url: pidFile.url, pid: pidFile.pid, stateDir: dir, startedAt: pidFile.startedAt, jobsRunning: overview['jobs-running'], jobsFinished: overview['jobs-finished'], jobsCancelled: overview['jobs-cancelled'], jobsFailed: overview['jobs-failed'] }));
     return;

@@ -48,9 +48,19 @@ export async function runList(options: ListOptions, ctx: CommandContext): Promis
   const terminated = sorted.filter((j) => TERMINATED.has(j.state));
   const running = sorted.filter((j) => !SCHEDULED.has(j.state) && !TERMINATED.has(j.state));
   const { io } = ctx;
+  // Why each listed failed job failed (its newest root exception); the newest few only, one request each.
+  const causes = new Map<string, string>();
+  if (options.terminated) {
+    const { rootCauseOf } = await import('../job-failure.js');
+    const failed = terminated.filter((j) => j.state === 'FAILED').slice(-MAX_CAUSES);
+    for (const [jid, cause] of await Promise.all(failed.map(async (j) => [j.jid, await rootCauseOf(client, j.jid)] as const))) if (cause) causes.set(jid, cause);
+  }
   if (io.mode.json) {
     const pick = (list: JobDetails[]) =>
-      list.map((j) => ({ id: j.jid, name: j.name, state: j.state, startTime: j['start-time'], endTime: j['end-time'] < 0 ? null : j['end-time'], duration: j.duration }));
+      list.map((j) => ({
+        id: j.jid, name: j.name, state: j.state, startTime: j['start-time'], endTime: j['end-time'] < 0 ? null : j['end-time'], duration: j.duration,
+        ...(causes.has(j.jid) ? { rootCause: causes.get(j.jid) } : {}),
+      }));
     const selected = [...(options.running ? running : []), ...(options.scheduled ? scheduled : []), ...(options.terminated ? terminated : [])];
     io.print(JSON.stringify({ version: 1, jobs: pick(selected.sort((a, b) => a['start-time'] - b['start-time'])) }));
     return;
@@ -65,6 +75,14 @@ export async function runList(options: ListOptions, ctx: CommandContext): Promis
     else io.print([SCHEDULED_HEADER, ...scheduled.map(row), LINE].join('\n'));
   }
   if (options.terminated && terminated.length > 0) io.print([TERMINATED_HEADER, ...terminated.map(row), LINE].join('\n'));
+  // stdout keeps Flink's lines (scripts parse them); the causes go to stderr.
+  for (const j of terminated) if (causes.has(j.jid)) io.warn(`Job ${j.jid} (${j.name}) FAILED: ${brief(causes.get(j.jid)!)}`);
+}
+
+const MAX_CAUSES = 20;
+
+function brief(cause: string): string {
+  return cause.length > 200 ? `${cause.slice(0, 199)}…` : cause;
 }
 
 /** Flink's SimpleDateFormat("dd.MM.yyyy HH:mm:ss") in local time. */

@@ -236,8 +236,9 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
   for (;;) {
     const job = await client.job(submitted.jobId);
     if (TERMINAL.has(job.state)) {
-      if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: submitted.jobId, state: job.state, runtimeMs: job.duration }));
-      if (job.state !== 'FINISHED') throw new OperationError(`Job ${submitted.jobId} ended ${job.state}.`);
+      const cause = job.state === 'FAILED' ? await (await import('../job-failure.js')).rootCauseOf(client, submitted.jobId) : undefined;
+      if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: submitted.jobId, state: job.state, runtimeMs: job.duration, ...(cause ? { rootCause: cause } : {}) }));
+      if (job.state !== 'FINISHED') throw new OperationError(`Job ${submitted.jobId} ended ${job.state}${cause ? `: ${cause}` : '.'}`);
       if (!io.mode.json) {
         io.print('Program execution finished');
         io.print(`Job with JobID ${submitted.jobId} has finished.`);

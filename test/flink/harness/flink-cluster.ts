@@ -169,13 +169,7 @@ export class FlinkCluster {
 
   /** Flink's own CLI (CliFrontend) from the same jars against this cluster. */
   async flinkCli(args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const result = await run('java', [...J17, ...SMALL, '-Xmx256m', `-Dlog.file=${path.join(this.root, 'log', 'cli.log')}`,
-      `-Dlog4j.configurationFile=file:${path.join(this.conf, 'log4j-cli.properties')}`, '-cp', this.cp, 'org.apache.flink.client.cli.CliFrontend', ...args],
-    { env: { ...process.env, FLINK_CONF_DIR: this.conf }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }).then(
-      (r) => ({ exitCode: 0, stdout: r.stdout, stderr: r.stderr }),
-      (e: { code?: number; stdout?: string; stderr?: string }) => ({ exitCode: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
-    );
-    return result;
+    return runCliFrontend(this.cp, this.conf, path.join(this.root, 'log', 'cli.log'), args);
   }
 
   /** Stops both JVMs (TERM, then KILL) and removes every file of this run. */
@@ -192,4 +186,22 @@ export class FlinkCluster {
     this.processes = [];
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** Runs Flink's CliFrontend from `cp` with the configuration directory `conf` (which holds log4j-cli.properties). */
+export async function runCliFrontend(cp: string, conf: string, logFile: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return run('java', [...J17, ...SMALL, '-Xmx256m', `-Dlog.file=${logFile}`,
+    `-Dlog4j.configurationFile=file:${path.join(conf, 'log4j-cli.properties')}`, '-cp', cp, 'org.apache.flink.client.cli.CliFrontend', ...args],
+  { env: { ...process.env, FLINK_CONF_DIR: conf }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }).then(
+    (r) => ({ exitCode: 0, stdout: r.stdout, stderr: r.stderr }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({ exitCode: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+  );
+}
+
+/** A configuration directory for CliFrontend alone (no cluster): an empty config.yaml and the CLI's log4j file. */
+export function cliConfDir(): string {
+  const conf = mkdtempSync(path.join(tmpdir(), 'flink-cli-conf-'));
+  writeFileSync(path.join(conf, 'config.yaml'), '');
+  writeFileSync(path.join(conf, 'log4j-cli.properties'), readFileSync(path.join(HARNESS, 'log4j-cli.properties')));
+  return conf;
 }

@@ -15,7 +15,8 @@ test('misbehaving jobs fail alone; a healthy job next to them completes exactly 
   const N = 12_000;
   const healthy = await startJob({
     artifactPath: join(JOBS, 'counter.ts'),
-    args: ['--out', out, '--sequence', String(N), '--users', '5', '--rate', '10000'],
+    // Slow enough to still run once the misbehaving jobs' processes are up (a process start is slower than a thread's).
+    args: ['--out', out, '--sequence', String(N), '--users', '5', '--rate', '2000'],
     parallelism: 2,
   });
 
@@ -50,7 +51,7 @@ test('misbehaving jobs fail alone; a healthy job next to them completes exactly 
   expect(exited).toMatch(/exited unexpectedly \(exit code 3\)/);
   expect(asyncThrown).toBe('async failure after record 20');
   expect(oom).toMatch(/out of memory/i);
-  expect((await buildLoop).message).toMatch(/failed to start: the job's task thread did not respond/);
+  expect((await buildLoop).message).toMatch(/failed to start: the job's TaskManager process did not respond/);
 
   expect(await healthy.done).toEqual({ status: 'FINISHED' });
   expect(id).toBeGreaterThan(1); // snapshots of the healthy job completed meanwhile

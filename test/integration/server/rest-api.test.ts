@@ -84,6 +84,14 @@ describe('read endpoints conform to the OpenAPI document', () => {
     expect((await raw('GET', `/v1/jobs/${jobId}/status`)).body).toEqual({ status: 'RUNNING' });
   });
 
+  it('/jobs/:id/exceptions: Flink 1.20\'s shape, empty for a job that never failed; 404 for an unknown job', async () => {
+    const exceptions = await client.exceptions(jobId);
+    conforms('JobExceptionsInfoWithHistory', exceptions);
+    expect(exceptions).toEqual({ 'root-exception': null, timestamp: null, 'all-exceptions': [], truncated: false, exceptionHistory: { entries: [], truncated: false } });
+    expect((await raw('GET', `/jobs/${'0'.repeat(32)}/exceptions`)).status).toBe(404);
+    expect((await raw('GET', `/jobs/${jobId}/exceptions?maxExceptions=x`)).status).toBe(400);
+  });
+
   it('checkpoint statistics, config and details', async () => {
     const stats = await client.checkpoints(jobId);
     conforms('CheckpointingStatistics', stats);
