@@ -1,0 +1,182 @@
+// The local coordinator survives faults of its environment, spawned as a user runs it: a full disk (a real,
+// small tmpfs filled up) and a kill -9 in the middle of a savepoint.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { emptyDir, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
+import { until } from '../support/until.js';
+import { counterOutput } from '../support/counter-output.js';
+
+const JOB_RE = /^Job has been submitted with JobID ([0-9a-f]{32})$/m;
+
+function coordinatorPid(state: string): number {
+  return JSON.parse(readFileSync(path.join(state, 'coordinator.pid'), 'utf8')).pid as number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Temp files of interrupted job-record writes, anywhere under the coordinator's jobs directory. */
+function recordTempFiles(state: string): string[] {
+  const jobs = path.join(state, 'jobs');
+  if (!existsSync(jobs)) return [];
+  return readdirSync(jobs).flatMap((id) => readdirSync(path.join(jobs, id)).filter((f) => /^job\.json\..*\.tmp$/.test(f)));
+}
+
+// A real full disk: a small tmpfs. Mounting needs root; anywhere it is not permitted, only this case is
+// skipped, and its name says why.
+const work = emptyDir('faults-');
+const disk = path.join(work, 'disk');
+mkdirSync(disk);
+let mountRefused: string | undefined;
+try {
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', disk], { stdio: 'pipe' });
+} catch (error) {
+  mountRefused = String((error as { stderr?: Buffer }).stderr ?? (error as Error).message).trim() || 'mount failed';
+}
+
+const describeDiskFull = mountRefused === undefined ? describe : describe.skip;
+const diskFullTitle = mountRefused === undefined ? 'a full disk under coordinator.dir and the snapshot directories' : `a full disk (SKIPPED: cannot mount a tmpfs here: ${mountRefused})`;
+if (mountRefused !== undefined) process.stderr.write(`faults.test.ts: skipping the disk-full case: cannot mount a tmpfs (${mountRefused})\n`);
+
+describeDiskFull(diskFullTitle, () => {
+  const conf = path.join(work, 'conf-disk');
+  const state = path.join(disk, 'state');
+  const savepoints = path.join(disk, 'savepoints');
+  const filler = path.join(disk, 'filler');
+  const out = path.join(work, 'out-disk');
+  let address = '';
+  const flink = (args: string[]): Promise<RunResult> => runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work });
+
+  /** Fills the file system to the last byte. */
+  function fill(): void {
+    const fd = openSync(filler, 'a');
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    try {
+      for (;;) writeSync(fd, chunk);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+    } finally {
+      closeSync(fd);
+    }
+    // Whatever a partial chunk left: fill it byte-wise.
+    const small = openSync(filler, 'a');
+    try {
+      for (;;) writeSync(small, Buffer.alloc(512, 1));
+    } catch {
+      // full
+    } finally {
+      closeSync(small);
+    }
+  }
+  const free = () => rmSync(filler, { force: true });
+
+  afterAll(async () => {
+    free();
+    if (address) await flink(['cluster', 'stop']);
+    execFileSync('umount', ['-l', disk]);
+  }, 60_000);
+
+  it('snapshots fail with an I/O error while full; the next ones succeed once space is back; cancel while full leaves the coordinator alive', async () => {
+    address = await startLocalCoordinator(conf, work, [
+      `coordinator.dir: ${state}`,
+      `state.savepoints.dir: ${savepoints}`,
+      `execution.checkpointing.dir: ${path.join(disk, 'checkpoints')}`,
+    ]);
+    const pid = coordinatorPid(state);
+    const run = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), '--out', out, '--sequence', '1000000', '--rate', '300', '--users', '4', '--checkpoint-interval', '300']);
+    expect(run.exitCode).toBe(0);
+    const jobId = JOB_RE.exec(run.stdout)![1];
+    await until('committed output', async () => (existsSync(out) && counterOutput(out).records > 50 ? true : undefined));
+
+    fill();
+    const savepoint = await flink(['savepoint', jobId]);
+    expect(savepoint.exitCode).toBe(1);
+    const errorLines = savepoint.stderr.split('\n').filter((l) => l.startsWith('Error:'));
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]).toMatch(/no space left on device/i);
+    expect(savepoint.stderr).not.toMatch(/Internal error|\n\s+at /);
+    const checkpoint = await flink(['checkpoint', jobId]);
+    expect(checkpoint.exitCode).toBe(1);
+    expect(checkpoint.stderr).toMatch(/no space left on device/i);
+    expect(alive(pid)).toBe(true);
+
+    free();
+    // No restart: the very next checkpoint and savepoint succeed, periodic checkpoints commit output again.
+    const again = await flink(['checkpoint', jobId]);
+    expect([again.exitCode, again.stderr]).toEqual([0, expect.any(String)]);
+    const sp = await flink(['savepoint', jobId]);
+    expect(sp.exitCode).toBe(0);
+    const location = /Savepoint completed\. Path: (\S+)/.exec(sp.stdout)![1].replace(/^file:/, '');
+    expect(existsSync(path.join(location, '_metadata'))).toBe(true);
+    const committedBefore = counterOutput(out).records;
+    await until('output committed by periodic checkpoints', async () => (counterOutput(out).records > committedBefore + 30 ? true : undefined));
+    expect(recordTempFiles(state)).toEqual([]);
+
+    fill();
+    const cancel = await flink(['cancel', jobId]);
+    expect(cancel.stderr).not.toMatch(/Internal error|\n\s+at /);
+    await until('the job to be CANCELED', async () => ((await listedJobState(flink, jobId)) === 'CANCELED' ? true : undefined));
+    expect(alive(pid)).toBe(true);
+    expect(coordinatorPid(state)).toBe(pid);
+
+    free();
+    // The record the full disk refused is written once space is back (a restart would not resume the job).
+    await until('the CANCELED record on disk', () => (JSON.parse(readFileSync(path.join(state, 'jobs', jobId, 'job.json'), 'utf8')).status === 'CANCELED' ? true : undefined));
+    expect(recordTempFiles(state)).toEqual([]);
+    expect(alive(pid)).toBe(true);
+    expect(counterOutput(out).exact).toBe(true);
+  }, 120_000);
+});
+
+describe('kill -9 of the coordinator in the middle of a savepoint', () => {
+  const conf = path.join(work, 'conf-kill');
+  const state = path.join(work, 'state-kill');
+  const savepoints = path.join(work, 'savepoints-kill');
+  let address = '';
+  const flink = (args: string[]): Promise<RunResult> => runFlink(['--config-dir', conf, ...(address ? ['-m', address] : []), ...args], { cwd: work });
+
+  afterAll(async () => {
+    await flink(['cluster', 'stop']);
+  }, 60_000);
+
+  it('on restart the partial savepoint directory is gone, its history entry is FAILED, no job.json temp file is left', async () => {
+    address = await startLocalCoordinator(conf, work, [`coordinator.dir: ${state}`, `state.savepoints.dir: ${savepoints}`, 'execution.checkpointing.timeout: 10 min']);
+    // Every record takes 2 s, so a savepoint's barrier waits behind the records already queued.
+    const run = await flink(['run', '-d', path.resolve('fixtures/jobs/misbehaving.ts'), 'slow', '2000']);
+    expect(run.exitCode).toBe(0);
+    const jobId = JOB_RE.exec(run.stdout)![1];
+    await until('RUNNING', async () => ((await listedJobState(flink, jobId)) === 'RUNNING' ? true : undefined));
+    const triggered = await flink(['savepoint', '--detached', jobId]);
+    expect(triggered.exitCode).toBe(0);
+    const partial = await until('the savepoint directory being written', () => {
+      const dirs = existsSync(savepoints) ? readdirSync(savepoints).filter((d) => d.startsWith('savepoint-')) : [];
+      return dirs.length === 1 ? path.join(savepoints, dirs[0]) : undefined;
+    });
+    expect(existsSync(path.join(partial, '_metadata'))).toBe(false);
+    const pid = coordinatorPid(state);
+    process.kill(pid, 'SIGKILL');
+    await until('the coordinator to die', () => (alive(pid) ? undefined : true));
+    // What a kill between writing a job record's temp file and renaming it leaves behind.
+    writeFileSync(path.join(state, 'jobs', jobId, 'job.json.0badc0de.tmp'), '{"version":1,');
+
+    const restarted = await flink(['cluster', 'start']);
+    expect(restarted.exitCode).toBe(0);
+    address = restarted.stdout.trim().replace(/^http:\/\//, '');
+    await until('the partial savepoint directory removed', () => (existsSync(partial) ? undefined : true));
+    const history = JSON.parse((await flink(['checkpoints', '--json', jobId])).stdout).history as Array<{ status: string; is_savepoint: boolean; failure_message?: string }>;
+    const savepointEntries = history.filter((h) => h.is_savepoint);
+    expect(savepointEntries).toHaveLength(1);
+    expect(savepointEntries[0]).toMatchObject({ status: 'FAILED', failure_message: expect.stringMatching(/coordinator stopped before it completed/) });
+    expect(history.filter((h) => h.status === 'IN_PROGRESS' && h.is_savepoint)).toEqual([]);
+    expect(recordTempFiles(state)).toEqual([]);
+    await flink(['cancel', jobId]);
+  }, 120_000);
+});
