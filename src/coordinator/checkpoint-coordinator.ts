@@ -4,13 +4,15 @@
 //   queue -> id -> storage location -> barriers (runtime) -> acks -> _metadata published (storage)
 //   -> recorded durably -> sinks notified -> subsumption / retention plans -> files discarded later.
 // Decisions are the pure functions of policies.ts; this class does the I/O around them.
+import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { SnapshotFailure } from '../domain/failure-reason.js';
 import type { EndStatus, SnapshotProperties } from '../domain/snapshot-properties.js';
 import { forCheckpoint, forPeriodicSavepoint } from '../domain/snapshot-properties.js';
 import type { RunningJob } from '../runtime/host.js';
 import type { JobPlan } from '../runtime/plan.js';
-import { createCheckpointDir, createSavepointDir, publishSnapshot, abortSnapshot } from '../storage/index.js';
+import { checkpointPath, createSnapshotDirectory, newSavepointPath, publishSnapshot, abortSnapshot } from '../storage/index.js';
+import { METADATA_FILE } from '../storage/metadata.js';
 import { removeSnapshotFiles } from '../storage/disposal.js';
 import {
   addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type SnapshotRecord, type TriggerRequest,
@@ -57,7 +59,12 @@ export interface CoordinatorDeps {
   persist(): Promise<void>;
   log(line: string): void;
   now?: () => number;
+  /** Creates a snapshot directory (default: storage's createSnapshotDirectory); a test gives one that hangs. */
+  createDirectory?: (dir: string) => Promise<void>;
 }
+
+/** The failure message of a snapshot a crash of the coordinator interrupted. */
+export const INTERRUPTED_MESSAGE = 'The coordinator stopped before it completed.';
 
 interface Waiter {
   request: TriggerRequest;
@@ -188,14 +195,19 @@ export class CheckpointCoordinator {
       if (p.id === id) entry.numAcknowledged = p.acknowledged;
     };
     attempt.on('snapshot-progress', onProgress);
-    let directory: string | undefined;
+    let created = false;
+    const deadline = triggeredAt + this.deps.settings.timeoutMs;
+    const directory = properties.kind === 'savepoint'
+      ? newSavepointPath(targetDirectory ?? this.deps.settings.savepointDir!, this.deps.jobId)
+      : checkpointPath(properties.kind === 'persistent-checkpoint' ? this.persistentCheckpoints.dir : this.deps.settings.checkpointDir, this.deps.jobId, id);
     try {
-      directory = properties.kind === 'savepoint'
-        ? await createSavepointDir(targetDirectory ?? this.deps.settings.savepointDir!, this.deps.jobId)
-        : await createCheckpointDir(properties.kind === 'persistent-checkpoint' ? this.persistentCheckpoints.dir : this.deps.settings.checkpointDir, this.deps.jobId, id);
+      // Recorded durably before the directory exists: after a crash, recovery knows every directory it made.
       entry.pointer = directory;
+      await this.deps.persist();
+      await this.createDirectory(directory, deadline);
+      created = true;
       const terminate = properties.afterCompletion === 'suspend' || properties.afterCompletion === 'terminate';
-      const result = await attempt.triggerSnapshot({ id, directory, terminate, drain: properties.afterCompletion === 'terminate', timeoutMs: this.deps.settings.timeoutMs });
+      const result = await attempt.triggerSnapshot({ id, directory, terminate, drain: properties.afterCompletion === 'terminate', timeoutMs: Math.max(1, deadline - this.now()) });
       await publishSnapshot(directory, {
         id, kind: properties.kind, trigger: properties.trigger, format: properties.format,
         jobId: this.deps.jobId, jobName: this.deps.jobName, jobFingerprint: attempt.plan.fingerprint,
@@ -218,7 +230,7 @@ export class CheckpointCoordinator {
       entry.completedAt = this.now();
       entry.failureMessage = (error as Error).message;
       if (attempt.status === 'RUNNING') await attempt.abortSnapshot(id).catch(() => {});
-      if (directory) await abortSnapshot(directory).catch(() => {});
+      if (created) await abortSnapshot(directory).catch(() => {});
       this.trimHistory();
       await this.deps.persist().catch(() => {});
       if (properties.kind === 'savepoint') this.deps.log(`Savepoint ${id} of job ${this.deps.jobId} failed: ${(error as Error).message}`);
@@ -226,6 +238,55 @@ export class CheckpointCoordinator {
     } finally {
       attempt.off('snapshot-progress', onProgress);
     }
+  }
+
+  /**
+   * Creates the snapshot directory within the snapshot's timeout: a creation that hangs (a dead mount)
+   * expires the snapshot instead of holding every later one back; if it ever finishes, its directory goes.
+   */
+  private async createDirectory(directory: string, deadline: number): Promise<void> {
+    const creating = (this.deps.createDirectory ?? createSnapshotDirectory)(directory);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new SnapshotFailure('CHECKPOINT_EXPIRED', `Creating ${directory} did not finish within ${this.deps.settings.timeoutMs} ms.`)),
+        Math.max(0, deadline - this.now()),
+      );
+    });
+    try {
+      await Promise.race([creating, expired]);
+    } catch (error) {
+      if (error instanceof SnapshotFailure) creating.then(() => abortSnapshot(directory)).catch(() => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * After a crash: snapshots the record still shows in progress can never complete. They are settled as
+   * FAILED, and the directories this coordinator created for them (or for failed ones) that never got a
+   * _metadata are removed. Returns whether the record changed.
+   */
+  async settleInterrupted(): Promise<boolean> {
+    let changed = false;
+    for (const entry of this.snapshots) {
+      if (entry.status === 'IN_PROGRESS') {
+        entry.status = 'FAILED';
+        entry.completedAt = this.now();
+        entry.failureMessage = INTERRUPTED_MESSAGE;
+        changed = true;
+      }
+      if (entry.status === 'FAILED' && entry.pointer !== '' && isPartialSnapshotDirectory(entry.pointer)) {
+        try {
+          await abortSnapshot(entry.pointer);
+          this.deps.log(`Removed the partial ${describe(entry)} ${entry.id} of job ${this.deps.jobId} at ${entry.pointer}`);
+        } catch (error) {
+          this.deps.log(`Could not remove the partial ${describe(entry)} ${entry.id} at ${entry.pointer}: ${(error as Error).message}`);
+        }
+      }
+    }
+    return changed;
   }
 
   private logCreated(entry: SnapshotEntry): void {
@@ -326,6 +387,20 @@ function describe(entry: SnapshotEntry): string {
   const p = entry.properties;
   if (p.kind === 'savepoint') return p.trigger === 'periodic' ? 'periodic savepoint' : 'savepoint';
   return p.kind === 'persistent-checkpoint' ? 'persistent checkpoint' : 'checkpoint';
+}
+
+/** A snapshot directory of ours (by name, a real directory, not a link) that never got a _metadata. */
+function isPartialSnapshotDirectory(pointer: string): boolean {
+  const base = path.basename(pointer);
+  if (!/^chk-\d+$/.test(base) && !/^savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/.test(base)) return false;
+  const info = (() => {
+    try {
+      return lstatSync(pointer);
+    } catch {
+      return undefined;
+    }
+  })();
+  return info !== undefined && info.isDirectory() && !existsSync(path.join(pointer, METADATA_FILE));
 }
 
 function mapReason(error: unknown): SnapshotFailure['reason'] {

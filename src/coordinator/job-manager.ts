@@ -13,6 +13,7 @@ import type {
 } from '../client/dto.js';
 import { ConflictError, NotFoundError, OperationError } from '../domain/errors.js';
 import { SnapshotFailure } from '../domain/failure-reason.js';
+import { ioOperationError } from '../domain/io-errors.js';
 import { isTerminal, type JobStatus } from '../domain/job-status.js';
 import {
   forCancelWithSavepoint, forCheckpoint, forManualSavepoint, forRestoredSnapshot, forStopWithSavepoint, type EndStatus,
@@ -32,6 +33,8 @@ export interface JobManagerOptions {
   settings: Omit<CoordinatorSettings, 'toolVersion'>;
   restartStrategy: RestartStrategy;
   log: (line: string) => void;
+  /** How snapshot directories are created (default: the real mkdir); a test gives one that hangs. */
+  createSnapshotDirectory?: (dir: string) => Promise<void>;
 }
 
 interface JobRecord {
@@ -58,7 +61,11 @@ interface Job {
   master?: JobMaster;
   coordinator: CheckpointCoordinator;
   stdout: WriteStream;
+  /** The queue of record writes; never rejects (each caller gets its own write's outcome). */
   writing: Promise<void>;
+  /** The last write failed: the record on disk is behind the one in memory. */
+  unsaved?: boolean;
+  retry?: NodeJS.Timeout;
   /** Settles once a terminal status was handled (snapshots discarded as their properties say, record persisted). */
   ended?: Promise<void>;
 }
@@ -101,11 +108,22 @@ export class JobManager implements Dispatcher {
         continue;
       }
       const job = this.track(record);
+      await this.cleanCrashLeftovers(job);
       if (isTerminal(record.status)) continue;
       this.options.log(`Resuming job ${jobId} (${record.name}) from ${job.coordinator.latestCompleted()?.pointer ?? record.restore?.pointer ?? 'no snapshot'}`);
       record.status = 'INITIALIZING';
       this.launch(job, true).catch((error) => this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`));
     }
+  }
+
+  /**
+   * What a crash (kill -9) can leave: temp files of record writes, and snapshots that were in progress
+   * (settled as FAILED, their partial directories removed), for ended jobs' history as well.
+   */
+  private async cleanCrashLeftovers(job: Job): Promise<void> {
+    const names = await readdir(job.dir).catch(() => [] as string[]);
+    for (const name of names) if (/^job\.json\..+\.tmp$/.test(name)) await rm(path.join(job.dir, name), { force: true }).catch(() => {});
+    if (await job.coordinator.settleInterrupted()) await this.persist(job).catch(() => {});
   }
 
   /** Suspends running jobs (their snapshots stay; the next start resumes them). */
@@ -122,7 +140,8 @@ export class JobManager implements Dispatcher {
           await this.persist(job);
         }
         await job.ended;
-        await job.writing.catch(() => {});
+        await job.writing;
+        clearTimeout(job.retry);
         job.stdout.end();
       }),
     );
@@ -133,7 +152,7 @@ export class JobManager implements Dispatcher {
     const job: Job = {
       record,
       dir,
-      stdout: createWriteStream(path.join(dir, 'stdout.log'), { flags: 'a' }),
+      stdout: jobStdout(path.join(dir, 'stdout.log'), this.options.log),
       writing: Promise.resolve(),
       coordinator: undefined as unknown as CheckpointCoordinator,
     };
@@ -146,6 +165,7 @@ export class JobManager implements Dispatcher {
         currentAttempt: () => job.master?.current,
         persist: () => this.persist(job),
         log: this.options.log,
+        createDirectory: this.options.createSnapshotDirectory,
       },
       { snapshots: record.snapshots, nextId: record.nextSnapshotId },
     );
@@ -153,13 +173,32 @@ export class JobManager implements Dispatcher {
     return job;
   }
 
+  /**
+   * Writes the job record atomically (temp file, fsync, rename), one write at a time per job. Each write
+   * is independent of the previous one's outcome: a write the disk refused (ENOSPC) fails only its caller,
+   * leaves no temp file, and is retried until one succeeds, so a record is never left behind for good.
+   */
   private persist(job: Job): Promise<void> {
     job.record.nextSnapshotId = job.coordinator.counter;
     job.record.snapshots = job.coordinator.snapshots;
-    // Serialised: one write at a time per job, each atomic (temp file + rename).
-    job.writing = job.writing.then(async () => {
-      const file = path.join(job.dir, 'job.json');
-      const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    const write = job.writing.then(() => this.writeRecord(job));
+    job.writing = write.then(
+      () => {
+        job.unsaved = false;
+      },
+      (error: Error) => {
+        if (!job.unsaved) this.options.log(`Could not write the record of job ${job.record.jobId} (will retry): ${error.message}`);
+        job.unsaved = true;
+        this.retryPersist(job);
+      },
+    );
+    return write;
+  }
+
+  private async writeRecord(job: Job): Promise<void> {
+    const file = path.join(job.dir, 'job.json');
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
       const handle = await open(tmp, 'w');
       try {
         await handle.writeFile(JSON.stringify(job.record, null, 1));
@@ -168,8 +207,20 @@ export class JobManager implements Dispatcher {
         await handle.close();
       }
       await rename(tmp, file);
-    });
-    return job.writing;
+    } catch (error) {
+      await rm(tmp, { force: true }).catch(() => {});
+      throw ioOperationError(error, `Cannot write the record of job ${job.record.jobId}`, job.dir) ?? error;
+    }
+  }
+
+  /** A record the disk refused is written again a little later (space may be back by then). */
+  private retryPersist(job: Job): void {
+    if (job.retry || this.closing) return;
+    job.retry = setTimeout(() => {
+      job.retry = undefined;
+      if (job.unsaved) this.persist(job).catch(() => {});
+    }, 1000);
+    job.retry.unref();
   }
 
   private async launch(job: Job, resumed: boolean): Promise<void> {
@@ -479,6 +530,13 @@ export class JobManager implements Dispatcher {
       job_name: job.record.name,
     }));
   }
+}
+
+/** The job's printed output; a file the disk refuses loses output, never the coordinator (an unhandled stream error would). */
+function jobStdout(file: string, log: (line: string) => void): WriteStream {
+  const stream = createWriteStream(file, { flags: 'a' });
+  stream.on('error', (error) => log(`Output of the job is no longer written to ${file}: ${error.message}`));
+  return stream;
 }
 
 function taskCounts(record: JobRecord): Record<string, number> {

@@ -30,65 +30,69 @@ function recordTempFiles(state: string): string[] {
   return readdirSync(jobs).flatMap((id) => readdirSync(path.join(jobs, id)).filter((f) => /^job\.json\..*\.tmp$/.test(f)));
 }
 
-// A real full disk: a small tmpfs. Mounting needs root; anywhere it is not permitted, only this case is
-// skipped, and its name says why.
+// A real full disk: two small tmpfs, one for coordinator.dir (job records, log, the CLI's locks), one for
+// the savepoints and checkpoints, so that each can be full on its own. Mounting needs root; anywhere it is
+// not permitted, only this case is skipped, and its name says why.
 const work = emptyDir('faults-');
-const disk = path.join(work, 'disk');
-mkdirSync(disk);
+const stateDisk = path.join(work, 'state-disk');
+const snapshotDisk = path.join(work, 'snapshot-disk');
+const mounted: string[] = [];
 let mountRefused: string | undefined;
-try {
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', disk], { stdio: 'pipe' });
-} catch (error) {
-  mountRefused = String((error as { stderr?: Buffer }).stderr ?? (error as Error).message).trim() || 'mount failed';
+for (const dir of [stateDisk, snapshotDisk]) {
+  mkdirSync(dir);
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', dir], { stdio: 'pipe' });
+    mounted.push(dir);
+  } catch (error) {
+    mountRefused ??= String((error as { stderr?: Buffer }).stderr ?? (error as Error).message).trim() || 'mount failed';
+  }
 }
 
 const describeDiskFull = mountRefused === undefined ? describe : describe.skip;
-const diskFullTitle = mountRefused === undefined ? 'a full disk under coordinator.dir and the snapshot directories' : `a full disk (SKIPPED: cannot mount a tmpfs here: ${mountRefused})`;
+const diskFullTitle = mountRefused === undefined ? 'a full disk under coordinator.dir or the snapshot directories' : `a full disk (SKIPPED: cannot mount a tmpfs here: ${mountRefused})`;
 if (mountRefused !== undefined) process.stderr.write(`faults.test.ts: skipping the disk-full case: cannot mount a tmpfs (${mountRefused})\n`);
 
-describeDiskFull(diskFullTitle, () => {
-  const conf = path.join(work, 'conf-disk');
-  const state = path.join(disk, 'state');
-  const savepoints = path.join(disk, 'savepoints');
-  const filler = path.join(disk, 'filler');
-  const out = path.join(work, 'out-disk');
-  let address = '';
-  const flink = (args: string[]): Promise<RunResult> => runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work });
-
-  /** Fills the file system to the last byte. */
-  function fill(): void {
+/** Fills the file system holding `dir` to the last byte; returns a function that frees the space again. */
+function fill(dir: string): () => void {
+  const filler = path.join(dir, 'filler');
+  for (const size of [1024 * 1024, 4096, 64]) {
     const fd = openSync(filler, 'a');
-    const chunk = Buffer.alloc(64 * 1024, 1);
     try {
-      for (;;) writeSync(fd, chunk);
+      for (;;) writeSync(fd, Buffer.alloc(size, 1));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
     } finally {
       closeSync(fd);
     }
-    // Whatever a partial chunk left: fill it byte-wise.
-    const small = openSync(filler, 'a');
-    try {
-      for (;;) writeSync(small, Buffer.alloc(512, 1));
-    } catch {
-      // full
-    } finally {
-      closeSync(small);
-    }
   }
-  const free = () => rmSync(filler, { force: true });
+  return () => rmSync(filler, { force: true });
+}
+
+afterAll(() => {
+  for (const dir of mounted) {
+    rmSync(path.join(dir, 'filler'), { force: true });
+    execFileSync('umount', ['-l', dir]);
+  }
+});
+
+describeDiskFull(diskFullTitle, () => {
+  const conf = path.join(work, 'conf-disk');
+  const state = path.join(stateDisk, 'state');
+  const savepoints = path.join(snapshotDisk, 'savepoints');
+  const out = path.join(work, 'out-disk');
+  let address = '';
+  const flink = (args: string[]): Promise<RunResult> => runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work });
+  const errorLines = (r: RunResult) => r.stderr.split('\n').filter((l) => l.startsWith('Error:'));
 
   afterAll(async () => {
-    free();
     if (address) await flink(['cluster', 'stop']);
-    execFileSync('umount', ['-l', disk]);
   }, 60_000);
 
   it('snapshots fail with an I/O error while full; the next ones succeed once space is back; cancel while full leaves the coordinator alive', async () => {
     address = await startLocalCoordinator(conf, work, [
       `coordinator.dir: ${state}`,
       `state.savepoints.dir: ${savepoints}`,
-      `execution.checkpointing.dir: ${path.join(disk, 'checkpoints')}`,
+      `execution.checkpointing.dir: ${path.join(snapshotDisk, 'checkpoints')}`,
     ]);
     const pid = coordinatorPid(state);
     const run = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), '--out', out, '--sequence', '1000000', '--rate', '300', '--users', '4', '--checkpoint-interval', '300']);
@@ -96,31 +100,41 @@ describeDiskFull(diskFullTitle, () => {
     const jobId = JOB_RE.exec(run.stdout)![1];
     await until('committed output', async () => (existsSync(out) && counterOutput(out).records > 50 ? true : undefined));
 
-    fill();
+    // The snapshot disk is full: the coordinator fails the snapshot with the cause.
+    let free = fill(snapshotDisk);
     const savepoint = await flink(['savepoint', jobId]);
     expect(savepoint.exitCode).toBe(1);
-    const errorLines = savepoint.stderr.split('\n').filter((l) => l.startsWith('Error:'));
-    expect(errorLines).toHaveLength(1);
-    expect(errorLines[0]).toMatch(/no space left on device/i);
+    expect(errorLines(savepoint)).toEqual([expect.stringMatching(/no space left on device/i)]);
     expect(savepoint.stderr).not.toMatch(/Internal error|\n\s+at /);
     const checkpoint = await flink(['checkpoint', jobId]);
     expect(checkpoint.exitCode).toBe(1);
-    expect(checkpoint.stderr).toMatch(/no space left on device/i);
-    expect(alive(pid)).toBe(true);
-
+    expect(errorLines(checkpoint)).toEqual([expect.stringMatching(/no space left on device/i)]);
     free();
+
+    // coordinator.dir is full: the job record cannot be written, so no snapshot can be recorded.
+    free = fill(stateDisk);
+    const checkpointNoRecord = await flink(['checkpoint', jobId]);
+    expect(checkpointNoRecord.exitCode).toBe(1);
+    expect(errorLines(checkpointNoRecord)).toEqual([expect.stringMatching(new RegExp(`no space left on device in ${state}`, 'i'))]);
+    const savepointNoLock = await flink(['savepoint', jobId]);
+    expect(savepointNoLock.exitCode).toBe(1);
+    expect(errorLines(savepointNoLock)).toEqual([expect.stringMatching(new RegExp(`no space left on device in ${state}`, 'i'))]);
+    expect(savepointNoLock.stderr).not.toMatch(/Internal error|\n\s+at /);
+    expect(alive(pid)).toBe(true);
+    free();
+
     // No restart: the very next checkpoint and savepoint succeed, periodic checkpoints commit output again.
     const again = await flink(['checkpoint', jobId]);
-    expect([again.exitCode, again.stderr]).toEqual([0, expect.any(String)]);
+    expect([again.exitCode, errorLines(again)]).toEqual([0, []]);
     const sp = await flink(['savepoint', jobId]);
-    expect(sp.exitCode).toBe(0);
+    expect([sp.exitCode, errorLines(sp)]).toEqual([0, []]);
     const location = /Savepoint completed\. Path: (\S+)/.exec(sp.stdout)![1].replace(/^file:/, '');
     expect(existsSync(path.join(location, '_metadata'))).toBe(true);
     const committedBefore = counterOutput(out).records;
     await until('output committed by periodic checkpoints', async () => (counterOutput(out).records > committedBefore + 30 ? true : undefined));
     expect(recordTempFiles(state)).toEqual([]);
 
-    fill();
+    free = fill(stateDisk);
     const cancel = await flink(['cancel', jobId]);
     expect(cancel.stderr).not.toMatch(/Internal error|\n\s+at /);
     await until('the job to be CANCELED', async () => ((await listedJobState(flink, jobId)) === 'CANCELED' ? true : undefined));
