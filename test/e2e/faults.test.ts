@@ -209,3 +209,29 @@ describe('kill -9 of the coordinator in the middle of a savepoint', () => {
     await flink(['cancel', jobId]);
   }, 120_000);
 });
+
+describe('a coordinator log that cannot be written', () => {
+  const conf = path.join(work, 'conf-log');
+  const state = path.join(work, 'state-log');
+  let address = '';
+  const flink = (args: string[]): Promise<RunResult> => runFlink(['--config-dir', conf, ...(address ? ['-m', address] : []), ...args], { cwd: work });
+
+  afterAll(async () => {
+    await flink(['cluster', 'stop']);
+  }, 60_000);
+
+  it('the coordinator starts, runs and cancels a job; its log lines go to stderr (coordinator.out) instead', async () => {
+    // Every append to it fails (EISDIR), as every append to a log on a full disk can.
+    mkdirSync(path.join(state, 'coordinator.log'), { recursive: true });
+    address = await startLocalCoordinator(conf, work, [`coordinator.dir: ${state}`]);
+    const pid = coordinatorPid(state);
+    const run = await flink(['run', '-d', path.resolve('fixtures/jobs/no-checkpointing.mjs'), '100000000', '200']);
+    expect(run.exitCode).toBe(0);
+    const jobId = JOB_RE.exec(run.stdout)![1];
+    await until('RUNNING', async () => ((await listedJobState(flink, jobId)) === 'RUNNING' ? true : undefined));
+    expect((await flink(['cancel', jobId])).exitCode).toBe(0);
+    await until('CANCELED', async () => ((await listedJobState(flink, jobId)) === 'CANCELED' ? true : undefined));
+    expect(alive(pid)).toBe(true);
+    expect(readFileSync(path.join(state, 'coordinator.out'), 'utf8')).toContain(`Job ${jobId} (`);
+  }, 60_000);
+});
