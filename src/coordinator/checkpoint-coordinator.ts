@@ -7,6 +7,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { SnapshotFailure } from '../domain/failure-reason.js';
+import { describeIoError } from '../domain/io-errors.js';
 import type { EndStatus, SnapshotProperties } from '../domain/snapshot-properties.js';
 import { forCheckpoint, forPeriodicSavepoint } from '../domain/snapshot-properties.js';
 import type { RunningJob } from '../runtime/host.js';
@@ -196,6 +197,7 @@ export class CheckpointCoordinator {
     };
     attempt.on('snapshot-progress', onProgress);
     let created = false;
+    let triggered = false;
     const deadline = triggeredAt + this.deps.settings.timeoutMs;
     const directory = properties.kind === 'savepoint'
       ? newSavepointPath(targetDirectory ?? this.deps.settings.savepointDir!, this.deps.jobId)
@@ -207,6 +209,7 @@ export class CheckpointCoordinator {
       await this.createDirectory(directory, deadline);
       created = true;
       const terminate = properties.afterCompletion === 'suspend' || properties.afterCompletion === 'terminate';
+      triggered = true;
       const result = await attempt.triggerSnapshot({ id, directory, terminate, drain: properties.afterCompletion === 'terminate', timeoutMs: Math.max(1, deadline - this.now()) });
       await publishSnapshot(directory, {
         id, kind: properties.kind, trigger: properties.trigger, format: properties.format,
@@ -228,13 +231,14 @@ export class CheckpointCoordinator {
     } catch (error) {
       entry.status = 'FAILED';
       entry.completedAt = this.now();
-      entry.failureMessage = (error as Error).message;
-      if (attempt.status === 'RUNNING') await attempt.abortSnapshot(id).catch(() => {});
+      const detail = describeIoError(error) ?? (error as Error).message;
+      entry.failureMessage = error instanceof SnapshotFailure ? error.message : detail;
+      if (triggered && attempt.status === 'RUNNING') await attempt.abortSnapshot(id).catch(() => {});
       if (created) await abortSnapshot(directory).catch(() => {});
       this.trimHistory();
       await this.deps.persist().catch(() => {});
-      if (properties.kind === 'savepoint') this.deps.log(`Savepoint ${id} of job ${this.deps.jobId} failed: ${(error as Error).message}`);
-      throw error instanceof SnapshotFailure ? error : new SnapshotFailure(mapReason(error), (error as Error).message);
+      if (properties.kind === 'savepoint') this.deps.log(`Savepoint ${id} of job ${this.deps.jobId} failed: ${entry.failureMessage}`);
+      throw error instanceof SnapshotFailure ? error : new SnapshotFailure(mapReason(error), detail);
     } finally {
       attempt.off('snapshot-progress', onProgress);
     }
