@@ -4,7 +4,6 @@
 //   queue -> id -> storage location -> barriers (runtime) -> acks -> _metadata published (storage)
 //   -> recorded durably -> sinks notified -> subsumption / retention plans -> files discarded later.
 // Decisions are the pure functions of policies.ts; this class does the I/O around them.
-import { existsSync, lstatSync } from 'node:fs';
 import path from 'node:path';
 import { SnapshotFailure } from '../domain/failure-reason.js';
 import { describeIoError } from '../domain/io-errors.js';
@@ -13,7 +12,6 @@ import { forCheckpoint, forPeriodicSavepoint } from '../domain/snapshot-properti
 import type { RunningJob } from '../runtime/host.js';
 import type { JobPlan } from '../runtime/plan.js';
 import { checkpointPath, createSnapshotDirectory, newSavepointPath, publishSnapshot, abortSnapshot } from '../storage/index.js';
-import { METADATA_FILE } from '../storage/metadata.js';
 import { removeSnapshotFiles } from '../storage/disposal.js';
 import {
   addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type SnapshotRecord, type TriggerRequest,
@@ -64,8 +62,6 @@ export interface CoordinatorDeps {
   createDirectory?: (dir: string) => Promise<void>;
 }
 
-/** The failure message of a snapshot a crash of the coordinator interrupted. */
-export const INTERRUPTED_MESSAGE = 'The coordinator stopped before it completed.';
 
 interface Waiter {
   request: TriggerRequest;
@@ -267,32 +263,6 @@ export class CheckpointCoordinator {
     }
   }
 
-  /**
-   * After a crash: snapshots the record still shows in progress can never complete. They are settled as
-   * FAILED, and the directories this coordinator created for them (or for failed ones) that never got a
-   * _metadata are removed. Returns whether the record changed.
-   */
-  async settleInterrupted(): Promise<boolean> {
-    let changed = false;
-    for (const entry of this.snapshots) {
-      if (entry.status === 'IN_PROGRESS') {
-        entry.status = 'FAILED';
-        entry.completedAt = this.now();
-        entry.failureMessage = INTERRUPTED_MESSAGE;
-        changed = true;
-      }
-      if (entry.status === 'FAILED' && entry.pointer !== '' && isPartialSnapshotDirectory(entry.pointer)) {
-        try {
-          await abortSnapshot(entry.pointer);
-          this.deps.log(`Removed the partial ${describe(entry)} ${entry.id} of job ${this.deps.jobId} at ${entry.pointer}`);
-        } catch (error) {
-          this.deps.log(`Could not remove the partial ${describe(entry)} ${entry.id} at ${entry.pointer}: ${(error as Error).message}`);
-        }
-      }
-    }
-    return changed;
-  }
-
   private logCreated(entry: SnapshotEntry): void {
     const p = entry.properties;
     if (p.kind === 'savepoint') this.deps.log(`Savepoint ${entry.id} (${p.trigger}) of job ${this.deps.jobId} completed at ${entry.pointer}`);
@@ -391,20 +361,6 @@ function describe(entry: SnapshotEntry): string {
   const p = entry.properties;
   if (p.kind === 'savepoint') return p.trigger === 'periodic' ? 'periodic savepoint' : 'savepoint';
   return p.kind === 'persistent-checkpoint' ? 'persistent checkpoint' : 'checkpoint';
-}
-
-/** A snapshot directory of ours (by name, a real directory, not a link) that never got a _metadata. */
-function isPartialSnapshotDirectory(pointer: string): boolean {
-  const base = path.basename(pointer);
-  if (!/^chk-\d+$/.test(base) && !/^savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/.test(base)) return false;
-  const info = (() => {
-    try {
-      return lstatSync(pointer);
-    } catch {
-      return undefined;
-    }
-  })();
-  return info !== undefined && info.isDirectory() && !existsSync(path.join(pointer, METADATA_FILE));
 }
 
 function mapReason(error: unknown): SnapshotFailure['reason'] {

@@ -26,6 +26,7 @@ import type { ArtifactInfo, Dispatcher, SavepointRequest, StopRequest } from '..
 import { readSnapshot } from '../storage/index.js';
 import { DISPOSING_MARKER, METADATA_FILE } from '../storage/metadata.js';
 import { TOOL_VERSION } from '../version.js';
+import { removeRecordTempFiles, settleInterrupted } from './leftovers.js';
 import { CheckpointCoordinator, removeSnapshotDirectory, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
 
 export interface JobManagerOptions {
@@ -121,9 +122,8 @@ export class JobManager implements Dispatcher {
    * (settled as FAILED, their partial directories removed), for ended jobs' history as well.
    */
   private async cleanCrashLeftovers(job: Job): Promise<void> {
-    const names = await readdir(job.dir).catch(() => [] as string[]);
-    for (const name of names) if (/^job\.json\..+\.tmp$/.test(name)) await rm(path.join(job.dir, name), { force: true }).catch(() => {});
-    if (await job.coordinator.settleInterrupted()) await this.persist(job).catch(() => {});
+    await removeRecordTempFiles(job.dir);
+    if (await settleInterrupted(job.coordinator.snapshots, job.record.jobId, this.options.log)) await this.persist(job).catch(() => {});
   }
 
   /** Suspends running jobs (their snapshots stay; the next start resumes them). */
