@@ -135,6 +135,10 @@ describeDiskFull(diskFullTitle, () => {
     expect(savepointNoLock.exitCode).toBe(1);
     expect(errorLines(savepointNoLock)).toEqual([expect.stringMatching(new RegExp(`no space left on device in ${state}`, 'i'))]);
     expect(savepointNoLock.stderr).not.toMatch(/Internal error|\n\s+at /);
+    // Submitting a job stores its module in coordinator.dir: refused with the cause, the coordinator stays up.
+    const runFull = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out-never'), '--sequence', '10']);
+    expect(runFull.exitCode).toBe(1);
+    expect(errorLines(runFull)).toEqual([expect.stringMatching(/no space left on device/i)]);
     expect(alive(pid)).toBe(true);
     free();
 
