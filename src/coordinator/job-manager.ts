@@ -273,14 +273,21 @@ export class JobManager implements Dispatcher {
     await mkdir(this.artifactDir, { recursive: true });
     const id = `${randomUUID()}_${path.basename(fileName)}`;
     const file = path.join(this.artifactDir, id);
+    // A write the disk refuses is an 'error' event: handled here (unhandled, it would end the process).
     const out = createWriteStream(file);
+    let failed: Error | undefined;
+    out.on('error', (error) => (failed ??= error));
     try {
-      for await (const chunk of data) if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      for await (const chunk of data) {
+        if (failed) continue; // read on, so that the request completes and gets its answer
+        if (!out.write(chunk)) await new Promise<void>((resolve) => (out.once('drain', resolve), out.once('error', () => resolve())));
+      }
+      if (failed) throw failed;
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
     } catch (error) {
       out.destroy();
       await rm(file, { force: true });
-      throw error;
+      throw ioOperationError(error, 'Cannot store the uploaded job module', this.artifactDir) ?? error;
     }
     return this.artifactInfo(id);
   }
