@@ -324,9 +324,13 @@ export class JobManager implements Dispatcher {
     if (request.savepointPath) restoredEntry = await this.checkRestore(request.savepointPath, plan, claimMode);
 
     const dir = path.join(this.jobsDir, jobId);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    await copyFile(artifact.path, path.join(dir, 'artifact.mjs'));
+    try {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      await copyFile(artifact.path, path.join(dir, 'artifact.mjs'));
+    } catch (error) {
+      throw ioOperationError(error, `Cannot store job ${jobId}`, dir) ?? error;
+    }
     const now = Date.now();
     const record: JobRecord = {
       version: 1, jobId, name: plan.jobName, artifactName: artifact.name, args, parallelism: request.parallelism,
