@@ -230,7 +230,11 @@ export class CheckpointCoordinator {
       const detail = describeIoError(error) ?? (error as Error).message;
       entry.failureMessage = error instanceof SnapshotFailure ? error.message : detail;
       if (triggered && attempt.status === 'RUNNING') await attempt.abortSnapshot(id).catch(() => {});
-      if (created) await abortSnapshot(directory).catch(() => {});
+      if (created) {
+        // A job that ended may still write into the directory until its thread is gone: remove it after that.
+        if (attempt.status !== 'RUNNING') await settledWithin(attempt.done, 10_000);
+        await abortSnapshot(directory).catch(() => {});
+      }
       this.trimHistory();
       await this.deps.persist().catch(() => {});
       if (properties.kind === 'savepoint') this.deps.log(`Savepoint ${id} of job ${this.deps.jobId} failed: ${entry.failureMessage}`);
@@ -361,6 +365,18 @@ function describe(entry: SnapshotEntry): string {
   const p = entry.properties;
   if (p.kind === 'savepoint') return p.trigger === 'periodic' ? 'periodic savepoint' : 'savepoint';
   return p.kind === 'persistent-checkpoint' ? 'persistent checkpoint' : 'checkpoint';
+}
+
+/** Waits for `promise` to settle, at most `ms`. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    promise.then(
+      () => (clearTimeout(timer), resolve()),
+      () => (clearTimeout(timer), resolve()),
+    );
+  });
 }
 
 function mapReason(error: unknown): SnapshotFailure['reason'] {
