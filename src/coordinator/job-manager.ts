@@ -546,7 +546,11 @@ export class JobManager implements Dispatcher {
 /** The job's printed output; a file the disk refuses loses output, never the coordinator (an unhandled stream error would). */
 function jobStdout(file: string, log: (line: string) => void): WriteStream {
   const stream = createWriteStream(file, { flags: 'a' });
-  stream.on('error', (error) => log(`Output of the job is no longer written to ${file}: ${error.message}`));
+  let told = false;
+  stream.on('error', (error) => {
+    if (!told) log(`Output of the job is no longer written to ${file} (until the coordinator restarts): ${error.message}`);
+    told = true;
+  });
   return stream;
 }
 
