@@ -273,21 +273,23 @@ export class JobManager implements Dispatcher {
     await mkdir(this.artifactDir, { recursive: true });
     const id = `${randomUUID()}_${path.basename(fileName)}`;
     const file = path.join(this.artifactDir, id);
-    // A write the disk refuses is an 'error' event: handled here (unhandled, it would end the process).
+    // A write the disk refuses destroys the stream with out.errored set; its 'error' event must be
+    // handled (unhandled, it would end the process).
     const out = createWriteStream(file);
-    let failed: Error | undefined;
-    out.on('error', (error) => (failed ??= error));
+    out.on('error', () => {});
     try {
       for await (const chunk of data) {
-        if (failed) continue; // read on, so that the request completes and gets its answer
-        if (!out.write(chunk)) await new Promise<void>((resolve) => (out.once('drain', resolve), out.once('error', () => resolve())));
+        if (out.errored) continue; // read on, so that the request completes and gets its answer
+        if (!out.write(chunk)) await new Promise<void>((resolve) => (out.once('drain', resolve), out.once('close', resolve)));
       }
-      if (failed) throw failed;
+      if (out.errored) throw out.errored;
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
     } catch (error) {
+      // The error that destroyed the stream is the cause (end() then only says "destroyed").
+      const cause = out.errored ?? error;
       out.destroy();
       await rm(file, { force: true });
-      throw ioOperationError(error, 'Cannot store the uploaded job module', this.artifactDir) ?? error;
+      throw ioOperationError(cause, 'Cannot store the uploaded job module', this.artifactDir) ?? cause;
     }
     return this.artifactInfo(id);
   }
