@@ -160,7 +160,8 @@ export class CheckpointCoordinator {
       if (!this.inFlight && this.queue.length > 0) setTimeout(() => this.pump(), this.deps.settings.minPauseMs).unref();
       return;
     }
-    const waiter = this.waiters.get(decision.start.key)!;
+    const waiter = this.waiters.get(decision.start.key);
+    if (!waiter) return this.pump(); // already answered (the coordinator shut down): nothing to run
     this.waiters.delete(decision.start.key);
     this.inFlight = true;
     this.run(waiter.request.properties, waiter.targetDirectory).then(
@@ -332,6 +333,7 @@ export class CheckpointCoordinator {
     this.stopPeriodic();
     for (const waiter of this.waiters.values()) waiter.reject(new SnapshotFailure('COORDINATOR_SHUTDOWN'));
     this.waiters.clear();
+    this.queue = [];
   }
 
   /** The newest completed snapshot whose files still exist: what a restart restores from. */
