@@ -203,6 +203,8 @@ export class CheckpointCoordinator {
       // Recorded durably before the directory exists: after a crash, recovery knows every directory it made.
       entry.pointer = directory;
       await this.deps.persist();
+      // The job may have ended meanwhile: then no directory is made for it.
+      if (attempt.status !== 'RUNNING') throw new SnapshotFailure('JOB_NOT_RUNNING');
       await this.createDirectory(directory, deadline);
       created = true;
       const terminate = properties.afterCompletion === 'suspend' || properties.afterCompletion === 'terminate';
