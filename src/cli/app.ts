@@ -2,6 +2,7 @@
 // This is the only place that decides exit codes (see exit-codes.ts).
 import { CommanderError } from 'commander';
 import { isFlinkCliError } from '../domain/errors.js';
+import { describeIoError } from '../domain/io-errors.js';
 import type { ContextInit } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
 import { buildProgram, normalizeFlinkArgv, type ProgramDeps } from './program.js';
@@ -81,6 +82,9 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
   }
   const err = error instanceof Error ? error : new Error(String(error));
   if (io.mode.debug && err.stack) io.stderr.write(err.stack + '\n');
+  // A full or read-only disk is the environment, not a bug of this tool: the operation failed.
+  const storage = describeIoError(err);
+  if (storage !== undefined) return printError(init, 'operation-failed', `${capitalize(storage)}.`);
   return printError(init, 'internal', `Internal error: ${err.message}`, io.mode.debug ? undefined : 'Rerun with --debug for a stack trace, and please report it.');
 }
 

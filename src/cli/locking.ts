@@ -6,6 +6,7 @@ import path from 'node:path';
 import { coordinatorStateDir } from '../config/state-dir.js';
 import { LockedError } from '../domain/errors.js';
 import { pointerToPath } from '../domain/pointers.js';
+import { ioOperationError } from '../domain/io-errors.js';
 import type { CommandContext } from './context.js';
 import { isProcessAlive as alive } from './pid.js';
 
@@ -29,7 +30,7 @@ export async function withJobLock<T>(ctx: CommandContext, key: string, fn: () =>
   const dir = await lockDir(ctx);
   const file = path.join(dir, `${key}.savepoint`);
   const holderFile = `${file}.holder.json`;
-  if (!existsSync(file)) writeFileSync(file, '');
+  if (!existsSync(file)) stateWrite(dir, `Cannot write the savepoint lock of ${key}`, () => writeFileSync(file, ''));
   const staleMs = (await ctx.config()).duration('savepoints.lock-stale-after') ?? 600_000;
   const options = {
     stale: Math.max(2000, staleMs),
@@ -55,12 +56,28 @@ export async function withJobLock<T>(ctx: CommandContext, key: string, fn: () =>
       );
     }
   }
-  writeFileSync(holderFile, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') } satisfies Holder));
+  try {
+    stateWrite(dir, `Cannot write the savepoint lock of ${key}`, () =>
+      writeFileSync(holderFile, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') } satisfies Holder)),
+    );
+  } catch (error) {
+    await release().catch(() => {});
+    throw error;
+  }
   try {
     return await fn();
   } finally {
     rmSync(holderFile, { force: true });
     await release().catch(() => {});
+  }
+}
+
+/** A write in the state directory; a full or read-only disk is an operation error naming the directory. */
+function stateWrite(dir: string, what: string, write: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    throw ioOperationError(error, what, dir) ?? error;
   }
 }
 
@@ -117,7 +134,8 @@ export async function readPendingTrigger(ctx: CommandContext, jobId: string): Pr
 }
 
 export async function writePendingTrigger(ctx: CommandContext, pending: PendingTrigger): Promise<void> {
-  writeFileSync(path.join(await lockDir(ctx), `${pending.jobId}.trigger.json`), JSON.stringify(pending));
+  const dir = await lockDir(ctx);
+  stateWrite(dir, `Cannot record the savepoint trigger of ${pending.jobId}`, () => writeFileSync(path.join(dir, `${pending.jobId}.trigger.json`), JSON.stringify(pending)));
 }
 
 export async function clearPendingTrigger(ctx: CommandContext, jobId: string): Promise<void> {

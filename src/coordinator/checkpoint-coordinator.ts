@@ -6,11 +6,12 @@
 // Decisions are the pure functions of policies.ts; this class does the I/O around them.
 import path from 'node:path';
 import { SnapshotFailure } from '../domain/failure-reason.js';
+import { describeIoError } from '../domain/io-errors.js';
 import type { EndStatus, SnapshotProperties } from '../domain/snapshot-properties.js';
 import { forCheckpoint, forPeriodicSavepoint } from '../domain/snapshot-properties.js';
 import type { RunningJob } from '../runtime/host.js';
 import type { JobPlan } from '../runtime/plan.js';
-import { createCheckpointDir, createSavepointDir, publishSnapshot, abortSnapshot } from '../storage/index.js';
+import { checkpointPath, createSnapshotDirectory, newSavepointPath, publishSnapshot, abortSnapshot } from '../storage/index.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
 import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
 import {
@@ -60,7 +61,10 @@ export interface CoordinatorDeps {
   /** Every job the coordinator knows, for the disposal guard (another job may have restored from ours). */
   jobFacts?: () => JobFacts[];
   now?: () => number;
+  /** Creates a snapshot directory (default: storage's createSnapshotDirectory); a test gives one that hangs. */
+  createDirectory?: (dir: string) => Promise<void>;
 }
+
 
 interface Waiter {
   request: TriggerRequest;
@@ -159,7 +163,8 @@ export class CheckpointCoordinator {
       if (!this.inFlight && this.queue.length > 0) setTimeout(() => this.pump(), this.deps.settings.minPauseMs).unref();
       return;
     }
-    const waiter = this.waiters.get(decision.start.key)!;
+    const waiter = this.waiters.get(decision.start.key);
+    if (!waiter) return this.pump(); // already answered (the coordinator shut down): nothing to run
     this.waiters.delete(decision.start.key);
     this.inFlight = true;
     this.run(waiter.request.properties, waiter.targetDirectory).then(
@@ -191,14 +196,23 @@ export class CheckpointCoordinator {
       if (p.id === id) entry.numAcknowledged = p.acknowledged;
     };
     attempt.on('snapshot-progress', onProgress);
-    let directory: string | undefined;
+    let created = false;
+    let triggered = false;
+    const deadline = triggeredAt + this.deps.settings.timeoutMs;
+    const directory = properties.kind === 'savepoint'
+      ? newSavepointPath(targetDirectory ?? this.deps.settings.savepointDir!, this.deps.jobId)
+      : checkpointPath(properties.kind === 'persistent-checkpoint' ? this.persistentCheckpoints.dir : this.deps.settings.checkpointDir, this.deps.jobId, id);
     try {
-      directory = properties.kind === 'savepoint'
-        ? await createSavepointDir(targetDirectory ?? this.deps.settings.savepointDir!, this.deps.jobId)
-        : await createCheckpointDir(properties.kind === 'persistent-checkpoint' ? this.persistentCheckpoints.dir : this.deps.settings.checkpointDir, this.deps.jobId, id);
+      // Recorded durably before the directory exists: after a crash, recovery knows every directory it made.
       entry.pointer = directory;
+      await this.deps.persist();
+      // The job may have ended meanwhile: then no directory is made for it.
+      if (attempt.status !== 'RUNNING') throw new SnapshotFailure('JOB_NOT_RUNNING');
+      await this.createDirectory(directory, deadline);
+      created = true;
       const terminate = properties.afterCompletion === 'suspend' || properties.afterCompletion === 'terminate';
-      const result = await attempt.triggerSnapshot({ id, directory, terminate, drain: properties.afterCompletion === 'terminate', timeoutMs: this.deps.settings.timeoutMs });
+      triggered = true;
+      const result = await attempt.triggerSnapshot({ id, directory, terminate, drain: properties.afterCompletion === 'terminate', timeoutMs: Math.max(1, deadline - this.now()) });
       await publishSnapshot(directory, {
         id, kind: properties.kind, trigger: properties.trigger, format: properties.format,
         jobId: this.deps.jobId, jobName: this.deps.jobName, jobFingerprint: attempt.plan.fingerprint,
@@ -219,15 +233,43 @@ export class CheckpointCoordinator {
     } catch (error) {
       entry.status = 'FAILED';
       entry.completedAt = this.now();
-      entry.failureMessage = (error as Error).message;
-      if (attempt.status === 'RUNNING') await attempt.abortSnapshot(id).catch(() => {});
-      if (directory) await abortSnapshot(directory).catch(() => {});
+      const detail = describeIoError(error) ?? (error as Error).message;
+      entry.failureMessage = error instanceof SnapshotFailure ? error.message : detail;
+      if (triggered && attempt.status === 'RUNNING') await attempt.abortSnapshot(id).catch(() => {});
+      if (created) {
+        // A job that ended may still write into the directory until its thread is gone: remove it after that.
+        if (attempt.status !== 'RUNNING') await settledWithin(attempt.done, 10_000);
+        await abortSnapshot(directory).catch(() => {});
+      }
       this.trimHistory();
       await this.deps.persist().catch(() => {});
-      if (properties.kind === 'savepoint') this.deps.log(`Savepoint ${id} of job ${this.deps.jobId} failed: ${(error as Error).message}`);
-      throw error instanceof SnapshotFailure ? error : new SnapshotFailure(mapReason(error), (error as Error).message);
+      if (properties.kind === 'savepoint') this.deps.log(`Savepoint ${id} of job ${this.deps.jobId} failed: ${entry.failureMessage}`);
+      throw error instanceof SnapshotFailure ? error : new SnapshotFailure(mapReason(error), detail);
     } finally {
       attempt.off('snapshot-progress', onProgress);
+    }
+  }
+
+  /**
+   * Creates the snapshot directory within the snapshot's timeout: a creation that hangs (a dead mount)
+   * expires the snapshot instead of holding every later one back; if it ever finishes, its directory goes.
+   */
+  private async createDirectory(directory: string, deadline: number): Promise<void> {
+    const creating = (this.deps.createDirectory ?? createSnapshotDirectory)(directory);
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new SnapshotFailure('CHECKPOINT_EXPIRED', `Creating ${directory} did not finish within ${this.deps.settings.timeoutMs} ms.`)),
+        Math.max(0, deadline - this.now()),
+      );
+    });
+    try {
+      await Promise.race([creating, expired]);
+    } catch (error) {
+      if (error instanceof SnapshotFailure) creating.then(() => abortSnapshot(directory)).catch(() => {});
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -351,6 +393,18 @@ function describe(entry: SnapshotEntry): string {
   const p = entry.properties;
   if (p.kind === 'savepoint') return p.trigger === 'periodic' ? 'periodic savepoint' : 'savepoint';
   return p.kind === 'persistent-checkpoint' ? 'persistent checkpoint' : 'checkpoint';
+}
+
+/** Waits for `promise` to settle, at most `ms`. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    promise.then(
+      () => (clearTimeout(timer), resolve()),
+      () => (clearTimeout(timer), resolve()),
+    );
+  });
 }
 
 function mapReason(error: unknown): SnapshotFailure['reason'] {

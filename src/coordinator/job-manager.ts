@@ -13,6 +13,7 @@ import type {
 } from '../client/dto.js';
 import { ConflictError, NotFoundError, OperationError } from '../domain/errors.js';
 import { SnapshotFailure } from '../domain/failure-reason.js';
+import { ioOperationError } from '../domain/io-errors.js';
 import { isTerminal, type JobStatus } from '../domain/job-status.js';
 import {
   forCancelWithSavepoint, forCheckpoint, forManualSavepoint, forRestoredSnapshot, forStopWithSavepoint, type EndStatus,
@@ -30,6 +31,7 @@ import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } f
 import { jobDetailsExtras, vertexDetails } from './job-details.js';
 import { exceptionEntry, exceptionsView, withException } from './job-exceptions.js';
 import { NoUsableSnapshotError, usableSnapshot } from './recovery.js';
+import { removeRecordTempFiles, settleInterrupted } from './leftovers.js';
 
 export interface JobManagerOptions {
   stateDir: string;
@@ -40,6 +42,8 @@ export interface JobManagerOptions {
   /** An uploaded artifact no running job uses is removed once it is this old (default 1 h; checked on start and every 10 min). */
   artifactTtlMs?: number;
   log: (line: string) => void;
+  /** How snapshot directories are created (default: the real mkdir); a test gives one that hangs. */
+  createSnapshotDirectory?: (dir: string) => Promise<void>;
 }
 
 interface JobRecord {
@@ -74,7 +78,11 @@ interface Job {
   master?: JobMaster;
   coordinator: CheckpointCoordinator;
   stdout: WriteStream;
+  /** The queue of record writes; never rejects (each caller gets its own write's outcome). */
   writing: Promise<void>;
+  /** The last write failed: the record on disk is behind the one in memory. */
+  unsaved?: boolean;
+  retry?: NodeJS.Timeout;
   /** Settles once a terminal status was handled (snapshots discarded as their properties say, record persisted). */
   ended?: Promise<void>;
 }
@@ -119,6 +127,7 @@ export class JobManager implements Dispatcher {
         continue;
       }
       const job = this.track(record);
+      await this.cleanCrashLeftovers(job);
       if (isTerminal(record.status)) continue;
       record.status = 'INITIALIZING';
       resuming.push(job);
@@ -157,6 +166,15 @@ export class JobManager implements Dispatcher {
     }
   }
 
+  /**
+   * What a crash (kill -9) can leave: temp files of record writes, and snapshots that were in progress
+   * (settled as FAILED, their partial directories removed), for ended jobs' history as well.
+   */
+  private async cleanCrashLeftovers(job: Job): Promise<void> {
+    await removeRecordTempFiles(job.dir);
+    if (await settleInterrupted(job.coordinator.snapshots, job.record.jobId, this.options.log)) await this.persist(job).catch(() => {});
+  }
+
   /** Suspends running jobs (their snapshots stay; the next start resumes them). */
   async close(): Promise<void> {
     this.closing = true;
@@ -172,7 +190,8 @@ export class JobManager implements Dispatcher {
           await this.persist(job);
         }
         await job.ended;
-        await job.writing.catch(() => {});
+        await job.writing;
+        clearTimeout(job.retry);
         job.stdout.end();
       }),
     );
@@ -183,7 +202,7 @@ export class JobManager implements Dispatcher {
     const job: Job = {
       record,
       dir,
-      stdout: createWriteStream(path.join(dir, 'stdout.log'), { flags: 'a' }),
+      stdout: jobStdout(path.join(dir, 'stdout.log'), this.options.log),
       writing: Promise.resolve(),
       coordinator: undefined as unknown as CheckpointCoordinator,
     };
@@ -197,6 +216,7 @@ export class JobManager implements Dispatcher {
         persist: () => this.persist(job),
         log: this.options.log,
         jobFacts: () => this.jobFacts(),
+        createDirectory: this.options.createSnapshotDirectory,
       },
       { snapshots: record.snapshots, nextId: record.nextSnapshotId },
     );
@@ -204,13 +224,32 @@ export class JobManager implements Dispatcher {
     return job;
   }
 
+  /**
+   * Writes the job record atomically (temp file, fsync, rename), one write at a time per job. Each write
+   * is independent of the previous one's outcome: a write the disk refused (ENOSPC) fails only its caller,
+   * leaves no temp file, and is retried until one succeeds, so a record is never left behind for good.
+   */
   private persist(job: Job): Promise<void> {
     job.record.nextSnapshotId = job.coordinator.counter;
     job.record.snapshots = job.coordinator.snapshots;
-    // Serialised: one write at a time per job, each atomic (temp file + rename).
-    job.writing = job.writing.then(async () => {
-      const file = path.join(job.dir, 'job.json');
-      const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    const write = job.writing.then(() => this.writeRecord(job));
+    job.writing = write.then(
+      () => {
+        job.unsaved = false;
+      },
+      (error: Error) => {
+        if (!job.unsaved) this.options.log(`Could not write the record of job ${job.record.jobId} (will retry): ${error.message}`);
+        job.unsaved = true;
+        this.retryPersist(job);
+      },
+    );
+    return write;
+  }
+
+  private async writeRecord(job: Job): Promise<void> {
+    const file = path.join(job.dir, 'job.json');
+    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
       const handle = await open(tmp, 'w');
       try {
         await handle.writeFile(JSON.stringify(job.record, null, 1));
@@ -219,8 +258,20 @@ export class JobManager implements Dispatcher {
         await handle.close();
       }
       await rename(tmp, file);
-    });
-    return job.writing;
+    } catch (error) {
+      await rm(tmp, { force: true }).catch(() => {});
+      throw ioOperationError(error, `Cannot write the record of job ${job.record.jobId}`, job.dir) ?? error;
+    }
+  }
+
+  /** A record the disk refused is written again a little later (space may be back by then). */
+  private retryPersist(job: Job): void {
+    if (job.retry || this.closing) return;
+    job.retry = setTimeout(() => {
+      job.retry = undefined;
+      if (job.unsaved) this.persist(job).catch(() => {});
+    }, 1000);
+    job.retry.unref();
   }
 
   /** The newest snapshot of the job that passes full verification (see recovery.ts). */
@@ -302,14 +353,23 @@ export class JobManager implements Dispatcher {
     await mkdir(this.artifactDir, { recursive: true });
     const id = `${randomUUID()}_${path.basename(fileName)}`;
     const file = path.join(this.artifactDir, id);
+    // A write the disk refuses destroys the stream with out.errored set; its 'error' event must be
+    // handled (unhandled, it would end the process).
     const out = createWriteStream(file);
+    out.on('error', () => {});
     try {
-      for await (const chunk of data) if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      for await (const chunk of data) {
+        if (out.errored) continue; // read on, so that the request completes and gets its answer
+        if (!out.write(chunk)) await new Promise<void>((resolve) => (out.once('drain', resolve), out.once('close', resolve)));
+      }
+      if (out.errored) throw out.errored;
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
     } catch (error) {
+      // The error that destroyed the stream is the cause (end() then only says "destroyed").
+      const cause = out.errored ?? error;
       out.destroy();
       await rm(file, { force: true });
-      throw error;
+      throw ioOperationError(cause, 'Cannot store the uploaded job module', this.artifactDir) ?? cause;
     }
     return this.artifactInfo(id);
   }
@@ -360,9 +420,13 @@ export class JobManager implements Dispatcher {
     if (request.savepointPath) restoredEntry = await this.checkRestore(request.savepointPath, plan, claimMode);
 
     const dir = path.join(this.jobsDir, jobId);
-    await rm(dir, { recursive: true, force: true });
-    await mkdir(dir, { recursive: true });
-    await copyFile(artifact.path, path.join(dir, 'artifact.mjs'));
+    try {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      await copyFile(artifact.path, path.join(dir, 'artifact.mjs'));
+    } catch (error) {
+      throw ioOperationError(error, `Cannot store job ${jobId}`, dir) ?? error;
+    }
     const now = Date.now();
     const record: JobRecord = {
       version: 1, jobId, name: plan.jobName, artifactName: artifact.name, artifactId: id, args, parallelism: request.parallelism,
@@ -595,6 +659,17 @@ export class JobManager implements Dispatcher {
       job_name: job.record.name,
     }));
   }
+}
+
+/** The job's printed output; a file the disk refuses loses output, never the coordinator (an unhandled stream error would). */
+function jobStdout(file: string, log: (line: string) => void): WriteStream {
+  const stream = createWriteStream(file, { flags: 'a' });
+  let told = false;
+  stream.on('error', (error) => {
+    if (!told) log(`Output of the job is no longer written to ${file} (until the coordinator restarts): ${error.message}`);
+    told = true;
+  });
+  return stream;
 }
 
 function taskCounts(record: JobRecord): Record<string, number> {

@@ -21,6 +21,27 @@ function parseArgs(argv: string[]): { configDir?: string; dynamic: string[] } {
   return result;
 }
 
+/**
+ * Appends to the coordinator's log and never throws: a line the disk refuses (full, read-only) goes to
+ * stderr instead, and is dropped if that cannot be written either. A log must never take the process down.
+ */
+function safeLog(file: string): (line: string) => void {
+  // stdout/stderr are a file on the same disk: a failed write there is an 'error' event, fatal unless handled.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+  return (line) => {
+    const text = `${new Date().toISOString()} ${line}\n`;
+    try {
+      appendFileSync(file, text);
+    } catch {
+      try {
+        process.stderr.write(text);
+      } catch {
+        // dropped: nowhere left to write it
+      }
+    }
+  };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const loaded = await loadConfig({ configDir: args.configDir, env: process.env, cwd: process.cwd() });
@@ -28,7 +49,9 @@ async function main(): Promise<void> {
   const settings = daemonSettings(config, process.env, process.cwd());
   mkdirSync(settings.stateDir, { recursive: true });
   const logFile = path.join(settings.stateDir, 'coordinator.log');
-  const log = (line: string) => appendFileSync(logFile, `${new Date().toISOString()} ${line}\n`);
+  const log = safeLog(logFile);
+  // Last resort: a bug in a callback is logged, and the coordinator (and the jobs it runs) stays up.
+  process.on('unhandledRejection', (reason) => log(`Unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
   log(`Local coordinator ${TOOL_VERSION} starting (pid ${process.pid}, state dir ${settings.stateDir})`);
   for (const warning of [...config.warnings, ...settings.warnings]) log(`WARN ${warning}`);
   log(`Savepoint directory: ${settings.coordinator.savepointDir ?? '(none configured: savepoints need a target directory)'}; checkpoints: ${settings.coordinator.checkpointDir}`);

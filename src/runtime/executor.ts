@@ -6,6 +6,7 @@ import type { BuiltJob } from './environment.js';
 import type { PlanOperator } from './plan.js';
 import type { RestoreAssignment, SplitState, WorkerToHost } from './protocol.js';
 import { serializeError } from './protocol.js';
+import { describeIoError } from '../domain/io-errors.js';
 import {
   FileSinkSubtask,
   FilterSubtask,
@@ -206,7 +207,7 @@ export class JobExecutor implements TaskServices {
         pending.writes.delete(write);
         if (pending.aborted) return;
         pending.aborted = true;
-        this.post({ type: 'decline', id, reason: `${subtask.label} could not write its state: ${serializeError(error).message}` });
+        this.post({ type: 'decline', id, reason: `${subtask.label} could not write its state: ${describeIoError(error, pending.directory) ?? serializeError(error).message}` });
       },
     );
   }

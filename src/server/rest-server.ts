@@ -57,6 +57,10 @@ export async function startRestServer(options: RestServerOptions): Promise<Runni
   if (!isLoopback(host) && !options.token) {
     throw new ConfigError(`Refusing to bind ${host} without a token: set coordinator.rest.token (clients send it as a bearer token), or bind 127.0.0.1.`);
   }
+  // Logging is the last resort of every error path here: it must never throw (a full disk), or an error
+  // handler would fail in turn and take the process down.
+  const given = options.log;
+  options = { ...options, log: given && ((line: string) => { try { given(line); } catch { /* dropped */ } }) };
   const routes = buildRoutes(options.dispatcher, options);
   const server = createServer((req, res) => {
     handle(req, res, routes, options).catch((error) => {

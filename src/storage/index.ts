@@ -7,7 +7,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { NotFoundError, OperationError } from '../domain/errors.js';
 import { rejectHeapPointer } from '../domain/pointers.js';
@@ -59,28 +59,49 @@ const METADATA = METADATA_FILE;
 
 /** `<base>/savepoint-<first 6 of the job id>-<12 random hex>`, created; retried on a name collision. */
 export async function createSavepointDir(baseDir: string, jobId: string): Promise<string> {
-  const base = localDirectory(baseDir);
-  await mkdir(base, { recursive: true });
   for (let attempt = 0; attempt < 10; attempt++) {
-    const dir = join(base, `savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`);
+    const dir = newSavepointPath(baseDir, jobId);
     try {
-      await mkdir(dir);
+      await createSnapshotDirectory(dir);
       return dir;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  throw new OperationError(`Failed to create savepoint directory at ${base}`);
+  throw new OperationError(`Failed to create savepoint directory at ${localDirectory(baseDir)}`);
 }
 
 /** `<base>/<job id>/chk-<n>`, with `shared/` and `taskowned/` beside it (Flink's layout). */
 export async function createCheckpointDir(baseDir: string, jobId: string, checkpointId: number): Promise<string> {
-  const jobDir = join(localDirectory(baseDir), jobId);
-  await mkdir(join(jobDir, 'shared'), { recursive: true });
-  await mkdir(join(jobDir, 'taskowned'), { recursive: true });
-  const dir = join(jobDir, `chk-${checkpointId}`);
-  await mkdir(dir, { recursive: true });
+  const dir = checkpointPath(baseDir, jobId, checkpointId);
+  await createSnapshotDirectory(dir);
   return dir;
+}
+
+/** The path a new savepoint gets, not yet created (so it can be recorded before it exists). */
+export function newSavepointPath(baseDir: string, jobId: string): string {
+  return join(localDirectory(baseDir), `savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`);
+}
+
+/** The path of checkpoint <n> of a job, not yet created. */
+export function checkpointPath(baseDir: string, jobId: string, checkpointId: number): string {
+  return join(localDirectory(baseDir), jobId, `chk-${checkpointId}`);
+}
+
+/**
+ * Creates a snapshot directory named by newSavepointPath or checkpointPath: a savepoint's must not exist
+ * yet (EEXIST on a name collision); a checkpoint's gets `shared/` and `taskowned/` beside it.
+ */
+export async function createSnapshotDirectory(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  if (/^chk-\d+$/.test(basename(dir))) {
+    await mkdir(join(parent, 'shared'), { recursive: true });
+    await mkdir(join(parent, 'taskowned'), { recursive: true });
+    await mkdir(dir, { recursive: true });
+    return;
+  }
+  await mkdir(parent, { recursive: true });
+  await mkdir(dir);
 }
 
 /** A local directory from a plain path or a file: / file:/// URI. */
