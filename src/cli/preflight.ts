@@ -52,9 +52,11 @@ export async function snapshotOperators(pointer: string): Promise<SnapshotOperat
  * when state would be dropped without -n; notes what starts empty and what could not be checked.
  * `refusalTail` says what did not happen ("Nothing was started.").
  */
-export async function preflight(ctx: CommandContext, client: FlinkRestClient, jarId: string, pointer: string, request: PreflightRequest, refusalTail: string): Promise<void> {
+export async function preflight(
+  ctx: CommandContext, client: FlinkRestClient, jarId: string, pointer: string, request: PreflightRequest, refusalTail: string, read?: SnapshotOperator[],
+): Promise<void> {
   const { io } = ctx;
-  const operators = await snapshotOperators(pointer);
+  const operators = read ?? (await snapshotOperators(pointer));
   if (typeof operators === 'string') {
     io.note(`Restore pre-flight skipped: ${operators}; the cluster checks the state mapping when the job starts.`);
     return;
@@ -91,4 +93,21 @@ export async function latestSnapshotOf(client: FlinkRestClient, jobId: string): 
   const stats = await client.checkpoints(jobId).catch(() => undefined);
   const candidates = [stats?.latest.completed, stats?.latest.savepoint].filter((c): c is NonNullable<typeof c> => !!c?.external_path && !c.external_path.startsWith('<'));
   return candidates.sort((a, b) => b.latest_ack_timestamp - a.latest_ack_timestamp)[0]?.external_path;
+}
+
+/**
+ * The operators of a running job's newest snapshot. A checkpoint can be subsumed (and deleted) between the
+ * question and the read: then the next newest is asked for, a few times.
+ */
+export async function runningJobOperators(client: FlinkRestClient, jobId: string): Promise<{ pointer: string; operators: SnapshotOperator[] } | undefined> {
+  const { existsSync } = await import('node:fs');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const pointer = await latestSnapshotOf(client, jobId);
+    if (pointer === undefined) return undefined;
+    const operators = await snapshotOperators(pointer);
+    if (typeof operators !== 'string') return { pointer, operators };
+    const local = pointerToPath(pointer);
+    if (local === undefined || existsSync(local)) return undefined;
+  }
+  return undefined;
 }

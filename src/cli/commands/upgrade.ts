@@ -107,13 +107,13 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   await withJobLock(ctx, options.jobId, async () => {
     // The pre-flight runs before anything is stopped, against the running job's newest snapshot (what its
     // savepoint will hold); a job without one is checked against the savepoint itself (a refusal rolls back).
-    const { latestSnapshotOf, preflight } = await import('../preflight.js');
-    const before = await latestSnapshotOf(client, options.jobId);
+    const { runningJobOperators, preflight } = await import('../preflight.js');
+    const before = await runningJobOperators(client, options.jobId);
     const checks = { args: options.args, entryClass: options.entryClass, parallelism: options.parallelism, allowNonRestoredState: options.allowNonRestoredState };
     if (before) {
       const jarId = await uploadPrepared(client, prepared);
       try {
-        await preflight(ctx, client, jarId, before, checks, `Job ${options.jobId} keeps running; nothing was stopped.`);
+        await preflight(ctx, client, jarId, before.pointer, checks, `Job ${options.jobId} keeps running; nothing was stopped.`, before.operators);
       } finally {
         await client.deleteJar(jarId).catch(() => {});
       }
