@@ -2,6 +2,7 @@
 // old job, the snapshot's operators holding state are compared with the new job's plan (POST /jars/:jarid/plan).
 // A renamed uid drops state: refused without -n (nothing started, the old job keeps running), allowed with it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pointerToPath } from '../../src/domain/pointers.js';
 import { operatorIdForUid } from '../../src/domain/operator-id.js';
@@ -90,6 +91,28 @@ describe('restore pre-flight', () => {
     expect(r.stderr).toContain(`Job ${jobId} keeps running; nothing was stopped.`);
     expect(r.stderr).not.toContain('Stopping job');
     expect(await jobState(jobId)).toBe('RUNNING');
+    await flink(['cancel', jobId]);
+  });
+});
+
+// Reuses this file's coordinator: gc of a job that still runs is refused unless --force.
+describe('savepoints gc while the job runs', () => {
+  it('refused (exit 1, nothing deleted) while the job is RUNNING on the reachable cluster; --force reclaims', async () => {
+    const jobId = await runningJob(path.join(work, 'out-gc'));
+    const root = emptyDir('gc-root-');
+    const orphan = path.join(root, jobId, 'shared', 'orphan');
+    mkdirSync(path.dirname(orphan), { recursive: true });
+    writeFileSync(orphan, 'x');
+    const old = new Date(Date.now() - 7_200_000);
+    utimesSync(orphan, old, old);
+    const refused = await flink(['savepoints', 'gc', '--job', jobId, '--dir', root]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`Refusing to collect garbage of job ${jobId}: it is RUNNING`);
+    expect(existsSync(orphan)).toBe(true);
+    const forced = await flink(['savepoints', 'gc', '--job', jobId, '--dir', root, '--force', '--json']);
+    expect(forced.exitCode).toBe(0);
+    expect(JSON.parse(forced.stdout).files.map((f: { path: string }) => f.path)).toEqual([orphan]);
+    expect(existsSync(orphan)).toBe(false);
     await flink(['cancel', jobId]);
   });
 });

@@ -166,8 +166,12 @@ describe.each(['1.20.5', '2.3.0'])('retained RocksDB incremental checkpoints of 
     expect(doc.bytes).toBe(130);
     expect(existsSync(orphan)).toBe(true);
 
-    const done = await runFlink(['savepoints', 'gc', '--job', jobId, '--dir', r.root, ...offline]);
+    const audit = path.join(emptyDir('audit-'), 'audit.log');
+    const done = await runFlink(['savepoints', 'gc', '--job', jobId, '--dir', r.root, '-D', `audit.log=${audit}`, ...offline]);
     expect(done.exitCode).toBe(0);
+    const record = JSON.parse(readFileSync(audit, 'utf8').trim());
+    expect(record).toMatchObject({ command: 'savepoints', job: jobId, result: 'ok' });
+    expect(record.paths.sort()).toEqual([orphan, owned].sort());
     expect(done.stdout).toContain(`Reclaimed ${orphan} (`);
     expect(done.stderr).toContain('Reclaimed 2 file(s)');
     expect(done.stderr).toContain('1 unreferenced file(s) newer than');
