@@ -53,7 +53,8 @@ export async function storedSharedFiles(jobDir: string): Promise<StoredFile[]> {
       }
     }
   };
-  for (const sub of SHARED_DIRS) await walk(path.join(jobDir, sub));
+  // A shared/ that is a symbolic link is not walked: deleting through it could reach anything.
+  for (const sub of SHARED_DIRS) if ((await lstat(path.join(jobDir, sub)).catch(() => undefined))?.isDirectory()) await walk(path.join(jobDir, sub));
   return found;
 }
 
@@ -66,7 +67,8 @@ export async function planSharedFiles(snapshotDir: string): Promise<FilePlan[]> 
   if (!CHECKPOINT_DIR.test(path.basename(dir))) return [];
   const jobDir = path.dirname(dir);
   const sharedDir = path.join(jobDir, 'shared') + path.sep;
-  if (!(await stat(sharedDir).catch(() => undefined))?.isDirectory()) return [];
+  // lstat: a shared/ that is a symbolic link is never deleted through.
+  if (!(await lstat(path.join(jobDir, 'shared')).catch(() => undefined))?.isDirectory()) return [];
   let target;
   try {
     const bytes = await readFile(path.join(dir, METADATA_FILE));

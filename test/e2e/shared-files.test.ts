@@ -3,7 +3,7 @@
 // The _metadata holds absolute paths, so each copy lives under a prefix of the original's length and the
 // path strings are rewritten byte for byte (Java's writeUTF: ASCII stays one byte, lengths stay valid).
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readFlinkSnapshot } from '../../src/storage/flink-metadata/index.js';
@@ -195,6 +195,28 @@ describe.each(['1.20.5', '2.3.0'])('retained RocksDB incremental checkpoints of 
     expect(res.exitCode).toBe(1);
     expect(res.stderr).toMatch(/\nError: Refusing to collect garbage in .*: the _metadata of chk-99 cannot be read \(.*_metadata: (truncated|corrupt): .*\), so what it references is unknown\. Nothing was deleted\.\n/);
     expect(existsSync(orphan)).toBe(true);
+  });
+});
+
+describe('a shared/ that is a symbolic link', () => {
+  it('is never deleted through: dispose plans no shared file, gc reclaims nothing', async () => {
+    const r = await relocate('2.3.0');
+    const elsewhere = emptyDir('elsewhere-');
+    const shared = path.join(r.jobDir, 'shared');
+    for (const f of r.shared) renameSync(f, path.join(elsewhere, path.basename(f)));
+    rmdirSync(shared);
+    symlinkSync(elsewhere, shared);
+    const old = ago(3 * 3_600_000);
+    for (const f of readdirSync(elsewhere)) utimesSync(path.join(elsewhere, f), old, old);
+    const victim = path.join(elsewhere, 'unrelated');
+    writeFileSync(victim, 'x');
+    utimesSync(victim, old, old);
+    const gc = await runFlink(['savepoints', 'gc', '--job', path.basename(r.jobDir), '--dir', r.root, '--json', ...offline]);
+    expect(JSON.parse(gc.stdout).files).toEqual([]);
+    const plan = JSON.parse((await runFlink(['dispose', '--dry-run', '--json', r.chk, ...offline, '--offline'])).stdout);
+    expect(plan.plan[0].sharedFiles).toEqual([]);
+    expect((await runFlink(['dispose', r.chk, ...offline, '--offline'])).exitCode).toBe(0);
+    expect(readdirSync(elsewhere).length).toBe(r.shared.length + 1);
   });
 });
 
