@@ -38,7 +38,7 @@ async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: numbe
   if (!current || !AUDITED.has(current.command.name())) return;
   const { context } = current;
   // Read-only forms of audited commands (listing, status, dry runs) are not state changes.
-  if (current.command.name() === 'savepoints' && !['prune', 'pin', 'unpin'].includes(String(current.command.args[0]))) return;
+  if (current.command.name() === 'savepoints' && !['prune', 'gc', 'pin', 'unpin'].includes(String(current.command.args[0]))) return;
   if (current.command.name() === 'savepoint' && current.command.args[0] === 'status') return;
   if (argv.includes('--dry-run')) return;
   try {

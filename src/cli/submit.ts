@@ -88,12 +88,23 @@ export async function submitJob(client: FlinkRestClient, request: SubmitRequest,
   }
 }
 
-/** Uploads a prepared artifact and runs it; a run the cluster refuses leaves no uploaded artifact behind. */
-export async function submitPrepared(client: FlinkRestClient, prepared: PreparedArtifact, request: SubmitRequest, warn: (line: string) => void): Promise<Submitted> {
-  const jarId = prepared.kind === 'module'
-    ? await client.uploadJar(prepared.upload, { contentType: 'text/javascript', fileName: path.basename(prepared.upload) })
-    : await client.uploadJar(prepared.upload);
+/** Uploads a prepared artifact (a module with its content type); returns the jar id. */
+export async function uploadPrepared(client: FlinkRestClient, prepared: PreparedArtifact): Promise<string> {
+  return prepared.kind === 'module'
+    ? client.uploadJar(prepared.upload, { contentType: 'text/javascript', fileName: path.basename(prepared.upload) })
+    : client.uploadJar(prepared.upload);
+}
+
+/**
+ * Uploads a prepared artifact and runs it; a run the cluster refuses leaves no uploaded artifact behind.
+ * `check` runs between upload and run (the restore pre-flight); its refusal also removes the upload.
+ */
+export async function submitPrepared(
+  client: FlinkRestClient, prepared: PreparedArtifact, request: SubmitRequest, warn: (line: string) => void, check?: (jarId: string) => Promise<void>,
+): Promise<Submitted> {
+  const jarId = await uploadPrepared(client, prepared);
   try {
+    if (check) await check(jarId);
     return { jobId: await client.runJar(jarId, await runRequest(client, request)), jarId };
   } catch (error) {
     // A refused run leaves nothing uploaded behind (a timed-out one may still be starting: keep its artifact).

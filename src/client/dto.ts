@@ -236,6 +236,30 @@ export interface JarRunResponse {
   jobid: string;
 }
 
+/** POST /jars/:jarid/plan (Flink's JarPlanRequestBody). */
+export interface JarPlanRequest {
+  entryClass?: string;
+  programArgsList?: string[];
+  parallelism?: number;
+  jobId?: string;
+}
+
+/** One vertex of Flink's JSON plan: its id is the JobVertexID, which is the id of the chain's first operator. */
+export interface JobPlanNode {
+  id: string;
+  parallelism: number;
+  operator: string;
+  operator_strategy: string;
+  description: string;
+  inputs?: Array<{ num: number; id: string; ship_strategy: string; exchange: string }>;
+  optimizer_properties: Record<string, unknown>;
+}
+
+/** Flink's JobPlanInfo: {"plan": <the JSON plan>}. */
+export interface JobPlanInfo {
+  plan: { jid: string; name: string; type?: string; nodes: JobPlanNode[] };
+}
+
 /** FLIP-10 extension (local coordinator): GET /jobs/:jobid/savepoints. */
 export interface RestorableSnapshot {
   id: number;

@@ -5,8 +5,8 @@ import path from 'node:path';
 import type {
   JobExceptionsInfoWithHistory,
   AsyncOperationResult, CheckpointConfigInfo, CheckpointInfo, CheckpointStatistics, CheckpointTriggerRequest,
-  CheckpointingStatistics, ClusterOverview, DashboardConfig, DisposalInfo, JarListInfo, JarRunRequest, JarRunResponse,
-  JarUploadResponse, JobDetailsInfo, JobsOverview, RestorableSnapshotList, SavepointInfo, SavepointTriggerRequest,
+  CheckpointingStatistics, ClusterOverview, DashboardConfig, DisposalInfo, JarListInfo, JarPlanRequest, JarRunRequest, JarRunResponse,
+  JarUploadResponse, JobDetailsInfo, JobPlanInfo, JobsOverview, RestorableSnapshotList, SavepointInfo, SavepointTriggerRequest,
   StopWithSavepointRequest, TriggerResponse,
 } from './dto.js';
 import { HttpTransport, RestError } from './http.js';
@@ -147,6 +147,12 @@ export class FlinkRestClient {
   async runJar(jarId: string, request: JarRunRequest): Promise<string> {
     const r = await this.http.request<JarRunResponse>('POST', `/jars/${encodeURIComponent(jarId)}/run`, { body: request, timeoutMs: 300_000 });
     return r.body.jobid;
+  }
+
+  /** Flink's /jars/:jarid/plan: the vertices of the job in an uploaded artifact (the coordinator builds it). */
+  async jarPlan(jarId: string, request: JarPlanRequest): Promise<JobPlanInfo> {
+    const r = await this.http.request<JobPlanInfo>('POST', `/jars/${encodeURIComponent(jarId)}/plan`, { body: request, timeoutMs: 300_000 });
+    return r.body;
   }
 
   /** FLIP-10's list of restorable savepoints and persistent checkpoints (local coordinator only). */

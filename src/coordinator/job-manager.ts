@@ -8,8 +8,8 @@ import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import type {
-  CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarRunRequest, JobDetails, JobDetailsInfo,
-  JobExceptionsInfoWithHistory, RestorableSnapshot, RootExceptionInfo,
+  CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarPlanRequest, JarRunRequest, JobDetails, JobDetailsInfo,
+  JobExceptionsInfoWithHistory, JobPlanInfo, RestorableSnapshot, RootExceptionInfo,
 } from '../client/dto.js';
 import { ConflictError, NotFoundError, OperationError } from '../domain/errors.js';
 import { SnapshotFailure } from '../domain/failure-reason.js';
@@ -27,6 +27,7 @@ import type { JobFacts } from '../domain/disposal-guard.js';
 import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
 import { readSnapshot } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
+import { operatorIdForUid } from '../domain/operator-id.js';
 import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
 import { jobDetailsExtras, vertexDetails } from './job-details.js';
 import { exceptionEntry, exceptionsView, withException } from './job-exceptions.js';
@@ -389,6 +390,27 @@ export class JobManager implements Dispatcher {
   async deleteArtifact(id: string): Promise<void> {
     await this.artifactInfo(id);
     await rm(path.join(this.artifactDir, id), { force: true });
+  }
+
+  /**
+   * Flink's /jars/:jarid/plan for a job module: one node per operator (this runtime chains nothing), its id
+   * Flink's operator id of the uid, so a snapshot's operator ids compare directly (the restore pre-flight).
+   */
+  async planArtifact(id: string, request: JarPlanRequest): Promise<JobPlanInfo> {
+    const artifact = await this.artifactInfo(id);
+    if (/\.jar$/i.test(artifact.name)) throw new OperationError('The local coordinator plans JavaScript/TypeScript job modules; jars are planned by an Apache Flink cluster (-m host:port).');
+    const plan = await buildPlan({ artifactPath: artifact.path, args: request.programArgsList ?? [], parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache') });
+    const ids = plan.operators.map((op) => operatorIdForUid(op.uid));
+    return {
+      plan: {
+        jid: request.jobId ?? randomBytes(16).toString('hex'), name: plan.jobName, type: 'STREAMING',
+        nodes: plan.operators.map((op, i) => ({
+          id: ids[i], parallelism: op.parallelism, operator: op.kind, operator_strategy: 'none', description: op.name,
+          ...(op.inputs.length > 0 ? { inputs: op.inputs.map((e, num) => ({ num, id: ids[e.from], ship_strategy: e.partitioning === 'hash' ? 'HASH' : 'FORWARD', exchange: 'pipelined_bounded' })) } : {}),
+          optimizer_properties: {},
+        })),
+      },
+    };
   }
 
   // ------------------------------------------------------------------------------------ jobs

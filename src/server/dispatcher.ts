@@ -1,8 +1,8 @@
 // What the REST server needs from the local coordinator. The server owns HTTP, trigger ids and the
 // operation cache (as Flink's REST handlers do); the dispatcher owns jobs, snapshots and artifacts.
 import type {
-  CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarRunRequest, JobDetails,
-  JobDetailsInfo, JobExceptionsInfoWithHistory, RestorableSnapshot,
+  CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarPlanRequest, JarRunRequest, JobDetails,
+  JobDetailsInfo, JobExceptionsInfoWithHistory, JobPlanInfo, RestorableSnapshot,
 } from '../client/dto.js';
 
 export interface ArtifactInfo {
@@ -52,6 +52,8 @@ export interface Dispatcher {
   artifacts(): Promise<ArtifactInfo[]>;
   deleteArtifact(id: string): Promise<void>;
   runArtifact(id: string, request: JarRunRequest): Promise<string>;
+  /** Flink's /jars/:jarid/plan: the job's operators, built in a task process (job code never runs in the coordinator). */
+  planArtifact(id: string, request: JarPlanRequest): Promise<JobPlanInfo>;
   /** FLIP-10: every savepoint and persistent checkpoint of the job that can be restored. */
   restorableSnapshots(jobId: string): Promise<RestorableSnapshot[]>;
 }

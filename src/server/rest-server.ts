@@ -349,6 +349,14 @@ function buildRoutes(dispatcher: Dispatcher, options: RestServerOptions): Route[
       await dispatcher.deleteArtifact(artifactId(ctx.params.jarid));
       return {};
     }),
+    route('POST', '/jars/:jarid/plan', async (ctx) => {
+      const type = 'JarPlanRequestBody';
+      const body = await ctx.body(type);
+      return dispatcher.planArtifact(artifactId(ctx.params.jarid), {
+        entryClass: optString(body, 'entryClass', type), programArgsList: optStringArray(body, 'programArgsList', type),
+        parallelism: optInt(body, 'parallelism', type), jobId: optHexId(body, 'jobId', type),
+      });
+    }),
     route('POST', '/jars/:jarid/run', async (ctx) => {
       const id = artifactId(ctx.params.jarid);
       const type = 'JarRunRequestBody';

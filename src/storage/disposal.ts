@@ -12,6 +12,7 @@ import { hasScheme, rejectHeapPointer } from '../domain/pointers.js';
 import { inspect, localPath } from './catalog.js';
 import { decodeMetadata, DISPOSING_MARKER, METADATA_FILE } from './metadata.js';
 import { isPinned } from './pins.js';
+import type { FilePlan } from '../domain/shared-state.js';
 
 export interface DisposalStep {
   pointer: string;
@@ -20,6 +21,8 @@ export interface DisposalStep {
   bytes?: number;
   reason: string;
   entry?: CatalogEntry;
+  /** A retained checkpoint's files in the job's shared/: each deleted or kept, with the reason. */
+  sharedFiles?: FilePlan[];
 }
 
 export interface GuardContext {
@@ -158,7 +161,9 @@ export async function planDisposal(pointers: readonly string[], options: GuardCo
     const what = entry
       ? `${entry.origin === 'flink' ? 'Flink ' : ''}${entry.kind.replace('-', ' ')}${entry.state === 'corrupt' ? ' (corrupt)' : ''}${facts.content === 'incomplete' ? ' (incomplete leftover)' : ''}`
       : 'snapshot';
-    steps.push({ pointer, directory: dir, bytes: entry?.sizeBytes, entry, reason: `${what}, ${forced ? 'forced' : 'requested'}` });
+    const { planSharedFiles } = await import('./shared-files.js');
+    const sharedFiles = await planSharedFiles(dir);
+    steps.push({ pointer, directory: dir, bytes: entry?.sizeBytes, entry, reason: `${what}, ${forced ? 'forced' : 'requested'}`, ...(sharedFiles.length > 0 ? { sharedFiles } : {}) });
   }
   return steps;
 }
@@ -173,8 +178,12 @@ export async function applyDisposal(step: DisposalStep): Promise<void> {
  * Deletes a snapshot directory so that a failure half-way is recognisable and can be finished later:
  * the disposing marker first (durably), then _metadata (it is no longer restorable from here on), then
  * everything else, then the marker and the directory. Idempotent: a directory already gone is fine.
+ * A retained checkpoint's files in the job's shared/ that no other retained checkpoint references go last
+ * (planned while its _metadata is still there; an interruption leaves them to `flink savepoints gc`).
  */
 export async function removeSnapshotFiles(dir: string): Promise<void> {
+  const { planSharedFiles, deletePlannedFiles } = await import('./shared-files.js');
+  const shared = await planSharedFiles(dir);
   let marker;
   try {
     marker = await open(path.join(dir, DISPOSING_MARKER), 'w');
@@ -191,4 +200,5 @@ export async function removeSnapshotFiles(dir: string): Promise<void> {
   await rm(path.join(dir, METADATA_FILE), { force: true });
   for (const name of await readdir(dir)) if (name !== DISPOSING_MARKER) await rm(path.join(dir, name), { recursive: true, force: true });
   await rm(dir, { recursive: true, force: true });
+  await deletePlannedFiles(shared);
 }

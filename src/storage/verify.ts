@@ -1,13 +1,14 @@
 // The two verification levels (README, "Verification levels"), by content, whatever the directory is named:
 //   quick: _metadata decodes and every state file it lists exists with its recorded size (what listings use);
 //   full:  quick plus every state file's sha256 (wherever a decision deletes or restores).
-// For Apache Flink's snapshots full is quick for now; verifyFlinkSnapshot is where a reader of Flink's
-// _metadata adds "every referenced file present with its size".
+// For Apache Flink's snapshots quick is a known _metadata version, full reads the whole _metadata and checks
+// that every file it references is present with its recorded size.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Verification, VerificationLevel } from '../domain/catalog.js';
 import { localDirectory, readSnapshot, type SnapshotMetadata } from './index.js';
 import { decodeMetadata, METADATA_FILE } from './metadata.js';
+import { localPathOf } from './flink-metadata/summary.js';
 
 export async function verifySnapshot(pointer: string, level: VerificationLevel): Promise<Verification> {
   const given = localDirectory(pointer);
@@ -42,8 +43,19 @@ export async function verifySnapshot(pointer: string, level: VerificationLevel):
   return { level, state: 'complete' };
 }
 
-/** Apache Flink's _metadata: a version this tool knows. The hook for checking the files it references. */
-export async function verifyFlinkSnapshot(_dir: string, version: number | undefined, level: VerificationLevel): Promise<Verification> {
+/** Apache Flink's _metadata: a version this tool knows; at the full level also every file it references. */
+export async function verifyFlinkSnapshot(dir: string, version: number | undefined, level: VerificationLevel): Promise<Verification> {
   if (version === undefined || version < 1 || version > 6) return { level, state: 'corrupt', problem: `unknown Flink metadata version ${version}` };
-  return { level, state: 'complete' };
+  if (level === 'quick') return { level, state: 'complete' };
+  const { verifyFlinkSnapshot: verifyReferenced } = await import('./flink-metadata/index.js');
+  let found;
+  try {
+    found = await verifyReferenced(dir);
+  } catch (error) {
+    return { level, state: 'corrupt', problem: (error as Error).message.replace(/\.$/, '').replace(`${dir}${path.sep}`, '') };
+  }
+  if (found.ok) return { level, state: 'complete' };
+  const first = found.problems[0];
+  const more = found.problems.length > 1 ? ` (and ${found.problems.length - 1} more)` : '';
+  return { level, state: 'corrupt', problem: `referenced file ${localPathOf(first.path) ?? first.path}: ${first.problem}${more}` };
 }

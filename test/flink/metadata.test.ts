@@ -5,7 +5,7 @@
 // snapshot directory, and a checkpoint's shared/ and taskowned/, held, with their sizes).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FlinkCluster, testJobJar, VERSIONS } from './harness/flink-cluster.js';
@@ -36,6 +36,21 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
+}
+
+/**
+ * The test job's counts file after a restore from a checkpoint older than its last line: no key skips a count
+ * (its first new count is at most one past its last old one; then they run on by one), and every key continues
+ * from the restored state instead of starting at 1 again.
+ */
+function restoredFromState(file: string, linesBefore: number): boolean {
+  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split(','));
+  const last = new Map<string, number>();
+  for (const [key, n] of lines.slice(0, linesBefore)) last.set(key, Number(n));
+  const after = new Map<string, number[]>();
+  for (const [key, n] of lines.slice(linesBefore)) after.set(key, [...(after.get(key) ?? []), Number(n)]);
+  // The job's 4 keys are all counted within its first second, so every key is in any checkpoint's state.
+  return after.size > 0 && [...after].every(([key, c]) => c[0] > 1 && c[0] <= (last.get(key) ?? 0) + 1 && c.every((v, i) => i === 0 || v === c[i - 1] + 1));
 }
 
 const localPath = (pointer: string) => pointer.replace(/^file:(\/\/)?/, '/').replace(/^\/\/+/, '/');
@@ -159,6 +174,64 @@ describe.each(VERSIONS)('inspect against Apache Flink %s', (version) => {
     expect(broken.report.missing.map(localPath)).toEqual([victim]);
     expect(broken.run.stderr).toContain(victim);
     expect(broken.run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('RocksDB incremental: dispose of the oldest retained checkpoint frees only its own shared files; the rest verify and restore; gc; --latest skips a damaged one', async () => {
+    const name = 'meta-rocksdb-dispose';
+    const countsFile = path.join(work, `${name}.txt`);
+    const jobId = await startJob(rocksdb, name, 4);
+    const newest = await cancelAndFindCheckpoint(rocksdb, jobId);
+    const jobDir = path.dirname(newest);
+    const retained = readdirSync(jobDir).filter((d) => /^chk-\d+$/.test(d) && existsSync(path.join(jobDir, d, '_metadata')))
+      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4))).map((d) => path.join(jobDir, d));
+    expect(retained.length).toBeGreaterThanOrEqual(2);
+    const [oldest, ...newer] = retained;
+    const referencedByNewer = new Set<string>();
+    for (const dir of newer) for (const f of (await inspect(dir)).report.files) referencedByNewer.add(localPath(f.path));
+
+    const plan = await ours(['dispose', '--dry-run', '--json', oldest, '-m', rocksdb.address], work);
+    expect(plan.exitCode).toBe(0);
+    const shared = JSON.parse(plan.stdout).plan[0].sharedFiles as Array<{ path: string; action: string; reason: string }>;
+    expect(shared.length).toBeGreaterThan(0);
+    for (const f of shared) expect(f.action).toBe(referencedByNewer.has(f.path) ? 'keep' : 'delete');
+    expect((await ours(['dispose', oldest, '-m', rocksdb.address], work)).exitCode).toBe(0);
+    expect(existsSync(oldest)).toBe(false);
+    for (const f of shared) expect(existsSync(f.path)).toBe(f.action === 'keep');
+    for (const dir of newer) expect((await inspect(dir, ['--verify'])).run.exitCode).toBe(0);
+
+    // gc: a planted orphan older than --min-age goes; nothing any retained checkpoint references.
+    const orphan = path.join(jobDir, 'shared', 'planted-orphan');
+    writeFileSync(orphan, 'x'.repeat(100));
+    const old = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(orphan, old, old);
+    const gc = await ours(['savepoints', 'gc', '--job', jobId, '--dir', rocksdb.checkpointDir, '--json', '-m', rocksdb.address], work);
+    expect(gc.exitCode).toBe(0);
+    expect(JSON.parse(gc.stdout).files.map((f: { path: string }) => f.path)).toEqual([orphan]);
+    expect(existsSync(orphan)).toBe(false);
+    for (const f of referencedByNewer) expect(existsSync(f)).toBe(true);
+
+    // The oldest remaining checkpoint restores: the counts continue.
+    const before = readFileSync(countsFile, 'utf8').split('\n').filter(Boolean).length;
+    const restored = await ours(['run', '-d', '-s', newer[0], '-m', rocksdb.address, jar, name, countsFile], work);
+    expect(restored.exitCode).toBe(0);
+    const newJob = JOB_RE.exec(restored.stdout)![1];
+    await until('more counts', async () => (readFileSync(countsFile, 'utf8').split('\n').filter(Boolean).length > before + 20 ? true : undefined));
+    expect(restoredFromState(countsFile, before)).toBe(true);
+    expect((await ours(['cancel', newJob, '-m', rocksdb.address], work)).exitCode).toBe(0);
+
+    // A deleted file of the newest checkpoint: --verify names it, --latest skips to the next one.
+    if (newer.length >= 2) {
+      const last = newer[newer.length - 1];
+      const own = (await inspect(last)).report.files.map((f) => localPath(f.path)).find((p) => p.startsWith(`${last}/`))!;
+      unlinkSync(own);
+      const verify = await inspect(last, ['--verify']);
+      expect(verify.run.exitCode).toBe(1);
+      expect(verify.run.stderr).toContain(own);
+      const latest = await ours(['savepoints', '--latest', jobId, '--dir', rocksdb.checkpointDir, '-m', rocksdb.address], work);
+      expect(latest.exitCode).toBe(0);
+      expect(latest.stdout.trim()).toBe(newer[newer.length - 2]);
+      expect(latest.stderr).toContain(`skipping ${last}: referenced file ${own}: missing`);
+    }
   });
 
   it('a retained checkpoint with file merging (FLIP-306): segment handles, verified', async () => {

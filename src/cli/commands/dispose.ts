@@ -97,7 +97,12 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
   const steps = await planDisposal(options.paths, { roots: await snapshotRoots(ctx), cwd: ctx.cwd, jobs: cluster.jobs ?? [], force: options.force });
   if (options.dryRun) {
     if (io.mode.json) io.print(JSON.stringify({ version: 1, dryRun: true, plan: steps.map(stepJson) }));
-    else for (const s of steps) io.print(`Would dispose ${s.directory ?? s.pointer}${s.bytes !== undefined ? ` (${formatBytes(s.bytes)})` : ''}: ${s.reason}`);
+    else {
+      for (const s of steps) {
+        io.print(`Would dispose ${s.directory ?? s.pointer}${s.bytes !== undefined ? ` (${formatBytes(s.bytes)})` : ''}: ${s.reason}${sharedSummary(s)}`);
+        for (const f of s.sharedFiles ?? []) io.print(`  ${f.action === 'delete' ? 'delete' : 'keep  '} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
+      }
+    }
     return;
   }
   const disposer = await createDisposer(ctx, { cluster, force: options.force });
@@ -106,7 +111,7 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     await disposer.dispose(step);
     done.push(step);
     ctx.audit.paths.push(step.directory ?? step.pointer);
-    if (!io.mode.json) io.print(`Disposed ${step.directory ?? step.pointer}${step.bytes !== undefined ? ` (${formatBytes(step.bytes)})` : ''}`);
+    if (!io.mode.json) io.print(`Disposed ${step.directory ?? step.pointer}${step.bytes !== undefined ? ` (${formatBytes(step.bytes)})` : ''}${sharedSummary(step)}`);
   }
   if (io.mode.json) io.print(JSON.stringify({ version: 1, dryRun: false, disposed: done.map(stepJson), bytes: done.reduce((n, s) => n + (s.bytes ?? 0), 0) }));
   else if (done.length > 1) io.note(`${done.length} snapshots disposed, ${formatBytes(done.reduce((n, s) => n + (s.bytes ?? 0), 0))} freed.`);
@@ -144,5 +149,16 @@ async function disposeViaCluster(ctx: CommandContext, client: FlinkRestClient, p
 }
 
 function stepJson(s: DisposalStep): Record<string, unknown> {
-  return { pointer: s.pointer, directory: s.directory ?? null, bytes: s.bytes ?? null, reason: s.reason, kind: s.entry?.kind ?? null, jobId: s.entry?.jobId ?? null };
+  return {
+    pointer: s.pointer, directory: s.directory ?? null, bytes: s.bytes ?? null, reason: s.reason, kind: s.entry?.kind ?? null, jobId: s.entry?.jobId ?? null,
+    sharedFiles: (s.sharedFiles ?? []).map((f) => ({ path: f.path, bytes: f.bytes, action: f.action, reason: f.reason })),
+  };
+}
+
+/** ", and 3 of its 10 shared file(s) (4.2 KiB) no other retained checkpoint references" (empty without shared files). */
+function sharedSummary(s: DisposalStep): string {
+  const shared = s.sharedFiles ?? [];
+  if (shared.length === 0) return '';
+  const deleted = shared.filter((f) => f.action === 'delete');
+  return `; and ${deleted.length} of its ${shared.length} shared file(s) (${formatBytes(deleted.reduce((n, f) => n + f.bytes, 0))}) no other retained checkpoint references`;
 }

@@ -208,6 +208,11 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
           claimMode: savepointPath ? options.claimMode : undefined,
         },
         (line) => io.warn(line),
+        savepointPath === undefined ? undefined : async (jarId) => {
+          const { preflight } = await import('../preflight.js');
+          spinner.stop();
+          await preflight(ctx, client, jarId, savepointPath, options, 'Nothing was started.');
+        },
       );
     } catch (error) {
       spinner.stop();

@@ -63,7 +63,7 @@ export const savepointsCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('savepoints')
-      .argument('[jobId]', 'only this job; or: prune | pin <path> | unpin <path> | inspect <path>')
+      .argument('[jobId]', 'only this job; or: prune | gc | pin <path> | unpin <path> | inspect <path>')
       .argument('[path]', 'with pin / unpin / inspect: the snapshot')
       .option('--name <job name>', 'only jobs with this name')
       .option('--dir <root>', 'also scan this directory (repeatable)', collect)
@@ -72,7 +72,9 @@ export const savepointsCommand: CommandModule = {
       .option('--max-age <duration>', 'with --latest: only snapshots completed within this time; with prune: dispose older ones')
       .option('--job <jobId>', 'prune: the job whose savepoints to prune')
       .option('--keep <N>', 'prune: how many of the newest savepoints to keep')
-      .option('--dry-run', 'prune: print the plan (paths, bytes, reasons), change nothing')
+      .option('--dry-run', 'prune, gc: print the plan (paths, bytes, reasons), change nothing')
+      .option('--min-age <duration>', 'gc: only reclaim files older than this (default 1h; never newer than the newest checkpoint)')
+      .option('--force', 'gc: also while the job runs on the reachable cluster')
       .option('--offline', 'prune: prune from storage alone when the coordinator is unreachable')
       .option('--reason <text>', 'pin: why it is pinned')
       .option('--uid <uid>', "inspect: name the operator with this uid (Flink's hash of it; repeatable)", collect)
@@ -92,6 +94,7 @@ export const savepointsCommand: CommandModule = {
           '  flink savepoints prune --job fd72014d4c864993a2e5a9287b4a9c5d --keep 5 --max-age 7d --dry-run',
           '  flink savepoints pin /data/savepoints/savepoint-fd7201-0123456789ab --reason "before the 2.0 upgrade"',
           '  flink savepoints inspect /data/ckpt/fd72014d4c864993a2e5a9287b4a9c5d/chk-42 --uid counter --verify',
+          '  flink savepoints gc --job fd72014d4c864993a2e5a9287b4a9c5d --dir /data/ckpt --dry-run',
           '',
           'prune never disposes: the newest complete savepoint, a pinned one, one a running job restored from and has not',
           'checkpointed since, anything incomplete or corrupt, anything of another job. Exit code 8 when nothing was pruned.',
@@ -100,9 +103,18 @@ export const savepointsCommand: CommandModule = {
           'savepoint also check every checksum (full), skipping a corrupt one. STATUS "verified" marks a full check.',
           'While a savepoint of the job fails full verification, prune disposes nothing intact.',
           '',
+          'gc reclaims files under <dir>/<job>/shared/ and taskowned/ that no retained checkpoint (chk-*/_metadata) references',
+          'and that are older than --min-age and than the newest checkpoint; refused while the job runs (unless --force).',
+          '',
         ].join('\n'),
       )
-      .action(async (first: string | undefined, second: string | undefined, opts: Parameters<typeof parseSavepointsArgs>[1] & { job?: string; keep?: string; dryRun?: boolean; offline?: boolean; reason?: string; uid?: string[]; verify?: boolean }, command: Command) => {
+      .action(async (first: string | undefined, second: string | undefined, opts: Parameters<typeof parseSavepointsArgs>[1] & { job?: string; keep?: string; dryRun?: boolean; offline?: boolean; reason?: string; uid?: string[]; verify?: boolean; minAge?: string; force?: boolean }, command: Command) => {
+        if (first === 'gc') {
+          if (!opts.job) throw new UsageError('savepoints gc needs --job <jobId>.');
+          if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
+          const { runGc, parseMinAge } = await import('./gc.js');
+          return runGc({ jobId: parseJobId(opts.job), dirs: opts.dir ?? [], minAgeMs: parseMinAge(opts.minAge), dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) }, await deps.contextFor(command));
+        }
         if (first === 'prune') {
           if (!opts.job && !opts.name) throw new UsageError('savepoints prune needs --job <jobId> or --name <job name>.');
           const options: PruneOptions = {

@@ -88,7 +88,7 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   const { io } = ctx;
   ctx.audit.job = options.jobId;
   const client = await ctx.client();
-  const [{ readSubmission }, { submitJob, checkArtifact, prepareArtifact, submitPrepared }, { savepointTarget, requireJob, waitForSavepoint }, { withJobLock }] = await Promise.all([
+  const [{ readSubmission }, { submitJob, checkArtifact, prepareArtifact, submitPrepared, uploadPrepared }, { savepointTarget, requireJob, waitForSavepoint }, { withJobLock }] = await Promise.all([
     import('../submissions.js'), import('../submit.js'), import('./common.js'), import('../locking.js'),
   ]);
   // A new version that cannot even be read or bundled here never gets the old one stopped.
@@ -105,6 +105,19 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   const target = await savepointTarget(ctx, options.savepointPath, '--savepointPath');
   const prepared = await prepareArtifact(options.artifact);
   await withJobLock(ctx, options.jobId, async () => {
+    // The pre-flight runs before anything is stopped, against the running job's newest snapshot (what its
+    // savepoint will hold); a job without one is checked against the savepoint itself (a refusal rolls back).
+    const { runningJobOperators, preflight } = await import('../preflight.js');
+    const before = await runningJobOperators(client, options.jobId);
+    const checks = { args: options.args, entryClass: options.entryClass, parallelism: options.parallelism, allowNonRestoredState: options.allowNonRestoredState };
+    if (before) {
+      const jarId = await uploadPrepared(client, prepared);
+      try {
+        await preflight(ctx, client, jarId, before.pointer, checks, `Job ${options.jobId} keeps running; nothing was stopped.`, before.operators);
+      } finally {
+        await client.deleteJar(jarId).catch(() => {});
+      }
+    }
     io.note(`Stopping job ${options.jobId} with a savepoint.`);
     const trigger = await client.stopWithSavepoint(options.jobId, { targetDirectory: target.send ?? null, drain: false, formatType: 'CANONICAL' });
     const savepoint = await waitForSavepoint(ctx, client, options.jobId, trigger, {
@@ -118,7 +131,7 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
       newJob = (await submitPrepared(client, prepared, {
         artifact: options.artifact, args: options.args, entryClass: options.entryClass, parallelism: options.parallelism,
         savepointPath: savepoint, allowNonRestoredState: options.allowNonRestoredState, claimMode: 'NO_CLAIM',
-      }, (line) => io.warn(line))).jobId;
+      }, (line) => io.warn(line), before ? undefined : (jarId) => preflight(ctx, client, jarId, savepoint, checks, 'Nothing was started.'))).jobId;
       io.note(`New version submitted as job ${newJob}; waiting until it runs and completes its first checkpoint.`);
       await waitHealthy(client, newJob, options.timeoutMs);
       await recordJob(ctx, client, newJob, path.resolve(ctx.cwd, options.artifact), options.args, savepoint, options.entryClass, options.parallelism);

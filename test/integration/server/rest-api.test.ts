@@ -10,6 +10,7 @@ import { bundleJobModule } from '../../../src/cli/submit.js';
 import { HttpTransport, RestError } from '../../../src/client/http.js';
 import { FlinkRestClient } from '../../../src/client/rest-client.js';
 import { JobManager } from '../../../src/coordinator/job-manager.js';
+import { operatorIdForUid } from '../../../src/domain/operator-id.js';
 import { pathToPointer, pointerToPath } from '../../../src/domain/pointers.js';
 import { startRestServer, type RunningRestServer } from '../../../src/server/rest-server.js';
 import { until } from '../../support/until.js';
@@ -212,6 +213,8 @@ describe('bad input: the right 4xx and nothing changes', () => {
     ['unknown jar', 'POST', '/v1/jars/nope.mjs/run', '{}', 404],
     ['bad parallelism', 'POST', '/v1/jars/JAR/run', '{"parallelism": 0}', 400],
     ['.. in savepointPath', 'POST', '/v1/jars/JAR/run', '{"savepointPath": "/a/../b"}', 400],
+    ['unknown jar (plan)', 'POST', '/v1/jars/nope.mjs/plan', '{}', 404],
+    ['bad parallelism (plan)', 'POST', '/v1/jars/JAR/plan', '{"parallelism": -1}', 400],
     ['bad checkpoint id', 'GET', '/v1/jobs/JOB/checkpoints/details/abc', undefined, 400],
   ];
   it.each(table)('%s', async (_name, method, url, body, status) => {
@@ -242,6 +245,21 @@ describe('bad input: the right 4xx and nothing changes', () => {
 });
 
 describe('jars and cancel', () => {
+  it('plan: Flink\'s JobPlanInfo, one node per operator, its id Flink\'s hash of the uid; nothing starts', async () => {
+    const jobsBefore = (await client.jobsOverview()).jobs.length;
+    const r = await raw('POST', `/v1/jars/${encodeURIComponent(jarId)}/plan`, JSON.stringify({ programArgsList: ['--out', path.join(root, 'out-plan'), '--sequence', '10'], parallelism: 2 }));
+    expect(r.status).toBe(200);
+    conforms('JobPlanInfo', r.body);
+    const nodes = r.body.plan.nodes as Array<{ id: string; description: string; parallelism: number; inputs?: Array<{ id: string }> }>;
+    expect(r.body.plan.name).toBe('Event counter');
+    const count = nodes.find((n) => n.description === 'Count per user')!;
+    expect(count.id).toBe(operatorIdForUid('count'));
+    expect(count.parallelism).toBe(2);
+    expect(count.inputs!.map((i) => i.id)).toEqual([operatorIdForUid('valid')]);
+    expect(nodes.map((n) => n.id)).toContain(operatorIdForUid('sink'));
+    expect((await client.jobsOverview()).jobs.length).toBe(jobsBefore);
+  });
+
   it('lists, runs with every field, deletes; cancel is 202 then 409', async () => {
     const jars = await client.jars();
     conforms('JarListInfo', jars);

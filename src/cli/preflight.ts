@@ -1,0 +1,113 @@
+// The restore pre-flight (rules in src/domain/preflight.ts): before a job starts from a snapshot (run -s,
+// restore) and before `upgrade` stops the old job, the snapshot's operators holding state are compared with the
+// new job's operators, which the cluster plans from the uploaded artifact (POST /jars/:jarid/plan; the CLI never
+// evaluates job code itself). State that would be dropped refuses unless -n; operators starting empty are reported.
+import type { FlinkRestClient } from '../client/rest-client.js';
+import { comparePreflight, describeOperator, describePlanned, type SnapshotOperator } from '../domain/preflight.js';
+import { FlinkCliError, OperationError } from '../domain/errors.js';
+import { operatorIdForUid } from '../domain/operator-id.js';
+import { pointerToPath } from '../domain/pointers.js';
+import type { CommandContext } from './context.js';
+
+export interface PreflightRequest {
+  args: string[];
+  entryClass?: string;
+  parallelism?: number;
+  allowNonRestoredState?: boolean;
+}
+
+const list = (items: string[]) => (items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')} and ${items.length - 5} more`);
+
+/** The operators of a local snapshot (ours or Flink's); a reason string when it cannot be read here. */
+export async function snapshotOperators(pointer: string): Promise<SnapshotOperator[] | string> {
+  const local = pointerToPath(pointer);
+  if (local === undefined) return `${pointer} is not on this machine`;
+  const { readFile } = await import('node:fs/promises');
+  const fm = await import('../storage/flink-metadata/index.js');
+  const dir = fm.snapshotDirectory(local);
+  try {
+    const head = await readFile(`${dir}/_metadata`);
+    if (head.length >= 4 && head.readInt32BE(0) === fm.FLINK_METADATA_MAGIC) {
+      const { metadata } = await fm.readFlinkSnapshot(dir);
+      return metadata.operators.map((op) => {
+        const bytes = fm.operatorBytes(op);
+        return { id: op.id, uid: op.uid, name: op.name, bytes, hasState: bytes > 0 || op.coordinatorState !== null };
+      });
+    }
+    const { readSnapshot } = await import('../storage/index.js');
+    const snapshot = await readSnapshot(dir);
+    const sizes = new Map(snapshot.metadata.files.map((f) => [f.name, f.size]));
+    return snapshot.metadata.operators.map((op) => {
+      const subtasks = (op.state as { subtasks?: Array<{ file?: string }> } | undefined)?.subtasks ?? [];
+      const bytes = subtasks.reduce((n, s) => n + (s.file ? sizes.get(s.file) ?? 0 : 0), 0);
+      return { id: operatorIdForUid(op.uid), uid: op.uid, name: op.name ?? null, bytes, hasState: op.state !== undefined && op.state !== null };
+    });
+  } catch (error) {
+    return `its _metadata cannot be read (${(error as Error).message.replace(/\.$/, '')})`;
+  }
+}
+
+/**
+ * Compares the snapshot at `pointer` with the plan of the uploaded artifact `jarId`. Throws (nothing started)
+ * when state would be dropped without -n; notes what starts empty and what could not be checked.
+ * `refusalTail` says what did not happen ("Nothing was started.").
+ */
+export async function preflight(
+  ctx: CommandContext, client: FlinkRestClient, jarId: string, pointer: string, request: PreflightRequest, refusalTail: string, read?: SnapshotOperator[],
+): Promise<void> {
+  const { io } = ctx;
+  const operators = read ?? (await snapshotOperators(pointer));
+  if (typeof operators === 'string') {
+    io.note(`Restore pre-flight skipped: ${operators}; the cluster checks the state mapping when the job starts.`);
+    return;
+  }
+  const caps = await client.capabilities();
+  let nodes;
+  try {
+    nodes = (await client.jarPlan(jarId, { programArgsList: request.args, entryClass: request.entryClass, parallelism: request.parallelism })).plan.nodes;
+  } catch (error) {
+    if (error instanceof FlinkCliError && (error.kind === 'unreachable' || error.kind === 'timeout')) throw error;
+    io.note(`Restore pre-flight skipped: the cluster could not plan the job (${(error as Error).message.replace(/\.$/, '')}).`);
+    return;
+  }
+  const everyOperator = caps.kind === 'local';
+  const report = comparePreflight(operators, nodes.map((n) => ({ id: n.id, name: n.description })), { everyOperator });
+  if (report.dropped.length > 0) {
+    const what = `the state of ${report.dropped.length} operator(s) in ${pointer} that the new job does not have: ${list(report.dropped.map(describeOperator))}`;
+    if (!request.allowNonRestoredState) {
+      throw new OperationError(`Restoring would drop ${what}. ${refusalTail}`, { hint: 'Give those operators their uids again, or pass -n (--allowNonRestoredState) to drop that state.' });
+    }
+    io.warn(`Dropping (-n) ${what}.`);
+  }
+  if (report.startEmpty.length > 0) io.note(`${report.startEmpty.length} operator(s) of the new job are not in the snapshot and start with empty state: ${list(report.startEmpty.map(describePlanned))}.`);
+  if (!everyOperator) {
+    const unchecked = report.unchecked.length > 0
+      ? `${report.unchecked.length} operator(s) holding state are not among the new job's vertices and could not be checked: ${list(report.unchecked.map(describeOperator))}. `
+      : '';
+    io.note(`${unchecked}Flink's plan lists only the first operator of each chain (vertex ids), so an operator chained behind another cannot be told from a removed one; Flink checks every operator when the job starts${request.allowNonRestoredState ? '' : ' (and refuses without -n)'}.`);
+  }
+}
+
+/** The newest completed checkpoint or savepoint of a running job (what its stop-with-savepoint will hold). */
+export async function latestSnapshotOf(client: FlinkRestClient, jobId: string): Promise<string | undefined> {
+  const stats = await client.checkpoints(jobId).catch(() => undefined);
+  const candidates = [stats?.latest.completed, stats?.latest.savepoint].filter((c): c is NonNullable<typeof c> => !!c?.external_path && !c.external_path.startsWith('<'));
+  return candidates.sort((a, b) => b.latest_ack_timestamp - a.latest_ack_timestamp)[0]?.external_path;
+}
+
+/**
+ * The operators of a running job's newest snapshot. A checkpoint can be subsumed (and deleted) between the
+ * question and the read: then the next newest is asked for, a few times.
+ */
+export async function runningJobOperators(client: FlinkRestClient, jobId: string): Promise<{ pointer: string; operators: SnapshotOperator[] } | undefined> {
+  const { existsSync } = await import('node:fs');
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const pointer = await latestSnapshotOf(client, jobId);
+    if (pointer === undefined) return undefined;
+    const operators = await snapshotOperators(pointer);
+    if (typeof operators !== 'string') return { pointer, operators };
+    const local = pointerToPath(pointer);
+    if (local === undefined || existsSync(local)) return undefined;
+  }
+  return undefined;
+}
