@@ -96,7 +96,10 @@ export async function candidatesFor(deps: ProgramDeps, ctx: CommandContext, word
 async function lookup(kind: Exclude<ValueKind, 'file' | 'dir'>, ctx: CommandContext, deps: ProgramDeps): Promise<string[]> {
   if (kind === 'job') return jobIds(ctx);
   if (kind === 'snapshot') return withTimeout(snapshotPaths(ctx), []);
-  if (kind === 'config-key') return (await import('../../config/keys.js')).KEYS.map((k) => k.key);
+  if (kind === 'config-key') {
+    const [{ KEYS }, { namesOf }] = await Promise.all([import('../../config/keys.js'), import('../../config/resolve.js')]);
+    return KEYS.flatMap((k) => namesOf(k));
+  }
   void deps;
   return (await import('./index.js')).COMMANDS.filter((c) => !c.hidden).map((c) => c.name);
 }
