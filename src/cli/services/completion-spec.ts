@@ -25,6 +25,8 @@ export interface CommandSpec {
   options: OptionSpec[];
   /** Positional arguments in order; the last one may be variadic. */
   args: Array<{ name: string; variadic: boolean; completes?: ValueSpec }>;
+  /** What each position completes to, where a variadic argument takes several kinds (savepoint <jobId> [dir]). */
+  positions?: ValueSpec[];
 }
 
 export interface CompletionSpec {
@@ -89,6 +91,7 @@ export function specFromCommands(root: Command, commands: ReadonlyArray<{ comman
         name: command.name(),
         summary,
         hidden,
+        positions: ARG_VALUES[command.name()],
         options: optionSpecs(command),
         args: command.registeredArguments.map((a, i) => ({
           name: a.name(),
@@ -166,7 +169,8 @@ export function completionFor(spec: CompletionSpec, words: readonly string[], al
   if (!command) return result(spec.commands.filter((c) => !c.hidden).map((c) => c.name));
   const arg = command.args[Math.min(positionals, command.args.length - 1)];
   if (!arg || (positionals >= command.args.length && !arg.variadic)) return result([]);
-  return result(arg.completes?.values ?? [], arg.completes?.kinds ?? []);
+  const position = command.positions?.[Math.min(positionals, command.positions.length - 1)] ?? arg.completes;
+  return result(position?.values ?? [], position?.kinds ?? []);
 }
 
 function splitInline(word: string): [string, string | undefined] {
