@@ -49,7 +49,7 @@ describe('every check passes against a healthy local coordinator', () => {
     mkdirSync(path.join(work, 'savepoints'), { recursive: true });
     const human = await runFlink(['--config-dir', conf, '-m', address, 'doctor'], { cwd: work });
     expect(human.exitCode).toBe(0);
-    expect(human.stdout).toContain('✓ REST endpoint: Flink ');
+    expect(human.stdout).toContain('✓ REST endpoint: local coordinator ');
     expect(human.stdout).not.toContain('✗');
     const r = await doctor(['--config-dir', conf, '-m', address], work);
     expect(r.exitCode).toBe(0);

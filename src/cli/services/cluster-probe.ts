@@ -47,6 +47,10 @@ export async function probeCluster(ctx: CommandContext, timeoutMs = PROBE_TIMEOU
 /** The cluster's line of `flink --version`. */
 export function describeCluster(probe: ClusterProbe): string {
   if (!probe.reachable) return `not reachable at ${probe.url}`;
-  const version = probe.flinkVersion ? `Flink ${probe.flinkVersion}` : 'Flink (version unknown)';
-  return probe.kind === 'local' ? `${version} (local coordinator ${probe.coordinatorVersion}) at ${probe.url}` : `${version} at ${probe.url}`;
+  if (probe.kind === 'local') {
+    // The local coordinator reports its own version as flink-version; say it once.
+    const api = probe.flinkVersion && probe.flinkVersion !== probe.coordinatorVersion ? ` (Flink ${probe.flinkVersion} REST API)` : '';
+    return `local coordinator ${probe.coordinatorVersion}${api} at ${probe.url}`;
+  }
+  return `${probe.flinkVersion ? `Flink ${probe.flinkVersion}` : 'Flink (version unknown)'} at ${probe.url}`;
 }
