@@ -106,8 +106,6 @@ export interface RequestOptions {
 export interface HttpResponse<T> {
   status: number;
   body: T;
-  /** The response headers (flink doctor reads Date for clock skew). */
-  headers?: Headers;
 }
 
 export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
@@ -152,7 +150,7 @@ export class HttpTransport {
         const errors = isErrorBody(parsed) ? parsed.errors : text.trim() === '' ? [] : [text.trim().slice(0, 500)];
         throw new RestError(response.status, errors, method, path);
       }
-      return { status: response.status, body: parsed as T, headers: response.headers };
+      return { status: response.status, body: parsed as T };
     }
     throw unreachable(this.endpoint.baseUrl, lastError, options.timeoutMs ?? this.endpoint.timeoutMs);
   }

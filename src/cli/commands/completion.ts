@@ -3,6 +3,7 @@
 // reads: job ids come from GET /jobs/overview (short timeout, no retries, never starts the coordinator),
 // snapshot paths from a scan of the configured directories; any failure just means fewer candidates.
 import type { Command } from 'commander';
+import type { JobsOverview } from '../../client/dto.js';
 import { UsageError } from '../../domain/errors.js';
 import { createContext } from '../context.js';
 import type { CommandContext } from '../context.js';
@@ -62,17 +63,22 @@ export const completeCommand: CommandModule = {
   },
 };
 
-/** The spec of every command, declared as `flink help <command>` declares it. */
-export async function loadSpec(deps: ProgramDeps): Promise<CompletionSpec> {
-  const [{ COMMANDS }, { specFromCommands }, { Command: Cmd }, { addGlobalOptions }] = await Promise.all([
+/**
+ * The spec for completing `words`: every command's name, and the full declaration (options, arguments) of
+ * the one command the words name, loaded as `flink help <command>` loads it. Loading only that one keeps
+ * a <TAB> fast.
+ */
+export async function loadSpec(deps: ProgramDeps, words: readonly string[]): Promise<CompletionSpec> {
+  const [{ COMMANDS }, { specFromCommands }, { Command: Cmd }, { addGlobalOptions, commandNameOf, SINGLE_DASH_LONG }] = await Promise.all([
     import('./index.js'),
     import('../services/completion-spec.js'),
     import('commander'),
     import('../program.js'),
   ]);
+  const named = commandNameOf(words.slice(0, -1).map((w) => SINGLE_DASH_LONG[w] ?? w));
   const declared = [];
   for (const entry of COMMANDS) {
-    const command = await deps.describe(entry.name);
+    const command = entry.name === named ? await deps.describe(entry.name) : new Cmd(entry.name);
     if (command) declared.push({ command, summary: entry.summary, hidden: entry.hidden === true });
   }
   return specFromCommands(addGlobalOptions(new Cmd('flink')).option('-v, --version'), declared);
@@ -80,7 +86,7 @@ export async function loadSpec(deps: ProgramDeps): Promise<CompletionSpec> {
 
 export async function candidatesFor(deps: ProgramDeps, ctx: CommandContext, words: readonly string[]): Promise<string[]> {
   const [{ completionFor }, { SINGLE_DASH_LONG }] = await Promise.all([import('../services/completion-spec.js'), import('../program.js')]);
-  const request = completionFor(await loadSpec(deps), words, SINGLE_DASH_LONG);
+  const request = completionFor(await loadSpec(deps, words), words, SINGLE_DASH_LONG);
   const found = new Set(request.candidates);
   const directives: string[] = [];
   const lookupCtx = createContext({ io: ctx.io, env: ctx.env, cwd: ctx.cwd }, { ...ctx.globals, ...request.globals, D: request.globals.D });
@@ -106,9 +112,9 @@ async function lookup(kind: Exclude<ValueKind, 'file' | 'dir'>, ctx: CommandCont
 
 /** Running jobs first, then the others, as the cluster lists them. GET only; never starts anything. */
 async function jobIds(ctx: CommandContext): Promise<string[]> {
-  const [config, { endpointFromConfig, HttpTransport }, { FlinkRestClient }] = await Promise.all([ctx.config(), import('../../client/http.js'), import('../../client/rest-client.js')]);
-  const endpoint = { ...endpointFromConfig(config, ctx.env), timeoutMs: LOOKUP_TIMEOUT_MS, retries: 0 };
-  const { jobs } = await new FlinkRestClient(new HttpTransport(endpoint)).jobsOverview();
+  const [config, { endpointFromConfig }, { quickGet }] = await Promise.all([ctx.config(), import('../../client/http.js'), import('../../client/quick-get.js')]);
+  const { body } = await quickGet<JobsOverview>(endpointFromConfig(config, ctx.env), '/jobs/overview', LOOKUP_TIMEOUT_MS);
+  const jobs = body.jobs ?? [];
   const active = (state: string) => !['FINISHED', 'CANCELED', 'FAILED'].includes(state);
   return [...jobs].sort((a, b) => Number(active(b.state)) - Number(active(a.state))).map((j) => j.jid);
 }

@@ -21,13 +21,13 @@ export interface ClusterProbe {
 }
 
 export async function probeCluster(ctx: CommandContext, timeoutMs = PROBE_TIMEOUT_MS): Promise<ClusterProbe> {
-  const [config, { endpointFromConfig, HttpTransport }] = await Promise.all([ctx.config(), import('../../client/http.js')]);
-  const endpoint = { ...endpointFromConfig(config, ctx.env), timeoutMs, retries: 0 };
+  const [config, { endpointFromConfig }, { quickGet }] = await Promise.all([ctx.config(), import('../../client/http.js'), import('../../client/quick-get.js')]);
+  const endpoint = endpointFromConfig(config, ctx.env);
   const sentAt = Date.now();
   try {
-    const response = await new HttpTransport(endpoint).request<DashboardConfig>('GET', '/config');
+    const response = await quickGet<DashboardConfig>(endpoint, '/config', timeoutMs);
     const receivedAt = Date.now();
-    const date = Date.parse(response.headers?.get('date') ?? '');
+    const date = Date.parse(response.date ?? '');
     const local = response.body['flink-cli-coordinator'];
     return {
       url: endpoint.baseUrl,
@@ -40,7 +40,7 @@ export async function probeCluster(ctx: CommandContext, timeoutMs = PROBE_TIMEOU
       receivedAt,
     };
   } catch (error) {
-    return { url: endpoint.baseUrl, reachable: false, error: (error as Error).message };
+    return { url: endpoint.baseUrl, reachable: false, error: `Could not reach ${endpoint.baseUrl} (${(error as Error).message}).` };
   }
 }
 
