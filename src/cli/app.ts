@@ -5,13 +5,14 @@ import { isFlinkCliError } from '../domain/errors.js';
 import { describeIoError } from '../domain/io-errors.js';
 import type { ContextInit } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
-import { buildProgram, normalizeFlinkArgv, type ProgramDeps } from './program.js';
+import { buildProgram, commandNameOf, normalizeFlinkArgv, type ProgramDeps } from './program.js';
 
 /** Commands that change state: each run appends one line to the audit log. */
 const AUDITED = new Set(['run', 'savepoint', 'stop', 'cancel', 'checkpoint', 'restore', 'dispose', 'upgrade', 'savepoints']);
 
-export async function runCli(argv: readonly string[], init: ContextInit): Promise<number> {
+export async function runCli(typed: readonly string[], init: ContextInit): Promise<number> {
   const started = Date.now();
+  const argv = versionFlagAsCommand(typed);
   const { program, deps } = await buildProgram(init, argv);
   // Output options matter even when parsing fails before any command runs.
   init.io.setMode({
@@ -31,6 +32,13 @@ export async function runCli(argv: readonly string[], init: ContextInit): Promis
   }
   await audit(deps, argv, code, failure, started);
   return code;
+}
+
+/** `flink --version` without a command runs `flink version`, which also asks the cluster for its Flink version. */
+export function versionFlagAsCommand(argv: readonly string[]): string[] {
+  const at = argv.findIndex((a) => a === '--version' || a === '-v');
+  if (at < 0 || commandNameOf(argv) !== undefined) return [...argv];
+  return ['version', ...argv.filter((_, i) => i !== at)];
 }
 
 async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: number, failure: unknown, started: number): Promise<void> {

@@ -55,7 +55,7 @@ export interface ProgramDeps {
 }
 
 // Flink spells some long options with one dash. Commander would read "-type" as "-t -y -p -e".
-const SINGLE_DASH_LONG: Record<string, string> = {
+export const SINGLE_DASH_LONG: Record<string, string> = {
   '-type': '--type',
   '-detached': '--detached',
   '-cm': '--claimMode',
@@ -167,7 +167,7 @@ export async function buildProgram(init: ContextInit, argv: readonly string[] = 
   const invoked = commandNameOf(argv);
   for (const entry of COMMANDS) {
     if (entry.name === invoked) declare(program, await entry.load(), entry.summary);
-    else program.command(entry.name).description(entry.summary).usage('[options] (flink ' + entry.name + ' --help)');
+    else program.command(entry.name, { hidden: entry.hidden }).description(entry.summary).usage('[options] (flink ' + entry.name + ' --help)');
   }
   return { program, deps };
 }

@@ -4,8 +4,10 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../domain/errors.js';
-import { flattenObject, parseLegacyFlinkConf, parseStandardYaml } from './parse.js';
 import type { LoadedConfig } from './types.js';
+
+// The parsers (and the yaml library, ~130 ms to import) load only when there is a file to parse.
+const parsers = () => import('./parse.js');
 
 export interface LoadOptions {
   /** --config-dir */
@@ -64,7 +66,7 @@ async function loadConfDir(dir: string, source: LoadedConfig['source'], required
   const loaded: LoadedConfig = { source, files: [], entries: [], warnings: [] };
   if (existsSync(standard)) {
     loaded.files.push({ path: standard, format: 'config.yaml' });
-    loaded.entries.push(...parseStandardYaml(await readText(standard), standard));
+    loaded.entries.push(...(await parsers()).parseStandardYaml(await readText(standard), standard));
     if (existsSync(legacy)) {
       loaded.warnings.push(
         `${legacy} is ignored because ${standard} exists (Flink 2 reads only config.yaml; Flink 1.19/1.20 would read flink-conf.yaml instead).`,
@@ -74,7 +76,7 @@ async function loadConfDir(dir: string, source: LoadedConfig['source'], required
   }
   if (existsSync(legacy)) {
     loaded.files.push({ path: legacy, format: 'flink-conf.yaml' });
-    const parsed = parseLegacyFlinkConf(await readText(legacy), legacy);
+    const parsed = (await parsers()).parseLegacyFlinkConf(await readText(legacy), legacy);
     loaded.entries.push(...parsed.entries);
     loaded.warnings.push(...parsed.warnings);
     return loaded;
@@ -91,8 +93,19 @@ async function readText(file: string): Promise<string> {
   }
 }
 
+/** Whether a file cosmiconfig would look at exists (a superset of the places its project search visits). */
+function anySearchPlace(cwd: string): boolean {
+  for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
+    if (SEARCH_PLACES.some((place) => existsSync(path.join(dir, place)))) return true;
+    if (path.dirname(dir) === dir) return false;
+  }
+}
+
 /** cosmiconfig's search from the working directory up to the project root (the nearest package.json). */
 async function search(cwd: string): Promise<LoadedConfig> {
+  // Importing cosmiconfig costs ~130 ms of every start (shell completion feels it): skip it when none of
+  // its search places exists from here up to the project root or, without one, the file system root.
+  if (!anySearchPlace(cwd)) return { source: 'none', files: [], entries: [], warnings: [] };
   const { cosmiconfig } = await import('cosmiconfig');
   // Text formats are parsed by our own parsers (line numbers, Flink's legacy format); cosmiconfig only
   // finds the file. JavaScript configs are evaluated by cosmiconfig.
@@ -124,11 +137,11 @@ async function search(cwd: string): Promise<LoadedConfig> {
   const config = result.config as unknown;
   if (base === 'package.json') {
     // Re-read the text so every value knows its line.
-    loaded.entries.push(...parseStandardYaml(await readText(file), file, { under: 'flink' }));
+    loaded.entries.push(...(await parsers()).parseStandardYaml(await readText(file), file, { under: 'flink' }));
   } else if (config && typeof config === 'object' && 'text' in config && typeof (config as { text: unknown }).text === 'string') {
-    loaded.entries.push(...parseStandardYaml((config as { text: string }).text, file));
+    loaded.entries.push(...(await parsers()).parseStandardYaml((config as { text: string }).text, file));
   } else {
-    loaded.entries.push(...flattenObject(config, file));
+    loaded.entries.push(...(await parsers()).flattenObject(config, file));
   }
   return loaded;
 }

@@ -5,6 +5,8 @@ import type { CommandModule } from '../program.js';
 export interface CommandEntry {
   name: string;
   summary: string;
+  /** Not listed in help or completion (internal plumbing such as __complete). */
+  hidden?: boolean;
   load(): Promise<CommandModule>;
 }
 
@@ -23,5 +25,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'cluster', summary: 'start, stop or inspect the local coordinator (the embedded default)', load: async () => (await import('./cluster.js')).clusterCommand },
   { name: 'config', summary: 'show the effective configuration and where each value comes from', load: async () => (await import('./config.js')).configCommand },
   { name: 'audit', summary: 'show the audit log of state-changing commands', load: async () => (await import('./audit.js')).auditCommand },
+  { name: 'doctor', summary: 'check configuration, REST endpoint, snapshot directories, coordinator state and clock skew; print a fix for each problem', load: async () => (await import('./doctor.js')).doctorCommand },
+  { name: 'completion', summary: 'print a shell completion script (bash, zsh or fish)', load: async () => (await import('./completion.js')).completionCommand },
+  { name: 'version', summary: "print the tool's version and, when a cluster is reachable, its Flink version (also --version)", load: async () => (await import('./version.js')).versionCommand },
   { name: 'help', summary: 'show help for a command or topic', load: async () => (await import('./help.js')).helpCommand },
+  { name: '__complete', summary: 'candidates for shell completion (used by the completion scripts)', hidden: true, load: async () => (await import('./completion.js')).completeCommand },
 ];
