@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../domain/errors.js';
-import { flattenObject, parseLegacyFlinkConf, parseStandardYaml } from './parse.js';
+import { cachedParse, configCacheFile } from './parse-cache.js';
 import type { LoadedConfig } from './types.js';
 
 export interface LoadOptions {
@@ -33,7 +33,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   if (options.configDir !== undefined) {
     const dir = path.resolve(options.cwd, options.configDir);
     if (!isDirectory(dir)) throw new ConfigError(`The configuration directory '${options.configDir}' (--config-dir) does not exist.`);
-    return loadConfDir(dir, 'config-dir', true);
+    return loadConfDir(dir, 'config-dir', true, configCacheFile(options.env));
   }
   const envDir = options.env.FLINK_CONF_DIR;
   if (envDir !== undefined && envDir !== '') {
@@ -41,9 +41,9 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     if (!isDirectory(dir)) {
       throw new ConfigError(`The configuration directory '${envDir}', specified in the 'FLINK_CONF_DIR' environment variable, does not exist.`);
     }
-    return loadConfDir(dir, 'FLINK_CONF_DIR', true);
+    return loadConfDir(dir, 'FLINK_CONF_DIR', true, configCacheFile(options.env));
   }
-  return search(options.cwd);
+  return search(options.cwd, configCacheFile(options.env));
 }
 
 function isDirectory(dir: string): boolean {
@@ -58,13 +58,20 @@ function isDirectory(dir: string): boolean {
  * A Flink conf dir. Flink 2 reads only config.yaml; Flink 1.19/1.20 prefer a legacy flink-conf.yaml.
  * We read config.yaml when present (the current format) and say so when a flink-conf.yaml is ignored.
  */
-async function loadConfDir(dir: string, source: LoadedConfig['source'], required: boolean): Promise<LoadedConfig> {
+// The parsers (and the YAML library) load only on a cache miss.
+const parsers = () => import('./parse.js');
+
+async function standardYaml(cache: string | undefined, text: string, file: string, under?: string) {
+  return cachedParse(cache, `yaml:${under ?? ''}:${file}`, text, async () => (await parsers()).parseStandardYaml(text, file, under === undefined ? {} : { under }));
+}
+
+async function loadConfDir(dir: string, source: LoadedConfig['source'], required: boolean, cache: string | undefined): Promise<LoadedConfig> {
   const standard = path.join(dir, 'config.yaml');
   const legacy = path.join(dir, 'flink-conf.yaml');
   const loaded: LoadedConfig = { source, files: [], entries: [], warnings: [] };
   if (existsSync(standard)) {
     loaded.files.push({ path: standard, format: 'config.yaml' });
-    loaded.entries.push(...parseStandardYaml(await readText(standard), standard));
+    loaded.entries.push(...(await standardYaml(cache, await readText(standard), standard)));
     if (existsSync(legacy)) {
       loaded.warnings.push(
         `${legacy} is ignored because ${standard} exists (Flink 2 reads only config.yaml; Flink 1.19/1.20 would read flink-conf.yaml instead).`,
@@ -74,7 +81,7 @@ async function loadConfDir(dir: string, source: LoadedConfig['source'], required
   }
   if (existsSync(legacy)) {
     loaded.files.push({ path: legacy, format: 'flink-conf.yaml' });
-    const parsed = parseLegacyFlinkConf(await readText(legacy), legacy);
+    const parsed = (await parsers()).parseLegacyFlinkConf(await readText(legacy), legacy);
     loaded.entries.push(...parsed.entries);
     loaded.warnings.push(...parsed.warnings);
     return loaded;
@@ -92,7 +99,7 @@ async function readText(file: string): Promise<string> {
 }
 
 /** cosmiconfig's search from the working directory up to the project root (the nearest package.json). */
-async function search(cwd: string): Promise<LoadedConfig> {
+async function search(cwd: string, cache: string | undefined): Promise<LoadedConfig> {
   const { cosmiconfig } = await import('cosmiconfig');
   // Text formats are parsed by our own parsers (line numbers, Flink's legacy format); cosmiconfig only
   // finds the file. JavaScript configs are evaluated by cosmiconfig.
@@ -118,17 +125,17 @@ async function search(cwd: string): Promise<LoadedConfig> {
   const file = result.filepath;
   const base = path.basename(file);
   if (base === 'config.yaml' || base === 'flink-conf.yaml') {
-    return loadConfDir(path.dirname(file), 'search', true).then((c) => ({ ...c, source: 'search' as const }));
+    return loadConfDir(path.dirname(file), 'search', true, cache).then((c) => ({ ...c, source: 'search' as const }));
   }
   const loaded: LoadedConfig = { source: 'search', files: [{ path: file, format: 'rc' }], entries: [], warnings: [] };
   const config = result.config as unknown;
   if (base === 'package.json') {
     // Re-read the text so every value knows its line.
-    loaded.entries.push(...parseStandardYaml(await readText(file), file, { under: 'flink' }));
+    loaded.entries.push(...(await standardYaml(cache, await readText(file), file, 'flink')));
   } else if (config && typeof config === 'object' && 'text' in config && typeof (config as { text: unknown }).text === 'string') {
-    loaded.entries.push(...parseStandardYaml((config as { text: string }).text, file));
+    loaded.entries.push(...(await standardYaml(cache, (config as { text: string }).text, file)));
   } else {
-    loaded.entries.push(...flattenObject(config, file));
+    loaded.entries.push(...(await parsers()).flattenObject(config, file));
   }
   return loaded;
 }
