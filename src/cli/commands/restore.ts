@@ -66,8 +66,8 @@ export async function runRestore(options: RestoreOptions, ctx: CommandContext): 
     const gathered = await gatherSnapshots(ctx, { jobId: options.fromJob, jobName: options.name, dirs: options.dirs });
     let candidates = gathered.entries;
     if (!options.name && !options.fromJob) {
-      const names = [...new Set(candidates.map((e) => e.jobName ?? e.jobId ?? e.jobIdPrefix ?? '?'))];
-      if (names.length > 1) throw new UsageError(`'latest' is ambiguous: snapshots of several jobs exist (${names.join(', ')}). Pick one with --name <job name> or --from-job <jobId>.`);
+      const { requireOneJob } = await import('../latest.js');
+      requireOneJob(candidates, 'Pick one with --name <job name> or --from-job <jobId>.');
       candidates = gathered.entries;
     }
     const { latest } = await latestVerified(ctx, candidates);

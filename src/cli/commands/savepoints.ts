@@ -130,12 +130,20 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
   const { io } = ctx;
   const gathered = await gatherSnapshots(ctx, { jobId: options.jobId, jobName: options.name, dirs: options.dirs, includeCheckpoints: options.all, includeBroken: options.all && !options.latest });
   if (options.latest) {
+    const { requireOneJob, warnIfSubsumable } = await import('../latest.js');
+    // Without a job, "latest" agrees with restore latest: one job's snapshots, or an error naming the candidates.
+    if (!options.jobId && !options.name) requireOneJob(gathered.entries, 'Name one: flink savepoints --latest <jobId> (or --name <job name>).');
     const { latest } = await latestVerified(ctx, gathered.entries, { maxAgeMs: options.maxAgeMs });
     if (!latest) {
       const what = options.jobId ? `job ${options.jobId}` : options.name ? `job '${options.name}'` : 'any job';
       throw new NotFoundError(`No restorable savepoint or persistent checkpoint for ${what}${options.maxAgeMs ? ` newer than ${formatDuration(options.maxAgeMs)}` : ''}.`, {
         hint: gathered.roots.length === 0 ? 'No directory is configured to scan; pass --dir <root> or set state.savepoints.dir.' : `Looked in: ${gathered.roots.join(', ')}`,
       });
+    }
+    if (latest.kind !== 'savepoint' && latest.jobId && gathered.coordinator !== 'unreachable') {
+      const client = await ctx.client();
+      const running = await client.jobsOverview().then((o) => new Set(o.jobs.filter((j) => j.state === 'RUNNING').map((j) => j.jid)), () => new Set<string>());
+      warnIfSubsumable(io, latest, running);
     }
     if (io.mode.json) io.print(JSON.stringify({ version: 1, latest: entryJson(latest) }));
     else io.print(latest.path);
