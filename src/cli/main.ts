@@ -22,3 +22,5 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 process.exitCode = await runCli(process.argv.slice(2), { io, env: process.env, cwd: process.cwd() });
+// The answer is given: a request abandoned at a deadline (a hung status poll) must not hold the exit up.
+setTimeout(() => process.exit(), 1000).unref();

@@ -28,7 +28,7 @@ const read = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8') : 
 beforeAll(async () => {
   address = await startLocalCoordinator(conf, work, [`coordinator.dir: ${path.join(work, 'state')}`, `state.savepoints.dir: ${path.join(work, 'sp')}`]);
   proxy = await slowStatusProxy(address, 120_000);
-  const run = await flink(['run', '-d', fixture('jobs', 'counter.ts'), '--out', path.join(work, 'out'), '--rate', '20']);
+  const run = await flink(['run', '-d', fixture('jobs', 'counter.ts'), '--out', path.join(work, 'out'), '--sequence', '100000000', '--rate', '20']);
   expect(run.exitCode).toBe(0);
   jobId = /JobID ([0-9a-f]{32})/.exec(run.stdout)![1];
   await until('RUNNING', async () => ((await listedJobState(flink, jobId)) === 'RUNNING' ? true : undefined));
