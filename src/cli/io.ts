@@ -30,6 +30,10 @@ export interface OutputMode {
   quiet: boolean;
   debug: boolean;
   color: boolean;
+  /** --header: piped tables start with a line naming the columns. */
+  header?: boolean;
+  /** --human: tables as on a terminal (aligned, units) even when piped. */
+  human?: boolean;
 }
 
 export interface IO {
@@ -43,6 +47,8 @@ export interface IO {
   /** Colours for text written to stdout / stderr (level 0 when that stream is not a colour terminal). */
   readonly out: ChalkInstance;
   readonly err: ChalkInstance;
+  /** Whether tables and values are shown for a person (stdout is a terminal, or --human). */
+  readonly humanOutput: boolean;
   /** Whether animated progress may be shown: stderr is a TTY, not --json, not CI, not --quiet. */
   readonly canAnimate: boolean;
   /** One line of data on stdout. */
@@ -110,6 +116,10 @@ class StreamIO implements IO {
     const on = this.mode.color;
     this.out = new this.colors.Chalk({ level: on ? this.colors.stdout : 0 });
     this.err = new this.colors.Chalk({ level: on ? this.colors.stderr : 0 });
+  }
+
+  get humanOutput(): boolean {
+    return this.isStdoutTTY || Boolean(this.mode.human);
   }
 
   get canAnimate(): boolean {

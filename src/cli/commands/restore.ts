@@ -38,9 +38,11 @@ export const restoreCommand: CommandModule = {
         [
           '',
           'Examples:',
-          '  flink restore latest fixtures/jobs/counter-fixed.ts --out /tmp/out --input events.txt -d',
-          '  flink restore latest --name "Event counter" -n job.ts -d',
-          '  flink restore /data/savepoints/savepoint-fd7201-0123456789ab job.ts -d -p 4',
+          '  flink restore latest -d fixtures/jobs/counter-fixed.ts --out /tmp/out --input events.txt',
+          '  flink restore latest --name "Event counter" -n -d job.ts',
+          '  flink restore /data/savepoints/savepoint-fd7201-0123456789ab -d -p 4 job.ts',
+          '',
+          "Options go before the job file: everything after it is the job's own arguments (as in Flink's run).",
           '',
         ].join('\n'),
       )

@@ -165,9 +165,9 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
   await printTable(io, [
     { header: 'KIND', value: (e: CatalogEntry) => (e.origin === 'flink' ? `${e.kind} (flink)` : e.kind) },
     { header: 'TRIGGER', value: (e) => e.trigger ?? '-' },
-    { header: 'COMPLETED', value: (e) => (e.completedAt === undefined ? '-' : io.isStdoutTTY ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString()) },
-    { header: 'AGE', value: (e) => (e.completedAt === undefined ? '-' : io.isStdoutTTY ? formatDuration(now - e.completedAt) : String(now - e.completedAt)) },
-    { header: 'SIZE', value: (e) => (io.isStdoutTTY ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
+    { header: 'COMPLETED', value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString()) },
+    { header: 'AGE', plainHeader: 'AGE_MS', value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? formatDuration(now - e.completedAt) : String(now - e.completedAt)) },
+    { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (e) => (io.humanOutput ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
     { header: 'JOB', value: (e) => (e.jobName ? `${e.jobName} (${(e.jobId ?? e.jobIdPrefix ?? '').slice(0, 8)})` : e.jobId ?? (e.jobIdPrefix ? `${e.jobIdPrefix}…` : '-')) },
     { header: 'LOCATION', value: (e) => e.path },
     {
