@@ -135,6 +135,32 @@ describe('latest', () => {
   });
 });
 
+describe('output that explains itself', () => {
+  it('piped tables stay headerless; --header names the columns with units; --human shows units; one size everywhere', async () => {
+    const taken = await flink(['savepoint', jobs[1], '--json']);
+    expect(taken.exitCode).toBe(0);
+    const location = JSON.parse(taken.stdout).location as string;
+    const plain = await flink(['savepoints', jobs[1]]);
+    expect(plain.stdout.split('\n')[0]).not.toContain('KIND');
+    const header = await flink(['savepoints', jobs[1], '--header']);
+    const lines = header.stdout.trim().split('\n');
+    expect(lines[0]).toBe('KIND\tTRIGGER\tCOMPLETED\tAGE_MS\tSIZE_BYTES\tJOB\tLOCATION\tSTATUS');
+    for (const line of lines.slice(1)) expect(line.split('\t')).toHaveLength(8); // rows as without --header
+    expect(lines.slice(1).some((l) => l.startsWith('savepoint\tmanual\t'))).toBe(true);
+    const human = await flink(['savepoints', jobs[1], '--human']);
+    expect(human.stdout).toMatch(/^KIND\s+TRIGGER\s+COMPLETED\s+AGE\s+SIZE/);
+    expect(human.stdout).toMatch(/\d+(\.\d)? (B|KB|MB)\b/);
+    expect(human.stdout).toMatch(/\d+(\.\d)? (ms|s|min)\b/);
+    // The bytes a listing shows are the bytes dispose reports.
+    const dir = location.replace(/^file:/, '');
+    const listed = (JSON.parse((await flink(['savepoints', jobs[1], '--json'])).stdout).snapshots as Array<{ path: string; sizeBytes: number }>).find((e) => e.path === dir);
+    expect(listed).toBeDefined();
+    const disposed = await flink(['dispose', dir, '--json']);
+    expect(disposed.exitCode).toBe(0);
+    expect(JSON.parse(disposed.stdout).bytes).toBe(listed!.sizeBytes);
+  }, 60_000);
+});
+
 describe('readable errors', () => {
   it('--debug prints a stack trace that names src/ files and the error class; without it, one line', async () => {
     const debug = await flink(['savepoint', 'nope', '--debug']);
