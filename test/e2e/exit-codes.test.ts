@@ -161,6 +161,16 @@ describe('output that explains itself', () => {
   }, 60_000);
 });
 
+describe('options after the job file', () => {
+  it('go to the job, as in Flink; when it rejects one, the error names the user\'s file and says to put it first', async () => {
+    const r = await flink(['run', fixture('jobs', 'counter.ts'), '--out', path.join(work, 'late'), '-d']);
+    expect(r.exitCode).toBe(exitCodeFor('operation-failed'));
+    expect(r.stderr).toContain(`cannot build the plan of ${fixture('jobs', 'counter.ts')}: unexpected argument -d`);
+    expect(r.stderr).not.toMatch(/artifacts\/|\.mjs/);
+    expect(r.stderr).toContain(`put CLI options before the job file (flink run -d ${fixture('jobs', 'counter.ts')} ...)`);
+  });
+});
+
 describe('readable errors', () => {
   it('--debug prints a stack trace that names src/ files and the error class; without it, one line', async () => {
     const debug = await flink(['savepoint', 'nope', '--debug']);
