@@ -137,7 +137,8 @@ describe('latest', () => {
 
 describe('output that explains itself', () => {
   it('piped tables stay headerless; --header names the columns with units; --human shows units; one size everywhere', async () => {
-    const taken = await flink(['savepoint', jobs[1], '--json']);
+    // Into a directory no listing scans: only the coordinator lists it (the case where two sums differed).
+    const taken = await flink(['savepoint', jobs[1], path.join(work, 'adhoc'), '--json']);
     expect(taken.exitCode).toBe(0);
     const location = JSON.parse(taken.stdout).location as string;
     const plain = await flink(['savepoints', jobs[1]]);
