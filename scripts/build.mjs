@@ -39,6 +39,11 @@ await build({
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   define: { __TOOL_VERSION__: JSON.stringify(pkg.version) },
   minify: true,
+  // Class and function names survive minification, so no minified identifier reaches a message or a trace;
+  // the source maps are written beside the chunks and used only under --debug (bin/flink enables them).
+  keepNames: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
   logLevel: 'warning',
   plugins: [lazyChildProcessForCommander],
 });

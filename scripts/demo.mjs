@@ -56,7 +56,9 @@ const out = path.join(work, 'out');
 function flink(args, { quiet = false, allowFail = false } = {}) {
   const shown = args.map((a) => (a.startsWith(work) ? a.replace(work, '$DEMO') : a)).join(' ');
   if (!quiet) process.stdout.write(`\n${bold(`$ flink ${shown}`)}\n`);
-  const r = spawnSync(process.execPath, [bin, '--config-dir', conf, ...args], { cwd: root, encoding: 'utf8' });
+  // --human: the demo is read by people, so its tables are aligned and show units although they are captured.
+  const human = ['savepoints', 'checkpoints'].includes(args[0]) && !args.includes('--json') ? ['--human'] : [];
+  const r = spawnSync(process.execPath, [bin, '--config-dir', conf, ...human, ...args], { cwd: root, encoding: 'utf8' });
   if (!quiet) {
     // Notes and warnings (stderr) first, then the data (stdout): the order a terminal mostly shows them in.
     process.stdout.write(r.stderr.replaceAll(work, '$DEMO'));

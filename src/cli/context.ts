@@ -15,6 +15,10 @@ export interface GlobalOptions {
   quiet: boolean;
   color: boolean;
   debug: boolean;
+  /** Piped tables: a first line naming the columns (--header). */
+  header?: boolean;
+  /** Aligned tables with units even when piped (--human). */
+  human?: boolean;
 }
 
 export interface CommandContext {

@@ -4,7 +4,7 @@ import type { ErrorKind } from '../domain/errors.js';
 
 export interface ExitCodeRow {
   code: number;
-  kind: ErrorKind | 'ok' | 'interrupted';
+  kind: ErrorKind | 'ok' | 'interrupted' | 'terminated';
   meaning: string;
 }
 
@@ -19,7 +19,8 @@ export const EXIT_CODES: readonly ExitCodeRow[] = [
   { code: 7, kind: 'locked', meaning: "Another run holds this job's savepoint lock (an overlapping cron or CI run); nothing was triggered." },
   { code: 8, kind: 'nothing-to-do', meaning: 'Nothing to do (e.g. savepoints prune found nothing beyond the rules).' },
   { code: 70, kind: 'internal', meaning: 'Internal error in this tool (please report it; rerun with --debug for a stack trace).' },
-  { code: 130, kind: 'interrupted', meaning: 'Interrupted (Ctrl-C).' },
+  { code: 130, kind: 'interrupted', meaning: 'Interrupted (Ctrl-C); a waited-for operation may still complete (the note names its trigger id).' },
+  { code: 143, kind: 'terminated', meaning: 'Terminated (SIGTERM); as for 130.' },
 ];
 
 export function exitCodeFor(kind: ErrorKind): number {

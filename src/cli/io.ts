@@ -30,6 +30,10 @@ export interface OutputMode {
   quiet: boolean;
   debug: boolean;
   color: boolean;
+  /** --header: piped tables start with a line naming the columns. */
+  header?: boolean;
+  /** --human: tables as on a terminal (aligned, units) even when piped. */
+  human?: boolean;
 }
 
 export interface IO {
@@ -43,6 +47,8 @@ export interface IO {
   /** Colours for text written to stdout / stderr (level 0 when that stream is not a colour terminal). */
   readonly out: ChalkInstance;
   readonly err: ChalkInstance;
+  /** Whether tables and values are shown for a person (stdout is a terminal, or --human). */
+  readonly humanOutput: boolean;
   /** Whether animated progress may be shown: stderr is a TTY, not --json, not CI, not --quiet. */
   readonly canAnimate: boolean;
   /** One line of data on stdout. */
@@ -64,6 +70,8 @@ interface IOInit {
   isStdoutTTY: boolean;
   isStderrTTY: boolean;
   ci: boolean;
+  /** stderr's terminal size now (0 or undefined when unknown, e.g. a 0x0 pty in some CI runners). */
+  stderrSize?: () => { columns?: number; rows?: number };
   /** Colour levels per stream; computed by chalk's detection when not given (the real process). */
   colorLevels?: () => Promise<{ stdout: 0 | 1 | 2 | 3; stderr: 0 | 1 | 2 | 3 }>;
   createSpinner?: (text: string, stream: TextSink) => Promise<Spinner>;
@@ -110,8 +118,15 @@ class StreamIO implements IO {
     this.err = new this.colors.Chalk({ level: on ? this.colors.stderr : 0 });
   }
 
+  get humanOutput(): boolean {
+    return this.isStdoutTTY || Boolean(this.mode.human);
+  }
+
   get canAnimate(): boolean {
-    return this.isStderrTTY && !this.ci && !this.mode.json && !this.mode.quiet;
+    // A terminal of zero or unknown size gets plain output: a spinner's line arithmetic divides by the width.
+    const size = this.init.stderrSize?.() ?? { columns: 80, rows: 24 };
+    const sized = (size.columns ?? 0) > 0 && (size.rows ?? 0) > 0;
+    return this.isStderrTTY && sized && !this.ci && !this.mode.json && !this.mode.quiet;
   }
 
   setMode(mode: Partial<OutputMode>): void {
@@ -139,19 +154,25 @@ class StreamIO implements IO {
 }
 
 async function createOraSpinner(text: string, stream: TextSink): Promise<Spinner> {
-  const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: stream as NodeJS.WritableStream, isEnabled: true }).start();
+  const [{ default: ora }, { onInterrupt }] = await Promise.all([import('ora'), import('./interrupt.js')]);
+  // discardStdin off: ora would put stdin in raw mode, where Ctrl-C sends no SIGINT.
+  const spinner = ora({ text, stream: stream as NodeJS.WritableStream, isEnabled: true, discardStdin: false }).start();
+  // A signal stops the spinner first, so the cursor is shown again and the line is cleared.
+  const forget = onInterrupt(() => spinner.stop());
   return {
     update: (t) => {
       spinner.text = t;
     },
     succeed: (t) => {
+      forget();
       spinner.succeed(t);
     },
     fail: (t) => {
+      forget();
       spinner.fail(t);
     },
     stop: () => {
+      forget();
       spinner.stop();
     },
   };
@@ -169,6 +190,7 @@ export function createSystemIO(): IO {
     isStdoutTTY: Boolean(process.stdout.isTTY),
     isStderrTTY: Boolean(process.stderr.isTTY),
     ci: isCI(process.env),
+    stderrSize: () => ({ columns: process.stderr.columns, rows: process.stderr.rows }),
   });
 }
 
@@ -184,7 +206,7 @@ export interface TestIO extends IO {
 }
 
 /** An IO that records everything, for tests. `tty` makes both streams look like colour terminals. */
-export function createTestIO(options: { tty?: boolean; ci?: boolean } = {}): TestIO {
+export function createTestIO(options: { tty?: boolean; ci?: boolean; size?: { columns: number; rows: number } } = {}): TestIO {
   const tty = options.tty ?? false;
   let out = '';
   let err = '';
@@ -195,6 +217,7 @@ export function createTestIO(options: { tty?: boolean; ci?: boolean } = {}): Tes
     isStdoutTTY: tty,
     isStderrTTY: tty,
     ci: options.ci ?? false,
+    stderrSize: () => options.size ?? (tty ? { columns: 80, rows: 24 } : {}),
     colorLevels: async () => (tty ? { stdout: 1, stderr: 1 } : { stdout: 0, stderr: 0 }),
     createSpinner: async (text) => {
       spinnerEvents.push(`start:${text}`);

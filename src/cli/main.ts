@@ -1,5 +1,6 @@
 // Entry of bin/flink (bundled to dist/cli.mjs). The only place that sets process.exitCode.
 import { runCli } from './app.js';
+import { interrupted } from './interrupt.js';
 import { createSystemIO } from './io.js';
 
 process.exitCode = 1; // crash guard: stays 1 if anything below throws before we set the real code
@@ -11,8 +12,15 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
-process.on('SIGINT', () => {
-  process.exitCode = 130;
-  process.exit(130);
-});
+// Ctrl-C and SIGTERM stop a waiting command at once, with a note that the operation may still complete.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    const { lines, code } = interrupted(signal);
+    process.stderr.write('\n' + lines.join('\n') + '\n');
+    process.exitCode = code;
+    process.exit(code);
+  });
+}
 process.exitCode = await runCli(process.argv.slice(2), { io, env: process.env, cwd: process.cwd() });
+// The answer is given: a request abandoned at a deadline (a hung status poll) must not hold the exit up.
+setTimeout(() => process.exit(), 1000).unref();

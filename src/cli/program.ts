@@ -18,6 +18,8 @@ export function addGlobalOptions(command: Command): Command {
     .option('--json', 'print one JSON document on stdout')
     .option('-q, --quiet', 'no notes on stderr (warnings and errors are still shown)')
     .option('--no-color', 'no colour, whatever the terminal supports')
+    .option('--header', 'piped tables: a first line naming the columns (tab-separated, units in the names)')
+    .option('--human', 'tables aligned and with units (ages, sizes) even when piped')
     .addOption(new Option('--debug', 'print stack traces of errors').hideHelp(false));
 }
 
@@ -35,6 +37,8 @@ export function globalsOf(command: Command): GlobalOptions {
     if (o.quiet === true) globals.quiet = true;
     if (o.color === false) globals.color = false;
     if (o.debug === true) globals.debug = true;
+    if (o.header === true) globals.header = true;
+    if (o.human === true) globals.human = true;
   }
   return globals;
 }
@@ -156,7 +160,7 @@ export async function buildProgram(init: ContextInit, argv: readonly string[] = 
     },
     async contextFor(command) {
       const globals = globalsOf(command);
-      init.io.setMode({ json: globals.json, quiet: globals.quiet, color: globals.color, debug: globals.debug });
+      init.io.setMode({ json: globals.json, quiet: globals.quiet, color: globals.color, debug: globals.debug, header: Boolean(globals.header), human: Boolean(globals.human) });
       await init.io.loadColors();
       const context = createContext(init, globals);
       deps.current = { command, context };

@@ -41,7 +41,9 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     if (!(error instanceof FlinkCliError) || (error.kind !== 'unreachable' && error.kind !== 'not-found')) throw error;
     if (error.kind === 'unreachable') ctx.io.note(`The coordinator is not reachable (${error.message.replace(/^Could not reach the coordinator at /, '').replace(/\.$/, '')}); listing from storage only.`);
   }
+  const scannedKeys = new Set<string>();
   for (const scanned of await scanSnapshots([...roots])) {
+    scannedKeys.add(keyOf(scanned.path));
     // What the scan established, it established at the quick level.
     const entry: CatalogEntry = { ...(jobs ? attributed(scanned, jobs) : scanned), verified: 'quick' };
     const known = byPath.get(keyOf(entry.path));
@@ -49,6 +51,15 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     byPath.set(keyOf(entry.path), known ? { ...entry, ...pick(known), state: entry.state, sizeBytes: entry.sizeBytes || known.sizeBytes } : entry);
   }
   const { isPinned } = await import('../storage/pins.js');
+  const { inspect } = await import('../storage/catalog.js');
+  for (const [key, entry] of byPath) {
+    // One size everywhere: a local snapshot only the coordinator listed (outside the scanned roots) is measured
+    // the way the scan and dispose measure it (_metadata plus state files), not by the coordinator's state size.
+    if (!scannedKeys.has(key) && entry.state === 'complete' && !hasScheme(entry.path)) {
+      const measured = await inspect(entry.path).catch(() => undefined);
+      if (measured && measured.sizeBytes > 0) byPath.set(key, { ...entry, sizeBytes: measured.sizeBytes });
+    }
+  }
   for (const [key, entry] of byPath) {
     // Listed by the coordinator but gone from a local disk: not restorable any more.
     if (entry.state === 'complete' && !hasScheme(entry.path) && !(await exists(entry.path))) byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });

@@ -30,20 +30,30 @@ export async function pollUntilComplete<Operation>(
   const deadline = now() + options.timeoutMs;
   let delay = options.initialDelayMs ?? 10;
   const maxDelay = options.maxDelayMs ?? 2000;
+  const timedOut = () =>
+    new TimeoutError(
+      `${options.what} did not complete within ${formatSeconds(options.timeoutMs)}; it may still be running (trigger id ${options.triggerId}).`,
+      { triggerId: options.triggerId, hint: options.reattach ? `Reattach with: ${options.reattach}` : undefined },
+    );
   for (;;) {
-    const result = await fetchStatus();
+    // A status request that hangs does not outlast the wait the user asked for.
+    const result = await withinDeadline(fetchStatus(), Math.max(1000, deadline - now()), timedOut);
     if (result.status.id === 'COMPLETED') return (result.operation ?? {}) as Operation;
     if (options.onProgress) await options.onProgress();
     const remaining = deadline - now();
-    if (remaining <= 0) {
-      throw new TimeoutError(
-        `${options.what} did not complete within ${formatSeconds(options.timeoutMs)}; it may still be running (trigger id ${options.triggerId}).`,
-        { triggerId: options.triggerId, hint: options.reattach ? `Reattach with: ${options.reattach}` : undefined },
-      );
-    }
+    if (remaining <= 0) throw timedOut();
     await sleep(Math.min(delay, remaining));
     delay = Math.min(delay * 2, maxDelay);
   }
+}
+
+function withinDeadline<T>(pending: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(error()), ms);
+  });
+  pending.catch(() => {}); // a late failure of an abandoned request is not an unhandled rejection
+  return Promise.race([pending, expired]).finally(() => clearTimeout(timer));
 }
 
 function formatSeconds(ms: number): string {

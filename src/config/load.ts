@@ -4,9 +4,10 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../domain/errors.js';
+import { cachedParse, configCacheFile } from './parse-cache.js';
 import type { LoadedConfig } from './types.js';
 
-// The parsers (and the yaml library, ~130 ms to import) load only when there is a file to parse.
+// The parsers (and the yaml library, ~130 ms to import) load only when a file must be parsed (not cached).
 const parsers = () => import('./parse.js');
 
 export interface LoadOptions {
@@ -35,7 +36,7 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   if (options.configDir !== undefined) {
     const dir = path.resolve(options.cwd, options.configDir);
     if (!isDirectory(dir)) throw new ConfigError(`The configuration directory '${options.configDir}' (--config-dir) does not exist.`);
-    return loadConfDir(dir, 'config-dir', true);
+    return loadConfDir(dir, 'config-dir', true, configCacheFile(options.env));
   }
   const envDir = options.env.FLINK_CONF_DIR;
   if (envDir !== undefined && envDir !== '') {
@@ -43,9 +44,9 @@ export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
     if (!isDirectory(dir)) {
       throw new ConfigError(`The configuration directory '${envDir}', specified in the 'FLINK_CONF_DIR' environment variable, does not exist.`);
     }
-    return loadConfDir(dir, 'FLINK_CONF_DIR', true);
+    return loadConfDir(dir, 'FLINK_CONF_DIR', true, configCacheFile(options.env));
   }
-  return search(options.cwd);
+  return search(options.cwd, configCacheFile(options.env));
 }
 
 function isDirectory(dir: string): boolean {
@@ -56,17 +57,22 @@ function isDirectory(dir: string): boolean {
   }
 }
 
+/** A parsed standard YAML file, from the cache when its text is unchanged (the parsers load only on a miss). */
+async function standardYaml(cache: string | undefined, text: string, file: string, under?: string) {
+  return cachedParse(cache, `yaml:${under ?? ''}:${file}`, text, async () => (await parsers()).parseStandardYaml(text, file, under === undefined ? {} : { under }));
+}
+
 /**
  * A Flink conf dir. Flink 2 reads only config.yaml; Flink 1.19/1.20 prefer a legacy flink-conf.yaml.
  * We read config.yaml when present (the current format) and say so when a flink-conf.yaml is ignored.
  */
-async function loadConfDir(dir: string, source: LoadedConfig['source'], required: boolean): Promise<LoadedConfig> {
+async function loadConfDir(dir: string, source: LoadedConfig['source'], required: boolean, cache: string | undefined): Promise<LoadedConfig> {
   const standard = path.join(dir, 'config.yaml');
   const legacy = path.join(dir, 'flink-conf.yaml');
   const loaded: LoadedConfig = { source, files: [], entries: [], warnings: [] };
   if (existsSync(standard)) {
     loaded.files.push({ path: standard, format: 'config.yaml' });
-    loaded.entries.push(...(await parsers()).parseStandardYaml(await readText(standard), standard));
+    loaded.entries.push(...(await standardYaml(cache, await readText(standard), standard)));
     if (existsSync(legacy)) {
       loaded.warnings.push(
         `${legacy} is ignored because ${standard} exists (Flink 2 reads only config.yaml; Flink 1.19/1.20 would read flink-conf.yaml instead).`,
@@ -102,7 +108,7 @@ function anySearchPlace(cwd: string): boolean {
 }
 
 /** cosmiconfig's search from the working directory up to the project root (the nearest package.json). */
-async function search(cwd: string): Promise<LoadedConfig> {
+async function search(cwd: string, cache: string | undefined): Promise<LoadedConfig> {
   // Importing cosmiconfig costs ~130 ms of every start (shell completion feels it): skip it when none of
   // its search places exists from here up to the project root or, without one, the file system root.
   if (!anySearchPlace(cwd)) return { source: 'none', files: [], entries: [], warnings: [] };
@@ -131,15 +137,15 @@ async function search(cwd: string): Promise<LoadedConfig> {
   const file = result.filepath;
   const base = path.basename(file);
   if (base === 'config.yaml' || base === 'flink-conf.yaml') {
-    return loadConfDir(path.dirname(file), 'search', true).then((c) => ({ ...c, source: 'search' as const }));
+    return loadConfDir(path.dirname(file), 'search', true, cache).then((c) => ({ ...c, source: 'search' as const }));
   }
   const loaded: LoadedConfig = { source: 'search', files: [{ path: file, format: 'rc' }], entries: [], warnings: [] };
   const config = result.config as unknown;
   if (base === 'package.json') {
     // Re-read the text so every value knows its line.
-    loaded.entries.push(...(await parsers()).parseStandardYaml(await readText(file), file, { under: 'flink' }));
+    loaded.entries.push(...(await standardYaml(cache, await readText(file), file, 'flink')));
   } else if (config && typeof config === 'object' && 'text' in config && typeof (config as { text: unknown }).text === 'string') {
-    loaded.entries.push(...(await parsers()).parseStandardYaml((config as { text: string }).text, file));
+    loaded.entries.push(...(await standardYaml(cache, (config as { text: string }).text, file)));
   } else {
     loaded.entries.push(...(await parsers()).flattenObject(config, file));
   }

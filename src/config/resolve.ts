@@ -6,6 +6,7 @@ import { parseMemorySize } from '../domain/memory-size.js';
 import { ConfigError, UsageError } from '../domain/errors.js';
 import { KEYS, SAVEPOINT_BACKEND_REMOVED, SAVEPOINT_DIR, specOf, type KeySpec } from './keys.js';
 import { describeOrigin, type LoadedConfig, type Origin, type RawEntry } from './types.js';
+import { unknownKeys, type UnknownKey } from './unknown-keys.js';
 
 export interface ResolvedValue {
   /** The primary name of the setting (or the key as written, for keys we do not know). */
@@ -153,6 +154,11 @@ export class ResolvedConfig {
     return result;
   }
 
+  /** Set keys this tool does not read, with the known key each is probably a typo of. */
+  unknownKeys(): UnknownKey[] {
+    return unknownKeys([...this.byName.keys()].filter((k) => k !== SAVEPOINT_BACKEND_REMOVED));
+  }
+
   private keyWarnings(): string[] {
     const warnings: string[] = [];
     for (const spec of KEYS) {
@@ -168,6 +174,10 @@ export class ResolvedConfig {
             (used ? '' : ` It is ignored because '${winner.spelledAs ?? spec.key}' is set.`),
         );
       }
+    }
+    for (const { key, suggestion } of this.unknownKeys()) {
+      if (suggestion === undefined) continue; // Flink's own keys this tool does not read
+      warnings.push(`Unknown config key '${key}' (${describeOrigin(this.byName.get(key)!.origin)}) is ignored; did you mean '${suggestion}'?`);
     }
     const backend = this.byName.get(SAVEPOINT_BACKEND_REMOVED);
     if (backend) {

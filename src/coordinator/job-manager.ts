@@ -479,7 +479,9 @@ export class JobManager implements Dispatcher {
       snapshot = await readSnapshot(pointer);
       await snapshot.verify(); // full verification: refuse a damaged snapshot before anything starts
     } catch (error) {
-      throw new OperationError(`Cannot restore from ${pointer}: ${(error as Error).message}`);
+      // A snapshot that is not there stays "not found" (exit 5), whatever else is wrong with it is a failure.
+      const Kind = error instanceof NotFoundError ? NotFoundError : OperationError;
+      throw new Kind(`Cannot restore from ${pointer}: ${(error as Error).message}`);
     }
     const meta = snapshot.metadata;
     if (meta.kind !== 'savepoint') {

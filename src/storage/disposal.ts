@@ -125,11 +125,10 @@ function safe<T>(read: () => T): T | undefined {
   }
 }
 
-/** A refusal as the typed error the CLI maps to an exit code (path mistakes are usage errors, the rest refusals). */
+/** A refusal as the typed error the CLI maps to an exit code: a missing path is "not found", every other refusal exits 1 (the table's "disposal refused"). */
 export function refusalError(refusal: Refusal): FlinkCliError {
   const options = refusal.hint ? { hint: refusal.hint } : undefined;
   if (refusal.rule === 'missing') return new NotFoundError(refusal.message, options);
-  if (refusal.rule === 'dot-dot' || refusal.rule === 'root' || refusal.rule === 'not-a-snapshot') return new UsageError(refusal.message, options);
   return new OperationError(refusal.message, options);
 }
 
@@ -147,7 +146,7 @@ export async function planDisposal(pointers: readonly string[], options: GuardCo
   for (const pointer of pointers) {
     rejectHeapPointer(pointer);
     if (hasScheme(pointer) && !/^file:/i.test(pointer)) {
-      if (pointer.split(/[\\/]+/).includes('..')) throw new UsageError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
+      if (pointer.split(/[\\/]+/).includes('..')) throw new OperationError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
       // Only the cluster can reach it: the in-use rules still apply, by path string.
       const refusal = judgeInUse(pointer, context.jobs);
       if (refusal) throw refusalError(refusal);

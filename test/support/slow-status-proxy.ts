@@ -13,6 +13,7 @@ const STATUS_POLL = /\/jobs\/[0-9a-f]{32}\/savepoints\/[0-9a-f]{32}$/;
 
 export async function slowStatusProxy(target: string, delayMs: number): Promise<SlowProxy> {
   const [host, port] = target.split(':');
+  const held = new Set<NodeJS.Timeout>();
   const server = createServer((req, res) => {
     const forward = () => {
       const upstream = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
@@ -22,13 +23,25 @@ export async function slowStatusProxy(target: string, delayMs: number): Promise<
       upstream.on('error', () => res.writeHead(502).end());
       req.pipe(upstream);
     };
-    if (req.method === 'GET' && STATUS_POLL.test(req.url ?? '')) setTimeout(forward, delayMs);
+    if (req.method === 'GET' && STATUS_POLL.test(req.url ?? '')) {
+      const timer = setTimeout(() => {
+        held.delete(timer);
+        forward();
+      }, delayMs);
+      held.add(timer);
+    }
     else forward();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port: proxyPort } = server.address() as { port: number };
   return {
     address: `127.0.0.1:${proxyPort}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Polls still held back are dropped: their clients are gone or given up.
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of held) clearTimeout(timer);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

@@ -52,9 +52,9 @@ export async function runCheckpoints(jobId: string, ctx: CommandContext): Promis
     { header: 'TYPE', value: (c) => kindOf(c) + ((c as { snapshot_trigger?: string }).snapshot_trigger ? ` (${(c as { snapshot_trigger?: string }).snapshot_trigger})` : '') },
     { header: 'SAVEPOINT', value: (c) => (c.is_savepoint ? 'yes' : 'no') },
     { header: 'STATUS', value: (c) => c.status, color: (t, c, o) => (c.status === 'COMPLETED' ? o.out.green(t) : c.status === 'FAILED' ? o.out.red(t) : o.out.yellow(t)) },
-    { header: 'TRIGGERED', value: (c) => (io.isStdoutTTY ? new Date(c.trigger_timestamp).toLocaleTimeString() : new Date(c.trigger_timestamp).toISOString()) },
-    { header: 'DURATION', value: (c) => (io.isStdoutTTY ? formatDuration(c.end_to_end_duration) : String(c.end_to_end_duration)) },
-    { header: 'SIZE', value: (c) => (io.isStdoutTTY ? formatBytes(c.state_size) : String(c.state_size)) },
+    { header: 'TRIGGERED', value: (c) => (io.humanOutput ? new Date(c.trigger_timestamp).toLocaleTimeString() : new Date(c.trigger_timestamp).toISOString()) },
+    { header: 'DURATION', plainHeader: 'DURATION_MS', value: (c) => (io.humanOutput ? formatDuration(c.end_to_end_duration) : String(c.end_to_end_duration)) },
+    { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (c) => (io.humanOutput ? formatBytes(c.state_size) : String(c.state_size)) },
     { header: 'ACKS', value: (c) => `${c.num_acknowledged_subtasks}/${c.num_subtasks}` },
     { header: 'LOCATION', value: (c) => (c.external_path && !c.discarded ? c.external_path : c.discarded ? '(discarded)' : c.failure_message ?? '') },
   ], history);

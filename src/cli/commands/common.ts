@@ -64,8 +64,10 @@ export async function waitForSavepoint(
   triggerId: string,
   options: { what: string; timeoutMs: number; failurePrefix: string },
 ): Promise<string> {
-  const { pollUntilComplete } = await import('../../client/async-operation.js');
+  const [{ pollUntilComplete }, { markWaiting }] = await Promise.all([import('../../client/async-operation.js'), import('../interrupt.js')]);
   const started = Date.now();
+  const reattach = `flink savepoint status ${jobId} ${triggerId}`;
+  const unmark = markWaiting({ what: options.what.toLowerCase(), triggerId, reattach });
   const spinner = await ctx.io.spinner(`${options.what}: triggered`);
   const progress = ctx.io.canAnimate
     ? async () => {
@@ -86,11 +88,13 @@ export async function waitForSavepoint(
       onProgress: progress,
       what: options.what,
       triggerId,
-      reattach: `flink savepoint status ${jobId} ${triggerId}`,
+      reattach,
     });
   } catch (error) {
     spinner.fail();
     throw error;
+  } finally {
+    unmark();
   }
   if (operation['failure-cause'] || !operation.location) {
     spinner.fail();

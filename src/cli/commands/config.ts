@@ -14,12 +14,14 @@ export interface ConfigOptions {
   explain?: string;
   /** With --explain of the savepoint directory: pretend this ad-hoc path was given. */
   path?: string;
+  /** List every set key this tool does not read (exit 3 when one looks like a typo of a known key). */
+  check?: boolean;
 }
 
 const SAVEPOINT_DIR_NAMES = new Set([SAVEPOINT_DIR, SAVEPOINT_DIR_FLIP10, SAVEPOINT_DIR_DEPRECATED, 'savepoint-dir', 'savepoints']);
 
-export function parseConfigArgs(keys: string[], opts: { explain?: string; path?: string }): ConfigOptions {
-  return { keys, explain: opts.explain, path: opts.path };
+export function parseConfigArgs(keys: string[], opts: { explain?: string; path?: string; check?: boolean }): ConfigOptions {
+  return { keys, explain: opts.explain, path: opts.path, check: opts.check };
 }
 
 export const configCommand: CommandModule = {
@@ -30,6 +32,7 @@ export const configCommand: CommandModule = {
       .argument('[keys...]', 'keys to show (default: every key this tool reads, plus any other key that is set)')
       .option('--explain <key>', 'walk the resolution of one key step by step (e.g. state.savepoints.dir)')
       .option('--path <dir>', 'with --explain of the savepoint directory: as if this path were given to the operation')
+      .option('--check', 'list every set key this tool does not read, with "did you mean" (exit 3 when one looks like a typo)')
       .addHelpText(
         'after',
         [
@@ -40,10 +43,11 @@ export const configCommand: CommandModule = {
           '  flink config --explain state.savepoints.dir    which step of the savepoint directory chain wins, and why',
           '  flink config --explain savepoint-dir --path /tmp/sp',
           '  flink config --json -D state.savepoints.dir=/tmp/sp',
+          '  flink config --check                           keys this tool does not read (typos of known keys exit 3)',
           '',
         ].join('\n'),
       )
-      .action(async (keys: string[], opts: { explain?: string; path?: string }, command: Command) => {
+      .action(async (keys: string[], opts: { explain?: string; path?: string; check?: boolean }, command: Command) => {
         await runConfig(parseConfigArgs(keys, opts), await deps.contextFor(command));
       });
   },
@@ -51,6 +55,7 @@ export const configCommand: CommandModule = {
 
 export async function runConfig(options: ConfigOptions, ctx: CommandContext): Promise<void> {
   const config = await ctx.config();
+  if (options.check) return check(ctx, config);
   if (options.explain !== undefined) {
     if (SAVEPOINT_DIR_NAMES.has(options.explain)) {
       await explainSavepointDir(ctx, config, options.path);
@@ -172,4 +177,18 @@ async function explainKey(ctx: CommandContext, config: ResolvedConfig, key: stri
     { header: 'ORIGIN', value: (r) => (r.origin ? describeOrigin(r.origin) : '-') },
     { header: 'OUTCOME', value: (r) => r.outcome, color: (t, r, o) => (r.outcome === 'used' ? o.out.green(t) : o.out.dim(t)) },
   ], rows);
+}
+
+/** `flink config --check`: every unknown key on stdout (key, tab, suggestion); a likely typo is a configuration error. */
+async function check(ctx: CommandContext, config: ResolvedConfig): Promise<void> {
+  const unknown = config.unknownKeys();
+  const { io } = ctx;
+  if (io.mode.json) io.print(JSON.stringify({ version: 1, unknown: unknown.map((u) => ({ key: u.key, origin: describeOrigin(config.lookup(u.key)!.origin), didYouMean: u.suggestion ?? null })) }));
+  else for (const u of unknown) io.print(`${u.key}\t${describeOrigin(config.lookup(u.key)!.origin)}${u.suggestion ? `\tdid you mean '${u.suggestion}'?` : ''}`);
+  if (!io.mode.json && unknown.length === 0) io.note('Every key that is set is one this tool reads.');
+  const typos = unknown.filter((u) => u.suggestion !== undefined);
+  if (typos.length > 0) {
+    const { ConfigError } = await import('../../domain/errors.js');
+    throw new ConfigError(`${typos.length} key(s) look like typos of known keys: ${typos.map((t) => `'${t.key}' (did you mean '${t.suggestion}'?)`).join(', ')}.`, { reportedInJson: true });
+  }
 }

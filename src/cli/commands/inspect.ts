@@ -141,7 +141,7 @@ async function checkOurFile(snapshot: OpenedSnapshot, name: string): Promise<str
 
 async function printReport(r: InspectReport, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
-  const size = (n: number) => (io.isStdoutTTY ? formatBytes(n) : String(n));
+  const size = (n: number) => (io.humanOutput ? formatBytes(n) : String(n));
   io.print(`Snapshot:    ${r.path}`);
   io.print(`Written by:  ${r.writtenBy}`);
   io.print(`Format:      ${r.origin === 'flink' ? 'Flink _metadata' : 'flink-cli _metadata'} version ${r.metadataVersion}`);

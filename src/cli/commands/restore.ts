@@ -38,9 +38,11 @@ export const restoreCommand: CommandModule = {
         [
           '',
           'Examples:',
-          '  flink restore latest fixtures/jobs/counter-fixed.ts --out /tmp/out --input events.txt -d',
-          '  flink restore latest --name "Event counter" -n job.ts -d',
-          '  flink restore /data/savepoints/savepoint-fd7201-0123456789ab job.ts -d -p 4',
+          '  flink restore latest -d fixtures/jobs/counter-fixed.ts --out /tmp/out --input events.txt',
+          '  flink restore latest --name "Event counter" -n -d job.ts',
+          '  flink restore /data/savepoints/savepoint-fd7201-0123456789ab -d -p 4 job.ts',
+          '',
+          "Options go before the job file: everything after it is the job's own arguments (as in Flink's run).",
           '',
         ].join('\n'),
       )
@@ -66,8 +68,8 @@ export async function runRestore(options: RestoreOptions, ctx: CommandContext): 
     const gathered = await gatherSnapshots(ctx, { jobId: options.fromJob, jobName: options.name, dirs: options.dirs });
     let candidates = gathered.entries;
     if (!options.name && !options.fromJob) {
-      const names = [...new Set(candidates.map((e) => e.jobName ?? e.jobId ?? e.jobIdPrefix ?? '?'))];
-      if (names.length > 1) throw new UsageError(`'latest' is ambiguous: snapshots of several jobs exist (${names.join(', ')}). Pick one with --name <job name> or --from-job <jobId>.`);
+      const { requireOneJob } = await import('../latest.js');
+      requireOneJob(candidates, 'Pick one with --name <job name> or --from-job <jobId>.');
       candidates = gathered.entries;
     }
     const { latest } = await latestVerified(ctx, candidates);

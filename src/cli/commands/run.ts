@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { ClaimMode } from '../../client/dto.js';
 import type { FlinkRestClient } from '../../client/rest-client.js';
-import { NotFoundError, OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
+import { FlinkCliError, NotFoundError, OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
 import { localStartRefusal } from '../../domain/net.js';
 import { absolutePointer, pointerToPath } from '../../domain/pointers.js';
 import { existsSync } from 'node:fs';
@@ -159,6 +159,27 @@ async function ensureLocalCoordinator(ctx: CommandContext, client: FlinkRestClie
   return started.alreadyRunning ? undefined : started;
 }
 
+/** Options of run that, given after the job file, went to the job instead (Flink's rule, kept). */
+const RUN_OPTIONS = new Set(['-d', '--detached', '-p', '--parallelism', '-s', '--fromSavepoint', '-n', '--allowNonRestoredState', '-cm', '--claimMode',
+  '-rm', '--restoreMode', '-c', '--class', '-m', '--jobmanager', '-D', '--json', '-q', '--quiet', '--require-savepoint', '-sae', '--shutdownOnAttachedExit']);
+
+/**
+ * A refused submission in the user's terms: the coordinator's copy of the bundle is named as the user's file,
+ * and a CLI option given after the job file (so passed to the job) is pointed out.
+ */
+export function explainRejection(error: unknown, upload: string, artifact: string, args: readonly string[]): unknown {
+  if (!(error instanceof FlinkCliError)) return error;
+  const base = path.basename(upload).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const stored = new RegExp(`\\S*(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_)?${base}`, 'g');
+  const message = error.message.replace(stored, artifact).split(upload).join(artifact);
+  const misplaced = args.filter((a) => RUN_OPTIONS.has(a.split('=')[0]));
+  if (message === error.message && misplaced.length === 0) return error;
+  const hint = misplaced.length > 0
+    ? `${misplaced.join(' ')} came after the job file, so the job got ${misplaced.length > 1 ? 'them' : 'it'} as its own argument${misplaced.length > 1 ? 's' : ''}; put CLI options before the job file (flink run ${misplaced.join(' ')} ${artifact} ...).`
+    : error.hint;
+  return new FlinkCliError(error.kind, message, { hint, cause: error });
+}
+
 function sameAddress(a: string, b: string): boolean {
   const norm = (u: string) => {
     const url = new URL(u);
@@ -217,7 +238,7 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
     } catch (error) {
       spinner.stop();
       if (started) await stopStarted(ctx, started);
-      throw error;
+      throw explainRejection(error, prepared.upload, options.artifact, options.args);
     }
     spinner.stop();
   } finally {

@@ -89,7 +89,8 @@ export const savepointsCommand: CommandModule = {
           'Examples:',
           '  flink savepoints fd72014d4c864993a2e5a9287b4a9c5d',
           '  flink savepoints --name "Event counter" --dir /data/savepoints',
-          '  SP=$(flink savepoints --latest fd72014d4c864993a2e5a9287b4a9c5d) && flink run -d -s "$SP" job.ts',
+          '  SP=$(flink stop -p --json $JOB | jq -r .location) && flink run -d -s "$SP" job.ts   (a running job: a savepoint is a stable pick)',
+          '  SP=$(flink savepoints --latest $JOB) && flink run -d -s "$SP" job.ts             (a job that has ended: its latest stays)',
           '  flink savepoints --all --json --dir /data/checkpoints',
           '  flink savepoints prune --job fd72014d4c864993a2e5a9287b4a9c5d --keep 5 --max-age 7d --dry-run',
           '  flink savepoints pin /data/savepoints/savepoint-fd7201-0123456789ab --reason "before the 2.0 upgrade"',
@@ -142,12 +143,20 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
   const { io } = ctx;
   const gathered = await gatherSnapshots(ctx, { jobId: options.jobId, jobName: options.name, dirs: options.dirs, includeCheckpoints: options.all, includeBroken: options.all && !options.latest });
   if (options.latest) {
+    const { requireOneJob, warnIfSubsumable } = await import('../latest.js');
+    // Without a job, "latest" agrees with restore latest: one job's snapshots, or an error naming the candidates.
+    if (!options.jobId && !options.name) requireOneJob(gathered.entries, 'Name one: flink savepoints --latest <jobId> (or --name <job name>).');
     const { latest } = await latestVerified(ctx, gathered.entries, { maxAgeMs: options.maxAgeMs });
     if (!latest) {
       const what = options.jobId ? `job ${options.jobId}` : options.name ? `job '${options.name}'` : 'any job';
       throw new NotFoundError(`No restorable savepoint or persistent checkpoint for ${what}${options.maxAgeMs ? ` newer than ${formatDuration(options.maxAgeMs)}` : ''}.`, {
         hint: gathered.roots.length === 0 ? 'No directory is configured to scan; pass --dir <root> or set state.savepoints.dir.' : `Looked in: ${gathered.roots.join(', ')}`,
       });
+    }
+    if (latest.kind !== 'savepoint' && latest.jobId && gathered.coordinator !== 'unreachable') {
+      const client = await ctx.client();
+      const running = await client.jobsOverview().then((o) => new Set(o.jobs.filter((j) => j.state === 'RUNNING').map((j) => j.jid)), () => new Set<string>());
+      warnIfSubsumable(io, latest, running);
     }
     if (io.mode.json) io.print(JSON.stringify({ version: 1, latest: entryJson(latest) }));
     else io.print(latest.path);
@@ -168,9 +177,9 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
   await printTable(io, [
     { header: 'KIND', value: (e: CatalogEntry) => (e.origin === 'flink' ? `${e.kind} (flink)` : e.kind) },
     { header: 'TRIGGER', value: (e) => e.trigger ?? '-' },
-    { header: 'COMPLETED', value: (e) => (e.completedAt === undefined ? '-' : io.isStdoutTTY ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString()) },
-    { header: 'AGE', value: (e) => (e.completedAt === undefined ? '-' : io.isStdoutTTY ? formatDuration(now - e.completedAt) : String(now - e.completedAt)) },
-    { header: 'SIZE', value: (e) => (io.isStdoutTTY ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
+    { header: 'COMPLETED', value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString()) },
+    { header: 'AGE', plainHeader: 'AGE_MS', value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? formatDuration(now - e.completedAt) : String(now - e.completedAt)) },
+    { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (e) => (io.humanOutput ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
     { header: 'JOB', value: (e) => (e.jobName ? `${e.jobName} (${(e.jobId ?? e.jobIdPrefix ?? '').slice(0, 8)})` : e.jobId ?? (e.jobIdPrefix ? `${e.jobIdPrefix}…` : '-')) },
     { header: 'LOCATION', value: (e) => e.path },
     {

@@ -45,7 +45,8 @@ export const upgradeCommand: CommandModule = {
           '',
           'Examples:',
           '  flink upgrade fd72014d4c864993a2e5a9287b4a9c5d build/job-v2.ts --out /data/out',
-          '  flink upgrade $JOB target/job-2.0.jar --savepointPath s3://bucket/savepoints --timeout 5min -m flink-jm:8081',
+          '  flink upgrade --savepointPath s3://bucket/savepoints --timeout 5min -m flink-jm:8081 $JOB target/job-2.0.jar',
+          "  (options go before the job file: everything after it is the new version's own arguments)",
           '',
         ].join('\n'),
       )

@@ -3,13 +3,17 @@ import type { IO } from '../io.js';
 
 export interface Column<Row> {
   header: string;
+  /** The column's name in piped output (--header) when the plain value has a unit, e.g. AGE_MS. */
+  plainHeader?: string;
   value(row: Row): string;
   /** Optional colouring for the terminal form. */
   color?(text: string, row: Row, io: IO): string;
 }
 
 export async function printTable<Row>(io: IO, columns: Column<Row>[], rows: Row[]): Promise<void> {
-  if (!io.isStdoutTTY) {
+  if (!io.humanOutput) {
+    // Scripts depend on headerless tab-separated lines; --header names the columns.
+    if (io.mode.header) io.print(columns.map((c) => c.plainHeader ?? c.header).join('\t'));
     for (const row of rows) io.print(columns.map((c) => c.value(row).replace(/[\t\n]/g, ' ')).join('\t'));
     return;
   }

@@ -1,0 +1,50 @@
+// Ctrl-C (SIGINT) and SIGTERM while a command waits on the cluster: stop at once, restore the terminal, and
+// say that the operation may still complete there (with the trigger id to reattach). main.ts installs the
+// handlers; the waiting code registers what it waits for and what to clean up.
+
+export interface Waiting {
+  /** e.g. "savepoint" */
+  what: string;
+  triggerId: string;
+  /** How to reattach, e.g. "flink savepoint status <jobId> <triggerId>". */
+  reattach?: string;
+}
+
+let waiting: Waiting | undefined;
+const cleanups = new Set<() => void>();
+
+/** Marks the operation this process waits for; returns a function that unmarks it. */
+export function markWaiting(operation: Waiting): () => void {
+  waiting = operation;
+  return () => {
+    if (waiting === operation) waiting = undefined;
+  };
+}
+
+/** Registers something to undo on a signal (a spinner that hid the cursor); returns its removal. */
+export function onInterrupt(cleanup: () => void): () => void {
+  cleanups.add(cleanup);
+  return () => cleanups.delete(cleanup);
+}
+
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+
+/** Runs the cleanups and returns the lines to print on stderr and the exit code for this signal. */
+export function interrupted(signal: keyof typeof SIGNAL_EXIT_CODES): { lines: string[]; code: number } {
+  for (const cleanup of [...cleanups]) {
+    try {
+      cleanup();
+    } catch {
+      // best effort: the process is ending
+    }
+  }
+  cleanups.clear();
+  const name = signal === 'SIGINT' ? 'Interrupted' : 'Terminated';
+  const lines = waiting
+    ? [
+        `${name}: stopped waiting; the ${waiting.what} may still complete on the cluster (trigger id ${waiting.triggerId}).`,
+        ...(waiting.reattach ? [`Reattach with: ${waiting.reattach}`] : []),
+      ]
+    : [`${name}.`];
+  return { lines, code: SIGNAL_EXIT_CODES[signal] };
+}

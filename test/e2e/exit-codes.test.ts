@@ -1,0 +1,189 @@
+// Issue 17: every documented error case, against a real local coordinator, exits with the code of the one
+// table (src/cli/exit-codes.ts); the table's rows are all walked. Also: `--latest` without a job agrees with
+// `restore latest`, a subsumable pick of a running job warns, and `--debug` traces name src/ files.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { EXIT_CODES, exitCodeFor } from '../../src/cli/exit-codes.js';
+import type { ErrorKind } from '../../src/domain/errors.js';
+import { emptyDir, fixture, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
+import { slowStatusProxy, type SlowProxy } from '../support/slow-status-proxy.js';
+import { until } from '../support/until.js';
+
+const work = emptyDir('exit-codes-');
+const conf = path.join(work, 'conf');
+const state = path.join(work, 'state');
+const checkpoints = path.join(work, 'checkpoints');
+let address = '';
+let proxy: SlowProxy;
+const jobs: string[] = [];
+const JOB_RE = /JobID ([0-9a-f]{32})/;
+
+function flink(args: string[], at = address): Promise<RunResult> {
+  return runFlink(['--config-dir', conf, '-m', at, ...args], { cwd: work });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const p = (server.address() as { port: number }).port;
+      server.close(() => resolve(p));
+    });
+  });
+}
+
+/** The counter under its own job name (a second job, for "latest" without a job). */
+function namedCounter(name: string): string {
+  const file = path.join(work, `${name}.ts`);
+  const lib = path.resolve('fixtures/jobs/lib/counter.js');
+  writeFileSync(file, [
+    `import { buildCounter } from ${JSON.stringify(lib)};`,
+    'export default async (env: any, args: string[]) => {',
+    "  buildCounter(env, args, (line: string) => { const [user, type] = line.split(','); return user && type ? { user, type } : undefined; });",
+    `  await env.execute(${JSON.stringify(name)});`,
+    '};',
+    '',
+  ].join('\n'));
+  return file;
+}
+
+async function startCounter(name: string): Promise<string> {
+  const out = path.join(work, `out-${name}`);
+  const run = await flink(['run', '-d', namedCounter(name), '--out', out, '--sequence', '100000000', '--rate', '50', '--checkpoint-interval', '300', '--persistent-checkpoints', checkpoints]);
+  expect(run.exitCode).toBe(0);
+  const jobId = JOB_RE.exec(run.stdout)![1];
+  await until('RUNNING', async () => ((await listedJobState(flink, jobId)) === 'RUNNING' ? true : undefined));
+  return jobId;
+}
+
+beforeAll(async () => {
+  address = await startLocalCoordinator(conf, work, [`coordinator.dir: ${state}`, `state.savepoints.dir: ${path.join(work, 'sp')}`, `execution.checkpointing.dir: ${checkpoints}`]);
+  proxy = await slowStatusProxy(address, 60_000);
+  jobs.push(await startCounter('counter-a'), await startCounter('counter-b'));
+  // Both jobs have a persistent checkpoint on disk.
+  for (const jobId of jobs) {
+    await until(`a checkpoint of ${jobId}`, () => {
+      const dir = path.join(checkpoints, jobId);
+      return existsSync(dir) && readdirSync(dir).some((d) => /^chk-\d+$/.test(d) && existsSync(path.join(dir, d, '_metadata'))) ? true : undefined;
+    }, 60_000);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await proxy?.close();
+  await flink(['cluster', 'stop']);
+}, 60_000);
+
+describe('every documented error case exits with its code from the one table', () => {
+  const seen = new Set<string>();
+  const UNKNOWN_JOB = '0123456789abcdef0123456789abcdef';
+  const cases: Array<[string, ErrorKind, () => Promise<RunResult>, RegExp]> = [
+    ['a malformed job id', 'usage', () => flink(['savepoint', 'nope']), /Cannot parse JobID/],
+    ['an unknown option', 'usage', () => flink(['list', '--bogus']), /nknown option/],
+    ['a missing configuration directory', 'config', () => runFlink(['--config-dir', path.join(work, 'nope'), 'list'], { cwd: work }), /does not exist/],
+    ['no coordinator at the address', 'unreachable', async () => flink(['list'], `127.0.0.1:${await freePort()}`), /Could not reach the coordinator/],
+    ['an unknown job', 'not-found', () => flink(['savepoint', UNKNOWN_JOB]), /not found/],
+    ['a missing -s path', 'not-found', () => flink(['run', '-d', '-s', path.join(work, 'no-such-savepoint'), fixture('jobs', 'counter.ts'), '--out', path.join(work, 'o')]), /Cannot find checkpoint or savepoint directory/],
+    ['a dispose refusal (not a snapshot)', 'operation-failed', () => flink(['dispose', conf]), /not a snapshot/],
+    ['nothing to prune', 'nothing-to-do', () => flink(['savepoints', 'prune', '--job', UNKNOWN_JOB, '--keep', '3']), /Nothing to prune/],
+  ];
+  it.each(cases)('%s', async (_name, kind, run, message) => {
+    const r = await run();
+    expect({ code: r.exitCode, stderr: r.stderr }).toMatchObject({ code: exitCodeFor(kind), stderr: expect.stringMatching(message) });
+    expect(r.stderr).not.toMatch(/\n\s+at /); // one line, no stack trace
+    seen.add(kind);
+  });
+
+  it('a run that finds the job locked exits 7, and the waiting one times out with 6 and its trigger id', async () => {
+    // The first run waits (the proxy holds its status polls) holding the job's lock.
+    const first = flink(['savepoint', jobs[0], '--timeout', '8s'], proxy.address);
+    await until('the trigger record', () => (existsSync(path.join(state, 'locks', `${jobs[0]}.trigger.json`)) ? true : undefined), 30_000);
+    const second = await flink(['savepoint', jobs[0]]);
+    expect(second.exitCode).toBe(exitCodeFor('locked'));
+    const timedOut = await first;
+    expect(timedOut.exitCode).toBe(exitCodeFor('timeout'));
+    expect(timedOut.stderr).toMatch(/trigger id [0-9a-f]{32}/);
+    seen.add('locked').add('timeout');
+  }, 60_000);
+
+  it('the walk covered every row of the table but success, internal errors and signals (tested in terminal.test.ts)', () => {
+    const rows = EXIT_CODES.map((r) => r.kind).filter((k) => !['ok', 'internal', 'interrupted', 'terminated'].includes(k));
+    expect(rows.filter((k) => !seen.has(k))).toEqual([]);
+  });
+});
+
+describe('latest', () => {
+  it('savepoints --latest without a job id and restore latest agree: ambiguous, naming the candidates', async () => {
+    const listed = await flink(['savepoints', '--latest']);
+    const restored = await flink(['restore', 'latest', '-d', fixture('jobs', 'counter.ts')]);
+    for (const r of [listed, restored]) {
+      expect(r.exitCode).toBe(exitCodeFor('usage'));
+      expect(r.stderr).toContain("'latest' is ambiguous: snapshots of several jobs exist (counter-");
+      expect(r.stderr).toMatch(/counter-a.*counter-b|counter-b.*counter-a/);
+    }
+    expect(listed.stdout).toBe('');
+  });
+
+  it('--latest of a running job warns when the pick is a checkpoint Flink may subsume', async () => {
+    const r = await flink(['savepoints', '--latest', jobs[1]]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/chk-\d+\n$/);
+    expect(r.stderr).toContain('Flink may subsume');
+    expect(r.stderr).toContain(`flink stop -p ${jobs[1]}`);
+    expect(r.stderr).toContain(`flink savepoint ${jobs[1]}`);
+  });
+});
+
+describe('output that explains itself', () => {
+  it('piped tables stay headerless; --header names the columns with units; --human shows units; one size everywhere', async () => {
+    // Into a directory no listing scans: only the coordinator lists it (the case where two sums differed).
+    const taken = await flink(['savepoint', jobs[1], path.join(work, 'adhoc'), '--json']);
+    expect(taken.exitCode).toBe(0);
+    const location = JSON.parse(taken.stdout).location as string;
+    const plain = await flink(['savepoints', jobs[1]]);
+    expect(plain.stdout.split('\n')[0]).not.toContain('KIND');
+    const header = await flink(['savepoints', jobs[1], '--header']);
+    const lines = header.stdout.trim().split('\n');
+    expect(lines[0]).toBe('KIND\tTRIGGER\tCOMPLETED\tAGE_MS\tSIZE_BYTES\tJOB\tLOCATION\tSTATUS');
+    for (const line of lines.slice(1)) expect(line.split('\t')).toHaveLength(8); // rows as without --header
+    expect(lines.slice(1).some((l) => l.startsWith('savepoint\tmanual\t'))).toBe(true);
+    const human = await flink(['savepoints', jobs[1], '--human']);
+    expect(human.stdout).toMatch(/^KIND\s+TRIGGER\s+COMPLETED\s+AGE\s+SIZE/);
+    expect(human.stdout).toMatch(/\d+(\.\d)? (B|KB|MB)\b/);
+    expect(human.stdout).toMatch(/\d+(\.\d)? (ms|s|min)\b/);
+    // The bytes a listing shows are the bytes dispose reports.
+    const dir = location.replace(/^file:/, '');
+    const listed = (JSON.parse((await flink(['savepoints', jobs[1], '--json'])).stdout).snapshots as Array<{ path: string; sizeBytes: number }>).find((e) => e.path === dir);
+    expect(listed).toBeDefined();
+    const disposed = await flink(['dispose', dir, '--json']);
+    expect(disposed.exitCode).toBe(0);
+    expect(JSON.parse(disposed.stdout).bytes).toBe(listed!.sizeBytes);
+  }, 60_000);
+});
+
+describe('options after the job file', () => {
+  it('go to the job, as in Flink; when it rejects one, the error names the user\'s file and says to put it first', async () => {
+    const r = await flink(['run', fixture('jobs', 'counter.ts'), '--out', path.join(work, 'late'), '-d']);
+    expect(r.exitCode).toBe(exitCodeFor('operation-failed'));
+    expect(r.stderr).toContain(`cannot build the plan of ${fixture('jobs', 'counter.ts')}: unexpected argument -d`);
+    expect(r.stderr).not.toMatch(/artifacts\/|\.mjs/);
+    expect(r.stderr).toContain(`put CLI options before the job file (flink run -d ${fixture('jobs', 'counter.ts')} ...)`);
+  });
+});
+
+describe('readable errors', () => {
+  it('--debug prints a stack trace that names src/ files and the error class; without it, one line', async () => {
+    const debug = await flink(['savepoint', 'nope', '--debug']);
+    expect(debug.exitCode).toBe(2);
+    expect(debug.stderr).toMatch(/^UsageError: Cannot parse JobID/m);
+    expect(debug.stderr).toMatch(/at parseJobId \(.*src\/domain\/ids\.ts:\d+:\d+\)/);
+    expect(debug.stderr).not.toMatch(/chunk-[A-Z0-9]+\.mjs/);
+    const plain = await flink(['savepoint', 'nope']);
+    expect(plain.stderr).not.toMatch(/\.(ts|mjs):\d+/);
+  });
+});
+
+// Used by the table walk above: a prune needs a directory to exist to say "nothing".
+mkdirSync(path.join(work, 'sp'), { recursive: true });
+writeFileSync(path.join(work, 'sp', '.keep'), '');
