@@ -95,11 +95,12 @@ describeDiskFull(diskFullTitle, () => {
    */
   async function fillWhileRunning(dir: string, jobId: string): Promise<() => void> {
     const since = Date.now();
-    fill(dir);
     await until('a periodic checkpoint to fail on the full disk', async () => {
+      // Topped up on every look: a completing snapshot may have freed space since the last fill.
+      fill(dir);
       const history = JSON.parse((await flink(['checkpoints', '--json', jobId])).stdout).history as Array<{ status: string; trigger_timestamp: number }>;
       return history.some((h) => h.status === 'FAILED' && h.trigger_timestamp > since) ? true : undefined;
-    });
+    }, 120_000);
     return fill(dir);
   }
 
