@@ -94,6 +94,7 @@ maybe(`Apache Flink ${VERSION} with flink-s3-fs-presto on S3 (S3Mock)`, () => {
   }, 60_000);
 
   let jobId = '';
+  let otherJob = '';
   let stopSavepoint = '';
   const manual: string[] = [];
 
@@ -116,10 +117,16 @@ maybe(`Apache Flink ${VERSION} with flink-s3-fs-presto on S3 (S3Mock)`, () => {
     expect(stop.exitCode).toBe(0);
     stopSavepoint = PATH_RE.exec(stop.stdout)![1];
     await until('FINISHED', async () => ((await cluster!.rest<{ state: string }>(`/jobs/${jobId}`)).state === 'FINISHED' ? true : undefined));
+    // A finished job's checkpoints are discarded; a cancelled one's are retained (RETAIN_ON_CANCELLATION).
+    const other = await ours(['run', '-d', ...m, jar, 'harness-counter', path.join(work, 'counts-other.txt')]);
+    otherJob = JOB_RE.exec(other.stdout)![1];
+    await until('a completed checkpoint', async () => ((await cluster!.rest<{ counts: { completed: number } }>(`/jobs/${otherJob}/checkpoints`)).counts.completed > 0 ? true : undefined));
+    expect((await ours(['cancel', otherJob, ...m])).exitCode).toBe(0);
+    await until('CANCELED', async () => ((await cluster!.rest<{ state: string }>(`/jobs/${otherJob}`)).state === 'CANCELED' ? true : undefined));
     await cluster.stop();
     cluster = undefined;
     expect(await keys(`savepoints/${path.posix.basename(stopSavepoint)}/_metadata`)).toHaveLength(1);
-    expect((await keys(`checkpoints/${jobId}/`)).some((k) => /\/chk-\d+\/_metadata$/.test(k))).toBe(true);
+    expect((await keys(`checkpoints/${otherJob}/`)).some((k) => /\/chk-\d+\/_metadata$/.test(k))).toBe(true);
   }, 10 * 60_000);
 
   it('with the cluster gone: listed from S3 alone, the latest picked, pruned with --keep, one disposed', async () => {
@@ -128,12 +135,13 @@ maybe(`Apache Flink ${VERSION} with flink-s3-fs-presto on S3 (S3Mock)`, () => {
     expect(listed.exitCode).toBe(0);
     const snapshots = JSON.parse(listed.stdout).snapshots as Array<{ path: string; kind: string; origin: string; state: string }>;
     for (const p of [...manual, stopSavepoint]) expect(snapshots.find((s) => s.path === p)).toMatchObject({ kind: 'savepoint', origin: 'flink', state: 'complete' });
-    expect(snapshots.some((s) => s.kind === 'checkpoint' && s.origin === 'flink' && new RegExp(`/checkpoints/${jobId}/chk-\\d+$`).test(s.path))).toBe(true);
+    const retained = JSON.parse((await ours(['--json', 'savepoints', otherJob, '--all', ...gone])).stdout).snapshots as typeof snapshots;
+    expect(retained.some((s) => s.kind === 'checkpoint' && s.origin === 'flink' && s.state === 'complete' && new RegExp(`^s3://${BUCKET}/checkpoints/${otherJob}/chk-\\d+$`).test(s.path))).toBe(true);
 
-    const latest = await ours(['savepoints', jobId, '--latest', '-D', 'execution.checkpointing.dir=', ...gone]);
+    const latest = await ours(['savepoints', jobId, '--latest', ...gone]);
     expect(latest.stdout).toBe(`${stopSavepoint}\n`);
 
-    const pruned = await ours(['savepoints', 'prune', '--job', jobId, '--keep', '3', '--offline', '-D', 'execution.checkpointing.dir=', ...gone]);
+    const pruned = await ours(['savepoints', 'prune', '--job', jobId, '--keep', '3', '--offline', ...gone]);
     expect(pruned.exitCode).toBe(0);
     expect(await keys(`savepoints/${path.posix.basename(manual[0])}/`)).toEqual([]); // the oldest of four went
     for (const p of [...manual.slice(1), stopSavepoint]) expect(await keys(`savepoints/${path.posix.basename(p)}/_metadata`)).toHaveLength(1);
