@@ -47,6 +47,9 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     if (!(error instanceof FlinkCliError) || (error.kind !== 'unreachable' && error.kind !== 'not-found')) throw error;
     if (error.kind === 'unreachable') ctx.io.note(`The coordinator is not reachable (${error.message.replace(/^Could not reach the coordinator at /, '').replace(/\.$/, '')}); listing from storage only.`);
   }
+  // A --dir on a scheme without an adapter (gs://, hdfs://) is an error saying so, never an empty scan.
+  const { openStore } = await import('../storage/object-store.js');
+  for (const dir of filter.dirs ?? []) if (hasScheme(dir) && !/^file:/i.test(dir) && !isRemote(dir)) await openStore(dir, { s3: { pathStyle: false }, azure: { accountKey: () => undefined } });
   const remoteRoots = [...roots].filter(isRemote);
   const scannedAll = await scanSnapshots([...roots].filter((r) => !isRemote(r)));
   if (remoteRoots.length > 0) {

@@ -234,3 +234,12 @@ describe('denied credentials', () => {
     }
   });
 });
+
+describe('a scheme without an adapter', () => {
+  it('savepoints --dir gs://... says the scheme is not supported yet (exit 2), never an empty scan', async () => {
+    const r = await runFlink([...NO_COORDINATOR, 'savepoints', JOB, '--dir', 'gs://bucket/savepoints']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('gs:// is not supported yet (gs://bucket/savepoints)');
+    expect(r.stdout + r.stderr).not.toContain('No restorable snapshots found');
+  });
+});

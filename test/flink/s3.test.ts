@@ -154,11 +154,16 @@ maybe(`Apache Flink ${VERSION} with flink-s3-fs-presto on S3 (S3Mock)`, () => {
   it('restore latest on a fresh cluster continues the counts from the S3 savepoint', async () => {
     cluster = await FlinkCluster.start(VERSION, clusterOptions());
     const before = total(countsFile);
-    const restored = await ours(['restore', 'latest', '--from-job', jobId, '-d', '-m', cluster.address, jar, 'harness-counter', countsFile]);
+    // rare-checkpoints: the restored job takes no checkpoint past the savepoint while this test runs.
+    const restored = await ours(['restore', 'latest', '--from-job', jobId, '-d', '-m', cluster.address, jar, 'harness-counter', countsFile, 'rare-checkpoints']);
     expect([restored.exitCode, restored.stderr]).toEqual([0, expect.any(String)]);
     const newJob = JOB_RE.exec(restored.stdout)![1];
     await until('more counts', async () => (total(countsFile) > before + 20 ? true : undefined));
     expect(continuous(countsFile)).toBe(true);
+    // With the cluster reachable, the in-use guard applies to s3:// too: the running job restored from it.
+    const refused = await ours(['dispose', stopSavepoint, '-m', cluster.address]);
+    expect([refused.exitCode, refused.stderr]).toEqual([1, expect.stringContaining(newJob)]);
+    expect(await keys(`savepoints/${path.posix.basename(stopSavepoint)}/_metadata`)).toHaveLength(1);
     await ours(['cancel', newJob, '-m', cluster.address]);
   }, 10 * 60_000);
 });
