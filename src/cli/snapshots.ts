@@ -56,7 +56,7 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     const { scanStoreRoots } = await import('../storage/store-catalog.js');
     const { storageSettings } = await import('../config/storage.js');
     // A failing LIST (no such bucket, denied) is an error naming the URI, never "nothing found".
-    scannedAll.push(...(await scanStoreRoots(remoteRoots, storageSettings(config))));
+    scannedAll.push(...(await scanStoreRoots(remoteRoots, storageSettings(config), { jobId: filter.jobId })));
   }
   for (const scanned of scannedAll) {
     // What the scan established, it established at the quick level.

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { StorageSettings } from '../config/storage.js';
-import type { CatalogEntry, Verification, VerificationLevel } from '../domain/catalog.js';
+import { matchesJob, type CatalogEntry, type Verification, type VerificationLevel } from '../domain/catalog.js';
 import type { SnapshotMetadata } from './index.js';
 import { decodeMetadata, DISPOSING_MARKER, FLINK_MAGIC, METADATA_FILE } from './metadata.js';
 import { listAll, openStore, type ObjectStore } from './object-store.js';
@@ -45,13 +45,18 @@ export interface ListedFile {
 }
 
 /** Every snapshot under object-store roots (the root itself, savepoint-*, chk-*, <jobId>/chk-*). */
-export async function scanStoreRoots(roots: readonly string[], settings: StorageSettings): Promise<CatalogEntry[]> {
+export async function scanStoreRoots(roots: readonly string[], settings: StorageSettings, options: { jobId?: string } = {}): Promise<CatalogEntry[]> {
   const found: CatalogEntry[] = [];
   for (const root of roots) {
     const store = await openStore(remoteSnapshotUri(root) + '/', settings);
     try {
-      const groups = await listSnapshots(store, isSnapshotName(path.posix.basename(remoteSnapshotUri(root))));
-      found.push(...(await mapLimit([...groups], READ_CONCURRENCY, ([prefix, files]) => describeListed(store, prefix, files))));
+      const rootIsSnapshot = isSnapshotName(path.posix.basename(remoteSnapshotUri(root)));
+      let groups = [...(await listSnapshots(store, rootIsSnapshot))];
+      // Names carry the job (savepoint-<first 6 of its id>-..., <job id>/chk-<n>): another job's snapshots
+      // cost no GET when one job is asked for.
+      const { jobId } = options;
+      if (jobId && !rootIsSnapshot) groups = groups.filter(([prefix, files]) => matchesJob(describeSnapshot(remoteSnapshotUri(store.uriOf(prefix)), undefined, files), jobId));
+      found.push(...(await mapLimit(groups, READ_CONCURRENCY, ([prefix, files]) => describeListed(store, prefix, files))));
     } finally {
       store.close();
     }

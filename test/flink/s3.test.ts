@@ -161,8 +161,10 @@ maybe(`Apache Flink ${VERSION} with flink-s3-fs-presto on S3 (S3Mock)`, () => {
     await until('more counts', async () => (total(countsFile) > before + 20 ? true : undefined));
     expect(continuous(countsFile)).toBe(true);
     // With the cluster reachable, the in-use guard applies to s3:// too: the running job restored from it.
+    const dry = await ours(['dispose', '--dry-run', stopSavepoint, '-m', cluster.address]);
+    const stats = await cluster.rest(`/jobs/${newJob}/checkpoints`);
     const refused = await ours(['dispose', stopSavepoint, '-m', cluster.address]);
-    expect([refused.exitCode, refused.stderr]).toEqual([1, expect.stringContaining(newJob)]);
+    expect([refused.exitCode, refused.stderr, JSON.stringify({ stats, dry, refused, stopSavepoint })]).toEqual([1, expect.stringContaining(newJob), expect.any(String)]);
     expect(await keys(`savepoints/${path.posix.basename(stopSavepoint)}/_metadata`)).toHaveLength(1);
     await ours(['cancel', newJob, '-m', cluster.address]);
   }, 10 * 60_000);
