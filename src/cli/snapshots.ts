@@ -55,8 +55,17 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
   if (remoteRoots.length > 0) {
     const { scanStoreRoots } = await import('../storage/store-catalog.js');
     const { storageSettings } = await import('../config/storage.js');
-    // A failing LIST (no such bucket, denied) is an error naming the URI, never "nothing found".
-    scannedAll.push(...(await scanStoreRoots(remoteRoots, storageSettings(config), { jobId: filter.jobId })));
+    const explicit = new Set(filter.dirs ?? []);
+    for (const root of remoteRoots) {
+      try {
+        scannedAll.push(...(await scanStoreRoots([root], storageSettings(config), { jobId: filter.jobId })));
+      } catch (error) {
+        // A failing LIST (no such bucket, denied) is an error naming the URI, never "nothing found"; only a
+        // configured root with the coordinator answering degrades to a warning (the cluster's list stands).
+        if (explicit.has(root) || coordinator === 'unreachable' || !(error instanceof FlinkCliError)) throw error;
+        ctx.io.warn(`${error.message}; listing what the coordinator reports`);
+      }
+    }
   }
   for (const scanned of scannedAll) {
     // What the scan established, it established at the quick level.
@@ -82,7 +91,13 @@ export async function verifyFully(entry: CatalogEntry, ctx?: CommandContext): Pr
   const { isRemote } = await import('../storage/store-catalog.js');
   if (ctx && isRemote(entry.path)) {
     const [{ verifyRemote }, { storageSettings }] = await Promise.all([import('../storage/store-catalog.js'), import('../config/storage.js')]);
-    return verifyRemote(entry.path, 'full', storageSettings(await ctx.config()));
+    try {
+      return await verifyRemote(entry.path, 'full', storageSettings(await ctx.config()));
+    } catch (error) {
+      // Only the coordinator reported it and this machine cannot read the store: it stays as reported.
+      if (entry.verified !== undefined || !(error instanceof FlinkCliError)) throw error;
+      return { level: 'quick', state: entry.state, problem: entry.problem };
+    }
   }
   if (hasScheme(entry.path) && !/^file:/i.test(entry.path)) return { level: entry.verified ?? 'quick', state: entry.state, problem: entry.problem };
   const { verifySnapshot } = await import('../storage/verify.js');
