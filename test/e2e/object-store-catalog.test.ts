@@ -14,7 +14,7 @@ import { storageSettings } from '../../src/config/storage.js';
 import { encodeMetadata, FORMAT_VERSION } from '../../src/storage/metadata.js';
 import { listAll, openStore, type ObjectStore } from '../../src/storage/object-store.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startS3Mock, type RunningServer } from '../support/object-stores.js';
-import { emptyDir, runFlink, type RunResult } from './helpers.js';
+import { emptyDir, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const AZURE_HOST = `${AZURITE_ACCOUNT}.blob.core.windows.net`;
@@ -241,5 +241,25 @@ describe('a scheme without an adapter', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('gs:// is not supported yet (gs://bucket/savepoints)');
     expect(r.stdout + r.stderr).not.toContain('No restorable snapshots found');
+  });
+});
+
+describe('a configured object-store root this machine cannot list, the coordinator answering', () => {
+  it("is a warning naming the URI, and the coordinator's list stands (exit 0); as --dir it is an error", async () => {
+    const work = emptyDir('reachable-');
+    const conf = path.join(work, 'conf');
+    const keys = [`s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret'];
+    // The coordinator itself writes local directories; the CLI's own configuration names the bucket.
+    const address = await startLocalCoordinator(conf, work, [...keys, `state.savepoints.dir: ${path.join(work, 'sp')}`, `execution.checkpointing.dir: ${path.join(work, 'ckpt')}`]);
+    try {
+      const r = await runFlink(['--config-dir', conf, '-m', address, '-D', 'execution.checkpointing.savepoint-dir=s3://no-such-bucket/savepoints', 'savepoints', JOB], { cwd: work });
+      expect(r.stderr).toContain('s3://no-such-bucket/savepoints');
+      expect(r.stderr).toContain("listing what the coordinator reports");
+      expect(r.exitCode).not.toBe(1);
+      const dir = await runFlink(['--config-dir', conf, '-m', address, 'savepoints', JOB, '--dir', 's3://no-such-bucket/other'], { cwd: work });
+      expect(dir.exitCode).toBe(5);
+    } finally {
+      await runFlink(['--config-dir', conf, '-m', address, 'cluster', 'stop'], { cwd: work });
+    }
   });
 });
