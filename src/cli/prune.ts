@@ -30,7 +30,7 @@ export async function prune(ctx: CommandContext, scope: PruneScope, rules: Prune
     protectedPaths = protectedSnapshots(cluster.jobs);
   }
   // The newest kept savepoint is fully verified first: a corrupt one must never take the place of an intact one.
-  const { entries } = await pickVerified(gathered.entries, (list) => newestKept(list, scope), verifyFully, (e) =>
+  const { entries } = await pickVerified(gathered.entries, (list) => newestKept(list, scope), (e) => verifyFully(e, ctx), (e) =>
     ctx.io.warn(`${e.path} fails full verification (${e.problem}): kept for inspection, not as the newest savepoint`));
   const decisions = planPrune(entries, scope, rules, protectedPaths);
   const outcome: PruneOutcome = { decisions, disposed: [], failed: [] };

@@ -26,6 +26,12 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
   if (savepointDir) roots.add(savepointDir);
   if (checkpointDir) roots.add(filter.jobId ? path.join(checkpointDir, filter.jobId) : checkpointDir);
   for (const dir of filter.dirs ?? []) roots.add(local(dir) ?? dir);
+  // Object-store roots (s3://, wasbs://, abfss://) are listed through the storage interface.
+  const { isRemote } = await import('../storage/store-catalog.js');
+  const configured = [resolveSavepointTarget(config).directory, config.string('execution.checkpointing.dir')];
+  const remoteCheckpoints = configured[1] && isRemote(configured[1]) ? configured[1].replace(/\/+$/, '') : undefined;
+  if (configured[0] && isRemote(configured[0])) roots.add(configured[0]);
+  if (remoteCheckpoints) roots.add(filter.jobId ? `${remoteCheckpoints}/${filter.jobId}` : remoteCheckpoints);
 
   const byPath = new Map<string, CatalogEntry>();
   let coordinator: Gathered['coordinator'] = 'unreachable';
@@ -41,8 +47,28 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     if (!(error instanceof FlinkCliError) || (error.kind !== 'unreachable' && error.kind !== 'not-found')) throw error;
     if (error.kind === 'unreachable') ctx.io.note(`The coordinator is not reachable (${error.message.replace(/^Could not reach the coordinator at /, '').replace(/\.$/, '')}); listing from storage only.`);
   }
+  // A --dir on a scheme without an adapter (gs://, hdfs://) is an error saying so, never an empty scan.
+  const { openStore } = await import('../storage/object-store.js');
+  for (const dir of filter.dirs ?? []) if (hasScheme(dir) && !/^file:/i.test(dir) && !isRemote(dir)) await openStore(dir, { s3: { pathStyle: false }, azure: { accountKey: () => undefined } });
+  const remoteRoots = [...roots].filter(isRemote);
+  const scannedAll = await scanSnapshots([...roots].filter((r) => !isRemote(r)));
+  if (remoteRoots.length > 0) {
+    const { scanStoreRoots } = await import('../storage/store-catalog.js');
+    const { storageSettings } = await import('../config/storage.js');
+    const explicit = new Set(filter.dirs ?? []);
+    for (const root of remoteRoots) {
+      try {
+        scannedAll.push(...(await scanStoreRoots([root], storageSettings(config), { jobId: filter.jobId })));
+      } catch (error) {
+        // A failing LIST (no such bucket, denied) is an error naming the URI, never "nothing found"; only a
+        // configured root with the coordinator answering degrades to a warning (the cluster's list stands).
+        if (explicit.has(root) || coordinator === 'unreachable' || !(error instanceof FlinkCliError)) throw error;
+        ctx.io.warn(`${error.message}; listing what the coordinator reports`);
+      }
+    }
+  }
   const scannedKeys = new Set<string>();
-  for (const scanned of await scanSnapshots([...roots])) {
+  for (const scanned of scannedAll) {
     scannedKeys.add(keyOf(scanned.path));
     // What the scan established, it established at the quick level.
     const entry: CatalogEntry = { ...(jobs ? attributed(scanned, jobs) : scanned), verified: 'quick' };
@@ -68,8 +94,22 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
   return { entries: sortByCompletion(filterCatalog([...byPath.values()], filter)), roots: [...roots], coordinator };
 }
 
-/** Full verification of a listed snapshot (local ones; what only a remote coordinator reported stays as it said). */
-export async function verifyFully(entry: CatalogEntry): Promise<Verification> {
+/**
+ * Full verification of a listed snapshot: local ones, and object-store ones when `ctx` gives the settings to
+ * reach them; what only a remote coordinator reported (hdfs://, ...) stays as it said.
+ */
+export async function verifyFully(entry: CatalogEntry, ctx?: CommandContext): Promise<Verification> {
+  const { isRemote } = await import('../storage/store-catalog.js');
+  if (ctx && isRemote(entry.path)) {
+    const [{ verifyRemote }, { storageSettings }] = await Promise.all([import('../storage/store-catalog.js'), import('../config/storage.js')]);
+    try {
+      return await verifyRemote(entry.path, 'full', storageSettings(await ctx.config()));
+    } catch (error) {
+      // Only the coordinator reported it and this machine cannot read the store: it stays as reported.
+      if (entry.verified !== undefined || !(error instanceof FlinkCliError)) throw error;
+      return { level: 'quick', state: entry.state, problem: entry.problem };
+    }
+  }
   if (hasScheme(entry.path) && !/^file:/i.test(entry.path)) return { level: entry.verified ?? 'quick', state: entry.state, problem: entry.problem };
   const { verifySnapshot } = await import('../storage/verify.js');
   return verifySnapshot(entry.path, 'full');
@@ -83,7 +123,7 @@ export async function latestVerified(
   ctx: CommandContext, entries: readonly CatalogEntry[], options: CatalogFilter & { maxAgeMs?: number } = {},
   onSkip: (entry: CatalogEntry) => void = (e) => ctx.io.warn(`skipping ${e.path}: ${e.problem}`),
 ): Promise<{ entries: CatalogEntry[]; latest?: CatalogEntry }> {
-  const { entries: checked, picked } = await pickVerified(entries, (list) => latestRestorable(list, options), verifyFully, onSkip);
+  const { entries: checked, picked } = await pickVerified(entries, (list) => latestRestorable(list, options), (e) => verifyFully(e, ctx), onSkip);
   return { entries: checked, latest: picked };
 }
 

@@ -5,6 +5,7 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statS
 import { open, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { StorageSettings } from '../config/storage.js';
 import type { CatalogEntry } from '../domain/catalog.js';
 import { judgeDisposal, judgeInUse, snapshotKey, type GuardOptions, type JobFacts, type Refusal, type TargetFacts } from '../domain/disposal-guard.js';
 import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../domain/errors.js';
@@ -16,8 +17,10 @@ import type { FilePlan } from '../domain/shared-state.js';
 
 export interface DisposalStep {
   pointer: string;
-  /** Local directory, or undefined when only the cluster can reach it (hdfs://, s3://, ...). */
+  /** Local directory, an object-store URI (remote), or undefined when only the cluster can reach it. */
   directory?: string;
+  /** On an object store this machine reaches (s3://, wasbs://, abfss://). */
+  remote?: boolean;
   bytes?: number;
   reason: string;
   entry?: CatalogEntry;
@@ -33,6 +36,8 @@ export interface GuardContext {
   jobs: readonly JobFacts[];
   force?: boolean;
   now?: number;
+  /** Credentials and endpoints for object stores: with them, s3:// and wasbs:// targets are disposed from here. */
+  storage?: StorageSettings;
 }
 
 /** A directory without _metadata that changed within this window may still be being written. */
@@ -147,6 +152,17 @@ export async function planDisposal(pointers: readonly string[], options: GuardCo
     rejectHeapPointer(pointer);
     if (hasScheme(pointer) && !/^file:/i.test(pointer)) {
       if (pointer.split(/[\\/]+/).includes('..')) throw new OperationError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
+      if (context.storage && (await import('./store-catalog.js')).isRemote(pointer)) {
+        // An object store this machine reaches: the whole guard runs on what it holds.
+        const { guardRemote } = await import('./store-disposal.js');
+        const { describeSnapshot } = await import('./store-catalog.js');
+        const facts = await guardRemote(pointer, { ...context, settings: context.storage });
+        const entry = facts.files ? describeSnapshot(facts.directory, undefined, facts.files) : undefined;
+        const forced = context.force && (facts.pinned || facts.content === 'incomplete');
+        const what = `${facts.content === 'flink' ? 'Flink snapshot' : facts.content === 'ours' ? (entry?.kind ?? 'snapshot').replace('-', ' ') : facts.content === 'disposing' ? 'unfinished disposal' : 'snapshot'}${facts.content === 'incomplete' ? ' (incomplete leftover)' : ''}`;
+        steps.push({ pointer, directory: facts.directory, bytes: entry?.sizeBytes, entry, remote: true, reason: `${what}, ${forced ? 'forced' : 'requested'}` });
+        continue;
+      }
       // Only the cluster can reach it: the in-use rules still apply, by path string.
       const refusal = judgeInUse(pointer, context.jobs);
       if (refusal) throw refusalError(refusal);
@@ -168,8 +184,14 @@ export async function planDisposal(pointers: readonly string[], options: GuardCo
 }
 
 /** Removes one planned local snapshot directory; idempotent (already gone is fine). */
-export async function applyDisposal(step: DisposalStep): Promise<void> {
+export async function applyDisposal(step: DisposalStep, storage?: StorageSettings): Promise<void> {
   if (step.directory === undefined) throw new UsageError(`${step.pointer} is not on this machine; only the cluster can dispose it.`);
+  if (step.remote) {
+    if (!storage) throw new UsageError(`${step.pointer} is on an object store; disposing it needs the storage settings.`);
+    const { removeRemoteSnapshot } = await import('./store-catalog.js');
+    await removeRemoteSnapshot(step.directory, storage);
+    return;
+  }
   await removeSnapshotFiles(step.directory);
 }
 

@@ -2,12 +2,12 @@
 // plan (what, how many bytes, why) is made first and printed; --dry-run stops there. Every target goes through
 // the one disposal guard (src/domain/disposal-guard.ts) with the running jobs' facts from the cluster's REST
 // API; local paths go through the local coordinator when it runs (so its records know, and it guards again),
-// paths the CLI cannot reach go to /savepoint-disposal after the in-use rules ran on their path string.
+// object-store paths (s3://, wasbs://, abfss://) are disposed from here through the storage interface.
 import type { Command } from 'commander';
 import type { FlinkRestClient } from '../../client/rest-client.js';
 import type { JobFacts } from '../../domain/disposal-guard.js';
 import { FlinkCliError, OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
-import { hasScheme } from '../../domain/pointers.js';
+import type { StorageSettings } from '../../config/storage.js';
 import type { DisposalStep } from '../../storage/disposal.js';
 import { resolveSavepointTarget } from '../../config/savepoint-target.js';
 import type { CommandContext } from '../context.js';
@@ -67,11 +67,16 @@ export async function clusterView(ctx: CommandContext): Promise<ClusterView> {
   }
 }
 
-/** The configured snapshot roots (local ones): never disposed themselves. */
+/** The configured snapshot roots (local ones and object-store ones): never disposed themselves. */
 export async function snapshotRoots(ctx: CommandContext): Promise<string[]> {
   const config = await ctx.config();
-  return [resolveSavepointTarget(config).directory, config.string('execution.checkpointing.dir')]
-    .filter((r): r is string => r !== undefined && (!hasScheme(r) || /^file:/i.test(r)));
+  return [resolveSavepointTarget(config).directory, config.string('execution.checkpointing.dir')].filter((r): r is string => r !== undefined && r !== '');
+}
+
+/** Object-store credentials and endpoints from the configuration (Flink's keys). */
+export async function storageSettingsOf(ctx: CommandContext): Promise<StorageSettings> {
+  const { storageSettings } = await import('../../config/storage.js');
+  return storageSettings(await ctx.config());
 }
 
 export async function runDispose(options: DisposeOptions, ctx: CommandContext): Promise<void> {
@@ -94,7 +99,7 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     io.note('--offline: running jobs are not checked; disposing from storage alone.');
   }
   const { planDisposal } = await import('../../storage/disposal.js');
-  const steps = await planDisposal(options.paths, { roots: await snapshotRoots(ctx), cwd: ctx.cwd, jobs: cluster.jobs ?? [], force: options.force });
+  const steps = await planDisposal(options.paths, { roots: await snapshotRoots(ctx), cwd: ctx.cwd, jobs: cluster.jobs ?? [], force: options.force, storage: await storageSettingsOf(ctx) });
   if (options.dryRun) {
     if (io.mode.json) io.print(JSON.stringify({ version: 1, dryRun: true, plan: steps.map(stepJson) }));
     else {
@@ -128,7 +133,15 @@ export async function createDisposer(ctx: CommandContext, options: { cluster?: C
   const roots = await snapshotRoots(ctx);
   return {
     async dispose(step) {
-      if (step.directory === undefined || (local && client)) {
+      const { isRemote } = await import('../../storage/store-catalog.js');
+      if (step.directory !== undefined && isRemote(step.directory)) {
+        // On an object store this machine reaches: the guard runs once more on what it holds right now.
+        const { guardRemote } = await import('../../storage/store-disposal.js');
+        const { applyDisposal } = await import('../../storage/disposal.js');
+        const settings = await storageSettingsOf(ctx);
+        await guardRemote(step.directory, { roots, jobs: cluster.jobs ?? [], settings, force: options.force });
+        await applyDisposal({ ...step, remote: true }, settings);
+      } else if (step.directory === undefined || (local && client)) {
         if (!client) throw new OperationError(`Cannot dispose ${step.pointer}: it is not on this machine and no coordinator is reachable.`);
         await disposeViaCluster(ctx, client, step.directory ?? step.pointer, local && Boolean(options.force));
       } else {

@@ -218,12 +218,18 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
 }
 
 async function runPin(action: 'pin' | 'unpin', pointer: string, reason: string | undefined, ctx: CommandContext): Promise<void> {
-  const [{ inspect, localPath }, pins, { currentUser }] = await Promise.all([import('../../storage/catalog.js'), import('../../storage/pins.js'), import('../audit.js')]);
-  const dir = localPath(pointer);
-  const entry = await inspect(dir);
+  const [{ inspect, localPath }, pins, { currentUser }, remote] = await Promise.all([
+    import('../../storage/catalog.js'), import('../../storage/pins.js'), import('../audit.js'), import('../../storage/store-catalog.js'),
+  ]);
+  const onStore = remote.isRemote(pointer);
+  const settings = onStore ? (await import('../../config/storage.js')).storageSettings(await ctx.config()) : undefined;
+  const dir = onStore ? remote.remoteSnapshotUri(pointer) : localPath(pointer);
+  const entry = settings ? await remote.inspectRemote(dir, settings) : await inspect(dir);
   if (!entry || entry.state === 'incomplete') throw new NotFoundError(`No snapshot at ${dir} (expected a savepoint-* or chk-<n> directory with _metadata).`);
   ctx.audit.paths.push(dir);
-  if (action === 'pin') await pins.pin(dir, { user: currentUser(ctx.env), ...(reason ? { reason } : {}) });
+  const info = { user: currentUser(ctx.env), ...(reason ? { reason } : {}) };
+  if (settings) await remote.pinRemote(dir, settings, action === 'pin' ? info : undefined);
+  else if (action === 'pin') await pins.pin(dir, info);
   else await pins.unpin(dir);
   if (ctx.io.mode.json) ctx.io.print(JSON.stringify({ version: 1, path: dir, pinned: action === 'pin' }));
   else ctx.io.print(`${action === 'pin' ? 'Pinned' : 'Unpinned'} ${dir}`);

@@ -6,7 +6,7 @@
 // computes (as bin/taskmanager.sh does).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -82,6 +82,15 @@ export interface ClusterOptions {
   dataDir?: string;
   /** Further config.yaml lines (e.g. a state backend). */
   config?: string[];
+  /** Checkpoint and savepoint directories as URIs (e.g. s3://bucket/checkpoints), instead of file:// ones under dataDir. */
+  checkpointUri?: string;
+  savepointUri?: string;
+  /**
+   * Plugins, as Flink's distribution lays them out: plugins/<name>/<jar>. Flink's PluginManager finds the
+   * plugins directory through the FLINK_PLUGINS_DIR environment variable (default: ./plugins), one
+   * subdirectory per plugin, each with its own class loader.
+   */
+  plugins?: Record<string, string>;
 }
 
 export class FlinkCluster {
@@ -123,13 +132,17 @@ export class FlinkCluster {
       'taskmanager.host: 127.0.0.1', 'taskmanager.bind-host: 127.0.0.1', 'rest.address: 127.0.0.1', 'rest.bind-address: 127.0.0.1',
       `rest.port: ${this.restPort}`, 'jobmanager.memory.process.size: 1024m', 'taskmanager.memory.process.size: 1024m',
       'taskmanager.memory.managed.size: 64m', 'taskmanager.numberOfTaskSlots: 4', 'parallelism.default: 1',
-      `execution.checkpointing.dir: file://${this.checkpointDir}`,
+      `execution.checkpointing.dir: ${this.options.checkpointUri ?? `file://${this.checkpointDir}`}`,
       'execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION',
-      ...(this.options.defaultSavepointDir === false ? [] : [`execution.checkpointing.savepoint-dir: file://${this.savepointDir}`]),
+      ...(this.options.defaultSavepointDir === false ? [] : [`execution.checkpointing.savepoint-dir: ${this.options.savepointUri ?? `file://${this.savepointDir}`}`]),
       'restart-strategy.type: none', `io.tmp.dirs: ${path.join(this.root, 'tmp')}`, `web.tmpdir: ${path.join(this.root, 'web')}`,
       `web.upload.dir: ${path.join(this.root, 'jars')}`, `process.working-dir: ${path.join(this.root, 'work')}`, ...(this.options.config ?? []), '',
     ];
     writeFileSync(path.join(this.conf, 'config.yaml'), lines.join('\n'));
+    for (const [name, jar] of Object.entries(this.options.plugins ?? {})) {
+      mkdirSync(path.join(this.root, 'plugins', name), { recursive: true });
+      symlinkSync(jar, path.join(this.root, 'plugins', name, path.basename(jar))); // a link: the jars are large
+    }
     for (const f of ['log4j-console.properties', 'log4j-cli.properties']) writeFileSync(path.join(this.conf, f), readFileSync(path.join(HARNESS, f)));
     const { stdout } = await run('java', ['-cp', this.cp, 'org.apache.flink.runtime.util.bash.BashJavaUtils', 'GET_TM_RESOURCE_PARAMS', '--configDir', this.conf], { maxBuffer: 4 * 1024 * 1024 });
     const results = stdout.split('\n').filter((l) => l.startsWith('BASH_JAVA_UTILS_EXEC_RESULT:')).map((l) => l.slice('BASH_JAVA_UTILS_EXEC_RESULT:'.length).trim());
@@ -154,7 +167,8 @@ export class FlinkCluster {
 
   private spawn(name: string, args: string[]): void {
     const out = path.join(this.root, 'log', `${name}.out`);
-    const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+    const env = { ...process.env, FLINK_PLUGINS_DIR: path.join(this.root, 'plugins') };
+    const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false, env });
     child.stdout!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));
     child.stderr!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));
     this.processes.push(child);

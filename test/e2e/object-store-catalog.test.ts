@@ -1,0 +1,265 @@
+// The catalog, latest, pins, prune and dispose on S3 (S3Mock) and Azure Blob (Azurite), via bin/flink with
+// the cluster gone (issue 15): what works on a local directory works on an object store, and a store that
+// cannot be read is an error naming the URI and the action, never "nothing found".
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { storageSettings } from '../../src/config/storage.js';
+import { encodeMetadata, FORMAT_VERSION } from '../../src/storage/metadata.js';
+import { listAll, openStore, type ObjectStore } from '../../src/storage/object-store.js';
+import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startS3Mock, type RunningServer } from '../support/object-stores.js';
+import { emptyDir, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
+
+const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
+const AZURE_HOST = `${AZURITE_ACCOUNT}.blob.core.windows.net`;
+const NO_COORDINATOR = ['-m', '127.0.0.1:1'];
+let s3: RunningServer;
+let azurite: RunningServer;
+
+beforeAll(async () => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // this file's own S3Client
+  const [a, b] = await Promise.allSettled([startS3Mock(), startAzurite()]);
+  if (a.status === 'fulfilled') s3 = a.value;
+  if (b.status === 'fulfilled') azurite = b.value;
+  for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
+}, 240_000);
+afterAll(async () => {
+  await Promise.all([s3?.stop(), azurite?.stop()]);
+}, 60_000);
+
+interface Flavour {
+  name: string;
+  /** Config lines (Flink's own keys) reaching the store. */
+  keys(): string[];
+  /** A fresh bucket/container; returns the root URI (no trailing slash). */
+  fresh(): Promise<string>;
+  missingRoot: string;
+}
+
+let counter = 0;
+const flavours: Flavour[] = [
+  {
+    name: 'S3 (S3Mock)',
+    keys: () => [`s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret'],
+    fresh: async () => {
+      const bucket = `catalog-${++counter}`;
+      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      client.destroy();
+      return `s3://${bucket}/state`;
+    },
+    missingRoot: 's3://no-such-bucket/savepoints',
+  },
+  {
+    name: 'Azure Blob (Azurite)',
+    keys: () => [`azure.blob.endpoint: ${azurite.endpoint}`, `fs.azure.account.key.${AZURE_HOST}: ${AZURITE_KEY}`],
+    fresh: async () => {
+      const container = `catalog-${++counter}`;
+      await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient(container).create();
+      return `wasbs://${container}@${AZURE_HOST}/state`;
+    },
+    missingRoot: `wasbs://no-such-container@${AZURE_HOST}/savepoints`,
+  },
+];
+
+function confWith(lines: string[]): string {
+  const dir = emptyDir('conf-');
+  writeFileSync(path.join(dir, 'config.yaml'), [...lines, ''].join('\n'));
+  return dir;
+}
+
+async function storeAt(flavour: Flavour, uri: string): Promise<ObjectStore> {
+  const dynamic = flavour.keys().map((line) => line.replace(/^([^:]+): /, '$1='));
+  return openStore(uri, storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic })));
+}
+
+/** One of our savepoints, written to the store the way the coordinator publishes one (_metadata last). */
+async function putSavepoint(store: ObjectStore, name: string, id: number, completedAt: number, options: { corrupt?: boolean } = {}): Promise<void> {
+  const data = Buffer.from(`state of savepoint ${id} `.repeat(20));
+  const file = { name: 'state/op-0.bin', size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+  if (options.corrupt) data[3] ^= 0xff; // same size: only full verification sees it
+  await store.write(`${name}/${file.name}`, data);
+  await store.write(`${name}/_metadata`, encodeMetadata({
+    formatVersion: FORMAT_VERSION, id, kind: 'savepoint', trigger: 'manual', format: 'canonical', jobId: JOB, jobName: 'Event counter', jobFingerprint: 'f',
+    operators: [], toolVersion: 'test', triggeredAt: completedAt - 10, completedAt, files: [file],
+  }));
+}
+
+/** A retained checkpoint the way Flink lays one out: <jobId>/chk-<n>/_metadata (magic, version 4, id). */
+async function putFlinkCheckpoint(store: ObjectStore, id: number): Promise<void> {
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(0x4960672d, 0);
+  header.writeInt32BE(4, 4);
+  header.writeBigInt64BE(BigInt(id), 8);
+  await store.write(`${JOB}/chk-${id}/_metadata`, header);
+  await store.write(`${JOB}/shared/some-shared-file`, 'shared');
+}
+
+async function keysUnder(store: ObjectStore, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of listAll(store, prefix)) keys.push(...page.objects.map((o) => o.key));
+  return keys;
+}
+
+const sp = (n: number) => `savepoint-fd7201-00000000000${n}`;
+
+describe.each(flavours)('the catalog on $name, with the cluster gone', (flavour) => {
+  let root = '';
+  let conf = '';
+  let store: ObjectStore;
+  const flink = (args: string[]): Promise<RunResult> => runFlink(['--config-dir', conf, ...NO_COORDINATOR, ...args]);
+
+  beforeAll(async () => {
+    root = await flavour.fresh();
+    conf = confWith([...flavour.keys(), `state.savepoints.dir: ${root}/savepoints`, `execution.checkpointing.dir: ${root}/checkpoints`]);
+    store = await storeAt(flavour, `${root}/`);
+    await putSavepoint(store, `savepoints/${sp(1)}`, 1, 1_700_000_001_000);
+    await putSavepoint(store, `savepoints/${sp(2)}`, 2, 1_700_000_002_000);
+    await putSavepoint(store, `savepoints/${sp(3)}`, 3, 1_700_000_003_000);
+    await putSavepoint(store, `savepoints/${sp(4)}`, 4, 1_700_000_004_000, { corrupt: true });
+    await store.write(`savepoints/${sp(5)}/state/op-0.bin`, 'never published'); // no _metadata: incomplete
+    const checkpoints = await storeAt(flavour, `${root}/checkpoints/`);
+    await putFlinkCheckpoint(checkpoints, 7);
+    checkpoints.close();
+  }, 120_000);
+  afterAll(() => store?.close());
+
+  it('lists savepoints and retained checkpoints from the store alone, with their state', async () => {
+    const r = await flink(['--json', 'savepoints', JOB, '--all']);
+    expect(r.stderr).toContain('listing from storage only');
+    expect(r.exitCode).toBe(0);
+    const listed = JSON.parse(r.stdout).snapshots as Array<{ path: string; state: string; origin: string; snapshotId: number; problem: string | null }>;
+    const byPath = new Map(listed.map((e) => [e.path, e]));
+    for (const n of [1, 2, 3]) expect(byPath.get(`${root}/savepoints/${sp(n)}`)).toMatchObject({ state: 'complete', origin: 'ours', snapshotId: n });
+    // Same sizes, so the quick level of a listing passes it; --latest's full verification does not (below).
+    expect(byPath.get(`${root}/savepoints/${sp(4)}`)).toMatchObject({ state: 'complete', verified: 'quick' });
+    expect(byPath.get(`${root}/savepoints/${sp(5)}`)).toMatchObject({ state: 'incomplete', problem: expect.stringContaining('no _metadata') });
+    expect(byPath.get(`${root}/checkpoints/${JOB}/chk-7`)).toMatchObject({ state: 'complete', origin: 'flink', snapshotId: 7 });
+    expect(listed).toHaveLength(6);
+  });
+
+  it('--latest skips the corrupt newest savepoint and picks the newest intact one', async () => {
+    const r = await flink(['savepoints', JOB, '--latest']);
+    expect(r.exitCode).toBe(0);
+    // Savepoints and retained checkpoints compete; the Flink checkpoint has the time of its _metadata
+    // object (now), so it is the newest restorable one.
+    expect(r.stdout).toBe(`${root}/checkpoints/${JOB}/chk-7\n`);
+    const dir = await flink(['savepoints', JOB, '--latest', '--dir', `${root}/savepoints`, '-D', 'execution.checkpointing.dir=']);
+    expect(dir.stdout).toBe(`${root}/savepoints/${sp(3)}\n`);
+    expect(dir.stderr).toContain(`skipping ${root}/savepoints/${sp(4)}: state file state/op-0.bin fails its checksum`);
+  });
+
+  it('dispose removes a snapshot from the store; pin protects one from prune --keep', async () => {
+    const disposed = await flink(['dispose', '--offline', `${root}/savepoints/${sp(4)}`]);
+    expect(disposed.stderr).not.toContain('not on this machine');
+    expect(disposed.exitCode).toBe(0);
+    expect(disposed.stdout).toContain(`Disposed ${root}/savepoints/${sp(4)}`);
+    expect(await keysUnder(store, `savepoints/${sp(4)}/`)).toEqual([]);
+
+    const pinned = await flink(['savepoints', 'pin', `${root}/savepoints/${sp(1)}`, '--reason', 'before the upgrade']);
+    expect(pinned.exitCode).toBe(0);
+    expect(await keysUnder(store, `savepoints/${sp(1)}/`)).toContain(`savepoints/${sp(1)}/_pinned`);
+
+    const pruned = await flink(['savepoints', 'prune', '--job', JOB, '--keep', '1', '--offline']);
+    expect(pruned.exitCode).toBe(0);
+    expect(await keysUnder(store, `savepoints/${sp(2)}/`)).toEqual([]); // pruned
+    expect(await keysUnder(store, `savepoints/${sp(3)}/`)).toContain(`savepoints/${sp(3)}/_metadata`); // the newest, kept
+    expect(await keysUnder(store, `savepoints/${sp(1)}/`)).toContain(`savepoints/${sp(1)}/_metadata`); // pinned, kept
+    const listed = JSON.parse((await flink(['--json', 'savepoints', JOB])).stdout).snapshots as Array<{ path: string; pinned: boolean }>;
+    expect(listed.find((e) => e.path.endsWith(sp(1)))?.pinned).toBe(true);
+  });
+
+  it('an interrupted disposal is recognised in the listing and finished by the next dispose', async () => {
+    // What an interrupted disposal leaves: the marker, no _metadata, state files not yet deleted.
+    const name = `savepoints/${sp(6)}`;
+    await putSavepoint(store, name, 6, 1_700_000_006_000);
+    await store.write(`${name}/_disposing`, new Date().toISOString());
+    await store.deleteMany([`${name}/_metadata`]);
+    const listed = JSON.parse((await flink(['--json', 'savepoints', JOB, '--all'])).stdout).snapshots as Array<{ path: string; state: string; problem: string }>;
+    expect(listed.find((e) => e.path.endsWith(sp(6)))).toMatchObject({ state: 'incomplete', problem: expect.stringContaining('a disposal started and did not finish') });
+    const r = await flink(['dispose', '--offline', `${root}/${name}`]);
+    expect(r.exitCode).toBe(0);
+    expect(await keysUnder(store, `${name}/`)).toEqual([]);
+  });
+
+  it('a bucket or container that does not exist is an error naming it, never "nothing found"', async () => {
+    const r = await flink(['savepoints', JOB, '--dir', flavour.missingRoot]);
+    expect(r.exitCode).toBe(5);
+    expect(r.stderr).toContain(flavour.missingRoot);
+    expect(r.stderr).toMatch(/listing/);
+    expect(r.stdout + r.stderr).not.toContain('No restorable snapshots found');
+    const dispose = await flink(['dispose', '--offline', `${flavour.missingRoot}/${sp(1)}`]);
+    expect(dispose.exitCode).toBe(5);
+    expect(dispose.stderr).toContain(flavour.missingRoot);
+  });
+});
+
+describe('denied credentials', () => {
+  it('Azure: a wrong account key is access denied naming the URI and the action (exit 1), the key never printed', async () => {
+    const root = await flavours[1].fresh();
+    const wrong = Buffer.from('not the right key of this account').toString('base64');
+    const conf = confWith([`azure.blob.endpoint: ${azurite.endpoint}`, `fs.azure.account.key.${AZURE_HOST}: ${wrong}`]);
+    const r = await runFlink(['--config-dir', conf, ...NO_COORDINATOR, 'savepoints', JOB, '--dir', `${root}/savepoints`]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`Access denied listing ${root}/savepoints/`);
+    expect(r.stdout + r.stderr).not.toContain(wrong);
+  });
+
+  it('S3: a server answering 403 SignatureDoesNotMatch is access denied (exit 1), for listing and for dispose', async () => {
+    // S3Mock accepts any credentials, so a loopback server answers as S3 answers a wrong secret.
+    const server: Server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end(req.method === 'HEAD' ? undefined : '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>denied</Message></Error>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const conf = confWith([`s3.endpoint: http://127.0.0.1:${port}`, 's3.path.style.access: true', 's3.access-key: AKIA', 's3.secret-key: super-secret-value']);
+      const r = await runFlink(['--config-dir', conf, ...NO_COORDINATOR, 'savepoints', JOB, '--dir', 's3://bucket/savepoints']);
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toContain('Access denied listing s3://bucket/savepoints/: SignatureDoesNotMatch');
+      const d = await runFlink(['--config-dir', conf, ...NO_COORDINATOR, 'dispose', '--offline', `s3://bucket/savepoints/${sp(1)}`]);
+      expect(d.exitCode).toBe(1);
+      expect(d.stderr).toContain(`Access denied listing s3://bucket/savepoints/${sp(1)}/`);
+      for (const x of [r, d]) expect(x.stdout + x.stderr).not.toContain('super-secret-value');
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('a scheme without an adapter', () => {
+  it('savepoints --dir gs://... says the scheme is not supported yet (exit 2), never an empty scan', async () => {
+    const r = await runFlink([...NO_COORDINATOR, 'savepoints', JOB, '--dir', 'gs://bucket/savepoints']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('gs:// is not supported yet (gs://bucket/savepoints)');
+    expect(r.stdout + r.stderr).not.toContain('No restorable snapshots found');
+  });
+});
+
+describe('a configured object-store root this machine cannot list, the coordinator answering', () => {
+  it("is a warning naming the URI, and the coordinator's list stands (exit 0); as --dir it is an error", async () => {
+    const work = emptyDir('reachable-');
+    const conf = path.join(work, 'conf');
+    const keys = [`s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret'];
+    // The coordinator itself writes local directories; the CLI's own configuration names the bucket.
+    const address = await startLocalCoordinator(conf, work, [...keys, `state.savepoints.dir: ${path.join(work, 'sp')}`, `execution.checkpointing.dir: ${path.join(work, 'ckpt')}`]);
+    try {
+      const r = await runFlink(['--config-dir', conf, '-m', address, '-D', 'execution.checkpointing.savepoint-dir=s3://no-such-bucket/savepoints', 'savepoints', JOB], { cwd: work });
+      expect(r.stderr).toContain('s3://no-such-bucket/savepoints');
+      expect(r.stderr).toContain("listing what the coordinator reports");
+      expect(r.exitCode).not.toBe(1);
+      const dir = await runFlink(['--config-dir', conf, '-m', address, 'savepoints', JOB, '--dir', 's3://no-such-bucket/other'], { cwd: work });
+      expect(dir.exitCode).toBe(5);
+    } finally {
+      await runFlink(['--config-dir', conf, '-m', address, 'cluster', 'stop'], { cwd: work });
+    }
+  });
+});
