@@ -60,5 +60,4 @@ export async function listedJobState(flink: (args: string[]) => Promise<RunResul
   return (JSON.parse(r.stdout).jobs as Array<{ id: string; state: string }>).find((j) => j.id === jobId)?.state;
 }
 
-// eslint-disable-next-line no-control-regex
 export const ANSI = /\u001b\[[0-9;]*m/;

@@ -93,7 +93,6 @@ describe('a waiting savepoint at a terminal', () => {
     const spDir = path.join(work, 'sp');
     await until('the savepoint on disk', () => (existsSync(spDir) && readdirSync(spDir).some((d) => existsSync(path.join(spDir, d, '_metadata'))) ? true : undefined), 60_000);
     expect(output.length).toBeLessThan(4096);
-    // eslint-disable-next-line no-control-regex
     expect(output).not.toMatch(/\u001b\[/);
     process.kill(Number(readFileSync(path.join(dir, 'pid'), 'utf8')), 'SIGTERM');
     expect(await exited).toBe(143);

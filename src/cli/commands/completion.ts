@@ -9,7 +9,7 @@ import { createContext } from '../context.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule, ProgramDeps } from '../program.js';
 import { completionScript, SHELLS, type Shell } from '../services/completion-scripts.js';
-import type { CompletionRequest, CompletionSpec, ValueKind } from '../services/completion-spec.js';
+import type { CompletionSpec, ValueKind } from '../services/completion-spec.js';
 
 /** Lookups give up after this long: a prompt must not hang on an unreachable cluster. */
 export const LOOKUP_TIMEOUT_MS = 800;

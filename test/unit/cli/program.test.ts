@@ -47,7 +47,6 @@ describe('runCli with a test IO', () => {
     const io = createTestIO({ tty: true });
     await runCli(['config', 'rest.port', 'rest.address', '-m', 'h:1'], { io, env: {}, cwd: '/' });
     const lines = io.stdoutText().split('\n');
-    // eslint-disable-next-line no-control-regex
     const plain = lines.map((l) => l.replace(/\u001b\[[0-9;]*m/g, ''));
     expect(plain[0]).toMatch(/^KEY\s+VALUE\s+ORIGIN$/);
     expect(plain[1]).toMatch(/^rest\.port\s+1\s+-m$/);

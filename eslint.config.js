@@ -1,0 +1,102 @@
+// ESLint flat config: typescript-eslint's recommended rules (no type information, so it stays fast) and
+// the layer map of DESIGN.md ("Import direction") as import boundaries. Change the map and these rules together.
+import tseslint from 'typescript-eslint';
+
+const ISSUE_13 = 'issue 13: move the wire types to src/rest-api/';
+
+/** For each folder of src/: the folders it must never import (static `import`/`export from` and `import()`). */
+export const LAYERS = {
+  cli: { forbidden: ['server', 'coordinator', 'runtime', 'daemon'], why: 'the CLI spawns the coordinator process by path, it never imports it' },
+  client: { forbidden: ['cli', 'config', 'coordinator', 'runtime', 'server', 'storage', 'daemon'], why: 'client/ imports only rest-api/ and domain/' },
+  config: { forbidden: ['server', 'daemon'], why: 'nothing below the server imports it' },
+  coordinator: { forbidden: ['server', 'client', 'daemon'], why: 'the coordinator speaks domain types, never HTTP' },
+  domain: { forbidden: ['cli', 'client', 'config', 'coordinator', 'runtime', 'server', 'storage', 'rest-api', 'daemon'], why: 'domain/ is pure rules' },
+  server: { forbidden: ['cli', 'client', 'config', 'runtime', 'storage', 'daemon'], why: 'server/ imports rest-api/, coordinator/ and domain/' },
+  runtime: { forbidden: ['server', 'daemon'], why: 'nothing below the server imports it' },
+  storage: { forbidden: ['cli', 'client', 'server', 'coordinator', 'runtime', 'daemon'], why: 'storage/ sits below everything but config/ and domain/' },
+};
+
+/** Node modules with side effects that domain/ must not import. */
+const SIDE_EFFECT_MODULES = ['fs', 'fs/promises', 'child_process', 'http', 'https', 'http2', 'net', 'dgram', 'worker_threads'];
+
+/**
+ * Violations that exist today, each allowed for exactly one file and one imported module (every other import
+ * of that layer still fails). Issue 13's restructuring removes them; `npm run lint:exceptions` counts them.
+ */
+export const EXCEPTIONS = [
+  // The coordinator implements the server's Dispatcher interface and speaks the REST wire types.
+  { file: 'src/coordinator/job-manager.ts', imports: 'server/dispatcher', why: `implements server/Dispatcher; ${ISSUE_13} (and Dispatcher with them)` },
+  { file: 'src/coordinator/job-manager.ts', imports: 'client/dto', why: `builds Flink's JSON views from client/dto.ts wire types; ${ISSUE_13}` },
+  { file: 'src/coordinator/job-exceptions.ts', imports: 'client/dto', why: `builds JobExceptionsInfoWithHistory from client/dto.ts; ${ISSUE_13}` },
+  // The daemon's composition root lives inside the coordinator.
+  { file: 'src/coordinator/main.ts', imports: 'server/rest-server', why: `daemon composition root starts the REST server; issue 13: move it to src/daemon/main.ts` },
+  // The server speaks the wire types that the client declares.
+  { file: 'src/server/dispatcher.ts', imports: 'client/dto', why: ISSUE_13 },
+  { file: 'src/server/rest-server.ts', imports: 'client/dto', why: ISSUE_13 },
+  { file: 'src/server/locations.ts', imports: 'client/dto', why: ISSUE_13 },
+  // The client takes the resolved config instead of its own options.
+  { file: 'src/client/http.ts', imports: 'config/resolve', why: `type ResolvedConfig for the HTTP options; issue 13: pass plain client options (or a rest-api/ type)` },
+];
+
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Regex (source text) for relative imports that reach `layer`, except the modules in `allowed`. */
+function layerRegex(layer, allowed) {
+  const except = allowed.length ? `(?!(${allowed.map(escape).join('|')})\\.js$)` : '';
+  return `^(\\.\\./)+${escape(layer)}/${except}`;
+}
+
+/** The two rules (static and dynamic imports) for one folder, minus the given allowed imports. */
+function boundaryRules(folder, allowedImports) {
+  const { forbidden, why } = LAYERS[folder];
+  const allowedIn = (layer) => allowedImports.filter((i) => i.startsWith(`${layer}/`)).map((i) => i.slice(layer.length + 1));
+  const patterns = forbidden.map((layer) => ({
+    regex: layerRegex(layer, allowedIn(layer)),
+    message: `${folder}/ must not import ${layer}/: ${why} (DESIGN.md, "Import direction").`,
+  }));
+  const paths = [];
+  if (folder === 'domain') {
+    for (const name of SIDE_EFFECT_MODULES) {
+      for (const id of [name, `node:${name}`]) paths.push({ name: id, message: 'domain/ imports nothing with side effects; do the I/O in the caller.' });
+    }
+  }
+  // no-restricted-imports does not see `import()`; esquery regexes cannot contain "/", hence \u002F.
+  const dynamic = forbidden.map((layer) => ({
+    selector: `ImportExpression[source.value=/${layerRegex(layer, allowedIn(layer)).replaceAll('/', '\\u002F')}/]`,
+    message: `${folder}/ must not import ${layer}/: ${why} (DESIGN.md, "Import direction").`,
+  }));
+  return {
+    'no-restricted-imports': ['error', { paths, patterns }],
+    'no-restricted-syntax': ['error', ...dynamic],
+  };
+}
+
+const boundaries = Object.keys(LAYERS).map((folder) => ({
+  name: `layers/${folder}`,
+  files: [`src/${folder}/**/*.ts`],
+  rules: boundaryRules(folder, []),
+}));
+
+// A later block replaces a rule's options, so each excepted file gets its folder's rules minus its exceptions.
+const byFile = new Map();
+for (const e of EXCEPTIONS) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+const exceptions = [...byFile].map(([file, list]) => ({
+  name: `layers/exceptions/${file}`,
+  files: [file],
+  rules: boundaryRules(file.split('/')[1], list.map((e) => e.imports)),
+}));
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'build-tsc/', 'coverage/', '.flink-cache/', '.tmp/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommended],
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // Unused parameters named `_x` keep an interface's signature readable (e.g. no-op operator hooks).
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+    },
+  },
+  ...boundaries,
+  ...exceptions,
+);

@@ -1,0 +1,58 @@
+// The layer map of DESIGN.md is enforced by eslint.config.js; these tests lint small snippets as if they lived
+// in a given folder, so a rule that stops firing (or fires on allowed imports) fails here.
+import path from 'node:path';
+import { ESLint } from 'eslint';
+
+const root = path.resolve(import.meta.dirname ?? '.', '../../..');
+const eslint = new ESLint({ cwd: root });
+
+async function problems(file: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
+  return result!.messages.map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+describe('import boundaries (DESIGN.md, "Import direction")', () => {
+  it.each([
+    ['src/cli/commands/new.ts', "import { x } from '../../server/rest-server.js'; export { x };", 'cli/ must not import server/'],
+    ['src/cli/new.ts', "import { x } from '../coordinator/job-manager.js'; export { x };", 'cli/ must not import coordinator/'],
+    ['src/cli/new.ts', "export const f = () => import('../runtime/host.js');", 'cli/ must not import runtime/'],
+    ['src/storage/stores/new.ts', "import { x } from '../../client/dto.js'; export { x };", 'storage/ must not import client/'],
+    ['src/config/new.ts', "export { x } from '../server/dispatcher.js';", 'config/ must not import server/'],
+    ['src/runtime/new.ts', "import type { X } from '../server/dispatcher.js'; export type Y = X;", 'runtime/ must not import server/'],
+    ['src/domain/new.ts', "import { readFileSync } from 'node:fs'; export { readFileSync };", 'domain/ imports nothing with side effects'],
+    ['src/domain/new.ts', "import { spawn } from 'child_process'; export { spawn };", 'domain/ imports nothing with side effects'],
+    ['src/domain/new.ts', "import { x } from '../storage/catalog.js'; export { x };", 'domain/ must not import storage/'],
+    ['src/client/new.ts', "import { x } from '../storage/catalog.js'; export { x };", 'client/ must not import storage/'],
+    ['src/coordinator/new.ts', "import type { X } from '../client/dto.js'; export type Y = X;", 'coordinator/ must not import client/'],
+  ])('%s: %s is refused', async (file, code, expected) => {
+    expect((await problems(file, code)).join('\n')).toContain(expected);
+  });
+
+  it.each([
+    ['src/cli/new.ts', "import { x } from '../client/rest-client.js'; import { y } from '../storage/catalog.js'; export { x, y };"],
+    ['src/domain/new.ts', "import path from 'node:path'; export const p = path.sep;"],
+    ['src/coordinator/new.ts', "import { x } from '../storage/catalog.js'; import { y } from '../runtime/host.js'; export { x, y };"],
+    ['src/server/new.ts', "import { x } from '../coordinator/job-manager.js'; export { x };"],
+  ])('%s: allowed imports pass', async (file, code) => {
+    expect(await problems(file, code)).toEqual([]);
+  });
+
+  it('an exception allows exactly one module of the forbidden layer in exactly one file', async () => {
+    expect(await problems('src/coordinator/job-manager.ts', "import type { X } from '../client/dto.js'; export type Y = X;")).toEqual([]);
+    expect((await problems('src/coordinator/job-manager.ts', "import { x } from '../client/rest-client.js'; export { x };")).join('\n')).toContain(
+      'coordinator/ must not import client/',
+    );
+    expect((await problems('src/coordinator/recovery.ts', "import type { X } from '../client/dto.js'; export type Y = X;")).join('\n')).toContain(
+      'coordinator/ must not import client/',
+    );
+  });
+
+  it('every listed exception is still needed (remove it from eslint.config.js once issue 13 fixes it)', async () => {
+    const { EXCEPTIONS } = (await import(path.join(root, 'eslint.config.js'))) as { EXCEPTIONS: { file: string; imports: string }[] };
+    const fs = await import('node:fs/promises');
+    for (const { file, imports } of EXCEPTIONS) {
+      const source = await fs.readFile(path.join(root, file), 'utf8');
+      expect([file, source.includes(`/${imports}.js'`)]).toEqual([file, true]);
+    }
+  });
+});
