@@ -5,13 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { storageSettings } from '../../src/config/storage.js';
 import { encodeMetadata, FORMAT_VERSION } from '../../src/storage/metadata.js';
+import { decodeFlinkMetadata } from '../../src/storage/flink-metadata/index.js';
+import { encodeFlinkMetadata } from '../../bench/flink-metadata-encoder.mjs';
 import { listAll, openStore, type ObjectStore } from '../../src/storage/object-store.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startS3Mock, type RunningServer } from '../support/object-stores.js';
 import { emptyDir, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
@@ -91,13 +93,16 @@ async function putSavepoint(store: ObjectStore, name: string, id: number, comple
   }));
 }
 
-/** A retained checkpoint the way Flink lays one out: <jobId>/chk-<n>/_metadata (magic, version 4, id). */
+/**
+ * A retained checkpoint the way Flink lays one out: <jobId>/chk-<n>/_metadata, a whole version-4 _metadata
+ * (the properties of a real 1.20.5 checkpoint, this id, no operator state: so it references no file and
+ * passes full verification), and a file in the job's shared/.
+ */
 async function putFlinkCheckpoint(store: ObjectStore, id: number): Promise<void> {
-  const header = Buffer.alloc(16);
-  header.writeUInt32BE(0x4960672d, 0);
-  header.writeInt32BE(4, 4);
-  header.writeBigInt64BE(BigInt(id), 8);
-  await store.write(`${JOB}/chk-${id}/_metadata`, header);
+  const real = readFileSync(path.resolve('fixtures/flink-metadata/1.20.5/checkpoint-hashmap/_metadata'));
+  const model = decodeFlinkMetadata(real);
+  const properties = real.subarray(encodeFlinkMetadata(model, { propertiesBytes: Buffer.alloc(0) }).length);
+  await store.write(`${JOB}/chk-${id}/_metadata`, encodeFlinkMetadata({ ...model, checkpointId: id, masterStates: [], operators: [] }, { propertiesBytes: properties }));
   await store.write(`${JOB}/shared/some-shared-file`, 'shared');
 }
 
