@@ -5,13 +5,13 @@
 // committed output is exactly once. FAULT_ROUNDS (default 20) and FAULT_SEED make it longer/repeatable;
 // the figures go to stderr and to .tmp/fault-run.json (the README's reliability section quotes them).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSnapshot } from '../../src/storage/index.js';
 import { counterOutput } from '../support/counter-output.js';
 import { until } from '../support/until.js';
-import { emptyDir, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
+import { coordinatorPid, emptyDir, isAlive, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 
 const ROUNDS = Number(process.env.FAULT_ROUNDS ?? 20);
 const SEED = Number(process.env.FAULT_SEED ?? Date.now() % 100_000);
@@ -45,19 +45,6 @@ function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function coordinatorPid(): number {
-  return JSON.parse(readFileSync(path.join(state, 'coordinator.pid'), 'utf8')).pid as number;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -120,12 +107,12 @@ describe('repeated kill -9 of the coordinator during checkpoints, savepoints, pr
         at(300 + rand() * 1500, () => flink(['savepoints', 'prune', '--job', jobId, '--keep', String(KEEP)])),
         ...(victim ? [at(300 + rand() * 1500, () => flink(['dispose', victim]))] : []),
       ];
-      const pid = coordinatorPid();
+      const pid = coordinatorPid(state);
       // Anywhere from before the savepoint is triggered to after prune and dispose are done.
       await sleep(100 + rand() * 3000);
       process.kill(pid, 'SIGKILL');
       kills++;
-      await until('the coordinator to die', () => (alive(pid) ? undefined : true));
+      await until('the coordinator to die', () => (isAlive(pid) ? undefined : true));
       const results = await Promise.all(operations);
 
       for (const r of results) {

@@ -4,24 +4,11 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { emptyDir, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
+import { coordinatorPid, emptyDir, isAlive, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 import { until } from '../support/until.js';
 import { counterOutput } from '../support/counter-output.js';
 
 const JOB_RE = /^Job has been submitted with JobID ([0-9a-f]{32})$/m;
-
-function coordinatorPid(state: string): number {
-  return JSON.parse(readFileSync(path.join(state, 'coordinator.pid'), 'utf8')).pid as number;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Temp files of interrupted job-record writes, anywhere under the coordinator's jobs directory. */
 function recordTempFiles(state: string): string[] {
@@ -140,7 +127,7 @@ describeDiskFull(diskFullTitle, () => {
     const runFull = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out-never'), '--sequence', '10']);
     expect(runFull.exitCode).toBe(1);
     expect(errorLines(runFull)).toEqual([expect.stringMatching(new RegExp(`no space left on device in ${state}/artifacts`, 'i'))]);
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     free();
 
     // No restart: the very next checkpoint and savepoint succeed, periodic checkpoints commit output again.
@@ -158,14 +145,14 @@ describeDiskFull(diskFullTitle, () => {
     const cancel = await flink(['cancel', jobId]);
     expect(cancel.stderr).not.toMatch(/Internal error|\n\s+at /);
     await until('the job to be CANCELED', async () => ((await listedJobState(flink, jobId)) === 'CANCELED' ? true : undefined));
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     expect(coordinatorPid(state)).toBe(pid);
 
     free();
     // The record the full disk refused is written once space is back (a restart would not resume the job).
     await until('the CANCELED record on disk', () => (JSON.parse(readFileSync(path.join(state, 'jobs', jobId, 'job.json'), 'utf8')).status === 'CANCELED' ? true : undefined));
     expect(recordTempFiles(state)).toEqual([]);
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     expect(counterOutput(out).exact).toBe(true);
   }, 120_000);
 });
@@ -197,7 +184,7 @@ describe('kill -9 of the coordinator in the middle of a savepoint', () => {
     expect(existsSync(path.join(partial, '_metadata'))).toBe(false);
     const pid = coordinatorPid(state);
     process.kill(pid, 'SIGKILL');
-    await until('the coordinator to die', () => (alive(pid) ? undefined : true));
+    await until('the coordinator to die', () => (isAlive(pid) ? undefined : true));
     // What a kill between writing a job record's temp file and renaming it leaves behind.
     writeFileSync(path.join(state, 'jobs', jobId, 'job.json.0badc0de.tmp'), '{"version":1,');
 
@@ -236,7 +223,7 @@ describe('a coordinator log that cannot be written', () => {
     await until('RUNNING', async () => ((await listedJobState(flink, jobId)) === 'RUNNING' ? true : undefined));
     expect((await flink(['cancel', jobId])).exitCode).toBe(0);
     await until('CANCELED', async () => ((await listedJobState(flink, jobId)) === 'CANCELED' ? true : undefined));
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     expect(readFileSync(path.join(state, 'coordinator.out'), 'utf8')).toContain(`Job ${jobId} (`);
   }, 60_000);
 });

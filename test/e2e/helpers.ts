@@ -1,6 +1,6 @@
 // Spawns the built bin/flink the way a user or a script does, with a pinned environment.
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -61,3 +61,17 @@ export async function listedJobState(flink: (args: string[]) => Promise<RunResul
 }
 
 export const ANSI = /\u001b\[[0-9;]*m/;
+
+/** The pid the local coordinator of this state directory wrote into its pid file. */
+export function coordinatorPid(state: string): number {
+  return JSON.parse(readFileSync(path.join(state, 'coordinator.pid'), 'utf8')).pid as number;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
