@@ -19,12 +19,18 @@ export interface PreflightRequest {
 const list = (items: string[]) => (items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')} and ${items.length - 5} more`);
 
 /** The operators of a local snapshot (ours or Flink's); a reason string when it cannot be read here. */
+/** snapshotOperators' answer for a local path that does not exist on this machine. */
+export const NOT_HERE = 'not on this machine';
+
 export async function snapshotOperators(pointer: string): Promise<SnapshotOperator[] | string> {
   const local = pointerToPath(pointer);
   if (local === undefined) return `${pointer} is not on this machine`;
   const { readFile } = await import('node:fs/promises');
   const fm = await import('../storage/flink-metadata/index.js');
   const dir = fm.snapshotDirectory(local);
+  // Not here: the cluster may still reach it (its own disk); it says whether it can, so nothing to note.
+  const { existsSync } = await import('node:fs');
+  if (!existsSync(dir)) return NOT_HERE;
   try {
     const head = await readFile(`${dir}/_metadata`);
     if (head.length >= 4 && head.readInt32BE(0) === fm.FLINK_METADATA_MAGIC) {
@@ -57,6 +63,7 @@ export async function preflight(
 ): Promise<void> {
   const { io } = ctx;
   const operators = read ?? (await snapshotOperators(pointer));
+  if (operators === NOT_HERE) return;
   if (typeof operators === 'string') {
     io.note(`Restore pre-flight skipped: ${operators}; the cluster checks the state mapping when the job starts.`);
     return;

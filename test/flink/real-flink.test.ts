@@ -199,11 +199,19 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(clusterDefault.exitCode).toBe(0);
     expect(localPath(PATH_RE.exec(clusterDefault.stdout)![1]).startsWith(cluster.savepointDir)).toBe(true);
 
-    const listed = JSON.parse((await ours(['savepoints', jobId, ...m(), '--json', '--dir', path.join(work, 'adhoc')], work)).stdout).snapshots as Array<{ kind: string; origin: string; path: string }>;
-    expect(listed.filter((s) => s.kind === 'savepoint').length).toBeGreaterThanOrEqual(4);
+    // Flink's REST API serves checkpoint statistics from a cache (refreshed every few seconds): on a loaded
+    // machine the newest savepoints may show up a little later in its history, so the listing is polled.
+    await until('the four savepoints listed', async () => {
+      const listed = JSON.parse((await ours(['savepoints', jobId, ...m(), '--json', '--dir', path.join(work, 'adhoc')], work)).stdout).snapshots as Array<{ kind: string }>;
+      return listed.filter((s) => s.kind === 'savepoint').length >= 4 ? true : undefined;
+    });
     const latest = await ours(['savepoints', '--latest', jobId, ...m()], work);
-    expect([latest.exitCode, latest.stderr]).toEqual([0, expect.any(String)]);
-    expect(existsSync(path.join(localPath(latest.stdout.trim()), '_metadata'))).toBe(true);
+    expect(latest.exitCode).toBe(0);
+    const pick = localPath(latest.stdout.trim());
+    // The newest restorable snapshot of a running job may be a retained checkpoint that Flink subsumes a moment
+    // later: then the pick comes with that warning; a savepoint pick stays.
+    if (/\/chk-\d+$/.test(pick)) expect(latest.stderr).toContain('Flink may subsume (delete) it');
+    else expect(existsSync(path.join(pick, '_metadata'))).toBe(true);
     await ours(['cancel', jobId, ...m()], work);
   });
 
