@@ -84,6 +84,8 @@ export class CheckpointCoordinator {
   private timers: NodeJS.Timeout[] = [];
   private requestSeq = 0;
   private shutdown = false;
+  /** Set once the job ended: a snapshot still being published then gets the end-of-job rule as well. */
+  private endedWith: EndStatus | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -224,6 +226,9 @@ export class CheckpointCoordinator {
       entry.numAcknowledged = entry.numSubtasks;
       entry.stateSize = result.files.reduce((n, f) => n + f.size, 0);
       const discards = this.applyRetention(entry);
+      // The job ended while this snapshot was being published (onJobEnd did not see it completed): what the
+      // end of the job discards, it discards too (a plain checkpoint of a cancelled job), else it stayed forever.
+      if (this.endedWith) for (const e of discardOnJobEnd([entry], this.endedWith)) if (!discards.includes(e)) discards.push(e);
       // Durable before the sinks commit: a crash after this restores from this snapshot, never an older one.
       await this.deps.persist();
       await attempt.notifyComplete(id);
@@ -318,6 +323,7 @@ export class CheckpointCoordinator {
 
   /** The job ended: discard what its properties say, stop triggering, fail what waits. */
   async onJobEnd(status: EndStatus): Promise<void> {
+    this.endedWith = status;
     this.stopPeriodic();
     for (const waiter of this.waiters.values()) waiter.reject(new SnapshotFailure('JOB_NOT_RUNNING'));
     this.waiters.clear();

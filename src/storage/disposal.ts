@@ -219,7 +219,12 @@ export async function removeSnapshotFiles(dir: string): Promise<void> {
     await marker.close();
   }
   await rm(path.join(dir, METADATA_FILE), { force: true });
-  for (const name of await readdir(dir)) if (name !== DISPOSING_MARKER) await rm(path.join(dir, name), { recursive: true, force: true });
+  // Another disposal of the same directory may have finished meanwhile: gone is done.
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    throw error;
+  });
+  for (const name of names) if (name !== DISPOSING_MARKER) await rm(path.join(dir, name), { recursive: true, force: true });
   await rm(dir, { recursive: true, force: true });
   await deletePlannedFiles(shared);
 }
