@@ -2,14 +2,13 @@
 // modules, runs jobs through the runtime's JobMaster (restart strategy), gives each job a
 // CheckpointCoordinator, and persists every job record in the state directory so that after a crash
 // (even kill -9) running jobs resume from their latest completed snapshot and ended jobs stay listed.
-import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarPlanRequest, JarRunRequest, JobDetails, JobDetailsInfo,
-  JobExceptionsInfoWithHistory, JobPlanInfo, RestorableSnapshot, RootExceptionInfo,
+  JobExceptionsInfoWithHistory, JobPlanInfo, RestorableSnapshot,
 } from '../client/dto.js';
 import { ConflictError, NotFoundError, OperationError } from '../domain/errors.js';
 import { SnapshotFailure } from '../domain/failure-reason.js';
@@ -27,9 +26,11 @@ import type { JobFacts } from '../domain/disposal-guard.js';
 import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
 import { readSnapshot } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
+import { ArtifactStore } from './artifact-store.js';
 import { operatorIdForUid } from '../domain/operator-id.js';
 import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
-import { jobDetailsExtras, vertexDetails } from './job-details.js';
+import type { JobRecord } from './job-record.js';
+import { checkpointConfigView, checkpointStatisticsView, jobsView, jobView, overviewView, restorableView, statistics } from './job-views.js';
 import { exceptionEntry, exceptionsView, withException } from './job-exceptions.js';
 import { NoUsableSnapshotError, usableSnapshot } from './recovery.js';
 import { removeRecordTempFiles, settleInterrupted } from './leftovers.js';
@@ -47,31 +48,6 @@ export interface JobManagerOptions {
   createSnapshotDirectory?: (dir: string) => Promise<void>;
 }
 
-interface JobRecord {
-  version: 1;
-  jobId: string;
-  name: string;
-  artifactName: string;
-  /** The upload it was started from (the job runs its own copy; this keeps the upload while the job runs). */
-  artifactId?: string;
-  args: string[];
-  parallelism?: number;
-  restore?: { pointer: string; claimMode: 'CLAIM' | 'NO_CLAIM'; allowNonRestoredState: boolean };
-  /** What the latest attempt (first start, resume, restart) restored from; reported as Flink's latest.restored. */
-  lastRestore?: { pointer: string; at: number };
-  status: JobStatus;
-  timestamps: Partial<Record<JobStatus, number>>;
-  startTime: number;
-  endTime: number;
-  failureCause?: string;
-  /** Flink's exception history: one root exception per task failure, newest first. */
-  exceptions?: RootExceptionInfo[];
-  /** Restarts the restart strategy already used (kept across coordinator restarts). */
-  restarts?: number;
-  plan: JobPlan;
-  nextSnapshotId: number;
-  snapshots: SnapshotEntry[];
-}
 
 interface Job {
   record: JobRecord;
@@ -93,13 +69,13 @@ const TERMINAL_END: Record<string, EndStatus> = { FINISHED: 'FINISHED', CANCELED
 export class JobManager implements Dispatcher {
   readonly version = TOOL_VERSION;
   private readonly registry = new Map<string, Job>();
-  private readonly artifactDir: string;
+  private readonly uploads: ArtifactStore;
   private readonly jobsDir: string;
   private closing = false;
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: JobManagerOptions) {
-    this.artifactDir = path.join(options.stateDir, 'artifacts');
+    this.uploads = new ArtifactStore(path.join(options.stateDir, 'artifacts'), options.log);
     this.jobsDir = path.join(options.stateDir, 'jobs');
   }
 
@@ -115,7 +91,7 @@ export class JobManager implements Dispatcher {
 
   /** Loads persisted jobs; resumes the ones that were running when the coordinator stopped. */
   async recover(): Promise<void> {
-    await mkdir(this.artifactDir, { recursive: true });
+    await mkdir(this.uploads.dir, { recursive: true });
     await mkdir(this.jobsDir, { recursive: true });
     const resuming: Job[] = [];
     for (const jobId of await readdir(this.jobsDir)) {
@@ -153,24 +129,11 @@ export class JobManager implements Dispatcher {
   }
 
   /** Uploads no running job uses, older than the TTL (or, with `only`, that one upload now: a failed submission). */
-  private async removeUnusedArtifacts(only?: string): Promise<void> {
+  private removeUnusedArtifacts(only?: string): Promise<void> {
     const inUse = new Set([...this.registry.values()].filter((j) => !isTerminal(j.record.status)).map((j) => j.record.artifactId));
-    const ttl = this.options.artifactTtlMs ?? 60 * 60_000;
-    const ids = only ? [only] : existsSync(this.artifactDir) ? await readdir(this.artifactDir) : [];
-    for (const id of ids) {
-      if (inUse.has(id)) continue;
-      const file = path.join(this.artifactDir, id);
-      const s = await stat(file).catch(() => undefined);
-      if (!s || (!only && Date.now() - s.mtimeMs < ttl)) continue;
-      await rm(file, { force: true }).catch(() => {});
-      this.options.log(`Removed uploaded artifact ${id} (${only ? 'its submission failed' : 'no running job uses it'})`);
-    }
+    return this.uploads.removeUnused(inUse, this.options.artifactTtlMs ?? 60 * 60_000, only);
   }
 
-  /**
-   * What a crash (kill -9) can leave: temp files of record writes, and snapshots that were in progress
-   * (settled as FAILED, their partial directories removed), for ended jobs' history as well.
-   */
   private async cleanCrashLeftovers(job: Job): Promise<void> {
     await removeRecordTempFiles(job.dir);
     if (await settleInterrupted(job.coordinator.snapshots, job.record.jobId, this.options.log)) await this.persist(job).catch(() => {});
@@ -350,46 +313,20 @@ export class JobManager implements Dispatcher {
 
   // ------------------------------------------------------------------------------------ artifacts
 
-  async uploadArtifact(fileName: string, data: AsyncIterable<Uint8Array>): Promise<ArtifactInfo> {
-    await mkdir(this.artifactDir, { recursive: true });
-    const id = `${randomUUID()}_${path.basename(fileName)}`;
-    const file = path.join(this.artifactDir, id);
-    // A write the disk refuses destroys the stream with out.errored set; its 'error' event must be
-    // handled (unhandled, it would end the process).
-    const out = createWriteStream(file);
-    out.on('error', () => {});
-    try {
-      for await (const chunk of data) {
-        if (out.errored) continue; // read on, so that the request completes and gets its answer
-        if (!out.write(chunk)) await new Promise<void>((resolve) => (out.once('drain', resolve), out.once('close', resolve)));
-      }
-      if (out.errored) throw out.errored;
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    } catch (error) {
-      // The error that destroyed the stream is the cause (end() then only says "destroyed").
-      const cause = out.errored ?? error;
-      out.destroy();
-      await rm(file, { force: true });
-      throw ioOperationError(cause, 'Cannot store the uploaded job module', this.artifactDir) ?? cause;
-    }
-    return this.artifactInfo(id);
+  uploadArtifact(fileName: string, data: AsyncIterable<Uint8Array>): Promise<ArtifactInfo> {
+    return this.uploads.upload(fileName, data);
   }
 
-  private async artifactInfo(id: string): Promise<ArtifactInfo> {
-    const file = path.join(this.artifactDir, id);
-    const s = await stat(file).catch(() => undefined);
-    if (!s) throw new NotFoundError(`Jar file ${id} not found.`);
-    return { id, name: id.replace(/^[0-9a-f-]{36}_/, ''), uploaded: s.mtimeMs, path: file, entry: ['default'] };
+  private artifactInfo(id: string): Promise<ArtifactInfo> {
+    return this.uploads.info(id);
   }
 
-  async artifacts(): Promise<ArtifactInfo[]> {
-    const ids = existsSync(this.artifactDir) ? await readdir(this.artifactDir) : [];
-    return Promise.all(ids.map((id) => this.artifactInfo(id)));
+  artifacts(): Promise<ArtifactInfo[]> {
+    return this.uploads.list();
   }
 
-  async deleteArtifact(id: string): Promise<void> {
-    await this.artifactInfo(id);
-    await rm(path.join(this.artifactDir, id), { force: true });
+  deleteArtifact(id: string): Promise<void> {
+    return this.uploads.delete(id);
   }
 
   /**
@@ -562,47 +499,18 @@ export class JobManager implements Dispatcher {
     this.options.log(`Disposed savepoint at ${dir} (${options.force ? 'forced' : 'requested'})`);
   }
 
-  // ------------------------------------------------------------------------------------ read side
+  // ------------------------------------------------------------------------------------ read side (views in job-views.ts)
 
   async overview(): Promise<ClusterOverview> {
-    const states = [...this.registry.values()].map((j) => j.record.status);
-    const slots = os.cpus().length;
-    const running = states.filter((s) => !isTerminal(s)).length;
-    return {
-      taskmanagers: 1, 'slots-total': slots, 'slots-available': Math.max(0, slots - running), 'jobs-running': running,
-      'jobs-finished': states.filter((s) => s === 'FINISHED').length, 'jobs-cancelled': states.filter((s) => s === 'CANCELED').length,
-      'jobs-failed': states.filter((s) => s === 'FAILED').length, 'flink-version': TOOL_VERSION, 'flink-commit': 'local-coordinator',
-    };
+    return overviewView(this.records());
   }
 
   async jobs(): Promise<JobDetails[]> {
-    return [...this.registry.values()].map(({ record }) => {
-      const now = Date.now();
-      const end = isTerminal(record.status) ? record.endTime : -1;
-      return {
-        jid: record.jobId, name: record.name, state: record.status, 'start-time': record.startTime, 'end-time': end,
-        duration: (end > 0 ? end : now) - record.startTime, 'last-modification': Math.max(...Object.values(record.timestamps).map(Number)),
-        tasks: taskCounts(record),
-        // Flink 2's clients (CliFrontend's list) read these too.
-        jobType: 'STREAMING', schedulerType: 'Default', 'pending-operators': 0,
-      };
-    });
+    return jobsView(this.records());
   }
 
   async job(jobId: string): Promise<JobDetailsInfo> {
-    const { record } = this.find(jobId);
-    const end = isTerminal(record.status) ? record.endTime : -1;
-    const now = Date.now();
-    const facts = { jobId: record.jobId, name: record.name, status: record.status, plan: record.plan, timestamps: record.timestamps, endTime: record.endTime };
-    const ids = record.plan.operators.map((op) => vertexId(record.jobId, op.uid));
-    return {
-      jid: record.jobId, name: record.name, isStoppable: false, state: record.status, 'start-time': record.startTime, 'end-time': end,
-      duration: (end > 0 ? end : now) - record.startTime, maxParallelism: record.plan.maxParallelism, now,
-      timestamps: record.timestamps as Record<string, number>,
-      vertices: vertexDetails(facts, ids, now),
-      ...jobDetailsExtras(facts, ids),
-      ...({ 'failure-cause': record.failureCause ?? null } as object),
-    };
+    return jobView(this.find(jobId).record);
   }
 
   async exceptions(jobId: string, maxExceptions?: number): Promise<JobExceptionsInfoWithHistory> {
@@ -611,77 +519,27 @@ export class JobManager implements Dispatcher {
 
   async checkpointStatistics(jobId: string): Promise<CheckpointingStatistics> {
     const job = this.find(jobId);
-    const entries = job.coordinator.snapshots.filter((e) => !e.restoredFrom);
-    const stats = entries.map((e) => statistics(e));
-    const completed = stats.filter((s) => s.status === 'COMPLETED');
-    const newest = (list: CheckpointStatistics[]) => list.sort((a, b) => b.latest_ack_timestamp - a.latest_ack_timestamp)[0] ?? null;
-    const last = job.record.lastRestore;
-    const restored = (last && job.coordinator.snapshots.find((e) => e.status === 'COMPLETED' && e.pointer === last.pointer)) || job.coordinator.snapshots.find((e) => e.restoredFrom);
-    return {
-      counts: {
-        restored: restored ? 1 : 0, total: stats.length, in_progress: stats.filter((s) => s.status === 'IN_PROGRESS').length,
-        completed: completed.length, failed: stats.filter((s) => s.status === 'FAILED').length,
-      },
-      summary: {
-        checkpointed_size: summary(completed.map((s) => s.checkpointed_size ?? 0)),
-        state_size: summary(completed.map((s) => s.state_size)),
-        end_to_end_duration: summary(completed.map((s) => s.end_to_end_duration)),
-        alignment_buffered: summary([]), processed_data: summary([]), persisted_data: summary([]),
-      },
-      latest: {
-        completed: newest(completed.filter((s) => !s.is_savepoint)),
-        savepoint: newest(completed.filter((s) => s.is_savepoint)),
-        failed: newest(stats.filter((s) => s.status === 'FAILED')),
-        restored: restored ? { id: restored.id, restore_timestamp: last?.pointer === restored.pointer ? last.at : job.record.startTime, is_savepoint: restored.properties.kind === 'savepoint', external_path: restored.pointer } : null,
-      },
-      history: [...stats].sort((a, b) => b.trigger_timestamp - a.trigger_timestamp || b.id - a.id).slice(0, 10),
-    };
+    return checkpointStatisticsView(job.record, job.coordinator.snapshots);
   }
 
   async checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointStatistics> {
-    const job = this.find(jobId);
-    const entry = job.coordinator.snapshots.find((e) => e.id === checkpointId && !e.restoredFrom);
+    const entry = this.find(jobId).coordinator.snapshots.find((e) => e.id === checkpointId && !e.restoredFrom);
     if (!entry) throw new NotFoundError(`Could not find checkpointing statistics for checkpoint ${checkpointId}.`);
     return statistics(entry);
   }
 
   async checkpointConfig(jobId: string): Promise<CheckpointConfigInfo> {
     const job = this.find(jobId);
-    const c = job.coordinator;
-    const periodic = c.periodicSavepoints;
-    const persistent = c.persistentCheckpoints;
-    return {
-      mode: 'exactly_once',
-      interval: job.record.plan.checkpointConfig.checkpointIntervalMs ?? 0,
-      timeout: this.options.settings.timeoutMs,
-      min_pause: this.options.settings.minPauseMs,
-      max_concurrent: 1,
-      externalization: { enabled: persistent.enabled, delete_on_cancellation: !persistent.enabled },
-      state_backend: 'flink-cli-keyed-state',
-      checkpoint_storage: `file:${this.options.settings.checkpointDir}`,
-      ...({
-        unaligned_checkpoints: false, tolerable_failed_checkpoints: 0, aligned_checkpoint_timeout: 0, checkpoints_after_tasks_finish: false,
-        state_changelog_enabled: false, changelog_periodic_materialization_interval: 600_000, changelog_storage: 'memory',
-      } as object),
-      periodic_savepoints: { enabled: periodic.enabled, interval: periodic.intervalMs ?? 0, target_directory: periodic.dir ?? null, max_retained: periodic.maxRetained },
-      ...({ persistent_checkpoints: { enabled: persistent.enabled, directory: persistent.dir } } as object),
-    };
+    return checkpointConfigView(job.record, job.coordinator, this.options.settings);
   }
 
   async restorableSnapshots(jobId: string): Promise<RestorableSnapshot[]> {
     const job = this.find(jobId);
-    return job.coordinator.restorable().map((e) => ({
-      id: e.id,
-      kind: e.properties.kind === 'savepoint' ? 'savepoint' : 'persistent-checkpoint',
-      trigger: e.properties.trigger,
-      format: e.properties.format,
-      external_path: e.pointer,
-      trigger_timestamp: e.triggeredAt,
-      completed_timestamp: e.completedAt,
-      state_size: e.stateSize,
-      job_id: job.record.jobId,
-      job_name: job.record.name,
-    }));
+    return restorableView(job.record, job.coordinator);
+  }
+
+  private records(): JobRecord[] {
+    return [...this.registry.values()].map((j) => j.record);
   }
 }
 
@@ -695,47 +553,3 @@ function jobStdout(file: string, log: (line: string) => void): WriteStream {
   });
   return stream;
 }
-
-function taskCounts(record: JobRecord): Record<string, number> {
-  const total = record.plan.operators.reduce((n, op) => n + op.parallelism, 0);
-  const counts: Record<string, number> = { total, created: 0, scheduled: 0, deploying: 0, running: 0, finished: 0, canceling: 0, canceled: 0, failed: 0, reconciling: 0, initializing: 0 };
-  const key = record.status === 'RUNNING' ? 'running' : record.status === 'FINISHED' ? 'finished' : record.status === 'CANCELED' ? 'canceled' : record.status === 'FAILED' ? 'failed' : 'created';
-  counts[key] = total;
-  return counts;
-}
-
-function vertexId(jobId: string, uid: string): string {
-  // A stable 32-hex id per operator, like Flink's JobVertexID.
-  let h = 0x811c9dc5;
-  const text = `${jobId}/${uid}`;
-  const out: string[] = [];
-  for (let round = 0; round < 4; round++) {
-    for (const ch of text + round) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-    out.push(h.toString(16).padStart(8, '0'));
-  }
-  return out.join('');
-}
-
-function statistics(e: SnapshotEntry): CheckpointStatistics {
-  const isSavepoint = e.properties.kind === 'savepoint';
-  const className = e.status === 'COMPLETED' ? 'completed' : e.status === 'FAILED' ? 'failed' : 'in_progress';
-  const end = e.status === 'IN_PROGRESS' ? Date.now() : e.completedAt;
-  const base: CheckpointStatistics = {
-    className, id: e.id, status: e.status, is_savepoint: isSavepoint, savepointFormat: isSavepoint ? (e.properties.format === 'native' ? 'NATIVE' : 'CANONICAL') : null,
-    trigger_timestamp: e.triggeredAt, latest_ack_timestamp: end, checkpointed_size: e.stateSize, state_size: e.stateSize,
-    end_to_end_duration: Math.max(0, end - e.triggeredAt), num_subtasks: e.numSubtasks, num_acknowledged_subtasks: e.numAcknowledged,
-    checkpoint_type: isSavepoint ? (e.properties.trigger === 'stop' ? 'SYNC_SAVEPOINT' : 'SAVEPOINT') : 'CHECKPOINT', tasks: {},
-  };
-  Object.assign(base, { alignment_buffered: 0, processed_data: 0, persisted_data: 0, snapshot_kind: e.properties.kind, snapshot_trigger: e.properties.trigger });
-  if (e.status === 'COMPLETED') Object.assign(base, { external_path: e.pointer, discarded: e.discarded });
-  if (e.status === 'FAILED') Object.assign(base, { failure_timestamp: e.completedAt, failure_message: e.failureMessage ?? null });
-  return base;
-}
-
-function summary(values: number[]): Record<string, number> {
-  if (values.length === 0) return { min: 0, max: 0, avg: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0 };
-  const sorted = [...values].sort((a, b) => a - b);
-  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
-  return { min: sorted[0], max: sorted.at(-1)!, avg: Math.round(values.reduce((a, b) => a + b, 0) / values.length), p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), p999: q(0.999) };
-}
-

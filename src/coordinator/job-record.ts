@@ -1,0 +1,31 @@
+// The persisted record of one job on the local coordinator (<state dir>/jobs/<id>/job.json).
+import type { RootExceptionInfo } from '../client/dto.js';
+import type { JobStatus } from '../domain/job-status.js';
+import type { JobPlan } from '../runtime/plan.js';
+import type { SnapshotEntry } from './checkpoint-coordinator.js';
+
+export interface JobRecord {
+  version: 1;
+  jobId: string;
+  name: string;
+  artifactName: string;
+  /** The upload it was started from (the job runs its own copy; this keeps the upload while the job runs). */
+  artifactId?: string;
+  args: string[];
+  parallelism?: number;
+  restore?: { pointer: string; claimMode: 'CLAIM' | 'NO_CLAIM'; allowNonRestoredState: boolean };
+  /** What the latest attempt (first start, resume, restart) restored from; reported as Flink's latest.restored. */
+  lastRestore?: { pointer: string; at: number };
+  status: JobStatus;
+  timestamps: Partial<Record<JobStatus, number>>;
+  startTime: number;
+  endTime: number;
+  failureCause?: string;
+  /** Flink's exception history: one root exception per task failure, newest first. */
+  exceptions?: RootExceptionInfo[];
+  /** Restarts the restart strategy already used (kept across coordinator restarts). */
+  restarts?: number;
+  plan: JobPlan;
+  nextSnapshotId: number;
+  snapshots: SnapshotEntry[];
+}
