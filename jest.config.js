@@ -6,8 +6,10 @@ export default {
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/flink/'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  // ts-jest's type diagnostics are on by default but its ESM mode never raises them, so `npm test` runs the
+  // typecheck (tsc --noEmit over src/, test/, fixtures/) before the tests: a type error fails the test command.
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
+    '^.+\\.ts$': ['ts-jest', { useESM: true }],
   },
   testTimeout: 30000,
 };
