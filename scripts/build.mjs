@@ -1,11 +1,17 @@
-// Bundles the CLI with esbuild so `flink --help` starts fast. commander and chalk are bundled into the
-// entry chunk; every other dependency stays external and is imported lazily by the code that needs it.
+// Bundles with esbuild. The CLI is one CommonJS file, dist/cli.cjs: a CommonJS entry starts faster than an ES
+// module (no ES module loader, no module graph to resolve and link), which is most of a short call's cost
+// (measured with `npm run bench`). commander and chalk are bundled; every other dependency stays external and
+// is loaded by the code that needs it, when it needs it. The coordinator daemon and the job runtime's worker
+// thread stay ES modules with code splitting (they are long-running: start-up cost does not matter there).
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
+import path from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const bundled = new Set(['commander', 'chalk']);
 const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !bundled.has(name));
+const require = createRequire(import.meta.url);
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true }); // no stale chunks
 
@@ -24,26 +30,76 @@ const lazyChildProcessForCommander = {
   },
 };
 
-await build({
-  // The CLI, the local coordinator daemon, and the job runtime's worker thread (found next to the loader).
-  entryPoints: { cli: 'src/cli/main.ts', coordinator: 'src/coordinator/main.ts', 'runtime-worker': 'src/runtime/worker.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
+/** Whether a package loads with require(): CommonJS (or dual), not ESM-only like ora. */
+function requireable(name) {
+  try {
+    const file = require.resolve(name);
+    if (file.endsWith('.cjs')) return true;
+    if (file.endsWith('.mjs')) return false;
+    for (let dir = path.dirname(file); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      try {
+        return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).type !== 'module';
+      } catch {
+        // no package.json here: look further up
+      }
+    }
+  } catch {
+    // not installed (optional): keep import()
+  }
+  return false;
+}
+
+// A lazy `await import('node:http')` (or of a CommonJS package) in the CLI becomes a lazy require(): an
+// import() from CommonJS would start the ES module loader (~15 ms in the CPU profile) for a module that
+// require() loads directly. ESM-only packages (ora) keep their import().
+const requireForLazyImports = {
+  name: 'require-for-lazy-imports',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      if (!isBuiltin(args.path) && !(external.includes(args.path) && requireable(args.path))) return undefined;
+      return { path: args.path, namespace: 'lazy-require' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   external,
-  // commander is CommonJS; its require() of node builtins needs a real require in ESM output.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   define: { __TOOL_VERSION__: JSON.stringify(pkg.version) },
   minify: true,
   // Class and function names survive minification, so no minified identifier reaches a message or a trace;
-  // the source maps are written beside the chunks and used only under --debug (bin/flink enables them).
+  // the source maps are written beside the bundles and used only under --debug (bin/flink enables them).
   keepNames: true,
   sourcemap: 'linked',
   sourcesContent: false,
   logLevel: 'warning',
-  plugins: [lazyChildProcessForCommander],
-});
+};
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: { cli: 'src/cli/main.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    // The CLI finds dist/coordinator.mjs next to itself.
+    define: { ...common.define, 'import.meta.url': '__cliFileUrl' },
+    banner: { js: "const __cliFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+    plugins: [lazyChildProcessForCommander, requireForLazyImports],
+  }),
+  build({
+    ...common,
+    // The local coordinator daemon and the job runtime's worker thread (found next to the loader).
+    entryPoints: { coordinator: 'src/coordinator/main.ts', 'runtime-worker': 'src/runtime/worker.ts' },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    splitting: true,
+    format: 'esm',
+    // Bundled CommonJS code's require() of node builtins needs a real require in ESM output.
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  }),
+]);

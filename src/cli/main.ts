@@ -1,4 +1,4 @@
-// Entry of bin/flink (bundled to dist/cli.mjs). The only place that sets process.exitCode.
+// Entry of bin/flink (bundled to dist/cli.cjs). The only place that sets process.exitCode.
 import { runCli } from './app.js';
 import { interrupted } from './interrupt.js';
 import { createSystemIO } from './io.js';
@@ -21,6 +21,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.exit(code);
   });
 }
-process.exitCode = await runCli(process.argv.slice(2), { io, env: process.env, cwd: process.cwd() });
-// The answer is given: a request abandoned at a deadline (a hung status poll) must not hold the exit up.
-setTimeout(() => process.exit(), 1000).unref();
+// No top-level await: the bundle is CommonJS (a CommonJS entry starts faster than an ES module).
+void runCli(process.argv.slice(2), { io, env: process.env, cwd: process.cwd() }).then((code) => {
+  process.exitCode = code;
+  // The answer is given: a request abandoned at a deadline (a hung status poll) must not hold the exit up.
+  setTimeout(() => process.exit(), 1000).unref();
+});

@@ -1,7 +1,6 @@
 // The only configuration I/O. Finds the configuration like Flink does (--config-dir, FLINK_CONF_DIR)
 // and like Node users expect (cosmiconfig's search from the working directory), then parses it.
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../domain/errors.js';
 import { cachedParse, configCacheFile } from './parse-cache.js';
@@ -91,9 +90,10 @@ async function loadConfDir(dir: string, source: LoadedConfig['source'], required
   return loaded;
 }
 
+// Synchronous: a small file read once, and node:fs/promises alone costs a short call several ms to load.
 async function readText(file: string): Promise<string> {
   try {
-    return await readFile(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (error) {
     throw new ConfigError(`Cannot read configuration file ${file}: ${(error as Error).message}`);
   }
