@@ -9,8 +9,15 @@ import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+// proper-lockfile is bundled into the CLI too: loaded from node_modules it was ~14 files to resolve and read
+// on every `flink savepoint`; bundled, it comes with the one file.
 const bundled = new Set(['commander', 'chalk']);
-const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !bundled.has(name));
+// ora (ESM-only, for spinners) is bundled as well: the CLI bundle then has no import() at all, which boot.cjs
+// needs (a dynamic import from code compiled with a V8 code cache needs an experimental Node API).
+const bundledInCli = new Set([...bundled, 'proper-lockfile', 'ora']);
+const externalOf = (inBundle) => Object.keys(pkg.dependencies ?? {}).filter((name) => !inBundle.has(name));
+const external = externalOf(bundled);
+const externalOfCli = externalOf(bundledInCli);
 const require = createRequire(import.meta.url);
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true }); // no stale chunks
@@ -49,15 +56,25 @@ function requireable(name) {
   return false;
 }
 
+// proper-lockfile loads graceful-fs, which patches and re-wraps the whole fs module when it loads (the largest
+// part of its cost); its queueing on EMFILE does nothing for one lock file. The bundle gives it node:fs instead.
+const plainFsForLockfile = {
+  name: 'plain-fs-for-lockfile',
+  setup(b) {
+    b.onResolve({ filter: /^graceful-fs$/ }, () => ({ path: 'graceful-fs', namespace: 'plain-fs' }));
+    b.onLoad({ filter: /.*/, namespace: 'plain-fs' }, () => ({ contents: "module.exports = require('node:fs');", loader: 'js' }));
+  },
+};
+
 // A lazy `await import('node:http')` (or of a CommonJS package) in the CLI becomes a lazy require(): an
 // import() from CommonJS would start the ES module loader (~15 ms in the CPU profile) for a module that
-// require() loads directly. ESM-only packages (ora) keep their import().
+// require() loads directly. An ESM-only package must be bundled (the build fails otherwise).
 const requireForLazyImports = {
   name: 'require-for-lazy-imports',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
-      if (!isBuiltin(args.path) && !(external.includes(args.path) && requireable(args.path))) return undefined;
+      if (!isBuiltin(args.path) && !(externalOfCli.includes(args.path) && requireable(args.path))) return undefined;
       return { path: args.path, namespace: 'lazy-require' };
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-require' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
@@ -82,14 +99,20 @@ const common = {
 await Promise.all([
   build({
     ...common,
-    entryPoints: { cli: 'src/cli/main.ts' },
+    // boot.cjs (what bin/flink loads) runs cli.cjs with a V8 code cache.
+    entryPoints: { cli: 'src/cli/main.ts', boot: 'src/cli/boot.ts' },
+    external: externalOfCli,
     outdir: 'dist',
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
     // The CLI finds dist/coordinator.mjs next to itself.
     define: { ...common.define, 'import.meta.url': '__cliFileUrl' },
     banner: { js: "const __cliFileUrl = require('node:url').pathToFileURL(__filename).href;" },
-    plugins: [lazyChildProcessForCommander, requireForLazyImports],
+    plugins: [lazyChildProcessForCommander, plainFsForLockfile, requireForLazyImports],
+    metafile: true,
+  }).then(({ metafile }) => {
+    const imports = Object.values(metafile.outputs).flatMap((o) => o.imports.filter((i) => i.kind === 'dynamic-import' && i.external).map((i) => i.path));
+    if (imports.length > 0) throw new Error(`The CLI bundle must not import() (bundle ESM-only packages instead): ${imports.join(', ')}`);
   }),
   build({
     ...common,

@@ -87,8 +87,8 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     }
   }
   for (const [key, entry] of byPath) {
-    // Listed by the coordinator but gone from a local disk: not restorable any more.
-    if (entry.state === 'complete' && !hasScheme(entry.path) && !(await exists(entry.path))) byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });
+    // Listed by the coordinator but gone from a local disk: not restorable any more (what the scan just read is there).
+    if (entry.state === 'complete' && !hasScheme(entry.path) && !scannedKeys.has(key) && !(await exists(entry.path))) byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });
     else if (!hasScheme(entry.path) && isPinned(entry.path)) byPath.set(key, { ...entry, pinned: true });
   }
   return { entries: sortByCompletion(filterCatalog([...byPath.values()], filter)), roots: [...roots], coordinator };
