@@ -27,7 +27,7 @@ function runWithCodeCache(dir: string): void {
   const source = readFileSync(bundle, 'utf8');
   const { size, mtimeMs } = statSync(bundle);
   // One cache per command: each holds the functions its command ran (V8 serialises what was compiled).
-  const command = process.argv.slice(2).find((a) => /^[a-z_]{2,16}$/.test(a)) ?? 'help';
+  const command = commandWord(process.argv.slice(2)) ?? 'help';
   const build = `${process.version}-${process.arch}-${size}-${Math.round(mtimeMs)}`;
   const file = path.join(dir, `cli-${command}-${build}.bin`);
   let cached: Buffer | undefined;
@@ -46,6 +46,15 @@ function runWithCodeCache(dir: string): void {
   module.filename = bundle;
   module.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(path.dirname(bundle));
   script.runInThisContext().call(module.exports, module.exports, Module.createRequire(bundle), module, bundle, path.dirname(bundle));
+}
+
+/** The command an argv names, roughly (a wrong guess only files the cache under another name). */
+function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (['-m', '--jobmanager', '--config-dir', '-D'].includes(argv[i])) i++;
+    else if (/^[a-z_]{2,16}$/.test(argv[i])) return argv[i];
+  }
+  return undefined;
 }
 
 /** After a successful call, so the cache holds what the command compiled; caches of other builds go. */

@@ -99,11 +99,28 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-/** Whether a file cosmiconfig would look at exists (a superset of the places its project search visits). */
+/**
+ * Whether cosmiconfig's project search could find something: a search place exists in a directory it visits
+ * (from `cwd` up to the nearest package.json, else to the root), a package.json counting only with a "flink"
+ * key. Most projects have a package.json and no Flink configuration; they need not import cosmiconfig.
+ */
 function anySearchPlace(cwd: string): boolean {
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    if (SEARCH_PLACES.some((place) => existsSync(path.join(dir, place)))) return true;
-    if (path.dirname(dir) === dir) return false;
+    const manifest = path.join(dir, 'package.json');
+    const isProjectRoot = existsSync(manifest);
+    if (isProjectRoot && hasFlinkKey(manifest)) return true;
+    if (SEARCH_PLACES.some((place) => place !== 'package.json' && existsSync(path.join(dir, place)))) return true;
+    if (isProjectRoot || path.dirname(dir) === dir) return false;
+  }
+}
+
+/** A package.json with a "flink" key, or one that cannot be read or parsed (cosmiconfig then says why). */
+function hasFlinkKey(manifest: string): boolean {
+  try {
+    const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as unknown;
+    return typeof parsed !== 'object' || parsed === null || 'flink' in parsed;
+  } catch {
+    return true;
   }
 }
 

@@ -1,0 +1,66 @@
+// bin/flink runs the CLI bundle with a V8 code cache (dist/boot.cjs): one file per command under
+// ~/.cache/flink-cli/code-cache, written after a successful call. Whatever the cache holds, a call prints
+// exactly what it prints without one. (Node >= 22.1 uses its own module.enableCompileCache instead.)
+import { describe, expect, it } from '@jest/globals';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import path from 'node:path';
+import { emptyDir, runFlink } from './helpers.js';
+
+const builtIn = typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
+const cacheDir = (home: string) => path.join(home, '.cache', 'flink-cli', 'code-cache');
+const cacheFiles = (home: string, command: string) => {
+  try {
+    return readdirSync(cacheDir(home)).filter((f) => f.startsWith(`cli-${command}-`) && f.endsWith('.bin'));
+  } catch {
+    return [];
+  }
+};
+
+(builtIn ? describe.skip : describe)('the code cache of the CLI bundle', () => {
+  it('is written by the first call of a command and used, unchanged, by the next; the output is the same', async () => {
+    const home = emptyDir('home-');
+    const plain = await runFlink(['--help'], { env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(plain.exitCode).toBe(0);
+    const first = await runFlink(['--help'], { env: { HOME: home } });
+    const [file] = cacheFiles(home, 'help');
+    expect(file).toBeDefined();
+    const written = readFileSync(path.join(cacheDir(home), file));
+    const writtenAt = statSync(path.join(cacheDir(home), file)).mtimeMs;
+    const second = await runFlink(['--help'], { env: { HOME: home } });
+    expect([first, second]).toEqual([plain, plain]);
+    // Accepted by V8: a rejected cache would have been written again.
+    expect(readFileSync(path.join(cacheDir(home), file)).equals(written)).toBe(true);
+    expect(statSync(path.join(cacheDir(home), file)).mtimeMs).toBe(writtenAt);
+  });
+
+  it('that does not match (another build, another Node, garbage) is rejected, the call works the same, and it is rewritten', async () => {
+    const home = emptyDir('home-');
+    const plain = await runFlink(['config', 'rest.port'], { env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
+    await runFlink(['config', 'rest.port'], { env: { HOME: home } });
+    const [file] = cacheFiles(home, 'config');
+    const garbage = Buffer.from('not a V8 code cache '.repeat(50));
+    writeFileSync(path.join(cacheDir(home), file), garbage);
+    const r = await runFlink(['config', 'rest.port'], { env: { HOME: home } });
+    expect(r).toEqual(plain);
+    expect(readFileSync(path.join(cacheDir(home), file)).equals(garbage)).toBe(false);
+  });
+
+  it('is not written by a failing call, nor with NODE_DISABLE_COMPILE_CACHE', async () => {
+    const home = emptyDir('home-');
+    const failed = await runFlink(['savepoint', 'not-a-job-id'], { env: { HOME: home } });
+    expect(failed.exitCode).toBe(2);
+    expect(cacheFiles(home, 'savepoint')).toEqual([]);
+    const off = await runFlink(['--help'], { env: { HOME: home, NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(off.exitCode).toBe(0);
+    expect(cacheFiles(home, 'help')).toEqual([]);
+  });
+
+  it('that cannot be written (no usable cache directory) costs nothing but the cache', async () => {
+    const home = emptyDir('home-');
+    mkdirSync(path.join(home, '.cache', 'flink-cli'), { recursive: true });
+    writeFileSync(cacheDir(home), 'a file where the directory would be');
+    const plain = await runFlink(['--help'], { env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
+    expect(await runFlink(['--help'], { env: { HOME: home } })).toEqual(plain);
+  });
+});
