@@ -57,11 +57,17 @@ function commandWord(argv: string[]): string | undefined {
   return undefined;
 }
 
-/** After a successful call, so the cache holds what the command compiled; caches of other builds go. */
+/**
+ * After a successful call, so the cache holds what the command compiled. Caches of other builds go once they
+ * are a day old (two installs used in turn keep theirs instead of removing each other's on every call).
+ */
 function save(dir: string, file: string, script: vm.Script, build: string): void {
   try {
     mkdirSync(dir, { recursive: true });
-    for (const old of readdirSync(dir)) if (/^cli-.*\.bin$/.test(old) && !old.endsWith(`-${build}.bin`)) rmSync(path.join(dir, old), { force: true });
+    for (const old of readdirSync(dir)) {
+      const other = path.join(dir, old);
+      if (/^cli-.*\.bin$/.test(old) && !old.endsWith(`-${build}.bin`) && Date.now() - (statSync(other, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 86_400_000) rmSync(other, { force: true });
+    }
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, script.createCachedData());
     renameSync(temp, file);

@@ -2,7 +2,7 @@
 // ~/.cache/flink-cli/code-cache, written after a successful call. Whatever the cache holds, a call prints
 // exactly what it prints without one. (Node >= 22.1 uses its own module.enableCompileCache instead.)
 import { describe, expect, it } from '@jest/globals';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
 import { emptyDir, runFlink } from './helpers.js';
@@ -54,6 +54,20 @@ const cacheFiles = (home: string, command: string) => {
     const off = await runFlink(['--help'], { env: { HOME: home, NODE_DISABLE_COMPILE_CACHE: '1' } });
     expect(off.exitCode).toBe(0);
     expect(cacheFiles(home, 'help')).toEqual([]);
+  });
+
+  it("of another build stays while it is recent (two installs used in turn) and goes once a day old", async () => {
+    const home = emptyDir('home-');
+    mkdirSync(cacheDir(home), { recursive: true });
+    const recent = path.join(cacheDir(home), 'cli-list-v0.0.0-x64-1-1.bin');
+    const old = path.join(cacheDir(home), 'cli-list-v0.0.0-x64-2-2.bin');
+    writeFileSync(recent, 'another build');
+    writeFileSync(old, 'another build');
+    utimesSync(old, new Date(Date.now() - 2 * 86_400_000), new Date(Date.now() - 2 * 86_400_000));
+    expect((await runFlink(['--help'], { env: { HOME: home } })).exitCode).toBe(0);
+    expect(cacheFiles(home, 'help')).toHaveLength(1);
+    expect(existsSync(recent)).toBe(true);
+    expect(existsSync(old)).toBe(false);
   });
 
   it('that cannot be written (no usable cache directory) costs nothing but the cache', async () => {
