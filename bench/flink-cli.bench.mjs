@@ -34,7 +34,9 @@ const time = (fn) => {
 const jar = await testJobJar(version);
 const cluster = await FlinkCluster.start(version);
 try {
-  const ours = (args) => spawnSync(process.execPath, [path.join(root, 'bin/flink'), ...args], { encoding: 'utf8' });
+  const ours = (args, bin = path.join(root, 'bin/flink')) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8' });
+  // BENCH_BASELINE=<another built checkout>: its bin/flink is timed in the same rounds (before/after).
+  const baseline = process.env.BENCH_BASELINE ? path.join(path.resolve(process.env.BENCH_BASELINE), 'bin', 'flink') : undefined;
   const out = ours(['run', '-d', '-m', cluster.address, jar, 'bench', path.join(tmp, 'counts.txt')]).stdout;
   const jobId = /JobID ([0-9a-f]{32})/.exec(out)[1];
   for (let i = 0; i < 100; i++) {
@@ -55,11 +57,14 @@ try {
   ]) {
     const a = [];
     const b = [];
+    const c = [];
     for (let i = 0; i < runs; i++) {
       a.push(time(() => ours(oursArgs)));
+      if (baseline) c.push(time(() => ours(oursArgs, baseline)));
       b.push(time(() => flinkCli(theirArgs)));
     }
     console.log(JSON.stringify({ bench: `flink ${version} ${name}: ours vs Flink's CLI`, runs, oursMedianMs: Math.round(median(a)), flinkMedianMs: Math.round(median(b)), ratio: +(median(a) / median(b)).toFixed(2) }));
+    if (baseline) console.log(JSON.stringify({ bench: `flink ${version} ${name}: BENCH_BASELINE vs Flink's CLI`, runs, oursMedianMs: Math.round(median(c)), flinkMedianMs: Math.round(median(b)), ratio: +(median(c) / median(b)).toFixed(2) }));
   }
 } finally {
   await cluster.stop();
