@@ -1,7 +1,7 @@
 // A job's exception history, as Flink's JobManager keeps it (pure): one root exception per task failure,
 // newest first, bounded like Flink's web.exception-history-size (default 16), and the view
 // GET /jobs/:jobid/exceptions serves in Flink 1.20's shape.
-import type { JobExceptionsInfoWithHistory, RootExceptionInfo } from '../client/dto.js';
+import type { JobExceptionsInfoWithHistory, RootExceptionInfo } from '../rest-api/types.js';
 
 export const EXCEPTION_HISTORY_SIZE = 16;
 

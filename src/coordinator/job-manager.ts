@@ -9,7 +9,7 @@ import path from 'node:path';
 import type {
   CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarPlanRequest, JarRunRequest, JobDetails, JobDetailsInfo,
   JobExceptionsInfoWithHistory, JobPlanInfo, RestorableSnapshot,
-} from '../client/dto.js';
+} from '../rest-api/types.js';
 import { ConflictError, NotFoundError, OperationError } from '../domain/errors.js';
 import { SnapshotFailure } from '../domain/failure-reason.js';
 import { ioOperationError } from '../domain/io-errors.js';

@@ -1,5 +1,5 @@
 // The persisted record of one job on the local coordinator (<state dir>/jobs/<id>/job.json).
-import type { RootExceptionInfo } from '../client/dto.js';
+import type { RootExceptionInfo } from '../rest-api/types.js';
 import type { JobStatus } from '../domain/job-status.js';
 import type { JobPlan } from '../runtime/plan.js';
 import type { SnapshotEntry } from './checkpoint-coordinator.js';

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import type {
   CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JobDetails, JobDetailsInfo, RestorableSnapshot,
-} from '../client/dto.js';
+} from '../rest-api/types.js';
 import { isTerminal } from '../domain/job-status.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CheckpointCoordinator, CoordinatorSettings, SnapshotEntry } from './checkpoint-coordinator.js';

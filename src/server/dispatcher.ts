@@ -3,7 +3,7 @@
 import type {
   CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarPlanRequest, JarRunRequest, JobDetails,
   JobDetailsInfo, JobExceptionsInfoWithHistory, JobPlanInfo, RestorableSnapshot,
-} from '../client/dto.js';
+} from '../rest-api/types.js';
 
 export interface ArtifactInfo {
   id: string;

@@ -4,8 +4,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AsyncOperationResult, DashboardConfig, JarRunRequest, SerializedFailure } from '../client/dto.js';
-import { ConfigError, ConflictError, FlinkCliError } from '../domain/errors.js';
+import type { AsyncOperationResult, DashboardConfig, JarRunRequest, SerializedFailure } from '../rest-api/types.js';
+import { ConfigError, FlinkCliError } from '../domain/errors.js';
+import { INTERNAL_SERVER_ERROR, statusForError } from '../rest-api/errors.js';
 import { isLoopback } from '../domain/net.js';
 import type { Dispatcher } from './dispatcher.js';
 import { checkpointStatisticsView, checkpointingStatisticsView, flinkLocation, restorableSnapshotView } from './locations.js';
@@ -151,23 +152,11 @@ function authorized(req: IncomingMessage, token: string): boolean {
 
 function errorStatus(error: unknown): [number, string] {
   if (error instanceof HttpError) return [error.status, error.message];
-  if (error instanceof ConflictError) return [409, error.message];
   if (error instanceof FlinkCliError) {
-    switch (error.kind) {
-      case 'not-found':
-        return [404, error.message];
-      case 'usage':
-      case 'config':
-        return [400, error.message];
-      case 'timeout':
-        return [408, error.message];
-      case 'operation-failed':
-        return [400, error.message];
-      default:
-        return [500, `${error.name}: ${error.message}`];
-    }
+    const status = statusForError(error);
+    return [status, status === INTERNAL_SERVER_ERROR ? `${error.name}: ${error.message}` : error.message];
   }
-  return [500, error instanceof Error ? `${error.name}: ${error.message}` : String(error)];
+  return [INTERNAL_SERVER_ERROR, error instanceof Error ? `${error.name}: ${error.message}` : String(error)];
 }
 
 async function readJsonBody(req: IncomingMessage, limit: number, type: string): Promise<Body> {

@@ -1,5 +1,5 @@
 // The local coordinator's REST server and the client together over 127.0.0.1:0: every endpoint, every error
-// status, and every response validated against the project's OpenAPI document (src/server/openapi.yaml).
+// status, and every response validated against the project's OpenAPI document (src/rest-api/openapi.yaml).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import AjvModule from 'ajv';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +26,7 @@ let jarId = '';
 // ajv is CommonJS; its default export is the class.
 const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
 const ajv = new (Ajv as unknown as new (options: object) => import('ajv').default)({ strict: false, allErrors: true });
-ajv.addSchema(parse(readFileSync('src/server/openapi.yaml', 'utf8')), 'openapi');
+ajv.addSchema(parse(readFileSync('src/rest-api/openapi.yaml', 'utf8')), 'openapi');
 /** Fails with the validation errors when `value` does not match the named schema of the OpenAPI document. */
 function conforms(schema: string, value: unknown): void {
   const validate = ajv.getSchema(`openapi#/components/schemas/${schema}`)!;
