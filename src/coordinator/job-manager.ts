@@ -103,6 +103,7 @@ export class JobManager implements Dispatcher {
         this.options.log(`Ignoring unreadable job record ${file}`);
         continue;
       }
+      if (this.closing) return; // stopped while recovering: the records stay as they are for the next start
       const job = this.track(record);
       await this.cleanCrashLeftovers(job);
       if (isTerminal(record.status)) continue;
@@ -111,6 +112,7 @@ export class JobManager implements Dispatcher {
     }
     // Every job is listed (INITIALIZING) while the snapshots to resume from are verified, all at once.
     await Promise.all(resuming.map((job) => this.resume(job)));
+    if (this.closing) return;
     await this.removeUnusedArtifacts();
     this.sweeper = setInterval(() => void this.removeUnusedArtifacts(), 10 * 60_000);
     this.sweeper.unref();
@@ -120,6 +122,7 @@ export class JobManager implements Dispatcher {
     const { jobId, name } = job.record;
     try {
       const from = await this.usable(job);
+      if (this.closing) return; // close() ran meanwhile: launching now would leave a job nobody suspends
       this.options.log(`Resuming job ${jobId} (${name}) from ${from ?? 'no snapshot (it never completed one)'}`);
       this.launch(job, true, from).catch((error) => this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`));
     } catch (error) {
