@@ -6,10 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { copyFile, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type {
-  CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarPlanRequest, JarRunRequest, JobDetails, JobDetailsInfo,
-  JobExceptionsInfoWithHistory, JobPlanInfo, RestorableSnapshot,
-} from '../rest-api/types.js';
 import { ConflictError, NotFoundError, OperationError } from '../domain/errors.js';
 import { SnapshotFailure } from '../domain/failure-reason.js';
 import { ioOperationError } from '../domain/io-errors.js';
@@ -21,17 +17,15 @@ import {
 import { buildPlan } from '../runtime/host.js';
 import { JobMaster, type RestartStrategy, type TaskFailure } from '../runtime/job-master.js';
 import type { JobPlan } from '../runtime/plan.js';
-import type { ArtifactInfo, Dispatcher, SavepointRequest, StopRequest } from '../server/dispatcher.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
 import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
 import { readSnapshot } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
-import { ArtifactStore } from './artifact-store.js';
-import { operatorIdForUid } from '../domain/operator-id.js';
+import { ArtifactStore, type ArtifactInfo } from './artifact-store.js';
 import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
-import type { JobRecord } from './job-record.js';
-import { checkpointConfigView, checkpointStatisticsView, jobsView, jobView, overviewView, restorableView, statistics } from './job-views.js';
-import { exceptionEntry, exceptionsView, withException } from './job-exceptions.js';
+import type { JobPlan as RecordedPlan, JobRecord } from './job-record.js';
+import { exceptionEntry, withException } from './job-exceptions.js';
+import type { JobSnapshotSettings, PlanRequest, RunRequest, SavepointRequest, StopRequest } from './requests.js';
 import { NoUsableSnapshotError, usableSnapshot } from './recovery.js';
 import { removeRecordTempFiles, settleInterrupted } from './leftovers.js';
 
@@ -66,7 +60,8 @@ interface Job {
 
 const TERMINAL_END: Record<string, EndStatus> = { FINISHED: 'FINISHED', CANCELED: 'CANCELED', FAILED: 'FAILED', SUSPENDED: 'SUSPENDED' };
 
-export class JobManager implements Dispatcher {
+/** The local coordinator's jobs; satisfies the REST server's Dispatcher (server/dispatcher.ts) structurally. */
+export class JobManager {
   readonly version = TOOL_VERSION;
   private readonly registry = new Map<string, Job>();
   private readonly uploads: ArtifactStore;
@@ -332,30 +327,16 @@ export class JobManager implements Dispatcher {
     return this.uploads.delete(id);
   }
 
-  /**
-   * Flink's /jars/:jarid/plan for a job module: one node per operator (this runtime chains nothing), its id
-   * Flink's operator id of the uid, so a snapshot's operator ids compare directly (the restore pre-flight).
-   */
-  async planArtifact(id: string, request: JarPlanRequest): Promise<JobPlanInfo> {
+  /** The job module's operators, built in a task process (job code never runs in the coordinator). */
+  async planArtifact(id: string, request: PlanRequest): Promise<RecordedPlan> {
     const artifact = await this.artifactInfo(id);
     if (/\.jar$/i.test(artifact.name)) throw new OperationError('The local coordinator plans JavaScript/TypeScript job modules; jars are planned by an Apache Flink cluster (-m host:port).');
-    const plan = await buildPlan({ artifactPath: artifact.path, args: request.programArgsList ?? [], parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache') });
-    const ids = plan.operators.map((op) => operatorIdForUid(op.uid));
-    return {
-      plan: {
-        jid: request.jobId ?? randomBytes(16).toString('hex'), name: plan.jobName, type: 'STREAMING',
-        nodes: plan.operators.map((op, i) => ({
-          id: ids[i], parallelism: op.parallelism, operator: op.kind, operator_strategy: 'none', description: op.name,
-          ...(op.inputs.length > 0 ? { inputs: op.inputs.map((e, num) => ({ num, id: ids[e.from], ship_strategy: e.partitioning === 'hash' ? 'HASH' : 'FORWARD', exchange: 'pipelined_bounded' })) } : {}),
-          optimizer_properties: {},
-        })),
-      },
-    };
+    return buildPlan({ artifactPath: artifact.path, args: request.args ?? [], parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache') });
   }
 
   // ------------------------------------------------------------------------------------ jobs
 
-  async runArtifact(id: string, request: JarRunRequest): Promise<string> {
+  async runArtifact(id: string, request: RunRequest): Promise<string> {
     const artifact = await this.artifactInfo(id);
     try {
       return await this.runUploaded(artifact, request);
@@ -366,18 +347,18 @@ export class JobManager implements Dispatcher {
     }
   }
 
-  private async runUploaded(artifact: ArtifactInfo, request: JarRunRequest): Promise<string> {
+  private async runUploaded(artifact: ArtifactInfo, request: RunRequest): Promise<string> {
     const id = artifact.id;
     if (/\.jar$/i.test(artifact.name)) throw new OperationError('The local coordinator runs JavaScript/TypeScript job modules; submit jars to an Apache Flink cluster (-m host:port).');
     const jobId = request.jobId ?? randomBytes(16).toString('hex');
     const existing = this.registry.get(jobId);
     if (existing && !isTerminal(existing.record.status)) throw new ConflictError(`Job ${jobId} is already running.`);
-    const args = request.programArgsList ?? [];
+    const args = request.args ?? [];
     const plan = await buildPlan({
       artifactPath: artifact.path, args, parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache'),
       memoryLimitBytes: this.options.taskManagerMemoryBytes,
     });
-    const claimMode = request.claimMode === 'CLAIM' ? 'CLAIM' : 'NO_CLAIM';
+    const claimMode = request.claimMode ?? 'NO_CLAIM';
     let restoredEntry: SnapshotEntry | undefined;
     if (request.savepointPath) restoredEntry = await this.checkRestore(request.savepointPath, plan, claimMode);
 
@@ -459,16 +440,14 @@ export class JobManager implements Dispatcher {
 
   async savepoint(jobId: string, request: SavepointRequest): Promise<string> {
     const job = this.running(jobId);
-    const format = request.format === 'NATIVE' ? 'native' : 'canonical';
-    const entry = await job.coordinator.trigger(request.cancelJob ? forCancelWithSavepoint(format) : forManualSavepoint(format), request.targetDirectory);
+    const entry = await job.coordinator.trigger(request.cancelJob ? forCancelWithSavepoint(request.format) : forManualSavepoint(request.format), request.targetDirectory);
     if (request.cancelJob) await job.master?.cancel();
     return entry.pointer;
   }
 
   async stopWithSavepoint(jobId: string, request: StopRequest): Promise<string> {
     const job = this.running(jobId);
-    const format = request.format === 'NATIVE' ? 'native' : 'canonical';
-    const entry = await job.coordinator.trigger(forStopWithSavepoint({ drain: request.drain, format }), request.targetDirectory);
+    const entry = await job.coordinator.trigger(forStopWithSavepoint({ drain: request.drain, format: request.format }), request.targetDirectory);
     await job.master?.result;
     await job.ended;
     return entry.pointer;
@@ -502,47 +481,31 @@ export class JobManager implements Dispatcher {
     this.options.log(`Disposed savepoint at ${dir} (${options.force ? 'forced' : 'requested'})`);
   }
 
-  // ------------------------------------------------------------------------------------ read side (views in job-views.ts)
+  // ------------------------------------------------------------------------------------ read side (Flink's views: server/views/)
 
-  async overview(): Promise<ClusterOverview> {
-    return overviewView(this.records());
-  }
-
-  async jobs(): Promise<JobDetails[]> {
-    return jobsView(this.records());
-  }
-
-  async job(jobId: string): Promise<JobDetailsInfo> {
-    return jobView(this.find(jobId).record);
-  }
-
-  async exceptions(jobId: string, maxExceptions?: number): Promise<JobExceptionsInfoWithHistory> {
-    return exceptionsView(this.find(jobId).record.exceptions, maxExceptions);
-  }
-
-  async checkpointStatistics(jobId: string): Promise<CheckpointingStatistics> {
-    const job = this.find(jobId);
-    return checkpointStatisticsView(job.record, job.coordinator.snapshots);
-  }
-
-  async checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointStatistics> {
-    const entry = this.find(jobId).coordinator.snapshots.find((e) => e.id === checkpointId && !e.restoredFrom);
-    if (!entry) throw new NotFoundError(`Could not find checkpointing statistics for checkpoint ${checkpointId}.`);
-    return statistics(entry);
-  }
-
-  async checkpointConfig(jobId: string): Promise<CheckpointConfigInfo> {
-    const job = this.find(jobId);
-    return checkpointConfigView(job.record, job.coordinator, this.options.settings);
-  }
-
-  async restorableSnapshots(jobId: string): Promise<RestorableSnapshot[]> {
-    const job = this.find(jobId);
-    return restorableView(job.record, job.coordinator);
-  }
-
-  private records(): JobRecord[] {
+  async jobs(): Promise<JobRecord[]> {
     return [...this.registry.values()].map((j) => j.record);
+  }
+
+  async job(jobId: string): Promise<JobRecord> {
+    return this.find(jobId).record;
+  }
+
+  async snapshots(jobId: string): Promise<SnapshotEntry[]> {
+    return this.find(jobId).coordinator.snapshots;
+  }
+
+  async restorableSnapshots(jobId: string): Promise<SnapshotEntry[]> {
+    return this.find(jobId).coordinator.restorable();
+  }
+
+  async snapshotSettings(jobId: string): Promise<JobSnapshotSettings> {
+    const { record, coordinator } = this.find(jobId);
+    const { timeoutMs, minPauseMs, checkpointDir } = this.options.settings;
+    return {
+      checkpointIntervalMs: record.plan.checkpointConfig.checkpointIntervalMs ?? 0, timeoutMs, minPauseMs, checkpointDir,
+      persistentCheckpoints: coordinator.persistentCheckpoints, periodicSavepoints: coordinator.periodicSavepoints,
+    };
   }
 }
 

@@ -268,7 +268,7 @@ describe('jars and cancel', () => {
       // The exactly-once sink resumes in the same output directory (its pending files are part of the state).
       programArgsList: ['--out', path.join(root, 'out'), '--sequence', '100000', '--rate', '200'], parallelism: 1,
       // A savepoint: a running job's persistent checkpoints are subsumed every 200 ms here.
-      savepointPath: await jm.savepoint(jobId, { cancelJob: false, format: 'CANONICAL' }),
+      savepointPath: await jm.savepoint(jobId, { cancelJob: false, format: 'canonical' }),
       allowNonRestoredState: false, restoreMode: 'NO_CLAIM', jobId: 'b'.repeat(32),
     }));
     expect([restored.status, restored.body]).toEqual([200, { jobid: 'b'.repeat(32) }]);
@@ -305,7 +305,7 @@ describe('binding and tokens', () => {
 
 describe('after a restart', () => {
   it('the FLIP-10 list is still served for an ended job by a new server on the same state', async () => {
-    const location = await jm.stopWithSavepoint(jobId, { drain: false, format: 'CANONICAL' });
+    const location = await jm.stopWithSavepoint(jobId, { drain: false, format: 'canonical' });
     await server.close();
     await jm.close();
     jm = new JobManager({
