@@ -26,7 +26,7 @@ const lazyChildProcessForCommander = {
 
 await build({
   // The CLI, the local coordinator daemon, and the job runtime's worker thread (found next to the loader).
-  entryPoints: { cli: 'src/cli/main.ts', coordinator: 'src/coordinator/main.ts', 'runtime-worker': 'src/runtime/worker.ts' },
+  entryPoints: { cli: 'src/cli/main.ts', coordinator: 'src/daemon/main.ts', 'runtime-worker': 'src/runtime/worker.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
   bundle: true,

@@ -59,9 +59,10 @@ export function createContext(init: ContextInit, globals: GlobalOptions): Comman
       return pending;
     },
     async client() {
-      const [config, { endpointFromConfig, HttpTransport }, { FlinkRestClient }] = await Promise.all([
+      const [config, { HttpTransport }, { endpointFromConfig }, { FlinkRestClient }] = await Promise.all([
         context.config(),
         import('../client/http.js'),
+        import('./endpoint.js'),
         import('../client/rest-client.js'),
       ]);
       return new FlinkRestClient(new HttpTransport(endpointFromConfig(config, init.env)));

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ClaimMode, JarRunRequest } from '../client/dto.js';
+import type { ClaimMode, JarRunRequest } from '../rest-api/types.js';
 import type { FlinkRestClient } from '../client/rest-client.js';
 import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../domain/errors.js';
 

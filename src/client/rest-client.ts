@@ -8,7 +8,7 @@ import type {
   CheckpointingStatistics, ClusterOverview, DashboardConfig, DisposalInfo, JarListInfo, JarPlanRequest, JarRunRequest, JarRunResponse,
   JarUploadResponse, JobDetailsInfo, JobPlanInfo, JobsOverview, RestorableSnapshotList, SavepointInfo, SavepointTriggerRequest,
   StopWithSavepointRequest, TriggerResponse,
-} from './dto.js';
+} from '../rest-api/types.js';
 import { HttpTransport, RestError } from './http.js';
 
 /** What the client knows about the other side. */

@@ -1,7 +1,7 @@
 // `flink checkpoints <jobId>`: the checkpoint/savepoint history of a job, with the checkpoint/savepoint
 // flag FLIP-10 asked for; on a terminal, a sparkline of durations and sizes.
 import type { Command } from 'commander';
-import type { CheckpointStatistics } from '../../client/dto.js';
+import type { CheckpointStatistics } from '../../rest-api/types.js';
 import { formatDuration } from '../../domain/duration.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';

@@ -1,6 +1,6 @@
 // Pieces shared by the savepoint-taking commands (savepoint, stop, cancel -s, checkpoint).
 import type { FlinkRestClient } from '../../client/rest-client.js';
-import type { SavepointInfo, SerializedFailure } from '../../client/dto.js';
+import type { SavepointInfo, SerializedFailure } from '../../rest-api/types.js';
 import { NO_SAVEPOINT_DIR_HINT, resolveSavepointTarget, type SavepointTarget } from '../../config/savepoint-target.js';
 import { formatDuration } from '../../domain/duration.js';
 import { ConfigError, FlinkCliError, NotFoundError, OperationError, UsageError } from '../../domain/errors.js';

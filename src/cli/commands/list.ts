@@ -1,6 +1,6 @@
 // `flink list [-r] [-s] [-a]`: jobs in Flink's own format (scripts parse it), or JSON.
 import type { Command } from 'commander';
-import type { JobDetails } from '../../client/dto.js';
+import type { JobDetails } from '../../rest-api/types.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
 

@@ -1,6 +1,6 @@
 // `flink run [-s <path>] [-n] [-cm claim|no_claim] [-rm ...] [-d] [-p N] [-c <class>] <job module or jar> [args...]`
 import type { Command } from 'commander';
-import type { ClaimMode } from '../../client/dto.js';
+import type { ClaimMode } from '../../rest-api/types.js';
 import type { FlinkRestClient } from '../../client/rest-client.js';
 import { FlinkCliError, NotFoundError, OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
 import { localStartRefusal } from '../../domain/net.js';

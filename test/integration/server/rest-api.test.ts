@@ -1,5 +1,5 @@
 // The local coordinator's REST server and the client together over 127.0.0.1:0: every endpoint, every error
-// status, and every response validated against the project's OpenAPI document (src/server/openapi.yaml).
+// status, and every response validated against the project's OpenAPI document (src/rest-api/openapi.yaml).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import AjvModule from 'ajv';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +26,7 @@ let jarId = '';
 // ajv is CommonJS; its default export is the class.
 const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
 const ajv = new (Ajv as unknown as new (options: object) => import('ajv').default)({ strict: false, allErrors: true });
-ajv.addSchema(parse(readFileSync('src/server/openapi.yaml', 'utf8')), 'openapi');
+ajv.addSchema(parse(readFileSync('src/rest-api/openapi.yaml', 'utf8')), 'openapi');
 /** Fails with the validation errors when `value` does not match the named schema of the OpenAPI document. */
 function conforms(schema: string, value: unknown): void {
   const validate = ajv.getSchema(`openapi#/components/schemas/${schema}`)!;
@@ -268,7 +268,7 @@ describe('jars and cancel', () => {
       // The exactly-once sink resumes in the same output directory (its pending files are part of the state).
       programArgsList: ['--out', path.join(root, 'out'), '--sequence', '100000', '--rate', '200'], parallelism: 1,
       // A savepoint: a running job's persistent checkpoints are subsumed every 200 ms here.
-      savepointPath: await jm.savepoint(jobId, { cancelJob: false, format: 'CANONICAL' }),
+      savepointPath: await jm.savepoint(jobId, { cancelJob: false, format: 'canonical' }),
       allowNonRestoredState: false, restoreMode: 'NO_CLAIM', jobId: 'b'.repeat(32),
     }));
     expect([restored.status, restored.body]).toEqual([200, { jobid: 'b'.repeat(32) }]);
@@ -305,7 +305,7 @@ describe('binding and tokens', () => {
 
 describe('after a restart', () => {
   it('the FLIP-10 list is still served for an ended job by a new server on the same state', async () => {
-    const location = await jm.stopWithSavepoint(jobId, { drain: false, format: 'CANONICAL' });
+    const location = await jm.stopWithSavepoint(jobId, { drain: false, format: 'canonical' });
     await server.close();
     await jm.close();
     jm = new JobManager({

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AsyncOperationResult, JobDetails, SavepointInfo } from '../../../src/client/dto.js';
+import type { AsyncOperationResult, JobDetails, SavepointInfo } from '../../../src/rest-api/types.js';
 import { RestError } from '../../../src/client/http.js';
 import type { FlinkRestClient } from '../../../src/client/rest-client.js';
 import { parseStandardYaml } from '../../../src/config/parse.js';

@@ -8,7 +8,7 @@ import { ConfigError } from '../domain/errors.js';
 import { hasScheme } from '../domain/pointers.js';
 import { restartStrategyFromConfig, type RestartStrategy } from '../runtime/job-master.js';
 import { DEFAULT_PROCESS_MEMORY_BYTES } from '../runtime/task-manager.js';
-import type { CoordinatorSettings } from './checkpoint-coordinator.js';
+import type { CoordinatorSettings } from '../coordinator/checkpoint-coordinator.js';
 
 export interface DaemonSettings {
   stateDir: string;
