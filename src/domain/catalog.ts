@@ -1,6 +1,9 @@
 // Snapshots found on disk, and the pure rules over them: filters, ordering, "latest restorable".
 
-export type CatalogKind = 'savepoint' | 'persistent-checkpoint' | 'checkpoint';
+import type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from './snapshot-vocabulary.js';
+
+/** The kinds a listing shows: the snapshot vocabulary's (Flink's own snapshots are savepoints or checkpoints). */
+export type CatalogKind = SnapshotKind;
 export type CatalogState = 'complete' | 'incomplete' | 'corrupt';
 /**
  * quick: _metadata decodes and every listed state file exists with its recorded size (listings);
@@ -19,8 +22,8 @@ export interface CatalogEntry {
   /** Absolute directory of the snapshot. */
   path: string;
   kind: CatalogKind;
-  trigger?: 'periodic' | 'manual' | 'stop' | 'cancel';
-  format?: 'canonical' | 'native';
+  trigger?: SnapshotTrigger;
+  format?: SnapshotFormat;
   /** Full job id where known; a Flink savepoint directory only names its first 6 characters. */
   jobId?: string;
   jobIdPrefix?: string;

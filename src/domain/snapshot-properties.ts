@@ -2,9 +2,9 @@
 // a periodic savepoint, a manual savepoint and a stop/cancel-with-savepoint are the same thing with
 // different properties. Lifecycle code asks these properties, never "is this a savepoint?".
 
-export type SnapshotKind = 'checkpoint' | 'persistent-checkpoint' | 'savepoint';
-export type SnapshotTrigger = 'periodic' | 'manual' | 'stop' | 'cancel';
-export type SnapshotFormat = 'canonical' | 'native';
+import type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from './snapshot-vocabulary.js';
+
+export type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from './snapshot-vocabulary.js';
 export type EndStatus = 'FINISHED' | 'CANCELED' | 'FAILED' | 'SUSPENDED';
 
 export interface DiscardFlags {

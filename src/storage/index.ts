@@ -11,6 +11,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { NotFoundError, OperationError } from '../domain/errors.js';
 import { rejectHeapPointer } from '../domain/pointers.js';
+import type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from '../domain/snapshot-vocabulary.js';
 import { decodeMetadata, encodeMetadata, FORMAT_VERSION, MetadataError, METADATA_FILE } from './metadata.js';
 
 export interface StateFileInfo {
@@ -19,9 +20,7 @@ export interface StateFileInfo {
   size: number;
   sha256: string;
 }
-export type SnapshotKind = 'checkpoint' | 'persistent-checkpoint' | 'savepoint';
-export type SnapshotTrigger = 'periodic' | 'manual' | 'stop' | 'cancel';
-export type SnapshotFormat = 'canonical' | 'native';
+export type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from '../domain/snapshot-vocabulary.js';
 export interface OperatorSnapshotInfo {
   uid: string;
   name?: string;
