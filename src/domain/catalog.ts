@@ -1,5 +1,6 @@
 // Snapshots found on disk, and the pure rules over them: filters, ordering, "latest restorable".
 
+import { byNewestListed } from './ordering.js';
 import type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from './snapshot-vocabulary.js';
 
 /** The kinds a listing shows: the snapshot vocabulary's (Flink's own snapshots are savepoints or checkpoints). */
@@ -71,7 +72,7 @@ export function filterCatalog(entries: readonly CatalogEntry[], filter: CatalogF
 
 /** Newest completion first; entries without a time last. */
 export function sortByCompletion(entries: readonly CatalogEntry[]): CatalogEntry[] {
-  return [...entries].sort((a, b) => (b.completedAt ?? -Infinity) - (a.completedAt ?? -Infinity) || a.path.localeCompare(b.path));
+  return [...entries].sort(byNewestListed);
 }
 
 /** The newest complete snapshot that a job can be restored from, optionally no older than maxAgeMs. */
