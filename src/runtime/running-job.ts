@@ -13,6 +13,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { isGloballyTerminal } from '../domain/job-status.js';
 import type { OpenedSnapshot, OperatorSnapshotInfo, StateFileInfo } from '../storage/index.js';
 import { subtaskCount, type JobPlan } from './plan.js';
 import type { HostToWorker, OperatorState, RestoreAssignment, SubtaskState, WorkerToHost } from './protocol.js';
@@ -148,7 +149,7 @@ export class RunningJob extends EventEmitter {
   }
 
   private isEnded(): boolean {
-    return this.statusValue === 'FINISHED' || this.statusValue === 'FAILED' || this.statusValue === 'CANCELED';
+    return isGloballyTerminal(this.statusValue);
   }
 
   private send(message: HostToWorker): void {
