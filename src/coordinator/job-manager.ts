@@ -124,7 +124,7 @@ export class JobManager {
     if (this.sweeper) clearInterval(this.sweeper);
     await Promise.all(
       [...this.registry.values()].map(async (job) => {
-        job.coordinator.close();
+        await job.coordinator.close();
         if (job.master && !isTerminal(job.master.status)) {
           const status = job.record.status;
           await job.master.suspend();

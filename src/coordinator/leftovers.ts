@@ -3,6 +3,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { snapshotLabel } from '../domain/snapshot-vocabulary.js';
 import { abortSnapshot } from '../storage/index.js';
 import { METADATA_FILE } from '../storage/metadata.js';
 import type { SnapshotEntry } from './checkpoint-coordinator.js';
@@ -25,7 +26,7 @@ export async function settleInterrupted(entries: SnapshotEntry[], jobId: string,
       changed = true;
     }
     if (entry.status !== 'FAILED' || entry.pointer === '' || !isPartialSnapshotDirectory(entry.pointer)) continue;
-    const what = `${entry.properties.kind === 'savepoint' ? 'savepoint' : 'checkpoint'} ${entry.id} of job ${jobId} at ${entry.pointer}`;
+    const what = `${snapshotLabel(entry.properties.kind)} ${entry.id} of job ${jobId} at ${entry.pointer}`;
     try {
       await abortSnapshot(entry.pointer);
       log(`Removed the partial ${what}`);

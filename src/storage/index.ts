@@ -10,7 +10,8 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { NotFoundError, OperationError } from '../domain/errors.js';
-import { rejectHeapPointer } from '../domain/pointers.js';
+import { pointerToPath, rejectHeapPointer } from '../domain/pointers.js';
+import type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from '../domain/snapshot-vocabulary.js';
 import { decodeMetadata, encodeMetadata, FORMAT_VERSION, MetadataError, METADATA_FILE } from './metadata.js';
 
 export interface StateFileInfo {
@@ -19,9 +20,7 @@ export interface StateFileInfo {
   size: number;
   sha256: string;
 }
-export type SnapshotKind = 'checkpoint' | 'persistent-checkpoint' | 'savepoint';
-export type SnapshotTrigger = 'periodic' | 'manual' | 'stop' | 'cancel';
-export type SnapshotFormat = 'canonical' | 'native';
+export type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from '../domain/snapshot-vocabulary.js';
 export interface OperatorSnapshotInfo {
   uid: string;
   name?: string;
@@ -106,9 +105,8 @@ export async function createSnapshotDirectory(dir: string): Promise<void> {
 
 /** A local directory from a plain path or a file: / file:/// URI. */
 export function localDirectory(pointer: string): string {
-  let p = pointer.trim();
-  if (/^file:/i.test(p)) p = decodeURIComponent(new URL(p.replace(/^file:(?!\/\/)/i, 'file://')).pathname);
-  return resolve(p);
+  const p = pointer.trim();
+  return pointerToPath(p, process.cwd()) ?? resolve(p);
 }
 
 export async function writeStateFile(

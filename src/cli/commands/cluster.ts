@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { coordinatorStateDir } from '../../config/state-dir.js';
 import { OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
+import { GLOBALLY_TERMINAL_STATUSES } from '../../domain/job-status.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
 import { isProcessAlive as alive } from '../pid.js';
@@ -202,7 +203,7 @@ async function recoveryAfterCrash(url: string, token: string | undefined, previo
     return (await response.json()) as T;
   };
   type Overview = { jobs: Array<{ jid: string; name: string; state: string; 'end-time': number }> };
-  const ended = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+  const ended = new Set<string>(GLOBALLY_TERMINAL_STATUSES);
   const settling = new Set(['INITIALIZING', 'CREATED', 'RESTARTING']);
   try {
     const resumedIds = new Set((await get<Overview>('/jobs/overview')).jobs.filter((j) => !ended.has(j.state)).map((j) => j.jid));

@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { JobsOverview } from '../../rest-api/types.js';
 import { UsageError } from '../../domain/errors.js';
+import { isGloballyTerminal } from '../../domain/job-status.js';
 import { createContext } from '../context.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule, ProgramDeps } from '../program.js';
@@ -115,7 +116,7 @@ async function jobIds(ctx: CommandContext): Promise<string[]> {
   const [config, { endpointFromConfig }, { quickGet }] = await Promise.all([ctx.config(), import('../endpoint.js'), import('../../client/quick-get.js')]);
   const { body } = await quickGet<JobsOverview>(endpointFromConfig(config, ctx.env), '/jobs/overview', LOOKUP_TIMEOUT_MS);
   const jobs = body.jobs ?? [];
-  const active = (state: string) => !['FINISHED', 'CANCELED', 'FAILED'].includes(state);
+  const active = (state: string) => !isGloballyTerminal(state);
   return [...jobs].sort((a, b) => Number(active(b.state)) - Number(active(a.state))).map((j) => j.jid);
 }
 

@@ -1,6 +1,7 @@
 // `flink list [-r] [-s] [-a]`: jobs in Flink's own format (scripts parse it), or JSON.
 import type { Command } from 'commander';
 import type { JobDetails } from '../../rest-api/types.js';
+import { GLOBALLY_TERMINAL_STATUSES } from '../../domain/job-status.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
 
@@ -37,7 +38,7 @@ const RUNNING_HEADER = '------------------ Running/Restarting Jobs -------------
 const SCHEDULED_HEADER = '----------------------- Scheduled Jobs -----------------------';
 const TERMINATED_HEADER = '---------------------- Terminated Jobs -----------------------';
 const SCHEDULED = new Set(['CREATED', 'INITIALIZING']);
-const TERMINATED = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+const TERMINATED = new Set<string>(GLOBALLY_TERMINAL_STATUSES);
 
 export async function runList(options: ListOptions, ctx: CommandContext): Promise<void> {
   const client = await ctx.client();

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { ClaimMode } from '../../rest-api/types.js';
 import type { FlinkRestClient } from '../../client/rest-client.js';
 import { FlinkCliError, NotFoundError, OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
+import { GLOBALLY_TERMINAL_STATUSES } from '../../domain/job-status.js';
 import { localStartRefusal } from '../../domain/net.js';
 import { absolutePointer, pointerToPath } from '../../domain/pointers.js';
 import { existsSync } from 'node:fs';
@@ -106,7 +107,7 @@ export const runCommand: CommandModule = {
   },
 };
 
-const TERMINAL = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+const TERMINAL = new Set<string>(GLOBALLY_TERMINAL_STATUSES);
 
 /** --require-savepoint: a job start with no state is refused when the job has a restorable snapshot. */
 async function refuseStartFromNothing(ctx: CommandContext, options: RunOptions): Promise<void> {

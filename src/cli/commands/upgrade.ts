@@ -8,6 +8,7 @@ import type { FlinkRestClient } from '../../client/rest-client.js';
 import { formatDuration, parseDuration } from '../../domain/duration.js';
 import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
+import { isGloballyTerminal } from '../../domain/job-status.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
 
@@ -75,7 +76,7 @@ async function waitHealthy(client: FlinkRestClient, jobId: string, timeoutMs: nu
   while (Date.now() < deadline) {
     const job = await client.job(jobId);
     lastState = job.state;
-    if (job.state === 'FAILED' || job.state === 'CANCELED' || job.state === 'FINISHED') throw new OperationError(`the new version ended ${job.state}`);
+    if (isGloballyTerminal(job.state)) throw new OperationError(`the new version ended ${job.state}`);
     if (job.state === 'RUNNING') {
       const stats = await client.checkpoints(jobId).catch(() => undefined);
       if (stats && stats.counts.completed > 0) return;
