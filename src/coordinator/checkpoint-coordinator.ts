@@ -13,7 +13,7 @@ import type { RunningJob } from '../runtime/host.js';
 import type { JobPlan } from '../runtime/plan.js';
 import { checkpointPath, createSnapshotDirectory, newSavepointPath, publishSnapshot, abortSnapshot } from '../storage/index.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
-import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
+import { guardAndRemove } from '../storage/disposal.js';
 import {
   addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type SnapshotRecord, type TriggerRequest,
 } from './policies.js';
@@ -379,7 +379,7 @@ export class CheckpointCoordinator {
   /** The directories snapshots of this job go to: never disposed themselves. */
   roots(): string[] {
     const s = this.deps.settings;
-    return [s.checkpointDir, s.savepointDir, this.persistentCheckpoints.dir, this.periodicSavepoints.dir, path.join(s.checkpointDir, this.deps.jobId)]
+    return [s.checkpointDir, s.savepointDir, this.persistentCheckpoints.dir, this.periodicSavepoints.dir, childOf(s.checkpointDir, this.deps.jobId)]
       .filter((d): d is string => d !== undefined);
   }
 
@@ -399,6 +399,11 @@ function describe(entry: SnapshotEntry): string {
   const p = entry.properties;
   if (p.kind === 'savepoint') return p.trigger === 'periodic' ? 'periodic savepoint' : 'savepoint';
   return p.kind === 'persistent-checkpoint' ? 'persistent checkpoint' : 'checkpoint';
+}
+
+/** A directory below a local path or an object-store URI (path.join would fold s3:// into s3:/). */
+function childOf(dir: string, name: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(dir) ? `${dir.replace(/\/+$/, '')}/${name}` : path.join(dir, name);
 }
 
 /** Waits for `promise` to settle, at most `ms`. */
@@ -427,6 +432,5 @@ function mapReason(error: unknown): SnapshotFailure['reason'] {
  * directory that is not a snapshot by content can never make the coordinator delete unrelated files.
  */
 export async function removeSnapshotDirectory(pointer: string, context: { jobs: readonly JobFacts[]; roots: readonly string[]; force?: boolean }): Promise<void> {
-  const facts = guardLocal(pointer, { ...context, cwd: '/' });
-  await removeSnapshotFiles(facts.directory);
+  await guardAndRemove(pointer, { ...context, cwd: '/' });
 }

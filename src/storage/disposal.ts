@@ -145,6 +145,27 @@ export function guardLocal(pointer: string, context: GuardContext): TargetFacts 
   return facts;
 }
 
+/**
+ * The coordinator's deleting paths (retention, subsumption, REST disposal): the guard on one target, then
+ * its removal with the disposing protocol; local or on an object store (with this process's storage
+ * settings). Returns the directory (or URI) removed.
+ */
+export async function guardAndRemove(pointer: string, context: GuardContext): Promise<string> {
+  const { isRemote } = await import('./store-catalog.js');
+  if (isRemote(pointer)) {
+    const { storageSettingsInUse } = await import('./remote-snapshots.js');
+    const { guardRemote } = await import('./store-disposal.js');
+    const { removeRemoteSnapshot } = await import('./store-catalog.js');
+    const settings = context.storage ?? storageSettingsInUse();
+    const facts = await guardRemote(pointer, { ...context, settings });
+    await removeRemoteSnapshot(facts.directory, settings);
+    return facts.directory;
+  }
+  const facts = guardLocal(pointer, context);
+  await removeSnapshotFiles(facts.directory);
+  return facts.directory;
+}
+
 export async function planDisposal(pointers: readonly string[], options: GuardContext | { roots: readonly string[]; cwd: string }): Promise<DisposalStep[]> {
   const context: GuardContext = { jobs: [], ...options };
   const steps: DisposalStep[] = [];

@@ -11,6 +11,8 @@ import { decodeMetadata, METADATA_FILE } from './metadata.js';
 import { localPathOf } from './flink-metadata/summary.js';
 
 export async function verifySnapshot(pointer: string, level: VerificationLevel): Promise<Verification> {
+  const { isRemote, verifyRemote } = await import('./store-catalog.js');
+  if (isRemote(pointer)) return verifyRemote(pointer, level, (await import('./remote-snapshots.js')).storageSettingsInUse());
   const given = localDirectory(pointer);
   const dir = path.basename(given) === METADATA_FILE ? path.dirname(given) : given;
   const failed = (state: Verification['state'], problem: string): Verification => ({ level, state, problem });
