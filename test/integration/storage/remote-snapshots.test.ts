@@ -87,6 +87,13 @@ async function keysUnder(uri: string): Promise<string[]> {
   }
 }
 
+/** A new savepoint prefix below `root`: a URI on the store itself, never a local directory named like one. */
+async function savepointIn(root: string): Promise<string> {
+  const dir = await createSavepointDir(root, JOB);
+  expect(dir).toMatch(new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/savepoint-fd7201-[0-9a-f]{12}$`));
+  return dir;
+}
+
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const p of parts) yield Buffer.from(p);
 }
@@ -100,8 +107,7 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 describe.each(flavours)('snapshot I/O on $name', (flavour) => {
   it('writes state files, publishes _metadata last, and reads back verified state', async () => {
     const root = await flavour.fresh();
-    const dir = await createSavepointDir(root, JOB);
-    expect(dir).toMatch(new RegExp(`^${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/savepoint-fd7201-[0-9a-f]{12}$`));
+    const dir = await savepointIn(root);
     const a = await writeStateFile(dir, 'op-0/keyed-0.jsonl', '{"k":"a","v":1}\n{"k":"b","v":2}\n');
     const b = await writeStateFile(dir, 'op-1/keyed-0.jsonl', chunks('{"k":"c",', '"v":3}\n'));
     expect(a.size).toBe(32);
@@ -133,7 +139,7 @@ describe.each(flavours)('snapshot I/O on $name', (flavour) => {
 
   it('a truncated or missing state object fails verification, naming the object', async () => {
     const root = await flavour.fresh();
-    const dir = await createSavepointDir(root, JOB);
+    const dir = await savepointIn(root);
     const a = await writeStateFile(dir, 'a.bin', 'x'.repeat(100));
     const b = await writeStateFile(dir, 'b.bin', 'y'.repeat(100));
     await publishSnapshot(dir, meta(1, [a, b]));
@@ -157,7 +163,7 @@ describe.each(flavours)('snapshot I/O on $name', (flavour) => {
 
   it('publication refuses a missing state file and writes no _metadata', async () => {
     const root = await flavour.fresh();
-    const dir = await createSavepointDir(root, JOB);
+    const dir = await savepointIn(root);
     const a = await writeStateFile(dir, 'a.bin', 'abc');
     await expect(publishSnapshot(dir, meta(1, [a, { name: 'never-written.bin', size: 3, sha256: '0'.repeat(64) }]))).rejects.toThrow(
       `Cannot publish ${dir}: state file never-written.bin is missing`,
@@ -167,7 +173,7 @@ describe.each(flavours)('snapshot I/O on $name', (flavour) => {
 
   it('abort deletes what was written (and nothing beside it)', async () => {
     const root = await flavour.fresh();
-    const keep = await createSavepointDir(root, JOB);
+    const keep = await savepointIn(root);
     await publishSnapshot(keep, meta(1, [await writeStateFile(keep, 'a.bin', 'keep')]));
     const dir = `${keep.slice(0, -1)}${keep.endsWith('0') ? '1' : '0'}`; // a sibling sharing all but the last character
     await createSnapshotDirectory(dir);
@@ -186,9 +192,9 @@ describe.each(flavours)('snapshot I/O on $name', (flavour) => {
 
   it('disposal from the coordinator runs the guard on the store: the newest of a running job is refused, another removed', async () => {
     const root = await flavour.fresh();
-    const older = await createSavepointDir(root, JOB);
+    const older = await savepointIn(root);
     await publishSnapshot(older, meta(1, [await writeStateFile(older, 'a.bin', 'one')]));
-    const newest = await createSavepointDir(root, JOB);
+    const newest = await savepointIn(root);
     await publishSnapshot(newest, meta(2, [await writeStateFile(newest, 'a.bin', 'two')]));
     const jobs = [{ jobId: JOB, status: 'RUNNING', completedSinceRestore: 2, newest }];
     await expect(guardAndRemove(newest, { jobs, roots: [root], cwd: '/' })).rejects.toThrow(/newest/);
