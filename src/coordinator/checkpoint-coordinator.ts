@@ -87,6 +87,8 @@ export class CheckpointCoordinator {
   /** Set once the job ended: a snapshot still being published then gets the end-of-job rule as well. */
   private endedWith: EndStatus | undefined;
   private readonly now: () => number;
+  /** Snapshots whose files are being deleted right now. */
+  private readonly discarding = new Set<SnapshotEntry>();
 
   constructor(
     private readonly deps: CoordinatorDeps,
@@ -306,6 +308,10 @@ export class CheckpointCoordinator {
   async discardAll(entries: SnapshotEntry[]): Promise<void> {
     let changed = false;
     for (const entry of entries) {
+      // Still live until its files are gone, so a later plan names it again: one disposal at a time (on an
+      // object store a disposal outlasts a checkpoint interval, and two of one prefix trip over each other).
+      if (this.discarding.has(entry)) continue;
+      this.discarding.add(entry);
       try {
         await removeSnapshotDirectory(entry.pointer, { jobs: this.deps.jobFacts?.() ?? [], roots: this.roots() });
         entry.discarded = true;
@@ -314,6 +320,8 @@ export class CheckpointCoordinator {
       } catch (error) {
         entry.discardPending = true;
         this.deps.log(`Could not dispose ${describe(entry)} ${entry.id} at ${entry.pointer} (will retry): ${(error as Error).message}`);
+      } finally {
+        this.discarding.delete(entry);
       }
       changed = true;
     }

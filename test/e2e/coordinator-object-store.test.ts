@@ -127,6 +127,19 @@ describe('the local coordinator with its snapshots on S3', () => {
     expect(listed).toMatchObject({ kind: 'savepoint', state: 'complete' });
   }, 60_000);
 
+  it('savepoint -d of an s3:// pointer disposes it through the coordinator (/savepoint-disposal) and its guard', async () => {
+    const taken = await flink(['savepoint', jobId, `s3://${BUCKET}/extra`]);
+    const extra = /^Savepoint completed\. Path: (\S+)$/m.exec(taken.stdout)![1];
+    expect(await keysUnder(extra)).toContain('_metadata');
+    const refused = await flink(['savepoint', '-d', `s3://${BUCKET}/savepoints`]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('configured snapshot root');
+    expect(await keysUnder(savepoint)).toContain('_metadata');
+    const r = await flink(['savepoint', '-d', extra]);
+    expect([r.exitCode, r.stdout]).toEqual([0, `Savepoint '${extra}' disposed.\n`]);
+    expect(await keysUnder(extra)).toEqual([]);
+  }, 60_000);
+
   it('a savepoint to an account whose key is wrong fails with one line naming the URI; the job keeps running', async () => {
     const target = `wasbs://${CONTAINER}@${DENIED_HOST}/denied`;
     const r = await flink(['savepoint', jobId, target]);
