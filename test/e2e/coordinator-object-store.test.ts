@@ -146,6 +146,9 @@ describe('the local coordinator with its snapshots on S3', () => {
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`Access denied listing ${target}/savepoint-${jobId.slice(0, 6)}-`);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+    const errors = r.stderr.split('\n').filter((line) => line.startsWith('Error: '));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('Access denied');
     expect(r.stdout + r.stderr).not.toContain('test-secret-key');
     expect(await jobState(jobId)).toBe('RUNNING');
     const again = await flink(['checkpoint', jobId]);
