@@ -11,6 +11,7 @@ import { judgeDisposal, judgeInUse, snapshotKey, type GuardOptions, type JobFact
 import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../domain/errors.js';
 import { hasScheme, rejectHeapPointer } from '../domain/pointers.js';
 import { inspect, localPath } from './catalog.js';
+import { isObjectStorePointer } from './index.js';
 import { decodeMetadata, DISPOSING_MARKER, METADATA_FILE } from './metadata.js';
 import { isPinned } from './pins.js';
 import type { FilePlan } from '../domain/shared-state.js';
@@ -151,8 +152,7 @@ export function guardLocal(pointer: string, context: GuardContext): TargetFacts 
  * settings). Returns the directory (or URI) removed.
  */
 export async function guardAndRemove(pointer: string, context: GuardContext): Promise<string> {
-  const { isRemote } = await import('./store-catalog.js');
-  if (isRemote(pointer)) {
+  if (isObjectStorePointer(pointer)) {
     const { storageSettingsInUse } = await import('./remote-snapshots.js');
     const { guardRemote } = await import('./store-disposal.js');
     const { removeRemoteSnapshot } = await import('./store-catalog.js');

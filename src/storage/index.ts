@@ -13,10 +13,13 @@ import { Transform, type Readable } from 'node:stream';
 import { NotFoundError, OperationError } from '../domain/errors.js';
 import { rejectHeapPointer } from '../domain/pointers.js';
 import { decodeMetadata, encodeMetadata, FORMAT_VERSION, MetadataError, METADATA_FILE } from './metadata.js';
-import { isRemote } from './store-catalog.js';
 
 /** The object-store half (s3://, wasbs://, abfss://, ...), loaded only when a pointer is remote. */
 const remote = () => import('./remote-snapshots.js');
+/** store-catalog.ts's isRemote, inline: a local snapshot never loads the object-store modules. */
+const REMOTE = /^(s3|s3a|s3p|wasbs|wasb|abfss|abfs):\/\//i;
+export const isObjectStorePointer = (pointer: string): boolean => REMOTE.test(pointer.trim());
+const isRemote = isObjectStorePointer;
 
 export interface StateFileInfo {
   /** Relative to the snapshot directory. */
