@@ -6,6 +6,9 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { storageSettings } from '../../../src/config/storage.js';
+import type { SnapshotEntry } from '../../../src/coordinator/checkpoint-coordinator.js';
+import { settleInterrupted } from '../../../src/coordinator/leftovers.js';
+import { forCheckpoint, forManualSavepoint } from '../../../src/domain/snapshot-properties.js';
 import { guardAndRemove } from '../../../src/storage/disposal.js';
 import {
   abortSnapshot, checkpointPath, createCheckpointDir, createSavepointDir, createSnapshotDirectory, publishSnapshot, readSnapshot, writeStateFile, type SnapshotMetadataInput,
@@ -188,6 +191,22 @@ describe.each(flavours)('snapshot I/O on $name', (flavour) => {
   it('a missing bucket or container fails when the snapshot is created, naming the URI', async () => {
     const dir = `${flavour.missingRoot}/savepoint-fd7201-000000000001`;
     await expect(createSnapshotDirectory(dir)).rejects.toThrow(/does not exist \(listing .*no-such-.*\/state\/savepoint-fd7201-000000000001\/\)/);
+  });
+
+  it('after a coordinator crash, an interrupted snapshot\'s objects are removed; a completed one is kept', async () => {
+    const root = await flavour.fresh();
+    const partial = await savepointIn(root);
+    await writeStateFile(partial, 'a.bin', 'half');
+    const done = await createCheckpointDir(root, JOB, 2);
+    await publishSnapshot(done, meta(2, [await writeStateFile(done, 'a.bin', 'all')], 'checkpoint'));
+    const entry = (id: number, pointer: string, properties: SnapshotEntry['properties']): SnapshotEntry => ({
+      id, pointer, properties, completedAt: 0, status: 'IN_PROGRESS', triggeredAt: 0, stateSize: 0, numSubtasks: 1, numAcknowledged: 0, discarded: false,
+    });
+    const lines: string[] = [];
+    await settleInterrupted([entry(1, partial, forManualSavepoint('canonical')), entry(2, done, forCheckpoint({ persistent: true }))], JOB, (l) => lines.push(l));
+    expect(await keysUnder(partial)).toEqual([]);
+    expect(await keysUnder(done)).toEqual(['_metadata', 'a.bin']);
+    expect(lines).toEqual([`Removed the partial savepoint 1 of job ${JOB} at ${partial}`]);
   });
 
   it('disposal from the coordinator runs the guard on the store: the newest of a running job is refused, another removed', async () => {
