@@ -5,7 +5,6 @@
 //   -> recorded durably -> sinks notified -> subsumption / retention plans -> files discarded later.
 // Decisions are the pure functions of policies.ts and the snapshot properties; this class does the I/O
 // around them. Time goes through an injected Scheduler, deletions through a tracked SnapshotCleaner.
-import path from 'node:path';
 import { SnapshotFailure } from '../domain/failure-reason.js';
 import { describeIoError } from '../domain/io-errors.js';
 import { byCompletion, byNewestCompletion } from '../domain/ordering.js';
@@ -20,7 +19,7 @@ import type { CoordinatorDeps, SnapshotEntry } from './coordinator-types.js';
 import { addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type TriggerRequest } from './policies.js';
 import { systemScheduler, type Cancel, type Scheduler } from './scheduler.js';
 import { SnapshotCleaner } from './snapshot-cleaner.js';
-import { capitalized, mapReason, removeSnapshotDirectory, settledWithin } from './snapshot-io.js';
+import { capitalized, childOf, mapReason, removeSnapshotDirectory, settledWithin } from './snapshot-io.js';
 
 // The coordinator's record, settings and dependencies live in coordinator-types.ts; callers import them from here as before.
 export type { CoordinatorDeps, CoordinatorSettings, SnapshotAttempt, SnapshotEntry } from './coordinator-types.js';
@@ -384,7 +383,7 @@ export class CheckpointCoordinator {
   /** The directories snapshots of this job go to: never disposed themselves. */
   roots(): string[] {
     const s = this.deps.settings;
-    return [s.checkpointDir, s.savepointDir, this.persistentCheckpoints.dir, this.periodicSavepoints.dir, path.join(s.checkpointDir, this.deps.jobId)]
+    return [s.checkpointDir, s.savepointDir, this.persistentCheckpoints.dir, this.periodicSavepoints.dir, childOf(s.checkpointDir, this.deps.jobId)]
       .filter((d): d is string => d !== undefined);
   }
 

@@ -12,8 +12,8 @@ import { isTerminal, type JobStatus } from '../domain/job-status.js';
 import { forCancelWithSavepoint, forCheckpoint, forManualSavepoint, forStopWithSavepoint, type EndStatus } from '../domain/snapshot-properties.js';
 import { buildPlan } from '../runtime/host.js';
 import { JobMaster, type RestartStrategy, type TaskFailure } from '../runtime/job-master.js';
-import type { JobFacts } from '../domain/disposal-guard.js';
-import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
+import { snapshotKey, type JobFacts } from '../domain/disposal-guard.js';
+import { guardAndRemove } from '../storage/disposal.js';
 import { TOOL_VERSION } from '../version.js';
 import { ArtifactStore, type ArtifactInfo } from './artifact-store.js';
 import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
@@ -357,11 +357,9 @@ export class JobManager {
   async disposeSavepoint(pointer: string, options: { force?: boolean } = {}): Promise<void> {
     const s = this.options.settings;
     const roots = [s.checkpointDir, s.savepointDir, s.periodicSavepoints?.dir, ...[...this.registry.values()].flatMap((j) => j.coordinator.roots())].filter((d): d is string => d !== undefined);
-    const facts = guardLocal(pointer, { jobs: this.jobFacts(), roots, cwd: '/', force: options.force });
-    const dir = facts.directory;
-    await removeSnapshotFiles(dir);
+    const dir = await guardAndRemove(pointer, { jobs: this.jobFacts(), roots, cwd: '/', force: options.force });
     for (const job of this.registry.values()) {
-      const entry = job.coordinator.snapshots.find((e) => e.pointer !== '' && path.resolve(e.pointer) === dir);
+      const entry = job.coordinator.snapshots.find((e) => e.pointer !== '' && snapshotKey(e.pointer) === snapshotKey(dir));
       if (entry) {
         entry.discarded = true;
         await persistJob(job, this.writer);

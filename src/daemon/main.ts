@@ -6,6 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { startRestServer, type RunningRestServer } from '../server/rest-server.js';
+import { useStorageSettings } from '../storage/remote-snapshots.js';
 import { TOOL_VERSION } from '../version.js';
 import { JobManager } from '../coordinator/job-manager.js';
 import { daemonSettings } from './settings.js';
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   const loaded = await loadConfig({ configDir: args.configDir, env: process.env, cwd: process.cwd() });
   const config = resolveConfig({ loaded, dynamic: args.dynamic });
   const settings = daemonSettings(config, process.env, process.cwd());
+  // Snapshots on S3/Azure (the coordinator's and, over IPC, its TaskManagers') use the cluster's own keys.
+  useStorageSettings(settings.storage);
   mkdirSync(settings.stateDir, { recursive: true });
   const logFile = path.join(settings.stateDir, 'coordinator.log');
   const log = safeLog(logFile);

@@ -11,6 +11,7 @@ import { judgeDisposal, judgeInUse, snapshotKey, type GuardOptions, type JobFact
 import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../domain/errors.js';
 import { hasScheme, rejectHeapPointer } from '../domain/pointers.js';
 import { inspect, localPath } from './catalog.js';
+import { isObjectStorePointer } from './index.js';
 import { decodeMetadata, DISPOSING_MARKER, METADATA_FILE } from './metadata.js';
 import { isPinned } from './pins.js';
 import type { FilePlan } from '../domain/shared-state.js';
@@ -143,6 +144,26 @@ export function guardLocal(pointer: string, context: GuardContext): TargetFacts 
   const refusal = judgeDisposal(facts, context.jobs, { force: context.force } satisfies GuardOptions);
   if (refusal) throw refusalError(refusal);
   return facts;
+}
+
+/**
+ * The coordinator's deleting paths (retention, subsumption, REST disposal): the guard on one target, then
+ * its removal with the disposing protocol; local or on an object store (with this process's storage
+ * settings). Returns the directory (or URI) removed.
+ */
+export async function guardAndRemove(pointer: string, context: GuardContext): Promise<string> {
+  if (isObjectStorePointer(pointer)) {
+    const { storageSettingsInUse } = await import('./remote-snapshots.js');
+    const { guardRemote } = await import('./store-disposal.js');
+    const { removeRemoteSnapshot } = await import('./store-catalog.js');
+    const settings = context.storage ?? storageSettingsInUse();
+    const facts = await guardRemote(pointer, { ...context, settings });
+    await removeRemoteSnapshot(facts.directory, settings);
+    return facts.directory;
+  }
+  const facts = guardLocal(pointer, context);
+  await removeSnapshotFiles(facts.directory);
+  return facts.directory;
 }
 
 export async function planDisposal(pointers: readonly string[], options: GuardContext | { roots: readonly string[]; cwd: string }): Promise<DisposalStep[]> {

@@ -205,7 +205,10 @@ describe('bad input: the right 4xx and nothing changes', () => {
     ['bad trigger id', 'POST', `/v1/jobs/JOB/savepoints`, '{"triggerId": "xyz"}', 400],
     ['relative target directory', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "relative/dir"}', 400],
     ['.. in target directory', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "/tmp/../etc"}', 400],
-    ['other scheme', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "s3://bucket/sp"}', 400],
+    // s3://, wasbs:// and abfss:// are written by the coordinator now (issue 15); other schemes are refused.
+    ['other scheme', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "gs://bucket/sp"}', 400],
+    ['.. in an s3:// target directory', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "s3://bucket/sp/../x"}', 400],
+    ['a bucket root as target directory', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "s3://bucket/"}', 400],
     ['.. in targetDirectory (stop)', 'POST', `/v1/jobs/JOB/stop`, '{"targetDirectory": "/a/../../b"}', 400],
     ['.. in savepoint-path', 'POST', '/v1/savepoint-disposal', '{"savepoint-path": "/x/../etc"}', 400],
     ['huge body', 'POST', `/v1/jobs/JOB/savepoints`, big, 413],
