@@ -1,0 +1,87 @@
+// `flink savepoints inspect` on an object store: read a snapshot's _metadata (Flink's, decoded in full, or ours)
+// through the storage interface, and check every file it references — a stat through the store of the file's
+// bucket or container, a few dozen in flight — or, for ours, every state file's size and checksum.
+import { createHash } from 'node:crypto';
+import type { StorageSettings } from '../config/storage.js';
+import { NotFoundError, OperationError } from '../domain/errors.js';
+import type { FileProblem, FlinkSnapshot, FlinkVerification, ReferencedFile } from './flink-metadata/index.js';
+import type { SnapshotMetadata } from './index.js';
+import { decodeMetadata, METADATA_FILE } from './metadata.js';
+import { openStore, type ObjectStore } from './object-store.js';
+import { isRemote, remoteSnapshotUri, withSnapshotStore } from './store-catalog.js';
+
+/** Stats in flight at once (as the catalog's reads). */
+const STAT_CONCURRENCY = 32;
+
+export type RemoteSnapshot =
+  | { origin: 'flink'; snapshot: FlinkSnapshot }
+  | { origin: 'ours'; directory: string; metadata: SnapshotMetadata };
+
+/** Reads and decodes the _metadata of a snapshot on an object store; errors are one line naming it. */
+export async function readRemoteSnapshot(pointer: string, settings: StorageSettings): Promise<RemoteSnapshot> {
+  return withSnapshotStore(pointer, settings, async (store, uri) => {
+    if (!(await store.stat(METADATA_FILE))) throw new NotFoundError(`Cannot find meta data file '_metadata' in directory '${uri}'.`);
+    const bytes = await store.read(METADATA_FILE);
+    let decoded;
+    try {
+      decoded = decodeMetadata<SnapshotMetadata>(bytes);
+    } catch (error) {
+      throw new OperationError(`${store.uriOf(METADATA_FILE)}: ${(error as Error).message}.`);
+    }
+    if (decoded.kind === 'ours') return { origin: 'ours', directory: uri, metadata: decoded.metadata };
+    const { decodeFlinkMetadata, FlinkMetadataError, referencedFiles } = await import('./flink-metadata/index.js');
+    try {
+      const metadata = decodeFlinkMetadata(bytes, { snapshotDir: uri });
+      return { origin: 'flink', snapshot: { directory: uri, metadata, files: referencedFiles(metadata) } };
+    } catch (error) {
+      if (error instanceof FlinkMetadataError) throw new OperationError(`${store.uriOf(METADATA_FILE)}: ${error.message}.`);
+      throw error;
+    }
+  });
+}
+
+/** Each referenced file on an object store: present, and of its recorded size (at least it, for merged segments). Results in metadata order. */
+export async function checkRemoteFiles(files: readonly ReferencedFile[], settings: StorageSettings): Promise<FlinkVerification> {
+  const roots = new Map<string, Promise<ObjectStore>>();
+  const found: Array<FileProblem | undefined> = new Array(files.length);
+  const check = async (file: ReferencedFile): Promise<FileProblem | undefined> => {
+    // The root of the file's bucket or container, and its key there.
+    const m = /^([a-z][a-z0-9+.-]*:\/\/[^/]+\/)(.+)$/i.exec(file.path);
+    if (!m || !isRemote(file.path)) return { path: file.path, problem: 'not on an object store this snapshot is on; cannot be checked here' };
+    if (!roots.has(m[1])) roots.set(m[1], openStore(m[1], settings));
+    const info = await (await roots.get(m[1])!).stat(decodeURIComponent(m[2]).replace(/\/{2,}/g, '/'));
+    if (!info) return { path: file.path, problem: 'missing' };
+    if (file.exact ? info.size !== file.bytes : info.size < file.bytes) return { path: file.path, problem: `${info.size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}` };
+    return undefined;
+  };
+  let next = 0;
+  try {
+    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, files.length) }, async () => {
+      while (next < files.length) {
+        const i = next++;
+        found[i] = await check(files[i]);
+      }
+    }));
+  } finally {
+    for (const opened of roots.values()) void opened.then((s) => s.close(), () => {});
+  }
+  const problems = found.filter((p): p is FileProblem => p !== undefined);
+  return { ok: problems.length === 0, missing: problems.map((p) => p.path), problems };
+}
+
+/** Our snapshot on an object store: every state file its _metadata lists, with its size and checksum. */
+export async function checkRemoteStateFiles(pointer: string, metadata: SnapshotMetadata, settings: StorageSettings): Promise<FlinkVerification> {
+  const uri = remoteSnapshotUri(pointer);
+  const problems = await withSnapshotStore(uri, settings, async (store) => {
+    const found: FileProblem[] = [];
+    for (const file of metadata.files) {
+      const at = `${uri}/${file.name}`;
+      const info = await store.stat(file.name);
+      if (!info) found.push({ path: at, problem: 'missing' });
+      else if (info.size !== file.size) found.push({ path: at, problem: `is ${info.size < file.size ? 'truncated' : 'too long'} (${info.size} bytes, expected ${file.size})` });
+      else if (createHash('sha256').update(await store.read(file.name)).digest('hex') !== file.sha256) found.push({ path: at, problem: 'fails its checksum (corrupt)' });
+    }
+    return found;
+  });
+  return { ok: problems.length === 0, missing: problems.map((p) => p.path), problems };
+}
