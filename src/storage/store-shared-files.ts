@@ -10,7 +10,7 @@ import { listAll, openStore, type ObjectStore } from './object-store.js';
 
 const CHECKPOINT_DIR = /^chk-\d+$/;
 const SHARED_DIRS = ['shared/', 'taskowned/'] as const;
-/** GETs of _metadata in flight at once. */
+/** GETs of _metadata (or stats) in flight at once. */
 const READ_CONCURRENCY = 16;
 const SCHEME_FAMILY: Record<string, string> = { s3a: 's3', s3p: 's3', wasb: 'wasbs', abfs: 'abfss' };
 
@@ -84,14 +84,7 @@ export class JobPrefix {
     for await (const page of listAll(this.store, '', { delimiter: '/' })) {
       for (const p of page.prefixes) if (CHECKPOINT_DIR.test(p.slice(0, -1))) names.push(p.slice(0, -1));
     }
-    const found: Array<CheckpointRefs | undefined> = new Array(names.length);
-    let next = 0;
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, names.length) }, async () => {
-      while (next < names.length) {
-        const i = next++;
-        found[i] = await this.checkpointRefs(names[i]);
-      }
-    }));
+    const found = await mapLimit(names, READ_CONCURRENCY, (name) => this.checkpointRefs(name));
     return found.filter((c): c is CheckpointRefs => c !== undefined);
   }
 
@@ -124,10 +117,10 @@ export class JobPrefix {
   async planDisposal(name: string, candidates?: readonly string[]): Promise<FilePlan[]> {
     let files: Array<{ path: string; bytes: number }>;
     if (candidates) {
-      const sizes = await Promise.all(candidates.map(async (uri) => {
+      const sizes = await mapLimit(candidates, READ_CONCURRENCY, async (uri) => {
         const key = this.keyOf(uri);
         return key === undefined ? undefined : await this.store.stat(key);
-      }));
+      });
       files = candidates.flatMap((uri, i) => (sizes[i] ? [{ path: canonicalUri(uri), bytes: sizes[i]!.size }] : []));
     } else {
       const bytes = await this.store.read(`${name}/${METADATA_FILE}`).catch(() => undefined);
@@ -161,4 +154,17 @@ export async function planRemoteSharedFiles(snapshotUri: string, settings: Stora
   } finally {
     opened.job.store.close();
   }
+}
+
+/** Runs `fn` over items with at most `limit` in flight; results in input order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+    }
+  }));
+  return results;
 }
