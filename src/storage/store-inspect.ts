@@ -7,11 +7,13 @@ import { NotFoundError, OperationError } from '../domain/errors.js';
 import type { FileProblem, FlinkSnapshot, FlinkVerification, ReferencedFile } from './flink-metadata/index.js';
 import type { SnapshotMetadata } from './index.js';
 import { decodeMetadata, METADATA_FILE } from './metadata.js';
-import { openStore, type ObjectStore } from './object-store.js';
+import { listAll, openStore, type ObjectStore } from './object-store.js';
 import { isRemote, remoteSnapshotUri, withSnapshotStore } from './store-catalog.js';
 
 /** Stats in flight at once (as the catalog's reads). */
 const STAT_CONCURRENCY = 32;
+/** A folder with at least this many referenced files is listed instead of stat-ed file by file. */
+const LIST_THRESHOLD = 64;
 
 export type RemoteSnapshot =
   | { origin: 'flink'; snapshot: FlinkSnapshot }
@@ -40,26 +42,70 @@ export async function readRemoteSnapshot(pointer: string, settings: StorageSetti
   });
 }
 
-/** Each referenced file on an object store: present, and of its recorded size (at least it, for merged segments). Results in metadata order. */
-export async function checkRemoteFiles(files: readonly ReferencedFile[], settings: StorageSettings): Promise<FlinkVerification> {
+/**
+ * Each referenced file on an object store: present, and of its recorded size (at least it, for merged segments).
+ * Results in metadata order. A folder holding many of them (a job's shared/) is listed, 1,000 keys a LIST page,
+ * instead of a HEAD per file: a checkpoint referencing 10,000 shared files costs ~10 requests, not 10,000. The
+ * listing stops at a tenth of the HEADs it saves (a folder of far more objects); what it did not reach is stat-ed.
+ * `pageSize` (tests) lists in smaller pages.
+ */
+export async function checkRemoteFiles(files: readonly ReferencedFile[], settings: StorageSettings, options: { pageSize?: number } = {}): Promise<FlinkVerification> {
   const roots = new Map<string, Promise<ObjectStore>>();
+  const storeOf = (root: string) => {
+    if (!roots.has(root)) roots.set(root, openStore(root, settings));
+    return roots.get(root)!;
+  };
   const found: Array<FileProblem | undefined> = new Array(files.length);
-  const check = async (file: ReferencedFile): Promise<FileProblem | undefined> => {
+  const located: Array<{ root: string; key: string } | undefined> = files.map((f) => {
     // The root of the file's bucket or container, and its key there.
-    const m = /^([a-z][a-z0-9+.-]*:\/\/[^/]+\/)(.+)$/i.exec(file.path);
-    if (!m || !isRemote(file.path)) return { path: file.path, problem: 'not on an object store this snapshot is on; cannot be checked here' };
-    if (!roots.has(m[1])) roots.set(m[1], openStore(m[1], settings));
-    const info = await (await roots.get(m[1])!).stat(decodeURIComponent(m[2]).replace(/\/{2,}/g, '/'));
-    if (!info) return { path: file.path, problem: 'missing' };
-    if (file.exact ? info.size !== file.bytes : info.size < file.bytes) return { path: file.path, problem: `${info.size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}` };
+    const m = /^([a-z][a-z0-9+.-]*:\/\/[^/]+\/)(.+)$/i.exec(f.path);
+    return m && isRemote(f.path) ? { root: m[1], key: decodeURIComponent(m[2]).replace(/\/{2,}/g, '/') } : undefined;
+  });
+  const judge = (file: ReferencedFile, size: number | undefined): FileProblem | undefined => {
+    if (size === undefined) return { path: file.path, problem: 'missing' };
+    if (file.exact ? size !== file.bytes : size < file.bytes) return { path: file.path, problem: `${size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}` };
     return undefined;
   };
-  let next = 0;
+  const folders = new Map<string, number[]>();
+  located.forEach((at, i) => {
+    if (!at) {
+      found[i] = { path: files[i].path, problem: 'not on an object store this snapshot is on; cannot be checked here' };
+      return;
+    }
+    const folder = `${at.root}\n${at.key.slice(0, at.key.lastIndexOf('/') + 1)}`;
+    const group = folders.get(folder);
+    if (group) group.push(i);
+    else folders.set(folder, [i]);
+  });
+  const toStat: number[] = [];
   try {
-    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, files.length) }, async () => {
-      while (next < files.length) {
-        const i = next++;
-        found[i] = await check(files[i]);
+    for (const [folder, indices] of folders) {
+      if (indices.length < LIST_THRESHOLD) {
+        toStat.push(...indices);
+        continue;
+      }
+      const [root, prefix] = folder.split('\n');
+      const store = await storeOf(root);
+      const sizes = new Map<string, number>();
+      let pages = 0;
+      let complete = false;
+      for await (const page of listAll(store, prefix, { delimiter: '/', pageSize: options.pageSize })) {
+        for (const o of page.objects) sizes.set(o.key, o.size);
+        complete = page.next === undefined;
+        if (++pages >= Math.ceil(indices.length / 10)) break;
+      }
+      for (const i of indices) {
+        const size = sizes.get(located[i]!.key);
+        if (size === undefined && !complete) toStat.push(i);
+        else found[i] = judge(files[i], size);
+      }
+    }
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, toStat.length) }, async () => {
+      while (next < toStat.length) {
+        const i = toStat[next++];
+        const info = await (await storeOf(located[i]!.root)).stat(located[i]!.key);
+        found[i] = judge(files[i], info?.size);
       }
     }));
   } finally {

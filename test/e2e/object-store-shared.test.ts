@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeFlinkMetadata } from '../../bench/flink-metadata-encoder.mjs';
@@ -14,6 +15,7 @@ import { storageSettings } from '../../src/config/storage.js';
 import { operatorIdForUid } from '../../src/domain/operator-id.js';
 import { decodeFlinkMetadata, referencedFiles, type FlinkCheckpointMetadata } from '../../src/storage/flink-metadata/index.js';
 import { listAll, openStore, type ObjectStore } from '../../src/storage/object-store.js';
+import { checkRemoteFiles } from '../../src/storage/store-inspect.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startS3Mock, type RunningServer } from '../support/object-stores.js';
 import { until } from '../support/until.js';
 import { emptyDir, fixture, runFlink, type RunResult } from './helpers.js';
@@ -302,4 +304,44 @@ describe.each(flavours)('savepoints gc on $name', (flavour) => {
       l.store.close();
     }
   });
+});
+
+describe.each(flavours)('checking many referenced objects on $name', (flavour) => {
+  it('a folder of many is listed, not stat-ed one by one; what a cut-short listing missed is stat-ed; the answer is the same', async () => {
+    const root = await flavour.fresh();
+    const dynamic = flavour.keys().map((line) => line.replace(/^([^:]+): /, '$1='));
+    const settings = storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic }));
+    const store = await openStore(`${root}/`, settings);
+    try {
+      const name = (i: number) => String(i).padStart(3, '0');
+      // 70 referenced objects in b/, sorted after 100 unreferenced ones in the same folder; 3 more in c/.
+      const keys = [...Array.from({ length: 100 }, (_, i) => `job/shared/a-${name(i)}`), ...Array.from({ length: 70 }, (_, i) => `job/shared/b-${name(i)}`), 'job/c/x', 'job/c/y', 'job/c/z'];
+      for (let i = 0; i < keys.length; i += 16) await Promise.all(keys.slice(i, i + 16).map((k) => store.write(k, 'four')));
+      await store.deleteMany(['job/shared/b-013', 'job/c/y']);
+      await store.write('job/shared/b-042', 'five!');
+      const files = keys.filter((k) => !k.includes('/a-')).map((k) => ({ path: `${root}/${k}`, bytes: 4, exact: true }));
+      const expected = [
+        { path: `${root}/job/shared/b-013`, problem: 'missing' },
+        { path: `${root}/job/shared/b-042`, problem: '5 bytes, expected 4' },
+        { path: `${root}/job/c/y`, problem: 'missing' },
+      ];
+      // Whole listing (1,000 keys a page), and a listing cut short after 7 pages of 10 keys (before b/).
+      const heads: string[] = [];
+      const count = ({ request }: { request: { method: string; path: string } }) => void (request.method === 'HEAD' && request.path.includes('/job/') && heads.push(request.path)); // not S3's HeadBucket
+      subscribe('http.client.request.start', count as (message: unknown) => void);
+      try {
+        for (const [pageSize, stats] of [[undefined, 3], [10, 73]] as const) {
+          heads.length = 0;
+          const v = await checkRemoteFiles(files, settings, { pageSize });
+          expect(v.problems).toEqual(expected);
+          expect(v.ok).toBe(false);
+          expect(heads).toHaveLength(stats); // c/ by HEADs; b/ from the listing, or by HEADs where it was cut short
+        }
+      } finally {
+        unsubscribe('http.client.request.start', count as (message: unknown) => void);
+      }
+    } finally {
+      store.close();
+    }
+  }, 60_000);
 });
