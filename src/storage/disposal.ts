@@ -181,7 +181,10 @@ export async function planDisposal(pointers: readonly string[], options: GuardCo
         const entry = facts.files ? describeSnapshot(facts.directory, undefined, facts.files) : undefined;
         const forced = context.force && (facts.pinned || facts.content === 'incomplete');
         const what = `${facts.content === 'flink' ? 'Flink snapshot' : facts.content === 'ours' ? (entry?.kind ?? 'snapshot').replace('-', ' ') : facts.content === 'disposing' ? 'unfinished disposal' : 'snapshot'}${facts.content === 'incomplete' ? ' (incomplete leftover)' : ''}`;
-        steps.push({ pointer, directory: facts.directory, bytes: entry?.sizeBytes, entry, remote: true, reason: `${what}, ${forced ? 'forced' : 'requested'}` });
+        // A retained checkpoint's shared/ objects: planned from its _metadata while it is there.
+        const { planRemoteSharedFiles } = await import('./store-shared-files.js');
+        const sharedFiles = facts.content === 'flink' ? await planRemoteSharedFiles(facts.directory, context.storage) : [];
+        steps.push({ pointer, directory: facts.directory, bytes: entry?.sizeBytes, entry, remote: true, reason: `${what}, ${forced ? 'forced' : 'requested'}`, ...(sharedFiles.length > 0 ? { sharedFiles } : {}) });
         continue;
       }
       // Only the cluster can reach it: the in-use rules still apply, by path string.

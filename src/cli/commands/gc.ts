@@ -2,11 +2,10 @@
 // the files under a job's shared/ and taskowned/ that no retained checkpoint (chk-*/_metadata) references, once
 // they are older than --min-age and than the newest checkpoint (so a checkpoint being written is never touched).
 // Refused while the job runs on a reachable cluster (its JobManager owns those files then) unless --force.
-import path from 'node:path';
 import { formatDuration, parseDuration } from '../../domain/duration.js';
-import { NotFoundError, OperationError, UsageError } from '../../domain/errors.js';
+import { OperationError, UsageError } from '../../domain/errors.js';
 import { isGloballyTerminal, type JobStatus } from '../../domain/job-status.js';
-import { hasScheme } from '../../domain/pointers.js';
+import type { JobCheckpointDir } from '../../storage/job-state.js';
 import type { CommandContext } from '../context.js';
 import { formatBytes } from './common.js';
 
@@ -27,29 +26,30 @@ export function parseMinAge(value: string | undefined): number {
   return ms;
 }
 
-/** The job's checkpoint directory: <root>/<jobId> for each --dir (or the configured checkpoint dir), or a root that is it. */
-async function jobDirectory(ctx: CommandContext, options: GcOptions): Promise<string> {
-  const { stat } = await import('node:fs/promises');
-  const { localPath } = await import('../../storage/catalog.js');
-  const configured = (await ctx.config()).string('execution.checkpointing.dir');
+/** The job's checkpoint directory, local or on an object store: under each --dir (or the configured checkpoint dir). */
+async function jobDirectory(ctx: CommandContext, options: GcOptions) {
+  const config = await ctx.config();
+  const configured = config.string('execution.checkpointing.dir');
   const roots = options.dirs.length > 0 ? options.dirs : configured !== undefined ? [configured] : [];
   if (roots.length === 0) throw new UsageError('savepoints gc needs --dir <checkpoint root> (or execution.checkpointing.dir in the configuration).');
-  const tried: string[] = [];
-  for (const root of roots) {
-    if (hasScheme(root) && !/^file:/i.test(root)) throw new UsageError(`savepoints gc works on local directories; '${root}' is not one.`);
-    const dir = localPath(/^file:/i.test(root) ? root : path.resolve(ctx.cwd, root));
-    for (const candidate of path.basename(dir) === options.jobId ? [dir] : [path.join(dir, options.jobId)]) {
-      tried.push(candidate);
-      if ((await stat(candidate).catch(() => undefined))?.isDirectory()) return candidate;
-    }
-  }
-  throw new NotFoundError(`No checkpoint directory of job ${options.jobId}: looked in ${tried.join(', ')}.`);
+  const { storageSettings } = await import('../../config/storage.js');
+  const { openJobCheckpointDir } = await import('../../storage/job-state.js');
+  return openJobCheckpointDir(roots, options.jobId, ctx.cwd, storageSettings(config));
 }
 
 export async function runGc(options: GcOptions, ctx: CommandContext): Promise<void> {
-  const { io } = ctx;
   ctx.audit.job = options.jobId;
-  const jobDir = await jobDirectory(ctx, options);
+  const job = await jobDirectory(ctx, options);
+  try {
+    await collect(job, options, ctx);
+  } finally {
+    job.close();
+  }
+}
+
+async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandContext): Promise<void> {
+  const { io } = ctx;
+  const jobDir = job.location;
   const { clusterView } = await import('./dispose.js');
   const cluster = await clusterView(ctx);
   if (cluster.jobs === undefined) io.note('The coordinator is not reachable: whether the job still runs cannot be checked.');
@@ -60,15 +60,14 @@ export async function runGc(options: GcOptions, ctx: CommandContext): Promise<vo
     });
   }
   if (running) ctx.audit.forced = true;
-  const { jobCheckpoints, storedSharedFiles, deletePlannedFiles } = await import('../../storage/shared-files.js');
   const { gcRefusal, planGc } = await import('../../domain/shared-state.js');
-  const checkpoints = await jobCheckpoints(jobDir);
+  const checkpoints = await job.checkpoints();
   const refusal = gcRefusal(checkpoints);
   if (refusal) throw new OperationError(`Refusing to collect garbage in ${jobDir}: ${refusal}. Nothing was deleted.`);
-  const plan = planGc(await storedSharedFiles(jobDir), checkpoints, { minAgeMs: options.minAgeMs, now: Date.now() });
+  const plan = planGc(await job.storedFiles(), checkpoints, { minAgeMs: options.minAgeMs, now: Date.now() });
   const bytes = plan.files.reduce((n, f) => n + f.bytes, 0);
   if (!options.dryRun) {
-    await deletePlannedFiles(plan.files);
+    await job.deletePlanned(plan.files);
     ctx.audit.paths.push(...plan.files.map((f) => f.path));
   }
   if (io.mode.json) {

@@ -59,7 +59,7 @@ export function describeFlinkType(properties: FlinkSnapshot['metadata']['propert
 }
 
 /** The report for one of ours. */
-export function oursReport(snapshot: OpenedSnapshot): InspectReport {
+export function oursReport(snapshot: Pick<OpenedSnapshot, 'directory' | 'metadata'>): InspectReport {
   const m = snapshot.metadata;
   const sizes = new Map(m.files.map((f) => [f.name, f.size]));
   const operators = m.operators.map((op) => {
@@ -84,7 +84,7 @@ export function reportJson(r: InspectReport): string {
 
 export async function runInspect(pointer: string, options: InspectOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
-  const report = await buildReport(pointer, options);
+  const report = await buildReport(pointer, options, ctx);
   const unmatched = options.uids.filter((uid) => !report.operators.some((o) => o.uid === uid));
   if (io.mode.json) io.print(reportJson(report));
   else await printReport(report, ctx);
@@ -95,7 +95,9 @@ export async function runInspect(pointer: string, options: InspectOptions, ctx: 
   }
 }
 
-async function buildReport(pointer: string, options: InspectOptions): Promise<InspectReport> {
+async function buildReport(pointer: string, options: InspectOptions, ctx: CommandContext): Promise<InspectReport> {
+  const { isRemote } = await import('../../storage/store-catalog.js');
+  if (isRemote(pointer)) return buildRemoteReport(pointer, options, ctx);
   const { readFile } = await import('node:fs/promises');
   const fm = await import('../../storage/flink-metadata/index.js');
   const { resolve } = await import('node:path');
@@ -123,6 +125,20 @@ async function buildReport(pointer: string, options: InspectOptions): Promise<In
       }
     }
     report.verified = report.missing.length === 0;
+  }
+  return report;
+}
+
+/** The same report for a snapshot on an object store (s3://, wasbs://, abfss://), read through the storage interface. */
+async function buildRemoteReport(pointer: string, options: InspectOptions, ctx: CommandContext): Promise<InspectReport> {
+  const { storageSettings } = await import('../../config/storage.js');
+  const settings = storageSettings(await ctx.config());
+  const remote = await import('../../storage/store-inspect.js');
+  const read = await remote.readRemoteSnapshot(pointer, settings);
+  const report = read.origin === 'flink' ? flinkReport(read.snapshot, options.uids) : oursReport(read);
+  if (options.verify) {
+    const v = read.origin === 'flink' ? await remote.checkRemoteFiles(read.snapshot.files, settings) : await remote.checkRemoteStateFiles(read.directory, read.metadata, settings);
+    Object.assign(report, { verified: v.ok, missing: v.missing, problems: v.problems.map((p) => p.problem) });
   }
   return report;
 }
