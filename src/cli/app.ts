@@ -80,7 +80,7 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
     if (error.code === 'commander.help') return exitCodeFor('usage'); // no command given: help was printed to stderr
     await io.loadColors();
     const message = error.message.replace(/^error: /, '');
-    const command = argv.find((a) => !a.startsWith('-'));
+    const command = commandNameOf(argv);
     return printError(init, 'usage', capitalize(message), `Run 'flink ${command && error.code !== 'commander.unknownCommand' ? command + ' ' : ''}--help' for usage.`);
   }
   await io.loadColors();
