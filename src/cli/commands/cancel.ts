@@ -3,15 +3,16 @@
 import type { Command } from 'commander';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
+import { parseTimeout } from '../options.js';
 import type { CommandModule } from '../program.js';
-import { isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint } from './common.js';
+import { isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint } from '../services/snapshot-ops.js';
 
 export interface CancelOptions {
   jobId: string;
   withSavepoint: boolean;
   savepointDirectory?: string;
   format: 'CANONICAL' | 'NATIVE';
-  timeout?: string;
+  timeoutMs?: number;
 }
 
 export function parseCancelArgs(jobIdArg: string | undefined, opts: { withSavepoint?: string | boolean; type?: string; timeout?: string }): CancelOptions {
@@ -27,7 +28,7 @@ export function parseCancelArgs(jobIdArg: string | undefined, opts: { withSavepo
     withSavepoint: opts.withSavepoint !== undefined && opts.withSavepoint !== false,
     savepointDirectory: dir,
     format: parseFormatType(opts.type),
-    timeout: opts.timeout,
+    timeoutMs: parseTimeout(opts.timeout),
   };
 }
 
@@ -61,7 +62,7 @@ export async function runCancel(options: CancelOptions, ctx: CommandContext): Pr
   }
   io.warn('DEPRECATION WARNING: Cancelling a job with savepoint is deprecated. Use "stop" instead.');
   const target = await savepointTarget(ctx, options.savepointDirectory, '--withSavepoint');
-  const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
+  const timeoutMs = await ctx.waitTimeoutMs(options.timeoutMs);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
   io.note(`Cancelling job ${options.jobId} with ${options.format} savepoint to ${target.send === undefined ? 'default savepoint directory' : target.send}.`);

@@ -2,13 +2,14 @@
 import type { Command } from 'commander';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
+import { parseTimeout } from '../options.js';
 import type { CommandModule } from '../program.js';
-import { failureError, requireJob } from './common.js';
+import { failureError, requireJob } from '../services/snapshot-ops.js';
 
 export interface CheckpointOptions {
   jobId: string;
   full: boolean;
-  timeout?: string;
+  timeoutMs?: number;
 }
 
 export const checkpointCommand: CommandModule = {
@@ -21,7 +22,7 @@ export const checkpointCommand: CommandModule = {
       .option('--timeout <duration>', 'how long to wait (default: client.timeout, 60 s)')
       .addHelpText('after', '\nExamples:\n  flink checkpoint fd72014d4c864993a2e5a9287b4a9c5d\n  flink checkpoint -full fd72014d4c864993a2e5a9287b4a9c5d\n')
       .action(async (jobId: string | undefined, opts: { full?: boolean; timeout?: string }, command: Command) => {
-        const options: CheckpointOptions = { jobId: parseJobId(jobId, 'Missing JobID. Specify a Job ID to manipulate a checkpoint.'), full: Boolean(opts.full), timeout: opts.timeout };
+        const options: CheckpointOptions = { jobId: parseJobId(jobId, 'Missing JobID. Specify a Job ID to manipulate a checkpoint.'), full: Boolean(opts.full), timeoutMs: parseTimeout(opts.timeout) };
         await runCheckpoint(options, await deps.contextFor(command));
       });
   },
@@ -30,7 +31,7 @@ export const checkpointCommand: CommandModule = {
 export async function runCheckpoint(options: CheckpointOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   ctx.audit.job = options.jobId;
-  const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
+  const timeoutMs = await ctx.waitTimeoutMs(options.timeoutMs);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
   const { pollUntilComplete } = await import('../../client/async-operation.js');

@@ -7,7 +7,7 @@ import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
 import type { CommandModule } from '../program.js';
-import { formatBytes } from './common.js';
+import { formatBytes } from '../output/format.js';
 
 export const checkpointsCommand: CommandModule = {
   name: 'checkpoints',

@@ -3,12 +3,13 @@
 // they are older than --min-age and than the newest checkpoint (so a checkpoint being written is never touched).
 // Refused while the job runs on a reachable cluster (its JobManager owns those files then) unless --force.
 import path from 'node:path';
-import { formatDuration, parseDuration } from '../../domain/duration.js';
+import { formatDuration } from '../../domain/duration.js';
 import { NotFoundError, OperationError, UsageError } from '../../domain/errors.js';
 import { isGloballyTerminal, type JobStatus } from '../../domain/job-status.js';
 import { hasScheme } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
-import { formatBytes } from './common.js';
+import { parseDurationOption } from '../options.js';
+import { formatBytes } from '../output/format.js';
 
 export const DEFAULT_GC_MIN_AGE_MS = 3_600_000;
 
@@ -22,9 +23,7 @@ export interface GcOptions {
 
 export function parseMinAge(value: string | undefined): number {
   if (value === undefined) return DEFAULT_GC_MIN_AGE_MS;
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new UsageError(`Invalid --min-age '${value}': expected a duration such as 1h or 30min.`);
-  return ms;
+  return parseDurationOption('--min-age', value, '1h or 30min', { zero: true })!;
 }
 
 /** The job's checkpoint directory: <root>/<jobId> for each --dir (or the configured checkpoint dir), or a root that is it. */
@@ -50,7 +49,7 @@ export async function runGc(options: GcOptions, ctx: CommandContext): Promise<vo
   const { io } = ctx;
   ctx.audit.job = options.jobId;
   const jobDir = await jobDirectory(ctx, options);
-  const { clusterView } = await import('./dispose.js');
+  const { clusterView } = await import('../services/disposer.js');
   const cluster = await clusterView(ctx);
   if (cluster.jobs === undefined) io.note('The coordinator is not reachable: whether the job still runs cannot be checked.');
   const running = cluster.jobs?.find((j) => j.jobId === options.jobId && !isGloballyTerminal(j.status as JobStatus));

@@ -6,7 +6,7 @@ import { operatorIdForUid } from '../../domain/operator-id.js';
 import { NotFoundError, OperationError } from '../../domain/errors.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
-import { formatBytes } from './common.js';
+import { formatBytes } from '../output/format.js';
 import type { FlinkSnapshot } from '../../storage/flink-metadata/index.js';
 import { operatorBytes, totalBytes } from '../../storage/flink-metadata/summary.js';
 import type { OpenedSnapshot } from '../../storage/index.js';

@@ -4,9 +4,10 @@ import type { Command } from 'commander';
 import { NotFoundError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
+import { collect } from '../options.js';
 import type { CommandModule } from '../program.js';
 import { gatherSnapshots, latestVerified } from '../snapshots.js';
-import { parseRunArgs, runRun, type RunOptions } from './run.js';
+import { parseRunArgs, runRun, type RunOptions } from '../services/run-job.js';
 
 export interface RestoreOptions extends RunOptions {
   from: string;
@@ -25,7 +26,7 @@ export const restoreCommand: CommandModule = {
       .argument('[args...]', 'arguments of the job')
       .option('--name <job name>', 'with latest: the job whose snapshots to use (default: the only job name that has snapshots)')
       .option('--from-job <jobId>', 'with latest: the snapshots of this job id')
-      .option('--dir <root>', 'with latest: also scan this directory (repeatable)', (v: string, p: string[] | undefined) => [...(p ?? []), v])
+      .option('--dir <root>', 'with latest: also scan this directory (repeatable)', collect)
       .option('-n, --allowNonRestoredState', 'allow state of operators that no longer exist to be skipped')
       .option('--claimMode <mode>', 'claim or no_claim (default) (also -cm)')
       .option('--restoreMode <mode>', 'deprecated name of --claimMode (also -rm)')

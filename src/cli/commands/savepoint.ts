@@ -8,19 +8,19 @@ import { parseJobId, parseTriggerId } from '../../domain/ids.js';
 import { absolutePointer, pointerToPath } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
-import { parseKeep, parseMaxAge } from './savepoints.js';
+import { parseKeep, parseMaxAge, parseTimeout } from '../options.js';
 import {
-  failureError, isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint,
-} from './common.js';
+  isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint,
+} from '../services/snapshot-ops.js';
 
 export type SavepointOptions =
   | {
-      mode: 'trigger'; jobId: string; targetDirectory?: string; format: 'CANONICAL' | 'NATIVE'; detached: boolean; timeout?: string; extraArgs: boolean;
+      mode: 'trigger'; jobId: string; targetDirectory?: string; format: 'CANONICAL' | 'NATIVE'; detached: boolean; timeoutMs?: number; extraArgs: boolean;
       /** Cron retention: after the savepoint completed, prune this job's savepoints to these rules. */
       keep?: number; maxAgeMs?: number;
     }
-  | { mode: 'dispose'; path: string; timeout?: string }
-  | { mode: 'status'; jobId: string; triggerId: string; timeout?: string };
+  | { mode: 'dispose'; path: string; timeoutMs?: number }
+  | { mode: 'status'; jobId: string; triggerId: string; timeoutMs?: number };
 
 interface RawOptions {
   dispose?: string;
@@ -33,10 +33,11 @@ interface RawOptions {
 }
 
 export function parseSavepointArgs(args: string[], opts: RawOptions): SavepointOptions {
-  if (opts.dispose !== undefined) return { mode: 'dispose', path: opts.dispose, timeout: opts.timeout };
+  const timeoutMs = parseTimeout(opts.timeout);
+  if (opts.dispose !== undefined) return { mode: 'dispose', path: opts.dispose, timeoutMs };
   if (args[0] === 'status') {
     if (args.length !== 3) throw new UsageError('Usage: flink savepoint status <jobId> <triggerId>');
-    return { mode: 'status', jobId: parseJobId(args[1]), triggerId: parseTriggerId(args[2]), timeout: opts.timeout };
+    return { mode: 'status', jobId: parseJobId(args[1]), triggerId: parseTriggerId(args[2]), timeoutMs };
   }
   const jobId = parseJobId(args[0], 'Missing JobID. Specify a Job ID to trigger a savepoint.');
   return {
@@ -45,7 +46,7 @@ export function parseSavepointArgs(args: string[], opts: RawOptions): SavepointO
     targetDirectory: args[1],
     format: parseFormatType(opts.type),
     detached: Boolean(opts.detached),
-    timeout: opts.timeout,
+    timeoutMs,
     extraArgs: args.length > 2,
     keep: opts.keep === undefined ? undefined : parseKeep(opts.keep),
     maxAgeMs: parseMaxAge(opts.maxAge),
@@ -91,13 +92,13 @@ export const savepointCommand: CommandModule = {
 };
 
 export async function runSavepoint(options: SavepointOptions, ctx: CommandContext): Promise<void> {
-  if (options.mode === 'dispose') return dispose(options.path, options.timeout, ctx);
-  if (options.mode === 'status') return status(options.jobId, options.triggerId, options.timeout, ctx);
+  if (options.mode === 'dispose') return dispose(options.path, options.timeoutMs, ctx);
+  if (options.mode === 'status') return status(options.jobId, options.triggerId, options.timeoutMs, ctx);
   const { io } = ctx;
   ctx.audit.job = options.jobId;
   if (options.extraArgs) io.note('Provided more arguments than required. Ignoring not needed arguments.');
   const target = await savepointTarget(ctx, options.targetDirectory, 'argument [targetDirectory]');
-  const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
+  const timeoutMs = await ctx.waitTimeoutMs(options.timeoutMs);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
   const { withJobLock, readPendingTrigger, writePendingTrigger, clearPendingTrigger, pendingMismatch } = await import('../locking.js');
@@ -184,7 +185,7 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
   });
 }
 
-async function status(jobId: string, triggerId: string, timeout: string | undefined, ctx: CommandContext): Promise<void> {
+async function status(jobId: string, triggerId: string, timeout: number | undefined, ctx: CommandContext): Promise<void> {
   const client = await ctx.client();
   const location = await waitForSavepoint(ctx, client, jobId, triggerId, {
     what: 'Savepoint',
@@ -195,7 +196,7 @@ async function status(jobId: string, triggerId: string, timeout: string | undefi
   else ctx.io.print(`Savepoint completed. Path: ${location}`);
 }
 
-async function dispose(pointer: string, timeout: string | undefined, ctx: CommandContext): Promise<void> {
+async function dispose(pointer: string, timeout: number | undefined, ctx: CommandContext): Promise<void> {
   const target = absolutePointer(pointer, ctx.cwd);
   ctx.audit.paths.push(target);
   const client = await ctx.client();
@@ -204,16 +205,8 @@ async function dispose(pointer: string, timeout: string | undefined, ctx: Comman
   const [{ gatherJobFacts }, { judgeInUse }] = await Promise.all([import('../job-facts.js'), import('../../domain/disposal-guard.js')]);
   const refusal = judgeInUse(target, await gatherJobFacts(client));
   if (refusal) throw new OperationError(refusal.message, refusal.hint ? { hint: refusal.hint } : undefined);
-  const { pollUntilComplete } = await import('../../client/async-operation.js');
-  ctx.io.note(`Disposing savepoint '${target}'.`);
-  const triggerId = await client.disposeSavepoint(target);
-  ctx.io.note('Waiting for response...');
-  const operation = await pollUntilComplete(() => client.disposalStatus(triggerId), {
-    timeoutMs: await ctx.waitTimeoutMs(timeout),
-    what: 'Disposal',
-    triggerId,
-  });
-  if (operation['failure-cause']) throw failureError(`Failed to dispose the savepoint '${target}'`, operation['failure-cause']);
+  const { disposeViaCluster } = await import('../services/disposer.js');
+  await disposeViaCluster(ctx, client, target, { timeoutMs: timeout, announce: true });
   if (ctx.io.mode.json) ctx.io.print(JSON.stringify({ version: 1, disposed: target }));
   else ctx.io.print(`Savepoint '${target}' disposed.`);
 }

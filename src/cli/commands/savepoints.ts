@@ -3,14 +3,15 @@
 // cluster are gone (storage scan). `--latest` prints one path for `$(...)`. `inspect <path>` looks inside one.
 import type { Command } from 'commander';
 import { filterCatalog, type CatalogEntry } from '../../domain/catalog.js';
-import { formatDuration, parseDuration } from '../../domain/duration.js';
+import { formatDuration } from '../../domain/duration.js';
 import { NotFoundError, NothingToDoError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
+import { collect, parseKeep, parseMaxAge } from '../options.js';
 import type { CommandModule } from '../program.js';
 import { gatherSnapshots, latestVerified } from '../snapshots.js';
-import { formatBytes } from './common.js';
+import { formatBytes } from '../output/format.js';
 
 export interface SavepointsOptions {
   jobId?: string;
@@ -21,16 +22,8 @@ export interface SavepointsOptions {
   maxAgeMs?: number;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 export function parseSavepointsArgs(jobId: string | undefined, opts: { name?: string; dir?: string[]; all?: boolean; latest?: boolean; maxAge?: string }): SavepointsOptions {
-  let maxAgeMs: number | undefined;
-  if (opts.maxAge !== undefined) {
-    maxAgeMs = parseDuration(opts.maxAge);
-    if (maxAgeMs === undefined) throw new UsageError(`Invalid --max-age '${opts.maxAge}': expected a duration such as 2h or 7d.`);
-  }
+  const maxAgeMs = parseMaxAge(opts.maxAge);
   return { jobId: jobId === undefined ? undefined : parseJobId(jobId), name: opts.name, dirs: opts.dir ?? [], all: Boolean(opts.all), latest: Boolean(opts.latest), maxAgeMs };
 }
 
@@ -42,20 +35,6 @@ export interface PruneOptions {
   maxAgeMs?: number;
   dryRun: boolean;
   offline: boolean;
-}
-
-export function parseKeep(value: string | undefined): number {
-  if (value === undefined) throw new UsageError('--keep <N> is required: how many of the newest savepoints to keep.');
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`Invalid --keep '${value}': expected a whole number of at least 1 (the newest savepoint is always kept).`);
-  return n;
-}
-
-export function parseMaxAge(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new UsageError(`Invalid --max-age '${value}': expected a duration such as 36h or 7d.`);
-  return ms;
 }
 
 export const savepointsCommand: CommandModule = {
@@ -113,7 +92,7 @@ export const savepointsCommand: CommandModule = {
         if (first === 'gc') {
           if (!opts.job) throw new UsageError('savepoints gc needs --job <jobId>.');
           if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
-          const { runGc, parseMinAge } = await import('./gc.js');
+          const { runGc, parseMinAge } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.gc();
           return runGc({ jobId: parseJobId(opts.job), dirs: opts.dir ?? [], minAgeMs: parseMinAge(opts.minAge), dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) }, await deps.contextFor(command));
         }
         if (first === 'prune') {
@@ -130,7 +109,7 @@ export const savepointsCommand: CommandModule = {
         }
         if (first === 'inspect') {
           if (!second) throw new UsageError('Usage: flink savepoints inspect <path> [--json] [--uid <uid>]... [--verify]');
-          const { runInspect } = await import('./inspect.js');
+          const { runInspect } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.inspect();
           return runInspect(second, { uids: opts.uid ?? [], verify: Boolean(opts.verify) }, await deps.contextFor(command));
         }
         if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);

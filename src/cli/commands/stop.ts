@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
+import { parseTimeout } from '../options.js';
 import type { CommandModule } from '../program.js';
-import { isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint } from './common.js';
+import { isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint } from '../services/snapshot-ops.js';
 
 export interface StopOptions {
   jobId: string;
@@ -11,7 +12,7 @@ export interface StopOptions {
   drain: boolean;
   format: 'CANONICAL' | 'NATIVE';
   detached: boolean;
-  timeout?: string;
+  timeoutMs?: number;
 }
 
 export function parseStopArgs(jobIdArg: string | undefined, opts: { savepointPath?: string | boolean; drain?: boolean; type?: string; detached?: boolean; timeout?: string }): StopOptions {
@@ -28,7 +29,7 @@ export function parseStopArgs(jobIdArg: string | undefined, opts: { savepointPat
     drain: Boolean(opts.drain),
     format: parseFormatType(opts.type),
     detached: Boolean(opts.detached),
-    timeout: opts.timeout,
+    timeoutMs: parseTimeout(opts.timeout),
   };
 }
 
@@ -54,7 +55,7 @@ export async function runStop(options: StopOptions, ctx: CommandContext): Promis
   const { io } = ctx;
   ctx.audit.job = options.jobId;
   const target = await savepointTarget(ctx, options.savepointPath, '--savepointPath');
-  const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
+  const timeoutMs = await ctx.waitTimeoutMs(options.timeoutMs);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
   io.note(`${options.drain ? 'Draining' : 'Suspending'} job "${options.jobId}" with a ${options.format} savepoint.`);

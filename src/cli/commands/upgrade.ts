@@ -5,10 +5,11 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import type { FlinkRestClient } from '../../client/rest-client.js';
-import { formatDuration, parseDuration } from '../../domain/duration.js';
+import { formatDuration } from '../../domain/duration.js';
 import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
+import { parseParallelism, parseTimeout } from '../options.js';
 import type { CommandModule } from '../program.js';
 
 export interface UpgradeOptions {
@@ -50,23 +51,30 @@ export const upgradeCommand: CommandModule = {
           '',
         ].join('\n'),
       )
-      .action(async (jobId: string | undefined, job: string | undefined, args: string[], opts: Record<string, string | boolean | undefined>, command: Command) => {
-        if (!job) throw new UsageError('Usage: flink upgrade <jobId> <new job module or jar> [args...]');
-        const timeoutMs = opts.timeout === undefined ? 120_000 : parseDuration(String(opts.timeout));
-        if (timeoutMs === undefined) throw new UsageError(`Invalid --timeout '${opts.timeout}'.`);
-        const parallelism = opts.parallelism === undefined ? undefined : Number(opts.parallelism);
-        if (parallelism !== undefined && (!Number.isInteger(parallelism) || parallelism <= 0)) throw new UsageError(`The parallelism must be a positive number: ${opts.parallelism}`);
-        await runUpgrade(
-          {
-            jobId: parseJobId(jobId, 'Missing JobID. Specify the job to upgrade.'), artifact: job, args, savepointPath: opts.savepointPath as string | undefined,
-            allowNonRestoredState: Boolean(opts.allowNonRestoredState), timeoutMs, previous: opts.previous as string | undefined, parallelism,
-            entryClass: opts.class as string | undefined,
-          },
-          await deps.contextFor(command),
-        );
+      .action(async (jobId: string | undefined, job: string | undefined, args: string[], opts: RawUpgradeOptions, command: Command) => {
+        await runUpgrade(parseUpgradeArgs(jobId, job, args, opts), await deps.contextFor(command));
       });
   },
 };
+
+interface RawUpgradeOptions {
+  savepointPath?: string;
+  allowNonRestoredState?: boolean;
+  timeout?: string;
+  previous?: string;
+  parallelism?: string;
+  class?: string;
+}
+
+export function parseUpgradeArgs(jobId: string | undefined, job: string | undefined, args: string[], opts: RawUpgradeOptions): UpgradeOptions {
+  if (!job) throw new UsageError('Usage: flink upgrade <jobId> <new job module or jar> [args...]');
+  const timeoutMs = parseTimeout(opts.timeout) ?? 120_000;
+  return {
+    jobId: parseJobId(jobId, 'Missing JobID. Specify the job to upgrade.'), artifact: job, args, savepointPath: opts.savepointPath,
+    allowNonRestoredState: Boolean(opts.allowNonRestoredState), timeoutMs, previous: opts.previous, parallelism: parseParallelism(opts.parallelism),
+    entryClass: opts.class,
+  };
+}
 
 /** Waits until the job runs and has completed a checkpoint since it started; throws why not. */
 async function waitHealthy(client: FlinkRestClient, jobId: string, timeoutMs: number): Promise<void> {
@@ -90,7 +98,7 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   ctx.audit.job = options.jobId;
   const client = await ctx.client();
   const [{ readSubmission }, { submitJob, checkArtifact, prepareArtifact, submitPrepared, uploadPrepared }, { savepointTarget, requireJob, waitForSavepoint }, { withJobLock }] = await Promise.all([
-    import('../submissions.js'), import('../submit.js'), import('./common.js'), import('../locking.js'),
+    import('../submissions.js'), import('../submit.js'), import('../services/snapshot-ops.js'), import('../locking.js'),
   ]);
   // A new version that cannot even be read or bundled here never gets the old one stopped.
   checkArtifact(options.artifact, ctx.cwd);

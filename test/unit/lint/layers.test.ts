@@ -24,6 +24,12 @@ describe('import boundaries (DESIGN.md, "Import direction")', () => {
     ['src/domain/new.ts', "import { x } from '../storage/catalog.js'; export { x };", 'domain/ must not import storage/'],
     ['src/client/new.ts', "import { x } from '../storage/catalog.js'; export { x };", 'client/ must not import storage/'],
     ['src/coordinator/new.ts', "import type { X } from '../client/dto.js'; export type Y = X;", 'coordinator/ must not import client/'],
+    ['src/cli/commands/new.ts', "import { runRun } from './run.js'; export { runRun };", 'A command never imports another command'],
+    ['src/cli/commands/new.ts', "import type { X } from './cluster.js'; export type Y = X;", 'A command never imports another command'],
+    ['src/cli/commands/new.ts', "export const f = () => import('./gc.js');", 'A command never imports another command'],
+    ['src/cli/commands/new.ts', "import { x } from '../../server/rest-server.js'; import { y } from './savepoints.js'; export { x, y };", 'cli/ must not import server/'],
+    ['src/cli/new.ts', "export const f = () => import('./commands/dispose.js');", 'src/cli/ never imports a command'],
+    ['src/cli/services/new.ts', "import { x } from '../commands/savepoint.js'; export { x };", 'src/cli/ never imports a command'],
   ])('%s: %s is refused', async (file, code, expected) => {
     expect((await problems(file, code)).join('\n')).toContain(expected);
   });
@@ -33,6 +39,9 @@ describe('import boundaries (DESIGN.md, "Import direction")', () => {
     ['src/domain/new.ts', "import path from 'node:path'; export const p = path.sep;"],
     ['src/coordinator/new.ts', "import { x } from '../storage/catalog.js'; import { y } from '../runtime/host.js'; export { x, y };"],
     ['src/server/new.ts', "import { x } from '../coordinator/job-manager.js'; export { x };"],
+    ['src/cli/commands/new.ts', "import { COMMANDS } from './index.js'; import { x } from '../services/snapshot-ops.js'; export { COMMANDS, x };"],
+    ['src/cli/services/new.ts', "import { COMMANDS } from '../commands/index.js'; import { x } from './disposer.js'; export { COMMANDS, x };"],
+    ['src/cli/commands/index.ts', "export const f = () => import('./run.js');"],
   ])('%s: allowed imports pass', async (file, code) => {
     expect(await problems(file, code)).toEqual([]);
   });
