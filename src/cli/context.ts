@@ -1,5 +1,5 @@
 // What every command receives: the IO object, the global options and the configuration, loaded once.
-import type { FlinkRestClient } from '../client/rest-client.js';
+import type { FlinkApi } from '../client/rest-client.js';
 import type { ResolvedConfig } from '../config/resolve.js';
 import type { AuditNotes } from './audit.js';
 import type { IO } from './io.js';
@@ -27,7 +27,7 @@ export interface CommandContext {
   /** Loads and resolves the configuration on first use and prints its general warnings once. */
   config(): Promise<ResolvedConfig>;
   /** The REST client for the configured coordinator / JobManager. */
-  client(): Promise<FlinkRestClient>;
+  client(): Promise<FlinkApi>;
   /** How long waiting commands wait: --timeout (parsed by options.ts parseTimeout), else client.timeout (ms). */
   waitTimeoutMs(timeoutMs?: number): Promise<number>;
   /** What the command changed (job, paths), for the audit log. */

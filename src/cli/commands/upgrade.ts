@@ -4,7 +4,7 @@
 // and fail with what happened.
 import type { Command } from 'commander';
 import path from 'node:path';
-import type { FlinkRestClient } from '../../client/rest-client.js';
+import type { FlinkApi } from '../../client/rest-client.js';
 import { formatDuration } from '../../domain/duration.js';
 import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
@@ -77,7 +77,7 @@ export function parseUpgradeArgs(jobId: string | undefined, job: string | undefi
 }
 
 /** Waits until the job runs and has completed a checkpoint since it started; throws why not. */
-async function waitHealthy(client: FlinkRestClient, jobId: string, timeoutMs: number): Promise<void> {
+async function waitHealthy(client: FlinkApi, jobId: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastState = 'unknown';
   while (Date.now() < deadline) {
@@ -169,7 +169,7 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   }).finally(() => prepared.cleanup());
 }
 
-async function recordJob(ctx: CommandContext, client: FlinkRestClient, jobId: string, artifact: string, args: string[], restoredFrom: string, entryClass?: string, parallelism?: number): Promise<void> {
+async function recordJob(ctx: CommandContext, client: FlinkApi, jobId: string, artifact: string, args: string[], restoredFrom: string, entryClass?: string, parallelism?: number): Promise<void> {
   const { recordSubmission } = await import('../submissions.js');
   const jobName = await client.job(jobId).then((j) => j.name, () => undefined);
   await recordSubmission(ctx, { jobId, jobName, artifact, args, entryClass, parallelism, restoredFrom, address: client.baseUrl, submittedAt: new Date().toISOString() });

@@ -1,6 +1,6 @@
 // Disposal, shared by dispose, savepoint -d, savepoints prune and gc: the cluster as the disposal guard sees
 // it, and one disposer that removes a planned snapshot through the cluster or through storage.
-import type { FlinkRestClient as FlinkApi } from '../../client/rest-client.js';
+import type { FlinkApi } from '../../client/rest-client.js';
 import { resolveSavepointTarget } from '../../config/savepoint-target.js';
 import type { StorageSettings } from '../../config/storage.js';
 import type { JobFacts } from '../../domain/disposal-guard.js';

@@ -4,7 +4,7 @@ import { closeSync, existsSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FlinkRestClient as FlinkApi } from '../../client/rest-client.js';
+import type { FlinkApi } from '../../client/rest-client.js';
 import { coordinatorStateDir } from '../../config/state-dir.js';
 import { NotFoundError, OperationError, UnreachableError } from '../../domain/errors.js';
 import { localStartRefusal } from '../../domain/net.js';

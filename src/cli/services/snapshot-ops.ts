@@ -1,5 +1,5 @@
 // The snapshot operations the savepoint-taking commands share (savepoint, stop, cancel -s, checkpoint, upgrade).
-import type { FlinkRestClient } from '../../client/rest-client.js';
+import type { FlinkApi } from '../../client/rest-client.js';
 import type { SavepointInfo, SerializedFailure } from '../../client/dto.js';
 import { NO_SAVEPOINT_DIR_HINT, resolveSavepointTarget, type SavepointTarget } from '../../config/savepoint-target.js';
 import { formatDuration } from '../../domain/duration.js';
@@ -48,7 +48,7 @@ export function missingSavepointDirError(): ConfigError {
 }
 
 /** Makes sure the job exists before triggering (Flink acknowledges triggers for unknown jobs with 202). */
-export async function requireJob(client: FlinkRestClient, jobId: string): Promise<void> {
+export async function requireJob(client: FlinkApi, jobId: string): Promise<void> {
   try {
     await client.job(jobId);
   } catch (error) {
@@ -60,7 +60,7 @@ export async function requireJob(client: FlinkRestClient, jobId: string): Promis
 /** Waits for a savepoint (or stop-with-savepoint) with a spinner showing the acknowledged subtasks and bytes. */
 export async function waitForSavepoint(
   ctx: CommandContext,
-  client: FlinkRestClient,
+  client: FlinkApi,
   jobId: string,
   triggerId: string,
   options: { what: string; timeoutMs: number; failurePrefix: string },
