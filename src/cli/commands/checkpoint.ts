@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { parseTimeout } from '../options.js';
+import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 import { failureError, requireJob } from '../services/snapshot-ops.js';
 
@@ -41,10 +42,11 @@ export async function runCheckpoint(options: CheckpointOptions, ctx: CommandCont
   const spinner = await io.spinner('Checkpoint: triggered');
   const operation = await pollUntilComplete(() => client.checkpointStatus(options.jobId, triggerId), { timeoutMs, what: 'Checkpoint', triggerId }).finally(() => spinner.stop());
   if (operation.failureCause || operation.checkpointId === undefined) throw failureError(`Failed to trigger a checkpoint for the job ${options.jobId}`, operation.failureCause);
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, jobId: options.jobId, checkpointId: operation.checkpointId, type: options.full ? 'FULL' : 'CONFIGURED' }));
-    return;
-  }
-  io.print(`Checkpoint${options.full ? '(FULL)' : ''} ${operation.checkpointId} for job ${options.jobId} completed.`);
-  io.note('You can resume your program from this checkpoint with the run command.');
+  await emit(io, {
+    data: { jobId: options.jobId, checkpointId: operation.checkpointId, type: options.full ? 'FULL' : 'CONFIGURED' },
+    human: () => {
+      io.print(`Checkpoint${options.full ? '(FULL)' : ''} ${operation.checkpointId} for job ${options.jobId} completed.`);
+      io.note('You can resume your program from this checkpoint with the run command.');
+    },
+  });
 }

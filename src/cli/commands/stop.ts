@@ -4,7 +4,8 @@ import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { parseTimeout } from '../options.js';
 import type { CommandModule } from '../program.js';
-import { isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint } from '../services/snapshot-ops.js';
+import { emit } from '../output/export.js';
+import { parseFormatType, requireJob, savepointTarget } from '../services/snapshot-ops.js';
 
 export interface StopOptions {
   jobId: string;
@@ -59,26 +60,19 @@ export async function runStop(options: StopOptions, ctx: CommandContext): Promis
   const client = await ctx.client();
   await requireJob(client, options.jobId);
   io.note(`${options.drain ? 'Draining' : 'Suspending'} job "${options.jobId}" with a ${options.format} savepoint.`);
-  io.note(options.detached ? `Triggering stop-with-savepoint in detached mode for job ${options.jobId}.` : `Triggering stop-with-savepoint for job ${options.jobId}.`);
-  let triggerId: string;
-  try {
-    triggerId = await client.stopWithSavepoint(options.jobId, { targetDirectory: target.send ?? null, drain: options.drain, formatType: options.format });
-  } catch (error) {
-    if (isMissingSavepointDir(error)) throw missingSavepointDirError();
-    throw error;
-  }
-  if (options.detached) {
-    if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }));
-    else io.print(`Successfully trigger stop-with-savepoint in detached mode, triggerId: ${triggerId}`);
-    return;
-  }
-  io.note('Waiting for response...');
-  const location = await waitForSavepoint(ctx, client, options.jobId, triggerId, {
+  const { takeSavepoint } = await import('../services/take-savepoint.js');
+  const { triggerId, location } = await takeSavepoint(ctx, client, {
+    jobId: options.jobId,
     what: 'Stop-with-savepoint',
-    timeoutMs,
     failurePrefix: `Could not stop with a savepoint job "${options.jobId}"`,
+    timeoutMs,
+    send: () => client.stopWithSavepoint(options.jobId, { targetDirectory: target.send ?? null, drain: options.drain, formatType: options.format }),
+    announce: options.detached ? `Triggering stop-with-savepoint in detached mode for job ${options.jobId}.` : `Triggering stop-with-savepoint for job ${options.jobId}.`,
+    detached: options.detached,
+    waitingNote: true,
   });
-  ctx.audit.paths.push(location);
-  if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'COMPLETED', location, drained: options.drain }));
-  else io.print(`Savepoint completed. Path: ${location}`);
+  if (location === undefined) {
+    return emit(io, { data: { jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }, human: () => io.print(`Successfully trigger stop-with-savepoint in detached mode, triggerId: ${triggerId}`) });
+  }
+  await emit(io, { data: { jobId: options.jobId, triggerId, status: 'COMPLETED', location, drained: options.drain }, human: () => io.print(`Savepoint completed. Path: ${location}`) });
 }

@@ -11,6 +11,7 @@ import { localStartRefusal } from '../../domain/net.js';
 import { pointerToPath } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
 import { isProcessAlive as alive } from '../pid.js';
+import { pollUntil } from './poll.js';
 
 export interface PidFile {
   pid: number;
@@ -138,18 +139,19 @@ export async function startCluster(ctx: CommandContext, timeoutMs = 30_000): Pro
   const spinner = await ctx.io.spinner('Starting the local coordinator');
   const deadline = Date.now() + timeoutMs;
   try {
-    while (Date.now() < deadline) {
+    const answering = await pollUntil(async () => {
       const pid = readPidFile(dir);
-      if (pid && pid.pid === child.pid && (await probe(pid.url, token)).answer === 'coordinator') {
-        const result: StartResult = { url: pid.url, pid: pid.pid, stateDir: dir, log, alreadyRunning: false };
-        if (existing) result.recovery = await recoveryAfterCrash(pid.url, token, existing, deadline);
-        return result;
-      }
+      if (pid && pid.pid === child.pid && (await probe(pid.url, token)).answer === 'coordinator') return pid;
       if (exited) {
         const tail = existsSync(path.join(dir, 'coordinator.out')) ? readFileSync(path.join(dir, 'coordinator.out'), 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
         throw new OperationError(`The local coordinator exited during start: ${tail || 'no output'} (log: ${log})`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      return undefined;
+    }, { deadline, intervalMs: 100 });
+    if (answering) {
+      const result: StartResult = { url: answering.url, pid: answering.pid, stateDir: dir, log, alreadyRunning: false };
+      if (existing) result.recovery = await recoveryAfterCrash(answering.url, token, existing, deadline);
+      return result;
     }
   } finally {
     spinner.stop();
@@ -175,12 +177,11 @@ async function recoveryAfterCrash(url: string, token: string | undefined, previo
   const settling = new Set(['INITIALIZING', 'CREATED', 'RESTARTING']);
   try {
     const resumedIds = new Set((await get<Overview>('/jobs/overview')).jobs.filter((j) => !ended.has(j.state)).map((j) => j.jid));
-    let jobs = (await get<Overview>('/jobs/overview')).jobs;
-    const waitUntil = Math.min(deadline, Date.now() + 20_000);
-    while (jobs.some((j) => resumedIds.has(j.jid) && settling.has(j.state)) && Date.now() < waitUntil) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    let jobs: Overview['jobs'] = [];
+    await pollUntil(async () => {
       jobs = (await get<Overview>('/jobs/overview')).jobs;
-    }
+      return jobs.some((j) => resumedIds.has(j.jid) && settling.has(j.state)) ? undefined : true;
+    }, { deadline, timeoutMs: 20_000, intervalMs: 200 });
     const failedJobs = jobs.filter((j) => j.state === 'FAILED' && (resumedIds.has(j.jid) || j['end-time'] >= (previous.startedAt ?? 0)));
     const failed = await Promise.all(
       failedJobs.map(async (j) => {
@@ -199,14 +200,14 @@ async function recoveryAfterCrash(url: string, token: string | undefined, previo
 /** SIGTERM, then SIGKILL after `timeoutMs`; the pid file goes either way (the daemon removes it on SIGTERM). */
 export async function stopDaemon(dir: string, pid: number, timeoutMs: number): Promise<{ killed: boolean }> {
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (alive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  const gone = () => (alive(pid) ? undefined : true);
+  await pollUntil(gone, { timeoutMs, intervalMs: 100 });
   let killed = false;
   // Only a process that is still the coordinator gets SIGKILL (its pid may have been reused meanwhile).
   if (isCoordinatorProcess(pid)) {
     process.kill(pid, 'SIGKILL');
     killed = true;
-    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    await pollUntil(gone, { timeoutMs: 2000, intervalMs: 20 });
   }
   if (readPidFile(dir)?.pid === pid) rmSync(path.join(dir, 'coordinator.pid'), { force: true });
   return { killed };

@@ -4,10 +4,13 @@ import type { ClaimMode } from '../../client/dto.js';
 import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { absolutePointer } from '../../domain/pointers.js';
 import path from 'node:path';
+import { isGloballyTerminal, type JobStatus } from '../../domain/job-status.js';
 import type { CommandContext } from '../context.js';
+import { emit, humanNow } from '../output/export.js';
 import { parseParallelism } from '../options.js';
 import type { Submitted } from '../submit.js';
 import { ensureLocalCoordinator, stopStarted } from './local-coordinator.js';
+import { pollUntil } from './poll.js';
 
 export interface RunOptions {
   artifact: string;
@@ -63,8 +66,6 @@ export function parseRunArgs(artifact: string | undefined, args: string[], opts:
     name: opts.name,
   };
 }
-
-const TERMINAL = new Set(['FINISHED', 'CANCELED', 'FAILED']);
 
 /** --require-savepoint: a job start with no state is refused when the job has a restorable snapshot. */
 async function refuseStartFromNothing(ctx: CommandContext, options: RunOptions): Promise<void> {
@@ -161,27 +162,21 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
     jobId: submitted.jobId, jobName, artifact: path.resolve(ctx.cwd, options.artifact), args: options.args, entryClass: options.entryClass,
     parallelism: options.parallelism, restoredFrom: savepointPath, address: client.baseUrl, submittedAt: new Date().toISOString(),
   });
-  if (io.mode.json && options.detached) {
-    io.print(JSON.stringify({ version: 1, jobId: submitted.jobId, jarId: submitted.jarId, restoredFrom: savepointPath ?? null }));
-    return;
-  }
-  if (!io.mode.json) io.print(`Job has been submitted with JobID ${submitted.jobId}`);
-  if (options.detached) return;
+  const submittedLine = () => io.print(`Job has been submitted with JobID ${submitted.jobId}`);
+  if (options.detached) return emit(io, { data: { jobId: submitted.jobId, jarId: submitted.jarId, restoredFrom: savepointPath ?? null }, human: submittedLine });
+  humanNow(io, submittedLine);
   // Attached: wait for the job to end, as Flink's client does.
   const started = Date.now();
-  for (;;) {
-    const job = await client.job(submitted.jobId);
-    if (TERMINAL.has(job.state)) {
-      const cause = job.state === 'FAILED' ? await (await import('../job-failure.js')).rootCauseOf(client, submitted.jobId) : undefined;
-      if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: submitted.jobId, state: job.state, runtimeMs: job.duration, ...(cause ? { rootCause: cause } : {}) }));
-      if (job.state !== 'FINISHED') throw new OperationError(`Job ${submitted.jobId} ended ${job.state}${cause ? `: ${cause}` : '.'}`);
-      if (!io.mode.json) {
-        io.print('Program execution finished');
-        io.print(`Job with JobID ${submitted.jobId} has finished.`);
-        io.print(`Job Runtime: ${job.duration >= 0 ? job.duration : Date.now() - started} ms`);
-      }
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  const job = (await pollUntil(async () => {
+    const current = await client.job(submitted.jobId);
+    return isGloballyTerminal(current.state as JobStatus) ? current : undefined;
+  }, { intervalMs: 500 }))!; // no timeout: it returns a job
+  const cause = job.state === 'FAILED' ? await (await import('../job-failure.js')).rootCauseOf(client, submitted.jobId) : undefined;
+  const finished = () => {
+    io.print('Program execution finished');
+    io.print(`Job with JobID ${submitted.jobId} has finished.`);
+    io.print(`Job Runtime: ${job.duration >= 0 ? job.duration : Date.now() - started} ms`);
+  };
+  await emit(io, { data: { jobId: submitted.jobId, state: job.state, runtimeMs: job.duration, ...(cause ? { rootCause: cause } : {}) }, human: job.state === 'FINISHED' ? finished : undefined });
+  if (job.state !== 'FINISHED') throw new OperationError(`Job ${submitted.jobId} ended ${job.state}${cause ? `: ${cause}` : '.'}`);
 }
