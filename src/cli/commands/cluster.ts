@@ -5,6 +5,7 @@ import path from 'node:path';
 import { OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
 import type { CommandContext } from '../context.js';
 import { parseTimeout } from '../options.js';
+import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 import {
   authHeaders, isCoordinatorProcess, probe, readPidFile, startCluster, stateDir, stopDaemon, tokenOf, TOKEN_HINT, type StartResult,
@@ -43,20 +44,21 @@ export const clusterCommand: CommandModule = {
   },
 };
 
-function printStart(ctx: CommandContext, result: StartResult): void {
+async function printStart(ctx: CommandContext, result: StartResult): Promise<void> {
   const { io } = ctx;
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, ...result }));
-    return;
-  }
-  io.note(result.alreadyRunning ? `The local coordinator is already running (pid ${result.pid}).` : `Started the local coordinator (pid ${result.pid}); state in ${result.stateDir}, log ${result.log}.`);
-  const recovery = result.recovery;
-  if (recovery && recovery.resumed.length + recovery.failed.length > 0) {
-    io.note(`The previous coordinator (pid ${recovery.previousPid}) did not stop cleanly: ${recovery.resumed.length} job(s) resumed, ${recovery.failed.length} failed.`);
-    for (const job of recovery.resumed) io.note(`  resumed: ${job.id} ${job.name} (${job.state})`);
-    for (const job of recovery.failed) io.warn(`failed: ${job.id} ${job.name}${job.rootCause ? `: ${job.rootCause}` : ''}`);
-  }
-  io.print(result.url);
+  await emit(io, {
+    data: result,
+    human: async () => {
+      io.note(result.alreadyRunning ? `The local coordinator is already running (pid ${result.pid}).` : `Started the local coordinator (pid ${result.pid}); state in ${result.stateDir}, log ${result.log}.`);
+      const recovery = result.recovery;
+      if (recovery && recovery.resumed.length + recovery.failed.length > 0) {
+        io.note(`The previous coordinator (pid ${recovery.previousPid}) did not stop cleanly: ${recovery.resumed.length} job(s) resumed, ${recovery.failed.length} failed.`);
+        for (const job of recovery.resumed) io.note(`  resumed: ${job.id} ${job.name} (${job.state})`);
+        for (const job of recovery.failed) io.warn(`failed: ${job.id} ${job.name}${job.rootCause ? `: ${job.rootCause}` : ''}`);
+      }
+      io.print(result.url);
+    },
+  });
 }
 
 async function stopCluster(ctx: CommandContext, timeoutMs: number): Promise<void> {
@@ -66,9 +68,7 @@ async function stopCluster(ctx: CommandContext, timeoutMs: number): Promise<void
   // A pid file whose process is gone, or whose pid now belongs to another program, is stale: never signal it.
   if (!pidFile || !isCoordinatorProcess(pidFile.pid)) {
     if (pidFile) rmSync(path.join(dir, 'coordinator.pid'), { force: true });
-    if (io.mode.json) io.print(JSON.stringify({ version: 1, stopped: false, running: false }));
-    else io.note(`No local coordinator is running (state dir ${dir}).`);
-    return;
+    return emit(io, { data: { stopped: false, running: false }, human: () => io.note(`No local coordinator is running (state dir ${dir}).`) });
   }
   // The daemon that answers must be the process about to be signalled, and must accept our token.
   const answer = await probe(pidFile.url, await tokenOf(ctx));
@@ -79,8 +79,7 @@ async function stopCluster(ctx: CommandContext, timeoutMs: number): Promise<void
     throw new OperationError(`The coordinator at ${pidFile.url} is pid ${answer.pid}, not pid ${pidFile.pid} of the pid file; not signalling either.`);
   }
   const { killed } = await stopDaemon(dir, pidFile.pid, timeoutMs);
-  if (io.mode.json) io.print(JSON.stringify({ version: 1, stopped: true, pid: pidFile.pid, killed }));
-  else io.print(`Stopped the local coordinator (pid ${pidFile.pid})${killed ? ' with SIGKILL after the timeout' : ''}.`);
+  await emit(io, { data: { stopped: true, pid: pidFile.pid, killed }, human: () => io.print(`Stopped the local coordinator (pid ${pidFile.pid})${killed ? ' with SIGKILL after the timeout' : ''}.`) });
 }
 
 async function clusterStatus(ctx: CommandContext): Promise<void> {
@@ -94,9 +93,8 @@ async function clusterStatus(ctx: CommandContext): Promise<void> {
     throw new UnreachableError(`The local coordinator is not running (state dir ${dir}).`, { hint: "Start it with 'flink cluster start'." });
   }
   const overview = (await (await fetch(`${pidFile.url}/v1/overview`, { headers: authHeaders(token) })).json()) as Record<string, number>;
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, running: true, url: pidFile.url, pid: pidFile.pid, stateDir: dir, startedAt: pidFile.startedAt, jobsRunning: overview['jobs-running'], jobsFinished: overview['jobs-finished'], jobsCancelled: overview['jobs-cancelled'], jobsFailed: overview['jobs-failed'] }));
-    return;
-  }
-  io.print(`running\t${pidFile.url}\tpid ${pidFile.pid}\tjobs: ${overview['jobs-running']} running, ${overview['jobs-finished']} finished, ${overview['jobs-cancelled']} cancelled, ${overview['jobs-failed']} failed`);
+  await emit(io, {
+    data: { running: true, url: pidFile.url, pid: pidFile.pid, stateDir: dir, startedAt: pidFile.startedAt, jobsRunning: overview['jobs-running'], jobsFinished: overview['jobs-finished'], jobsCancelled: overview['jobs-cancelled'], jobsFailed: overview['jobs-failed'] },
+    human: () => io.print(`running\t${pidFile.url}\tpid ${pidFile.pid}\tjobs: ${overview['jobs-running']} running, ${overview['jobs-finished']} finished, ${overview['jobs-cancelled']} cancelled, ${overview['jobs-failed']} failed`),
+  });
 }
