@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { UnreachableError, UsageError } from '../../domain/errors.js';
 import type { DisposalStep } from '../../storage/disposal.js';
 import type { CommandContext } from '../context.js';
+import { emit, humanNow } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 import { clusterView, createDisposer, snapshotRoots, storageSettingsOf } from '../services/disposer.js';
 import { formatBytes } from '../output/format.js';
@@ -66,14 +67,15 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
   const { planDisposal } = await import('../../storage/disposal.js');
   const steps = await planDisposal(options.paths, { roots: await snapshotRoots(ctx), cwd: ctx.cwd, jobs: cluster.jobs ?? [], force: options.force, storage: await storageSettingsOf(ctx) });
   if (options.dryRun) {
-    if (io.mode.json) io.print(JSON.stringify({ version: 1, dryRun: true, plan: steps.map(stepJson) }));
-    else {
-      for (const s of steps) {
-        io.print(`Would dispose ${s.directory ?? s.pointer}${s.bytes !== undefined ? ` (${formatBytes(s.bytes)})` : ''}: ${s.reason}${sharedSummary(s)}`);
-        for (const f of s.sharedFiles ?? []) io.print(`  ${f.action === 'delete' ? 'delete' : 'keep  '} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
-      }
-    }
-    return;
+    return emit(io, {
+      data: { dryRun: true, plan: steps.map(stepJson) },
+      human: () => {
+        for (const s of steps) {
+          io.print(`Would dispose ${s.directory ?? s.pointer}${s.bytes !== undefined ? ` (${formatBytes(s.bytes)})` : ''}: ${s.reason}${sharedSummary(s)}`);
+          for (const f of s.sharedFiles ?? []) io.print(`  ${f.action === 'delete' ? 'delete' : 'keep  '} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
+        }
+      },
+    });
   }
   const disposer = await createDisposer(ctx, { cluster, force: options.force });
   const done: DisposalStep[] = [];
@@ -81,10 +83,13 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     await disposer.dispose(step);
     done.push(step);
     ctx.audit.paths.push(step.directory ?? step.pointer);
-    if (!io.mode.json) io.print(`Disposed ${step.directory ?? step.pointer}${step.bytes !== undefined ? ` (${formatBytes(step.bytes)})` : ''}${sharedSummary(step)}`);
+    // Each disposal is shown as it happens (a later one may fail); the JSON document lists them at the end.
+    humanNow(io, () => io.print(`Disposed ${step.directory ?? step.pointer}${step.bytes !== undefined ? ` (${formatBytes(step.bytes)})` : ''}${sharedSummary(step)}`));
   }
-  if (io.mode.json) io.print(JSON.stringify({ version: 1, dryRun: false, disposed: done.map(stepJson), bytes: done.reduce((n, s) => n + (s.bytes ?? 0), 0) }));
-  else if (done.length > 1) io.note(`${done.length} snapshots disposed, ${formatBytes(done.reduce((n, s) => n + (s.bytes ?? 0), 0))} freed.`);
+  const bytes = done.reduce((n, s) => n + (s.bytes ?? 0), 0);
+  await emit(io, { data: { dryRun: false, disposed: done.map(stepJson), bytes }, human: () => {
+    if (done.length > 1) io.note(`${done.length} snapshots disposed, ${formatBytes(bytes)} freed.`);
+  } });
 }
 
 function stepJson(s: DisposalStep): Record<string, unknown> {

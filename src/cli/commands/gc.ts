@@ -9,6 +9,7 @@ import { isGloballyTerminal, type JobStatus } from '../../domain/job-status.js';
 import { hasScheme } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
 import { parseDurationOption } from '../options.js';
+import { emit } from '../output/export.js';
 import { formatBytes } from '../output/format.js';
 
 export const DEFAULT_GC_MIN_AGE_MS = 3_600_000;
@@ -70,11 +71,12 @@ export async function runGc(options: GcOptions, ctx: CommandContext): Promise<vo
     await deletePlannedFiles(plan.files);
     ctx.audit.paths.push(...plan.files.map((f) => f.path));
   }
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, files: plan.files.map((f) => ({ path: f.path, bytes: f.bytes, reason: f.reason })), bytes }));
-  } else {
-    for (const f of plan.files) io.print(`${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
-  }
+  await emit(io, {
+    data: { files: plan.files.map((f) => ({ path: f.path, bytes: f.bytes, reason: f.reason })), bytes },
+    human: () => {
+      for (const f of plan.files) io.print(`${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
+    },
+  });
   const young = plan.young.length > 0 ? `; ${plan.young.length} unreferenced file(s) newer than ${formatDuration(options.minAgeMs)} or than the newest checkpoint left alone` : '';
   io.note(`${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${jobDir} (${checkpoints.length} retained checkpoint(s))${young}.`);
 }

@@ -14,9 +14,14 @@ export interface Output {
   human?(io: IO): void | Promise<void>;
 }
 
+/** The versioned JSON document of a result (also of an error: app.ts). */
+export function jsonDocument(data: object): string {
+  return JSON.stringify({ version: JSON_VERSION, ...data });
+}
+
 /** Writes a command's result in the form the invocation asked for. */
 export async function emit(io: IO, output: Output): Promise<void> {
-  if (io.mode.json) io.print(JSON.stringify({ version: JSON_VERSION, ...output.data }));
+  if (io.mode.json) io.print(jsonDocument(output.data));
   else await output.human?.(io);
 }
 
