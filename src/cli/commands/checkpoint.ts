@@ -13,6 +13,10 @@ export interface CheckpointOptions {
   timeoutMs?: number;
 }
 
+export function parseCheckpointArgs(jobId: string | undefined, opts: { full?: boolean; timeout?: string }): CheckpointOptions {
+  return { jobId: parseJobId(jobId, 'Missing JobID. Specify a Job ID to manipulate a checkpoint.'), full: Boolean(opts.full), timeoutMs: parseTimeout(opts.timeout) };
+}
+
 export const checkpointCommand: CommandModule = {
   name: 'checkpoint',
   register(program, deps) {
@@ -23,8 +27,7 @@ export const checkpointCommand: CommandModule = {
       .option('--timeout <duration>', 'how long to wait (default: client.timeout, 60 s)')
       .addHelpText('after', '\nExamples:\n  flink checkpoint fd72014d4c864993a2e5a9287b4a9c5d\n  flink checkpoint -full fd72014d4c864993a2e5a9287b4a9c5d\n')
       .action(async (jobId: string | undefined, opts: { full?: boolean; timeout?: string }, command: Command) => {
-        const options: CheckpointOptions = { jobId: parseJobId(jobId, 'Missing JobID. Specify a Job ID to manipulate a checkpoint.'), full: Boolean(opts.full), timeoutMs: parseTimeout(opts.timeout) };
-        await runCheckpoint(options, await deps.contextFor(command));
+        await runCheckpoint(parseCheckpointArgs(jobId, opts), await deps.contextFor(command));
       });
   },
 };

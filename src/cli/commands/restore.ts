@@ -16,6 +16,28 @@ export interface RestoreOptions extends RunOptions {
   dirs?: string[];
 }
 
+interface RawRestoreOptions {
+  name?: string;
+  fromJob?: string;
+  dir?: string[];
+  allowNonRestoredState?: boolean;
+  claimMode?: string;
+  restoreMode?: string;
+  detached?: boolean;
+  parallelism?: string;
+  class?: string;
+}
+
+export function parseRestoreArgs(from: string | undefined, job: string | undefined, args: string[], opts: RawRestoreOptions): RestoreOptions {
+  if (!from) throw new UsageError('Missing the snapshot: flink restore <path|latest> <job module or jar> [args...]');
+  const run = parseRunArgs(job, args, {
+    allowNonRestoredState: opts.allowNonRestoredState, claimMode: opts.claimMode, restoreMode: opts.restoreMode, detached: opts.detached,
+    parallelism: opts.parallelism, class: opts.class,
+  });
+  const fromJob = opts.fromJob === undefined ? undefined : parseJobId(opts.fromJob);
+  return { ...run, from, name: opts.name, fromJob, dirs: opts.dir };
+}
+
 export const restoreCommand: CommandModule = {
   name: 'restore',
   register(program, deps) {
@@ -47,15 +69,8 @@ export const restoreCommand: CommandModule = {
           '',
         ].join('\n'),
       )
-      .action(async (from: string | undefined, job: string | undefined, args: string[], opts: Record<string, string | boolean | undefined>, command: Command) => {
-        if (!from) throw new UsageError('Missing the snapshot: flink restore <path|latest> <job module or jar> [args...]');
-        const run = parseRunArgs(job, args, {
-          allowNonRestoredState: opts.allowNonRestoredState as boolean | undefined, claimMode: opts.claimMode as string | undefined,
-          restoreMode: opts.restoreMode as string | undefined, detached: opts.detached as boolean | undefined,
-          parallelism: opts.parallelism as string | undefined, class: opts.class as string | undefined,
-        });
-        const fromJob = typeof opts.fromJob === 'string' ? parseJobId(opts.fromJob) : undefined;
-        await runRestore({ ...run, from, name: opts.name as string | undefined, fromJob, dirs: opts.dir as unknown as string[] | undefined }, await deps.contextFor(command));
+      .action(async (from: string | undefined, job: string | undefined, args: string[], opts: RawRestoreOptions, command: Command) => {
+        await runRestore(parseRestoreArgs(from, job, args, opts), await deps.contextFor(command));
       });
   },
 };
