@@ -33,14 +33,14 @@ function layerRegex(layer, allowed) {
   return `^(\\.\\./)+${escape(layer)}/${except}`;
 }
 
-/** The two rules (static and dynamic imports) for one folder, minus the given allowed imports. */
-function boundaryRules(folder, allowedImports) {
+/** The two rules (static and dynamic imports) for one folder, minus the given allowed imports, plus `extra` patterns. */
+function boundaryRules(folder, allowedImports, extra = []) {
   const { forbidden, why } = LAYERS[folder];
   const allowedIn = (layer) => allowedImports.filter((i) => i.startsWith(`${layer}/`)).map((i) => i.slice(layer.length + 1));
   const patterns = forbidden.map((layer) => ({
     regex: layerRegex(layer, allowedIn(layer)),
     message: `${folder}/ must not import ${layer}/: ${why} (DESIGN.md, "Import direction").`,
-  }));
+  })).concat(extra);
   const paths = [];
   if (folder === 'domain') {
     for (const name of SIDE_EFFECT_MODULES) {
@@ -51,17 +51,32 @@ function boundaryRules(folder, allowedImports) {
   const dynamic = forbidden.map((layer) => ({
     selector: `ImportExpression[source.value=/${layerRegex(layer, allowedIn(layer)).replaceAll('/', '\\u002F')}/]`,
     message: `${folder}/ must not import ${layer}/: ${why} (DESIGN.md, "Import direction").`,
-  }));
+  })).concat(extra.map(({ regex, message }) => ({ selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\u002F')}/]`, message })));
   return {
     'no-restricted-imports': ['error', { paths, patterns }],
     'no-restricted-syntax': ['error', ...dynamic],
   };
 }
 
+// Commands never import commands (issue 13): what they share lives in src/cli/services/ or src/cli/; only
+// commands/index.ts, the list of commands, loads them. Outside commands/, only that list is imported.
+const COMMANDS_WHY = 'shared code goes to src/cli/services/ (or src/cli/); only commands/index.ts loads commands (ARCHITECTURE.md)';
+const commandImports = {
+  'src/cli/commands/*.ts': { ignores: ['src/cli/commands/index.ts'], regex: '^\\./(?!index\\.js$)', message: `A command never imports another command: ${COMMANDS_WHY}.` },
+  'src/cli/*.ts': { regex: '^\\./commands/(?!index\\.js$)', message: `src/cli/ never imports a command: ${COMMANDS_WHY}.` },
+  'src/cli/*/*.ts': { ignores: ['src/cli/commands/*.ts'], regex: '^\\.\\./commands/(?!index\\.js$)', message: `src/cli/ never imports a command: ${COMMANDS_WHY}.` },
+};
+
 const boundaries = Object.keys(LAYERS).map((folder) => ({
   name: `layers/${folder}`,
   files: [`src/${folder}/**/*.ts`],
   rules: boundaryRules(folder, []),
+}));
+const commandBoundaries = Object.entries(commandImports).map(([files, { ignores = [], regex, message }]) => ({
+  name: `layers/cli-commands/${files}`,
+  files: [files],
+  ignores,
+  rules: boundaryRules('cli', [], [{ regex, message }]),
 }));
 
 // A later block replaces a rule's options, so each excepted file gets its folder's rules minus its exceptions.
@@ -87,5 +102,6 @@ export default tseslint.config(
     },
   },
   ...boundaries,
+  ...commandBoundaries,
   ...exceptionBlocks(EXCEPTIONS),
 );

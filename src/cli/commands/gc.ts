@@ -2,12 +2,14 @@
 // the files under a job's shared/ and taskowned/ that no retained checkpoint (chk-*/_metadata) references, once
 // they are older than --min-age and than the newest checkpoint (so a checkpoint being written is never touched).
 // Refused while the job runs on a reachable cluster (its JobManager owns those files then) unless --force.
-import { formatDuration, parseDuration } from '../../domain/duration.js';
+import { formatDuration } from '../../domain/duration.js';
 import { OperationError, UsageError } from '../../domain/errors.js';
 import { isGloballyTerminal, type JobStatus } from '../../domain/job-status.js';
 import type { JobCheckpointDir } from '../../storage/job-state.js';
 import type { CommandContext } from '../context.js';
-import { formatBytes } from './common.js';
+import { parseDurationOption } from '../options.js';
+import { emit } from '../output/export.js';
+import { formatBytes } from '../output/format.js';
 
 export const DEFAULT_GC_MIN_AGE_MS = 3_600_000;
 
@@ -21,9 +23,7 @@ export interface GcOptions {
 
 export function parseMinAge(value: string | undefined): number {
   if (value === undefined) return DEFAULT_GC_MIN_AGE_MS;
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new UsageError(`Invalid --min-age '${value}': expected a duration such as 1h or 30min.`);
-  return ms;
+  return parseDurationOption('--min-age', value, '1h or 30min', { zero: true })!;
 }
 
 /** The job's checkpoint directory, local or on an object store: under each --dir (or the configured checkpoint dir). */
@@ -50,7 +50,7 @@ export async function runGc(options: GcOptions, ctx: CommandContext): Promise<vo
 async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   const jobDir = job.location;
-  const { clusterView } = await import('./dispose.js');
+  const { clusterView } = await import('../services/disposer.js');
   const cluster = await clusterView(ctx);
   if (cluster.jobs === undefined) io.note('The coordinator is not reachable: whether the job still runs cannot be checked.');
   const running = cluster.jobs?.find((j) => j.jobId === options.jobId && !isGloballyTerminal(j.status as JobStatus));
@@ -70,11 +70,12 @@ async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandCo
     await job.deletePlanned(plan.files);
     ctx.audit.paths.push(...plan.files.map((f) => f.path));
   }
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, files: plan.files.map((f) => ({ path: f.path, bytes: f.bytes, reason: f.reason })), bytes }));
-  } else {
-    for (const f of plan.files) io.print(`${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
-  }
+  await emit(io, {
+    data: { files: plan.files.map((f) => ({ path: f.path, bytes: f.bytes, reason: f.reason })), bytes },
+    human: () => {
+      for (const f of plan.files) io.print(`${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
+    },
+  });
   const young = plan.young.length > 0 ? `; ${plan.young.length} unreferenced file(s) newer than ${formatDuration(options.minAgeMs)} or than the newest checkpoint left alone` : '';
   io.note(`${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${jobDir} (${checkpoints.length} retained checkpoint(s))${young}.`);
 }

@@ -6,7 +6,8 @@ import { operatorIdForUid } from '../../domain/operator-id.js';
 import { NotFoundError, OperationError } from '../../domain/errors.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
-import { formatBytes } from './common.js';
+import { emit } from '../output/export.js';
+import { formatBytes } from '../output/format.js';
 import type { FlinkSnapshot } from '../../storage/flink-metadata/index.js';
 import { operatorBytes, totalBytes } from '../../storage/flink-metadata/summary.js';
 import type { OpenedSnapshot } from '../../storage/index.js';
@@ -74,20 +75,20 @@ export function oursReport(snapshot: Pick<OpenedSnapshot, 'directory' | 'metadat
   };
 }
 
-export function reportJson(r: InspectReport): string {
-  return JSON.stringify({
-    version: 1, path: r.path, origin: r.origin, metadataVersion: r.metadataVersion, checkpointId: r.checkpointId, bytes: r.bytes,
+/** The fields of the JSON document of `savepoints inspect`. */
+export function reportJson(r: InspectReport): object {
+  return {
+    path: r.path, origin: r.origin, metadataVersion: r.metadataVersion, checkpointId: r.checkpointId, bytes: r.bytes,
     operators: r.operators.map((o) => ({ id: o.id, uid: o.uid, parallelism: o.parallelism, maxParallelism: o.maxParallelism, bytes: o.bytes })),
     files: r.files, verified: r.verified, missing: r.missing,
-  });
+  };
 }
 
 export async function runInspect(pointer: string, options: InspectOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   const report = await buildReport(pointer, options, ctx);
   const unmatched = options.uids.filter((uid) => !report.operators.some((o) => o.uid === uid));
-  if (io.mode.json) io.print(reportJson(report));
-  else await printReport(report, ctx);
+  await emit(io, { data: reportJson(report), human: () => printReport(report, ctx) });
   for (const uid of unmatched) io.warn(`No operator with uid '${uid}' (operator id ${operatorIdForUid(uid)}) in this snapshot.`);
   if (report.verified === false) {
     const list = report.missing.map((p, i) => `${p} (${report.problems[i]})`).join('; ');

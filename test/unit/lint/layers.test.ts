@@ -29,6 +29,12 @@ describe('import boundaries (DESIGN.md, "Import direction")', () => {
     ['src/rest-api/new.ts', "import type { X } from '../server/dispatcher.js'; export type Y = X;", 'rest-api/ must not import server/'],
     ['src/client/new.ts', "import type { X } from '../config/resolve.js'; export type Y = X;", 'client/ must not import config/'],
     ['src/server/new.ts', "import { x } from '../daemon/main.js'; export { x };", 'server/ must not import daemon/'],
+    ['src/cli/commands/new.ts', "import { runRun } from './run.js'; export { runRun };", 'A command never imports another command'],
+    ['src/cli/commands/new.ts', "import type { X } from './cluster.js'; export type Y = X;", 'A command never imports another command'],
+    ['src/cli/commands/new.ts', "export const f = () => import('./gc.js');", 'A command never imports another command'],
+    ['src/cli/commands/new.ts', "import { x } from '../../server/rest-server.js'; import { y } from './savepoints.js'; export { x, y };", 'cli/ must not import server/'],
+    ['src/cli/new.ts', "export const f = () => import('./commands/dispose.js');", 'src/cli/ never imports a command'],
+    ['src/cli/services/new.ts', "import { x } from '../commands/savepoint.js'; export { x };", 'src/cli/ never imports a command'],
   ])('%s: %s is refused', async (file, code, expected) => {
     expect((await problems(file, code)).join('\n')).toContain(expected);
   });
@@ -41,6 +47,9 @@ describe('import boundaries (DESIGN.md, "Import direction")', () => {
     ['src/server/new.ts', "import type { X } from '../rest-api/types.js'; export type Y = X;"],
     ['src/client/new.ts', "import { x } from '../rest-api/errors.js'; export { x };"],
     ['src/daemon/new.ts', "import { x } from '../server/rest-server.js'; import { y } from '../config/load.js'; import { z } from '../coordinator/job-manager.js'; export { x, y, z };"],
+    ['src/cli/commands/new.ts', "import { COMMANDS } from './index.js'; import { x } from '../services/snapshot-ops.js'; export { COMMANDS, x };"],
+    ['src/cli/services/new.ts', "import { COMMANDS } from '../commands/index.js'; import { x } from './disposer.js'; export { COMMANDS, x };"],
+    ['src/cli/commands/index.ts', "export const f = () => import('./run.js');"],
   ])('%s: allowed imports pass', async (file, code) => {
     expect(await problems(file, code)).toEqual([]);
   });
