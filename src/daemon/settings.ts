@@ -6,7 +6,7 @@ import { storageSettings, type StorageSettings } from '../config/storage.js';
 import { resolveSavepointTarget } from '../config/savepoint-target.js';
 import { coordinatorStateDir } from '../config/state-dir.js';
 import { ConfigError } from '../domain/errors.js';
-import { hasScheme } from '../domain/pointers.js';
+import { hasScheme, pointerToPath } from '../domain/pointers.js';
 import { restartStrategyFromConfig, type RestartStrategy } from '../runtime/job-master.js';
 import { DEFAULT_PROCESS_MEMORY_BYTES } from '../runtime/task-manager.js';
 import type { CoordinatorSettings } from '../coordinator/checkpoint-coordinator.js';
@@ -37,7 +37,11 @@ function snapshotDir(value: string, key: string, cwd: string): string {
     if (!/^[^:]+:\/\/[^/]+\/./.test(uri)) throw new ConfigError(`${key}: ${value} is a bucket or container root; give a path below it (e.g. ${uri}/savepoints)`);
     return uri;
   }
-  if (/^file:/i.test(value)) return path.resolve(decodeURIComponent(new URL(value.replace(/^file:(?!\/\/)/i, 'file://')).pathname));
+  if (/^file:/i.test(value)) {
+    const local = pointerToPath(value, cwd);
+    if (local === undefined) throw new ConfigError(`${key}: ${value} is not a local file: URI (another host?)`);
+    return local;
+  }
   if (hasScheme(value)) {
     throw new ConfigError(`${key}: the local coordinator writes to a local path or file: URI, S3 (s3://bucket/path) or Azure Blob (wasbs://, abfss://), not ${value}`);
   }
