@@ -2,45 +2,28 @@
 // the layer map of DESIGN.md ("Import direction") as import boundaries. Change the map and these rules together.
 import tseslint from 'typescript-eslint';
 
-const ISSUE_13 = 'issue 13: move the wire types to src/rest-api/';
-
 /** For each folder of src/: the folders it must never import (static `import`/`export from` and `import()`). */
 export const LAYERS = {
   cli: { forbidden: ['server', 'coordinator', 'runtime', 'daemon'], why: 'the CLI spawns the coordinator process by path, it never imports it' },
   client: { forbidden: ['cli', 'config', 'coordinator', 'runtime', 'server', 'storage', 'daemon'], why: 'client/ imports only rest-api/ and domain/' },
   config: { forbidden: ['server', 'daemon'], why: 'nothing below the server imports it' },
-  coordinator: { forbidden: ['server', 'client', 'daemon'], why: 'the coordinator speaks domain types, never HTTP' },
+  coordinator: { forbidden: ['server', 'client', 'rest-api', 'daemon'], why: 'the coordinator speaks domain types, never HTTP' },
+  daemon: { forbidden: [], why: 'the composition root may import every layer' },
+  'rest-api': { forbidden: ['cli', 'client', 'config', 'coordinator', 'runtime', 'server', 'storage', 'daemon'], why: 'rest-api/ (Flink\'s wire types) imports only domain/' },
   domain: { forbidden: ['cli', 'client', 'config', 'coordinator', 'runtime', 'server', 'storage', 'rest-api', 'daemon'], why: 'domain/ is pure rules' },
   server: { forbidden: ['cli', 'client', 'config', 'runtime', 'storage', 'daemon'], why: 'server/ imports rest-api/, coordinator/ and domain/' },
-  runtime: { forbidden: ['server', 'daemon'], why: 'nothing below the server imports it' },
-  storage: { forbidden: ['cli', 'client', 'server', 'coordinator', 'runtime', 'daemon'], why: 'storage/ sits below everything but config/ and domain/' },
+  runtime: { forbidden: ['server', 'client', 'rest-api', 'daemon'], why: 'nothing below the server imports it' },
+  storage: { forbidden: ['cli', 'client', 'rest-api', 'server', 'coordinator', 'runtime', 'daemon'], why: 'storage/ sits below everything but config/ and domain/' },
 };
 
 /** Node modules with side effects that domain/ must not import. */
 const SIDE_EFFECT_MODULES = ['fs', 'fs/promises', 'child_process', 'http', 'https', 'http2', 'net', 'dgram', 'worker_threads'];
 
 /**
- * Violations that exist today, each allowed for exactly one file and one imported module (every other import
- * of that layer still fails). Issue 13's restructuring removes them; `npm run lint:exceptions` counts them.
+ * Known violations, each allowed for exactly one file and one imported module (every other import of that
+ * layer still fails); `npm run lint:exceptions` counts them. Issue 13 removed the last ones: keep it empty.
  */
-export const EXCEPTIONS = [
-  // The coordinator implements the server's Dispatcher interface and speaks the REST wire types.
-  { file: 'src/coordinator/job-manager.ts', imports: 'server/dispatcher', why: `implements server/Dispatcher; ${ISSUE_13} (and Dispatcher with them)` },
-  { file: 'src/coordinator/job-manager.ts', imports: 'client/dto', why: `builds Flink's JSON views from client/dto.ts wire types; ${ISSUE_13}` },
-  { file: 'src/coordinator/job-exceptions.ts', imports: 'client/dto', why: `builds JobExceptionsInfoWithHistory from client/dto.ts; ${ISSUE_13}` },
-  // Split out of job-manager.ts with the same imports (its views, its record type, its uploads).
-  { file: 'src/coordinator/job-views.ts', imports: 'client/dto', why: `Flink's JSON views, split out of job-manager.ts; ${ISSUE_13} (the views belong in server/)` },
-  { file: 'src/coordinator/job-record.ts', imports: 'client/dto', why: `the record keeps Flink's RootExceptionInfo; ${ISSUE_13}` },
-  { file: 'src/coordinator/artifact-store.ts', imports: 'server/dispatcher', why: `returns server/Dispatcher's ArtifactInfo; ${ISSUE_13} (and Dispatcher with them)` },
-  // The daemon's composition root lives inside the coordinator.
-  { file: 'src/coordinator/main.ts', imports: 'server/rest-server', why: `daemon composition root starts the REST server; issue 13: move it to src/daemon/main.ts` },
-  // The server speaks the wire types that the client declares.
-  { file: 'src/server/dispatcher.ts', imports: 'client/dto', why: ISSUE_13 },
-  { file: 'src/server/rest-server.ts', imports: 'client/dto', why: ISSUE_13 },
-  { file: 'src/server/locations.ts', imports: 'client/dto', why: ISSUE_13 },
-  // The client takes the resolved config instead of its own options.
-  { file: 'src/client/http.ts', imports: 'config/resolve', why: `type ResolvedConfig for the HTTP options; issue 13: pass plain client options (or a rest-api/ type)` },
-];
+export const EXCEPTIONS = [];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -50,14 +33,14 @@ function layerRegex(layer, allowed) {
   return `^(\\.\\./)+${escape(layer)}/${except}`;
 }
 
-/** The two rules (static and dynamic imports) for one folder, minus the given allowed imports. */
-function boundaryRules(folder, allowedImports) {
+/** The two rules (static and dynamic imports) for one folder, minus the given allowed imports, plus `extra` patterns. */
+function boundaryRules(folder, allowedImports, extra = []) {
   const { forbidden, why } = LAYERS[folder];
   const allowedIn = (layer) => allowedImports.filter((i) => i.startsWith(`${layer}/`)).map((i) => i.slice(layer.length + 1));
   const patterns = forbidden.map((layer) => ({
     regex: layerRegex(layer, allowedIn(layer)),
     message: `${folder}/ must not import ${layer}/: ${why} (DESIGN.md, "Import direction").`,
-  }));
+  })).concat(extra);
   const paths = [];
   if (folder === 'domain') {
     for (const name of SIDE_EFFECT_MODULES) {
@@ -68,27 +51,44 @@ function boundaryRules(folder, allowedImports) {
   const dynamic = forbidden.map((layer) => ({
     selector: `ImportExpression[source.value=/${layerRegex(layer, allowedIn(layer)).replaceAll('/', '\\u002F')}/]`,
     message: `${folder}/ must not import ${layer}/: ${why} (DESIGN.md, "Import direction").`,
-  }));
+  })).concat(extra.map(({ regex, message }) => ({ selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\u002F')}/]`, message })));
   return {
     'no-restricted-imports': ['error', { paths, patterns }],
     'no-restricted-syntax': ['error', ...dynamic],
   };
 }
 
+// Commands never import commands (issue 13): what they share lives in src/cli/services/ or src/cli/; only
+// commands/index.ts, the list of commands, loads them. Outside commands/, only that list is imported.
+const COMMANDS_WHY = 'shared code goes to src/cli/services/ (or src/cli/); only commands/index.ts loads commands (ARCHITECTURE.md)';
+const commandImports = {
+  'src/cli/commands/*.ts': { ignores: ['src/cli/commands/index.ts'], regex: '^\\./(?!index\\.js$)', message: `A command never imports another command: ${COMMANDS_WHY}.` },
+  'src/cli/*.ts': { regex: '^\\./commands/(?!index\\.js$)', message: `src/cli/ never imports a command: ${COMMANDS_WHY}.` },
+  'src/cli/*/*.ts': { ignores: ['src/cli/commands/*.ts'], regex: '^\\.\\./commands/(?!index\\.js$)', message: `src/cli/ never imports a command: ${COMMANDS_WHY}.` },
+};
+
 const boundaries = Object.keys(LAYERS).map((folder) => ({
   name: `layers/${folder}`,
   files: [`src/${folder}/**/*.ts`],
   rules: boundaryRules(folder, []),
 }));
+const commandBoundaries = Object.entries(commandImports).map(([files, { ignores = [], regex, message }]) => ({
+  name: `layers/cli-commands/${files}`,
+  files: [files],
+  ignores,
+  rules: boundaryRules('cli', [], [{ regex, message }]),
+}));
 
 // A later block replaces a rule's options, so each excepted file gets its folder's rules minus its exceptions.
-const byFile = new Map();
-for (const e of EXCEPTIONS) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
-const exceptions = [...byFile].map(([file, list]) => ({
-  name: `layers/exceptions/${file}`,
-  files: [file],
-  rules: boundaryRules(file.split('/')[1], list.map((e) => e.imports)),
-}));
+export function exceptionBlocks(list) {
+  const byFile = new Map();
+  for (const e of list) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
+  return [...byFile].map(([file, entries]) => ({
+    name: `layers/exceptions/${file}`,
+    files: [file],
+    rules: boundaryRules(file.split('/')[1], entries.map((e) => e.imports)),
+  }));
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'build-tsc/', 'coverage/', '.flink-cache/', '.tmp/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
@@ -102,5 +102,6 @@ export default tseslint.config(
     },
   },
   ...boundaries,
-  ...exceptions,
+  ...commandBoundaries,
+  ...exceptionBlocks(EXCEPTIONS),
 );

@@ -117,7 +117,7 @@ await Promise.all([
   build({
     ...common,
     // The local coordinator daemon and the job runtime's worker thread (found next to the loader).
-    entryPoints: { coordinator: 'src/coordinator/main.ts', 'runtime-worker': 'src/runtime/worker.ts' },
+    entryPoints: { coordinator: 'src/daemon/main.ts', 'runtime-worker': 'src/runtime/worker.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     splitting: true,

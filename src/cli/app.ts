@@ -5,6 +5,7 @@ import { isFlinkCliError } from '../domain/errors.js';
 import { describeIoError } from '../domain/io-errors.js';
 import type { ContextInit } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
+import { jsonDocument } from './output/export.js';
 import { buildProgram, commandNameOf, normalizeFlinkArgv, type ProgramDeps } from './program.js';
 
 /** Commands that change state: each run appends one line to the audit log. */
@@ -80,7 +81,7 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
     if (error.code === 'commander.help') return exitCodeFor('usage'); // no command given: help was printed to stderr
     await io.loadColors();
     const message = error.message.replace(/^error: /, '');
-    const command = argv.find((a) => !a.startsWith('-'));
+    const command = commandNameOf(argv);
     return printError(init, 'usage', capitalize(message), `Run 'flink ${command && error.code !== 'commander.unknownCommand' ? command + ' ' : ''}--help' for usage.`);
   }
   await io.loadColors();
@@ -102,10 +103,10 @@ function printError(init: ContextInit, kind: Parameters<typeof exitCodeFor>[0], 
   io.stderr.write(kind === 'nothing-to-do' ? `${message}\n` : `${io.err.red('Error:')} ${message}\n`);
   if (hint) io.stderr.write(`${hint}\n`);
   if (io.mode.json && !reportedInJson) {
-    const doc: Record<string, unknown> = { version: 1, error: { kind, message, exitCode: code } };
-    if (hint) (doc.error as Record<string, unknown>).hint = hint;
-    if (triggerId) (doc.error as Record<string, unknown>).triggerId = triggerId;
-    io.stdout.write(JSON.stringify(doc) + '\n');
+    const error: Record<string, unknown> = { kind, message, exitCode: code };
+    if (hint) error.hint = hint;
+    if (triggerId) error.triggerId = triggerId;
+    io.stdout.write(jsonDocument({ error }) + '\n');
   }
   return code;
 }

@@ -1,8 +1,6 @@
 // What every command receives: the IO object, the global options and the configuration, loaded once.
-import type { FlinkRestClient } from '../client/rest-client.js';
+import type { FlinkApi } from '../client/rest-client.js';
 import type { ResolvedConfig } from '../config/resolve.js';
-import { parseDuration } from '../domain/duration.js';
-import { UsageError } from '../domain/errors.js';
 import type { AuditNotes } from './audit.js';
 import type { IO } from './io.js';
 
@@ -29,9 +27,9 @@ export interface CommandContext {
   /** Loads and resolves the configuration on first use and prints its general warnings once. */
   config(): Promise<ResolvedConfig>;
   /** The REST client for the configured coordinator / JobManager. */
-  client(): Promise<FlinkRestClient>;
-  /** How long waiting commands wait: --timeout, else client.timeout (ms). */
-  waitTimeoutMs(timeoutOption?: string): Promise<number>;
+  client(): Promise<FlinkApi>;
+  /** How long waiting commands wait: --timeout (parsed by options.ts parseTimeout), else client.timeout (ms). */
+  waitTimeoutMs(timeoutMs?: number): Promise<number>;
   /** What the command changed (job, paths), for the audit log. */
   audit: AuditNotes;
 }
@@ -59,19 +57,16 @@ export function createContext(init: ContextInit, globals: GlobalOptions): Comman
       return pending;
     },
     async client() {
-      const [config, { endpointFromConfig, HttpTransport }, { FlinkRestClient }] = await Promise.all([
+      const [config, { HttpTransport }, { endpointFromConfig }, { FlinkRestClient }] = await Promise.all([
         context.config(),
         import('../client/http.js'),
+        import('./endpoint.js'),
         import('../client/rest-client.js'),
       ]);
       return new FlinkRestClient(new HttpTransport(endpointFromConfig(config, init.env)));
     },
-    async waitTimeoutMs(timeoutOption) {
-      if (timeoutOption !== undefined) {
-        const ms = parseDuration(timeoutOption);
-        if (ms === undefined || ms <= 0) throw new UsageError(`Invalid --timeout '${timeoutOption}': expected a duration such as 90s, 5min or 1h.`);
-        return ms;
-      }
+    async waitTimeoutMs(timeoutMs) {
+      if (timeoutMs !== undefined) return timeoutMs;
       return (await context.config()).duration('client.timeout') ?? 60_000;
     },
   };

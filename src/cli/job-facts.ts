@@ -1,13 +1,13 @@
 // The disposal guard's facts about jobs, from the REST API of the reachable cluster: every job that has not
 // ended, what it restored from, how many checkpoints it completed since, and its newest restorable snapshot
 // (Flink's latest completed checkpoint and savepoint, plus FLIP-10's /jobs/:id/savepoints on the local coordinator).
-import type { CheckpointingStatistics, RestorableSnapshotList } from '../client/dto.js';
-import type { FlinkRestClient } from '../client/rest-client.js';
+import type { CheckpointingStatistics, RestorableSnapshotList } from '../rest-api/types.js';
+import type { FlinkApi } from '../client/rest-client.js';
 import { FlinkCliError } from '../domain/errors.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
 import { isGloballyTerminal, type JobStatus } from '../domain/job-status.js';
 
-export async function gatherJobFacts(client: FlinkRestClient): Promise<JobFacts[]> {
+export async function gatherJobFacts(client: FlinkApi): Promise<JobFacts[]> {
   const caps = await client.capabilities();
   const { jobs } = await client.jobsOverview();
   // A job that ended between the requests, or has no checkpoint statistics (a batch job on Flink), has nothing

@@ -1,6 +1,6 @@
 // A per-job lock so that overlapping cron or CI runs never trigger two savepoints (proper-lockfile, with a
 // stale-lock rule), and the record of an in-flight trigger id so that a retry reattaches to it.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fs, { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { coordinatorStateDir } from '../config/state-dir.js';
@@ -17,7 +17,6 @@ interface Holder {
   command: string;
 }
 
-
 export async function lockDir(ctx: CommandContext): Promise<string> {
   const dir = path.join(coordinatorStateDir(await ctx.config(), ctx.env, ctx.cwd), 'locks');
   mkdirSync(dir, { recursive: true });
@@ -29,47 +28,72 @@ export async function withJobLock<T>(ctx: CommandContext, key: string, fn: () =>
   const { default: lockfile } = await import('proper-lockfile');
   const dir = await lockDir(ctx);
   const file = path.join(dir, `${key}.savepoint`);
-  const holderFile = `${file}.holder.json`;
+  const holderFile = path.join(`${file}.lock`, HOLDER);
   if (!existsSync(file)) stateWrite(dir, `Cannot write the savepoint lock of ${key}`, () => writeFileSync(file, ''));
   const staleMs = (await ctx.config()).duration('savepoints.lock-stale-after') ?? 600_000;
+  const holder: Holder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
   const options = {
     stale: Math.max(2000, staleMs),
     update: Math.max(1000, Math.floor(Math.max(2000, staleMs) / 3)),
     realpath: false,
+    fs: holderInsideLock(holder),
     onCompromised: (error: Error) => ctx.io.warn(`The savepoint lock of ${key} was compromised: ${error.message}`),
+  };
+  const lock = async () => {
+    try {
+      return await lockfile.lock(file, options);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw error;
+      throw ioOperationError(error, `Cannot write the savepoint lock of ${key}`, dir) ?? error;
+    }
   };
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(file, options);
+    release = await lock();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-    const holder = readHolder(holderFile);
+    // The holder record lives inside the lock, so it always names who holds this very lock (or nobody yet).
+    const current = readHolder(holderFile);
     // A holder on this machine that no longer exists left a stale lock: take it over now.
-    if (holder && holder.host === os.hostname() && !alive(holder.pid)) {
-      ctx.io.note(`Taking over the savepoint lock of ${key} left by pid ${holder.pid} (no longer running).`);
+    if (current && current.host === os.hostname() && !alive(current.pid)) {
+      ctx.io.note(`Taking over the savepoint lock of ${key} left by pid ${current.pid} (no longer running).`);
       rmSync(`${file}.lock`, { recursive: true, force: true });
-      release = await lockfile.lock(file, options);
+      release = await lock();
     } else {
       throw new LockedError(
-        `Another run holds the savepoint lock of ${key}${holder ? ` (pid ${holder.pid} on ${holder.host} since ${holder.since}: ${holder.command})` : ''}; nothing was triggered.`,
+        `Another run holds the savepoint lock of ${key}${current ? ` (pid ${current.pid} on ${current.host} since ${current.since}: ${current.command})` : ''}; nothing was triggered.`,
         { hint: `If that run died, the lock is taken over after savepoints.lock-stale-after (${Math.round(options.stale / 1000)} s).` },
       );
     }
   }
   try {
-    stateWrite(dir, `Cannot write the savepoint lock of ${key}`, () =>
-      writeFileSync(holderFile, JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') } satisfies Holder)),
-    );
-  } catch (error) {
-    await release().catch(() => {});
-    throw error;
-  }
-  try {
     return await fn();
   } finally {
-    rmSync(holderFile, { force: true });
     await release().catch(() => {});
   }
+}
+
+const HOLDER = 'holder.json';
+
+/**
+ * proper-lockfile's lock is a directory made with mkdir (atomic). Writing the holder record into it as part of
+ * taking the lock, and removing both together, means no run can read a dead holder's record for a live lock.
+ */
+function holderInsideLock(holder: Holder): typeof fs {
+  return {
+    ...fs,
+    mkdir: ((dir: string, callback: (error: NodeJS.ErrnoException | null) => void) => {
+      fs.mkdir(dir, (error) => {
+        if (error) return callback(error);
+        fs.writeFile(path.join(dir, HOLDER), JSON.stringify(holder), (written) => {
+          if (!written) return callback(null);
+          fs.rm(dir, { recursive: true, force: true }, () => callback(written));
+        });
+      });
+    }) as typeof fs.mkdir,
+    rmdir: ((dir: string, callback: (error: NodeJS.ErrnoException | null) => void) => fs.rm(dir, { recursive: true }, callback)) as typeof fs.rmdir,
+    rmdirSync: ((dir: string) => fs.rmSync(dir, { recursive: true, force: true })) as typeof fs.rmdirSync,
+  };
 }
 
 /** A write in the state directory; a full or read-only disk is an operation error naming the directory. */

@@ -2,7 +2,7 @@
 // restore) and before `upgrade` stops the old job, the snapshot's operators holding state are compared with the
 // new job's operators, which the cluster plans from the uploaded artifact (POST /jars/:jarid/plan; the CLI never
 // evaluates job code itself). State that would be dropped refuses unless -n; operators starting empty are reported.
-import type { FlinkRestClient } from '../client/rest-client.js';
+import type { FlinkApi } from '../client/rest-client.js';
 import { comparePreflight, describeOperator, describePlanned, type SnapshotOperator } from '../domain/preflight.js';
 import { FlinkCliError, OperationError } from '../domain/errors.js';
 import { operatorIdForUid } from '../domain/operator-id.js';
@@ -59,7 +59,7 @@ export async function snapshotOperators(pointer: string): Promise<SnapshotOperat
  * `refusalTail` says what did not happen ("Nothing was started.").
  */
 export async function preflight(
-  ctx: CommandContext, client: FlinkRestClient, jarId: string, pointer: string, request: PreflightRequest, refusalTail: string, read?: SnapshotOperator[],
+  ctx: CommandContext, client: FlinkApi, jarId: string, pointer: string, request: PreflightRequest, refusalTail: string, read?: SnapshotOperator[],
 ): Promise<void> {
   const { io } = ctx;
   const operators = read ?? (await snapshotOperators(pointer));
@@ -96,7 +96,7 @@ export async function preflight(
 }
 
 /** The newest completed checkpoint or savepoint of a running job (what its stop-with-savepoint will hold). */
-export async function latestSnapshotOf(client: FlinkRestClient, jobId: string): Promise<string | undefined> {
+export async function latestSnapshotOf(client: FlinkApi, jobId: string): Promise<string | undefined> {
   const stats = await client.checkpoints(jobId).catch(() => undefined);
   const candidates = [stats?.latest.completed, stats?.latest.savepoint].filter((c): c is NonNullable<typeof c> => !!c?.external_path && !c.external_path.startsWith('<'));
   return candidates.sort((a, b) => b.latest_ack_timestamp - a.latest_ack_timestamp)[0]?.external_path;
@@ -106,7 +106,7 @@ export async function latestSnapshotOf(client: FlinkRestClient, jobId: string): 
  * The operators of a running job's newest snapshot. A checkpoint can be subsumed (and deleted) between the
  * question and the read: then the next newest is asked for, a few times.
  */
-export async function runningJobOperators(client: FlinkRestClient, jobId: string): Promise<{ pointer: string; operators: SnapshotOperator[] } | undefined> {
+export async function runningJobOperators(client: FlinkApi, jobId: string): Promise<{ pointer: string; operators: SnapshotOperator[] } | undefined> {
   const { existsSync } = await import('node:fs');
   for (let attempt = 0; attempt < 5; attempt++) {
     const pointer = await latestSnapshotOf(client, jobId);

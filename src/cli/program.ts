@@ -4,10 +4,7 @@ import { Command, Option } from 'commander';
 import { TOOL_VERSION } from '../version.js';
 import { COMMANDS } from './commands/index.js';
 import { createContext, type CommandContext, type ContextInit, type GlobalOptions } from './context.js';
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
+import { collect } from './options.js';
 
 /** Declares the global options on a command (every command has them, so they work after its name). */
 export function addGlobalOptions(command: Command): Command {

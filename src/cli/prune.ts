@@ -18,7 +18,7 @@ export async function prune(ctx: CommandContext, scope: PruneScope, rules: Prune
   // Flink's REST history keeps only the newest 10 snapshots: the directories are scanned too.
   const gathered = await gatherSnapshots(ctx, { jobId: scope.jobId, jobName: scope.jobName, includeBroken: true, includeCheckpoints: false, dirs: options.dirs });
   let protectedPaths = new Set<string>();
-  const { clusterView, createDisposer } = await import('./commands/dispose.js');
+  const { clusterView, createDisposer } = await import('./services/disposer.js');
   const cluster = gathered.coordinator === 'unreachable' ? { local: false } : await clusterView(ctx);
   if (cluster.jobs === undefined) {
     if (!options.offline) {

@@ -2,7 +2,7 @@
 // coordinator), Flink's checkpoint history (real Flink), and a scan of the configured savepoint and
 // checkpoint directories plus --dir roots, so it works after the job and even the cluster are gone.
 import path from 'node:path';
-import type { FlinkRestClient } from '../client/rest-client.js';
+import type { FlinkApi } from '../client/rest-client.js';
 import { resolveSavepointTarget } from '../config/savepoint-target.js';
 import { filterCatalog, latestRestorable, pickVerified, sortByCompletion, type CatalogEntry, type CatalogFilter, type Verification } from '../domain/catalog.js';
 import { FlinkCliError } from '../domain/errors.js';
@@ -160,7 +160,7 @@ function keyOf(pointer: string): string {
 }
 
 /** What the coordinator lists, and (when no job was named) every job it knows, for attributing scanned entries. */
-async function fromCoordinator(client: FlinkRestClient, kind: 'local' | 'flink', restorableList: boolean, filter: CatalogFilter): Promise<{ entries: CatalogEntry[]; jobs?: KnownJob[] }> {
+async function fromCoordinator(client: FlinkApi, kind: 'local' | 'flink', restorableList: boolean, filter: CatalogFilter): Promise<{ entries: CatalogEntry[]; jobs?: KnownJob[] }> {
   const overview = filter.jobId ? undefined : (await client.jobsOverview()).jobs.map((j): KnownJob => ({ jid: j.jid, name: j.name }));
   const jobs: KnownJob[] = overview ?? [{ jid: filter.jobId! }];
   const wanted = jobs.filter((j) => !filter.jobName || j.name === undefined || j.name === filter.jobName);

@@ -5,8 +5,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ClaimMode, JarRunRequest } from '../client/dto.js';
-import type { FlinkRestClient } from '../client/rest-client.js';
+import type { ClaimMode, JarRunRequest } from '../rest-api/types.js';
+import type { FlinkApi } from '../client/rest-client.js';
 import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../domain/errors.js';
 
 export type ArtifactKind = 'jar' | 'module';
@@ -79,7 +79,7 @@ export async function prepareArtifact(file: string): Promise<PreparedArtifact> {
   return { kind, upload: bundle, cleanup };
 }
 
-export async function submitJob(client: FlinkRestClient, request: SubmitRequest, warn: (line: string) => void): Promise<Submitted> {
+export async function submitJob(client: FlinkApi, request: SubmitRequest, warn: (line: string) => void): Promise<Submitted> {
   const prepared = await prepareArtifact(request.artifact);
   try {
     return await submitPrepared(client, prepared, request, warn);
@@ -89,7 +89,7 @@ export async function submitJob(client: FlinkRestClient, request: SubmitRequest,
 }
 
 /** Uploads a prepared artifact (a module with its content type); returns the jar id. */
-export async function uploadPrepared(client: FlinkRestClient, prepared: PreparedArtifact): Promise<string> {
+export async function uploadPrepared(client: FlinkApi, prepared: PreparedArtifact): Promise<string> {
   return prepared.kind === 'module'
     ? client.uploadJar(prepared.upload, { contentType: 'text/javascript', fileName: path.basename(prepared.upload) })
     : client.uploadJar(prepared.upload);
@@ -100,7 +100,7 @@ export async function uploadPrepared(client: FlinkRestClient, prepared: Prepared
  * `check` runs between upload and run (the restore pre-flight); its refusal also removes the upload.
  */
 export async function submitPrepared(
-  client: FlinkRestClient, prepared: PreparedArtifact, request: SubmitRequest, warn: (line: string) => void, check?: (jarId: string) => Promise<void>,
+  client: FlinkApi, prepared: PreparedArtifact, request: SubmitRequest, warn: (line: string) => void, check?: (jarId: string) => Promise<void>,
 ): Promise<Submitted> {
   const jarId = await uploadPrepared(client, prepared);
   try {
@@ -116,7 +116,7 @@ export async function submitPrepared(
   }
 }
 
-async function runRequest(client: FlinkRestClient, request: SubmitRequest): Promise<JarRunRequest> {
+async function runRequest(client: FlinkApi, request: SubmitRequest): Promise<JarRunRequest> {
   const body: JarRunRequest = { programArgsList: request.args };
   if (request.entryClass) body.entryClass = request.entryClass;
   if (request.parallelism !== undefined) body.parallelism = request.parallelism;

@@ -2,7 +2,7 @@
 // status is polled with backoff until COMPLETED. Timing out on the client never cancels the operation:
 // the error carries the trigger id so the user can reattach.
 import { TimeoutError } from '../domain/errors.js';
-import type { AsyncOperationResult } from './dto.js';
+import type { AsyncOperationResult } from '../rest-api/types.js';
 
 export interface PollOptions {
   /** Give up waiting after this long (the operation continues on the cluster). */

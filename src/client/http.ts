@@ -1,7 +1,7 @@
 // The only module that makes HTTP calls. One place for the base URL, timeouts, extra headers, the bearer
 // token, bounded retries on connection errors, and the mapping of Flink's error bodies to typed errors.
-import type { ResolvedConfig } from '../config/resolve.js';
-import { FlinkCliError, UnreachableError, type ErrorKind } from '../domain/errors.js';
+import { FlinkCliError, UnreachableError } from '../domain/errors.js';
+import { kindForStatus } from '../rest-api/errors.js';
 
 export interface Endpoint {
   /** e.g. http://127.0.0.1:8081 or https://flink.example:443/proxy (no trailing slash, no /v1). */
@@ -27,17 +27,26 @@ export function parseHeaderLines(text: string | undefined): Record<string, strin
   return headers;
 }
 
-export function endpointFromConfig(config: ResolvedConfig, env: NodeJS.ProcessEnv): Endpoint {
-  const https = config.bool('security.ssl.rest.enabled') ?? false;
-  const host = config.string('rest.address') ?? '127.0.0.1';
-  const port = config.int('rest.port') ?? 8081;
-  const restPath = (config.string('rest.path') ?? '').replace(/\/+$/, '');
-  const hostPart = host.includes(':') ? `[${host}]` : host;
-  const headers = parseHeaderLines(env.FLINK_REST_CLIENT_HEADERS);
-  const token = config.string('coordinator.rest.token');
-  if (token) headers.Authorization = `Bearer ${token}`;
+/** How to reach a REST endpoint, as plain values: the caller builds them from its configuration. */
+export interface ClientOptions {
+  host: string;
+  port: number;
+  https: boolean;
+  /** A path prefix in front of /v1 (Flink's rest.path); '' for none. */
+  path: string;
+  /** Sent as `Authorization: Bearer <token>` (the local coordinator's coordinator.rest.token). */
+  token?: string;
+  /** Extra headers on every request (Flink's FLINK_REST_CLIENT_HEADERS). */
+  headers?: Record<string, string>;
+}
+
+export function endpointFor(options: ClientOptions): Endpoint {
+  const restPath = options.path.replace(/\/+$/, '');
+  const hostPart = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const headers = { ...options.headers };
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
   return {
-    baseUrl: `${https ? 'https' : 'http'}://${hostPart}:${port}${restPath === '' ? '' : restPath.startsWith('/') ? restPath : `/${restPath}`}`,
+    baseUrl: `${options.https ? 'https' : 'http'}://${hostPart}:${options.port}${restPath === '' ? '' : restPath.startsWith('/') ? restPath : `/${restPath}`}`,
     headers,
     timeoutMs: 30_000,
     retries: 2,
@@ -61,13 +70,6 @@ export class RestError extends FlinkCliError {
   get detail(): string {
     return flinkErrorMessage(this.errors);
   }
-}
-
-function kindForStatus(status: number): ErrorKind {
-  if (status === 404) return 'not-found';
-  if (status === 401 || status === 403) return 'config';
-  if (status === 503) return 'unreachable';
-  return 'operation-failed';
 }
 
 /**

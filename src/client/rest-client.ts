@@ -7,7 +7,7 @@ import type {
   CheckpointingStatistics, ClusterOverview, DashboardConfig, DisposalInfo, JarListInfo, JarPlanRequest, JarRunRequest, JarRunResponse,
   JarUploadResponse, JobDetailsInfo, JobPlanInfo, JobsOverview, RestorableSnapshotList, SavepointInfo, SavepointTriggerRequest,
   StopWithSavepointRequest, TriggerResponse,
-} from './dto.js';
+} from '../rest-api/types.js';
 import { HttpTransport, RestError } from './http.js';
 
 /** What the client knows about the other side. */
@@ -28,7 +28,39 @@ export function newTriggerId(): string {
   return randomBytes(16).toString('hex');
 }
 
-export class FlinkRestClient {
+/**
+ * The calls of Flink's REST API v1 that the CLI's commands and services make. FlinkRestClient implements it
+ * over HTTP; test fakes implement it directly.
+ */
+export interface FlinkApi {
+  /** Where the calls go (for messages). */
+  readonly baseUrl: string;
+  config(): Promise<DashboardConfig>;
+  capabilities(): Promise<Capabilities>;
+  overview(): Promise<ClusterOverview>;
+  jobsOverview(): Promise<JobsOverview>;
+  job(jobId: string): Promise<JobDetailsInfo>;
+  exceptions(jobId: string, maxExceptions?: number): Promise<JobExceptionsInfoWithHistory>;
+  cancel(jobId: string): Promise<void>;
+  checkpoints(jobId: string): Promise<CheckpointingStatistics>;
+  checkpointConfig(jobId: string): Promise<CheckpointConfigInfo>;
+  checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointStatistics>;
+  triggerSavepoint(jobId: string, request: SavepointTriggerRequest): Promise<string>;
+  savepointStatus(jobId: string, triggerId: string): Promise<AsyncOperationResult<SavepointInfo>>;
+  stopWithSavepoint(jobId: string, request: StopWithSavepointRequest): Promise<string>;
+  triggerCheckpoint(jobId: string, request: CheckpointTriggerRequest): Promise<string>;
+  checkpointStatus(jobId: string, triggerId: string): Promise<AsyncOperationResult<CheckpointInfo>>;
+  disposeSavepoint(savepointPath: string, options?: { force?: boolean }): Promise<string>;
+  disposalStatus(triggerId: string): Promise<AsyncOperationResult<DisposalInfo>>;
+  uploadJar(file: string, options?: { contentType?: string; fileName?: string }): Promise<string>;
+  jars(): Promise<JarListInfo>;
+  deleteJar(jarId: string): Promise<void>;
+  runJar(jarId: string, request: JarRunRequest): Promise<string>;
+  jarPlan(jarId: string, request: JarPlanRequest): Promise<JobPlanInfo>;
+  restorableSnapshots(jobId: string): Promise<RestorableSnapshotList>;
+}
+
+export class FlinkRestClient implements FlinkApi {
   private capabilitiesCache?: Promise<Capabilities>;
 
   constructor(readonly http: HttpTransport) {}

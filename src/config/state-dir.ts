@@ -2,11 +2,12 @@
 // $XDG_STATE_HOME/flink-cli, else ~/.local/state/flink-cli. Shared by the CLI and the daemon.
 import os from 'node:os';
 import path from 'node:path';
+import { pointerToPath } from '../domain/pointers.js';
 import type { ResolvedConfig } from './resolve.js';
 
 export function coordinatorStateDir(config: ResolvedConfig, env: NodeJS.ProcessEnv, cwd: string): string {
   const configured = config.string('coordinator.dir');
-  if (configured) return path.resolve(cwd, configured.replace(/^file:(\/\/)?/i, '').replace(/^~(?=$|\/)/, env.HOME ?? os.homedir()));
+  if (configured) return path.resolve(cwd, (pointerToPath(configured) ?? configured).replace(/^~(?=$|\/)/, env.HOME ?? os.homedir()));
   const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME !== '' ? env.XDG_STATE_HOME : path.join(env.HOME ?? os.homedir(), '.local', 'state');
   return path.join(base, 'flink-cli');
 }

@@ -47,12 +47,16 @@ export interface AzureSettings {
   endpoint?: string;
   /** fs.azure.account.key.<host>, host = "<account>.blob.core.windows.net" or "<account>.dfs.core.windows.net". */
   accountKey(host: string): Secret | undefined;
+  /** Hosts with a configured account key (so the settings can be handed to a TaskManager process). */
+  keyedHosts?(): string[];
 }
 
 export interface StorageSettings {
   s3: S3Settings;
   azure: AzureSettings;
 }
+
+const ACCOUNT_KEY_PREFIX = 'fs.azure.account.key.';
 
 export function azureAccountKeyNames(host: string): string[] {
   // The key for the URI's own host first, then the account's other service (one account, one key).
@@ -76,6 +80,7 @@ export function storageSettings(config: ResolvedConfig): StorageSettings {
     azure: {
       endpoint: config.string('azure.blob.endpoint') || undefined,
       accountKey: (host) => azureAccountKeyNames(host).map(secret).find((s) => s !== undefined),
+      keyedHosts: () => config.all().map((v) => v.key).filter((k) => k.startsWith(ACCOUNT_KEY_PREFIX) && secret(k) !== undefined).map((k) => k.slice(ACCOUNT_KEY_PREFIX.length)),
     },
   };
 }

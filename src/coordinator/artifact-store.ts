@@ -6,7 +6,16 @@ import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { NotFoundError } from '../domain/errors.js';
 import { ioOperationError } from '../domain/io-errors.js';
-import type { ArtifactInfo } from '../server/dispatcher.js';
+
+/** An uploaded job module (Flink's jar). */
+export interface ArtifactInfo {
+  id: string;
+  name: string;
+  uploaded: number;
+  path: string;
+  /** Entry points (for a job module: "default"). */
+  entry: string[];
+}
 
 export class ArtifactStore {
   constructor(

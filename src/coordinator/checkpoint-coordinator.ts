@@ -3,68 +3,27 @@
 // stop/cancel-with-savepoint) goes through the same path, parameterised by SnapshotProperties:
 //   queue -> id -> storage location -> barriers (runtime) -> acks -> _metadata published (storage)
 //   -> recorded durably -> sinks notified -> subsumption / retention plans -> files discarded later.
-// Decisions are the pure functions of policies.ts; this class does the I/O around them.
-import path from 'node:path';
+// Decisions are the pure functions of policies.ts and the snapshot properties; this class does the I/O
+// around them. Time goes through an injected Scheduler, deletions through a tracked SnapshotCleaner.
 import { SnapshotFailure } from '../domain/failure-reason.js';
 import { describeIoError } from '../domain/io-errors.js';
+import { byCompletion, byNewestCompletion } from '../domain/ordering.js';
 import type { EndStatus, SnapshotProperties } from '../domain/snapshot-properties.js';
-import { forCheckpoint, forPeriodicSavepoint } from '../domain/snapshot-properties.js';
-import type { RunningJob } from '../runtime/host.js';
-import type { JobPlan } from '../runtime/plan.js';
-import { checkpointPath, createSnapshotDirectory, newSavepointPath, publishSnapshot, abortSnapshot } from '../storage/index.js';
-import type { JobFacts } from '../domain/disposal-guard.js';
-import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
 import {
-  addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type SnapshotRecord, type TriggerRequest,
-} from './policies.js';
+  forCheckpoint, forPeriodicSavepoint, isListedRestorable, joinsCheckpointStore, labelOf, locationOf, logsFailure, needsTargetDirectory,
+} from '../domain/snapshot-properties.js';
+import { snapshotLabel } from '../domain/snapshot-vocabulary.js';
+import type { JobFacts } from '../domain/disposal-guard.js';
+import { checkpointPath, createSnapshotDirectory, newSavepointPath, publishSnapshot, abortSnapshot } from '../storage/index.js';
+import type { CoordinatorDeps, SnapshotEntry } from './coordinator-types.js';
+import { addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type TriggerRequest } from './policies.js';
+import { systemScheduler, type Cancel, type Scheduler } from './scheduler.js';
+import { SnapshotCleaner } from './snapshot-cleaner.js';
+import { capitalized, childOf, mapReason, removeSnapshotDirectory, settledWithin } from './snapshot-io.js';
 
-/** A snapshot as the coordinator remembers it (persisted with the job). */
-export interface SnapshotEntry extends SnapshotRecord {
-  status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
-  triggeredAt: number;
-  stateSize: number;
-  numSubtasks: number;
-  numAcknowledged: number;
-  /** Files deleted (subsumed, retention, job end). The record stays until the files are gone. */
-  discarded: boolean;
-  /** A discard that failed; retried on the next retention pass. */
-  discardPending?: boolean;
-  failureMessage?: string;
-  /** A snapshot this job was restored from (not taken by it). */
-  restoredFrom?: boolean;
-}
-
-export interface CoordinatorSettings {
-  /** Where checkpoints go: <dir>/<jobId>/chk-<n>. */
-  checkpointDir: string;
-  /** The default savepoint directory (chain step 2/3), if any. */
-  savepointDir?: string;
-  numRetained: number;
-  timeoutMs: number;
-  minPauseMs: number;
-  /** Cluster-wide FLIP-10 settings; the job's own checkpoint config wins. */
-  persistentCheckpoints: boolean;
-  periodicSavepoints?: { intervalMs: number; dir?: string; maxRetained: number };
-  toolVersion: string;
-}
-
-export interface CoordinatorDeps {
-  jobId: string;
-  jobName: string;
-  plan: JobPlan;
-  settings: CoordinatorSettings;
-  /** The attempt running now, if any. */
-  currentAttempt(): RunningJob | undefined;
-  /** Persist the job's record (called before sinks commit, so a crash never replays committed output). */
-  persist(): Promise<void>;
-  log(line: string): void;
-  /** Every job the coordinator knows, for the disposal guard (another job may have restored from ours). */
-  jobFacts?: () => JobFacts[];
-  now?: () => number;
-  /** Creates a snapshot directory (default: storage's createSnapshotDirectory); a test gives one that hangs. */
-  createDirectory?: (dir: string) => Promise<void>;
-}
-
+// The coordinator's record, settings and dependencies live in coordinator-types.ts; callers import them from here as before.
+export type { CoordinatorDeps, CoordinatorSettings, SnapshotAttempt, SnapshotEntry } from './coordinator-types.js';
+export { removeSnapshotDirectory } from './snapshot-io.js';
 
 interface Waiter {
   request: TriggerRequest;
@@ -80,13 +39,19 @@ export class CheckpointCoordinator {
   private queue: TriggerRequest[] = [];
   private waiters = new Map<string, Waiter>();
   private inFlight = false;
+  /** The run in flight (settles, never rejects) and how to make it give up when the coordinator closes. */
+  private current: { settled: Promise<void>; stop: () => void } | undefined;
   private lastCompletedAt?: number;
-  private timers: NodeJS.Timeout[] = [];
+  private timers: Cancel[] = [];
+  /** The look again after the minimum pause, if one is scheduled. */
+  private pauseTimer: Cancel | undefined;
   private requestSeq = 0;
   private shutdown = false;
   /** Set once the job ended: a snapshot still being published then gets the end-of-job rule as well. */
   private endedWith: EndStatus | undefined;
   private readonly now: () => number;
+  private readonly scheduler: Scheduler;
+  private readonly cleaner = new SnapshotCleaner<SnapshotEntry>();
 
   constructor(
     private readonly deps: CoordinatorDeps,
@@ -94,7 +59,8 @@ export class CheckpointCoordinator {
   ) {
     this.snapshots = restored.snapshots;
     this.nextId = restored.nextId;
-    this.now = deps.now ?? Date.now;
+    this.scheduler = deps.scheduler ?? systemScheduler;
+    this.now = deps.now ?? (() => this.scheduler.now());
   }
 
   get counter(): number {
@@ -125,17 +91,16 @@ export class CheckpointCoordinator {
     this.stopPeriodic();
     const interval = this.deps.plan.checkpointConfig.checkpointIntervalMs;
     if (interval !== undefined && interval > 0) {
-      this.timers.push(setInterval(() => void this.trigger(forCheckpoint({ persistent: this.persistentCheckpoints.enabled })).catch(() => {}), interval));
+      this.timers.push(this.scheduler.every(interval, () => void this.trigger(forCheckpoint({ persistent: this.persistentCheckpoints.enabled })).catch(() => {})));
     }
     const periodic = this.periodicSavepoints;
     if (periodic.enabled && periodic.intervalMs && periodic.intervalMs > 0) {
-      this.timers.push(setInterval(() => void this.trigger(forPeriodicSavepoint(), periodic.dir).catch(() => {}), periodic.intervalMs));
+      this.timers.push(this.scheduler.every(periodic.intervalMs, () => void this.trigger(forPeriodicSavepoint(), periodic.dir).catch(() => {})));
     }
-    for (const t of this.timers) t.unref();
   }
 
   stopPeriodic(): void {
-    for (const t of this.timers) clearInterval(t);
+    for (const cancel of this.timers) cancel();
     this.timers = [];
   }
 
@@ -145,7 +110,7 @@ export class CheckpointCoordinator {
    */
   trigger(properties: SnapshotProperties, targetDirectory?: string): Promise<SnapshotEntry> {
     if (this.shutdown) return Promise.reject(new SnapshotFailure('COORDINATOR_SHUTDOWN'));
-    if (properties.kind === 'savepoint' && (targetDirectory ?? this.deps.settings.savepointDir) === undefined) {
+    if (needsTargetDirectory(properties) && (targetDirectory ?? this.deps.settings.savepointDir) === undefined) {
       return Promise.reject(new SnapshotFailure('NO_TARGET_DIRECTORY'));
     }
     const request: TriggerRequest = { key: `r${++this.requestSeq}`, properties, requestedAt: this.now() };
@@ -158,33 +123,46 @@ export class CheckpointCoordinator {
   }
 
   private pump(): void {
+    if (this.shutdown) return;
     const decision = nextRequest(this.queue, { inFlight: this.inFlight, lastCompletedAt: this.lastCompletedAt, minPauseMs: this.deps.settings.minPauseMs, now: this.now() });
     this.queue = decision.queue;
     if (!decision.start) {
       // A held-back checkpoint (minimum pause): look again when the pause is over.
-      if (!this.inFlight && this.queue.length > 0) setTimeout(() => this.pump(), this.deps.settings.minPauseMs).unref();
+      if (!this.inFlight && this.queue.length > 0 && !this.pauseTimer) {
+        this.pauseTimer = this.scheduler.after(this.deps.settings.minPauseMs, () => {
+          this.pauseTimer = undefined;
+          this.pump();
+        });
+      }
       return;
     }
     const waiter = this.waiters.get(decision.start.key);
-    if (!waiter) return this.pump(); // already answered (the coordinator shut down): nothing to run
+    if (!waiter) return this.pump(); // already answered (the job ended): nothing to run
     this.waiters.delete(decision.start.key);
     this.inFlight = true;
-    this.run(waiter.request.properties, waiter.targetDirectory).then(
+    let stop!: () => void;
+    const stopped = new Promise<never>((_resolve, reject) => (stop = () => reject(new SnapshotFailure('COORDINATOR_SHUTDOWN'))));
+    stopped.catch(() => {});
+    const settled = this.run(waiter.request.properties, waiter.targetDirectory, stopped).then(
       (entry) => {
         this.inFlight = false;
+        this.current = undefined;
         this.lastCompletedAt = this.now();
         waiter.resolve(entry);
         this.pump();
       },
       (error: Error) => {
         this.inFlight = false;
+        this.current = undefined;
         waiter.reject(error);
         this.pump();
       },
     );
+    this.current = { settled, stop };
   }
 
-  private async run(properties: SnapshotProperties, targetDirectory: string | undefined): Promise<SnapshotEntry> {
+  /** One snapshot, start to end. `stopped` rejects when the coordinator closes: the snapshot then gives up. */
+  private async run(properties: SnapshotProperties, targetDirectory: string | undefined, stopped: Promise<never>): Promise<SnapshotEntry> {
     const attempt = this.deps.currentAttempt();
     if (!attempt || attempt.status !== 'RUNNING') throw new SnapshotFailure('JOB_NOT_RUNNING');
     const id = this.nextId++;
@@ -201,20 +179,24 @@ export class CheckpointCoordinator {
     let created = false;
     let triggered = false;
     const deadline = triggeredAt + this.deps.settings.timeoutMs;
-    const directory = properties.kind === 'savepoint'
+    const location = locationOf(properties);
+    const directory = location === 'target-directory'
       ? newSavepointPath(targetDirectory ?? this.deps.settings.savepointDir!, this.deps.jobId)
-      : checkpointPath(properties.kind === 'persistent-checkpoint' ? this.persistentCheckpoints.dir : this.deps.settings.checkpointDir, this.deps.jobId, id);
+      : checkpointPath(location === 'persistent-checkpoint-directory' ? this.persistentCheckpoints.dir : this.deps.settings.checkpointDir, this.deps.jobId, id);
     try {
       // Recorded durably before the directory exists: after a crash, recovery knows every directory it made.
       entry.pointer = directory;
       await this.deps.persist();
       // The job may have ended meanwhile: then no directory is made for it.
       if (attempt.status !== 'RUNNING') throw new SnapshotFailure('JOB_NOT_RUNNING');
-      await this.createDirectory(directory, deadline);
+      await this.createDirectory(directory, deadline, stopped);
       created = true;
       const terminate = properties.afterCompletion === 'suspend' || properties.afterCompletion === 'terminate';
       triggered = true;
-      const result = await attempt.triggerSnapshot({ id, directory, terminate, drain: properties.afterCompletion === 'terminate', timeoutMs: Math.max(1, deadline - this.now()) });
+      const snapshotting = attempt.triggerSnapshot({ id, directory, terminate, drain: properties.afterCompletion === 'terminate', timeoutMs: Math.max(1, deadline - this.now()) });
+      snapshotting.catch(() => {}); // when `stopped` wins, the abort below rejects it
+      // Once the barriers are out, closing the coordinator aborts the snapshot (as Flink's shutdown does).
+      const result = await Promise.race([snapshotting, stopped]);
       await publishSnapshot(directory, {
         id, kind: properties.kind, trigger: properties.trigger, format: properties.format,
         jobId: this.deps.jobId, jobName: this.deps.jobName, jobFingerprint: attempt.plan.fingerprint,
@@ -233,7 +215,7 @@ export class CheckpointCoordinator {
       await this.deps.persist();
       await attempt.notifyComplete(id);
       this.logCreated(entry);
-      void this.discardAll(discards);
+      void this.discardAll(discards); // tracked by the cleaner: close() awaits it
       return entry;
     } catch (error) {
       entry.status = 'FAILED';
@@ -243,12 +225,12 @@ export class CheckpointCoordinator {
       if (triggered && attempt.status === 'RUNNING') await attempt.abortSnapshot(id).catch(() => {});
       if (created) {
         // A job that ended may still write into the directory until its thread is gone: remove it after that.
-        if (attempt.status !== 'RUNNING') await settledWithin(attempt.done, 10_000);
+        if (attempt.status !== 'RUNNING') await settledWithin(attempt.done, 10_000, this.scheduler);
         await abortSnapshot(directory).catch(() => {});
       }
       this.trimHistory();
       await this.deps.persist().catch(() => {});
-      if (properties.kind === 'savepoint') this.deps.log(`Savepoint ${id} of job ${this.deps.jobId} failed: ${entry.failureMessage}`);
+      if (logsFailure(properties)) this.deps.log(`${capitalized(snapshotLabel(properties.kind))} ${id} of job ${this.deps.jobId} failed: ${entry.failureMessage}`);
       throw error instanceof SnapshotFailure ? error : new SnapshotFailure(mapReason(error), detail);
     } finally {
       attempt.off('snapshot-progress', onProgress);
@@ -259,37 +241,42 @@ export class CheckpointCoordinator {
    * Creates the snapshot directory within the snapshot's timeout: a creation that hangs (a dead mount)
    * expires the snapshot instead of holding every later one back; if it ever finishes, its directory goes.
    */
-  private async createDirectory(directory: string, deadline: number): Promise<void> {
+  private async createDirectory(directory: string, deadline: number, stopped: Promise<never>): Promise<void> {
     const creating = (this.deps.createDirectory ?? createSnapshotDirectory)(directory);
-    let timer: NodeJS.Timeout | undefined;
+    let cancel: Cancel | undefined;
     const expired = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(
-        () => reject(new SnapshotFailure('CHECKPOINT_EXPIRED', `Creating ${directory} did not finish within ${this.deps.settings.timeoutMs} ms.`)),
-        Math.max(0, deadline - this.now()),
+      cancel = this.scheduler.after(Math.max(0, deadline - this.now()), () =>
+        reject(new SnapshotFailure('CHECKPOINT_EXPIRED', `Creating ${directory} did not finish within ${this.deps.settings.timeoutMs} ms.`)),
       );
     });
     try {
-      await Promise.race([creating, expired]);
+      await Promise.race([creating, expired, stopped]);
     } catch (error) {
       if (error instanceof SnapshotFailure) creating.then(() => abortSnapshot(directory)).catch(() => {});
       throw error;
     } finally {
-      clearTimeout(timer);
+      cancel?.();
     }
   }
 
   private logCreated(entry: SnapshotEntry): void {
     const p = entry.properties;
-    if (p.kind === 'savepoint') this.deps.log(`Savepoint ${entry.id} (${p.trigger}) of job ${this.deps.jobId} completed at ${entry.pointer}`);
-    else if (p.kind === 'persistent-checkpoint') this.deps.log(`Persistent checkpoint ${entry.id} of job ${this.deps.jobId} completed at ${entry.pointer}`);
+    if (!isListedRestorable(p)) return;
+    const trigger = needsTargetDirectory(p) ? ` (${p.trigger})` : '';
+    this.deps.log(`${capitalized(snapshotLabel(p.kind))} ${entry.id}${trigger} of job ${this.deps.jobId} completed at ${entry.pointer}`);
   }
 
-  /** Pure plans applied to the records; returns what to delete. */
+  /** A completed snapshot whose files are there and not being deleted. */
+  private isLive(e: SnapshotEntry): boolean {
+    return e.status === 'COMPLETED' && !e.discarded && !this.cleaner.isDisposing(e);
+  }
+
+  /** Pure plans applied to the records; returns what to delete (never an entry already being disposed). */
   private applyRetention(added: SnapshotEntry): SnapshotEntry[] {
-    const live = (e: SnapshotEntry) => e.status === 'COMPLETED' && !e.discarded;
+    const live = (e: SnapshotEntry) => this.isLive(e);
     const discards: SnapshotEntry[] = [];
-    if (added.properties.kind !== 'savepoint') {
-      const store = this.snapshots.filter((e) => live(e) && e !== added && (e.properties.kind !== 'savepoint' || e.properties.discard.subsumed));
+    if (joinsCheckpointStore(added.properties)) {
+      const store = this.snapshots.filter((e) => live(e) && e !== added && joinsCheckpointStore(e.properties));
       const plan = addAndSubsume(store, added, this.deps.settings.numRetained);
       discards.push(...plan.discard);
     }
@@ -298,27 +285,33 @@ export class CheckpointCoordinator {
       discards.push(...retainPeriodicSavepoints(periodic, added, this.periodicSavepoints.maxRetained).discard);
     }
     // Failed discards of earlier passes are retried.
-    discards.push(...this.snapshots.filter((e) => e.discardPending && !discards.includes(e)));
+    discards.push(...this.snapshots.filter((e) => e.discardPending && !discards.includes(e) && !this.cleaner.isDisposing(e)));
     return discards;
   }
 
-  /** Deletes the files of these snapshots; a record is marked discarded only once its files are gone. */
-  async discardAll(entries: SnapshotEntry[]): Promise<void> {
-    let changed = false;
-    for (const entry of entries) {
+  /**
+   * Deletes the files of these snapshots through the cleaner (an entry already being disposed is skipped);
+   * a record is marked discarded only once its files are gone. close() awaits every such deletion.
+   */
+  discardAll(entries: SnapshotEntry[]): Promise<void> {
+    const remove = this.deps.removeDirectory ?? removeSnapshotDirectory;
+    const { taken, done } = this.cleaner.dispose(entries.filter((e) => !e.discarded), async (entry) => {
       try {
-        await removeSnapshotDirectory(entry.pointer, { jobs: this.deps.jobFacts?.() ?? [], roots: this.roots() });
+        await remove(entry.pointer, { jobs: this.deps.jobFacts?.() ?? [], roots: this.roots() });
         entry.discarded = true;
         entry.discardPending = false;
-        if (entry.properties.kind !== 'checkpoint') this.deps.log(`Disposed ${describe(entry)} ${entry.id} of job ${this.deps.jobId} at ${entry.pointer}`);
+        if (isListedRestorable(entry.properties)) this.deps.log(`Disposed ${labelOf(entry.properties)} ${entry.id} of job ${this.deps.jobId} at ${entry.pointer}`);
       } catch (error) {
         entry.discardPending = true;
-        this.deps.log(`Could not dispose ${describe(entry)} ${entry.id} at ${entry.pointer} (will retry): ${(error as Error).message}`);
+        this.deps.log(`Could not dispose ${labelOf(entry.properties)} ${entry.id} at ${entry.pointer} (will retry): ${(error as Error).message}`);
       }
-      changed = true;
-    }
-    this.trimHistory();
-    if (changed) await this.deps.persist().catch(() => {});
+    });
+    return this.cleaner.track(
+      done.then(async () => {
+        this.trimHistory();
+        if (taken.length > 0) await this.deps.persist().catch(() => {});
+      }),
+    );
   }
 
   /** The job ended: discard what its properties say, stop triggering, fail what waits. */
@@ -328,39 +321,50 @@ export class CheckpointCoordinator {
     for (const waiter of this.waiters.values()) waiter.reject(new SnapshotFailure('JOB_NOT_RUNNING'));
     this.waiters.clear();
     this.queue = [];
-    const live = this.snapshots.filter((e) => e.status === 'COMPLETED' && !e.discarded && !e.restoredFrom);
+    const live = this.snapshots.filter((e) => this.isLive(e) && !e.restoredFrom);
     const discards = discardOnJobEnd(live, status);
     for (const entry of live) if (!discards.includes(entry)) this.logKept(entry);
     await this.discardAll(discards);
   }
 
   private logKept(entry: SnapshotEntry): void {
-    if (entry.properties.kind !== 'checkpoint') this.deps.log(`Keeping ${describe(entry)} ${entry.id} of job ${this.deps.jobId} at ${entry.pointer}`);
+    if (isListedRestorable(entry.properties)) this.deps.log(`Keeping ${labelOf(entry.properties)} ${entry.id} of job ${this.deps.jobId} at ${entry.pointer}`);
   }
 
-  /** The coordinator process shuts down: nothing is discarded (the job resumes on the next start). */
-  close(): void {
-    this.shutdown = true;
-    this.stopPeriodic();
-    for (const waiter of this.waiters.values()) waiter.reject(new SnapshotFailure('COORDINATOR_SHUTDOWN'));
-    this.waiters.clear();
-    // Their waiters are gone: a run still in flight must not start them when it settles.
-    this.queue = [];
+  /**
+   * The coordinator process shuts down: nothing more is triggered or discarded (the job resumes on the next
+   * start). Queued requests fail with COORDINATOR_SHUTDOWN, the snapshot in flight is aborted (or, when it is
+   * already being published, finishes), and this resolves once it has settled and every deletion under way
+   * is done, so nothing of this coordinator writes after it. Never rejects.
+   */
+  async close(): Promise<void> {
+    if (!this.shutdown) {
+      this.shutdown = true;
+      this.stopPeriodic();
+      this.pauseTimer?.();
+      this.pauseTimer = undefined;
+      for (const waiter of this.waiters.values()) waiter.reject(new SnapshotFailure('COORDINATOR_SHUTDOWN'));
+      this.waiters.clear();
+      this.queue = [];
+      this.current?.stop();
+    }
+    await this.current?.settled;
+    await this.cleaner.idle();
   }
 
   /** The newest completed snapshot whose files still exist: what a restart restores from. */
   latestCompleted(): SnapshotEntry | undefined {
     return this.snapshots
       .filter((e) => e.status === 'COMPLETED' && !e.discarded)
-      .sort((a, b) => a.completedAt - b.completedAt || a.id - b.id)
+      .sort(byCompletion)
       .at(-1);
   }
 
   /** FLIP-10's list: savepoints and persistent checkpoints this job took that still exist, newest first. */
   restorable(): SnapshotEntry[] {
     return this.snapshots
-      .filter((e) => e.status === 'COMPLETED' && !e.discarded && !e.restoredFrom && e.properties.kind !== 'checkpoint')
-      .sort((a, b) => b.completedAt - a.completedAt);
+      .filter((e) => e.status === 'COMPLETED' && !e.discarded && !e.restoredFrom && isListedRestorable(e.properties))
+      .sort(byNewestCompletion);
   }
 
   /** What the disposal guard needs to know about this job, given its status. */
@@ -379,7 +383,7 @@ export class CheckpointCoordinator {
   /** The directories snapshots of this job go to: never disposed themselves. */
   roots(): string[] {
     const s = this.deps.settings;
-    return [s.checkpointDir, s.savepointDir, this.persistentCheckpoints.dir, this.periodicSavepoints.dir, path.join(s.checkpointDir, this.deps.jobId)]
+    return [s.checkpointDir, s.savepointDir, this.persistentCheckpoints.dir, this.periodicSavepoints.dir, childOf(s.checkpointDir, this.deps.jobId)]
       .filter((d): d is string => d !== undefined);
   }
 
@@ -389,44 +393,8 @@ export class CheckpointCoordinator {
 
   // Plain checkpoints that are gone and failed attempts are only history; keep the list bounded.
   private trimHistory(): void {
-    const forgettable = this.snapshots.filter((e) => e.status === 'FAILED' || (e.discarded && e.properties.kind === 'checkpoint'));
+    const forgettable = this.snapshots.filter((e) => e.status === 'FAILED' || (e.discarded && !isListedRestorable(e.properties)));
     const excess = forgettable.length - 20;
     for (let i = 0; i < excess; i++) this.snapshots.splice(this.snapshots.indexOf(forgettable[i]), 1);
   }
-}
-
-function describe(entry: SnapshotEntry): string {
-  const p = entry.properties;
-  if (p.kind === 'savepoint') return p.trigger === 'periodic' ? 'periodic savepoint' : 'savepoint';
-  return p.kind === 'persistent-checkpoint' ? 'persistent checkpoint' : 'checkpoint';
-}
-
-/** Waits for `promise` to settle, at most `ms`. */
-function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    promise.then(
-      () => (clearTimeout(timer), resolve()),
-      () => (clearTimeout(timer), resolve()),
-    );
-  });
-}
-
-function mapReason(error: unknown): SnapshotFailure['reason'] {
-  const reason = (error as { reason?: string }).reason;
-  if (reason === 'CHECKPOINT_EXPIRED') return 'CHECKPOINT_EXPIRED';
-  if (reason === 'CHECKPOINT_DECLINED') return 'CHECKPOINT_DECLINED';
-  if (reason === 'JOB_FAILURE') return 'TASK_FAILURE';
-  if (reason === 'NOT_ALL_REQUIRED_TASKS_RUNNING') return 'JOB_NOT_RUNNING';
-  return 'IO_ERROR';
-}
-
-/**
- * Deletes one snapshot directory through the disposal guard: a corrupted record, a symbolic link or a
- * directory that is not a snapshot by content can never make the coordinator delete unrelated files.
- */
-export async function removeSnapshotDirectory(pointer: string, context: { jobs: readonly JobFacts[]; roots: readonly string[]; force?: boolean }): Promise<void> {
-  const facts = guardLocal(pointer, { ...context, cwd: '/' });
-  await removeSnapshotFiles(facts.directory);
 }

@@ -1,7 +1,7 @@
 // A job's exception history, as Flink's JobManager keeps it (pure): one root exception per task failure,
-// newest first, bounded like Flink's web.exception-history-size (default 16), and the view
-// GET /jobs/:jobid/exceptions serves in Flink 1.20's shape.
-import type { JobExceptionsInfoWithHistory, RootExceptionInfo } from '../client/dto.js';
+// newest first, bounded like Flink's web.exception-history-size (default 16). The server's view of it is
+// server/views/exceptions.ts.
+import type { RootException } from './job-record.js';
 
 export const EXCEPTION_HISTORY_SIZE = 16;
 
@@ -17,7 +17,7 @@ function stacktraceOf(error: Error): string {
   return error.stack?.startsWith(head) ? error.stack : head;
 }
 
-export function exceptionEntry(failure: FailureFacts): RootExceptionInfo {
+export function exceptionEntry(failure: FailureFacts): RootException {
   const pid = failure.taskManagerPid;
   return {
     exceptionName: failure.cause.name,
@@ -33,24 +33,11 @@ export function exceptionEntry(failure: FailureFacts): RootExceptionInfo {
 }
 
 /** The history with `entry` added first, bounded. */
-export function withException(history: readonly RootExceptionInfo[] | undefined, entry: RootExceptionInfo): RootExceptionInfo[] {
+export function withException(history: readonly RootException[] | undefined, entry: RootException): RootException[] {
   return [entry, ...(history ?? [])].slice(0, EXCEPTION_HISTORY_SIZE);
 }
 
-export function exceptionsView(history: readonly RootExceptionInfo[] | undefined, maxExceptions?: number): JobExceptionsInfoWithHistory {
-  const all = history ?? [];
-  const entries = maxExceptions === undefined ? [...all] : all.slice(0, maxExceptions);
-  const root = all[0];
-  return {
-    'root-exception': root?.stacktrace ?? null,
-    timestamp: root?.timestamp ?? null,
-    'all-exceptions': [],
-    truncated: false,
-    exceptionHistory: { entries, truncated: entries.length < all.length },
-  };
-}
-
 /** The first line of a root exception's trace: what the CLI shows as the cause. */
-export function rootCauseLine(history: readonly RootExceptionInfo[] | undefined): string | undefined {
+export function rootCauseLine(history: readonly RootException[] | undefined): string | undefined {
   return history?.[0]?.stacktrace.split('\n')[0];
 }

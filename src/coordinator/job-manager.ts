@@ -3,36 +3,26 @@
 // CheckpointCoordinator, and persists every job record in the state directory so that after a crash
 // (even kill -9) running jobs resume from their latest completed snapshot and ended jobs stay listed.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { copyFile, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
-import type {
-  CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarPlanRequest, JarRunRequest, JobDetails, JobDetailsInfo,
-  JobExceptionsInfoWithHistory, JobPlanInfo, RestorableSnapshot,
-} from '../client/dto.js';
 import { ConflictError, NotFoundError, OperationError } from '../domain/errors.js';
 import { SnapshotFailure } from '../domain/failure-reason.js';
 import { ioOperationError } from '../domain/io-errors.js';
 import { isTerminal, type JobStatus } from '../domain/job-status.js';
-import {
-  forCancelWithSavepoint, forCheckpoint, forManualSavepoint, forRestoredSnapshot, forStopWithSavepoint, type EndStatus,
-  type SnapshotProperties,
-} from '../domain/snapshot-properties.js';
+import { forCancelWithSavepoint, forCheckpoint, forManualSavepoint, forStopWithSavepoint, type EndStatus } from '../domain/snapshot-properties.js';
 import { buildPlan } from '../runtime/host.js';
 import { JobMaster, type RestartStrategy, type TaskFailure } from '../runtime/job-master.js';
-import type { JobPlan } from '../runtime/plan.js';
-import type { ArtifactInfo, Dispatcher, SavepointRequest, StopRequest } from '../server/dispatcher.js';
-import type { JobFacts } from '../domain/disposal-guard.js';
-import { guardLocal, removeSnapshotFiles } from '../storage/disposal.js';
-import { readSnapshot } from '../storage/index.js';
+import { snapshotKey, type JobFacts } from '../domain/disposal-guard.js';
+import { guardAndRemove } from '../storage/disposal.js';
 import { TOOL_VERSION } from '../version.js';
-import { ArtifactStore } from './artifact-store.js';
-import { operatorIdForUid } from '../domain/operator-id.js';
+import { ArtifactStore, type ArtifactInfo } from './artifact-store.js';
 import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
-import type { JobRecord } from './job-record.js';
-import { checkpointConfigView, checkpointStatisticsView, jobsView, jobView, overviewView, restorableView, statistics } from './job-views.js';
-import { exceptionEntry, exceptionsView, withException } from './job-exceptions.js';
+import type { JobPlan as RecordedPlan, JobRecord } from './job-record.js';
+import { exceptionEntry, withException } from './job-exceptions.js';
+import { jobStdout, persistJob, type Job, type RecordWriter } from './job-persistence.js';
+import type { JobSnapshotSettings, PlanRequest, RunRequest, SavepointRequest, StopRequest } from './requests.js';
 import { NoUsableSnapshotError, usableSnapshot } from './recovery.js';
+import { checkRestoreSource } from './restore-check.js';
 import { removeRecordTempFiles, settleInterrupted } from './leftovers.js';
 
 export interface JobManagerOptions {
@@ -48,30 +38,16 @@ export interface JobManagerOptions {
   createSnapshotDirectory?: (dir: string) => Promise<void>;
 }
 
-
-interface Job {
-  record: JobRecord;
-  dir: string;
-  master?: JobMaster;
-  coordinator: CheckpointCoordinator;
-  stdout: WriteStream;
-  /** The queue of record writes; never rejects (each caller gets its own write's outcome). */
-  writing: Promise<void>;
-  /** The last write failed: the record on disk is behind the one in memory. */
-  unsaved?: boolean;
-  retry?: NodeJS.Timeout;
-  /** Settles once a terminal status was handled (snapshots discarded as their properties say, record persisted). */
-  ended?: Promise<void>;
-}
-
 const TERMINAL_END: Record<string, EndStatus> = { FINISHED: 'FINISHED', CANCELED: 'CANCELED', FAILED: 'FAILED', SUSPENDED: 'SUSPENDED' };
 
-export class JobManager implements Dispatcher {
+/** The local coordinator's jobs; satisfies the REST server's Dispatcher (server/dispatcher.ts) structurally. */
+export class JobManager {
   readonly version = TOOL_VERSION;
   private readonly registry = new Map<string, Job>();
   private readonly uploads: ArtifactStore;
   private readonly jobsDir: string;
   private closing = false;
+  private readonly writer: RecordWriter = { log: (line) => this.options.log(line), closing: () => this.closing };
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: JobManagerOptions) {
@@ -103,6 +79,7 @@ export class JobManager implements Dispatcher {
         this.options.log(`Ignoring unreadable job record ${file}`);
         continue;
       }
+      if (this.closing) return; // stopped while recovering: the records stay as they are for the next start
       const job = this.track(record);
       await this.cleanCrashLeftovers(job);
       if (isTerminal(record.status)) continue;
@@ -111,6 +88,7 @@ export class JobManager implements Dispatcher {
     }
     // Every job is listed (INITIALIZING) while the snapshots to resume from are verified, all at once.
     await Promise.all(resuming.map((job) => this.resume(job)));
+    if (this.closing) return;
     await this.removeUnusedArtifacts();
     this.sweeper = setInterval(() => void this.removeUnusedArtifacts(), 10 * 60_000);
     this.sweeper.unref();
@@ -120,6 +98,7 @@ export class JobManager implements Dispatcher {
     const { jobId, name } = job.record;
     try {
       const from = await this.usable(job);
+      if (this.closing) return; // close() ran meanwhile: launching now would leave a job nobody suspends
       this.options.log(`Resuming job ${jobId} (${name}) from ${from ?? 'no snapshot (it never completed one)'}`);
       this.launch(job, true, from).catch((error) => this.options.log(`Job ${jobId} could not be resumed: ${(error as Error).message}`));
     } catch (error) {
@@ -136,7 +115,7 @@ export class JobManager implements Dispatcher {
 
   private async cleanCrashLeftovers(job: Job): Promise<void> {
     await removeRecordTempFiles(job.dir);
-    if (await settleInterrupted(job.coordinator.snapshots, job.record.jobId, this.options.log)) await this.persist(job).catch(() => {});
+    if (await settleInterrupted(job.coordinator.snapshots, job.record.jobId, this.options.log)) await persistJob(job, this.writer).catch(() => {});
   }
 
   /** Suspends running jobs (their snapshots stay; the next start resumes them). */
@@ -145,13 +124,13 @@ export class JobManager implements Dispatcher {
     if (this.sweeper) clearInterval(this.sweeper);
     await Promise.all(
       [...this.registry.values()].map(async (job) => {
-        job.coordinator.close();
+        await job.coordinator.close();
         if (job.master && !isTerminal(job.master.status)) {
           const status = job.record.status;
           await job.master.suspend();
           // Persist the status the job had, so the next start resumes it.
           job.record.status = status === 'SUSPENDED' ? 'RUNNING' : status;
-          await this.persist(job);
+          await persistJob(job, this.writer);
         }
         await job.ended;
         await job.writing;
@@ -177,7 +156,7 @@ export class JobManager implements Dispatcher {
         plan: record.plan,
         settings: this.settings,
         currentAttempt: () => job.master?.current,
-        persist: () => this.persist(job),
+        persist: () => persistJob(job, this.writer),
         log: this.options.log,
         jobFacts: () => this.jobFacts(),
         createDirectory: this.options.createSnapshotDirectory,
@@ -186,56 +165,6 @@ export class JobManager implements Dispatcher {
     );
     this.registry.set(record.jobId, job);
     return job;
-  }
-
-  /**
-   * Writes the job record atomically (temp file, fsync, rename), one write at a time per job. Each write
-   * is independent of the previous one's outcome: a write the disk refused (ENOSPC) fails only its caller,
-   * leaves no temp file, and is retried until one succeeds, so a record is never left behind for good.
-   */
-  private persist(job: Job): Promise<void> {
-    job.record.nextSnapshotId = job.coordinator.counter;
-    job.record.snapshots = job.coordinator.snapshots;
-    const write = job.writing.then(() => this.writeRecord(job));
-    job.writing = write.then(
-      () => {
-        job.unsaved = false;
-      },
-      (error: Error) => {
-        if (!job.unsaved) this.options.log(`Could not write the record of job ${job.record.jobId} (will retry): ${error.message}`);
-        job.unsaved = true;
-        this.retryPersist(job);
-      },
-    );
-    return write;
-  }
-
-  private async writeRecord(job: Job): Promise<void> {
-    const file = path.join(job.dir, 'job.json');
-    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(JSON.stringify(job.record, null, 1));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, file);
-    } catch (error) {
-      await rm(tmp, { force: true }).catch(() => {});
-      throw ioOperationError(error, `Cannot write the record of job ${job.record.jobId}`, job.dir) ?? error;
-    }
-  }
-
-  /** A record the disk refused is written again a little later (space may be back by then). */
-  private retryPersist(job: Job): void {
-    if (job.retry || this.closing) return;
-    job.retry = setTimeout(() => {
-      job.retry = undefined;
-      if (job.unsaved) this.persist(job).catch(() => {});
-    }, 1000);
-    job.retry.unref();
   }
 
   /** The newest snapshot of the job that passes full verification (see recovery.ts). */
@@ -252,7 +181,7 @@ export class JobManager implements Dispatcher {
     record.endTime = now;
     record.failureCause = error.message;
     this.options.log(`Job ${record.jobId} (${record.name}) FAILED: ${record.failureCause}`);
-    await this.persist(job);
+    await persistJob(job, this.writer);
   }
 
   private async launch(job: Job, resumed: boolean, resumeFrom?: string): Promise<void> {
@@ -290,15 +219,15 @@ export class JobManager implements Dispatcher {
         this.options.log(`Job ${record.jobId} (${record.name}) ${change.status}${change.cause ? `: ${change.cause.message}` : ''}`);
         // With no usable snapshot left, nothing is discarded: the damaged ones are kept for a human to inspect.
         const discard = change.cause instanceof NoUsableSnapshotError ? Promise.resolve() : job.coordinator.onJobEnd(TERMINAL_END[change.status]);
-        job.ended = discard.finally(() => this.persist(job)).catch(() => {});
+        job.ended = discard.finally(() => persistJob(job, this.writer)).catch(() => {});
       } else {
-        void this.persist(job).catch(() => {});
+        void persistJob(job, this.writer).catch(() => {});
       }
     });
     master.on('attempt', (attempt: { restored?: { directory: string } }) => {
       if (attempt.restored) {
         record.lastRestore = { pointer: attempt.restored.directory, at: Date.now() };
-        void this.persist(job).catch(() => {});
+        void persistJob(job, this.writer).catch(() => {});
       }
       job.coordinator.startPeriodic();
     });
@@ -311,14 +240,8 @@ export class JobManager implements Dispatcher {
     return job;
   }
 
-  // ------------------------------------------------------------------------------------ artifacts
-
   uploadArtifact(fileName: string, data: AsyncIterable<Uint8Array>): Promise<ArtifactInfo> {
     return this.uploads.upload(fileName, data);
-  }
-
-  private artifactInfo(id: string): Promise<ArtifactInfo> {
-    return this.uploads.info(id);
   }
 
   artifacts(): Promise<ArtifactInfo[]> {
@@ -329,31 +252,15 @@ export class JobManager implements Dispatcher {
     return this.uploads.delete(id);
   }
 
-  /**
-   * Flink's /jars/:jarid/plan for a job module: one node per operator (this runtime chains nothing), its id
-   * Flink's operator id of the uid, so a snapshot's operator ids compare directly (the restore pre-flight).
-   */
-  async planArtifact(id: string, request: JarPlanRequest): Promise<JobPlanInfo> {
-    const artifact = await this.artifactInfo(id);
+  /** The job module's operators, built in a task process (job code never runs in the coordinator). */
+  async planArtifact(id: string, request: PlanRequest): Promise<RecordedPlan> {
+    const artifact = await this.uploads.info(id);
     if (/\.jar$/i.test(artifact.name)) throw new OperationError('The local coordinator plans JavaScript/TypeScript job modules; jars are planned by an Apache Flink cluster (-m host:port).');
-    const plan = await buildPlan({ artifactPath: artifact.path, args: request.programArgsList ?? [], parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache') });
-    const ids = plan.operators.map((op) => operatorIdForUid(op.uid));
-    return {
-      plan: {
-        jid: request.jobId ?? randomBytes(16).toString('hex'), name: plan.jobName, type: 'STREAMING',
-        nodes: plan.operators.map((op, i) => ({
-          id: ids[i], parallelism: op.parallelism, operator: op.kind, operator_strategy: 'none', description: op.name,
-          ...(op.inputs.length > 0 ? { inputs: op.inputs.map((e, num) => ({ num, id: ids[e.from], ship_strategy: e.partitioning === 'hash' ? 'HASH' : 'FORWARD', exchange: 'pipelined_bounded' })) } : {}),
-          optimizer_properties: {},
-        })),
-      },
-    };
+    return buildPlan({ artifactPath: artifact.path, args: request.args ?? [], parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache') });
   }
 
-  // ------------------------------------------------------------------------------------ jobs
-
-  async runArtifact(id: string, request: JarRunRequest): Promise<string> {
-    const artifact = await this.artifactInfo(id);
+  async runArtifact(id: string, request: RunRequest): Promise<string> {
+    const artifact = await this.uploads.info(id);
     try {
       return await this.runUploaded(artifact, request);
     } catch (error) {
@@ -363,20 +270,20 @@ export class JobManager implements Dispatcher {
     }
   }
 
-  private async runUploaded(artifact: ArtifactInfo, request: JarRunRequest): Promise<string> {
+  private async runUploaded(artifact: ArtifactInfo, request: RunRequest): Promise<string> {
     const id = artifact.id;
     if (/\.jar$/i.test(artifact.name)) throw new OperationError('The local coordinator runs JavaScript/TypeScript job modules; submit jars to an Apache Flink cluster (-m host:port).');
     const jobId = request.jobId ?? randomBytes(16).toString('hex');
     const existing = this.registry.get(jobId);
     if (existing && !isTerminal(existing.record.status)) throw new ConflictError(`Job ${jobId} is already running.`);
-    const args = request.programArgsList ?? [];
+    const args = request.args ?? [];
     const plan = await buildPlan({
       artifactPath: artifact.path, args, parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache'),
       memoryLimitBytes: this.options.taskManagerMemoryBytes,
     });
-    const claimMode = request.claimMode === 'CLAIM' ? 'CLAIM' : 'NO_CLAIM';
+    const claimMode = request.claimMode ?? 'NO_CLAIM';
     let restoredEntry: SnapshotEntry | undefined;
-    if (request.savepointPath) restoredEntry = await this.checkRestore(request.savepointPath, plan, claimMode);
+    if (request.savepointPath) restoredEntry = await checkRestoreSource(request.savepointPath, plan, claimMode);
 
     const dir = path.join(this.jobsDir, jobId);
     try {
@@ -394,7 +301,7 @@ export class JobManager implements Dispatcher {
       snapshots: restoredEntry ? [restoredEntry] : [],
     };
     const job = this.track(record);
-    await this.persist(job);
+    await persistJob(job, this.writer);
     this.options.log(`Job ${jobId} (${plan.jobName}) submitted${restoredEntry ? `, restoring from ${restoredEntry.pointer} (${claimMode})` : ''}`);
     try {
       await this.launch(job, false);
@@ -404,40 +311,6 @@ export class JobManager implements Dispatcher {
       throw new OperationError(`Job ${jobId} failed to start: ${(error as Error).message}${hint ? `. ${hint}` : ''}`);
     }
     return jobId;
-  }
-
-  /**
-   * FLIP-10: a savepoint restores into a changed job; a persistent checkpoint only into the same job
-   * (operator graph fingerprint) and the same version of this tool. Checked before anything starts.
-   */
-  private async checkRestore(pointer: string, plan: JobPlan, claimMode: 'CLAIM' | 'NO_CLAIM'): Promise<SnapshotEntry> {
-    let snapshot;
-    try {
-      snapshot = await readSnapshot(pointer);
-      await snapshot.verify(); // full verification: refuse a damaged snapshot before anything starts
-    } catch (error) {
-      // A snapshot that is not there stays "not found" (exit 5), whatever else is wrong with it is a failure.
-      const Kind = error instanceof NotFoundError ? NotFoundError : OperationError;
-      throw new Kind(`Cannot restore from ${pointer}: ${(error as Error).message}`);
-    }
-    const meta = snapshot.metadata;
-    if (meta.kind !== 'savepoint') {
-      if (meta.jobFingerprint !== plan.fingerprint || meta.toolVersion !== TOOL_VERSION) {
-        const why = meta.jobFingerprint !== plan.fingerprint ? 'the job changed (its operator graph differs)' : `it was written by version ${meta.toolVersion}, this is ${TOOL_VERSION}`;
-        throw new OperationError(
-          `Cannot restore from ${snapshot.directory}: it is a ${meta.kind === 'persistent-checkpoint' ? 'persistent ' : ''}checkpoint of job '${meta.jobName}', and ${why}. ` +
-            'Persistent checkpoints restore only the same job and version (FLIP-10); take a savepoint (flink savepoint / flink stop) to change the job or upgrade.',
-        );
-      }
-    }
-    const base: SnapshotProperties =
-      meta.kind === 'savepoint' ? (meta.trigger === 'periodic' ? { ...forManualSavepoint(meta.format), trigger: 'periodic' } : { ...forManualSavepoint(meta.format), trigger: meta.trigger })
-        : forCheckpoint({ persistent: meta.kind === 'persistent-checkpoint' });
-    return {
-      id: meta.id, pointer: snapshot.directory, properties: forRestoredSnapshot(base, claimMode), completedAt: meta.completedAt,
-      status: 'COMPLETED', triggeredAt: meta.triggeredAt, stateSize: meta.files.reduce((n, f) => n + f.size, 0),
-      numSubtasks: 0, numAcknowledged: 0, discarded: false, restoredFrom: true,
-    };
   }
 
   async cancel(jobId: string): Promise<void> {
@@ -456,16 +329,14 @@ export class JobManager implements Dispatcher {
 
   async savepoint(jobId: string, request: SavepointRequest): Promise<string> {
     const job = this.running(jobId);
-    const format = request.format === 'NATIVE' ? 'native' : 'canonical';
-    const entry = await job.coordinator.trigger(request.cancelJob ? forCancelWithSavepoint(format) : forManualSavepoint(format), request.targetDirectory);
+    const entry = await job.coordinator.trigger(request.cancelJob ? forCancelWithSavepoint(request.format) : forManualSavepoint(request.format), request.targetDirectory);
     if (request.cancelJob) await job.master?.cancel();
     return entry.pointer;
   }
 
   async stopWithSavepoint(jobId: string, request: StopRequest): Promise<string> {
     const job = this.running(jobId);
-    const format = request.format === 'NATIVE' ? 'native' : 'canonical';
-    const entry = await job.coordinator.trigger(forStopWithSavepoint({ drain: request.drain, format }), request.targetDirectory);
+    const entry = await job.coordinator.trigger(forStopWithSavepoint({ drain: request.drain, format: request.format }), request.targetDirectory);
     await job.master?.result;
     await job.ended;
     return entry.pointer;
@@ -486,70 +357,41 @@ export class JobManager implements Dispatcher {
   async disposeSavepoint(pointer: string, options: { force?: boolean } = {}): Promise<void> {
     const s = this.options.settings;
     const roots = [s.checkpointDir, s.savepointDir, s.periodicSavepoints?.dir, ...[...this.registry.values()].flatMap((j) => j.coordinator.roots())].filter((d): d is string => d !== undefined);
-    const facts = guardLocal(pointer, { jobs: this.jobFacts(), roots, cwd: '/', force: options.force });
-    const dir = facts.directory;
-    await removeSnapshotFiles(dir);
+    const dir = await guardAndRemove(pointer, { jobs: this.jobFacts(), roots, cwd: '/', force: options.force });
     for (const job of this.registry.values()) {
-      const entry = job.coordinator.snapshots.find((e) => e.pointer !== '' && path.resolve(e.pointer) === dir);
+      const entry = job.coordinator.snapshots.find((e) => e.pointer !== '' && snapshotKey(e.pointer) === snapshotKey(dir));
       if (entry) {
         entry.discarded = true;
-        await this.persist(job);
+        await persistJob(job, this.writer);
       }
     }
     this.options.log(`Disposed savepoint at ${dir} (${options.force ? 'forced' : 'requested'})`);
   }
 
-  // ------------------------------------------------------------------------------------ read side (views in job-views.ts)
+  // ------------------------------------------------------------------------------------ read side (Flink's views: server/views/)
 
-  async overview(): Promise<ClusterOverview> {
-    return overviewView(this.records());
-  }
-
-  async jobs(): Promise<JobDetails[]> {
-    return jobsView(this.records());
-  }
-
-  async job(jobId: string): Promise<JobDetailsInfo> {
-    return jobView(this.find(jobId).record);
-  }
-
-  async exceptions(jobId: string, maxExceptions?: number): Promise<JobExceptionsInfoWithHistory> {
-    return exceptionsView(this.find(jobId).record.exceptions, maxExceptions);
-  }
-
-  async checkpointStatistics(jobId: string): Promise<CheckpointingStatistics> {
-    const job = this.find(jobId);
-    return checkpointStatisticsView(job.record, job.coordinator.snapshots);
-  }
-
-  async checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointStatistics> {
-    const entry = this.find(jobId).coordinator.snapshots.find((e) => e.id === checkpointId && !e.restoredFrom);
-    if (!entry) throw new NotFoundError(`Could not find checkpointing statistics for checkpoint ${checkpointId}.`);
-    return statistics(entry);
-  }
-
-  async checkpointConfig(jobId: string): Promise<CheckpointConfigInfo> {
-    const job = this.find(jobId);
-    return checkpointConfigView(job.record, job.coordinator, this.options.settings);
-  }
-
-  async restorableSnapshots(jobId: string): Promise<RestorableSnapshot[]> {
-    const job = this.find(jobId);
-    return restorableView(job.record, job.coordinator);
-  }
-
-  private records(): JobRecord[] {
+  async jobs(): Promise<JobRecord[]> {
     return [...this.registry.values()].map((j) => j.record);
   }
-}
 
-/** The job's printed output; a file the disk refuses loses output, never the coordinator (an unhandled stream error would). */
-function jobStdout(file: string, log: (line: string) => void): WriteStream {
-  const stream = createWriteStream(file, { flags: 'a' });
-  let told = false;
-  stream.on('error', (error) => {
-    if (!told) log(`Output of the job is no longer written to ${file} (until the coordinator restarts): ${error.message}`);
-    told = true;
-  });
-  return stream;
+  async job(jobId: string): Promise<JobRecord> {
+    return this.find(jobId).record;
+  }
+
+  async snapshots(jobId: string): Promise<SnapshotEntry[]> {
+    return this.find(jobId).coordinator.snapshots;
+  }
+
+  async restorableSnapshots(jobId: string): Promise<SnapshotEntry[]> {
+    return this.find(jobId).coordinator.restorable();
+  }
+
+  async snapshotSettings(jobId: string): Promise<JobSnapshotSettings> {
+    const { record, coordinator } = this.find(jobId);
+    const { timeoutMs, minPauseMs, checkpointDir } = this.options.settings;
+    return {
+      checkpointIntervalMs: record.plan.checkpointConfig.checkpointIntervalMs ?? 0, timeoutMs, minPauseMs, checkpointDir,
+      persistentCheckpoints: coordinator.persistentCheckpoints, periodicSavepoints: coordinator.periodicSavepoints,
+    };
+  }
 }

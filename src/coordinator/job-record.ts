@@ -1,8 +1,25 @@
 // The persisted record of one job on the local coordinator (<state dir>/jobs/<id>/job.json).
-import type { RootExceptionInfo } from '../client/dto.js';
 import type { JobStatus } from '../domain/job-status.js';
 import type { JobPlan } from '../runtime/plan.js';
 import type { SnapshotEntry } from './checkpoint-coordinator.js';
+
+export type { JobPlan };
+
+/** One exception of a job's history, as the record keeps it (the fields of Flink's ExceptionInfo). */
+export interface RecordedException {
+  exceptionName: string;
+  stacktrace: string;
+  timestamp: number;
+  failureLabels: Record<string, string>;
+  taskName: string | null;
+  endpoint: string | null;
+  taskManagerId: string | null;
+}
+
+/** A failure that made the job restart or fail (Flink's RootExceptionInfo). */
+export interface RootException extends RecordedException {
+  concurrentExceptions: RecordedException[];
+}
 
 export interface JobRecord {
   version: 1;
@@ -22,7 +39,7 @@ export interface JobRecord {
   endTime: number;
   failureCause?: string;
   /** Flink's exception history: one root exception per task failure, newest first. */
-  exceptions?: RootExceptionInfo[];
+  exceptions?: RootException[];
   /** Restarts the restart strategy already used (kept across coordinator restarts). */
   restarts?: number;
   plan: JobPlan;

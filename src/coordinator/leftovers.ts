@@ -3,6 +3,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { snapshotLabel } from '../domain/snapshot-vocabulary.js';
 import { abortSnapshot } from '../storage/index.js';
 import { METADATA_FILE } from '../storage/metadata.js';
 import type { SnapshotEntry } from './checkpoint-coordinator.js';
@@ -24,8 +25,8 @@ export async function settleInterrupted(entries: SnapshotEntry[], jobId: string,
       entry.failureMessage = INTERRUPTED_MESSAGE;
       changed = true;
     }
-    if (entry.status !== 'FAILED' || entry.pointer === '' || !isPartialSnapshotDirectory(entry.pointer)) continue;
-    const what = `${entry.properties.kind === 'savepoint' ? 'savepoint' : 'checkpoint'} ${entry.id} of job ${jobId} at ${entry.pointer}`;
+    if (entry.status !== 'FAILED' || entry.pointer === '' || !(await isPartialSnapshot(entry.pointer, log))) continue;
+    const what = `${snapshotLabel(entry.properties.kind)} ${entry.id} of job ${jobId} at ${entry.pointer}`;
     try {
       await abortSnapshot(entry.pointer);
       log(`Removed the partial ${what}`);
@@ -42,10 +43,14 @@ export async function removeRecordTempFiles(jobDir: string): Promise<void> {
   for (const name of names) if (/^job\.json\..+\.tmp$/.test(name)) await rm(path.join(jobDir, name), { force: true }).catch(() => {});
 }
 
-/** A snapshot directory of ours (by name, a real directory, not a link) that never got a _metadata. */
-function isPartialSnapshotDirectory(pointer: string): boolean {
+/** A snapshot directory of ours (by name, a real directory, not a link; or a prefix on an object store) that never got a _metadata. */
+async function isPartialSnapshot(pointer: string, log: (line: string) => void): Promise<boolean> {
   const base = path.basename(pointer);
   if (!/^chk-\d+$/.test(base) && !/^savepoint-[0-9a-f]{6}-[0-9a-f]{12}$/.test(base)) return false;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(pointer)) {
+    const { isPartialRemoteSnapshot } = await import('../storage/remote-snapshots.js');
+    return isPartialRemoteSnapshot(pointer).catch((error: Error) => (log(`Could not check ${pointer} for a partial snapshot: ${error.message}`), false));
+  }
   let info;
   try {
     info = lstatSync(pointer);

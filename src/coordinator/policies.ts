@@ -2,8 +2,9 @@
 // job's end discards, and which trigger request runs next. Each returns a plan; deleting files is a
 // separate, later step (and a snapshot's record is only dropped once its files are gone).
 import {
-  shouldDiscardOnJobEnd, shouldDiscardOnSubsume, type EndStatus, type SnapshotProperties,
+  coalescesWith, shouldDiscardOnJobEnd, shouldDiscardOnSubsume, triggerPriority, type EndStatus, type SnapshotProperties,
 } from '../domain/snapshot-properties.js';
+import { byCompletion } from '../domain/ordering.js';
 
 export interface SnapshotRecord {
   id: number;
@@ -25,7 +26,7 @@ export interface RetentionPlan<T extends SnapshotRecord = SnapshotRecord> {
  * and a CLAIMed restored snapshot). Older ones are subsumed; their properties decide whether files go.
  */
 export function addAndSubsume<T extends SnapshotRecord>(store: readonly T[], added: T, maxRetained: number): RetentionPlan<T> {
-  const all = [...store, added].sort((a, b) => a.completedAt - b.completedAt || a.id - b.id);
+  const all = [...store, added].sort(byCompletion);
   const keep = Math.max(1, maxRetained);
   const removed = all.slice(0, Math.max(0, all.length - keep));
   return { retained: all.slice(removed.length), removed, discard: removed.filter((r) => shouldDiscardOnSubsume(r.properties)) };
@@ -33,7 +34,7 @@ export function addAndSubsume<T extends SnapshotRecord>(store: readonly T[], add
 
 /** FLIP-10 periodic savepoints: once a newer one completed, the oldest beyond `maxRetained` are disposed. */
 export function retainPeriodicSavepoints<T extends SnapshotRecord>(periodic: readonly T[], added: T, maxRetained: number): RetentionPlan<T> {
-  const all = [...periodic, added].sort((a, b) => a.completedAt - b.completedAt || a.id - b.id);
+  const all = [...periodic, added].sort(byCompletion);
   const keep = Math.max(1, maxRetained); // never dispose the newest
   const removed = all.slice(0, Math.max(0, all.length - keep));
   return { retained: all.slice(removed.length), removed, discard: removed.filter((r) => r.properties.boundedPeriodic) };
@@ -53,13 +54,7 @@ export interface TriggerRequest {
 }
 
 /** Savepoints first (stop/cancel, then manual, then periodic), then manual checkpoints, then periodic ones. */
-export function priorityOf(properties: SnapshotProperties): number {
-  if (properties.kind === 'savepoint') {
-    if (properties.trigger === 'stop' || properties.trigger === 'cancel') return 0;
-    return properties.trigger === 'manual' ? 1 : 2;
-  }
-  return properties.trigger === 'manual' ? 3 : 4;
-}
+export const priorityOf: (properties: SnapshotProperties) => number = triggerPriority;
 
 export interface QueueDecision {
   queue: TriggerRequest[];
@@ -69,8 +64,7 @@ export interface QueueDecision {
 
 /** Adds a request. A periodic request is dropped when one of the same kind already waits. */
 export function enqueue(queue: readonly TriggerRequest[], request: TriggerRequest): QueueDecision {
-  const periodic = request.properties.trigger === 'periodic';
-  if (periodic && queue.some((q) => q.properties.trigger === 'periodic' && q.properties.kind === request.properties.kind)) {
+  if (queue.some((q) => coalescesWith(q.properties, request.properties))) {
     return { queue: [...queue], dropped: [request] };
   }
   return { queue: [...queue, request], dropped: [] };

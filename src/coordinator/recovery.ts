@@ -2,6 +2,7 @@
 // newest completed one that passes full verification. One that fails (or is gone) is skipped and logged; a
 // job that had state but has no usable snapshot left never starts from nothing: it fails with the reason.
 import { OperationError } from '../domain/errors.js';
+import { byNewestCompletion } from '../domain/ordering.js';
 import { verifySnapshot } from '../storage/verify.js';
 import type { SnapshotEntry } from './checkpoint-coordinator.js';
 
@@ -10,7 +11,7 @@ export class NoUsableSnapshotError extends OperationError {}
 
 /** Completed snapshots whose files should still exist, newest first (the restored one included). */
 export function restoreCandidates(snapshots: readonly SnapshotEntry[]): SnapshotEntry[] {
-  return snapshots.filter((e) => e.status === 'COMPLETED' && !e.discarded).sort((a, b) => b.completedAt - a.completedAt || b.id - a.id);
+  return snapshots.filter((e) => e.status === 'COMPLETED' && !e.discarded).sort(byNewestCompletion);
 }
 
 export interface UsableSnapshotInput {

@@ -1,6 +1,10 @@
 // Snapshots found on disk, and the pure rules over them: filters, ordering, "latest restorable".
 
-export type CatalogKind = 'savepoint' | 'persistent-checkpoint' | 'checkpoint';
+import { byNewestListed } from './ordering.js';
+import type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from './snapshot-vocabulary.js';
+
+/** The kinds a listing shows: the snapshot vocabulary's (Flink's own snapshots are savepoints or checkpoints). */
+export type CatalogKind = SnapshotKind;
 export type CatalogState = 'complete' | 'incomplete' | 'corrupt';
 /**
  * quick: _metadata decodes and every listed state file exists with its recorded size (listings);
@@ -19,8 +23,8 @@ export interface CatalogEntry {
   /** Absolute directory of the snapshot. */
   path: string;
   kind: CatalogKind;
-  trigger?: 'periodic' | 'manual' | 'stop' | 'cancel';
-  format?: 'canonical' | 'native';
+  trigger?: SnapshotTrigger;
+  format?: SnapshotFormat;
   /** Full job id where known; a Flink savepoint directory only names its first 6 characters. */
   jobId?: string;
   jobIdPrefix?: string;
@@ -68,7 +72,7 @@ export function filterCatalog(entries: readonly CatalogEntry[], filter: CatalogF
 
 /** Newest completion first; entries without a time last. */
 export function sortByCompletion(entries: readonly CatalogEntry[]): CatalogEntry[] {
-  return [...entries].sort((a, b) => (b.completedAt ?? -Infinity) - (a.completedAt ?? -Infinity) || a.path.localeCompare(b.path));
+  return [...entries].sort(byNewestListed);
 }
 
 /** The newest complete snapshot that a job can be restored from, optionally no older than maxAgeMs. */

@@ -5,6 +5,7 @@
 // incomplete-leftover rules, never the in-use rules while a job runs, never the path rules.
 import path from 'node:path';
 import { isGloballyTerminal, type JobStatus } from './job-status.js';
+import { pointerToPath } from './pointers.js';
 
 /** What a directory holds, judged by its content (the name alone never makes a snapshot). */
 export type TargetContent =
@@ -67,15 +68,7 @@ export interface GuardOptions {
 /** A pointer normalised for comparison: file: URIs and plain paths alike, without a trailing /_metadata or slash. */
 export function snapshotKey(pointer: string): string {
   let p = pointer.trim();
-  if (/^file:/i.test(p)) {
-    p = p.replace(/^file:(\/\/)?/i, '');
-    try {
-      p = decodeURIComponent(p);
-    } catch {
-      // keep it as given
-    }
-    p = `/${p.replace(/^\/+/, '')}`;
-  }
+  if (/^file:/i.test(p)) p = pointerToPath(p) ?? p;
   if (!/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(p)) p = path.posix.normalize(p);
   p = p.replace(/\/+$/, '');
   if (p.endsWith('/_metadata')) p = p.slice(0, -'/_metadata'.length);

@@ -51,12 +51,15 @@ export function nextStatuses(from: JobStatus): readonly JobStatus[] {
 }
 
 /** FINISHED, CANCELED and FAILED end a job for good: the coordinator will never run it again. */
-export function isGloballyTerminal(status: JobStatus): boolean {
-  return status === 'FINISHED' || status === 'CANCELED' || status === 'FAILED';
+export const GLOBALLY_TERMINAL_STATUSES: readonly JobStatus[] = ['FINISHED', 'CANCELED', 'FAILED'];
+
+/** The one "job has ended" test; takes any string, as a REST response spells a status. */
+export function isGloballyTerminal(status: string): boolean {
+  return (GLOBALLY_TERMINAL_STATUSES as readonly string[]).includes(status);
 }
 
 /** Globally terminal, or SUSPENDED (ended here, but may be resumed by another coordinator run). */
-export function isTerminal(status: JobStatus): boolean {
+export function isTerminal(status: string): boolean {
   return isGloballyTerminal(status) || status === 'SUSPENDED';
 }
 

@@ -30,10 +30,16 @@ export function absolutePointer(pointer: string, cwd: string): string {
 
 /**
  * The local path a pointer names: a plain path as it is, a file: URI (file:/p, file:///p, file://localhost/p)
- * through the URL parser with percent-decoding; undefined for other schemes (s3://, hdfs://, ...).
- * The one place a location the cluster reported becomes a path.
+ * through the URL parser with percent-decoding; undefined for other schemes (s3://, hdfs://, ...) and other
+ * hosts. With `cwd`, the path is also made absolute against it and normalised. The one place a pointer (as a
+ * user typed it, a configuration holds it or a cluster reported it) becomes a local path.
  */
-export function pointerToPath(pointer: string): string | undefined {
+export function pointerToPath(pointer: string, cwd?: string): string | undefined {
+  const local = fileUriOrPlainPath(pointer);
+  return local === undefined || cwd === undefined ? local : path.resolve(cwd, local);
+}
+
+function fileUriOrPlainPath(pointer: string): string | undefined {
   if (!/^file:/i.test(pointer)) return hasScheme(pointer) ? undefined : pointer;
   let url: URL;
   try {

@@ -6,6 +6,7 @@
 // coordinator's (its FIFO), not pruned here.
 import { matchesJob, type CatalogEntry } from './catalog.js';
 import { formatDuration } from './duration.js';
+import { byNewestListed } from './ordering.js';
 
 export interface PruneScope {
   jobId?: string;
@@ -36,7 +37,7 @@ export function inScope(entry: CatalogEntry, scope: PruneScope): boolean {
 function savepointsOf(entries: readonly CatalogEntry[], scope: PruneScope): CatalogEntry[] {
   return entries
     .filter((e) => e.kind === 'savepoint' && inScope(e, scope))
-    .sort((a, b) => (b.completedAt ?? -Infinity) - (a.completedAt ?? -Infinity) || a.path.localeCompare(b.path));
+    .sort(byNewestListed);
 }
 
 /**

@@ -2,9 +2,9 @@
 // a periodic savepoint, a manual savepoint and a stop/cancel-with-savepoint are the same thing with
 // different properties. Lifecycle code asks these properties, never "is this a savepoint?".
 
-export type SnapshotKind = 'checkpoint' | 'persistent-checkpoint' | 'savepoint';
-export type SnapshotTrigger = 'periodic' | 'manual' | 'stop' | 'cancel';
-export type SnapshotFormat = 'canonical' | 'native';
+import { snapshotLabel, type SnapshotFormat, type SnapshotKind, type SnapshotTrigger } from './snapshot-vocabulary.js';
+
+export type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from './snapshot-vocabulary.js';
 export type EndStatus = 'FINISHED' | 'CANCELED' | 'FAILED' | 'SUSPENDED';
 
 export interface DiscardFlags {
@@ -90,6 +90,59 @@ export function shouldDiscardOnJobEnd(properties: SnapshotProperties, status: En
     case 'SUSPENDED':
       return properties.discard.suspended;
   }
+}
+
+/** Where a snapshot's files go: the checkpoint directory, the persistent-checkpoint directory, or a target directory. */
+export type SnapshotLocation = 'checkpoint-directory' | 'persistent-checkpoint-directory' | 'target-directory';
+
+export function locationOf(properties: SnapshotProperties): SnapshotLocation {
+  if (properties.kind === 'savepoint') return 'target-directory';
+  return properties.kind === 'persistent-checkpoint' ? 'persistent-checkpoint-directory' : 'checkpoint-directory';
+}
+
+/** A savepoint needs a target directory (ad-hoc or the configured default); checkpoints have the job's. */
+export function needsTargetDirectory(properties: SnapshotProperties): boolean {
+  return locationOf(properties) === 'target-directory';
+}
+
+/**
+ * Counted in the completed-checkpoint store (the bounded FIFO that subsumes): checkpoints, persistent or not,
+ * and a restored snapshot the job CLAIMed. A savepoint the job took stays outside it.
+ */
+export function joinsCheckpointStore(properties: SnapshotProperties): boolean {
+  return properties.kind !== 'savepoint' || properties.discard.subsumed;
+}
+
+/**
+ * In FLIP-10's list of restorable snapshots (savepoints and persistent checkpoints): the ones a user looks
+ * for, so their creation, disposal and keeping are logged. A plain checkpoint is only history.
+ */
+export function isListedRestorable(properties: SnapshotProperties): boolean {
+  return properties.kind !== 'checkpoint';
+}
+
+/** A failed savepoint is logged (someone asked for it, or a period did); a failed checkpoint shows in the history only. */
+export function logsFailure(properties: SnapshotProperties): boolean {
+  return properties.kind === 'savepoint';
+}
+
+/** How logs name it: "checkpoint", "persistent checkpoint", "savepoint", "periodic savepoint". */
+export function labelOf(properties: Pick<SnapshotProperties, 'kind' | 'trigger'>): string {
+  return snapshotLabel(properties.kind, properties.trigger);
+}
+
+/** Which waiting request runs first: stop/cancel savepoints, then manual, then periodic ones, then manual checkpoints, then periodic ones. */
+export function triggerPriority(properties: SnapshotProperties): number {
+  if (properties.kind === 'savepoint') {
+    if (properties.trigger === 'stop' || properties.trigger === 'cancel') return 0;
+    return properties.trigger === 'manual' ? 1 : 2;
+  }
+  return properties.trigger === 'manual' ? 3 : 4;
+}
+
+/** Two requests of this kind and trigger are the same periodic request (a second one while one waits is dropped). */
+export function coalescesWith(a: SnapshotProperties, b: SnapshotProperties): boolean {
+  return a.trigger === 'periodic' && b.trigger === 'periodic' && a.kind === b.kind;
 }
 
 export function isRestorableAcrossVersions(properties: SnapshotProperties): boolean {

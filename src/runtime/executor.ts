@@ -7,23 +7,11 @@ import type { PlanOperator } from './plan.js';
 import type { RestoreAssignment, SplitState, WorkerToHost } from './protocol.js';
 import { serializeError } from './protocol.js';
 import { describeIoError } from '../domain/io-errors.js';
-import {
-  FileSinkSubtask,
-  FilterSubtask,
-  FlatMapSubtask,
-  ForwardEdge,
-  HashEdge,
-  KeyedProcessSubtask,
-  MapSubtask,
-  PrintSubtask,
-  RebalanceEdge,
-  SequenceSourceSubtask,
-  SourceSubtask,
-  Subtask,
-  TextFileSourceSubtask,
-  type SubtaskSnapshot,
-  type TaskServices,
-} from './tasks.js';
+import { ForwardEdge, HashEdge, RebalanceEdge } from './channels.js';
+import { FilterSubtask, FlatMapSubtask, KeyedProcessSubtask, MapSubtask, PrintSubtask } from './operators.js';
+import { FileSinkSubtask } from './sinks.js';
+import { SequenceSourceSubtask, SourceSubtask, TextFileSourceSubtask } from './sources.js';
+import type { Subtask, SubtaskSnapshot, TaskServices } from './subtask.js';
 
 interface PendingSnapshot {
   id: number;

@@ -2,6 +2,7 @@
 // channel with Node's 'advanced' (structured-clone) serialization.
 
 import type { StateFileInfo } from '../storage/index.js';
+import type { StorageSettingsWire } from '../storage/remote-snapshots.js';
 import type { JobPlan, StateKind } from './plan.js';
 
 /** A source split's position. */
@@ -44,6 +45,8 @@ export interface SerializedError {
 }
 
 export type HostToWorker =
+  /** First, before the job's code loads: the object-store settings (credentials travel over IPC only). */
+  | { type: 'storage'; settings: StorageSettingsWire }
   | { type: 'build'; bundlePath: string; args: string[]; parallelism?: number }
   | { type: 'run'; jobId: string; attemptToken: string; restore?: RestoreAssignment }
   | { type: 'trigger'; id: number; directory: string; terminate: boolean }

@@ -1,7 +1,8 @@
 // What a checkpoint coordinator asks of a running job's snapshot (request, result, progress) and how it fails
 // (Flink's CheckpointFailureReason names). Re-exported by host.ts.
 import { OperationError } from '../domain/errors.js';
-import type { OperatorSnapshotInfo, SnapshotKind, StateFileInfo } from '../storage/index.js';
+import type { SnapshotKind } from '../domain/snapshot-vocabulary.js';
+import type { OperatorSnapshotInfo, StateFileInfo } from '../storage/index.js';
 
 export interface SnapshotRequest {
   /** Unique and increasing within a job (checkpoints and savepoints share the counter, as in Flink). */

@@ -8,6 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { storageSettingsWire } from '../storage/remote-snapshots.js';
 import type { HostToWorker, WorkerToHost } from './protocol.js';
 
 /** Flink's default for `taskmanager.memory.process.size` in its shipped config is 1728m; one job per process here needs less. */
@@ -81,6 +82,9 @@ export class TaskManagerProcess {
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
+    // The process writes and reads state on S3/Azure with the coordinator's settings: sent first, over IPC.
+    const storage = storageSettingsWire();
+    if (storage) this.child.send({ type: 'storage', settings: storage } satisfies HostToWorker, () => {});
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-16_384)));
     const stderrClosed = new Promise<void>((resolve) => this.child.stderr!.once('close', () => resolve()));
     this.exited = new Promise((resolve) => {

@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import type { JobMain } from './api.js';
 import { Environment, type BuiltJob } from './environment.js';
 import { JobExecutor } from './executor.js';
+import { storageSettingsFromWire, useStorageSettings } from '../storage/remote-snapshots.js';
 import { serializeError, type HostToWorker, type WorkerToHost } from './protocol.js';
 
 if (!process.send) throw new Error('the job runtime must run in a TaskManager process forked with an IPC channel');
@@ -51,6 +52,9 @@ const hello = postFlushed({ type: 'heartbeat', rss: process.memoryUsage.rss() })
 process.on('message', (message: HostToWorker) => {
   try {
     switch (message.type) {
+      case 'storage':
+        useStorageSettings(storageSettingsFromWire(message.settings));
+        break;
       case 'build':
         // Job code runs only once the host heard from this process (its startup allowance ends there).
         hello.then(() => build(message.bundlePath, message.args, message.parallelism)).catch(fail);

@@ -1,59 +1,39 @@
-// What the REST server needs from the local coordinator. The server owns HTTP, trigger ids and the
-// operation cache (as Flink's REST handlers do); the dispatcher owns jobs, snapshots and artifacts.
-import type {
-  CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarPlanRequest, JarRunRequest, JobDetails,
-  JobDetailsInfo, JobExceptionsInfoWithHistory, JobPlanInfo, RestorableSnapshot,
-} from '../client/dto.js';
-
-export interface ArtifactInfo {
-  id: string;
-  name: string;
-  uploaded: number;
-  path: string;
-  /** Entry points (for a job module: "default"). */
-  entry: string[];
-}
-
-export interface SavepointRequest {
-  targetDirectory?: string;
-  cancelJob: boolean;
-  format: 'CANONICAL' | 'NATIVE';
-}
-
-export interface StopRequest {
-  targetDirectory?: string;
-  drain: boolean;
-  format: 'CANONICAL' | 'NATIVE';
-}
+// What the REST server needs from the local coordinator, in the coordinator's own (domain) types: job
+// records, snapshot entries, artifacts. The server owns HTTP, trigger ids, the operation cache (as Flink's
+// REST handlers do) and Flink's JSON views (views/); the dispatcher owns jobs, snapshots and artifacts.
+// The job manager satisfies it structurally: the coordinator never imports the server.
+import type { ArtifactInfo } from '../coordinator/artifact-store.js';
+import type { SnapshotEntry } from '../coordinator/checkpoint-coordinator.js';
+import type { JobPlan, JobRecord } from '../coordinator/job-record.js';
+import type { JobSnapshotSettings, PlanRequest, RunRequest, SavepointRequest, StopRequest } from '../coordinator/requests.js';
 
 export interface Dispatcher {
   readonly version: string;
   /** The coordinator's own default savepoint directory (chain step 2/3), if any. */
   defaultSavepointDirectory(): string | undefined;
-  overview(): Promise<ClusterOverview>;
-  jobs(): Promise<JobDetails[]>;
-  /** Throws NotFoundError for an unknown job. */
-  job(jobId: string): Promise<JobDetailsInfo>;
-  /** The job's exception history (kept after the job ended). Throws NotFoundError for an unknown job. */
-  exceptions(jobId: string, maxExceptions?: number): Promise<JobExceptionsInfoWithHistory>;
-  /** Throws NotFoundError, or ConflictError when the job is already terminal. */
+  /** Every job it knows, running or ended. */
+  jobs(): Promise<JobRecord[]>;
+  /** Throws NotFoundError for an unknown job (as every method taking a job id). */
+  job(jobId: string): Promise<JobRecord>;
+  /** Every snapshot entry of the job (the one it was restored from included), in the order taken. */
+  snapshots(jobId: string): Promise<SnapshotEntry[]>;
+  snapshotSettings(jobId: string): Promise<JobSnapshotSettings>;
+  /** FLIP-10: every savepoint and persistent checkpoint of the job that can be restored, newest first. */
+  restorableSnapshots(jobId: string): Promise<SnapshotEntry[]>;
+  /** Throws ConflictError when the job is already terminal. */
   cancel(jobId: string): Promise<void>;
-  checkpointStatistics(jobId: string): Promise<CheckpointingStatistics>;
-  checkpointConfig(jobId: string): Promise<CheckpointConfigInfo>;
-  checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointStatistics>;
-  /** Resolves with the savepoint's external pointer when it completed. */
+  /** Resolves with the savepoint's location (a local path) when it completed. */
   savepoint(jobId: string, request: SavepointRequest): Promise<string>;
   stopWithSavepoint(jobId: string, request: StopRequest): Promise<string>;
   /** Resolves with the checkpoint id. */
-  checkpoint(jobId: string, full: boolean): Promise<number>;
-  /** Through the disposal guard; `force` (an extension of Flink's request) overrides pins and incomplete leftovers only. */
+  checkpoint(jobId: string): Promise<number>;
+  /** Through the disposal guard; `force` overrides pins and incomplete leftovers only. */
   disposeSavepoint(pointer: string, options?: { force?: boolean }): Promise<void>;
   uploadArtifact(fileName: string, data: AsyncIterable<Uint8Array>): Promise<ArtifactInfo>;
   artifacts(): Promise<ArtifactInfo[]>;
   deleteArtifact(id: string): Promise<void>;
-  runArtifact(id: string, request: JarRunRequest): Promise<string>;
-  /** Flink's /jars/:jarid/plan: the job's operators, built in a task process (job code never runs in the coordinator). */
-  planArtifact(id: string, request: JarPlanRequest): Promise<JobPlanInfo>;
-  /** FLIP-10: every savepoint and persistent checkpoint of the job that can be restored. */
-  restorableSnapshots(jobId: string): Promise<RestorableSnapshot[]>;
+  /** Resolves with the job id. */
+  runArtifact(id: string, request: RunRequest): Promise<string>;
+  /** The job's operators, built in a task process (job code never runs in the coordinator). */
+  planArtifact(id: string, request: PlanRequest): Promise<JobPlan>;
 }

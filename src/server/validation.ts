@@ -71,18 +71,24 @@ export function parseHexParam(value: string, what: 'jobid' | 'triggerid'): strin
 }
 
 /**
- * A directory or snapshot pointer given in a request: the local coordinator writes local files, so it must
- * be an absolute path or a file: URI, without NUL bytes and without '..' segments.
+ * A directory or snapshot pointer given in a request: an absolute path, a file: URI, or an object-store URI
+ * the coordinator writes to (s3://, s3a://, s3p://, wasbs://, wasb://, abfss://, abfs://, kept as given),
+ * without NUL bytes and without '..' segments.
  */
 export function localPathField(value: string, field: string): string {
   if (value.includes('\0')) throw badRequest(`Field ${field} must not contain NUL bytes.`);
   let p = value.trim();
+  if (/^(s3|s3a|s3p|wasbs|wasb|abfss|abfs):\/\//i.test(p)) {
+    if (p.split(/\/+/).includes('..')) throw badRequest(`Field ${field} must not contain '..' segments: ${value}`);
+    if (!/^[^:]+:\/\/[^/]+\/./.test(p)) throw badRequest(`Field ${field} must name a path below the bucket or container: ${value}`);
+    return p.replace(/\/+$/, '');
+  }
   if (/^file:/i.test(p)) {
     const local = pointerToPath(p);
     if (local === undefined) throw badRequest(`Field ${field} is not a valid file URI: ${value}`);
     p = local;
   } else if (/^[a-zA-Z][a-zA-Z0-9+.-]*:\/\//.test(p)) {
-    throw badRequest(`Field ${field} uses a scheme the local coordinator cannot write to (only local paths and file: URIs): ${value}`);
+    throw badRequest(`Field ${field} uses a scheme the local coordinator cannot write to (local paths, file:, s3://, wasbs://, abfss://): ${value}`);
   }
   if (!path.isAbsolute(p)) throw badRequest(`Field ${field} must be an absolute path: ${value}`);
   if (p.split(/[\\/]+/).includes('..')) throw badRequest(`Field ${field} must not contain '..' segments: ${value}`);

@@ -11,6 +11,7 @@ import { judgeDisposal, judgeInUse, snapshotKey, type GuardOptions, type JobFact
 import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../domain/errors.js';
 import { hasScheme, rejectHeapPointer } from '../domain/pointers.js';
 import { inspect, localPath } from './catalog.js';
+import { isObjectStorePointer } from './index.js';
 import { decodeMetadata, DISPOSING_MARKER, METADATA_FILE } from './metadata.js';
 import { isPinned } from './pins.js';
 import type { FilePlan } from '../domain/shared-state.js';
@@ -145,6 +146,26 @@ export function guardLocal(pointer: string, context: GuardContext): TargetFacts 
   return facts;
 }
 
+/**
+ * The coordinator's deleting paths (retention, subsumption, REST disposal): the guard on one target, then
+ * its removal with the disposing protocol; local or on an object store (with this process's storage
+ * settings). Returns the directory (or URI) removed.
+ */
+export async function guardAndRemove(pointer: string, context: GuardContext): Promise<string> {
+  if (isObjectStorePointer(pointer)) {
+    const { storageSettingsInUse } = await import('./remote-snapshots.js');
+    const { guardRemote } = await import('./store-disposal.js');
+    const { removeRemoteSnapshot } = await import('./store-catalog.js');
+    const settings = context.storage ?? storageSettingsInUse();
+    const facts = await guardRemote(pointer, { ...context, settings });
+    await removeRemoteSnapshot(facts.directory, settings);
+    return facts.directory;
+  }
+  const facts = guardLocal(pointer, context);
+  await removeSnapshotFiles(facts.directory);
+  return facts.directory;
+}
+
 export async function planDisposal(pointers: readonly string[], options: GuardContext | { roots: readonly string[]; cwd: string }): Promise<DisposalStep[]> {
   const context: GuardContext = { jobs: [], ...options };
   const steps: DisposalStep[] = [];
@@ -160,7 +181,10 @@ export async function planDisposal(pointers: readonly string[], options: GuardCo
         const entry = facts.files ? describeSnapshot(facts.directory, undefined, facts.files) : undefined;
         const forced = context.force && (facts.pinned || facts.content === 'incomplete');
         const what = `${facts.content === 'flink' ? 'Flink snapshot' : facts.content === 'ours' ? (entry?.kind ?? 'snapshot').replace('-', ' ') : facts.content === 'disposing' ? 'unfinished disposal' : 'snapshot'}${facts.content === 'incomplete' ? ' (incomplete leftover)' : ''}`;
-        steps.push({ pointer, directory: facts.directory, bytes: entry?.sizeBytes, entry, remote: true, reason: `${what}, ${forced ? 'forced' : 'requested'}` });
+        // A retained checkpoint's shared/ objects: planned from its _metadata while it is there.
+        const { planRemoteSharedFiles } = await import('./store-shared-files.js');
+        const sharedFiles = facts.content === 'flink' ? await planRemoteSharedFiles(facts.directory, context.storage) : [];
+        steps.push({ pointer, directory: facts.directory, bytes: entry?.sizeBytes, entry, remote: true, reason: `${what}, ${forced ? 'forced' : 'requested'}`, ...(sharedFiles.length > 0 ? { sharedFiles } : {}) });
         continue;
       }
       // Only the cluster can reach it: the in-use rules still apply, by path string.

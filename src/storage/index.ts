@@ -2,7 +2,8 @@
 // shared/ and taskowned/ beside), streamed and checksummed state files, `_metadata` written last and
 // atomically (temp file, fsync, rename, fsync of the directory), and reading that verifies everything
 // before a restore uses it. The codec is in metadata.ts, the catalog scan in catalog.ts, disposal in
-// disposal.ts.
+// disposal.ts. A pointer on an object store (s3://, wasbs://, abfss://) takes the same path through the
+// storage interface (remote-snapshots.ts), with the same semantics; local stays on direct fs calls.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -10,8 +11,16 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { NotFoundError, OperationError } from '../domain/errors.js';
-import { rejectHeapPointer } from '../domain/pointers.js';
+import { pointerToPath, rejectHeapPointer } from '../domain/pointers.js';
+import type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from '../domain/snapshot-vocabulary.js';
 import { decodeMetadata, encodeMetadata, FORMAT_VERSION, MetadataError, METADATA_FILE } from './metadata.js';
+
+/** The object-store half (s3://, wasbs://, abfss://, ...), loaded only when a pointer is remote. */
+const remote = () => import('./remote-snapshots.js');
+/** store-catalog.ts's isRemote, inline: a local snapshot never loads the object-store modules. */
+const REMOTE = /^(s3|s3a|s3p|wasbs|wasb|abfss|abfs):\/\//i;
+export const isObjectStorePointer = (pointer: string): boolean => REMOTE.test(pointer.trim());
+const isRemote = isObjectStorePointer;
 
 export interface StateFileInfo {
   /** Relative to the snapshot directory. */
@@ -19,9 +28,7 @@ export interface StateFileInfo {
   size: number;
   sha256: string;
 }
-export type SnapshotKind = 'checkpoint' | 'persistent-checkpoint' | 'savepoint';
-export type SnapshotTrigger = 'periodic' | 'manual' | 'stop' | 'cancel';
-export type SnapshotFormat = 'canonical' | 'native';
+export type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from '../domain/snapshot-vocabulary.js';
 export interface OperatorSnapshotInfo {
   uid: string;
   name?: string;
@@ -68,7 +75,7 @@ export async function createSavepointDir(baseDir: string, jobId: string): Promis
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
   }
-  throw new OperationError(`Failed to create savepoint directory at ${localDirectory(baseDir)}`);
+  throw new OperationError(`Failed to create savepoint directory at ${isRemote(baseDir) ? baseDir : localDirectory(baseDir)}`);
 }
 
 /** `<base>/<job id>/chk-<n>`, with `shared/` and `taskowned/` beside it (Flink's layout). */
@@ -80,11 +87,13 @@ export async function createCheckpointDir(baseDir: string, jobId: string, checkp
 
 /** The path a new savepoint gets, not yet created (so it can be recorded before it exists). */
 export function newSavepointPath(baseDir: string, jobId: string): string {
+  if (isRemote(baseDir)) return `${baseDir.replace(/\/+$/, '')}/savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`;
   return join(localDirectory(baseDir), `savepoint-${jobId.slice(0, 6)}-${randomBytes(6).toString('hex')}`);
 }
 
 /** The path of checkpoint <n> of a job, not yet created. */
 export function checkpointPath(baseDir: string, jobId: string, checkpointId: number): string {
+  if (isRemote(baseDir)) return `${baseDir.replace(/\/+$/, '')}/${jobId}/chk-${checkpointId}`;
   return join(localDirectory(baseDir), jobId, `chk-${checkpointId}`);
 }
 
@@ -93,6 +102,7 @@ export function checkpointPath(baseDir: string, jobId: string, checkpointId: num
  * yet (EEXIST on a name collision); a checkpoint's gets `shared/` and `taskowned/` beside it.
  */
 export async function createSnapshotDirectory(dir: string): Promise<void> {
+  if (isRemote(dir)) return (await remote()).createRemoteSnapshotDirectory(dir);
   const parent = dirname(dir);
   if (/^chk-\d+$/.test(basename(dir))) {
     await mkdir(join(parent, 'shared'), { recursive: true });
@@ -106,9 +116,8 @@ export async function createSnapshotDirectory(dir: string): Promise<void> {
 
 /** A local directory from a plain path or a file: / file:/// URI. */
 export function localDirectory(pointer: string): string {
-  let p = pointer.trim();
-  if (/^file:/i.test(p)) p = decodeURIComponent(new URL(p.replace(/^file:(?!\/\/)/i, 'file://')).pathname);
-  return resolve(p);
+  const p = pointer.trim();
+  return pointerToPath(p, process.cwd()) ?? resolve(p);
 }
 
 export async function writeStateFile(
@@ -116,6 +125,7 @@ export async function writeStateFile(
   name: string,
   data: Uint8Array | string | AsyncIterable<Uint8Array | string>,
 ): Promise<StateFileInfo> {
+  if (isRemote(snapshotDir)) return (await remote()).writeRemoteStateFile(snapshotDir, name, data);
   const path = join(snapshotDir, name);
   await mkdir(dirname(path), { recursive: true });
   const hash = createHash('sha256');
@@ -143,6 +153,7 @@ export async function writeStateFile(
  * the directory has no `_metadata`, so it is never restorable nor listed as complete.
  */
 export async function publishSnapshot(snapshotDir: string, meta: SnapshotMetadataInput): Promise<SnapshotMetadata> {
+  if (isRemote(snapshotDir)) return (await remote()).publishRemoteSnapshot(snapshotDir, meta);
   for (const file of meta.files) {
     const info = await stat(join(snapshotDir, file.name)).catch(() => undefined);
     if (!info) throw new OperationError(`Cannot publish ${snapshotDir}: state file ${file.name} is missing`);
@@ -174,6 +185,7 @@ export async function publishSnapshot(snapshotDir: string, meta: SnapshotMetadat
  */
 export async function readSnapshot(pointer: string): Promise<OpenedSnapshot> {
   rejectHeapPointer(pointer);
+  if (isRemote(pointer)) return (await remote()).readRemoteSnapshot(pointer);
   const given = localDirectory(pointer);
   const directory = given.endsWith(`${sep}${METADATA}`) ? dirname(given) : given;
   const metadataFile = join(directory, METADATA);
@@ -246,5 +258,6 @@ function checkedStream(directory: string, file: StateFileInfo): Readable {
 }
 
 export async function abortSnapshot(snapshotDir: string): Promise<void> {
+  if (isRemote(snapshotDir)) return (await remote()).abortRemoteSnapshot(snapshotDir);
   await rm(snapshotDir, { recursive: true, force: true });
 }

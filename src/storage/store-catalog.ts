@@ -15,6 +15,7 @@ import type { SnapshotMetadata } from './index.js';
 import { decodeMetadata, DISPOSING_MARKER, FLINK_MAGIC, METADATA_FILE } from './metadata.js';
 import { listAll, openStore, type ObjectStore } from './object-store.js';
 import { PIN_FILE } from './pins.js';
+import type { FilePlan } from '../domain/shared-state.js';
 
 const SAVEPOINT_DIR = /^savepoint-([0-9a-f]{6})-[0-9a-z]{12}$/;
 const CHECKPOINT_DIR = /^chk-(\d+)$/;
@@ -217,30 +218,10 @@ async function verifyFlinkReferenced(store: ObjectStore, bytes: Buffer, settings
   } catch (error) {
     return { level, state: 'corrupt', problem: `_metadata is ${(error as Error).message}` };
   }
-  const roots = new Map<string, Promise<ObjectStore>>();
-  const problems: string[] = [];
-  let next = 0;
-  try {
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, async () => {
-      while (next < files.length) {
-        const file = files[next++];
-        // The root of the file's bucket or container, and its key there.
-        const m = /^([a-z][a-z0-9+.-]*:\/\/[^/]+\/)(.+)$/i.exec(file.path);
-        if (!m || !isRemote(file.path)) {
-          problems.push(`${file.path}: not on an object store this snapshot is on; cannot be checked here`);
-          continue;
-        }
-        if (!roots.has(m[1])) roots.set(m[1], openStore(m[1], settings));
-        const info = await (await roots.get(m[1])!).stat(decodeURIComponent(m[2]));
-        if (!info) problems.push(`${file.path}: missing`);
-        else if (file.exact ? info.size !== file.bytes : info.size < file.bytes) problems.push(`${file.path}: ${info.size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}`);
-      }
-    }));
-  } finally {
-    for (const opened of roots.values()) void opened.then((s) => s.close(), () => {});
-  }
+  const { checkRemoteFiles } = await import('./store-inspect.js');
+  const { problems } = await checkRemoteFiles(files, settings);
   if (problems.length === 0) return { level, state: 'complete' };
-  return { level, state: 'corrupt', problem: `referenced file ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}` };
+  return { level, state: 'corrupt', problem: `referenced file ${problems[0].path}: ${problems[0].problem}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}` };
 }
 
 export async function pinRemote(pointer: string, settings: StorageSettings, info: { user: string; reason?: string } | undefined): Promise<void> {
@@ -252,19 +233,37 @@ export async function pinRemote(pointer: string, settings: StorageSettings, info
 
 /**
  * The _disposing protocol on an object store: the marker object first, then _metadata (from here on it is
- * not restorable), then everything else in batches, the marker last. An interruption leaves the marker, so
- * the prefix is recognised and the next dispose finishes it. Nothing stored under it: nothing to do.
+ * not restorable), then everything else in batches, then a retained checkpoint's shared/ objects that no other
+ * retained checkpoint references, the marker last. An interruption leaves the marker, so the prefix is
+ * recognised and the next dispose finishes it: the marker lists the shared objects still to go, and they are
+ * judged again then against the checkpoints retained at that time. Nothing stored under it: nothing to do.
  */
 export async function removeRemoteSnapshot(pointer: string, settings: StorageSettings, options: { signal?: AbortSignal } = {}): Promise<void> {
-  await withSnapshotStore(pointer, settings, async (store) => {
-    const files = await listFiles(store);
-    if (files.size === 0) return;
-    await store.write(DISPOSING_MARKER, `${new Date().toISOString()}\n`);
-    await store.deleteMany([METADATA_FILE], options);
-    const rest = [...(await listFiles(store)).keys()].filter((k) => k !== DISPOSING_MARKER);
-    await store.deleteMany(rest, options);
-    await store.deleteMany([DISPOSING_MARKER], options);
-  });
+  const { openJobPrefixOf } = await import('./store-shared-files.js');
+  const opened = await openJobPrefixOf(remoteSnapshotUri(pointer), settings);
+  try {
+    await withSnapshotStore(pointer, settings, async (store) => {
+      const files = await listFiles(store);
+      if (files.size === 0) return;
+      let shared: FilePlan[] = [];
+      if (opened && files.has(METADATA_FILE)) shared = await opened.job.planDisposal(opened.name);
+      else if (opened && files.has(DISPOSING_MARKER)) shared = await opened.job.planDisposal(opened.name, markedShared(await store.read(DISPOSING_MARKER)));
+      const doomed = shared.filter((p) => p.action === 'delete').map((p) => p.path);
+      await store.write(DISPOSING_MARKER, [new Date().toISOString(), ...doomed].join('\n') + '\n');
+      await store.deleteMany([METADATA_FILE], options);
+      const rest = [...(await listFiles(store)).keys()].filter((k) => k !== DISPOSING_MARKER);
+      await store.deleteMany(rest, options);
+      if (opened) await opened.job.deletePlanned(shared, options);
+      await store.deleteMany([DISPOSING_MARKER], options);
+    });
+  } finally {
+    opened?.job.store.close();
+  }
+}
+
+/** The shared objects an interrupted disposal's marker lists (the lines after its timestamp). */
+function markedShared(marker: Buffer): string[] {
+  return marker.toString('utf8').split('\n').slice(1).filter((line) => /^[a-z][a-z0-9+.-]*:\/\//i.test(line));
 }
 
 /** Runs `fn` over items with at most `limit` in flight; results in input order. */

@@ -1,8 +1,8 @@
 // Storage URIs as Flink spells them: plain paths and file:, s3:// (s3a://, s3p:// of Flink's two S3
 // plugins), wasbs://container@account.blob.core.windows.net/path and abfss://container@account.dfs.core.windows.net/path.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UsageError } from '../domain/errors.js';
+import { pointerToPath } from '../domain/pointers.js';
 
 export type StorageLocation =
   | { kind: 'local'; uri: string; path: string }
@@ -19,7 +19,7 @@ export function parseStorageUri(text: string, cwd: string): StorageLocation {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
   // A one-letter "scheme" is a Windows drive; no scheme is a plain path.
   if (scheme === undefined || scheme.length === 1) return { kind: 'local', uri: text, path: path.resolve(cwd, text) };
-  if (scheme === 'file') return { kind: 'local', uri: text, path: localPathOf(text) };
+  if (scheme === 'file') return { kind: 'local', uri: text, path: localPathOf(text, cwd) };
   if (S3_SCHEMES.has(scheme)) {
     const m = /^[^:]+:\/\/([^/]+)(\/.*)?$/.exec(text);
     if (!m) throw new UsageError(`Invalid S3 URI '${text}': expected ${scheme}://bucket/path`);
@@ -39,12 +39,10 @@ export function parseStorageUri(text: string, cwd: string): StorageLocation {
 }
 
 /** file:/a, file:///a and file://localhost/a all mean /a (Flink writes file:/a). */
-function localPathOf(text: string): string {
-  try {
-    return fileURLToPath(text.replace(/^file:\/(?!\/)/i, 'file:///'));
-  } catch {
-    throw new UsageError(`Invalid file URI '${text}': expected file:///absolute/path`);
-  }
+function localPathOf(text: string, cwd: string): string {
+  const local = pointerToPath(text, cwd);
+  if (local === undefined) throw new UsageError(`Invalid file URI '${text}': expected file:///absolute/path`);
+  return local;
 }
 
 /** "/savepoints" → "savepoints/"; "" or "/" → "". Double slashes are collapsed (S3 keys never need them here). */

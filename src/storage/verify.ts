@@ -6,11 +6,15 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Verification, VerificationLevel } from '../domain/catalog.js';
-import { localDirectory, readSnapshot, type SnapshotMetadata } from './index.js';
+import { isObjectStorePointer, localDirectory, readSnapshot, type SnapshotMetadata } from './index.js';
 import { decodeMetadata, METADATA_FILE } from './metadata.js';
 import { localPathOf } from './flink-metadata/summary.js';
 
 export async function verifySnapshot(pointer: string, level: VerificationLevel): Promise<Verification> {
+  if (isObjectStorePointer(pointer)) {
+    const [{ verifyRemote }, { storageSettingsInUse }] = await Promise.all([import('./store-catalog.js'), import('./remote-snapshots.js')]);
+    return verifyRemote(pointer, level, storageSettingsInUse());
+  }
   const given = localDirectory(pointer);
   const dir = path.basename(given) === METADATA_FILE ? path.dirname(given) : given;
   const failed = (state: Verification['state'], problem: string): Verification => ({ level, state, problem });

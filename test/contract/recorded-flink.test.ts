@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { failureText } from '../../src/cli/commands/common.js';
+import { failureText } from '../../src/cli/services/snapshot-ops.js';
 import { flinkErrorMessage, HttpTransport, RestError } from '../../src/client/http.js';
 import { FlinkRestClient } from '../../src/client/rest-client.js';
 

@@ -7,8 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleJobModule } from '../../src/cli/submit.js';
 import { JobManager } from '../../src/coordinator/job-manager.js';
+import { FlinkViews } from '../../src/server/views/flink-views.js';
 import { startRestServer, type RunningRestServer } from '../../src/server/rest-server.js';
 import { classpath, cliConfDir, runCliFrontend, VERSIONS } from './harness/flink-cluster.js';
+
+/** Flink's JSON views of the job manager's jobs, as the REST server renders them. */
+const views = (jm: JobManager) => new FlinkViews(jm);
 
 const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-theirs-'));
 let jm: JobManager;
@@ -37,8 +41,8 @@ async function startCounter(out: string): Promise<string> {
   const { bundle, cleanup } = await bundleJobModule(path.resolve('fixtures/jobs/counter.ts'));
   const artifact = await jm.uploadArtifact('counter.mjs', createReadStream(bundle));
   await cleanup();
-  const id = await jm.runArtifact(artifact.id, { programArgsList: ['--out', out, '--sequence', '100000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '500'] });
-  for (const deadline = Date.now() + 30_000; (await jm.job(id)).state !== 'RUNNING'; ) {
+  const id = await jm.runArtifact(artifact.id, { args: ['--out', out, '--sequence', '100000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '500'] });
+  for (const deadline = Date.now() + 30_000; (await views(jm).job(id)).state !== 'RUNNING'; ) {
     if (Date.now() > deadline) throw new Error('the counter did not start');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -7,6 +7,7 @@ import { UsageError } from '../../domain/errors.js';
 import type { AuditRecord } from '../audit.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
+import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 
 export function parseSince(text: string | undefined, now: number): number | undefined {
@@ -37,21 +38,22 @@ export async function runAudit(since: number | undefined, ctx: CommandContext): 
   const { readAudit } = await import('../audit.js');
   const entries = readAudit(file).filter((r) => since === undefined || Date.parse(r.time) >= since);
   const { io } = ctx;
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, file, entries }));
-    return;
-  }
-  if (entries.length === 0) {
-    io.note(`No audit entries${since !== undefined ? ' in that period' : ''} (${file}).`);
-    return;
-  }
-  await printTable(io, [
-    { header: 'TIME', value: (r: AuditRecord) => (io.isStdoutTTY ? new Date(r.time).toLocaleString() : r.time) },
-    { header: 'USER', value: (r) => `${r.user}@${r.host}` },
-    { header: 'COMMAND', value: (r) => r.argv.join(' ') },
-    { header: 'JOB', value: (r) => r.job ?? '-' },
-    { header: 'RESULT', value: (r) => (r.result === 'ok' ? 'ok' : `failed (${r.exitCode}): ${r.error ?? ''}`), color: (t, r, o) => (r.result === 'ok' ? o.out.green(t) : o.out.red(t)) },
-    { header: 'DURATION', value: (r) => `${r.durationMs} ms` },
-    { header: 'PATHS', value: (r) => r.paths.join(' ') },
-  ], entries);
+  await emit(io, {
+    data: { file, entries },
+    human: async () => {
+      if (entries.length === 0) {
+        io.note(`No audit entries${since !== undefined ? ' in that period' : ''} (${file}).`);
+        return;
+      }
+      await printTable(io, [
+        { header: 'TIME', value: (r: AuditRecord) => (io.isStdoutTTY ? new Date(r.time).toLocaleString() : r.time) },
+        { header: 'USER', value: (r) => `${r.user}@${r.host}` },
+        { header: 'COMMAND', value: (r) => r.argv.join(' ') },
+        { header: 'JOB', value: (r) => r.job ?? '-' },
+        { header: 'RESULT', value: (r) => (r.result === 'ok' ? 'ok' : `failed (${r.exitCode}): ${r.error ?? ''}`), color: (t, r, o) => (r.result === 'ok' ? o.out.green(t) : o.out.red(t)) },
+        { header: 'DURATION', value: (r) => `${r.durationMs} ms` },
+        { header: 'PATHS', value: (r) => r.paths.join(' ') },
+      ], entries);
+    },
+  });
 }

@@ -3,15 +3,17 @@
 import type { Command } from 'commander';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
+import { parseTimeout } from '../options.js';
 import type { CommandModule } from '../program.js';
-import { isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint } from './common.js';
+import { emit } from '../output/export.js';
+import { parseFormatType, requireJob, savepointTarget } from '../services/snapshot-ops.js';
 
 export interface CancelOptions {
   jobId: string;
   withSavepoint: boolean;
   savepointDirectory?: string;
   format: 'CANONICAL' | 'NATIVE';
-  timeout?: string;
+  timeoutMs?: number;
 }
 
 export function parseCancelArgs(jobIdArg: string | undefined, opts: { withSavepoint?: string | boolean; type?: string; timeout?: string }): CancelOptions {
@@ -27,7 +29,7 @@ export function parseCancelArgs(jobIdArg: string | undefined, opts: { withSavepo
     withSavepoint: opts.withSavepoint !== undefined && opts.withSavepoint !== false,
     savepointDirectory: dir,
     format: parseFormatType(opts.type),
-    timeout: opts.timeout,
+    timeoutMs: parseTimeout(opts.timeout),
   };
 }
 
@@ -55,29 +57,21 @@ export async function runCancel(options: CancelOptions, ctx: CommandContext): Pr
     await requireJob(client, options.jobId);
     io.note(`Cancelling job ${options.jobId}.`);
     await client.cancel(options.jobId);
-    if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, cancelled: true }));
-    else io.print(`Cancelled job ${options.jobId}.`);
-    return;
+    return emit(io, { data: { jobId: options.jobId, cancelled: true }, human: () => io.print(`Cancelled job ${options.jobId}.`) });
   }
   io.warn('DEPRECATION WARNING: Cancelling a job with savepoint is deprecated. Use "stop" instead.');
   const target = await savepointTarget(ctx, options.savepointDirectory, '--withSavepoint');
-  const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
+  const timeoutMs = await ctx.waitTimeoutMs(options.timeoutMs);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
-  io.note(`Cancelling job ${options.jobId} with ${options.format} savepoint to ${target.send === undefined ? 'default savepoint directory' : target.send}.`);
-  let triggerId: string;
-  try {
-    triggerId = await client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': true, formatType: options.format });
-  } catch (error) {
-    if (isMissingSavepointDir(error)) throw missingSavepointDirError();
-    throw error;
-  }
-  const location = await waitForSavepoint(ctx, client, options.jobId, triggerId, {
+  const { takeSavepoint } = await import('../services/take-savepoint.js');
+  const { triggerId, location } = await takeSavepoint(ctx, client, {
+    jobId: options.jobId,
     what: 'Cancel-with-savepoint',
-    timeoutMs,
     failurePrefix: `Could not cancel job ${options.jobId} with a savepoint`,
+    timeoutMs,
+    send: () => client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': true, formatType: options.format }),
+    announce: `Cancelling job ${options.jobId} with ${options.format} savepoint to ${target.send === undefined ? 'default savepoint directory' : target.send}.`,
   });
-  ctx.audit.paths.push(location);
-  if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, cancelled: true, triggerId, location }));
-  else io.print(`Cancelled job ${options.jobId}. Savepoint stored in ${location}.`);
+  await emit(io, { data: { jobId: options.jobId, cancelled: true, triggerId, location }, human: () => io.print(`Cancelled job ${options.jobId}. Savepoint stored in ${location}.`) });
 }

@@ -1,13 +1,14 @@
 // `flink checkpoints <jobId>`: the checkpoint/savepoint history of a job, with the checkpoint/savepoint
 // flag FLIP-10 asked for; on a terminal, a sparkline of durations and sizes.
 import type { Command } from 'commander';
-import type { CheckpointStatistics } from '../../client/dto.js';
+import type { CheckpointStatistics } from '../../rest-api/types.js';
 import { formatDuration } from '../../domain/duration.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
+import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
-import { formatBytes } from './common.js';
+import { formatBytes } from '../output/format.js';
 
 export const checkpointsCommand: CommandModule = {
   name: 'checkpoints',
@@ -42,25 +43,26 @@ export async function runCheckpoints(jobId: string, ctx: CommandContext): Promis
   const client = await ctx.client();
   const stats = await client.checkpoints(jobId);
   const { io } = ctx;
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, jobId, counts: stats.counts, latest: stats.latest, history: stats.history }));
-    return;
-  }
-  const history = [...stats.history].sort((a, b) => a.id - b.id);
-  await printTable(io, [
-    { header: 'ID', value: (c: CheckpointStatistics) => String(c.id) },
-    { header: 'TYPE', value: (c) => kindOf(c) + ((c as { snapshot_trigger?: string }).snapshot_trigger ? ` (${(c as { snapshot_trigger?: string }).snapshot_trigger})` : '') },
-    { header: 'SAVEPOINT', value: (c) => (c.is_savepoint ? 'yes' : 'no') },
-    { header: 'STATUS', value: (c) => c.status, color: (t, c, o) => (c.status === 'COMPLETED' ? o.out.green(t) : c.status === 'FAILED' ? o.out.red(t) : o.out.yellow(t)) },
-    { header: 'TRIGGERED', value: (c) => (io.humanOutput ? new Date(c.trigger_timestamp).toLocaleTimeString() : new Date(c.trigger_timestamp).toISOString()) },
-    { header: 'DURATION', plainHeader: 'DURATION_MS', value: (c) => (io.humanOutput ? formatDuration(c.end_to_end_duration) : String(c.end_to_end_duration)) },
-    { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (c) => (io.humanOutput ? formatBytes(c.state_size) : String(c.state_size)) },
-    { header: 'ACKS', value: (c) => `${c.num_acknowledged_subtasks}/${c.num_subtasks}` },
-    { header: 'LOCATION', value: (c) => (c.external_path && !c.discarded ? c.external_path : c.discarded ? '(discarded)' : c.failure_message ?? '') },
-  ], history);
-  if (io.isStdoutTTY && history.length > 1) {
-    const done = history.filter((c) => c.status === 'COMPLETED');
-    io.note(`durations ${sparkline(done.map((c) => c.end_to_end_duration))}  sizes ${sparkline(done.map((c) => c.state_size))}  (oldest → newest)`);
-  }
-  io.note(`${stats.counts.completed} completed, ${stats.counts.failed} failed, ${stats.counts.in_progress} in progress${stats.counts.restored ? `, restored from ${stats.latest.restored?.external_path}` : ''}.`);
+  await emit(io, {
+    data: { jobId, counts: stats.counts, latest: stats.latest, history: stats.history },
+    human: async () => {
+      const history = [...stats.history].sort((a, b) => a.id - b.id);
+      await printTable(io, [
+        { header: 'ID', value: (c: CheckpointStatistics) => String(c.id) },
+        { header: 'TYPE', value: (c) => kindOf(c) + ((c as { snapshot_trigger?: string }).snapshot_trigger ? ` (${(c as { snapshot_trigger?: string }).snapshot_trigger})` : '') },
+        { header: 'SAVEPOINT', value: (c) => (c.is_savepoint ? 'yes' : 'no') },
+        { header: 'STATUS', value: (c) => c.status, color: (t, c, o) => (c.status === 'COMPLETED' ? o.out.green(t) : c.status === 'FAILED' ? o.out.red(t) : o.out.yellow(t)) },
+        { header: 'TRIGGERED', value: (c) => (io.humanOutput ? new Date(c.trigger_timestamp).toLocaleTimeString() : new Date(c.trigger_timestamp).toISOString()) },
+        { header: 'DURATION', plainHeader: 'DURATION_MS', value: (c) => (io.humanOutput ? formatDuration(c.end_to_end_duration) : String(c.end_to_end_duration)) },
+        { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (c) => (io.humanOutput ? formatBytes(c.state_size) : String(c.state_size)) },
+        { header: 'ACKS', value: (c) => `${c.num_acknowledged_subtasks}/${c.num_subtasks}` },
+        { header: 'LOCATION', value: (c) => (c.external_path && !c.discarded ? c.external_path : c.discarded ? '(discarded)' : c.failure_message ?? '') },
+      ], history);
+      if (io.isStdoutTTY && history.length > 1) {
+        const done = history.filter((c) => c.status === 'COMPLETED');
+        io.note(`durations ${sparkline(done.map((c) => c.end_to_end_duration))}  sizes ${sparkline(done.map((c) => c.state_size))}  (oldest → newest)`);
+      }
+      io.note(`${stats.counts.completed} completed, ${stats.counts.failed} failed, ${stats.counts.in_progress} in progress${stats.counts.restored ? `, restored from ${stats.latest.restored?.external_path}` : ''}.`);
+    },
+  });
 }

@@ -3,8 +3,9 @@
 // reads: job ids come from GET /jobs/overview (short timeout, no retries, never starts the coordinator),
 // snapshot paths from a scan of the configured directories; any failure just means fewer candidates.
 import type { Command } from 'commander';
-import type { JobsOverview } from '../../client/dto.js';
+import type { JobsOverview } from '../../rest-api/types.js';
 import { UsageError } from '../../domain/errors.js';
+import { isGloballyTerminal } from '../../domain/job-status.js';
 import { createContext } from '../context.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule, ProgramDeps } from '../program.js';
@@ -112,10 +113,10 @@ async function lookup(kind: Exclude<ValueKind, 'file' | 'dir'>, ctx: CommandCont
 
 /** Running jobs first, then the others, as the cluster lists them. GET only; never starts anything. */
 async function jobIds(ctx: CommandContext): Promise<string[]> {
-  const [config, { endpointFromConfig }, { quickGet }] = await Promise.all([ctx.config(), import('../../client/http.js'), import('../../client/quick-get.js')]);
+  const [config, { endpointFromConfig }, { quickGet }] = await Promise.all([ctx.config(), import('../endpoint.js'), import('../../client/quick-get.js')]);
   const { body } = await quickGet<JobsOverview>(endpointFromConfig(config, ctx.env), '/jobs/overview', LOOKUP_TIMEOUT_MS);
   const jobs = body.jobs ?? [];
-  const active = (state: string) => !['FINISHED', 'CANCELED', 'FAILED'].includes(state);
+  const active = (state: string) => !isGloballyTerminal(state);
   return [...jobs].sort((a, b) => Number(active(b.state)) - Number(active(a.state))).map((j) => j.jid);
 }
 

@@ -7,6 +7,7 @@ import { resolveSavepointTarget, type SavepointTarget } from '../../config/savep
 import { describeOrigin, type Origin } from '../../config/types.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
+import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 
 export interface ConfigOptions {
@@ -66,22 +67,23 @@ export async function runConfig(options: ConfigOptions, ctx: CommandContext): Pr
   }
   const values = (options.keys.length === 0 ? config.all() : options.keys.map((k) => config.get(k))).map(masked);
   const { io } = ctx;
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, source: config.loaded.source, files: config.loaded.files, values: values.map(valueJson), warnings: config.warnings }));
-    return;
-  }
-  if (options.keys.length === 1 && !io.isStdoutTTY) {
-    // `$(flink config rest.port)` gives just the value.
-    io.print(values[0].value ?? '');
-    return;
-  }
-  const unset = io.isStdoutTTY ? '(not set)' : '';
-  await printTable(io, [
-    { header: 'KEY', value: (v: ResolvedValue) => v.key },
-    { header: 'VALUE', value: (v) => v.value ?? unset, color: (t, v, o) => (v.value === undefined ? o.out.dim(t) : t) },
-    { header: 'ORIGIN', value: (v) => originText(v), color: (t, _v, o) => o.out.dim(t) },
-  ], values);
-  if (io.isStdoutTTY) io.note(io.err.dim(sourceNote(config)));
+  await emit(io, {
+    data: { source: config.loaded.source, files: config.loaded.files, values: values.map(valueJson), warnings: config.warnings },
+    human: async () => {
+      if (options.keys.length === 1 && !io.isStdoutTTY) {
+        // `$(flink config rest.port)` gives just the value.
+        io.print(values[0].value ?? '');
+        return;
+      }
+      const unset = io.isStdoutTTY ? '(not set)' : '';
+      await printTable(io, [
+        { header: 'KEY', value: (v: ResolvedValue) => v.key },
+        { header: 'VALUE', value: (v) => v.value ?? unset, color: (t, v, o) => (v.value === undefined ? o.out.dim(t) : t) },
+        { header: 'ORIGIN', value: (v) => originText(v), color: (t, _v, o) => o.out.dim(t) },
+      ], values);
+      if (io.isStdoutTTY) io.note(io.err.dim(sourceNote(config)));
+    },
+  });
 }
 
 /** Secrets (s3.secret-key, fs.azure.account.key.*, tokens, passwords) are shown as ******, as Flink shows them. */
@@ -112,37 +114,37 @@ async function explainSavepointDir(ctx: CommandContext, config: ResolvedConfig, 
   const target: SavepointTarget = resolveSavepointTarget(config, adHoc === undefined ? undefined : { path: adHoc, what: '--path' });
   const { io } = ctx;
   for (const warning of target.warnings) io.warn(warning);
-  if (io.mode.json) {
-    io.print(JSON.stringify({
-      version: 1,
+  await emit(io, {
+    data: {
       key: SAVEPOINT_DIR,
       directory: target.directory ?? null,
       step: target.step,
       origin: originJson(target.origin) ?? null,
       candidates: target.candidates.map((c) => ({ ...c, value: c.value ?? null, origin: originJson(c.origin) ?? null })),
       warnings: target.warnings,
-    }));
-    return;
-  }
-  if (io.isStdoutTTY) {
-    io.print(
-      target.directory === undefined
-        ? `Savepoint target directory: ${io.out.bold("the cluster's default")} (step 4: nothing is configured here)`
-        : `Savepoint target directory: ${io.out.bold(target.directory)} (step ${target.step}, from ${describeOrigin(target.origin!)})`,
-    );
-    io.print('');
-  }
-  await printTable(io, [
-    { header: 'STEP', value: (c: SavepointTarget['candidates'][number]) => String(c.step) },
-    { header: 'SOURCE', value: (c) => c.name },
-    { header: 'VALUE', value: (c) => c.value ?? '-' },
-    { header: 'ORIGIN', value: (c) => (c.origin ? describeOrigin(c.origin) : '-') },
-    {
-      header: 'OUTCOME',
-      value: (c) => (c.reason ? `${c.outcome} (${c.reason})` : c.outcome),
-      color: (t, c, o) => (c.outcome === 'used' ? o.out.green(t) : c.outcome === 'not set' || c.outcome === 'not needed' ? o.out.dim(t) : o.out.yellow(t)),
     },
-  ], target.candidates);
+    human: async () => {
+      if (io.isStdoutTTY) {
+        io.print(
+          target.directory === undefined
+            ? `Savepoint target directory: ${io.out.bold("the cluster's default")} (step 4: nothing is configured here)`
+            : `Savepoint target directory: ${io.out.bold(target.directory)} (step ${target.step}, from ${describeOrigin(target.origin!)})`,
+        );
+        io.print('');
+      }
+      await printTable(io, [
+        { header: 'STEP', value: (c: SavepointTarget['candidates'][number]) => String(c.step) },
+        { header: 'SOURCE', value: (c) => c.name },
+        { header: 'VALUE', value: (c) => c.value ?? '-' },
+        { header: 'ORIGIN', value: (c) => (c.origin ? describeOrigin(c.origin) : '-') },
+        {
+          header: 'OUTCOME',
+          value: (c) => (c.reason ? `${c.outcome} (${c.reason})` : c.outcome),
+          color: (t, c, o) => (c.outcome === 'used' ? o.out.green(t) : c.outcome === 'not set' || c.outcome === 'not needed' ? o.out.dim(t) : o.out.yellow(t)),
+        },
+      ], target.candidates);
+    },
+  });
 }
 
 async function explainKey(ctx: CommandContext, config: ResolvedConfig, key: string): Promise<void> {
@@ -162,30 +164,35 @@ async function explainKey(ctx: CommandContext, config: ResolvedConfig, key: stri
     rows.push({ name: `${spec.fallback} (fallback)`, value: fb?.value, origin: fb?.origin, outcome: fb && resolved.spelledAs === spec.fallback ? 'used' : fb ? 'shadowed' : 'not set' });
   }
   rows.push({ name: 'default', value: spec?.default, origin: undefined, outcome: resolved.origin.kind === 'default' && resolved.value !== undefined ? 'used' : spec?.default === undefined ? 'not set' : 'not needed' });
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, key: resolved.key, value: resolved.value ?? null, origin: originJson(resolved.origin), candidates: rows.map((r) => ({ ...r, value: r.value ?? null, origin: originJson(r.origin) ?? null })) }));
-    return;
-  }
-  if (io.isStdoutTTY) {
-    io.print(`${resolved.key}: ${io.out.bold(resolved.value ?? '(not set)')}${resolved.value === undefined ? '' : ` (from ${originText(resolved)})`}`);
-    if (spec) io.print(io.out.dim(spec.description));
-    io.print('');
-  }
-  await printTable(io, [
-    { header: 'SOURCE', value: (r: (typeof rows)[number]) => r.name },
-    { header: 'VALUE', value: (r) => r.value ?? '-' },
-    { header: 'ORIGIN', value: (r) => (r.origin ? describeOrigin(r.origin) : '-') },
-    { header: 'OUTCOME', value: (r) => r.outcome, color: (t, r, o) => (r.outcome === 'used' ? o.out.green(t) : o.out.dim(t)) },
-  ], rows);
+  await emit(io, {
+    data: { key: resolved.key, value: resolved.value ?? null, origin: originJson(resolved.origin), candidates: rows.map((r) => ({ ...r, value: r.value ?? null, origin: originJson(r.origin) ?? null })) },
+    human: async () => {
+      if (io.isStdoutTTY) {
+        io.print(`${resolved.key}: ${io.out.bold(resolved.value ?? '(not set)')}${resolved.value === undefined ? '' : ` (from ${originText(resolved)})`}`);
+        if (spec) io.print(io.out.dim(spec.description));
+        io.print('');
+      }
+      await printTable(io, [
+        { header: 'SOURCE', value: (r: (typeof rows)[number]) => r.name },
+        { header: 'VALUE', value: (r) => r.value ?? '-' },
+        { header: 'ORIGIN', value: (r) => (r.origin ? describeOrigin(r.origin) : '-') },
+        { header: 'OUTCOME', value: (r) => r.outcome, color: (t, r, o) => (r.outcome === 'used' ? o.out.green(t) : o.out.dim(t)) },
+      ], rows);
+    },
+  });
 }
 
 /** `flink config --check`: every unknown key on stdout (key, tab, suggestion); a likely typo is a configuration error. */
 async function check(ctx: CommandContext, config: ResolvedConfig): Promise<void> {
   const unknown = config.unknownKeys();
   const { io } = ctx;
-  if (io.mode.json) io.print(JSON.stringify({ version: 1, unknown: unknown.map((u) => ({ key: u.key, origin: describeOrigin(config.lookup(u.key)!.origin), didYouMean: u.suggestion ?? null })) }));
-  else for (const u of unknown) io.print(`${u.key}\t${describeOrigin(config.lookup(u.key)!.origin)}${u.suggestion ? `\tdid you mean '${u.suggestion}'?` : ''}`);
-  if (!io.mode.json && unknown.length === 0) io.note('Every key that is set is one this tool reads.');
+  await emit(io, {
+    data: { unknown: unknown.map((u) => ({ key: u.key, origin: describeOrigin(config.lookup(u.key)!.origin), didYouMean: u.suggestion ?? null })) },
+    human: () => {
+      for (const u of unknown) io.print(`${u.key}\t${describeOrigin(config.lookup(u.key)!.origin)}${u.suggestion ? `\tdid you mean '${u.suggestion}'?` : ''}`);
+      if (unknown.length === 0) io.note('Every key that is set is one this tool reads.');
+    },
+  });
   const typos = unknown.filter((u) => u.suggestion !== undefined);
   if (typos.length > 0) {
     const { ConfigError } = await import('../../domain/errors.js');

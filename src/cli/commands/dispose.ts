@@ -4,15 +4,13 @@
 // API; local paths go through the local coordinator when it runs (so its records know, and it guards again),
 // object-store paths (s3://, wasbs://, abfss://) are disposed from here through the storage interface.
 import type { Command } from 'commander';
-import type { FlinkRestClient } from '../../client/rest-client.js';
-import type { JobFacts } from '../../domain/disposal-guard.js';
-import { FlinkCliError, OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
-import type { StorageSettings } from '../../config/storage.js';
+import { UnreachableError, UsageError } from '../../domain/errors.js';
 import type { DisposalStep } from '../../storage/disposal.js';
-import { resolveSavepointTarget } from '../../config/savepoint-target.js';
 import type { CommandContext } from '../context.js';
+import { emit, humanNow } from '../output/export.js';
 import type { CommandModule } from '../program.js';
-import { formatBytes } from './common.js';
+import { clusterView, createDisposer, snapshotRoots, storageSettingsOf } from '../services/disposer.js';
+import { formatBytes } from '../output/format.js';
 
 export interface DisposeOptions {
   paths: string[];
@@ -47,38 +45,6 @@ export const disposeCommand: CommandModule = {
   },
 };
 
-/** The cluster as the guard sees it: its client, whether it is the local coordinator, and its jobs' facts. */
-export interface ClusterView {
-  client?: FlinkRestClient;
-  local: boolean;
-  /** Undefined when the cluster is unreachable. */
-  jobs?: JobFacts[];
-}
-
-export async function clusterView(ctx: CommandContext): Promise<ClusterView> {
-  try {
-    const client = await ctx.client();
-    const local = (await client.capabilities()).kind === 'local';
-    const { gatherJobFacts } = await import('../job-facts.js');
-    return { client, local, jobs: await gatherJobFacts(client) };
-  } catch (error) {
-    if (!(error instanceof FlinkCliError) || error.kind !== 'unreachable') throw error;
-    return { local: false };
-  }
-}
-
-/** The configured snapshot roots (local ones and object-store ones): never disposed themselves. */
-export async function snapshotRoots(ctx: CommandContext): Promise<string[]> {
-  const config = await ctx.config();
-  return [resolveSavepointTarget(config).directory, config.string('execution.checkpointing.dir')].filter((r): r is string => r !== undefined && r !== '');
-}
-
-/** Object-store credentials and endpoints from the configuration (Flink's keys). */
-export async function storageSettingsOf(ctx: CommandContext): Promise<StorageSettings> {
-  const { storageSettings } = await import('../../config/storage.js');
-  return storageSettings(await ctx.config());
-}
-
 export async function runDispose(options: DisposeOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   if (options.force && (options.reason === undefined || options.reason.trim() === '')) {
@@ -101,14 +67,15 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
   const { planDisposal } = await import('../../storage/disposal.js');
   const steps = await planDisposal(options.paths, { roots: await snapshotRoots(ctx), cwd: ctx.cwd, jobs: cluster.jobs ?? [], force: options.force, storage: await storageSettingsOf(ctx) });
   if (options.dryRun) {
-    if (io.mode.json) io.print(JSON.stringify({ version: 1, dryRun: true, plan: steps.map(stepJson) }));
-    else {
-      for (const s of steps) {
-        io.print(`Would dispose ${s.directory ?? s.pointer}${s.bytes !== undefined ? ` (${formatBytes(s.bytes)})` : ''}: ${s.reason}${sharedSummary(s)}`);
-        for (const f of s.sharedFiles ?? []) io.print(`  ${f.action === 'delete' ? 'delete' : 'keep  '} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
-      }
-    }
-    return;
+    return emit(io, {
+      data: { dryRun: true, plan: steps.map(stepJson) },
+      human: () => {
+        for (const s of steps) {
+          io.print(`Would dispose ${s.directory ?? s.pointer}${s.bytes !== undefined ? ` (${formatBytes(s.bytes)})` : ''}: ${s.reason}${sharedSummary(s)}`);
+          for (const f of s.sharedFiles ?? []) io.print(`  ${f.action === 'delete' ? 'delete' : 'keep  '} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
+        }
+      },
+    });
   }
   const disposer = await createDisposer(ctx, { cluster, force: options.force });
   const done: DisposalStep[] = [];
@@ -116,49 +83,13 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     await disposer.dispose(step);
     done.push(step);
     ctx.audit.paths.push(step.directory ?? step.pointer);
-    if (!io.mode.json) io.print(`Disposed ${step.directory ?? step.pointer}${step.bytes !== undefined ? ` (${formatBytes(step.bytes)})` : ''}${sharedSummary(step)}`);
+    // Each disposal is shown as it happens (a later one may fail); the JSON document lists them at the end.
+    humanNow(io, () => io.print(`Disposed ${step.directory ?? step.pointer}${step.bytes !== undefined ? ` (${formatBytes(step.bytes)})` : ''}${sharedSummary(step)}`));
   }
-  if (io.mode.json) io.print(JSON.stringify({ version: 1, dryRun: false, disposed: done.map(stepJson), bytes: done.reduce((n, s) => n + (s.bytes ?? 0), 0) }));
-  else if (done.length > 1) io.note(`${done.length} snapshots disposed, ${formatBytes(done.reduce((n, s) => n + (s.bytes ?? 0), 0))} freed.`);
-}
-
-/**
- * Removes planned snapshots: through the local coordinator when it runs (its records must know; it runs the
- * guard again with its own facts), else directly on disk after the guard ran once more right before deleting;
- * paths this machine cannot reach go to the cluster's /savepoint-disposal.
- */
-export async function createDisposer(ctx: CommandContext, options: { cluster?: ClusterView; force?: boolean } = {}): Promise<{ dispose(step: DisposalStep): Promise<void> }> {
-  const cluster = options.cluster ?? (await clusterView(ctx));
-  const { client, local } = cluster;
-  const roots = await snapshotRoots(ctx);
-  return {
-    async dispose(step) {
-      const { isRemote } = await import('../../storage/store-catalog.js');
-      if (step.directory !== undefined && isRemote(step.directory)) {
-        // On an object store this machine reaches: the guard runs once more on what it holds right now.
-        const { guardRemote } = await import('../../storage/store-disposal.js');
-        const { applyDisposal } = await import('../../storage/disposal.js');
-        const settings = await storageSettingsOf(ctx);
-        await guardRemote(step.directory, { roots, jobs: cluster.jobs ?? [], settings, force: options.force });
-        await applyDisposal({ ...step, remote: true }, settings);
-      } else if (step.directory === undefined || (local && client)) {
-        if (!client) throw new OperationError(`Cannot dispose ${step.pointer}: it is not on this machine and no coordinator is reachable.`);
-        await disposeViaCluster(ctx, client, step.directory ?? step.pointer, local && Boolean(options.force));
-      } else {
-        const { applyDisposal, guardLocal } = await import('../../storage/disposal.js');
-        guardLocal(step.directory, { roots, cwd: ctx.cwd, jobs: cluster.jobs ?? [], force: options.force });
-        await applyDisposal(step);
-      }
-    },
-  };
-}
-
-async function disposeViaCluster(ctx: CommandContext, client: FlinkRestClient, pointer: string, force: boolean): Promise<void> {
-  const { pollUntilComplete } = await import('../../client/async-operation.js');
-  const { failureError } = await import('./common.js');
-  const triggerId = await client.disposeSavepoint(pointer, { force });
-  const operation = await pollUntilComplete(() => client.disposalStatus(triggerId), { timeoutMs: await ctx.waitTimeoutMs(), what: 'Disposal', triggerId });
-  if (operation['failure-cause']) throw failureError(`Failed to dispose the savepoint '${pointer}'`, operation['failure-cause']);
+  const bytes = done.reduce((n, s) => n + (s.bytes ?? 0), 0);
+  await emit(io, { data: { dryRun: false, disposed: done.map(stepJson), bytes }, human: () => {
+    if (done.length > 1) io.note(`${done.length} snapshots disposed, ${formatBytes(bytes)} freed.`);
+  } });
 }
 
 function stepJson(s: DisposalStep): Record<string, unknown> {

@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { OperationError } from '../../domain/errors.js';
 import type { CommandContext } from '../context.js';
+import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 import type { CheckResult } from '../services/doctor-checks.js';
 
@@ -29,7 +30,7 @@ export const doctorCommand: CommandModule = {
       .action(async (_opts: unknown, command: Command) => {
         const ctx = await deps.contextFor(command);
         const results = await runDoctor(ctx);
-        printResults(ctx, results);
+        await printResults(ctx, results);
         const failed = results.filter((r) => r.status === 'fail').length;
         if (failed > 0) throw new OperationError(`${failed} of ${results.length} checks failed.`, { reportedInJson: true });
       });
@@ -105,15 +106,16 @@ async function answersAsCoordinator(url: string): Promise<boolean> {
 
 const MARK: Record<CheckResult['status'], string> = { pass: '✓', warn: '!', fail: '✗', skip: '-' };
 
-function printResults(ctx: CommandContext, results: CheckResult[]): void {
+async function printResults(ctx: CommandContext, results: CheckResult[]): Promise<void> {
   const { io } = ctx;
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, ok: results.every((r) => r.status !== 'fail'), checks: results }));
-    return;
-  }
-  const colour = { pass: io.out.green, warn: io.out.yellow, fail: io.out.red, skip: io.out.dim };
-  for (const r of results) {
-    io.print(`${colour[r.status](`${MARK[r.status]} ${r.title}`)}: ${r.detail}`);
-    if (r.fix && r.status !== 'pass') io.print(`    fix: ${r.fix}`);
-  }
+  await emit(io, {
+    data: { ok: results.every((r) => r.status !== 'fail'), checks: results },
+    human: async () => {
+      const colour = { pass: io.out.green, warn: io.out.yellow, fail: io.out.red, skip: io.out.dim };
+      for (const r of results) {
+        io.print(`${colour[r.status](`${MARK[r.status]} ${r.title}`)}: ${r.detail}`);
+        if (r.fix && r.status !== 'pass') io.print(`    fix: ${r.fix}`);
+      }
+    },
+  });
 }

@@ -2,13 +2,14 @@
 // the files under a job's shared/ and taskowned/ that no retained checkpoint (chk-*/_metadata) references, once
 // they are older than --min-age and than the newest checkpoint (so a checkpoint being written is never touched).
 // Refused while the job runs on a reachable cluster (its JobManager owns those files then) unless --force.
-import path from 'node:path';
-import { formatDuration, parseDuration } from '../../domain/duration.js';
-import { NotFoundError, OperationError, UsageError } from '../../domain/errors.js';
+import { formatDuration } from '../../domain/duration.js';
+import { OperationError, UsageError } from '../../domain/errors.js';
 import { isGloballyTerminal, type JobStatus } from '../../domain/job-status.js';
-import { hasScheme } from '../../domain/pointers.js';
+import type { JobCheckpointDir } from '../../storage/job-state.js';
 import type { CommandContext } from '../context.js';
-import { formatBytes } from './common.js';
+import { parseDurationOption } from '../options.js';
+import { emit } from '../output/export.js';
+import { formatBytes } from '../output/format.js';
 
 export const DEFAULT_GC_MIN_AGE_MS = 3_600_000;
 
@@ -22,35 +23,34 @@ export interface GcOptions {
 
 export function parseMinAge(value: string | undefined): number {
   if (value === undefined) return DEFAULT_GC_MIN_AGE_MS;
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new UsageError(`Invalid --min-age '${value}': expected a duration such as 1h or 30min.`);
-  return ms;
+  return parseDurationOption('--min-age', value, '1h or 30min', { zero: true })!;
 }
 
-/** The job's checkpoint directory: <root>/<jobId> for each --dir (or the configured checkpoint dir), or a root that is it. */
-async function jobDirectory(ctx: CommandContext, options: GcOptions): Promise<string> {
-  const { stat } = await import('node:fs/promises');
-  const { localPath } = await import('../../storage/catalog.js');
-  const configured = (await ctx.config()).string('execution.checkpointing.dir');
+/** The job's checkpoint directory, local or on an object store: under each --dir (or the configured checkpoint dir). */
+async function jobDirectory(ctx: CommandContext, options: GcOptions) {
+  const config = await ctx.config();
+  const configured = config.string('execution.checkpointing.dir');
   const roots = options.dirs.length > 0 ? options.dirs : configured !== undefined ? [configured] : [];
   if (roots.length === 0) throw new UsageError('savepoints gc needs --dir <checkpoint root> (or execution.checkpointing.dir in the configuration).');
-  const tried: string[] = [];
-  for (const root of roots) {
-    if (hasScheme(root) && !/^file:/i.test(root)) throw new UsageError(`savepoints gc works on local directories; '${root}' is not one.`);
-    const dir = localPath(/^file:/i.test(root) ? root : path.resolve(ctx.cwd, root));
-    for (const candidate of path.basename(dir) === options.jobId ? [dir] : [path.join(dir, options.jobId)]) {
-      tried.push(candidate);
-      if ((await stat(candidate).catch(() => undefined))?.isDirectory()) return candidate;
-    }
-  }
-  throw new NotFoundError(`No checkpoint directory of job ${options.jobId}: looked in ${tried.join(', ')}.`);
+  const { storageSettings } = await import('../../config/storage.js');
+  const { openJobCheckpointDir } = await import('../../storage/job-state.js');
+  return openJobCheckpointDir(roots, options.jobId, ctx.cwd, storageSettings(config));
 }
 
 export async function runGc(options: GcOptions, ctx: CommandContext): Promise<void> {
-  const { io } = ctx;
   ctx.audit.job = options.jobId;
-  const jobDir = await jobDirectory(ctx, options);
-  const { clusterView } = await import('./dispose.js');
+  const job = await jobDirectory(ctx, options);
+  try {
+    await collect(job, options, ctx);
+  } finally {
+    job.close();
+  }
+}
+
+async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandContext): Promise<void> {
+  const { io } = ctx;
+  const jobDir = job.location;
+  const { clusterView } = await import('../services/disposer.js');
   const cluster = await clusterView(ctx);
   if (cluster.jobs === undefined) io.note('The coordinator is not reachable: whether the job still runs cannot be checked.');
   const running = cluster.jobs?.find((j) => j.jobId === options.jobId && !isGloballyTerminal(j.status as JobStatus));
@@ -60,22 +60,22 @@ export async function runGc(options: GcOptions, ctx: CommandContext): Promise<vo
     });
   }
   if (running) ctx.audit.forced = true;
-  const { jobCheckpoints, storedSharedFiles, deletePlannedFiles } = await import('../../storage/shared-files.js');
   const { gcRefusal, planGc } = await import('../../domain/shared-state.js');
-  const checkpoints = await jobCheckpoints(jobDir);
+  const checkpoints = await job.checkpoints();
   const refusal = gcRefusal(checkpoints);
   if (refusal) throw new OperationError(`Refusing to collect garbage in ${jobDir}: ${refusal}. Nothing was deleted.`);
-  const plan = planGc(await storedSharedFiles(jobDir), checkpoints, { minAgeMs: options.minAgeMs, now: Date.now() });
+  const plan = planGc(await job.storedFiles(), checkpoints, { minAgeMs: options.minAgeMs, now: Date.now() });
   const bytes = plan.files.reduce((n, f) => n + f.bytes, 0);
   if (!options.dryRun) {
-    await deletePlannedFiles(plan.files);
+    await job.deletePlanned(plan.files);
     ctx.audit.paths.push(...plan.files.map((f) => f.path));
   }
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, files: plan.files.map((f) => ({ path: f.path, bytes: f.bytes, reason: f.reason })), bytes }));
-  } else {
-    for (const f of plan.files) io.print(`${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
-  }
+  await emit(io, {
+    data: { files: plan.files.map((f) => ({ path: f.path, bytes: f.bytes, reason: f.reason })), bytes },
+    human: () => {
+      for (const f of plan.files) io.print(`${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
+    },
+  });
   const young = plan.young.length > 0 ? `; ${plan.young.length} unreferenced file(s) newer than ${formatDuration(options.minAgeMs)} or than the newest checkpoint left alone` : '';
   io.note(`${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${jobDir} (${checkpoints.length} retained checkpoint(s))${young}.`);
 }

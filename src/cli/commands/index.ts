@@ -31,3 +31,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'help', summary: 'show help for a command or topic', load: async () => (await import('./help.js')).helpCommand },
   { name: '__complete', summary: 'candidates for shell completion (used by the completion scripts)', hidden: true, load: async () => (await import('./completion.js')).completeCommand },
 ];
+
+/** Actions of `flink savepoints` that have files of their own, loaded only when that action runs. */
+export const SAVEPOINTS_ACTIONS = {
+  gc: () => import('./gc.js'),
+  inspect: () => import('./inspect.js'),
+};

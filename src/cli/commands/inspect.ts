@@ -6,7 +6,8 @@ import { operatorIdForUid } from '../../domain/operator-id.js';
 import { NotFoundError, OperationError } from '../../domain/errors.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
-import { formatBytes } from './common.js';
+import { emit } from '../output/export.js';
+import { formatBytes } from '../output/format.js';
 import type { FlinkSnapshot } from '../../storage/flink-metadata/index.js';
 import { operatorBytes, totalBytes } from '../../storage/flink-metadata/summary.js';
 import type { OpenedSnapshot } from '../../storage/index.js';
@@ -59,7 +60,7 @@ export function describeFlinkType(properties: FlinkSnapshot['metadata']['propert
 }
 
 /** The report for one of ours. */
-export function oursReport(snapshot: OpenedSnapshot): InspectReport {
+export function oursReport(snapshot: Pick<OpenedSnapshot, 'directory' | 'metadata'>): InspectReport {
   const m = snapshot.metadata;
   const sizes = new Map(m.files.map((f) => [f.name, f.size]));
   const operators = m.operators.map((op) => {
@@ -74,20 +75,20 @@ export function oursReport(snapshot: OpenedSnapshot): InspectReport {
   };
 }
 
-export function reportJson(r: InspectReport): string {
-  return JSON.stringify({
-    version: 1, path: r.path, origin: r.origin, metadataVersion: r.metadataVersion, checkpointId: r.checkpointId, bytes: r.bytes,
+/** The fields of the JSON document of `savepoints inspect`. */
+export function reportJson(r: InspectReport): object {
+  return {
+    path: r.path, origin: r.origin, metadataVersion: r.metadataVersion, checkpointId: r.checkpointId, bytes: r.bytes,
     operators: r.operators.map((o) => ({ id: o.id, uid: o.uid, parallelism: o.parallelism, maxParallelism: o.maxParallelism, bytes: o.bytes })),
     files: r.files, verified: r.verified, missing: r.missing,
-  });
+  };
 }
 
 export async function runInspect(pointer: string, options: InspectOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
-  const report = await buildReport(pointer, options);
+  const report = await buildReport(pointer, options, ctx);
   const unmatched = options.uids.filter((uid) => !report.operators.some((o) => o.uid === uid));
-  if (io.mode.json) io.print(reportJson(report));
-  else await printReport(report, ctx);
+  await emit(io, { data: reportJson(report), human: () => printReport(report, ctx) });
   for (const uid of unmatched) io.warn(`No operator with uid '${uid}' (operator id ${operatorIdForUid(uid)}) in this snapshot.`);
   if (report.verified === false) {
     const list = report.missing.map((p, i) => `${p} (${report.problems[i]})`).join('; ');
@@ -95,7 +96,9 @@ export async function runInspect(pointer: string, options: InspectOptions, ctx: 
   }
 }
 
-async function buildReport(pointer: string, options: InspectOptions): Promise<InspectReport> {
+async function buildReport(pointer: string, options: InspectOptions, ctx: CommandContext): Promise<InspectReport> {
+  const { isRemote } = await import('../../storage/store-catalog.js');
+  if (isRemote(pointer)) return buildRemoteReport(pointer, options, ctx);
   const { readFile } = await import('node:fs/promises');
   const fm = await import('../../storage/flink-metadata/index.js');
   const { resolve } = await import('node:path');
@@ -123,6 +126,20 @@ async function buildReport(pointer: string, options: InspectOptions): Promise<In
       }
     }
     report.verified = report.missing.length === 0;
+  }
+  return report;
+}
+
+/** The same report for a snapshot on an object store (s3://, wasbs://, abfss://), read through the storage interface. */
+async function buildRemoteReport(pointer: string, options: InspectOptions, ctx: CommandContext): Promise<InspectReport> {
+  const { storageSettings } = await import('../../config/storage.js');
+  const settings = storageSettings(await ctx.config());
+  const remote = await import('../../storage/store-inspect.js');
+  const read = await remote.readRemoteSnapshot(pointer, settings);
+  const report = read.origin === 'flink' ? flinkReport(read.snapshot, options.uids) : oursReport(read);
+  if (options.verify) {
+    const v = read.origin === 'flink' ? await remote.checkRemoteFiles(read.snapshot.files, settings) : await remote.checkRemoteStateFiles(read.directory, read.metadata, settings);
+    Object.assign(report, { verified: v.ok, missing: v.missing, problems: v.problems.map((p) => p.problem) });
   }
   return report;
 }

@@ -1,7 +1,10 @@
 // `flink list [-r] [-s] [-a]`: jobs in Flink's own format (scripts parse it), or JSON.
 import type { Command } from 'commander';
-import type { JobDetails } from '../../client/dto.js';
+import type { JobDetails } from '../../rest-api/types.js';
+import { GLOBALLY_TERMINAL_STATUSES } from '../../domain/job-status.js';
 import type { CommandContext } from '../context.js';
+import type { IO } from '../io.js';
+import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 
 export interface ListOptions {
@@ -37,7 +40,7 @@ const RUNNING_HEADER = '------------------ Running/Restarting Jobs -------------
 const SCHEDULED_HEADER = '----------------------- Scheduled Jobs -----------------------';
 const TERMINATED_HEADER = '---------------------- Terminated Jobs -----------------------';
 const SCHEDULED = new Set(['CREATED', 'INITIALIZING']);
-const TERMINATED = new Set(['FINISHED', 'CANCELED', 'FAILED']);
+const TERMINATED = new Set<string>(GLOBALLY_TERMINAL_STATUSES);
 
 export async function runList(options: ListOptions, ctx: CommandContext): Promise<void> {
   const client = await ctx.client();
@@ -55,16 +58,17 @@ export async function runList(options: ListOptions, ctx: CommandContext): Promis
     const failed = terminated.filter((j) => j.state === 'FAILED').slice(-MAX_CAUSES);
     for (const [jid, cause] of await Promise.all(failed.map(async (j) => [j.jid, await rootCauseOf(client, j.jid)] as const))) if (cause) causes.set(jid, cause);
   }
-  if (io.mode.json) {
-    const pick = (list: JobDetails[]) =>
-      list.map((j) => ({
-        id: j.jid, name: j.name, state: j.state, startTime: j['start-time'], endTime: j['end-time'] < 0 ? null : j['end-time'], duration: j.duration,
-        ...(causes.has(j.jid) ? { rootCause: causes.get(j.jid) } : {}),
-      }));
-    const selected = [...(options.running ? running : []), ...(options.scheduled ? scheduled : []), ...(options.terminated ? terminated : [])];
-    io.print(JSON.stringify({ version: 1, jobs: pick(selected.sort((a, b) => a['start-time'] - b['start-time'])) }));
-    return;
-  }
+  const pick = (list: JobDetails[]) =>
+    list.map((j) => ({
+      id: j.jid, name: j.name, state: j.state, startTime: j['start-time'], endTime: j['end-time'] < 0 ? null : j['end-time'], duration: j.duration,
+      ...(causes.has(j.jid) ? { rootCause: causes.get(j.jid) } : {}),
+    }));
+  const selected = [...(options.running ? running : []), ...(options.scheduled ? scheduled : []), ...(options.terminated ? terminated : [])];
+  await emit(io, { data: { jobs: pick(selected.sort((a, b) => a['start-time'] - b['start-time'])) }, human: () => printBlocks(io, options, running, scheduled, terminated, causes) });
+}
+
+/** Flink's blocks of `flink list`, with the root causes of failed jobs on stderr. */
+function printBlocks(io: IO, options: ListOptions, running: JobDetails[], scheduled: JobDetails[], terminated: JobDetails[], causes: Map<string, string>): void {
   const row = (j: JobDetails) => `${formatFlinkDate(j['start-time'])} : ${j.jid} : ${j.name} (${io.out.bold(j.state)})`;
   if (options.running) {
     if (running.length === 0) io.print('No running jobs.');

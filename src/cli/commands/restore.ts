@@ -4,15 +4,38 @@ import type { Command } from 'commander';
 import { NotFoundError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
+import { collect } from '../options.js';
 import type { CommandModule } from '../program.js';
 import { gatherSnapshots, latestVerified } from '../snapshots.js';
-import { parseRunArgs, runRun, type RunOptions } from './run.js';
+import { parseRunArgs, runRun, type RunOptions } from '../services/run-job.js';
 
 export interface RestoreOptions extends RunOptions {
   from: string;
   name?: string;
   fromJob?: string;
   dirs?: string[];
+}
+
+interface RawRestoreOptions {
+  name?: string;
+  fromJob?: string;
+  dir?: string[];
+  allowNonRestoredState?: boolean;
+  claimMode?: string;
+  restoreMode?: string;
+  detached?: boolean;
+  parallelism?: string;
+  class?: string;
+}
+
+export function parseRestoreArgs(from: string | undefined, job: string | undefined, args: string[], opts: RawRestoreOptions): RestoreOptions {
+  if (!from) throw new UsageError('Missing the snapshot: flink restore <path|latest> <job module or jar> [args...]');
+  const run = parseRunArgs(job, args, {
+    allowNonRestoredState: opts.allowNonRestoredState, claimMode: opts.claimMode, restoreMode: opts.restoreMode, detached: opts.detached,
+    parallelism: opts.parallelism, class: opts.class,
+  });
+  const fromJob = opts.fromJob === undefined ? undefined : parseJobId(opts.fromJob);
+  return { ...run, from, name: opts.name, fromJob, dirs: opts.dir };
 }
 
 export const restoreCommand: CommandModule = {
@@ -25,7 +48,7 @@ export const restoreCommand: CommandModule = {
       .argument('[args...]', 'arguments of the job')
       .option('--name <job name>', 'with latest: the job whose snapshots to use (default: the only job name that has snapshots)')
       .option('--from-job <jobId>', 'with latest: the snapshots of this job id')
-      .option('--dir <root>', 'with latest: also scan this directory (repeatable)', (v: string, p: string[] | undefined) => [...(p ?? []), v])
+      .option('--dir <root>', 'with latest: also scan this directory (repeatable)', collect)
       .option('-n, --allowNonRestoredState', 'allow state of operators that no longer exist to be skipped')
       .option('--claimMode <mode>', 'claim or no_claim (default) (also -cm)')
       .option('--restoreMode <mode>', 'deprecated name of --claimMode (also -rm)')
@@ -46,15 +69,8 @@ export const restoreCommand: CommandModule = {
           '',
         ].join('\n'),
       )
-      .action(async (from: string | undefined, job: string | undefined, args: string[], opts: Record<string, string | boolean | undefined>, command: Command) => {
-        if (!from) throw new UsageError('Missing the snapshot: flink restore <path|latest> <job module or jar> [args...]');
-        const run = parseRunArgs(job, args, {
-          allowNonRestoredState: opts.allowNonRestoredState as boolean | undefined, claimMode: opts.claimMode as string | undefined,
-          restoreMode: opts.restoreMode as string | undefined, detached: opts.detached as boolean | undefined,
-          parallelism: opts.parallelism as string | undefined, class: opts.class as string | undefined,
-        });
-        const fromJob = typeof opts.fromJob === 'string' ? parseJobId(opts.fromJob) : undefined;
-        await runRestore({ ...run, from, name: opts.name as string | undefined, fromJob, dirs: opts.dir as unknown as string[] | undefined }, await deps.contextFor(command));
+      .action(async (from: string | undefined, job: string | undefined, args: string[], opts: RawRestoreOptions, command: Command) => {
+        await runRestore(parseRestoreArgs(from, job, args, opts), await deps.contextFor(command));
       });
   },
 };

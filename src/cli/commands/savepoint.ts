@@ -2,25 +2,23 @@
 // Flink's key output lines are kept on stdout (scripts parse "Savepoint completed. Path: <location>");
 // Flink's other lines are notes on stderr.
 import type { Command } from 'commander';
-import path from 'node:path';
-import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
+import { OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId, parseTriggerId } from '../../domain/ids.js';
-import { absolutePointer, pointerToPath } from '../../domain/pointers.js';
+import { absolutePointer } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule } from '../program.js';
-import { parseKeep, parseMaxAge } from './savepoints.js';
-import {
-  failureError, isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint,
-} from './common.js';
+import { parseKeep, parseMaxAge, parseTimeout } from '../options.js';
+import { emit, humanNow } from '../output/export.js';
+import { parseFormatType, requireJob, savepointTarget, waitForSavepoint } from '../services/snapshot-ops.js';
 
 export type SavepointOptions =
   | {
-      mode: 'trigger'; jobId: string; targetDirectory?: string; format: 'CANONICAL' | 'NATIVE'; detached: boolean; timeout?: string; extraArgs: boolean;
+      mode: 'trigger'; jobId: string; targetDirectory?: string; format: 'CANONICAL' | 'NATIVE'; detached: boolean; timeoutMs?: number; extraArgs: boolean;
       /** Cron retention: after the savepoint completed, prune this job's savepoints to these rules. */
       keep?: number; maxAgeMs?: number;
     }
-  | { mode: 'dispose'; path: string; timeout?: string }
-  | { mode: 'status'; jobId: string; triggerId: string; timeout?: string };
+  | { mode: 'dispose'; path: string; timeoutMs?: number }
+  | { mode: 'status'; jobId: string; triggerId: string; timeoutMs?: number };
 
 interface RawOptions {
   dispose?: string;
@@ -33,10 +31,11 @@ interface RawOptions {
 }
 
 export function parseSavepointArgs(args: string[], opts: RawOptions): SavepointOptions {
-  if (opts.dispose !== undefined) return { mode: 'dispose', path: opts.dispose, timeout: opts.timeout };
+  const timeoutMs = parseTimeout(opts.timeout);
+  if (opts.dispose !== undefined) return { mode: 'dispose', path: opts.dispose, timeoutMs };
   if (args[0] === 'status') {
     if (args.length !== 3) throw new UsageError('Usage: flink savepoint status <jobId> <triggerId>');
-    return { mode: 'status', jobId: parseJobId(args[1]), triggerId: parseTriggerId(args[2]), timeout: opts.timeout };
+    return { mode: 'status', jobId: parseJobId(args[1]), triggerId: parseTriggerId(args[2]), timeoutMs };
   }
   const jobId = parseJobId(args[0], 'Missing JobID. Specify a Job ID to trigger a savepoint.');
   return {
@@ -45,7 +44,7 @@ export function parseSavepointArgs(args: string[], opts: RawOptions): SavepointO
     targetDirectory: args[1],
     format: parseFormatType(opts.type),
     detached: Boolean(opts.detached),
-    timeout: opts.timeout,
+    timeoutMs,
     extraArgs: args.length > 2,
     keep: opts.keep === undefined ? undefined : parseKeep(opts.keep),
     maxAgeMs: parseMaxAge(opts.maxAge),
@@ -91,111 +90,59 @@ export const savepointCommand: CommandModule = {
 };
 
 export async function runSavepoint(options: SavepointOptions, ctx: CommandContext): Promise<void> {
-  if (options.mode === 'dispose') return dispose(options.path, options.timeout, ctx);
-  if (options.mode === 'status') return status(options.jobId, options.triggerId, options.timeout, ctx);
+  if (options.mode === 'dispose') return dispose(options.path, options.timeoutMs, ctx);
+  if (options.mode === 'status') return status(options.jobId, options.triggerId, options.timeoutMs, ctx);
   const { io } = ctx;
   ctx.audit.job = options.jobId;
   if (options.extraArgs) io.note('Provided more arguments than required. Ignoring not needed arguments.');
   const target = await savepointTarget(ctx, options.targetDirectory, 'argument [targetDirectory]');
-  const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
+  const timeoutMs = await ctx.waitTimeoutMs(options.timeoutMs);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
-  const { withJobLock, readPendingTrigger, writePendingTrigger, clearPendingTrigger, pendingMismatch } = await import('../locking.js');
+  const [{ withJobLock }, { takeSavepoint, pruneAfterSavepoint, pruneFailure }] = await Promise.all([import('../locking.js'), import('../services/take-savepoint.js')]);
   const request = { kind: 'savepoint', targetDirectory: target.send ?? null, formatType: options.format } as const;
   // One run at a time per job: an overlapping cron run exits 7 instead of triggering a second savepoint.
   await withJobLock(ctx, options.jobId, async () => {
-    let triggerId: string | undefined;
-    const pending = await readPendingTrigger(ctx, options.jobId);
-    if (pending && !options.detached) {
-      const status = await client.savepointStatus(options.jobId, pending.triggerId).catch(() => undefined);
-      if (status?.status.id === 'IN_PROGRESS') {
-        // Only the same request is reattached to: a savepoint for another target is not what this run asked for.
-        const mismatch = pendingMismatch(pending, options.jobId, request);
-        if (mismatch === undefined) {
-          triggerId = pending.triggerId;
-          io.note(`Reattaching to savepoint ${triggerId}, triggered ${pending.startedAt} by an earlier run that did not see it finish.`);
-        } else {
-          io.note(`Savepoint ${pending.triggerId}, triggered ${pending.startedAt} by an earlier run, is still in progress, but ${mismatch}: triggering a new one${target.send ? ` in ${target.send}` : ''}.`);
-        }
-      }
+    const { triggerId, location } = await takeSavepoint(ctx, client, {
+      jobId: options.jobId,
+      what: 'Savepoint',
+      failurePrefix: `Failed to trigger a savepoint for the job ${options.jobId}`,
+      timeoutMs,
+      send: (chosen) => client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': false, formatType: options.format, triggerId: chosen }),
+      announce: options.detached ? `Triggering savepoint in detached mode for job ${options.jobId}.` : `Triggering savepoint for job ${options.jobId}.`,
+      detached: options.detached,
+      waitingNote: true,
+      reattach: { request, target: target.send },
+    });
+    if (location === undefined) {
+      return emit(io, { data: { jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }, human: () => io.print(`Successfully trigger manual savepoint, triggerId: ${triggerId}`) });
     }
-    if (!triggerId) {
-      const { newTriggerId } = await import('../../client/rest-client.js');
-      triggerId = newTriggerId();
-      await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString(), request });
-      try {
-        io.note(options.detached ? `Triggering savepoint in detached mode for job ${options.jobId}.` : `Triggering savepoint for job ${options.jobId}.`);
-        const answered = await client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': false, formatType: options.format, triggerId });
-        if (answered !== triggerId) {
-          // Clusters older than Flink 1.15 choose their own trigger id.
-          triggerId = answered;
-          await writePendingTrigger(ctx, { jobId: options.jobId, triggerId, startedAt: new Date().toISOString(), request });
-        }
-      } catch (error) {
-        await clearPendingTrigger(ctx, options.jobId);
-        if (isMissingSavepointDir(error)) throw missingSavepointDirError();
-        throw error;
-      }
-    }
-    if (options.detached) {
-      if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }));
-      else io.print(`Successfully trigger manual savepoint, triggerId: ${triggerId}`);
-      return;
-    }
-    io.note('Waiting for response...');
-    let location: string;
-    try {
-      location = await waitForSavepoint(ctx, client, options.jobId, triggerId, {
-        what: 'Savepoint',
-        timeoutMs,
-        failurePrefix: `Failed to trigger a savepoint for the job ${options.jobId}`,
-      });
-    } catch (error) {
-      // A timeout keeps the record, so the next run reattaches; anything else is over.
-      if (!(error instanceof FlinkCliError && error.kind === 'timeout')) await clearPendingTrigger(ctx, options.jobId);
-      throw error;
-    }
-    await clearPendingTrigger(ctx, options.jobId);
-    ctx.audit.paths.push(location);
-    if (io.mode.json && options.keep === undefined) {
-      io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'COMPLETED', location, format: options.format, targetDirectory: target.send ?? null, targetStep: target.step }));
-    } else if (!io.mode.json) {
+    const done = { jobId: options.jobId, triggerId, status: 'COMPLETED', location, format: options.format, targetDirectory: target.send ?? null, targetStep: target.step };
+    const completed = () => {
       io.print(`Savepoint completed. Path: ${location}`);
       io.note('You can resume your program from this savepoint with the run command.');
-    }
-    if (options.keep !== undefined) {
-      // Only after a new savepoint completed: dispose the oldest beyond the rules.
-      const { prune } = await import('../prune.js');
-      // The directory the new savepoint went to is where its predecessors are (also for a cluster's own default).
-      const local = pointerToPath(location);
-      const dirs = local === undefined ? [] : [path.dirname(path.resolve(local))];
-      const outcome = await prune(ctx, { jobId: options.jobId }, { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() }, { dryRun: false, offline: false, dirs });
-      for (const d of outcome.disposed) if (!io.mode.json) io.note(`Disposed ${d.entry.path}: ${d.reason}`);
-      if (io.mode.json) {
-        io.print(JSON.stringify({
-          version: 1, jobId: options.jobId, triggerId, status: 'COMPLETED', location, format: options.format, targetDirectory: target.send ?? null, targetStep: target.step,
-          pruned: outcome.disposed.map((d) => d.entry.path), pruneFailed: outcome.failed.map((f) => ({ path: f.decision.entry.path, error: f.error })),
-        }));
-      }
-      if (outcome.failed.length > 0) {
-        throw new OperationError(`The savepoint completed (${location}), but ${outcome.failed.length} old savepoint(s) could not be disposed: ${outcome.failed.map((f) => f.error).join('; ')}. The next run tries again.`);
-      }
-    }
+    };
+    if (options.keep === undefined) return emit(io, { data: done, human: completed });
+    humanNow(io, completed);
+    // Only after a new savepoint completed: dispose the oldest beyond the rules.
+    const after = await pruneAfterSavepoint(ctx, options.jobId, location, { keep: options.keep, maxAgeMs: options.maxAgeMs }, (path, reason) =>
+      humanNow(io, () => io.note(`Disposed ${path}: ${reason}`)));
+    await emit(io, { data: { ...done, ...after } });
+    if (after.pruneFailed.length > 0) throw pruneFailure(location, after.pruneFailed);
   });
 }
 
-async function status(jobId: string, triggerId: string, timeout: string | undefined, ctx: CommandContext): Promise<void> {
+async function status(jobId: string, triggerId: string, timeoutMs: number | undefined, ctx: CommandContext): Promise<void> {
   const client = await ctx.client();
   const location = await waitForSavepoint(ctx, client, jobId, triggerId, {
     what: 'Savepoint',
-    timeoutMs: await ctx.waitTimeoutMs(timeout),
+    timeoutMs: await ctx.waitTimeoutMs(timeoutMs),
     failurePrefix: `Savepoint ${triggerId} of job ${jobId} failed`,
   });
-  if (ctx.io.mode.json) ctx.io.print(JSON.stringify({ version: 1, jobId, triggerId, status: 'COMPLETED', location }));
-  else ctx.io.print(`Savepoint completed. Path: ${location}`);
+  await emit(ctx.io, { data: { jobId, triggerId, status: 'COMPLETED', location }, human: (io) => io.print(`Savepoint completed. Path: ${location}`) });
 }
 
-async function dispose(pointer: string, timeout: string | undefined, ctx: CommandContext): Promise<void> {
+async function dispose(pointer: string, timeoutMs: number | undefined, ctx: CommandContext): Promise<void> {
   const target = absolutePointer(pointer, ctx.cwd);
   ctx.audit.paths.push(target);
   const client = await ctx.client();
@@ -204,16 +151,7 @@ async function dispose(pointer: string, timeout: string | undefined, ctx: Comman
   const [{ gatherJobFacts }, { judgeInUse }] = await Promise.all([import('../job-facts.js'), import('../../domain/disposal-guard.js')]);
   const refusal = judgeInUse(target, await gatherJobFacts(client));
   if (refusal) throw new OperationError(refusal.message, refusal.hint ? { hint: refusal.hint } : undefined);
-  const { pollUntilComplete } = await import('../../client/async-operation.js');
-  ctx.io.note(`Disposing savepoint '${target}'.`);
-  const triggerId = await client.disposeSavepoint(target);
-  ctx.io.note('Waiting for response...');
-  const operation = await pollUntilComplete(() => client.disposalStatus(triggerId), {
-    timeoutMs: await ctx.waitTimeoutMs(timeout),
-    what: 'Disposal',
-    triggerId,
-  });
-  if (operation['failure-cause']) throw failureError(`Failed to dispose the savepoint '${target}'`, operation['failure-cause']);
-  if (ctx.io.mode.json) ctx.io.print(JSON.stringify({ version: 1, disposed: target }));
-  else ctx.io.print(`Savepoint '${target}' disposed.`);
+  const { disposeViaCluster } = await import('../services/disposer.js');
+  await disposeViaCluster(ctx, client, target, { timeoutMs, announce: true });
+  await emit(ctx.io, { data: { disposed: target }, human: (io) => io.print(`Savepoint '${target}' disposed.`) });
 }

@@ -3,14 +3,16 @@
 // cluster are gone (storage scan). `--latest` prints one path for `$(...)`. `inspect <path>` looks inside one.
 import type { Command } from 'commander';
 import { filterCatalog, type CatalogEntry } from '../../domain/catalog.js';
-import { formatDuration, parseDuration } from '../../domain/duration.js';
+import { formatDuration } from '../../domain/duration.js';
 import { NotFoundError, NothingToDoError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
+import { collect, parseKeep, parseMaxAge } from '../options.js';
+import { emit, humanNow } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 import { gatherSnapshots, latestVerified } from '../snapshots.js';
-import { formatBytes } from './common.js';
+import { formatBytes } from '../output/format.js';
 
 export interface SavepointsOptions {
   jobId?: string;
@@ -21,16 +23,8 @@ export interface SavepointsOptions {
   maxAgeMs?: number;
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 export function parseSavepointsArgs(jobId: string | undefined, opts: { name?: string; dir?: string[]; all?: boolean; latest?: boolean; maxAge?: string }): SavepointsOptions {
-  let maxAgeMs: number | undefined;
-  if (opts.maxAge !== undefined) {
-    maxAgeMs = parseDuration(opts.maxAge);
-    if (maxAgeMs === undefined) throw new UsageError(`Invalid --max-age '${opts.maxAge}': expected a duration such as 2h or 7d.`);
-  }
+  const maxAgeMs = parseMaxAge(opts.maxAge);
   return { jobId: jobId === undefined ? undefined : parseJobId(jobId), name: opts.name, dirs: opts.dir ?? [], all: Boolean(opts.all), latest: Boolean(opts.latest), maxAgeMs };
 }
 
@@ -42,20 +36,6 @@ export interface PruneOptions {
   maxAgeMs?: number;
   dryRun: boolean;
   offline: boolean;
-}
-
-export function parseKeep(value: string | undefined): number {
-  if (value === undefined) throw new UsageError('--keep <N> is required: how many of the newest savepoints to keep.');
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`Invalid --keep '${value}': expected a whole number of at least 1 (the newest savepoint is always kept).`);
-  return n;
-}
-
-export function parseMaxAge(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new UsageError(`Invalid --max-age '${value}': expected a duration such as 36h or 7d.`);
-  return ms;
 }
 
 export const savepointsCommand: CommandModule = {
@@ -113,7 +93,7 @@ export const savepointsCommand: CommandModule = {
         if (first === 'gc') {
           if (!opts.job) throw new UsageError('savepoints gc needs --job <jobId>.');
           if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
-          const { runGc, parseMinAge } = await import('./gc.js');
+          const { runGc, parseMinAge } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.gc();
           return runGc({ jobId: parseJobId(opts.job), dirs: opts.dir ?? [], minAgeMs: parseMinAge(opts.minAge), dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) }, await deps.contextFor(command));
         }
         if (first === 'prune') {
@@ -130,7 +110,7 @@ export const savepointsCommand: CommandModule = {
         }
         if (first === 'inspect') {
           if (!second) throw new UsageError('Usage: flink savepoints inspect <path> [--json] [--uid <uid>]... [--verify]');
-          const { runInspect } = await import('./inspect.js');
+          const { runInspect } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.inspect();
           return runInspect(second, { uids: opts.uid ?? [], verify: Boolean(opts.verify) }, await deps.contextFor(command));
         }
         if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
@@ -158,36 +138,35 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
       const running = await client.jobsOverview().then((o) => new Set(o.jobs.filter((j) => j.state === 'RUNNING').map((j) => j.jid)), () => new Set<string>());
       warnIfSubsumable(io, latest, running);
     }
-    if (io.mode.json) io.print(JSON.stringify({ version: 1, latest: entryJson(latest) }));
-    else io.print(latest.path);
-    return;
+    return emit(io, { data: { latest: entryJson(latest) }, human: () => io.print(latest.path) });
   }
   // The listing fully verifies what --latest would pick (and the next, if that fails); the rest stay quick.
   const checked = await latestVerified(ctx, gathered.entries, {}, (e) => io.warn(`${e.path} fails full verification: ${e.problem}${options.all ? '' : ' (listed with --all)'}`));
   const entries = filterCatalog(checked.entries, { includeBroken: options.all, includeCheckpoints: true });
-  if (io.mode.json) {
-    io.print(JSON.stringify({ version: 1, coordinator: gathered.coordinator, roots: gathered.roots, snapshots: entries.map(entryJson) }));
-    return;
-  }
-  if (entries.length === 0) {
-    io.note(`No restorable snapshots found${gathered.roots.length > 0 ? ` (scanned ${gathered.roots.join(', ')})` : ' (no directory configured to scan; use --dir)'}.`);
-    return;
-  }
-  const now = Date.now();
-  await printTable(io, [
-    { header: 'KIND', value: (e: CatalogEntry) => (e.origin === 'flink' ? `${e.kind} (flink)` : e.kind) },
-    { header: 'TRIGGER', value: (e) => e.trigger ?? '-' },
-    { header: 'COMPLETED', value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString()) },
-    { header: 'AGE', plainHeader: 'AGE_MS', value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? formatDuration(now - e.completedAt) : String(now - e.completedAt)) },
-    { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (e) => (io.humanOutput ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
-    { header: 'JOB', value: (e) => (e.jobName ? `${e.jobName} (${(e.jobId ?? e.jobIdPrefix ?? '').slice(0, 8)})` : e.jobId ?? (e.jobIdPrefix ? `${e.jobIdPrefix}…` : '-')) },
-    { header: 'LOCATION', value: (e) => e.path },
-    {
-      header: 'STATUS',
-      value: (e) => (e.problem ? `${e.state}: ${e.problem}` : e.state) + (e.state === 'complete' && e.verified === 'full' ? ', verified' : '') + (e.pinned ? ', pinned' : ''),
-      color: (t, e, o) => (e.state === 'complete' ? o.out.green(t) : o.out.red(t)),
+  await emit(io, {
+    data: { coordinator: gathered.coordinator, roots: gathered.roots, snapshots: entries.map(entryJson) },
+    human: async () => {
+      if (entries.length === 0) {
+        io.note(`No restorable snapshots found${gathered.roots.length > 0 ? ` (scanned ${gathered.roots.join(', ')})` : ' (no directory configured to scan; use --dir)'}.`);
+        return;
+      }
+      const now = Date.now();
+      await printTable(io, [
+        { header: 'KIND', value: (e: CatalogEntry) => (e.origin === 'flink' ? `${e.kind} (flink)` : e.kind) },
+        { header: 'TRIGGER', value: (e) => e.trigger ?? '-' },
+        { header: 'COMPLETED', value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString()) },
+        { header: 'AGE', plainHeader: 'AGE_MS', value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? formatDuration(now - e.completedAt) : String(now - e.completedAt)) },
+        { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (e) => (io.humanOutput ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
+        { header: 'JOB', value: (e) => (e.jobName ? `${e.jobName} (${(e.jobId ?? e.jobIdPrefix ?? '').slice(0, 8)})` : e.jobId ?? (e.jobIdPrefix ? `${e.jobIdPrefix}…` : '-')) },
+        { header: 'LOCATION', value: (e) => e.path },
+        {
+          header: 'STATUS',
+          value: (e) => (e.problem ? `${e.state}: ${e.problem}` : e.state) + (e.state === 'complete' && e.verified === 'full' ? ', verified' : '') + (e.pinned ? ', pinned' : ''),
+          color: (t, e, o) => (e.state === 'complete' ? o.out.green(t) : o.out.red(t)),
+        },
+      ], entries);
     },
-  ], entries);
+  });
 }
 
 export async function runPrune(options: PruneOptions, ctx: CommandContext): Promise<void> {
@@ -196,17 +175,17 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
   const { prune } = await import('../prune.js');
   const outcome = await prune(ctx, { jobId: options.jobId, jobName: options.name }, { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() }, options);
   const what = options.jobId ? `job ${options.jobId}` : `job '${options.name}'`;
-  if (io.mode.json) {
-    io.print(JSON.stringify({
-      version: 1, dryRun: options.dryRun, job: options.jobId ?? null, name: options.name ?? null,
+  await emit(io, {
+    data: {
+      dryRun: options.dryRun, job: options.jobId ?? null, name: options.name ?? null,
       decisions: outcome.decisions.map((d) => ({ path: d.entry.path, action: d.action, reason: d.reason, bytes: d.entry.sizeBytes, completedAt: d.entry.completedAt ?? null })),
       disposed: outcome.disposed.map((d) => d.entry.path), failed: outcome.failed.map((f) => ({ path: f.decision.entry.path, error: f.error })),
-    }));
-  } else if (options.dryRun) {
-    for (const d of outcome.decisions) io.print(`${d.action === 'dispose' ? 'Would dispose' : 'Keep'}\t${d.entry.path}\t${d.entry.sizeBytes}\t${d.reason}`);
-  } else {
-    for (const d of outcome.disposed) io.print(`Disposed ${d.entry.path} (${formatBytes(d.entry.sizeBytes)}): ${d.reason}`);
-  }
+    },
+    human: () => {
+      if (options.dryRun) for (const d of outcome.decisions) io.print(`${d.action === 'dispose' ? 'Would dispose' : 'Keep'}\t${d.entry.path}\t${d.entry.sizeBytes}\t${d.reason}`);
+      else for (const d of outcome.disposed) io.print(`Disposed ${d.entry.path} (${formatBytes(d.entry.sizeBytes)}): ${d.reason}`);
+    },
+  });
   if (outcome.failed.length > 0) {
     throw new OperationError(
       `Could not dispose ${outcome.failed.length} savepoint(s) of ${what}: ${outcome.failed.map((f) => `${f.decision.entry.path}: ${f.error}`).join('; ')}. They stay listed; the next prune tries again.`,
@@ -214,7 +193,7 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
   }
   const toDispose = outcome.decisions.filter((d) => d.action === 'dispose').length;
   if (toDispose === 0) throw new NothingToDoError(`Nothing to prune for ${what}: ${outcome.decisions.length} savepoint(s), all kept by the rules.`);
-  if (!options.dryRun && !io.mode.json) io.note(`Pruned ${outcome.disposed.length} savepoint(s) of ${what}, freed ${formatBytes(outcome.disposed.reduce((n, d) => n + d.entry.sizeBytes, 0))}.`);
+  if (!options.dryRun) humanNow(io, () => io.note(`Pruned ${outcome.disposed.length} savepoint(s) of ${what}, freed ${formatBytes(outcome.disposed.reduce((n, d) => n + d.entry.sizeBytes, 0))}.`));
 }
 
 async function runPin(action: 'pin' | 'unpin', pointer: string, reason: string | undefined, ctx: CommandContext): Promise<void> {
@@ -231,8 +210,7 @@ async function runPin(action: 'pin' | 'unpin', pointer: string, reason: string |
   if (settings) await remote.pinRemote(dir, settings, action === 'pin' ? info : undefined);
   else if (action === 'pin') await pins.pin(dir, info);
   else await pins.unpin(dir);
-  if (ctx.io.mode.json) ctx.io.print(JSON.stringify({ version: 1, path: dir, pinned: action === 'pin' }));
-  else ctx.io.print(`${action === 'pin' ? 'Pinned' : 'Unpinned'} ${dir}`);
+  await emit(ctx.io, { data: { path: dir, pinned: action === 'pin' }, human: (io) => io.print(`${action === 'pin' ? 'Pinned' : 'Unpinned'} ${dir}`) });
 }
 
 function entryJson(e: CatalogEntry): Record<string, unknown> {

@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
+import { parseTimeout } from '../options.js';
 import type { CommandModule } from '../program.js';
-import { isMissingSavepointDir, missingSavepointDirError, parseFormatType, requireJob, savepointTarget, waitForSavepoint } from './common.js';
+import { emit } from '../output/export.js';
+import { parseFormatType, requireJob, savepointTarget } from '../services/snapshot-ops.js';
 
 export interface StopOptions {
   jobId: string;
@@ -11,7 +13,7 @@ export interface StopOptions {
   drain: boolean;
   format: 'CANONICAL' | 'NATIVE';
   detached: boolean;
-  timeout?: string;
+  timeoutMs?: number;
 }
 
 export function parseStopArgs(jobIdArg: string | undefined, opts: { savepointPath?: string | boolean; drain?: boolean; type?: string; detached?: boolean; timeout?: string }): StopOptions {
@@ -28,7 +30,7 @@ export function parseStopArgs(jobIdArg: string | undefined, opts: { savepointPat
     drain: Boolean(opts.drain),
     format: parseFormatType(opts.type),
     detached: Boolean(opts.detached),
-    timeout: opts.timeout,
+    timeoutMs: parseTimeout(opts.timeout),
   };
 }
 
@@ -54,30 +56,23 @@ export async function runStop(options: StopOptions, ctx: CommandContext): Promis
   const { io } = ctx;
   ctx.audit.job = options.jobId;
   const target = await savepointTarget(ctx, options.savepointPath, '--savepointPath');
-  const timeoutMs = await ctx.waitTimeoutMs(options.timeout);
+  const timeoutMs = await ctx.waitTimeoutMs(options.timeoutMs);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
   io.note(`${options.drain ? 'Draining' : 'Suspending'} job "${options.jobId}" with a ${options.format} savepoint.`);
-  io.note(options.detached ? `Triggering stop-with-savepoint in detached mode for job ${options.jobId}.` : `Triggering stop-with-savepoint for job ${options.jobId}.`);
-  let triggerId: string;
-  try {
-    triggerId = await client.stopWithSavepoint(options.jobId, { targetDirectory: target.send ?? null, drain: options.drain, formatType: options.format });
-  } catch (error) {
-    if (isMissingSavepointDir(error)) throw missingSavepointDirError();
-    throw error;
-  }
-  if (options.detached) {
-    if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }));
-    else io.print(`Successfully trigger stop-with-savepoint in detached mode, triggerId: ${triggerId}`);
-    return;
-  }
-  io.note('Waiting for response...');
-  const location = await waitForSavepoint(ctx, client, options.jobId, triggerId, {
+  const { takeSavepoint } = await import('../services/take-savepoint.js');
+  const { triggerId, location } = await takeSavepoint(ctx, client, {
+    jobId: options.jobId,
     what: 'Stop-with-savepoint',
-    timeoutMs,
     failurePrefix: `Could not stop with a savepoint job "${options.jobId}"`,
+    timeoutMs,
+    send: () => client.stopWithSavepoint(options.jobId, { targetDirectory: target.send ?? null, drain: options.drain, formatType: options.format }),
+    announce: options.detached ? `Triggering stop-with-savepoint in detached mode for job ${options.jobId}.` : `Triggering stop-with-savepoint for job ${options.jobId}.`,
+    detached: options.detached,
+    waitingNote: true,
   });
-  ctx.audit.paths.push(location);
-  if (io.mode.json) io.print(JSON.stringify({ version: 1, jobId: options.jobId, triggerId, status: 'COMPLETED', location, drained: options.drain }));
-  else io.print(`Savepoint completed. Path: ${location}`);
+  if (location === undefined) {
+    return emit(io, { data: { jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }, human: () => io.print(`Successfully trigger stop-with-savepoint in detached mode, triggerId: ${triggerId}`) });
+  }
+  await emit(io, { data: { jobId: options.jobId, triggerId, status: 'COMPLETED', location, drained: options.drain }, human: () => io.print(`Savepoint completed. Path: ${location}`) });
 }

@@ -4,11 +4,15 @@
 // and fail with what happened.
 import type { Command } from 'commander';
 import path from 'node:path';
-import type { FlinkRestClient } from '../../client/rest-client.js';
-import { formatDuration, parseDuration } from '../../domain/duration.js';
+import type { FlinkApi } from '../../client/rest-client.js';
+import { formatDuration } from '../../domain/duration.js';
 import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
+import { isGloballyTerminal } from '../../domain/job-status.js';
 import type { CommandContext } from '../context.js';
+import { parseParallelism, parseTimeout } from '../options.js';
+import { emit } from '../output/export.js';
+import { pollUntil } from '../services/poll.js';
 import type { CommandModule } from '../program.js';
 
 export interface UpgradeOptions {
@@ -50,38 +54,43 @@ export const upgradeCommand: CommandModule = {
           '',
         ].join('\n'),
       )
-      .action(async (jobId: string | undefined, job: string | undefined, args: string[], opts: Record<string, string | boolean | undefined>, command: Command) => {
-        if (!job) throw new UsageError('Usage: flink upgrade <jobId> <new job module or jar> [args...]');
-        const timeoutMs = opts.timeout === undefined ? 120_000 : parseDuration(String(opts.timeout));
-        if (timeoutMs === undefined) throw new UsageError(`Invalid --timeout '${opts.timeout}'.`);
-        const parallelism = opts.parallelism === undefined ? undefined : Number(opts.parallelism);
-        if (parallelism !== undefined && (!Number.isInteger(parallelism) || parallelism <= 0)) throw new UsageError(`The parallelism must be a positive number: ${opts.parallelism}`);
-        await runUpgrade(
-          {
-            jobId: parseJobId(jobId, 'Missing JobID. Specify the job to upgrade.'), artifact: job, args, savepointPath: opts.savepointPath as string | undefined,
-            allowNonRestoredState: Boolean(opts.allowNonRestoredState), timeoutMs, previous: opts.previous as string | undefined, parallelism,
-            entryClass: opts.class as string | undefined,
-          },
-          await deps.contextFor(command),
-        );
+      .action(async (jobId: string | undefined, job: string | undefined, args: string[], opts: RawUpgradeOptions, command: Command) => {
+        await runUpgrade(parseUpgradeArgs(jobId, job, args, opts), await deps.contextFor(command));
       });
   },
 };
 
+interface RawUpgradeOptions {
+  savepointPath?: string;
+  allowNonRestoredState?: boolean;
+  timeout?: string;
+  previous?: string;
+  parallelism?: string;
+  class?: string;
+}
+
+export function parseUpgradeArgs(jobId: string | undefined, job: string | undefined, args: string[], opts: RawUpgradeOptions): UpgradeOptions {
+  if (!job) throw new UsageError('Usage: flink upgrade <jobId> <new job module or jar> [args...]');
+  const timeoutMs = parseTimeout(opts.timeout) ?? 120_000;
+  return {
+    jobId: parseJobId(jobId, 'Missing JobID. Specify the job to upgrade.'), artifact: job, args, savepointPath: opts.savepointPath,
+    allowNonRestoredState: Boolean(opts.allowNonRestoredState), timeoutMs, previous: opts.previous, parallelism: parseParallelism(opts.parallelism),
+    entryClass: opts.class,
+  };
+}
+
 /** Waits until the job runs and has completed a checkpoint since it started; throws why not. */
-async function waitHealthy(client: FlinkRestClient, jobId: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+async function waitHealthy(client: FlinkApi, jobId: string, timeoutMs: number): Promise<void> {
   let lastState = 'unknown';
-  while (Date.now() < deadline) {
+  const healthy = await pollUntil(async () => {
     const job = await client.job(jobId);
     lastState = job.state;
-    if (job.state === 'FAILED' || job.state === 'CANCELED' || job.state === 'FINISHED') throw new OperationError(`the new version ended ${job.state}`);
-    if (job.state === 'RUNNING') {
-      const stats = await client.checkpoints(jobId).catch(() => undefined);
-      if (stats && stats.counts.completed > 0) return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
+    if (isGloballyTerminal(job.state)) throw new OperationError(`the new version ended ${job.state}`);
+    if (job.state !== 'RUNNING') return undefined;
+    const stats = await client.checkpoints(jobId).catch(() => undefined);
+    return stats && stats.counts.completed > 0 ? true : undefined;
+  }, { timeoutMs, intervalMs: 300 });
+  if (healthy) return;
   throw new OperationError(`the new version did not run and complete its first checkpoint within ${formatDuration(timeoutMs)} (last state ${lastState})`);
 }
 
@@ -89,8 +98,8 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   const { io } = ctx;
   ctx.audit.job = options.jobId;
   const client = await ctx.client();
-  const [{ readSubmission }, { submitJob, checkArtifact, prepareArtifact, submitPrepared, uploadPrepared }, { savepointTarget, requireJob, waitForSavepoint }, { withJobLock }] = await Promise.all([
-    import('../submissions.js'), import('../submit.js'), import('./common.js'), import('../locking.js'),
+  const [{ readSubmission }, { submitJob, checkArtifact, prepareArtifact, submitPrepared, uploadPrepared }, { savepointTarget, requireJob }, { withJobLock }, { takeSavepoint }] = await Promise.all([
+    import('../submissions.js'), import('../submit.js'), import('../services/snapshot-ops.js'), import('../locking.js'), import('../services/take-savepoint.js'),
   ]);
   // A new version that cannot even be read or bundled here never gets the old one stopped.
   checkArtifact(options.artifact, ctx.cwd);
@@ -119,12 +128,14 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
         await client.deleteJar(jarId).catch(() => {});
       }
     }
-    io.note(`Stopping job ${options.jobId} with a savepoint.`);
-    const trigger = await client.stopWithSavepoint(options.jobId, { targetDirectory: target.send ?? null, drain: false, formatType: 'CANONICAL' });
-    const savepoint = await waitForSavepoint(ctx, client, options.jobId, trigger, {
-      what: 'Stop-with-savepoint', timeoutMs: await ctx.waitTimeoutMs(), failurePrefix: `Could not stop job ${options.jobId} with a savepoint (it keeps running; nothing was upgraded)`,
-    });
-    ctx.audit.paths.push(savepoint);
+    const savepoint = await takeSavepoint(ctx, client, {
+      jobId: options.jobId,
+      what: 'Stop-with-savepoint',
+      failurePrefix: `Could not stop job ${options.jobId} with a savepoint (it keeps running; nothing was upgraded)`,
+      timeoutMs: await ctx.waitTimeoutMs(),
+      send: () => client.stopWithSavepoint(options.jobId, { targetDirectory: target.send ?? null, drain: false, formatType: 'CANONICAL' }),
+      announce: `Stopping job ${options.jobId} with a savepoint.`,
+    }).then((done) => done.location!); // not detached: the location is known
     io.note(`Savepoint ${savepoint}. Starting the new version from it.`);
     let newJob: string | undefined;
     let reason: string;
@@ -136,9 +147,7 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
       io.note(`New version submitted as job ${newJob}; waiting until it runs and completes its first checkpoint.`);
       await waitHealthy(client, newJob, options.timeoutMs);
       await recordJob(ctx, client, newJob, path.resolve(ctx.cwd, options.artifact), options.args, savepoint, options.entryClass, options.parallelism);
-      if (io.mode.json) io.print(JSON.stringify({ version: 1, upgraded: true, previousJobId: options.jobId, jobId: newJob, savepoint }));
-      else io.print(`Upgraded: job ${options.jobId} -> job ${newJob} (from ${savepoint})`);
-      return;
+      return await emit(io, { data: { upgraded: true, previousJobId: options.jobId, jobId: newJob, savepoint }, human: () => io.print(`Upgraded: job ${options.jobId} -> job ${newJob} (from ${savepoint})`) });
     } catch (error) {
       reason = error instanceof FlinkCliError ? error.message : String(error);
     }
@@ -156,12 +165,13 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
     } catch (error) {
       rollbackNote = ` The rolled-back job is not healthy either: ${(error as Error).message}.`;
     }
-    if (io.mode.json) io.print(JSON.stringify({ version: 1, upgraded: false, rolledBack: true, previousJobId: options.jobId, failedJobId: newJob ?? null, jobId: rolledBack, savepoint, reason }));
+    // The document for scripts; a person reads the error below.
+    await emit(io, { data: { upgraded: false, rolledBack: true, previousJobId: options.jobId, failedJobId: newJob ?? null, jobId: rolledBack, savepoint, reason } });
     throw new OperationError(`Upgrade of job ${options.jobId} failed: ${reason}. Rolled back: the previous version runs as job ${rolledBack} from ${savepoint}.${rollbackNote}`);
   }).finally(() => prepared.cleanup());
 }
 
-async function recordJob(ctx: CommandContext, client: FlinkRestClient, jobId: string, artifact: string, args: string[], restoredFrom: string, entryClass?: string, parallelism?: number): Promise<void> {
+async function recordJob(ctx: CommandContext, client: FlinkApi, jobId: string, artifact: string, args: string[], restoredFrom: string, entryClass?: string, parallelism?: number): Promise<void> {
   const { recordSubmission } = await import('../submissions.js');
   const jobName = await client.job(jobId).then((j) => j.name, () => undefined);
   await recordSubmission(ctx, { jobId, jobName, artifact, args, entryClass, parallelism, restoredFrom, address: client.baseUrl, submittedAt: new Date().toISOString() });

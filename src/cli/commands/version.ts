@@ -2,6 +2,7 @@
 // when the configured endpoint answers within a short timeout (never an error when it does not).
 import type { Command } from 'commander';
 import { TOOL_VERSION } from '../../version.js';
+import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 
 export const versionCommand: CommandModule = {
@@ -14,16 +15,17 @@ export const versionCommand: CommandModule = {
         const ctx = await deps.contextFor(command);
         const { probeCluster, describeCluster } = await import('../services/cluster-probe.js');
         const probe = await probeCluster(ctx);
-        if (ctx.io.mode.json) {
-          const cluster = probe.reachable
-            ? { url: probe.url, reachable: true, kind: probe.kind, flinkVersion: probe.flinkVersion ?? null, ...(probe.kind === 'local' ? { coordinatorVersion: probe.coordinatorVersion } : {}) }
-            : { url: probe.url, reachable: false };
-          ctx.io.print(JSON.stringify({ version: 1, tool: TOOL_VERSION, cluster }));
-          return;
-        }
-        ctx.io.print(`Version: ${TOOL_VERSION}`);
-        if (probe.reachable) ctx.io.print(`Cluster: ${describeCluster(probe)}`);
-        else ctx.io.note(`Cluster: ${describeCluster(probe)}`);
+        const cluster = probe.reachable
+          ? { url: probe.url, reachable: true, kind: probe.kind, flinkVersion: probe.flinkVersion ?? null, ...(probe.kind === 'local' ? { coordinatorVersion: probe.coordinatorVersion } : {}) }
+          : { url: probe.url, reachable: false };
+        await emit(ctx.io, {
+          data: { tool: TOOL_VERSION, cluster },
+          human: (io) => {
+            io.print(`Version: ${TOOL_VERSION}`);
+            if (probe.reachable) io.print(`Cluster: ${describeCluster(probe)}`);
+            else io.note(`Cluster: ${describeCluster(probe)}`);
+          },
+        });
       });
   },
 };

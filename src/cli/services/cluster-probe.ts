@@ -1,6 +1,6 @@
 // One short, read-only look at the configured REST endpoint (GET /config): for `flink --version` and
 // `flink doctor`. Bounded by a short timeout and no retries, so an unreachable cluster costs a moment only.
-import type { DashboardConfig } from '../../client/dto.js';
+import type { DashboardConfig } from '../../rest-api/types.js';
 import type { CommandContext } from '../context.js';
 
 export const PROBE_TIMEOUT_MS = 1500;
@@ -21,7 +21,7 @@ export interface ClusterProbe {
 }
 
 export async function probeCluster(ctx: CommandContext, timeoutMs = PROBE_TIMEOUT_MS): Promise<ClusterProbe> {
-  const [config, { endpointFromConfig }, { quickGet }] = await Promise.all([ctx.config(), import('../../client/http.js'), import('../../client/quick-get.js')]);
+  const [config, { endpointFromConfig }, { quickGet }] = await Promise.all([ctx.config(), import('../endpoint.js'), import('../../client/quick-get.js')]);
   const endpoint = endpointFromConfig(config, ctx.env);
   const sentAt = Date.now();
   try {

@@ -1,5 +1,6 @@
 // Pure views over decoded metadata: state sizes per operator (as Flink counts them: the bytes each handle
 // refers to, inlined or in files) and the files the snapshot references, with the size each must have.
+import { pointerToPath } from '../../domain/pointers.js';
 import type { ChannelHandle, FlinkCheckpointMetadata, KeyedHandle, OperatorHandle, OperatorState, StreamHandle } from './types.js';
 
 export interface ReferencedFile {
@@ -96,6 +97,5 @@ export function referencedFiles(m: FlinkCheckpointMetadata): ReferencedFile[] {
 /** A local path for a file: URI or plain path; undefined for other schemes (object stores). */
 export function localPathOf(uri: string): string | undefined {
   if (uri.startsWith('/')) return uri;
-  const m = /^file:(\/\/[^/]*)?(\/.*)$/.exec(uri);
-  return m ? decodeURIComponent(m[2]) : undefined;
+  return /^file:/i.test(uri) ? pointerToPath(uri) : undefined;
 }

@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { flinkErrorMessage, HttpTransport, parseHeaderLines, RestError, endpointFromConfig } from '../../../src/client/http.js';
+import { flinkErrorMessage, HttpTransport, parseHeaderLines, RestError } from '../../../src/client/http.js';
+import { endpointFromConfig } from '../../../src/cli/endpoint.js';
 import { FlinkRestClient } from '../../../src/client/rest-client.js';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { UnreachableError } from '../../../src/domain/errors.js';

@@ -8,8 +8,12 @@ import path from 'node:path';
 import { bundleJobModule } from '../../../src/cli/submit.js';
 import { forManualSavepoint } from '../../../src/domain/snapshot-properties.js';
 import { JobManager, type JobManagerOptions } from '../../../src/coordinator/job-manager.js';
+import { FlinkViews } from '../../../src/server/views/flink-views.js';
 import { createSnapshotDirectory } from '../../../src/storage/index.js';
 import { until } from '../../support/until.js';
+
+/** Flink's JSON views of the job manager's jobs, as the REST server renders them. */
+const views = (jm: JobManager) => new FlinkViews(jm);
 
 const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-faults-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -37,13 +41,13 @@ async function submit(jm: JobManager, fixture: string, args: string[]): Promise<
   const { bundle, cleanup } = await bundleJobModule(path.resolve('fixtures/jobs', fixture));
   try {
     const artifact = await jm.uploadArtifact(path.basename(bundle), createReadStream(bundle));
-    return await jm.runArtifact(artifact.id, { programArgsList: args });
+    return await jm.runArtifact(artifact.id, { args });
   } finally {
     await cleanup();
   }
 }
 
-const stateOf = async (jm: JobManager, id: string) => (await jm.job(id)).state;
+const stateOf = async (jm: JobManager, id: string) => (await views(jm).job(id)).state;
 const record = (stateDir: string, jobId: string) => JSON.parse(readFileSync(path.join(stateDir, 'jobs', jobId, 'job.json'), 'utf8'));
 
 describe('a snapshot directory whose creation hangs', () => {
@@ -74,12 +78,12 @@ describe('a snapshot directory whose creation hangs', () => {
     // The next checkpoint and a savepoint complete while the first creation still hangs.
     const next = await jm.checkpoint(jobId);
     expect(existsSync(path.join(stateDir, 'checkpoints', jobId, `chk-${next}`, '_metadata'))).toBe(true);
-    const savepoint = await jm.savepoint(jobId, { cancelJob: false, format: 'CANONICAL' });
+    const savepoint = await jm.savepoint(jobId, { cancelJob: false, format: 'canonical' });
     expect(existsSync(path.join(savepoint, '_metadata'))).toBe(true);
     expect(seenInRecord.length).toBeGreaterThanOrEqual(3);
     expect(seenInRecord.every(Boolean)).toBe(true);
 
-    const history = (await jm.checkpointStatistics(jobId)).history;
+    const history = (await views(jm).checkpointStatistics(jobId)).history;
     expect(history.find((h) => h.status === 'FAILED')).toMatchObject({ failure_message: expect.stringContaining('did not complete before execution.checkpointing.timeout') });
 
     // The stuck creation finishes after all: what it made is cleaned up.
@@ -124,7 +128,7 @@ describe('recovery after a crash', () => {
     expect(existsSync(partial)).toBe(false);
     expect(existsSync(path.join(keptSavepoint, '_metadata'))).toBe(true);
     expect(readdirSync(path.dirname(file)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-    const stats = await second.jm.checkpointStatistics(jobId);
+    const stats = await views(second.jm).checkpointStatistics(jobId);
     expect(stats.counts.in_progress).toBe(0);
     expect(stats.history.filter((h) => h.id >= id).map((h) => [h.id, h.status, h.failure_message])).toEqual([
       [id + 1, 'FAILED', 'The coordinator stopped before it completed.'],

@@ -5,8 +5,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleJobModule } from '../../../src/cli/submit.js';
 import { JobManager } from '../../../src/coordinator/job-manager.js';
+import { FlinkViews } from '../../../src/server/views/flink-views.js';
 import type { CoordinatorSettings } from '../../../src/coordinator/checkpoint-coordinator.js';
 import { until } from '../../support/until.js';
+
+/** Flink's JSON views of the job manager's jobs, as the REST server renders them. */
+const views = (jm: JobManager) => new FlinkViews(jm);
 
 const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-flip10-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -35,14 +39,14 @@ async function submit(jm: JobManager, fixture: string, args: string[], extra: Re
   const { bundle, cleanup } = await bundleJobModule(path.resolve('fixtures/jobs', fixture));
   try {
     const artifact = await jm.uploadArtifact(path.basename(bundle), createReadStream(bundle));
-    return await jm.runArtifact(artifact.id, { programArgsList: args, ...extra });
+    return await jm.runArtifact(artifact.id, { args, ...extra });
   } finally {
     await cleanup();
   }
 }
 
 
-const stateOf = async (jm: JobManager, id: string) => (await jm.job(id)).state;
+const stateOf = async (jm: JobManager, id: string) => (await views(jm).job(id)).state;
 const chkDirs = (dir: string, jobId: string) => (existsSync(path.join(dir, jobId)) ? readdirSync(path.join(dir, jobId)).filter((d) => d.startsWith('chk-')) : []);
 // Published snapshots only: the next checkpoint may already be writing its state files beside them.
 const publishedChkDirs = (dir: string, jobId: string) => chkDirs(dir, jobId).filter((d) => existsSync(path.join(dir, jobId, d, '_metadata')));
@@ -58,19 +62,19 @@ describe('always a coordinator', () => {
     const { jm, dir } = manager();
     const id = await submit(jm, 'no-checkpointing.mjs', ['100000000', '200']);
     await until('RUNNING', async () => ((await stateOf(jm, id)) === 'RUNNING' ? true : undefined));
-    const location = await jm.savepoint(id, { cancelJob: false, format: 'CANONICAL' });
+    const location = await jm.savepoint(id, { cancelJob: false, format: 'canonical' });
     expect(location.startsWith(path.join(dir, 'savepoints', `savepoint-${id.slice(0, 6)}-`))).toBe(true);
     expect(existsSync(path.join(location, '_metadata'))).toBe(true);
-    expect((await jm.checkpointConfig(id)).interval).toBe(0);
+    expect((await views(jm).checkpointConfig(id)).interval).toBe(0);
   });
 
   it('a savepoint with neither an ad-hoc nor a configured directory fails with the reason', async () => {
     const { jm } = manager({ savepointDir: undefined });
     const id = await submit(jm, 'counter.ts', seqArgs(path.join(root, `out-${seq}`)));
     await until('RUNNING', async () => ((await stateOf(jm, id)) === 'RUNNING' ? true : undefined));
-    await expect(jm.savepoint(id, { cancelJob: false, format: 'CANONICAL' })).rejects.toThrow(/No savepoint directory/);
+    await expect(jm.savepoint(id, { cancelJob: false, format: 'canonical' })).rejects.toThrow(/No savepoint directory/);
     const adhoc = path.join(root, `adhoc-${seq}`);
-    expect((await jm.savepoint(id, { targetDirectory: adhoc, cancelJob: false, format: 'CANONICAL' })).startsWith(adhoc)).toBe(true);
+    expect((await jm.savepoint(id, { targetDirectory: adhoc, cancelJob: false, format: 'canonical' })).startsWith(adhoc)).toBe(true);
   });
 });
 
@@ -78,7 +82,7 @@ describe('completed checkpoint store and persistent checkpoints', () => {
   it.each([1, 3])('exactly num-retained=%d checkpoint directories remain while the job runs', async (retained) => {
     const { jm, dir } = manager({ numRetained: retained });
     const id = await submit(jm, 'counter.ts', seqArgs(path.join(root, `out-${seq}`)));
-    await until('several checkpoints', async () => ((await jm.checkpointStatistics(id)).counts.completed >= retained + 3 ? true : undefined));
+    await until('several checkpoints', async () => ((await views(jm).checkpointStatistics(id)).counts.completed >= retained + 3 ? true : undefined));
     await until('subsumption', () => (publishedChkDirs(path.join(dir, 'checkpoints'), id).length === retained ? true : undefined), 20_000, 25);
   });
 
@@ -87,12 +91,12 @@ describe('completed checkpoint store and persistent checkpoints', () => {
     const persistentDir = path.join(root, `persistent-${seq}`);
     const keep = await submit(jm, 'counter.ts', seqArgs(path.join(root, `out-a-${seq}`), ['--persistent-checkpoints', persistentDir]));
     const plain = await submit(jm, 'counter.ts', seqArgs(path.join(root, `out-b-${seq}`)));
-    await until('checkpoints', async () => ((await jm.checkpointStatistics(keep)).counts.completed >= 3 && (await jm.checkpointStatistics(plain)).counts.completed >= 3 ? true : undefined));
+    await until('checkpoints', async () => ((await views(jm).checkpointStatistics(keep)).counts.completed >= 3 && (await views(jm).checkpointStatistics(plain)).counts.completed >= 3 ? true : undefined));
     await jm.cancel(keep);
     await jm.cancel(plain);
     await until('cleanup', () => (chkDirs(path.join(dir, 'checkpoints'), plain).length === 0 ? true : undefined), 20_000);
     expect(chkDirs(persistentDir, keep)).toHaveLength(1);
-    const restorable = await jm.restorableSnapshots(keep);
+    const restorable = await views(jm).restorableSnapshots(keep);
     expect(restorable.map((s) => s.kind)).toEqual(['persistent-checkpoint']);
     expect(log.some((l) => l.startsWith(`Keeping persistent checkpoint`) && l.includes(persistentDir))).toBe(true);
   });
@@ -104,7 +108,7 @@ describe('periodic and manual savepoints', () => {
     const { jm, log } = manager({ periodicSavepoints: { intervalMs: 300, maxRetained: 2, dir: periodicDir } });
     const id = await submit(jm, 'counter.ts', seqArgs(path.join(root, `out-${seq}`)));
     await until('RUNNING', async () => ((await stateOf(jm, id)) === 'RUNNING' ? true : undefined));
-    const manual = await jm.savepoint(id, { cancelJob: false, format: 'CANONICAL' });
+    const manual = await jm.savepoint(id, { cancelJob: false, format: 'canonical' });
     await until('5 periodic savepoints', () => (log.filter((l) => l.includes('(periodic)')).length >= 5 ? true : undefined), 20_000);
     await until('retention', () => (publishedSavepoints(periodicDir).length === 2 ? true : undefined), 20_000, 25);
     expect(existsSync(manual)).toBe(true);
@@ -125,9 +129,9 @@ describe('stop and cancel with savepoint', () => {
     await until('RUNNING', async () => ((await stateOf(jm, id)) === 'RUNNING' ? true : undefined));
     const blocked = path.join(root, `not-a-directory-${seq}`);
     writeFileSync(blocked, 'a file, not a directory');
-    await expect(jm.stopWithSavepoint(id, { targetDirectory: path.join(blocked, 'sp'), drain: false, format: 'CANONICAL' })).rejects.toThrow();
+    await expect(jm.stopWithSavepoint(id, { targetDirectory: path.join(blocked, 'sp'), drain: false, format: 'canonical' })).rejects.toThrow();
     expect(await stateOf(jm, id)).toBe('RUNNING');
-    const location = await jm.stopWithSavepoint(id, { targetDirectory: path.join(root, `stop-${seq}`), drain: true, format: 'CANONICAL' });
+    const location = await jm.stopWithSavepoint(id, { targetDirectory: path.join(root, `stop-${seq}`), drain: true, format: 'canonical' });
     expect(existsSync(path.join(location, '_metadata'))).toBe(true);
     expect(await stateOf(jm, id)).toBe('FINISHED');
   });
@@ -136,7 +140,7 @@ describe('stop and cancel with savepoint', () => {
     const { jm } = manager();
     const id = await submit(jm, 'counter.ts', seqArgs(path.join(root, `out-${seq}`)));
     await until('RUNNING', async () => ((await stateOf(jm, id)) === 'RUNNING' ? true : undefined));
-    const location = await jm.savepoint(id, { cancelJob: true, format: 'CANONICAL' });
+    const location = await jm.savepoint(id, { cancelJob: true, format: 'canonical' });
     expect(existsSync(path.join(location, '_metadata'))).toBe(true);
     await until('CANCELED', async () => ((await stateOf(jm, id)) === 'CANCELED' ? true : undefined));
   });
@@ -147,15 +151,15 @@ describe('restore rules', () => {
     const { jm } = manager();
     const persistentDir = path.join(root, `pc-${seq}`);
     const id = await submit(jm, 'counter.ts', seqArgs(path.join(root, `out-${seq}`), ['--persistent-checkpoints', persistentDir]));
-    await until('checkpoints', async () => ((await jm.checkpointStatistics(id)).counts.completed >= 2 ? true : undefined));
+    await until('checkpoints', async () => ((await views(jm).checkpointStatistics(id)).counts.completed >= 2 ? true : undefined));
     await jm.cancel(id);
-    const [checkpoint] = await jm.restorableSnapshots(id);
+    const [checkpoint] = await views(jm).restorableSnapshots(id);
     // A different job (other operator graph): refused before anything starts.
     await expect(submit(jm, 'no-checkpointing.mjs', ['10'], { savepointPath: checkpoint.external_path })).rejects.toThrow(/Persistent checkpoints restore only the same job and version \(FLIP-10\)/);
     // The same graph (the fixed job keeps the uids): accepted.
     const restored = await submit(jm, 'counter-fixed.ts', seqArgs(path.join(root, `out-${seq}`), ['--persistent-checkpoints', persistentDir]), { savepointPath: checkpoint.external_path });
     await until('RUNNING', async () => ((await stateOf(jm, restored)) === 'RUNNING' ? true : undefined));
-    expect((await jm.checkpointStatistics(restored)).latest.restored?.external_path).toBe(checkpoint.external_path);
+    expect((await views(jm).checkpointStatistics(restored)).latest.restored?.external_path).toBe(checkpoint.external_path);
   });
 
   it('NO_CLAIM never deletes the restored snapshot; CLAIM lets it be subsumed', async () => {
@@ -163,13 +167,13 @@ describe('restore rules', () => {
     const out = path.join(root, `out-${seq}`);
     const id = await submit(jm, 'counter.ts', seqArgs(out));
     await until('RUNNING', async () => ((await stateOf(jm, id)) === 'RUNNING' ? true : undefined));
-    const sp1 = await jm.stopWithSavepoint(id, { targetDirectory: path.join(root, `claim-${seq}`), drain: false, format: 'CANONICAL' });
+    const sp1 = await jm.stopWithSavepoint(id, { targetDirectory: path.join(root, `claim-${seq}`), drain: false, format: 'canonical' });
     const noClaim = await submit(jm, 'counter.ts', seqArgs(out), { savepointPath: sp1, claimMode: 'NO_CLAIM' });
-    await until('checkpoints', async () => ((await jm.checkpointStatistics(noClaim)).counts.completed >= 3 ? true : undefined));
+    await until('checkpoints', async () => ((await views(jm).checkpointStatistics(noClaim)).counts.completed >= 3 ? true : undefined));
     expect(existsSync(sp1)).toBe(true);
-    const sp2 = await jm.stopWithSavepoint(noClaim, { targetDirectory: path.join(root, `claim-${seq}`), drain: false, format: 'CANONICAL' });
+    const sp2 = await jm.stopWithSavepoint(noClaim, { targetDirectory: path.join(root, `claim-${seq}`), drain: false, format: 'canonical' });
     const claim = await submit(jm, 'counter.ts', seqArgs(out), { savepointPath: sp2, claimMode: 'CLAIM' });
-    await until('checkpoints', async () => ((await jm.checkpointStatistics(claim)).counts.completed >= 2 ? true : undefined));
+    await until('checkpoints', async () => ((await views(jm).checkpointStatistics(claim)).counts.completed >= 2 ? true : undefined));
     await until('the claimed savepoint subsumed', () => (!existsSync(sp2) ? true : undefined), 20_000);
     expect(existsSync(sp1)).toBe(true);
   });
@@ -181,19 +185,19 @@ describe('history survives the coordinator', () => {
     const out = path.join(root, `out-${seq}`);
     const ended = await submit(first.jm, 'counter.ts', seqArgs(path.join(root, `out-ended-${seq}`)));
     await until('RUNNING', async () => ((await stateOf(first.jm, ended)) === 'RUNNING' ? true : undefined));
-    const sp = await first.jm.stopWithSavepoint(ended, { drain: false, format: 'CANONICAL' });
+    const sp = await first.jm.stopWithSavepoint(ended, { drain: false, format: 'canonical' });
     const running = await submit(first.jm, 'counter.ts', seqArgs(out));
-    await until('a checkpoint', async () => ((await first.jm.checkpointStatistics(running)).counts.completed >= 2 ? true : undefined));
+    await until('a checkpoint', async () => ((await views(first.jm).checkpointStatistics(running)).counts.completed >= 2 ? true : undefined));
     await first.jm.close();
     managers = managers.filter((m) => m !== first.jm);
     const before = committed(out).length;
     const second = manager({}, undefined, first.dir);
     await second.jm.recover();
-    expect((await second.jm.restorableSnapshots(ended)).map((s) => s.external_path)).toEqual([sp]);
+    expect((await views(second.jm).restorableSnapshots(ended)).map((s) => s.external_path)).toEqual([sp]);
     expect(await stateOf(second.jm, ended)).toBe('FINISHED');
     await until('resumed', async () => ((await stateOf(second.jm, running)) === 'RUNNING' ? true : undefined));
     await until('more output', () => (committed(out).length > before + 30 ? true : undefined));
-    await second.jm.stopWithSavepoint(running, { drain: false, format: 'CANONICAL' });
+    await second.jm.stopWithSavepoint(running, { drain: false, format: 'canonical' });
     const byUser = new Map<string, number[]>();
     for (const line of committed(out)) {
       const [user, count] = line.split(',');
@@ -214,7 +218,7 @@ describe("FLIP-10's motivating case", () => {
     const persistentDir = path.join(root, `pc-${seq}`);
     const buggy = await submit(jm, 'counter-buggy.ts', ['--input', input, '--out', out, '--rate', '600', '--checkpoint-interval', '100', '--persistent-checkpoints', persistentDir]);
     await until('FAILED', async () => ((await stateOf(jm, buggy)) === 'FAILED' ? true : undefined), 30_000);
-    const [checkpoint] = await jm.restorableSnapshots(buggy);
+    const [checkpoint] = await views(jm).restorableSnapshots(buggy);
     expect(checkpoint.kind).toBe('persistent-checkpoint');
     const fixed = await submit(jm, 'counter-fixed.ts', ['--input', input, '--out', out, '--rate', '5000', '--checkpoint-interval', '100'], { savepointPath: checkpoint.external_path });
     await until('FINISHED', async () => ((await stateOf(jm, fixed)) === 'FINISHED' ? true : undefined), 30_000);

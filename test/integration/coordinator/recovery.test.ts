@@ -7,8 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleJobModule } from '../../../src/cli/submit.js';
 import { JobManager } from '../../../src/coordinator/job-manager.js';
+import { FlinkViews } from '../../../src/server/views/flink-views.js';
 import type { JobMaster } from '../../../src/runtime/job-master.js';
 import { until } from '../../support/until.js';
+
+/** Flink's JSON views of the job manager's jobs, as the REST server renders them. */
+const views = (jm: JobManager) => new FlinkViews(jm);
 
 const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-recovery-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -36,8 +40,8 @@ async function submit(jm: JobManager, out: string): Promise<string> {
   try {
     const artifact = await jm.uploadArtifact(path.basename(bundle), createReadStream(bundle));
     // No periodic checkpoints: the test decides which snapshots exist.
-    const id = await jm.runArtifact(artifact.id, { programArgsList: ['--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '600000'] });
-    await until('RUNNING', async () => ((await jm.job(id)).state === 'RUNNING' ? true : undefined));
+    const id = await jm.runArtifact(artifact.id, { args: ['--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '600000'] });
+    await until('RUNNING', async () => ((await views(jm).job(id)).state === 'RUNNING' ? true : undefined));
     return id;
   } finally {
     await cleanup();
@@ -47,10 +51,10 @@ async function submit(jm: JobManager, out: string): Promise<string> {
 /** A savepoint, then a checkpoint (the newest snapshot); their directories. */
 async function savepointThenCheckpoint(jm: JobManager, id: string): Promise<{ savepoint: string; checkpoint: string }> {
   // First some keyed state (checkpoints subsume each other: only the newest stays a candidate).
-  await until('keyed state', async () => ((await jm.checkpointDetails(id, await jm.checkpoint(id))).state_size > 0 ? true : undefined));
-  const savepoint = await jm.savepoint(id, { cancelJob: false, format: 'CANONICAL' });
+  await until('keyed state', async () => ((await views(jm).checkpointDetails(id, await jm.checkpoint(id))).state_size > 0 ? true : undefined));
+  const savepoint = await jm.savepoint(id, { cancelJob: false, format: 'canonical' });
   const checkpointId = await jm.checkpoint(id);
-  const checkpoint = (await jm.checkpointDetails(id, checkpointId)) as unknown as { external_path: string };
+  const checkpoint = (await views(jm).checkpointDetails(id, checkpointId)) as unknown as { external_path: string };
   return { savepoint, checkpoint: checkpoint.external_path };
 }
 
@@ -81,12 +85,12 @@ describe('after a coordinator restart', () => {
     flipOneByte(checkpoint);
     const second = manager(first.stateDir);
     await second.jm.recover();
-    await until('RUNNING again', async () => ((await second.jm.job(id)).state === 'RUNNING' ? true : undefined));
+    await until('RUNNING again', async () => ((await views(second.jm).job(id)).state === 'RUNNING' ? true : undefined));
     expect(second.log).toContainEqual(expect.stringMatching(new RegExp(`^Job ${id}: snapshot ${checkpoint} fails full verification \\(state file .* fails its checksum \\(corrupt\\)\\); trying an older one$`)));
     expect(second.log).toContainEqual(`Job ${id} falls back to ${savepoint}, the newest snapshot that passes full verification (output committed after it may be repeated)`);
     expect(second.log).toContainEqual(expect.stringMatching(new RegExp(`^Resuming job ${id} \\(Event counter\\) from ${savepoint}$`)));
     // As Flink reports it: the latest restore, so that the snapshot the job now depends on is known to be in use.
-    expect((await second.jm.checkpointStatistics(id)).latest.restored).toMatchObject({ external_path: savepoint, is_savepoint: true });
+    expect((await views(second.jm).checkpointStatistics(id)).latest.restored).toMatchObject({ external_path: savepoint, is_savepoint: true });
   });
 
   it('every snapshot corrupt or gone: the job is FAILED with the reason, never RUNNING, and nothing is deleted', async () => {
@@ -99,7 +103,7 @@ describe('after a coordinator restart', () => {
     rmSync(savepoint, { recursive: true });
     const second = manager(first.stateDir);
     await second.jm.recover();
-    const details = (await second.jm.job(id)) as unknown as { state: string; 'failure-cause': string };
+    const details = (await views(second.jm).job(id)) as unknown as { state: string; 'failure-cause': string };
     expect(details.state).toBe('FAILED');
     // (A subsumed checkpoint whose discard the shutdown overtook may be listed too, as gone.)
     expect(details['failure-cause']).toMatch(new RegExp(`^Job ${id} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`));
@@ -112,7 +116,7 @@ describe('after a coordinator restart', () => {
     managers = managers.filter((m) => m !== second.jm);
     const third = manager(first.stateDir);
     await third.jm.recover();
-    expect((await third.jm.job(id)).state).toBe('FAILED');
+    expect((await views(third.jm).job(id)).state).toBe('FAILED');
   });
 });
 
@@ -124,8 +128,8 @@ describe('after a task failure (restart strategy)', () => {
     flipOneByte(checkpoint);
     await crashAttempt(jm, id);
     await until('the fallback', () => (log.some((l) => l.startsWith(`Job ${id} falls back to ${savepoint}`)) ? true : undefined));
-    await until('RUNNING again', async () => ((await jm.job(id)).state === 'RUNNING' ? true : undefined));
-    expect((await jm.checkpointStatistics(id)).latest.restored).toMatchObject({ external_path: savepoint, is_savepoint: true });
+    await until('RUNNING again', async () => ((await views(jm).job(id)).state === 'RUNNING' ? true : undefined));
+    expect((await views(jm).checkpointStatistics(id)).latest.restored).toMatchObject({ external_path: savepoint, is_savepoint: true });
   });
 
   it('no usable snapshot left: FAILED with the reason instead of restarting from empty state', async () => {
@@ -136,7 +140,7 @@ describe('after a task failure (restart strategy)', () => {
     flipOneByte(savepoint);
     await crashAttempt(jm, id);
     const failed = await until('FAILED', async () => {
-      const details = (await jm.job(id)) as unknown as { state: string; 'failure-cause': string };
+      const details = (await views(jm).job(id)) as unknown as { state: string; 'failure-cause': string };
       return details.state === 'FAILED' ? details : undefined;
     });
     expect(failed['failure-cause']).toMatch(new RegExp(`^Job ${id} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`));

@@ -8,8 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { bundleJobModule } from '../../../src/cli/submit.js';
 import { JobManager } from '../../../src/coordinator/job-manager.js';
+import { FlinkViews } from '../../../src/server/views/flink-views.js';
 import { counterOutput } from '../../support/counter-output.js';
 import { until } from '../../support/until.js';
+
+/** Flink's JSON views of the job manager's jobs, as the REST server renders them. */
+const views = (jm: JobManager) => new FlinkViews(jm);
 
 const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-tm-'));
 const managers: JobManager[] = [];
@@ -35,7 +39,7 @@ async function submit(jm: JobManager, fixture: string, args: string[], savepoint
   const { bundle, cleanup } = await bundleJobModule(path.resolve('fixtures/jobs', fixture));
   try {
     const artifact = await jm.uploadArtifact(path.basename(bundle), createReadStream(bundle));
-    return await jm.runArtifact(artifact.id, { programArgsList: args, ...(savepointPath ? { savepointPath } : {}) });
+    return await jm.runArtifact(artifact.id, { args, ...(savepointPath ? { savepointPath } : {}) });
   } finally {
     await cleanup();
   }
@@ -55,8 +59,8 @@ test('misbehaving jobs fail with their cause; the coordinator and a good job car
   const bad = Object.fromEntries(await Promise.all(Object.keys(CAUSES).map(async (mode) => [mode, await submit(jm, 'misbehaving.ts', [mode, '20'])] as const)));
 
   for (const [mode, id] of Object.entries(bad)) {
-    await until(`${mode} FAILED`, async () => ((await jm.job(id)).state === 'FAILED' ? true : undefined), 60_000);
-    const exceptions = await jm.exceptions(id);
+    await until(`${mode} FAILED`, async () => ((await views(jm).job(id)).state === 'FAILED' ? true : undefined), 60_000);
+    const exceptions = await views(jm).exceptions(id);
     // One restart, then FAILED: two root exceptions, newest first, each with the cause's trace.
     expect(exceptions.exceptionHistory.entries).toHaveLength(2);
     expect(exceptions.exceptionHistory.truncated).toBe(false);
@@ -70,15 +74,15 @@ test('misbehaving jobs fail with their cause; the coordinator and a good job car
     expect(latest.taskManagerId).not.toBe(first.taskManagerId); // the restart ran in a new process
     expect(exceptions['root-exception']).toBe(latest.stacktrace);
     expect(exceptions.timestamp).toBe(latest.timestamp);
-    expect((await jm.exceptions(id, 1)).exceptionHistory).toEqual({ entries: [latest], truncated: true });
+    expect((await views(jm).exceptions(id, 1)).exceptionHistory).toEqual({ entries: [latest], truncated: true });
     // The restart it used is on disk: the next coordinator does not grant it again.
     const onDisk = () => JSON.parse(readFileSync(path.join(stateDir, 'jobs', id, 'job.json'), 'utf8')) as { status: string; restarts?: number };
     await until(`${mode} FAILED on disk`, async () => (onDisk().status === 'FAILED' ? true : undefined));
     expect(onDisk().restarts).toBe(1);
   }
 
-  expect((await jm.job(good)).state).toBe('RUNNING');
-  expect((await jm.exceptions(good)).exceptionHistory.entries).toEqual([]);
+  expect((await views(jm).job(good)).state).toBe('RUNNING');
+  expect((await views(jm).exceptions(good)).exceptionHistory.entries).toEqual([]);
   await until('good job commits', async () => (counterOutput(out).records > 500 ? true : undefined), 60_000);
   expect(counterOutput(out).exact).toBe(true);
 
@@ -87,10 +91,10 @@ test('misbehaving jobs fail with their cause; the coordinator and a good job car
   const next = manager();
   await next.recover();
   const before = counterOutput(out).records;
-  await until('good job resumed and commits', async () => ((await next.job(good)).state === 'RUNNING' && counterOutput(out).records > before + 200 ? true : undefined), 60_000);
+  await until('good job resumed and commits', async () => ((await views(next).job(good)).state === 'RUNNING' && counterOutput(out).records > before + 200 ? true : undefined), 60_000);
   for (const [mode, id] of Object.entries(bad)) {
-    expect((await next.job(id)).state).toBe('FAILED');
-    expect((await next.exceptions(id)).exceptionHistory.entries[0].stacktrace.split('\n')[0]).toMatch(CAUSES[mode]);
+    expect((await views(next).job(id)).state).toBe('FAILED');
+    expect((await views(next).exceptions(id)).exceptionHistory.entries[0].stacktrace.split('\n')[0]).toMatch(CAUSES[mode]);
   }
   expect(counterOutput(out).exact).toBe(true);
   await next.cancel(good);
@@ -99,8 +103,8 @@ test('misbehaving jobs fail with their cause; the coordinator and a good job car
 test('a restore whose operator uid disappeared is refused with the hint to use -n', async () => {
   const jm = manager();
   const id = await submit(jm, 'typed-state.ts', ['number']);
-  await until('RUNNING', async () => ((await jm.job(id)).state === 'RUNNING' ? true : undefined));
-  const savepoint = await jm.savepoint(id, { cancelJob: true, format: 'CANONICAL' });
+  await until('RUNNING', async () => ((await views(jm).job(id)).state === 'RUNNING' ? true : undefined));
+  const savepoint = await jm.savepoint(id, { cancelJob: true, format: 'canonical' });
   await expect(submit(jm, 'typed-state.ts', ['renamed'], savepoint)).rejects.toThrow(
     /failed to start: the snapshot has state for operator uid "tally" that the job no longer has\. Restore with --allowNonRestoredState \(-n\) to skip that state/,
   );
@@ -135,7 +139,7 @@ test('uploads no running job uses are removed: at once when the submission fails
   expect((await jm.artifacts()).map((a) => a.id)).not.toContain(broken);
 
   const running = await upload(jm, 'typed-state.ts');
-  const job = await jm.runArtifact(running, { programArgsList: ['number'] });
+  const job = await jm.runArtifact(running, { args: ['number'] });
   const idle = await upload(jm, 'typed-state.ts');
   await jm.close();
 

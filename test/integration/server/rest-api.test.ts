@@ -1,5 +1,5 @@
 // The local coordinator's REST server and the client together over 127.0.0.1:0: every endpoint, every error
-// status, and every response validated against the project's OpenAPI document (src/server/openapi.yaml).
+// status, and every response validated against the project's OpenAPI document (src/rest-api/openapi.yaml).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import AjvModule from 'ajv';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +26,7 @@ let jarId = '';
 // ajv is CommonJS; its default export is the class.
 const Ajv = (AjvModule as unknown as { default: typeof AjvModule }).default ?? AjvModule;
 const ajv = new (Ajv as unknown as new (options: object) => import('ajv').default)({ strict: false, allErrors: true });
-ajv.addSchema(parse(readFileSync('src/server/openapi.yaml', 'utf8')), 'openapi');
+ajv.addSchema(parse(readFileSync('src/rest-api/openapi.yaml', 'utf8')), 'openapi');
 /** Fails with the validation errors when `value` does not match the named schema of the OpenAPI document. */
 function conforms(schema: string, value: unknown): void {
   const validate = ajv.getSchema(`openapi#/components/schemas/${schema}`)!;
@@ -205,7 +205,10 @@ describe('bad input: the right 4xx and nothing changes', () => {
     ['bad trigger id', 'POST', `/v1/jobs/JOB/savepoints`, '{"triggerId": "xyz"}', 400],
     ['relative target directory', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "relative/dir"}', 400],
     ['.. in target directory', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "/tmp/../etc"}', 400],
-    ['other scheme', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "s3://bucket/sp"}', 400],
+    // s3://, wasbs:// and abfss:// are written by the coordinator now (issue 15); other schemes are refused.
+    ['other scheme', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "gs://bucket/sp"}', 400],
+    ['.. in an s3:// target directory', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "s3://bucket/sp/../x"}', 400],
+    ['a bucket root as target directory', 'POST', `/v1/jobs/JOB/savepoints`, '{"target-directory": "s3://bucket/"}', 400],
     ['.. in targetDirectory (stop)', 'POST', `/v1/jobs/JOB/stop`, '{"targetDirectory": "/a/../../b"}', 400],
     ['.. in savepoint-path', 'POST', '/v1/savepoint-disposal', '{"savepoint-path": "/x/../etc"}', 400],
     ['huge body', 'POST', `/v1/jobs/JOB/savepoints`, big, 413],
@@ -268,7 +271,7 @@ describe('jars and cancel', () => {
       // The exactly-once sink resumes in the same output directory (its pending files are part of the state).
       programArgsList: ['--out', path.join(root, 'out'), '--sequence', '100000', '--rate', '200'], parallelism: 1,
       // A savepoint: a running job's persistent checkpoints are subsumed every 200 ms here.
-      savepointPath: await jm.savepoint(jobId, { cancelJob: false, format: 'CANONICAL' }),
+      savepointPath: await jm.savepoint(jobId, { cancelJob: false, format: 'canonical' }),
       allowNonRestoredState: false, restoreMode: 'NO_CLAIM', jobId: 'b'.repeat(32),
     }));
     expect([restored.status, restored.body]).toEqual([200, { jobid: 'b'.repeat(32) }]);
@@ -305,7 +308,7 @@ describe('binding and tokens', () => {
 
 describe('after a restart', () => {
   it('the FLIP-10 list is still served for an ended job by a new server on the same state', async () => {
-    const location = await jm.stopWithSavepoint(jobId, { drain: false, format: 'CANONICAL' });
+    const location = await jm.stopWithSavepoint(jobId, { drain: false, format: 'canonical' });
     await server.close();
     await jm.close();
     jm = new JobManager({

@@ -4,9 +4,9 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { AsyncOperationResult, JobDetails, SavepointInfo } from '../../../src/client/dto.js';
+import type { AsyncOperationResult, JobDetails, SavepointInfo } from '../../../src/rest-api/types.js';
 import { RestError } from '../../../src/client/http.js';
-import type { FlinkRestClient } from '../../../src/client/rest-client.js';
+import type { FlinkApi } from '../../../src/client/rest-client.js';
 import { parseStandardYaml } from '../../../src/config/parse.js';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import type { CommandContext } from '../../../src/cli/context.js';
@@ -20,7 +20,11 @@ import { parseStopArgs, runStop } from '../../../src/cli/commands/stop.js';
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const TRIGGER = '0'.repeat(31) + '1';
 
-class FakeClient {
+const notUsed = (call: string) => async (): Promise<never> => {
+  throw new Error(`FakeClient.${call} is not used by these tests`);
+};
+
+class FakeClient implements FlinkApi {
   baseUrl = 'http://127.0.0.1:1';
   jobs: JobDetails[] = [];
   requests: Array<{ call: string; args: unknown[] }> = [];
@@ -30,7 +34,7 @@ class FakeClient {
   async job(jobId: string) {
     const job = this.jobs.find((j) => j.jid === jobId);
     if (!job) throw new RestError(404, [`org.apache.flink.runtime.rest.NotFoundException: Job ${jobId} not found`], 'GET', `/jobs/${jobId}`);
-    return { jid: job.jid, name: job.name, state: job.state, vertices: [] };
+    return { jid: job.jid, name: job.name, state: job.state, 'start-time': job['start-time'], 'end-time': job['end-time'], duration: job.duration, vertices: [] };
   }
   async jobsOverview() {
     return { jobs: this.jobs };
@@ -48,7 +52,7 @@ class FakeClient {
     return this.savepointPolls.length > 1 ? this.savepointPolls.shift()! : this.savepointPolls[0];
   }
   async checkpoints() {
-    return { counts: {}, summary: {}, latest: {}, history: [] };
+    return { counts: { restored: 0, total: 0, in_progress: 0, completed: 0, failed: 0 }, summary: {}, latest: { completed: null, savepoint: null, failed: null, restored: null }, history: [] };
   }
   async cancel(jobId: string) {
     this.requests.push({ call: 'cancel', args: [jobId] });
@@ -60,6 +64,20 @@ class FakeClient {
   async checkpointStatus() {
     return { status: { id: 'COMPLETED' as const }, operation: { checkpointId: 26 } };
   }
+  config = notUsed('config');
+  capabilities = notUsed('capabilities');
+  overview = notUsed('overview');
+  exceptions = notUsed('exceptions');
+  checkpointConfig = notUsed('checkpointConfig');
+  checkpointDetails = notUsed('checkpointDetails');
+  disposeSavepoint = notUsed('disposeSavepoint');
+  disposalStatus = notUsed('disposalStatus');
+  uploadJar = notUsed('uploadJar');
+  jars = notUsed('jars');
+  deleteJar = notUsed('deleteJar');
+  runJar = notUsed('runJar');
+  jarPlan = notUsed('jarPlan');
+  restorableSnapshots = notUsed('restorableSnapshots');
 }
 
 function job(state: JobDetails['state'], start: number, jid = JOB, name = 'counter'): JobDetails {
@@ -82,7 +100,7 @@ function context(client: FakeClient, options: { yaml?: string; json?: boolean; D
     cwd: '/work/dir',
     globals: { D: [], json: Boolean(options.json), quiet: false, color: false, debug: false },
     config: async () => config,
-    client: async () => client as unknown as FlinkRestClient,
+    client: async () => client,
     waitTimeoutMs: async () => 5_000,
     audit: { paths: [] },
   };

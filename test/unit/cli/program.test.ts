@@ -124,3 +124,14 @@ describe('startup stays light', () => {
     expect(loaded.filter((m) => HEAVY.includes(m))).toEqual([]);
   });
 });
+
+describe('the usage hint names the command, not an option value', () => {
+  it('global options with values before the command are skipped', async () => {
+    const io = createTestIO();
+    const code = await runCli(['--config-dir', '/tmp/x/conf', 'config', '--bogus'], { io, env: {}, cwd: '/' });
+    expect([code, io.stderrText()]).toEqual([2, "Error: Unknown option '--bogus'\nRun 'flink config --help' for usage.\n"]);
+    const m = createTestIO();
+    expect(await runCli(['-m', 'h:1', '-D', 'a=b', 'config', '--bogus'], { io: m, env: {}, cwd: '/' })).toBe(2);
+    expect(m.stderrText()).toBe("Error: Unknown option '--bogus'\nRun 'flink config --help' for usage.\n");
+  });
+});

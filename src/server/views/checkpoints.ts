@@ -1,55 +1,10 @@
-// Flink's JSON views of the local coordinator's jobs (pure): cluster overview, job list and details,
-// checkpoint statistics and config, FLIP-10's restorable list. The job manager owns the records; these
-// functions only read them.
-import os from 'node:os';
-import type {
-  CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JobDetails, JobDetailsInfo, RestorableSnapshot,
-} from '../client/dto.js';
-import { isTerminal } from '../domain/job-status.js';
-import { TOOL_VERSION } from '../version.js';
-import type { CheckpointCoordinator, CoordinatorSettings, SnapshotEntry } from './checkpoint-coordinator.js';
-import { jobDetailsExtras, vertexDetails } from './job-details.js';
-import type { JobRecord } from './job-record.js';
-
-export function overviewView(records: readonly JobRecord[]): ClusterOverview {
-  const states = records.map((r) => r.status);
-  const slots = os.cpus().length;
-  const running = states.filter((s) => !isTerminal(s)).length;
-  return {
-    taskmanagers: 1, 'slots-total': slots, 'slots-available': Math.max(0, slots - running), 'jobs-running': running,
-    'jobs-finished': states.filter((s) => s === 'FINISHED').length, 'jobs-cancelled': states.filter((s) => s === 'CANCELED').length,
-    'jobs-failed': states.filter((s) => s === 'FAILED').length, 'flink-version': TOOL_VERSION, 'flink-commit': 'local-coordinator',
-  };
-}
-
-export function jobsView(records: readonly JobRecord[]): JobDetails[] {
-  return records.map((record) => {
-    const now = Date.now();
-    const end = isTerminal(record.status) ? record.endTime : -1;
-    return {
-      jid: record.jobId, name: record.name, state: record.status, 'start-time': record.startTime, 'end-time': end,
-      duration: (end > 0 ? end : now) - record.startTime, 'last-modification': Math.max(...Object.values(record.timestamps).map(Number)),
-      tasks: taskCounts(record),
-      // Flink 2's clients (CliFrontend's list) read these too.
-      jobType: 'STREAMING', schedulerType: 'Default', 'pending-operators': 0,
-    };
-  });
-}
-
-export function jobView(record: JobRecord): JobDetailsInfo {
-  const end = isTerminal(record.status) ? record.endTime : -1;
-  const now = Date.now();
-  const facts = { jobId: record.jobId, name: record.name, status: record.status, plan: record.plan, timestamps: record.timestamps, endTime: record.endTime };
-  const ids = record.plan.operators.map((op) => vertexId(record.jobId, op.uid));
-  return {
-    jid: record.jobId, name: record.name, isStoppable: false, state: record.status, 'start-time': record.startTime, 'end-time': end,
-    duration: (end > 0 ? end : now) - record.startTime, maxParallelism: record.plan.maxParallelism, now,
-    timestamps: record.timestamps as Record<string, number>,
-    vertices: vertexDetails(facts, ids, now),
-    ...jobDetailsExtras(facts, ids),
-    ...({ 'failure-cause': record.failureCause ?? null } as object),
-  };
-}
+// Flink's JSON views of a job's snapshots (pure): checkpoint statistics (history, counts, latest), one
+// checkpoint's details, the checkpoint config, and FLIP-10's restorable list. Locations stay plain paths
+// here; locations.ts turns them into Flink's file: URIs on the way out.
+import type { SnapshotEntry } from '../../coordinator/checkpoint-coordinator.js';
+import type { JobRecord } from '../../coordinator/job-record.js';
+import type { JobSnapshotSettings } from '../../coordinator/requests.js';
+import type { CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, RestorableSnapshot } from '../../rest-api/types.js';
 
 export function checkpointStatisticsView(record: JobRecord, snapshots: readonly SnapshotEntry[]): CheckpointingStatistics {
   const entries = snapshots.filter((e) => !e.restoredFrom);
@@ -79,12 +34,12 @@ export function checkpointStatisticsView(record: JobRecord, snapshots: readonly 
   };
 }
 
-export function checkpointConfigView(record: JobRecord, coordinator: CheckpointCoordinator, settings: Pick<CoordinatorSettings, 'timeoutMs' | 'minPauseMs' | 'checkpointDir'>): CheckpointConfigInfo {
-  const periodic = coordinator.periodicSavepoints;
-  const persistent = coordinator.persistentCheckpoints;
+export function checkpointConfigView(settings: JobSnapshotSettings): CheckpointConfigInfo {
+  const periodic = settings.periodicSavepoints;
+  const persistent = settings.persistentCheckpoints;
   return {
     mode: 'exactly_once',
-    interval: record.plan.checkpointConfig.checkpointIntervalMs ?? 0,
+    interval: settings.checkpointIntervalMs,
     timeout: settings.timeoutMs,
     min_pause: settings.minPauseMs,
     max_concurrent: 1,
@@ -100,8 +55,8 @@ export function checkpointConfigView(record: JobRecord, coordinator: CheckpointC
   };
 }
 
-export function restorableView(record: JobRecord, coordinator: CheckpointCoordinator): RestorableSnapshot[] {
-  return coordinator.restorable().map((e) => ({
+export function restorableView(record: JobRecord, restorable: readonly SnapshotEntry[]): RestorableSnapshot[] {
+  return restorable.map((e) => ({
     id: e.id,
     kind: e.properties.kind === 'savepoint' ? 'savepoint' : 'persistent-checkpoint',
     trigger: e.properties.trigger,
@@ -113,26 +68,6 @@ export function restorableView(record: JobRecord, coordinator: CheckpointCoordin
     job_id: record.jobId,
     job_name: record.name,
   }));
-}
-
-function taskCounts(record: JobRecord): Record<string, number> {
-  const total = record.plan.operators.reduce((n, op) => n + op.parallelism, 0);
-  const counts: Record<string, number> = { total, created: 0, scheduled: 0, deploying: 0, running: 0, finished: 0, canceling: 0, canceled: 0, failed: 0, reconciling: 0, initializing: 0 };
-  const key = record.status === 'RUNNING' ? 'running' : record.status === 'FINISHED' ? 'finished' : record.status === 'CANCELED' ? 'canceled' : record.status === 'FAILED' ? 'failed' : 'created';
-  counts[key] = total;
-  return counts;
-}
-
-function vertexId(jobId: string, uid: string): string {
-  // A stable 32-hex id per operator, like Flink's JobVertexID.
-  let h = 0x811c9dc5;
-  const text = `${jobId}/${uid}`;
-  const out: string[] = [];
-  for (let round = 0; round < 4; round++) {
-    for (const ch of text + round) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
-    out.push(h.toString(16).padStart(8, '0'));
-  }
-  return out.join('');
 }
 
 export function statistics(e: SnapshotEntry): CheckpointStatistics {

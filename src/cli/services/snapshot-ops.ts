@@ -1,11 +1,12 @@
-// Pieces shared by the savepoint-taking commands (savepoint, stop, cancel -s, checkpoint).
-import type { FlinkRestClient } from '../../client/rest-client.js';
-import type { SavepointInfo, SerializedFailure } from '../../client/dto.js';
+// The snapshot operations the savepoint-taking commands share (savepoint, stop, cancel -s, checkpoint, upgrade).
+import type { FlinkApi } from '../../client/rest-client.js';
+import type { SavepointInfo, SerializedFailure } from '../../rest-api/types.js';
 import { NO_SAVEPOINT_DIR_HINT, resolveSavepointTarget, type SavepointTarget } from '../../config/savepoint-target.js';
 import { formatDuration } from '../../domain/duration.js';
 import { ConfigError, FlinkCliError, NotFoundError, OperationError, UsageError } from '../../domain/errors.js';
 import { absolutePointer } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
+import { formatBytes } from '../output/format.js';
 
 /** Resolves the savepoint target chain for one operation, prints its warnings, returns what to send. */
 export async function savepointTarget(ctx: CommandContext, adHoc: string | undefined, what: string): Promise<SavepointTarget & { send?: string }> {
@@ -47,7 +48,7 @@ export function missingSavepointDirError(): ConfigError {
 }
 
 /** Makes sure the job exists before triggering (Flink acknowledges triggers for unknown jobs with 202). */
-export async function requireJob(client: FlinkRestClient, jobId: string): Promise<void> {
+export async function requireJob(client: FlinkApi, jobId: string): Promise<void> {
   try {
     await client.job(jobId);
   } catch (error) {
@@ -59,7 +60,7 @@ export async function requireJob(client: FlinkRestClient, jobId: string): Promis
 /** Waits for a savepoint (or stop-with-savepoint) with a spinner showing the acknowledged subtasks and bytes. */
 export async function waitForSavepoint(
   ctx: CommandContext,
-  client: FlinkRestClient,
+  client: FlinkApi,
   jobId: string,
   triggerId: string,
   options: { what: string; timeoutMs: number; failurePrefix: string },
@@ -102,18 +103,6 @@ export async function waitForSavepoint(
   }
   spinner.stop();
   return operation.location;
-}
-
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes || 0))} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
 export function parseFormatType(value: string | undefined): 'CANONICAL' | 'NATIVE' {

@@ -1,13 +1,14 @@
-// Entry of the local coordinator daemon (bundled to dist/coordinator.mjs; started by `flink cluster start`).
+// The local coordinator daemon's composition root (bundled to dist/coordinator.mjs; started by `flink cluster start`).
 // Arguments: [--config-dir <dir>] [-D key=value]... It writes <state dir>/coordinator.pid (pid, address)
 // and appends to <state dir>/coordinator.log; SIGTERM suspends running jobs (they resume on next start).
 import { appendFileSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
-import { startRestServer } from '../server/rest-server.js';
+import { startRestServer, type RunningRestServer } from '../server/rest-server.js';
+import { useStorageSettings } from '../storage/remote-snapshots.js';
 import { TOOL_VERSION } from '../version.js';
-import { JobManager } from './job-manager.js';
+import { JobManager } from '../coordinator/job-manager.js';
 import { daemonSettings } from './settings.js';
 
 function parseArgs(argv: string[]): { configDir?: string; dynamic: string[] } {
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   const loaded = await loadConfig({ configDir: args.configDir, env: process.env, cwd: process.cwd() });
   const config = resolveConfig({ loaded, dynamic: args.dynamic });
   const settings = daemonSettings(config, process.env, process.cwd());
+  // Snapshots on S3/Azure (the coordinator's and, over IPC, its TaskManagers') use the cluster's own keys.
+  useStorageSettings(settings.storage);
   mkdirSync(settings.stateDir, { recursive: true });
   const logFile = path.join(settings.stateDir, 'coordinator.log');
   const log = safeLog(logFile);
@@ -57,28 +60,31 @@ async function main(): Promise<void> {
   log(`Savepoint directory: ${settings.coordinator.savepointDir ?? '(none configured: savepoints need a target directory)'}; checkpoints: ${settings.coordinator.checkpointDir}`);
 
   const jobs = new JobManager({ stateDir: settings.stateDir, settings: settings.coordinator, restartStrategy: settings.restartStrategy, taskManagerMemoryBytes: settings.taskManagerMemoryBytes, log });
-  const server = await startRestServer({ dispatcher: jobs, host: settings.host, port: settings.port, token: settings.token, log });
-  log(`REST endpoint listening at ${server.url}`);
-  // Jobs are known before the pid file says "ready": `cluster start` then reports which ones resumed.
-  await jobs.recover();
   const pidFile = path.join(settings.stateDir, 'coordinator.pid');
-  const tmp = `${pidFile}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ pid: process.pid, host: server.host, port: server.port, url: server.url, version: TOOL_VERSION, startedAt: Date.now() }));
-  renameSync(tmp, pidFile);
-
+  const started: { server?: RunningRestServer } = {}; // set once listening; a signal may come first
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log(`Stopping (${signal}): suspending running jobs`);
-    await server.close().catch(() => {});
+    await started.server?.close().catch(() => {});
     await jobs.close().catch((error) => log(`Error while suspending jobs: ${(error as Error).message}`));
     rmSync(pidFile, { force: true });
     log('Stopped');
     process.exit(0);
   };
+  // Before anything that takes time: a signal during start or recovery stops the daemon cleanly too.
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  const server = (started.server = await startRestServer({ dispatcher: jobs, host: settings.host, port: settings.port, token: settings.token, log }));
+  log(`REST endpoint listening at ${server.url}`);
+  // Jobs are known before the pid file says "ready": `cluster start` then reports which ones resumed.
+  await jobs.recover();
+  if (stopping) return; // never announce a coordinator that is on its way out
+  const tmp = `${pidFile}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ pid: process.pid, host: server.host, port: server.port, url: server.url, version: TOOL_VERSION, startedAt: Date.now() }));
+  renameSync(tmp, pidFile);
 }
 
 main().catch((error) => {

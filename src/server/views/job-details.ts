@@ -2,8 +2,10 @@
 // `status-counts`, `plan`, and per vertex `start-time`, `end-time`, `duration`, `tasks`, `metrics`, in
 // Flink 1.20's shape (compared with responses recorded from a real 1.20 cluster). Each operator is one
 // vertex here (no chaining).
-import type { JobStatus } from '../domain/job-status.js';
-import type { JobPlan, Partitioning } from '../runtime/plan.js';
+import type { JobPlan } from '../../coordinator/job-record.js';
+import type { JobStatus } from '../../domain/job-status.js';
+
+type Partitioning = JobPlan['operators'][number]['inputs'][number]['partitioning'];
 
 const EXECUTION_STATES = ['CREATED', 'CANCELED', 'RECONCILING', 'INITIALIZING', 'DEPLOYING', 'FINISHED', 'SCHEDULED', 'RUNNING', 'CANCELING', 'FAILED'] as const;
 type ExecutionState = (typeof EXECUTION_STATES)[number];

@@ -1,8 +1,8 @@
 // Snapshot locations at the REST boundary. The coordinator keeps plain paths; Flink's JobManager reports a
 // file-system location as a qualified file: URI with one slash (`file:/sp/savepoint-abcdef-0123456789ab`),
 // so the same clients and scripts read both. The conversion happens here, once, on the way out.
-import type { CheckpointStatistics, CheckpointingStatistics, RestorableSnapshot } from '../client/dto.js';
-import { pathToPointer } from '../domain/pointers.js';
+import type { CheckpointStatistics, CheckpointingStatistics, RestorableSnapshot } from '../../rest-api/types.js';
+import { pathToPointer } from '../../domain/pointers.js';
 
 /** A location as Flink reports it: an absolute local path becomes `file:/...`; anything else stays as it is. */
 export function flinkLocation(location: string): string {
