@@ -9,11 +9,17 @@ export const LAYERS = {
   config: { forbidden: ['server', 'daemon'], why: 'nothing below the server imports it' },
   coordinator: { forbidden: ['server', 'client', 'rest-api', 'daemon'], why: 'the coordinator speaks domain types, never HTTP' },
   daemon: { forbidden: [], why: 'the composition root may import every layer' },
-  'rest-api': { forbidden: ['cli', 'client', 'config', 'coordinator', 'runtime', 'server', 'storage', 'daemon'], why: 'rest-api/ (Flink\'s wire types) imports only domain/' },
+  'rest-api': {
+    forbidden: ['cli', 'client', 'config', 'coordinator', 'runtime', 'server', 'storage', 'daemon'],
+    why: "rest-api/ (Flink's wire types) imports only domain/",
+  },
   domain: { forbidden: ['cli', 'client', 'config', 'coordinator', 'runtime', 'server', 'storage', 'rest-api', 'daemon'], why: 'domain/ is pure rules' },
   server: { forbidden: ['cli', 'client', 'config', 'runtime', 'storage', 'daemon'], why: 'server/ imports rest-api/, coordinator/ and domain/' },
   runtime: { forbidden: ['server', 'client', 'rest-api', 'daemon'], why: 'nothing below the server imports it' },
-  storage: { forbidden: ['cli', 'client', 'rest-api', 'server', 'coordinator', 'runtime', 'daemon'], why: 'storage/ sits below everything but config/ and domain/' },
+  storage: {
+    forbidden: ['cli', 'client', 'rest-api', 'server', 'coordinator', 'runtime', 'daemon'],
+    why: 'storage/ sits below everything but config/ and domain/',
+  },
 };
 
 /** Node modules with side effects that domain/ must not import. */
@@ -37,10 +43,12 @@ function layerRegex(layer, allowed) {
 function boundaryRules(folder, allowedImports, extra = []) {
   const { forbidden, why } = LAYERS[folder];
   const allowedIn = (layer) => allowedImports.filter((i) => i.startsWith(`${layer}/`)).map((i) => i.slice(layer.length + 1));
-  const patterns = forbidden.map((layer) => ({
-    regex: layerRegex(layer, allowedIn(layer)),
-    message: `${folder}/ must not import ${layer}/: ${why} (DESIGN.md, "Import direction").`,
-  })).concat(extra);
+  const patterns = forbidden
+    .map((layer) => ({
+      regex: layerRegex(layer, allowedIn(layer)),
+      message: `${folder}/ must not import ${layer}/: ${why} (DESIGN.md, "Import direction").`,
+    }))
+    .concat(extra);
   const paths = [];
   if (folder === 'domain') {
     for (const name of SIDE_EFFECT_MODULES) {
@@ -48,10 +56,12 @@ function boundaryRules(folder, allowedImports, extra = []) {
     }
   }
   // no-restricted-imports does not see `import()`; esquery regexes cannot contain "/", hence \u002F.
-  const dynamic = forbidden.map((layer) => ({
-    selector: `ImportExpression[source.value=/${layerRegex(layer, allowedIn(layer)).replaceAll('/', '\\u002F')}/]`,
-    message: `${folder}/ must not import ${layer}/: ${why} (DESIGN.md, "Import direction").`,
-  })).concat(extra.map(({ regex, message }) => ({ selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\u002F')}/]`, message })));
+  const dynamic = forbidden
+    .map((layer) => ({
+      selector: `ImportExpression[source.value=/${layerRegex(layer, allowedIn(layer)).replaceAll('/', '\\u002F')}/]`,
+      message: `${folder}/ must not import ${layer}/: ${why} (DESIGN.md, "Import direction").`,
+    }))
+    .concat(extra.map(({ regex, message }) => ({ selector: `ImportExpression[source.value=/${regex.replaceAll('/', '\\u002F')}/]`, message })));
   return {
     'no-restricted-imports': ['error', { paths, patterns }],
     'no-restricted-syntax': ['error', ...dynamic],
@@ -62,9 +72,17 @@ function boundaryRules(folder, allowedImports, extra = []) {
 // commands/index.ts, the list of commands, loads them. Outside commands/, only that list is imported.
 const COMMANDS_WHY = 'shared code goes to src/cli/services/ (or src/cli/); only commands/index.ts loads commands (ARCHITECTURE.md)';
 const commandImports = {
-  'src/cli/commands/*.ts': { ignores: ['src/cli/commands/index.ts'], regex: '^\\./(?!index\\.js$)', message: `A command never imports another command: ${COMMANDS_WHY}.` },
+  'src/cli/commands/*.ts': {
+    ignores: ['src/cli/commands/index.ts'],
+    regex: '^\\./(?!index\\.js$)',
+    message: `A command never imports another command: ${COMMANDS_WHY}.`,
+  },
   'src/cli/*.ts': { regex: '^\\./commands/(?!index\\.js$)', message: `src/cli/ never imports a command: ${COMMANDS_WHY}.` },
-  'src/cli/*/*.ts': { ignores: ['src/cli/commands/*.ts'], regex: '^\\.\\./commands/(?!index\\.js$)', message: `src/cli/ never imports a command: ${COMMANDS_WHY}.` },
+  'src/cli/*/*.ts': {
+    ignores: ['src/cli/commands/*.ts'],
+    regex: '^\\.\\./commands/(?!index\\.js$)',
+    message: `src/cli/ never imports a command: ${COMMANDS_WHY}.`,
+  },
 };
 
 const boundaries = Object.keys(LAYERS).map((folder) => ({
@@ -86,7 +104,10 @@ export function exceptionBlocks(list) {
   return [...byFile].map(([file, entries]) => ({
     name: `layers/exceptions/${file}`,
     files: [file],
-    rules: boundaryRules(file.split('/')[1], entries.map((e) => e.imports)),
+    rules: boundaryRules(
+      file.split('/')[1],
+      entries.map((e) => e.imports),
+    ),
   }));
 }
 
@@ -101,6 +122,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
+  // One job per file (issue 13): a source file past 450 lines is split along its jobs.
+  { files: ['src/**/*.ts'], rules: { 'max-lines': ['error', { max: 450 }] } },
   ...boundaries,
   ...commandBoundaries,
   ...exceptionBlocks(EXCEPTIONS),

@@ -20,7 +20,19 @@ try {
   const started = flink('cluster', 'start');
   if (started.status !== 0) throw new Error(`cluster start: ${started.stderr}`);
   const address = started.stdout.trim().replace(/^http:\/\//, '');
-  const run = flink('-m', address, 'run', '-d', path.join(root, 'fixtures/jobs/counter.ts'), '--out', path.join(work, 'out'), '--sequence', '1000000', '--rate', '100');
+  const run = flink(
+    '-m',
+    address,
+    'run',
+    '-d',
+    path.join(root, 'fixtures/jobs/counter.ts'),
+    '--out',
+    path.join(work, 'out'),
+    '--sequence',
+    '1000000',
+    '--rate',
+    '100',
+  );
   const jobId = /JobID ([0-9a-f]{32})/.exec(run.stdout)?.[1];
   if (!jobId) throw new Error(`run: ${run.stderr}`);
   // Interleaved with a bare `node -e 0`, so a loaded machine shows as a slow baseline, not as a slow CLI.
@@ -37,7 +49,18 @@ try {
     if (i > 0) times.push(ms); // the first run warms the file cache
   }
   const medianMs = +median(times).toFixed(1);
-  console.log(JSON.stringify({ bench: 'completion: job ids from the local coordinator (flink __complete -- stop <TAB>)', runs, nodeMedianMs: +median(base).toFixed(1), medianMs, overNodeMs: +(median(times.map((t, i) => t - base[i]))).toFixed(1), maxMs: +Math.max(...times).toFixed(1), limitMs: 300, ok: medianMs < 300 }));
+  console.log(
+    JSON.stringify({
+      bench: 'completion: job ids from the local coordinator (flink __complete -- stop <TAB>)',
+      runs,
+      nodeMedianMs: +median(base).toFixed(1),
+      medianMs,
+      overNodeMs: +median(times.map((t, i) => t - base[i])).toFixed(1),
+      maxMs: +Math.max(...times).toFixed(1),
+      limitMs: 300,
+      ok: medianMs < 300,
+    }),
+  );
 } finally {
   flink('cluster', 'stop');
   rmSync(work, { recursive: true, force: true });

@@ -19,7 +19,14 @@ if (!existsSync(path.join(root, '.flink-cache', version, 'cp.txt'))) {
 // The harness is TypeScript; bundle it for this script.
 const tmp = mkdtempSync(path.join(tmpdir(), 'flink-bench-'));
 const bundled = path.join(tmp, 'harness.mjs');
-const result = await build({ entryPoints: [path.join(root, 'test/flink/harness/flink-cluster.ts')], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent' });
+const result = await build({
+  entryPoints: [path.join(root, 'test/flink/harness/flink-cluster.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  write: false,
+  logLevel: 'silent',
+});
 writeFileSync(bundled, result.outputFiles[0].contents);
 process.chdir(root);
 const { FlinkCluster, testJobJar } = await import(pathToFileURL(bundled).href);
@@ -47,13 +54,31 @@ try {
   const flinkCli = (args) => {
     // Flink's CliFrontend, synchronously, as the bin/flink script runs it.
     const cp = execFileSync('cat', [path.join(root, '.flink-cache', version, 'cp.txt')], { encoding: 'utf8' }).trim();
-    return spawnSync('java', ['-XX:+IgnoreUnrecognizedVMOptions', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-Xmx256m', '--add-opens=java.base/java.util=ALL-UNNAMED',
-      `-Dlog.file=${path.join(tmp, 'cli.log')}`, `-Dlog4j.configurationFile=file:${path.join(cluster.conf, 'log4j-cli.properties')}`, '-cp', cp,
-      'org.apache.flink.client.cli.CliFrontend', ...args], { encoding: 'utf8', env: { ...process.env, FLINK_CONF_DIR: cluster.conf } });
+    return spawnSync(
+      'java',
+      [
+        '-XX:+IgnoreUnrecognizedVMOptions',
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+        '-Xmx256m',
+        '--add-opens=java.base/java.util=ALL-UNNAMED',
+        `-Dlog.file=${path.join(tmp, 'cli.log')}`,
+        `-Dlog4j.configurationFile=file:${path.join(cluster.conf, 'log4j-cli.properties')}`,
+        '-cp',
+        cp,
+        'org.apache.flink.client.cli.CliFrontend',
+        ...args,
+      ],
+      { encoding: 'utf8', env: { ...process.env, FLINK_CONF_DIR: cluster.conf } },
+    );
   };
   for (const [name, oursArgs, theirArgs] of [
     ['list', ['list', '-m', cluster.address], ['list', '-m', cluster.address]],
-    ['savepoint', ['savepoint', jobId, `file://${path.join(tmp, 'sp')}`, '-m', cluster.address], ['savepoint', '-m', cluster.address, jobId, `file://${path.join(tmp, 'sp')}`]],
+    [
+      'savepoint',
+      ['savepoint', jobId, `file://${path.join(tmp, 'sp')}`, '-m', cluster.address],
+      ['savepoint', '-m', cluster.address, jobId, `file://${path.join(tmp, 'sp')}`],
+    ],
   ]) {
     const a = [];
     const b = [];
@@ -63,8 +88,25 @@ try {
       if (baseline) c.push(time(() => ours(oursArgs, baseline)));
       b.push(time(() => flinkCli(theirArgs)));
     }
-    console.log(JSON.stringify({ bench: `flink ${version} ${name}: ours vs Flink's CLI`, runs, oursMedianMs: Math.round(median(a)), flinkMedianMs: Math.round(median(b)), ratio: +(median(a) / median(b)).toFixed(2) }));
-    if (baseline) console.log(JSON.stringify({ bench: `flink ${version} ${name}: BENCH_BASELINE vs Flink's CLI`, runs, oursMedianMs: Math.round(median(c)), flinkMedianMs: Math.round(median(b)), ratio: +(median(c) / median(b)).toFixed(2) }));
+    console.log(
+      JSON.stringify({
+        bench: `flink ${version} ${name}: ours vs Flink's CLI`,
+        runs,
+        oursMedianMs: Math.round(median(a)),
+        flinkMedianMs: Math.round(median(b)),
+        ratio: +(median(a) / median(b)).toFixed(2),
+      }),
+    );
+    if (baseline)
+      console.log(
+        JSON.stringify({
+          bench: `flink ${version} ${name}: BENCH_BASELINE vs Flink's CLI`,
+          runs,
+          oursMedianMs: Math.round(median(c)),
+          flinkMedianMs: Math.round(median(b)),
+          ratio: +(median(c) / median(b)).toFixed(2),
+        }),
+      );
   }
 } finally {
   await cluster.stop();

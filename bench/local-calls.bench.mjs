@@ -19,14 +19,29 @@ const env = { ...process.env, NO_COLOR: '1', HOME: work };
 const flink = (args) => spawnSync(process.execPath, [bin, '--config-dir', conf, ...args], { cwd: work, env, encoding: 'utf8' });
 
 spawnSync('mkdir', ['-p', conf]);
-writeFileSync(path.join(conf, 'config.yaml'), [`coordinator.dir: ${path.join(work, 'state')}`, `state.savepoints.dir: ${path.join(work, 'sp')}`, 'rest.port: 0', ''].join('\n'));
+writeFileSync(
+  path.join(conf, 'config.yaml'),
+  [`coordinator.dir: ${path.join(work, 'state')}`, `state.savepoints.dir: ${path.join(work, 'sp')}`, 'rest.port: 0', ''].join('\n'),
+);
 const started = flink(['cluster', 'start']);
 if (started.status !== 0) throw new Error(`cluster start: ${started.stderr}`);
 const url = started.stdout.trim();
 const address = url.replace(/^http:\/\//, '');
 try {
   // A job that runs for the whole benchmark, with a few savepoints for `savepoints` to list and verify.
-  const run = flink(['-m', address, 'run', '-d', path.join(root, 'fixtures/jobs/counter.ts'), '--out', path.join(work, 'out'), '--rate', '10', '--sequence', '100000000']);
+  const run = flink([
+    '-m',
+    address,
+    'run',
+    '-d',
+    path.join(root, 'fixtures/jobs/counter.ts'),
+    '--out',
+    path.join(work, 'out'),
+    '--rate',
+    '10',
+    '--sequence',
+    '100000000',
+  ]);
   const jobId = /JobID ([0-9a-f]{32})/.exec(run.stdout)?.[1];
   if (!jobId) throw new Error(`run: ${run.stderr}`);
   for (let i = 0; i < 3; i++) {
@@ -36,7 +51,11 @@ try {
   const cases = [
     ['list', ['list'], ['-sf', `${url}/v1/jobs/overview`]],
     ['savepoints <job>', ['savepoints', jobId], ['-sf', `${url}/v1/jobs/${jobId}/checkpoints`]],
-    ['savepoint -detached', ['savepoint', jobId, '-detached'], ['-sf', '-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"cancel-job":false}', `${url}/v1/jobs/${jobId}/savepoints`]],
+    [
+      'savepoint -detached',
+      ['savepoint', jobId, '-detached'],
+      ['-sf', '-X', 'POST', '-H', 'Content-Type: application/json', '-d', '{"cancel-job":false}', `${url}/v1/jobs/${jobId}/savepoints`],
+    ],
   ];
   const opts = { cwd: work, env };
   for (const [name, args, curlArgs] of cases) {
@@ -53,7 +72,8 @@ try {
       if (baselineBin) before.push(call(baselineBin));
     }
     console.log(JSON.stringify({ bench: `local coordinator: flink ${name} vs node -e 0 + curl`, runs, ...summary(base, ours) }));
-    if (baselineBin) console.log(JSON.stringify({ bench: `local coordinator: BENCH_BASELINE flink ${name} vs node -e 0 + curl`, runs, ...summary(base, before) }));
+    if (baselineBin)
+      console.log(JSON.stringify({ bench: `local coordinator: BENCH_BASELINE flink ${name} vs node -e 0 + curl`, runs, ...summary(base, before) }));
   }
 } finally {
   flink(['-m', address, 'cluster', 'stop']);

@@ -29,8 +29,12 @@ export function summary(base, ours) {
   const ratio = (key) => +median(ours.map((o, i) => o[key] / base[i][key])).toFixed(2);
   const ms = (list, key) => +median(list.map((x) => x[key])).toFixed(1);
   return {
-    baseMedianMs: ms(base, 'wallMs'), flinkMedianMs: ms(ours, 'wallMs'), ratio: ratio('wallMs'),
-    baseCpuMs: ms(base, 'cpuMs'), flinkCpuMs: ms(ours, 'cpuMs'), cpuRatio: ratio('cpuMs'),
+    baseMedianMs: ms(base, 'wallMs'),
+    flinkMedianMs: ms(ours, 'wallMs'),
+    ratio: ratio('wallMs'),
+    baseCpuMs: ms(base, 'cpuMs'),
+    flinkCpuMs: ms(ours, 'cpuMs'),
+    cpuRatio: ratio('cpuMs'),
   };
 }
 

@@ -27,10 +27,23 @@ const servers = [];
 try {
   await build({
     stdin: {
-      contents: ["export * from './src/storage/object-store.ts';", "export { storageSettings } from './src/config/storage.ts';", "export { resolveConfig } from './src/config/resolve.ts';", "export * from './test/support/object-stores.ts';"].join('\n'),
-      resolveDir: root, loader: 'ts',
+      contents: [
+        "export * from './src/storage/object-store.ts';",
+        "export { storageSettings } from './src/config/storage.ts';",
+        "export { resolveConfig } from './src/config/resolve.ts';",
+        "export * from './test/support/object-stores.ts';",
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'ts',
     },
-    bundle: true, platform: 'node', format: 'esm', packages: 'external', splitting: true, outdir: bundleDir, write: true, logLevel: 'silent',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    splitting: true,
+    outdir: bundleDir,
+    write: true,
+    logLevel: 'silent',
   });
   const lib = await import(pathToFileURL(path.resolve(bundleDir, 'stdin.js')).href);
   const started = await Promise.allSettled([lib.startS3Mock(), lib.startAzurite()]);
@@ -38,7 +51,14 @@ try {
   for (const r of started) if (r.status === 'rejected') throw r.reason;
   const [s3, azurite] = started.map((r) => r.value);
   const host = `${lib.AZURITE_ACCOUNT}.blob.core.windows.net`;
-  const keys = [`s3.endpoint=${s3.endpoint}`, 's3.path.style.access=true', 's3.access-key=bench', 's3.secret-key=bench', `azure.blob.endpoint=${azurite.endpoint}`, `fs.azure.account.key.${host}=${lib.AZURITE_KEY}`];
+  const keys = [
+    `s3.endpoint=${s3.endpoint}`,
+    's3.path.style.access=true',
+    's3.access-key=bench',
+    's3.secret-key=bench',
+    `azure.blob.endpoint=${azurite.endpoint}`,
+    `fs.azure.account.key.${host}=${lib.AZURITE_KEY}`,
+  ];
   const settings = lib.storageSettings(lib.resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic: keys }));
   const conf = path.join(tmp, 'conf');
   mkdirSync(conf);
@@ -49,10 +69,23 @@ try {
   const admin = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
   await admin.send(new CreateBucketCommand({ Bucket: 'shared-bench' }));
   admin.destroy();
-  await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(lib.AZURITE_ACCOUNT, lib.AZURITE_KEY)).getContainerClient('shared-bench').create();
+  await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(lib.AZURITE_ACCOUNT, lib.AZURITE_KEY))
+    .getContainerClient('shared-bench')
+    .create();
 
-  const empty = { managedOperatorState: null, rawOperatorState: null, managedKeyedState: null, rawKeyedState: null, inputChannelState: [], outputChannelState: [], finished: false };
-  for (const [name, base] of [['S3Mock', 's3://shared-bench/ckpt'], ['Azurite', `wasbs://shared-bench@${host}/ckpt`]]) {
+  const empty = {
+    managedOperatorState: null,
+    rawOperatorState: null,
+    managedKeyedState: null,
+    rawKeyedState: null,
+    inputChannelState: [],
+    outputChannelState: [],
+    finished: false,
+  };
+  for (const [name, base] of [
+    ['S3Mock', 's3://shared-bench/ckpt'],
+    ['Azurite', `wasbs://shared-bench@${host}/ckpt`],
+  ]) {
     const store = await lib.openStore(`${base}/${JOB}/`, settings);
     const chk = `${base}/${JOB}/chk-42`;
     const sharedKeys = Array.from({ length: count }, (_, i) => `shared/${hex(i, 3)}`);
@@ -61,18 +94,39 @@ try {
     const all = [...sharedKeys, ...orphanKeys, 'chk-42/meta-0'];
     for (let i = 0; i < all.length; i += 32) await Promise.all(all.slice(i, i + 32).map((k) => store.write(k, 'x')));
     const operator = {
-      id: hex(7, 2), name: null, uid: null, parallelism: 1, maxParallelism: 128, coordinatorState: null, fullyFinished: false,
-      subtasks: [{
-        ...empty, index: 0,
-        managedKeyedState: {
-          type: 'incremental', checkpointId: 42, backendId: '6b2f3e0e-8d33-4b5f-9a7c-0c1f6e1e2a3b', keyGroupRange: { start: 0, end: 127 }, checkpointedSize: count, stateHandleId: 'h0',
-          metaStateHandle: { type: 'relative-file', relativePath: 'meta-0', path: 'meta-0', size: 1 },
-          sharedState: sharedKeys.map((k, i) => ({ localPath: `${String(i).padStart(6, '0')}.sst`, handle: { type: 'file', path: `${base}/${JOB}/${k}`, size: 1 } })),
-          privateState: [],
+      id: hex(7, 2),
+      name: null,
+      uid: null,
+      parallelism: 1,
+      maxParallelism: 128,
+      coordinatorState: null,
+      fullyFinished: false,
+      subtasks: [
+        {
+          ...empty,
+          index: 0,
+          managedKeyedState: {
+            type: 'incremental',
+            checkpointId: 42,
+            backendId: '6b2f3e0e-8d33-4b5f-9a7c-0c1f6e1e2a3b',
+            keyGroupRange: { start: 0, end: 127 },
+            checkpointedSize: count,
+            stateHandleId: 'h0',
+            metaStateHandle: { type: 'relative-file', relativePath: 'meta-0', path: 'meta-0', size: 1 },
+            sharedState: sharedKeys.map((k, i) => ({
+              localPath: `${String(i).padStart(6, '0')}.sst`,
+              handle: { type: 'file', path: `${base}/${JOB}/${k}`, size: 1 },
+            })),
+            privateState: [],
+          },
         },
-      }],
+      ],
     };
-    const properties = { '@class': 'org.apache.flink.runtime.checkpoint.CheckpointProperties', forced: false, checkpointType: { '@class': 'org.apache.flink.runtime.checkpoint.CheckpointType', name: 'Checkpoint' } };
+    const properties = {
+      '@class': 'org.apache.flink.runtime.checkpoint.CheckpointProperties',
+      forced: false,
+      checkpointType: { '@class': 'org.apache.flink.runtime.checkpoint.CheckpointType', name: 'Checkpoint' },
+    };
     // Modification times are whole seconds: the checkpoint completes in a later one than its orphans.
     const last = Date.now();
     while (Date.now() < last + 1100) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -90,7 +144,12 @@ try {
       const wall = [];
       for (let i = 0; i < runs; i++) {
         const start = process.hrtime.bigint();
-        const r = spawnSync(process.execPath, [bin, '--config-dir', conf, '-m', '127.0.0.1:9', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, cwd: tmp, env: { ...process.env, HOME: tmp } });
+        const r = spawnSync(process.execPath, [bin, '--config-dir', conf, '-m', '127.0.0.1:9', ...args], {
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+          cwd: tmp,
+          env: { ...process.env, HOME: tmp },
+        });
         wall.push(Number(process.hrtime.bigint() - start) / 1e6);
         if (r.status !== 0 || !check(JSON.parse(r.stdout))) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
       }

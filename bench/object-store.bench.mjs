@@ -36,7 +36,14 @@ try {
       resolveDir: process.cwd(),
       loader: 'ts',
     },
-    bundle: true, platform: 'node', format: 'esm', packages: 'external', splitting: true, outdir: bundleDir, write: true, logLevel: 'silent',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    splitting: true,
+    outdir: bundleDir,
+    write: true,
+    logLevel: 'silent',
   });
   const lib = await import(pathToFileURL(path.resolve(bundleDir, 'stdin.js')).href);
   // allSettled: if one fails to start, the other is still stopped below.
@@ -44,11 +51,19 @@ try {
   for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
   for (const r of started) if (r.status === 'rejected') throw r.reason;
   const [s3, azurite] = started.map((r) => r.value);
-  const settings = lib.storageSettings(lib.resolveConfig({
-    loaded: { source: 'none', files: [], entries: [], warnings: [] },
-    dynamic: [`s3.endpoint=${s3.endpoint}`, 's3.path.style.access=true', 's3.access-key=bench', 's3.secret-key=bench',
-      `azure.blob.endpoint=${azurite.endpoint}`, `fs.azure.account.key.${lib.AZURITE_ACCOUNT}.blob.core.windows.net=${lib.AZURITE_KEY}`],
-  }));
+  const settings = lib.storageSettings(
+    lib.resolveConfig({
+      loaded: { source: 'none', files: [], entries: [], warnings: [] },
+      dynamic: [
+        `s3.endpoint=${s3.endpoint}`,
+        's3.path.style.access=true',
+        's3.access-key=bench',
+        's3.secret-key=bench',
+        `azure.blob.endpoint=${azurite.endpoint}`,
+        `fs.azure.account.key.${lib.AZURITE_ACCOUNT}.blob.core.windows.net=${lib.AZURITE_KEY}`,
+      ],
+    }),
+  );
 
   const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
   const { BlobServiceClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');

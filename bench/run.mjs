@@ -38,7 +38,9 @@ startup('startup: flink config vs node -e 0', ['config', '--config-dir', path.jo
 // Further benchmarks live beside this file as bench/*.bench.mjs and print their own JSON lines.
 // BENCH_FILES=local-calls,scan runs only the files whose names contain one of these words.
 const only = process.env.BENCH_FILES?.split(',').filter(Boolean);
-for (const file of readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.bench.mjs') && (!only || only.some((w) => f.includes(w)))).sort()) {
+for (const file of readdirSync(path.join(root, 'bench'))
+  .filter((f) => f.endsWith('.bench.mjs') && (!only || only.some((w) => f.includes(w))))
+  .sort()) {
   execFileSync(process.execPath, [path.join(root, 'bench', file)], { stdio: 'inherit', cwd: root });
 }
 if (!existsSync(path.join(root, 'dist', 'cli.cjs'))) console.error('dist/ missing: run npm run build');

@@ -29,7 +29,9 @@ const lazyChildProcessForCommander = {
   name: 'lazy-child-process-for-commander',
   setup(b) {
     const fromCommander = /[\\/]node_modules[\\/]commander[\\/]/;
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) => (fromCommander.test(args.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined));
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      fromCommander.test(args.importer) ? { path: 'child_process', namespace: 'lazy-child-process' } : undefined,
+    );
     b.onLoad({ filter: /.*/, namespace: 'lazy-child-process' }, () => ({
       contents: "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
       loader: 'js',

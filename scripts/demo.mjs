@@ -33,18 +33,21 @@ async function freePort() {
 const port = await freePort();
 const conf = path.join(work, 'conf');
 mkdirSync(conf);
-writeFileSync(path.join(conf, 'config.yaml'), [
-  `rest.port: ${port}`,
-  `coordinator.dir: ${path.join(work, 'state')}`,
-  `state.savepoints.dir: ${path.join(work, 'savepoints')}`,
-  `execution.checkpointing.dir: ${path.join(work, 'checkpoints')}`,
-  'execution.checkpointing.periodic-savepoints.interval: 2 s',
-  'execution.checkpointing.periodic-savepoints.max-retained: 2',
-  'restart-strategy.type: fixed-delay',
-  'restart-strategy.fixed-delay.attempts: 2',
-  'restart-strategy.fixed-delay.delay: 300 ms',
-  '',
-].join('\n'));
+writeFileSync(
+  path.join(conf, 'config.yaml'),
+  [
+    `rest.port: ${port}`,
+    `coordinator.dir: ${path.join(work, 'state')}`,
+    `state.savepoints.dir: ${path.join(work, 'savepoints')}`,
+    `execution.checkpointing.dir: ${path.join(work, 'checkpoints')}`,
+    'execution.checkpointing.periodic-savepoints.interval: 2 s',
+    'execution.checkpointing.periodic-savepoints.max-retained: 2',
+    'restart-strategy.type: fixed-delay',
+    'restart-strategy.fixed-delay.attempts: 2',
+    'restart-strategy.fixed-delay.delay: 300 ms',
+    '',
+  ].join('\n'),
+);
 
 // 3,000 events of 7 users; event 2,400 is a bad record (no comma) the buggy job cannot parse.
 const input = path.join(work, 'events.txt');
@@ -87,8 +90,21 @@ try {
   flink(['cluster', 'start']);
 
   say('2. Run a stateful job (keyed counter, exactly-once file sink) with persistent checkpoints and periodic savepoints');
-  const submitted = flink(['run', '-d', 'fixtures/jobs/counter-buggy.ts', '--input', input, '--out', out, '--rate', '300',
-    '--checkpoint-interval', '500', '--persistent-checkpoints', path.join(work, 'persistent')]);
+  const submitted = flink([
+    'run',
+    '-d',
+    'fixtures/jobs/counter-buggy.ts',
+    '--input',
+    input,
+    '--out',
+    out,
+    '--rate',
+    '300',
+    '--checkpoint-interval',
+    '500',
+    '--persistent-checkpoints',
+    path.join(work, 'persistent'),
+  ]);
   const jobId = /JobID ([0-9a-f]{32})/.exec(submitted.stdout)[1];
   await sleep(2500);
 
@@ -96,7 +112,7 @@ try {
   const adhoc = flink(['savepoint', jobId, path.join(work, 'adhoc')]);
   const adhocPath = /Path: (\S+)/.exec(adhoc.stdout)[1];
 
-  say('4. The restorable snapshots of the job (FLIP-10\'s list: savepoints and persistent checkpoints)');
+  say("4. The restorable snapshots of the job (FLIP-10's list: savepoints and persistent checkpoints)");
   flink(['savepoints', jobId]);
 
   say('5. The job reaches the bad record, fails, restarts twice from its latest checkpoint, and FAILS');
@@ -112,7 +128,9 @@ try {
   await waitForState(newJob, ['FINISHED']);
 
   say('8. The counts continue exactly: every user counted 1..n once, no record lost, none duplicated');
-  const committed = readdirSync(out).filter((f) => f.startsWith('part-')).flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
+  const committed = readdirSync(out)
+    .filter((f) => f.startsWith('part-'))
+    .flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
   const expected = new Map();
   for (const line of lines) if (line.includes(',')) expected.set(line.split(',')[0], (expected.get(line.split(',')[0]) ?? 0) + 1);
   const seen = new Map();
@@ -134,7 +152,7 @@ try {
   flink(['dispose', '--dry-run', adhocPath]);
   flink(['dispose', adhocPath]);
 
-  say('The failed job\'s snapshot history (checkpoint or savepoint, kind, trigger, status, location)');
+  say("The failed job's snapshot history (checkpoint or savepoint, kind, trigger, status, location)");
   flink(['checkpoints', jobId]);
   ok = true;
 } finally {

@@ -51,7 +51,11 @@ async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: numbe
   if (current.command.name() === 'savepoint' && current.command.args[0] === 'status') return;
   if (argv.includes('--dry-run')) return;
   try {
-    const [{ appendAudit, currentUser, redactArgv }, { coordinatorStateDir }, os] = await Promise.all([import('./audit.js'), import('../config/state-dir.js'), import('node:os')]);
+    const [{ appendAudit, currentUser, redactArgv }, { coordinatorStateDir }, os] = await Promise.all([
+      import('./audit.js'),
+      import('../config/state-dir.js'),
+      import('node:os'),
+    ]);
     const config = await context.config();
     const file = config.string('audit.log') ?? (await import('node:path')).join(coordinatorStateDir(config, context.env, context.cwd), 'audit.log');
     appendAudit(file, {
@@ -82,22 +86,46 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
     await io.loadColors();
     const message = error.message.replace(/^error: /, '');
     const command = commandNameOf(argv);
-    return printError(init, 'usage', capitalize(message), `Run 'flink ${command && error.code !== 'commander.unknownCommand' ? command + ' ' : ''}--help' for usage.`);
+    return printError(
+      init,
+      'usage',
+      capitalize(message),
+      `Run 'flink ${command && error.code !== 'commander.unknownCommand' ? command + ' ' : ''}--help' for usage.`,
+    );
   }
   await io.loadColors();
   if (isFlinkCliError(error)) {
     if (io.mode.debug && error.stack) io.stderr.write(error.stack + '\n');
-    return printError(init, error.kind, error.message, error.hint, error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined, error.reportedInJson);
+    return printError(
+      init,
+      error.kind,
+      error.message,
+      error.hint,
+      error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined,
+      error.reportedInJson,
+    );
   }
   const err = error instanceof Error ? error : new Error(String(error));
   if (io.mode.debug && err.stack) io.stderr.write(err.stack + '\n');
   // A full or read-only disk is the environment, not a bug of this tool: the operation failed.
   const storage = describeIoError(err);
   if (storage !== undefined) return printError(init, 'operation-failed', `${capitalize(storage)}.`);
-  return printError(init, 'internal', `Internal error: ${err.message}`, io.mode.debug ? undefined : 'Rerun with --debug for a stack trace, and please report it.');
+  return printError(
+    init,
+    'internal',
+    `Internal error: ${err.message}`,
+    io.mode.debug ? undefined : 'Rerun with --debug for a stack trace, and please report it.',
+  );
 }
 
-function printError(init: ContextInit, kind: Parameters<typeof exitCodeFor>[0], message: string, hint?: string, triggerId?: string, reportedInJson = false): number {
+function printError(
+  init: ContextInit,
+  kind: Parameters<typeof exitCodeFor>[0],
+  message: string,
+  hint?: string,
+  triggerId?: string,
+  reportedInJson = false,
+): number {
   const { io } = init;
   const code = exitCodeFor(kind);
   io.stderr.write(kind === 'nothing-to-do' ? `${message}\n` : `${io.err.red('Error:')} ${message}\n`);

@@ -66,7 +66,8 @@ function save(dir: string, file: string, script: vm.Script, build: string): void
     mkdirSync(dir, { recursive: true });
     for (const old of readdirSync(dir)) {
       const other = path.join(dir, old);
-      if (/^cli-.*\.bin$/.test(old) && !old.endsWith(`-${build}.bin`) && Date.now() - (statSync(other, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 86_400_000) rmSync(other, { force: true });
+      if (/^cli-.*\.bin$/.test(old) && !old.endsWith(`-${build}.bin`) && Date.now() - (statSync(other, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 86_400_000)
+        rmSync(other, { force: true });
     }
     const temp = `${file}.${process.pid}.tmp`;
     writeFileSync(temp, script.createCachedData());

@@ -134,7 +134,8 @@ export function pendingMismatch(pending: PendingTrigger, jobId: string, request:
   if (pending.jobId !== jobId) return `it was for job ${pending.jobId}`;
   if (!was) return 'it does not record what it was for';
   if (was.kind !== request.kind) return `it was a ${was.kind}`;
-  if (!sameTarget(was.targetDirectory, request.targetDirectory)) return `it was for another target (${was.targetDirectory ?? "the cluster's default directory"})`;
+  if (!sameTarget(was.targetDirectory, request.targetDirectory))
+    return `it was for another target (${was.targetDirectory ?? "the cluster's default directory"})`;
   if (was.formatType !== request.formatType) return `it was for the ${was.formatType.toLowerCase()} format`;
   return undefined;
 }
@@ -159,7 +160,9 @@ export async function readPendingTrigger(ctx: CommandContext, jobId: string): Pr
 
 export async function writePendingTrigger(ctx: CommandContext, pending: PendingTrigger): Promise<void> {
   const dir = await lockDir(ctx);
-  stateWrite(dir, `Cannot record the savepoint trigger of ${pending.jobId}`, () => writeFileSync(path.join(dir, `${pending.jobId}.trigger.json`), JSON.stringify(pending)));
+  stateWrite(dir, `Cannot record the savepoint trigger of ${pending.jobId}`, () =>
+    writeFileSync(path.join(dir, `${pending.jobId}.trigger.json`), JSON.stringify(pending)),
+  );
 }
 
 export async function clearPendingTrigger(ctx: CommandContext, jobId: string): Promise<void> {

@@ -33,7 +33,8 @@ export function parseMaxAge(value: string | undefined): number | undefined {
 export function parseKeep(value: string | undefined): number {
   if (value === undefined) throw new UsageError('--keep <N> is required: how many of the newest savepoints to keep.');
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`Invalid --keep '${value}': expected a whole number of at least 1 (the newest savepoint is always kept).`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`Invalid --keep '${value}': expected a whole number of at least 1 (the newest savepoint is always kept).`);
   return n;
 }
 

@@ -45,7 +45,7 @@ export async function snapshotOperators(pointer: string): Promise<SnapshotOperat
     const sizes = new Map(snapshot.metadata.files.map((f) => [f.name, f.size]));
     return snapshot.metadata.operators.map((op) => {
       const subtasks = (op.state as { subtasks?: Array<{ file?: string }> } | undefined)?.subtasks ?? [];
-      const bytes = subtasks.reduce((n, s) => n + (s.file ? sizes.get(s.file) ?? 0 : 0), 0);
+      const bytes = subtasks.reduce((n, s) => n + (s.file ? (sizes.get(s.file) ?? 0) : 0), 0);
       return { id: operatorIdForUid(op.uid), uid: op.uid, name: op.name ?? null, bytes, hasState: op.state !== undefined && op.state !== null };
     });
   } catch (error) {
@@ -59,7 +59,13 @@ export async function snapshotOperators(pointer: string): Promise<SnapshotOperat
  * `refusalTail` says what did not happen ("Nothing was started.").
  */
 export async function preflight(
-  ctx: CommandContext, client: FlinkApi, jarId: string, pointer: string, request: PreflightRequest, refusalTail: string, read?: SnapshotOperator[],
+  ctx: CommandContext,
+  client: FlinkApi,
+  jarId: string,
+  pointer: string,
+  request: PreflightRequest,
+  refusalTail: string,
+  read?: SnapshotOperator[],
 ): Promise<void> {
   const { io } = ctx;
   const operators = read ?? (await snapshotOperators(pointer));
@@ -78,27 +84,41 @@ export async function preflight(
     return;
   }
   const everyOperator = caps.kind === 'local';
-  const report = comparePreflight(operators, nodes.map((n) => ({ id: n.id, name: n.description })), { everyOperator });
+  const report = comparePreflight(
+    operators,
+    nodes.map((n) => ({ id: n.id, name: n.description })),
+    { everyOperator },
+  );
   if (report.dropped.length > 0) {
     const what = `the state of ${report.dropped.length} operator(s) in ${pointer} that the new job does not have: ${list(report.dropped.map(describeOperator))}`;
     if (!request.allowNonRestoredState) {
-      throw new OperationError(`Restoring would drop ${what}. ${refusalTail}`, { hint: 'Give those operators their uids again, or pass -n (--allowNonRestoredState) to drop that state.' });
+      throw new OperationError(`Restoring would drop ${what}. ${refusalTail}`, {
+        hint: 'Give those operators their uids again, or pass -n (--allowNonRestoredState) to drop that state.',
+      });
     }
     io.warn(`Dropping (-n) ${what}.`);
   }
-  if (report.startEmpty.length > 0) io.note(`${report.startEmpty.length} operator(s) of the new job are not in the snapshot and start with empty state: ${list(report.startEmpty.map(describePlanned))}.`);
+  if (report.startEmpty.length > 0)
+    io.note(
+      `${report.startEmpty.length} operator(s) of the new job are not in the snapshot and start with empty state: ${list(report.startEmpty.map(describePlanned))}.`,
+    );
   if (!everyOperator) {
-    const unchecked = report.unchecked.length > 0
-      ? `${report.unchecked.length} operator(s) holding state are not among the new job's vertices and could not be checked: ${list(report.unchecked.map(describeOperator))}. `
-      : '';
-    io.note(`${unchecked}Flink's plan lists only the first operator of each chain (vertex ids), so an operator chained behind another cannot be told from a removed one; Flink checks every operator when the job starts${request.allowNonRestoredState ? '' : ' (and refuses without -n)'}.`);
+    const unchecked =
+      report.unchecked.length > 0
+        ? `${report.unchecked.length} operator(s) holding state are not among the new job's vertices and could not be checked: ${list(report.unchecked.map(describeOperator))}. `
+        : '';
+    io.note(
+      `${unchecked}Flink's plan lists only the first operator of each chain (vertex ids), so an operator chained behind another cannot be told from a removed one; Flink checks every operator when the job starts${request.allowNonRestoredState ? '' : ' (and refuses without -n)'}.`,
+    );
   }
 }
 
 /** The newest completed checkpoint or savepoint of a running job (what its stop-with-savepoint will hold). */
 export async function latestSnapshotOf(client: FlinkApi, jobId: string): Promise<string | undefined> {
   const stats = await client.checkpoints(jobId).catch(() => undefined);
-  const candidates = [stats?.latest.completed, stats?.latest.savepoint].filter((c): c is NonNullable<typeof c> => !!c?.external_path && !c.external_path.startsWith('<'));
+  const candidates = [stats?.latest.completed, stats?.latest.savepoint].filter(
+    (c): c is NonNullable<typeof c> => !!c?.external_path && !c.external_path.startsWith('<'),
+  );
   return candidates.sort((a, b) => b.latest_ack_timestamp - a.latest_ack_timestamp)[0]?.external_path;
 }
 

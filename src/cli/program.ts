@@ -71,8 +71,28 @@ export const SINGLE_DASH_LONG: Record<string, string> = {
  */
 const PROGRAM_COMMANDS: Record<string, number> = { run: 0, restore: 1, upgrade: 1 };
 const VALUE_OPTIONS = new Set([
-  '-s', '--fromSavepoint', '-p', '--parallelism', '-c', '--class', '-C', '--classpath', '-cm', '--claimMode',
-  '-rm', '--restoreMode', '-m', '--jobmanager', '-D', '--config-dir', '--timeout', '--savepointPath', '--previous', '--name', '--from-job', '--dir',
+  '-s',
+  '--fromSavepoint',
+  '-p',
+  '--parallelism',
+  '-c',
+  '--class',
+  '-C',
+  '--classpath',
+  '-cm',
+  '--claimMode',
+  '-rm',
+  '--restoreMode',
+  '-m',
+  '--jobmanager',
+  '-D',
+  '--config-dir',
+  '--timeout',
+  '--savepointPath',
+  '--previous',
+  '--name',
+  '--from-job',
+  '--dir',
 ]);
 
 export function normalizeFlinkArgv(argv: readonly string[]): string[] {
@@ -125,7 +145,7 @@ export async function buildProgram(init: ContextInit, argv: readonly string[] = 
   program
     .usage('<command> [options]')
     .description(
-      "Savepoints, checkpoints and jobs of Apache Flink clusters and of the embedded local coordinator. " +
+      'Savepoints, checkpoints and jobs of Apache Flink clusters and of the embedded local coordinator. ' +
         "Mirrors Flink's bin/flink and adds what FLIP-10 promised: a durable list of restorable snapshots, " +
         'restore from latest, periodic savepoints with bounded retention, cron- and CI-safe behaviour.',
     )
@@ -157,7 +177,14 @@ export async function buildProgram(init: ContextInit, argv: readonly string[] = 
     },
     async contextFor(command) {
       const globals = globalsOf(command);
-      init.io.setMode({ json: globals.json, quiet: globals.quiet, color: globals.color, debug: globals.debug, header: Boolean(globals.header), human: Boolean(globals.human) });
+      init.io.setMode({
+        json: globals.json,
+        quiet: globals.quiet,
+        color: globals.color,
+        debug: globals.debug,
+        header: Boolean(globals.header),
+        human: Boolean(globals.human),
+      });
       await init.io.loadColors();
       const context = createContext(init, globals);
       deps.current = { command, context };
@@ -168,7 +195,11 @@ export async function buildProgram(init: ContextInit, argv: readonly string[] = 
   const invoked = commandNameOf(argv);
   for (const entry of COMMANDS) {
     if (entry.name === invoked) declare(program, await entry.load(), entry.summary);
-    else program.command(entry.name, { hidden: entry.hidden }).description(entry.summary).usage('[options] (flink ' + entry.name + ' --help)');
+    else
+      program
+        .command(entry.name, { hidden: entry.hidden })
+        .description(entry.summary)
+        .usage('[options] (flink ' + entry.name + ' --help)');
   }
   return { program, deps };
 }

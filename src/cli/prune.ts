@@ -14,24 +14,42 @@ export interface PruneOutcome {
   failed: Array<{ decision: PruneDecision; error: string }>;
 }
 
-export async function prune(ctx: CommandContext, scope: PruneScope, rules: PruneRules, options: { dryRun: boolean; offline: boolean; dirs?: string[] }): Promise<PruneOutcome> {
+export async function prune(
+  ctx: CommandContext,
+  scope: PruneScope,
+  rules: PruneRules,
+  options: { dryRun: boolean; offline: boolean; dirs?: string[] },
+): Promise<PruneOutcome> {
   // Flink's REST history keeps only the newest 10 snapshots: the directories are scanned too.
-  const gathered = await gatherSnapshots(ctx, { jobId: scope.jobId, jobName: scope.jobName, includeBroken: true, includeCheckpoints: false, dirs: options.dirs });
+  const gathered = await gatherSnapshots(ctx, {
+    jobId: scope.jobId,
+    jobName: scope.jobName,
+    includeBroken: true,
+    includeCheckpoints: false,
+    dirs: options.dirs,
+  });
   let protectedPaths = new Set<string>();
   const { clusterView, createDisposer } = await import('./services/disposer.js');
   const cluster = gathered.coordinator === 'unreachable' ? { local: false } : await clusterView(ctx);
   if (cluster.jobs === undefined) {
     if (!options.offline) {
-      throw new UnreachableError('Cannot see running jobs (the coordinator is unreachable), so savepoints they restored from cannot be protected; nothing was pruned.', {
-        hint: 'Run it when the coordinator answers, or pass --offline to prune from storage alone.',
-      });
+      throw new UnreachableError(
+        'Cannot see running jobs (the coordinator is unreachable), so savepoints they restored from cannot be protected; nothing was pruned.',
+        {
+          hint: 'Run it when the coordinator answers, or pass --offline to prune from storage alone.',
+        },
+      );
     }
   } else {
     protectedPaths = protectedSnapshots(cluster.jobs);
   }
   // The newest kept savepoint is fully verified first: a corrupt one must never take the place of an intact one.
-  const { entries } = await pickVerified(gathered.entries, (list) => newestKept(list, scope), (e) => verifyFully(e, ctx), (e) =>
-    ctx.io.warn(`${e.path} fails full verification (${e.problem}): kept for inspection, not as the newest savepoint`));
+  const { entries } = await pickVerified(
+    gathered.entries,
+    (list) => newestKept(list, scope),
+    (e) => verifyFully(e, ctx),
+    (e) => ctx.io.warn(`${e.path} fails full verification (${e.problem}): kept for inspection, not as the newest savepoint`),
+  );
   const decisions = planPrune(entries, scope, rules, protectedPaths);
   const outcome: PruneOutcome = { decisions, disposed: [], failed: [] };
   if (options.dryRun) return outcome;

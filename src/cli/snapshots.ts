@@ -4,7 +4,15 @@
 import path from 'node:path';
 import type { FlinkApi } from '../client/rest-client.js';
 import { resolveSavepointTarget } from '../config/savepoint-target.js';
-import { filterCatalog, latestRestorable, pickVerified, sortByCompletion, type CatalogEntry, type CatalogFilter, type Verification } from '../domain/catalog.js';
+import {
+  filterCatalog,
+  latestRestorable,
+  pickVerified,
+  sortByCompletion,
+  type CatalogEntry,
+  type CatalogFilter,
+  type Verification,
+} from '../domain/catalog.js';
 import { FlinkCliError } from '../domain/errors.js';
 import { hasScheme, pointerToPath } from '../domain/pointers.js';
 import type { CommandContext } from './context.js';
@@ -45,11 +53,15 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     jobs = known.jobs;
   } catch (error) {
     if (!(error instanceof FlinkCliError) || (error.kind !== 'unreachable' && error.kind !== 'not-found')) throw error;
-    if (error.kind === 'unreachable') ctx.io.note(`The coordinator is not reachable (${error.message.replace(/^Could not reach the coordinator at /, '').replace(/\.$/, '')}); listing from storage only.`);
+    if (error.kind === 'unreachable')
+      ctx.io.note(
+        `The coordinator is not reachable (${error.message.replace(/^Could not reach the coordinator at /, '').replace(/\.$/, '')}); listing from storage only.`,
+      );
   }
   // A --dir on a scheme without an adapter (gs://, hdfs://) is an error saying so, never an empty scan.
   const { openStore } = await import('../storage/object-store.js');
-  for (const dir of filter.dirs ?? []) if (hasScheme(dir) && !/^file:/i.test(dir) && !isRemote(dir)) await openStore(dir, { s3: { pathStyle: false }, azure: { accountKey: () => undefined } });
+  for (const dir of filter.dirs ?? [])
+    if (hasScheme(dir) && !/^file:/i.test(dir) && !isRemote(dir)) await openStore(dir, { s3: { pathStyle: false }, azure: { accountKey: () => undefined } });
   const remoteRoots = [...roots].filter(isRemote);
   const scannedAll = await scanSnapshots([...roots].filter((r) => !isRemote(r)));
   if (remoteRoots.length > 0) {
@@ -88,7 +100,8 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
   }
   for (const [key, entry] of byPath) {
     // Listed by the coordinator but gone from a local disk: not restorable any more (what the scan just read is there).
-    if (entry.state === 'complete' && !hasScheme(entry.path) && !scannedKeys.has(key) && !(await exists(entry.path))) byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });
+    if (entry.state === 'complete' && !hasScheme(entry.path) && !scannedKeys.has(key) && !(await exists(entry.path)))
+      byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });
     else if (!hasScheme(entry.path) && isPinned(entry.path)) byPath.set(key, { ...entry, pinned: true });
   }
   return { entries: sortByCompletion(filterCatalog([...byPath.values()], filter)), roots: [...roots], coordinator };
@@ -120,10 +133,17 @@ export async function verifyFully(entry: CatalogEntry, ctx?: CommandContext): Pr
  * newer one that fails is reported and marked corrupt in the returned entries.
  */
 export async function latestVerified(
-  ctx: CommandContext, entries: readonly CatalogEntry[], options: CatalogFilter & { maxAgeMs?: number } = {},
+  ctx: CommandContext,
+  entries: readonly CatalogEntry[],
+  options: CatalogFilter & { maxAgeMs?: number } = {},
   onSkip: (entry: CatalogEntry) => void = (e) => ctx.io.warn(`skipping ${e.path}: ${e.problem}`),
 ): Promise<{ entries: CatalogEntry[]; latest?: CatalogEntry }> {
-  const { entries: checked, picked } = await pickVerified(entries, (list) => latestRestorable(list, options), (e) => verifyFully(e, ctx), onSkip);
+  const { entries: checked, picked } = await pickVerified(
+    entries,
+    (list) => latestRestorable(list, options),
+    (e) => verifyFully(e, ctx),
+    onSkip,
+  );
   return { entries: checked, latest: picked };
 }
 
@@ -151,7 +171,10 @@ function pick(entry: CatalogEntry): Partial<CatalogEntry> {
 
 async function exists(p: string): Promise<boolean> {
   const { stat } = await import('node:fs/promises');
-  return stat(p).then(() => true, () => false);
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 function keyOf(pointer: string): string {
@@ -160,7 +183,12 @@ function keyOf(pointer: string): string {
 }
 
 /** What the coordinator lists, and (when no job was named) every job it knows, for attributing scanned entries. */
-async function fromCoordinator(client: FlinkApi, kind: 'local' | 'flink', restorableList: boolean, filter: CatalogFilter): Promise<{ entries: CatalogEntry[]; jobs?: KnownJob[] }> {
+async function fromCoordinator(
+  client: FlinkApi,
+  kind: 'local' | 'flink',
+  restorableList: boolean,
+  filter: CatalogFilter,
+): Promise<{ entries: CatalogEntry[]; jobs?: KnownJob[] }> {
   const overview = filter.jobId ? undefined : (await client.jobsOverview()).jobs.map((j): KnownJob => ({ jid: j.jid, name: j.name }));
   const jobs: KnownJob[] = overview ?? [{ jid: filter.jobId! }];
   const wanted = jobs.filter((j) => !filter.jobName || j.name === undefined || j.name === filter.jobName);
@@ -170,20 +198,39 @@ async function fromCoordinator(client: FlinkApi, kind: 'local' | 'flink', restor
       const list = await client.restorableSnapshots(job.jid);
       for (const s of list.savepoints) {
         entries.push({
-          path: keyOf(s.external_path), kind: s.kind, trigger: s.trigger, format: s.format, jobId: s.job_id, jobName: s.job_name,
-          snapshotId: s.id, completedAt: s.completed_timestamp, sizeBytes: s.state_size, state: 'complete', origin: 'ours',
+          path: keyOf(s.external_path),
+          kind: s.kind,
+          trigger: s.trigger,
+          format: s.format,
+          jobId: s.job_id,
+          jobName: s.job_name,
+          snapshotId: s.id,
+          completedAt: s.completed_timestamp,
+          sizeBytes: s.state_size,
+          state: 'complete',
+          origin: 'ours',
         });
       }
     } else {
       const stats = await client.checkpoints(job.jid).catch(() => undefined);
       // The history holds only the newest 10 snapshots (web.checkpoints.history); the latest savepoint and
       // checkpoint are reported beside it, so they are known even after they left it.
-      const latest = [stats?.latest.savepoint, stats?.latest.completed].filter((c): c is NonNullable<typeof c> => !!c && !stats!.history.some((h) => h.id === c.id));
+      const latest = [stats?.latest.savepoint, stats?.latest.completed].filter(
+        (c): c is NonNullable<typeof c> => !!c && !stats!.history.some((h) => h.id === c.id),
+      );
       for (const c of [...(stats?.history ?? []), ...latest]) {
         if (c.status !== 'COMPLETED' || !c.external_path || c.discarded || c.external_path.startsWith('<')) continue;
         entries.push({
-          path: keyOf(c.external_path), kind: c.is_savepoint ? 'savepoint' : 'checkpoint', format: c.savepointFormat === 'NATIVE' ? 'native' : 'canonical',
-          jobId: job.jid, jobName: job.name, snapshotId: c.id, completedAt: c.latest_ack_timestamp, sizeBytes: c.state_size, state: 'complete', origin: 'flink',
+          path: keyOf(c.external_path),
+          kind: c.is_savepoint ? 'savepoint' : 'checkpoint',
+          format: c.savepointFormat === 'NATIVE' ? 'native' : 'canonical',
+          jobId: job.jid,
+          jobName: job.name,
+          snapshotId: c.id,
+          completedAt: c.latest_ack_timestamp,
+          sizeBytes: c.state_size,
+          state: 'complete',
+          origin: 'flink',
         });
       }
     }

@@ -100,7 +100,11 @@ export async function uploadPrepared(client: FlinkApi, prepared: PreparedArtifac
  * `check` runs between upload and run (the restore pre-flight); its refusal also removes the upload.
  */
 export async function submitPrepared(
-  client: FlinkApi, prepared: PreparedArtifact, request: SubmitRequest, warn: (line: string) => void, check?: (jarId: string) => Promise<void>,
+  client: FlinkApi,
+  prepared: PreparedArtifact,
+  request: SubmitRequest,
+  warn: (line: string) => void,
+  check?: (jarId: string) => Promise<void>,
 ): Promise<Submitted> {
   const jarId = await uploadPrepared(client, prepared);
   try {
@@ -110,7 +114,13 @@ export async function submitPrepared(
     // A refused run leaves nothing uploaded behind (a timed-out one may still be starting: keep its artifact).
     if (!(error instanceof FlinkCliError && error.kind === 'timeout')) {
       // The local coordinator may have removed it already (not found is fine).
-      await client.deleteJar(jarId).catch((cause: Error) => (cause instanceof FlinkCliError && cause.kind === 'not-found' ? undefined : warn(`The uploaded ${prepared.kind === 'module' ? 'module' : 'jar'} ${jarId} could not be deleted: ${cause.message}`)));
+      await client
+        .deleteJar(jarId)
+        .catch((cause: Error) =>
+          cause instanceof FlinkCliError && cause.kind === 'not-found'
+            ? undefined
+            : warn(`The uploaded ${prepared.kind === 'module' ? 'module' : 'jar'} ${jarId} could not be deleted: ${cause.message}`),
+        );
     }
     throw error;
   }
@@ -127,7 +137,8 @@ async function runRequest(client: FlinkApi, request: SubmitRequest): Promise<Jar
     if (request.claimMode) {
       // Flink 1.20 renamed restoreMode to claimMode; older clusters only know restoreMode.
       const caps = await client.capabilities();
-      const old = caps.kind === 'flink' && caps.flinkVersion !== undefined && (caps.flinkVersion[0] < 1 || (caps.flinkVersion[0] === 1 && caps.flinkVersion[1] < 20));
+      const old =
+        caps.kind === 'flink' && caps.flinkVersion !== undefined && (caps.flinkVersion[0] < 1 || (caps.flinkVersion[0] === 1 && caps.flinkVersion[1] < 20));
       if (old) body.restoreMode = request.claimMode;
       else body.claimMode = request.claimMode;
     }

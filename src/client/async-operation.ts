@@ -21,10 +21,7 @@ export interface PollOptions {
   maxDelayMs?: number;
 }
 
-export async function pollUntilComplete<Operation>(
-  fetchStatus: () => Promise<AsyncOperationResult<Operation>>,
-  options: PollOptions,
-): Promise<Operation> {
+export async function pollUntilComplete<Operation>(fetchStatus: () => Promise<AsyncOperationResult<Operation>>, options: PollOptions): Promise<Operation> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const deadline = now() + options.timeoutMs;

@@ -78,7 +78,7 @@ export class RestError extends FlinkCliError {
  */
 export function flinkErrorMessage(errors: readonly string[]): string {
   if (errors.length === 0) return '';
-  const useful = errors[0] === 'Internal server error.' && errors.length > 1 ? deepestCause(errors[1]) ?? errors[0] : errors[0];
+  const useful = errors[0] === 'Internal server error.' && errors.length > 1 ? (deepestCause(errors[1]) ?? errors[0]) : errors[0];
   const firstLine = useful.split('\n')[0].trim();
   return firstLine.replace(/^(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Throwable): /, '');
 }
@@ -141,7 +141,7 @@ export const nodeHttpFetch: FetchLike = async (url, init) => {
       });
     });
     // An abort by the timeout signal surfaces as the signal's reason (a TimeoutError), as with fetch.
-    req.on('error', (error) => reject(init.signal?.aborted ? init.signal.reason ?? error : error));
+    req.on('error', (error) => reject(init.signal?.aborted ? (init.signal.reason ?? error) : error));
     req.end(init.body as string | undefined);
   });
 };
@@ -168,7 +168,7 @@ export class HttpTransport {
       headers['Content-Type'] = 'application/json; charset=UTF-8';
       body = JSON.stringify(options.body);
     }
-    const attempts = 1 + (options.idempotent ?? method === 'GET' ? this.endpoint.retries : 0);
+    const attempts = 1 + ((options.idempotent ?? method === 'GET') ? this.endpoint.retries : 0);
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
       if (attempt > 0) await this.sleep(100 * 3 ** (attempt - 1));
@@ -227,6 +227,6 @@ function unreachable(baseUrl: string, error: unknown, timeoutMs: number): Unreac
       ? 'connection refused'
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
         ? 'unknown host'
-        : code ?? ((error as Error)?.message || 'connection failed');
+        : (code ?? ((error as Error)?.message || 'connection failed'));
   return new UnreachableError(`Could not reach the coordinator at ${baseUrl} (${reason}).`, { hint: START_LOCAL_HINT, cause: error });
 }

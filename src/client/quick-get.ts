@@ -15,20 +15,24 @@ export async function quickGet<T>(endpoint: Endpoint, path: string, timeoutMs: n
   const url = new URL(`${endpoint.baseUrl}/v1${path}`);
   const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', headers: { Accept: 'application/json', ...endpoint.headers, Connection: 'close' }, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        if (status < 200 || status >= 300) return reject(new Error(`GET ${path} answered HTTP ${status}`));
-        try {
-          resolve({ status, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T, date: res.headers.date });
-        } catch {
-          reject(new Error(`GET ${path} answered something that is not JSON`));
-        }
-      });
-    });
+    const req = request(
+      url,
+      { method: 'GET', headers: { Accept: 'application/json', ...endpoint.headers, Connection: 'close' }, timeout: timeoutMs },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status >= 300) return reject(new Error(`GET ${path} answered HTTP ${status}`));
+          try {
+            resolve({ status, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as T, date: res.headers.date });
+          } catch {
+            reject(new Error(`GET ${path} answered something that is not JSON`));
+          }
+        });
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${(timeoutMs / 1000).toFixed(1)} s`)));
     req.on('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code === 'ECONNREFUSED' ? 'connection refused' : error.message)));
     req.end();

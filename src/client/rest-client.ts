@@ -3,10 +3,28 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type {
   JobExceptionsInfoWithHistory,
-  AsyncOperationResult, CheckpointConfigInfo, CheckpointInfo, CheckpointStatistics, CheckpointTriggerRequest,
-  CheckpointingStatistics, ClusterOverview, DashboardConfig, DisposalInfo, JarListInfo, JarPlanRequest, JarRunRequest, JarRunResponse,
-  JarUploadResponse, JobDetailsInfo, JobPlanInfo, JobsOverview, RestorableSnapshotList, SavepointInfo, SavepointTriggerRequest,
-  StopWithSavepointRequest, TriggerResponse,
+  AsyncOperationResult,
+  CheckpointConfigInfo,
+  CheckpointInfo,
+  CheckpointStatistics,
+  CheckpointTriggerRequest,
+  CheckpointingStatistics,
+  ClusterOverview,
+  DashboardConfig,
+  DisposalInfo,
+  JarListInfo,
+  JarPlanRequest,
+  JarRunRequest,
+  JarRunResponse,
+  JarUploadResponse,
+  JobDetailsInfo,
+  JobPlanInfo,
+  JobsOverview,
+  RestorableSnapshotList,
+  SavepointInfo,
+  SavepointTriggerRequest,
+  StopWithSavepointRequest,
+  TriggerResponse,
 } from '../rest-api/types.js';
 import { HttpTransport, RestError } from './http.js';
 

@@ -21,7 +21,19 @@ export interface KeySpec {
 }
 
 // Flink's GlobalConfiguration.isSensitive: a key whose name contains one of these holds a secret.
-const SENSITIVE = ['password', 'secret', 'fs.azure.account.key', 'apikey', 'api-key', 'auth-params', 'service-key', 'token', 'basic-auth', 'jaas.config', 'http-headers'];
+const SENSITIVE = [
+  'password',
+  'secret',
+  'fs.azure.account.key',
+  'apikey',
+  'api-key',
+  'auth-params',
+  'service-key',
+  'token',
+  'basic-auth',
+  'jaas.config',
+  'http-headers',
+];
 
 /** True when the value of this key must never be printed, logged or audited. */
 export function isSecretKey(name: string): boolean {
@@ -39,65 +51,152 @@ export const SAVEPOINT_BACKEND_REMOVED = 'savepoints.state.backend';
 
 export const KEYS: readonly KeySpec[] = [
   // --- where the coordinator is ---
-  { key: 'rest.address', fallback: 'jobmanager.rpc.address', default: '127.0.0.1', type: 'string',
-    description: 'Host of the REST endpoint (local coordinator or Flink JobManager). Falls back to jobmanager.rpc.address.' },
+  {
+    key: 'rest.address',
+    fallback: 'jobmanager.rpc.address',
+    default: '127.0.0.1',
+    type: 'string',
+    description: 'Host of the REST endpoint (local coordinator or Flink JobManager). Falls back to jobmanager.rpc.address.',
+  },
   { key: 'rest.port', deprecated: ['web.port'], default: '8081', type: 'int', description: 'Port of the REST endpoint.' },
   { key: 'rest.path', default: '', type: 'string', description: 'URL path prefix of the REST endpoint (e.g. behind a proxy).' },
   { key: 'jobmanager.rpc.address', type: 'string', description: 'JobManager host; used for rest.address when that is unset.' },
   { key: 'security.ssl.rest.enabled', default: 'false', type: 'bool', description: 'Talk https to the REST endpoint.' },
-  { key: 'client.timeout', aliases: ['akka.client.timeout'], default: '60 s', type: 'duration',
-    description: 'How long waiting commands wait before reporting a timeout (the operation keeps running).' },
-  { key: 'rest.bind-address', default: '127.0.0.1', type: 'string',
-    description: 'Address the local coordinator binds. Anything but loopback requires coordinator.rest.token.' },
-  { key: 'coordinator.rest.token', type: 'string', extension: true,
-    description: 'Bearer token the local coordinator requires (mandatory when it binds a non-loopback address).' },
-  { key: 'coordinator.dir', type: 'string', extension: true,
-    description: 'State directory of the local coordinator (jobs, artifacts, pid and log file). Default: ~/.local/state/flink-cli.' },
+  {
+    key: 'client.timeout',
+    aliases: ['akka.client.timeout'],
+    default: '60 s',
+    type: 'duration',
+    description: 'How long waiting commands wait before reporting a timeout (the operation keeps running).',
+  },
+  {
+    key: 'rest.bind-address',
+    default: '127.0.0.1',
+    type: 'string',
+    description: 'Address the local coordinator binds. Anything but loopback requires coordinator.rest.token.',
+  },
+  {
+    key: 'coordinator.rest.token',
+    type: 'string',
+    extension: true,
+    description: 'Bearer token the local coordinator requires (mandatory when it binds a non-loopback address).',
+  },
+  {
+    key: 'coordinator.dir',
+    type: 'string',
+    extension: true,
+    description: 'State directory of the local coordinator (jobs, artifacts, pid and log file). Default: ~/.local/state/flink-cli.',
+  },
 
-  { key: 'audit.log', type: 'string', extension: true,
-    description: 'Audit log of state-changing commands (one JSON line each). Default: <coordinator.dir>/audit.log.' },
-  { key: 'savepoints.lock-stale-after', default: '10 min', type: 'duration', extension: true,
-    description: 'A per-job savepoint lock older than this (its holder died) is taken over.' },
+  {
+    key: 'audit.log',
+    type: 'string',
+    extension: true,
+    description: 'Audit log of state-changing commands (one JSON line each). Default: <coordinator.dir>/audit.log.',
+  },
+  {
+    key: 'savepoints.lock-stale-after',
+    default: '10 min',
+    type: 'duration',
+    extension: true,
+    description: 'A per-job savepoint lock older than this (its holder died) is taken over.',
+  },
 
   // --- snapshots ---
-  { key: SAVEPOINT_DIR, aliases: [SAVEPOINT_DIR_FLIP10], deprecated: [SAVEPOINT_DIR_DEPRECATED], type: 'string',
-    description: 'Default target directory of savepoints (FLIP-10: state.savepoints.dir; Flink 2: execution.checkpointing.savepoint-dir).' },
-  { key: 'execution.checkpointing.dir', aliases: ['state.checkpoints.dir'], deprecated: ['state.backend.fs.checkpointdir'], type: 'string',
-    description: 'Directory of checkpoints: <dir>/<job id>/chk-<n>.' },
-  { key: 'execution.checkpointing.num-retained', aliases: ['state.checkpoints.num-retained'], default: '1', type: 'int',
-    description: 'How many completed checkpoints are retained (bounded FIFO; older ones are subsumed).' },
+  {
+    key: SAVEPOINT_DIR,
+    aliases: [SAVEPOINT_DIR_FLIP10],
+    deprecated: [SAVEPOINT_DIR_DEPRECATED],
+    type: 'string',
+    description: 'Default target directory of savepoints (FLIP-10: state.savepoints.dir; Flink 2: execution.checkpointing.savepoint-dir).',
+  },
+  {
+    key: 'execution.checkpointing.dir',
+    aliases: ['state.checkpoints.dir'],
+    deprecated: ['state.backend.fs.checkpointdir'],
+    type: 'string',
+    description: 'Directory of checkpoints: <dir>/<job id>/chk-<n>.',
+  },
+  {
+    key: 'execution.checkpointing.num-retained',
+    aliases: ['state.checkpoints.num-retained'],
+    default: '1',
+    type: 'int',
+    description: 'How many completed checkpoints are retained (bounded FIFO; older ones are subsumed).',
+  },
   { key: 'execution.checkpointing.interval', type: 'duration', description: 'Checkpoint interval; unset means periodic checkpoints are off.' },
   { key: 'execution.checkpointing.timeout', default: '10 min', type: 'duration', description: 'A checkpoint or savepoint not complete after this is aborted.' },
-  { key: 'execution.checkpointing.externalized-checkpoint-retention', default: 'NO_EXTERNALIZED_CHECKPOINTS', type: 'enum',
+  {
+    key: 'execution.checkpointing.externalized-checkpoint-retention',
+    default: 'NO_EXTERNALIZED_CHECKPOINTS',
+    type: 'enum',
     values: ['NO_EXTERNALIZED_CHECKPOINTS', 'RETAIN_ON_CANCELLATION', 'DELETE_ON_CANCELLATION'],
-    description: 'Whether completed checkpoints outlive the job. RETAIN_ON_CANCELLATION = FLIP-10 persistent checkpoints.' },
-  { key: 'execution.checkpointing.periodic-savepoints.interval', type: 'duration', extension: true,
-    description: 'FLIP-10 periodic savepoints: trigger a savepoint this often (unset = off).' },
-  { key: 'execution.checkpointing.periodic-savepoints.dir', type: 'string', extension: true,
-    description: 'Target directory of periodic savepoints (default: the savepoint directory).' },
-  { key: 'execution.checkpointing.periodic-savepoints.max-retained', default: '3', type: 'int', extension: true,
-    description: 'How many periodic savepoints are kept; the oldest is disposed when a newer one completes.' },
-  { key: 'restart-strategy.type', default: 'fixed-delay', type: 'enum', values: ['none', 'fixed-delay'],
-    description: 'What the local coordinator does when a task fails.' },
+    description: 'Whether completed checkpoints outlive the job. RETAIN_ON_CANCELLATION = FLIP-10 persistent checkpoints.',
+  },
+  {
+    key: 'execution.checkpointing.periodic-savepoints.interval',
+    type: 'duration',
+    extension: true,
+    description: 'FLIP-10 periodic savepoints: trigger a savepoint this often (unset = off).',
+  },
+  {
+    key: 'execution.checkpointing.periodic-savepoints.dir',
+    type: 'string',
+    extension: true,
+    description: 'Target directory of periodic savepoints (default: the savepoint directory).',
+  },
+  {
+    key: 'execution.checkpointing.periodic-savepoints.max-retained',
+    default: '3',
+    type: 'int',
+    extension: true,
+    description: 'How many periodic savepoints are kept; the oldest is disposed when a newer one completes.',
+  },
+  {
+    key: 'restart-strategy.type',
+    default: 'fixed-delay',
+    type: 'enum',
+    values: ['none', 'fixed-delay'],
+    description: 'What the local coordinator does when a task fails.',
+  },
   { key: 'restart-strategy.fixed-delay.attempts', default: '3', type: 'int', description: 'Restarts before the job is FAILED.' },
   { key: 'restart-strategy.fixed-delay.delay', default: '1 s', type: 'duration', description: 'Pause before each restart.' },
-  { key: 'taskmanager.memory.process.size', default: '1g', type: 'memory',
-    description: 'Resident memory (heap, Buffers, everything) of the TaskManager process each job of the local coordinator runs in; over it the job fails (and restarts as its restart strategy says).' },
-  { key: 'execution.state-recovery.claim-mode', aliases: ['execution.savepoint-restore-mode'], default: 'NO_CLAIM', type: 'enum',
-    values: ['CLAIM', 'NO_CLAIM', 'LEGACY'], description: 'Who owns the snapshot a job is restored from.' },
+  {
+    key: 'taskmanager.memory.process.size',
+    default: '1g',
+    type: 'memory',
+    description:
+      'Resident memory (heap, Buffers, everything) of the TaskManager process each job of the local coordinator runs in; over it the job fails (and restarts as its restart strategy says).',
+  },
+  {
+    key: 'execution.state-recovery.claim-mode',
+    aliases: ['execution.savepoint-restore-mode'],
+    default: 'NO_CLAIM',
+    type: 'enum',
+    values: ['CLAIM', 'NO_CLAIM', 'LEGACY'],
+    description: 'Who owns the snapshot a job is restored from.',
+  },
 
   // --- object stores (Flink's S3 file system keys; Azure account keys are per account, see flink-conf.example.yaml) ---
   { key: 's3.endpoint', type: 'string', description: 'Endpoint of an S3-compatible store (e.g. http://127.0.0.1:9090); unset = AWS S3.' },
-  { key: 's3.path.style.access', default: 'false', type: 'bool', description: 'Address buckets as <endpoint>/<bucket> instead of <bucket>.<endpoint> (most S3-compatible stores).' },
+  {
+    key: 's3.path.style.access',
+    default: 'false',
+    type: 'bool',
+    description: 'Address buckets as <endpoint>/<bucket> instead of <bucket>.<endpoint> (most S3-compatible stores).',
+  },
   { key: 's3.access-key', type: 'string', description: "S3 access key id; unset = the AWS SDK's default chain (environment, profile, instance/pod identity)." },
   { key: 's3.secret-key', type: 'string', description: 'S3 secret access key (never printed).' },
   { key: 's3.region', type: 'string', description: 'S3 region; unset = AWS_REGION or the profile (us-east-1 when s3.endpoint is set).' },
-  { key: 'azure.blob.endpoint', type: 'string', extension: true,
-    description: "Blob service URL of the account instead of https://<account>.blob.core.windows.net (e.g. Azurite's http://127.0.0.1:10000/devstoreaccount1)." },
+  {
+    key: 'azure.blob.endpoint',
+    type: 'string',
+    extension: true,
+    description: "Blob service URL of the account instead of https://<account>.blob.core.windows.net (e.g. Azurite's http://127.0.0.1:10000/devstoreaccount1).",
+  },
 
   // --- removed by FLIP-10; read only to warn ---
-  { key: SAVEPOINT_BACKEND_REMOVED, type: 'string',
-    description: 'Removed by FLIP-10 (Flink 1.2): savepoints always go to files. Ignored with a warning.' },
+  { key: SAVEPOINT_BACKEND_REMOVED, type: 'string', description: 'Removed by FLIP-10 (Flink 1.2): savepoints always go to files. Ignored with a warning.' },
 ];
 
 const byName = new Map<string, KeySpec>();

@@ -58,7 +58,9 @@ function isDirectory(dir: string): boolean {
 
 /** A parsed standard YAML file, from the cache when its text is unchanged (the parsers load only on a miss). */
 async function standardYaml(cache: string | undefined, text: string, file: string, under?: string) {
-  return cachedParse(cache, `yaml:${under ?? ''}:${file}`, text, async () => (await parsers()).parseStandardYaml(text, file, under === undefined ? {} : { under }));
+  return cachedParse(cache, `yaml:${under ?? ''}:${file}`, text, async () =>
+    (await parsers()).parseStandardYaml(text, file, under === undefined ? {} : { under }),
+  );
 }
 
 /**

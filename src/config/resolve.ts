@@ -182,9 +182,10 @@ export class ResolvedConfig {
     const backend = this.byName.get(SAVEPOINT_BACKEND_REMOVED);
     if (backend) {
       const where = describeOrigin(backend.origin);
-      const jobmanager = backend.value.trim().toLowerCase() === 'jobmanager'
-        ? " There is no 'jobmanager' savepoint backend any more (no jobmanager://savepoint-N pointers): savepoints always go to files now."
-        : '';
+      const jobmanager =
+        backend.value.trim().toLowerCase() === 'jobmanager'
+          ? " There is no 'jobmanager' savepoint backend any more (no jobmanager://savepoint-N pointers): savepoints always go to files now."
+          : '';
       warnings.push(
         `Config key '${SAVEPOINT_BACKEND_REMOVED}' (${where}) is ignored: since FLIP-10 savepoints are always written to a directory; set '${SAVEPOINT_DIR}' (or 'state.savepoints.dir') instead.${jobmanager}`,
       );

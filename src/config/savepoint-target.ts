@@ -87,16 +87,24 @@ export function resolveSavepointTarget(config: ResolvedConfig, adHoc?: AdHocPath
   } else if (step2) {
     const by = flink2 ? SAVEPOINT_DIR : SAVEPOINT_DIR_FLIP10;
     candidates.push({
-      step: 3, name: `${SAVEPOINT_DIR_DEPRECATED} (deprecated)`, value: deprecated.value, origin: deprecated.origin,
-      outcome: 'ignored', reason: `'${by}' is set`,
+      step: 3,
+      name: `${SAVEPOINT_DIR_DEPRECATED} (deprecated)`,
+      value: deprecated.value,
+      origin: deprecated.origin,
+      outcome: 'ignored',
+      reason: `'${by}' is set`,
     });
     warnings.push(
       `Config key '${SAVEPOINT_DIR_DEPRECATED}' (${describeOrigin(deprecated.origin)}) is deprecated and was ignored because '${by}' is set; remove it.`,
     );
   } else {
     candidates.push({
-      step: 3, name: `${SAVEPOINT_DIR_DEPRECATED} (deprecated)`, value: deprecated.value, origin: deprecated.origin,
-      outcome: 'ignored', reason: 'the path given for this operation wins',
+      step: 3,
+      name: `${SAVEPOINT_DIR_DEPRECATED} (deprecated)`,
+      value: deprecated.value,
+      origin: deprecated.origin,
+      outcome: 'ignored',
+      reason: 'the path given for this operation wins',
     });
     warnings.push(
       `Config key '${SAVEPOINT_DIR_DEPRECATED}' (${describeOrigin(deprecated.origin)}) is deprecated; ${USE_INSTEAD}. It was not used: the path given for this operation wins.`,
@@ -105,7 +113,12 @@ export function resolveSavepointTarget(config: ResolvedConfig, adHoc?: AdHocPath
 
   candidates.push(
     winner.step === 4
-      ? { step: 4, name: "the cluster's default", outcome: 'used', reason: 'no directory is sent; the cluster uses its own execution.checkpointing.savepoint-dir' }
+      ? {
+          step: 4,
+          name: "the cluster's default",
+          outcome: 'used',
+          reason: 'no directory is sent; the cluster uses its own execution.checkpointing.savepoint-dir',
+        }
       : { step: 4, name: "the cluster's default", outcome: 'not needed' },
   );
 
@@ -121,4 +134,4 @@ function step2Candidate(name: string, entry: RawEntry | undefined, used: boolean
 /** The hint for the cluster's "no default savepoint directory" error (step 4 with nothing on the cluster). */
 export const NO_SAVEPOINT_DIR_HINT =
   `Give a directory (flink savepoint <jobId> <dir>), or set '${SAVEPOINT_DIR}' (or '${SAVEPOINT_DIR_FLIP10}') ` +
-  'in your configuration or with -D, or in the cluster\'s configuration.';
+  "in your configuration or with -D, or in the cluster's configuration.";

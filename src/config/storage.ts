@@ -79,8 +79,16 @@ export function storageSettings(config: ResolvedConfig): StorageSettings {
     },
     azure: {
       endpoint: config.string('azure.blob.endpoint') || undefined,
-      accountKey: (host) => azureAccountKeyNames(host).map(secret).find((s) => s !== undefined),
-      keyedHosts: () => config.all().map((v) => v.key).filter((k) => k.startsWith(ACCOUNT_KEY_PREFIX) && secret(k) !== undefined).map((k) => k.slice(ACCOUNT_KEY_PREFIX.length)),
+      accountKey: (host) =>
+        azureAccountKeyNames(host)
+          .map(secret)
+          .find((s) => s !== undefined),
+      keyedHosts: () =>
+        config
+          .all()
+          .map((v) => v.key)
+          .filter((k) => k.startsWith(ACCOUNT_KEY_PREFIX) && secret(k) !== undefined)
+          .map((k) => k.slice(ACCOUNT_KEY_PREFIX.length)),
     },
   };
 }

@@ -10,7 +10,14 @@ import { describeIoError } from '../domain/io-errors.js';
 import { byCompletion, byNewestCompletion } from '../domain/ordering.js';
 import type { EndStatus, SnapshotProperties } from '../domain/snapshot-properties.js';
 import {
-  forCheckpoint, forPeriodicSavepoint, isListedRestorable, joinsCheckpointStore, labelOf, locationOf, logsFailure, needsTargetDirectory,
+  forCheckpoint,
+  forPeriodicSavepoint,
+  isListedRestorable,
+  joinsCheckpointStore,
+  labelOf,
+  locationOf,
+  logsFailure,
+  needsTargetDirectory,
 } from '../domain/snapshot-properties.js';
 import { snapshotLabel } from '../domain/snapshot-vocabulary.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
@@ -19,6 +26,7 @@ import type { CoordinatorDeps, SnapshotEntry } from './coordinator-types.js';
 import { addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type TriggerRequest } from './policies.js';
 import { systemScheduler, type Cancel, type Scheduler } from './scheduler.js';
 import { SnapshotCleaner } from './snapshot-cleaner.js';
+import { periodicSavepointSettings, persistentCheckpointSettings } from './snapshot-settings.js';
 import { capitalized, childOf, mapReason, removeSnapshotDirectory, settledWithin } from './snapshot-io.js';
 
 // The coordinator's record, settings and dependencies live in coordinator-types.ts; callers import them from here as before.
@@ -73,17 +81,11 @@ export class CheckpointCoordinator {
   }
 
   get persistentCheckpoints(): { enabled: boolean; dir: string } {
-    const job = this.deps.plan.checkpointConfig.persistentCheckpoints;
-    if (job.enabled) return { enabled: true, dir: job.path ?? this.deps.settings.checkpointDir };
-    return { enabled: this.deps.settings.persistentCheckpoints, dir: this.deps.settings.checkpointDir };
+    return persistentCheckpointSettings(this.deps.plan, this.deps.settings);
   }
 
   get periodicSavepoints(): { enabled: boolean; intervalMs?: number; dir?: string; maxRetained: number } {
-    const job = this.deps.plan.checkpointConfig.periodicSavepoints;
-    const cluster = this.deps.settings.periodicSavepoints;
-    if (job.enabled) return { enabled: true, intervalMs: job.intervalMs, dir: job.path ?? cluster?.dir ?? this.deps.settings.savepointDir, maxRetained: job.maxRetained ?? cluster?.maxRetained ?? 3 };
-    if (cluster) return { enabled: true, intervalMs: cluster.intervalMs, dir: cluster.dir ?? this.deps.settings.savepointDir, maxRetained: cluster.maxRetained };
-    return { enabled: false, maxRetained: job.maxRetained ?? 3 };
+    return periodicSavepointSettings(this.deps.plan, this.deps.settings);
   }
 
   /** Starts the periodic triggers (only those that are enabled). Called when an attempt runs. */
@@ -91,7 +93,9 @@ export class CheckpointCoordinator {
     this.stopPeriodic();
     const interval = this.deps.plan.checkpointConfig.checkpointIntervalMs;
     if (interval !== undefined && interval > 0) {
-      this.timers.push(this.scheduler.every(interval, () => void this.trigger(forCheckpoint({ persistent: this.persistentCheckpoints.enabled })).catch(() => {})));
+      this.timers.push(
+        this.scheduler.every(interval, () => void this.trigger(forCheckpoint({ persistent: this.persistentCheckpoints.enabled })).catch(() => {})),
+      );
     }
     const periodic = this.periodicSavepoints;
     if (periodic.enabled && periodic.intervalMs && periodic.intervalMs > 0) {
@@ -124,7 +128,12 @@ export class CheckpointCoordinator {
 
   private pump(): void {
     if (this.shutdown) return;
-    const decision = nextRequest(this.queue, { inFlight: this.inFlight, lastCompletedAt: this.lastCompletedAt, minPauseMs: this.deps.settings.minPauseMs, now: this.now() });
+    const decision = nextRequest(this.queue, {
+      inFlight: this.inFlight,
+      lastCompletedAt: this.lastCompletedAt,
+      minPauseMs: this.deps.settings.minPauseMs,
+      now: this.now(),
+    });
     this.queue = decision.queue;
     if (!decision.start) {
       // A held-back checkpoint (minimum pause): look again when the pause is over.
@@ -168,8 +177,16 @@ export class CheckpointCoordinator {
     const id = this.nextId++;
     const triggeredAt = this.now();
     const entry: SnapshotEntry = {
-      id, pointer: '', properties, completedAt: 0, status: 'IN_PROGRESS', triggeredAt, stateSize: 0,
-      numSubtasks: attempt.plan.operators.reduce((n, op) => n + op.parallelism, 0), numAcknowledged: 0, discarded: false,
+      id,
+      pointer: '',
+      properties,
+      completedAt: 0,
+      status: 'IN_PROGRESS',
+      triggeredAt,
+      stateSize: 0,
+      numSubtasks: attempt.plan.operators.reduce((n, op) => n + op.parallelism, 0),
+      numAcknowledged: 0,
+      discarded: false,
     };
     this.snapshots.push(entry);
     const onProgress = (p: { id: number; acknowledged: number }) => {
@@ -180,9 +197,14 @@ export class CheckpointCoordinator {
     let triggered = false;
     const deadline = triggeredAt + this.deps.settings.timeoutMs;
     const location = locationOf(properties);
-    const directory = location === 'target-directory'
-      ? newSavepointPath(targetDirectory ?? this.deps.settings.savepointDir!, this.deps.jobId)
-      : checkpointPath(location === 'persistent-checkpoint-directory' ? this.persistentCheckpoints.dir : this.deps.settings.checkpointDir, this.deps.jobId, id);
+    const directory =
+      location === 'target-directory'
+        ? newSavepointPath(targetDirectory ?? this.deps.settings.savepointDir!, this.deps.jobId)
+        : checkpointPath(
+            location === 'persistent-checkpoint-directory' ? this.persistentCheckpoints.dir : this.deps.settings.checkpointDir,
+            this.deps.jobId,
+            id,
+          );
     try {
       // Recorded durably before the directory exists: after a crash, recovery knows every directory it made.
       entry.pointer = directory;
@@ -193,15 +215,29 @@ export class CheckpointCoordinator {
       created = true;
       const terminate = properties.afterCompletion === 'suspend' || properties.afterCompletion === 'terminate';
       triggered = true;
-      const snapshotting = attempt.triggerSnapshot({ id, directory, terminate, drain: properties.afterCompletion === 'terminate', timeoutMs: Math.max(1, deadline - this.now()) });
+      const snapshotting = attempt.triggerSnapshot({
+        id,
+        directory,
+        terminate,
+        drain: properties.afterCompletion === 'terminate',
+        timeoutMs: Math.max(1, deadline - this.now()),
+      });
       snapshotting.catch(() => {}); // when `stopped` wins, the abort below rejects it
       // Once the barriers are out, closing the coordinator aborts the snapshot (as Flink's shutdown does).
       const result = await Promise.race([snapshotting, stopped]);
       await publishSnapshot(directory, {
-        id, kind: properties.kind, trigger: properties.trigger, format: properties.format,
-        jobId: this.deps.jobId, jobName: this.deps.jobName, jobFingerprint: attempt.plan.fingerprint,
-        operators: result.operators, toolVersion: this.deps.settings.toolVersion,
-        triggeredAt, completedAt: result.completedAt, files: result.files,
+        id,
+        kind: properties.kind,
+        trigger: properties.trigger,
+        format: properties.format,
+        jobId: this.deps.jobId,
+        jobName: this.deps.jobName,
+        jobFingerprint: attempt.plan.fingerprint,
+        operators: result.operators,
+        toolVersion: this.deps.settings.toolVersion,
+        triggeredAt,
+        completedAt: result.completedAt,
+        files: result.files,
       });
       entry.status = 'COMPLETED';
       entry.completedAt = result.completedAt;
@@ -230,7 +266,8 @@ export class CheckpointCoordinator {
       }
       this.trimHistory();
       await this.deps.persist().catch(() => {});
-      if (logsFailure(properties)) this.deps.log(`${capitalized(snapshotLabel(properties.kind))} ${id} of job ${this.deps.jobId} failed: ${entry.failureMessage}`);
+      if (logsFailure(properties))
+        this.deps.log(`${capitalized(snapshotLabel(properties.kind))} ${id} of job ${this.deps.jobId} failed: ${entry.failureMessage}`);
       throw error instanceof SnapshotFailure ? error : new SnapshotFailure(mapReason(error), detail);
     } finally {
       attempt.off('snapshot-progress', onProgress);
@@ -295,17 +332,21 @@ export class CheckpointCoordinator {
    */
   discardAll(entries: SnapshotEntry[]): Promise<void> {
     const remove = this.deps.removeDirectory ?? removeSnapshotDirectory;
-    const { taken, done } = this.cleaner.dispose(entries.filter((e) => !e.discarded), async (entry) => {
-      try {
-        await remove(entry.pointer, { jobs: this.deps.jobFacts?.() ?? [], roots: this.roots() });
-        entry.discarded = true;
-        entry.discardPending = false;
-        if (isListedRestorable(entry.properties)) this.deps.log(`Disposed ${labelOf(entry.properties)} ${entry.id} of job ${this.deps.jobId} at ${entry.pointer}`);
-      } catch (error) {
-        entry.discardPending = true;
-        this.deps.log(`Could not dispose ${labelOf(entry.properties)} ${entry.id} at ${entry.pointer} (will retry): ${(error as Error).message}`);
-      }
-    });
+    const { taken, done } = this.cleaner.dispose(
+      entries.filter((e) => !e.discarded),
+      async (entry) => {
+        try {
+          await remove(entry.pointer, { jobs: this.deps.jobFacts?.() ?? [], roots: this.roots() });
+          entry.discarded = true;
+          entry.discardPending = false;
+          if (isListedRestorable(entry.properties))
+            this.deps.log(`Disposed ${labelOf(entry.properties)} ${entry.id} of job ${this.deps.jobId} at ${entry.pointer}`);
+        } catch (error) {
+          entry.discardPending = true;
+          this.deps.log(`Could not dispose ${labelOf(entry.properties)} ${entry.id} at ${entry.pointer} (will retry): ${(error as Error).message}`);
+        }
+      },
+    );
     return this.cleaner.track(
       done.then(async () => {
         this.trimHistory();
@@ -383,8 +424,9 @@ export class CheckpointCoordinator {
   /** The directories snapshots of this job go to: never disposed themselves. */
   roots(): string[] {
     const s = this.deps.settings;
-    return [s.checkpointDir, s.savepointDir, this.persistentCheckpoints.dir, this.periodicSavepoints.dir, childOf(s.checkpointDir, this.deps.jobId)]
-      .filter((d): d is string => d !== undefined);
+    return [s.checkpointDir, s.savepointDir, this.persistentCheckpoints.dir, this.periodicSavepoints.dir, childOf(s.checkpointDir, this.deps.jobId)].filter(
+      (d): d is string => d !== undefined,
+    );
   }
 
   inProgress(): SnapshotEntry[] {

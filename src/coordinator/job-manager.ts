@@ -169,7 +169,12 @@ export class JobManager {
 
   /** The newest snapshot of the job that passes full verification (see recovery.ts). */
   private usable(job: Job): Promise<string | undefined> {
-    return usableSnapshot({ jobId: job.record.jobId, snapshots: job.coordinator.snapshots, restorePointer: job.record.restore?.pointer, log: this.options.log });
+    return usableSnapshot({
+      jobId: job.record.jobId,
+      snapshots: job.coordinator.snapshots,
+      restorePointer: job.record.restore?.pointer,
+      log: this.options.log,
+    });
   }
 
   /** A job that had state but has no usable snapshot left: FAILED with the reason, never RUNNING from empty state. */
@@ -255,8 +260,14 @@ export class JobManager {
   /** The job module's operators, built in a task process (job code never runs in the coordinator). */
   async planArtifact(id: string, request: PlanRequest): Promise<RecordedPlan> {
     const artifact = await this.uploads.info(id);
-    if (/\.jar$/i.test(artifact.name)) throw new OperationError('The local coordinator plans JavaScript/TypeScript job modules; jars are planned by an Apache Flink cluster (-m host:port).');
-    return buildPlan({ artifactPath: artifact.path, args: request.args ?? [], parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache') });
+    if (/\.jar$/i.test(artifact.name))
+      throw new OperationError('The local coordinator plans JavaScript/TypeScript job modules; jars are planned by an Apache Flink cluster (-m host:port).');
+    return buildPlan({
+      artifactPath: artifact.path,
+      args: request.args ?? [],
+      parallelism: request.parallelism,
+      cacheDir: path.join(this.options.stateDir, 'cache'),
+    });
   }
 
   async runArtifact(id: string, request: RunRequest): Promise<string> {
@@ -272,13 +283,17 @@ export class JobManager {
 
   private async runUploaded(artifact: ArtifactInfo, request: RunRequest): Promise<string> {
     const id = artifact.id;
-    if (/\.jar$/i.test(artifact.name)) throw new OperationError('The local coordinator runs JavaScript/TypeScript job modules; submit jars to an Apache Flink cluster (-m host:port).');
+    if (/\.jar$/i.test(artifact.name))
+      throw new OperationError('The local coordinator runs JavaScript/TypeScript job modules; submit jars to an Apache Flink cluster (-m host:port).');
     const jobId = request.jobId ?? randomBytes(16).toString('hex');
     const existing = this.registry.get(jobId);
     if (existing && !isTerminal(existing.record.status)) throw new ConflictError(`Job ${jobId} is already running.`);
     const args = request.args ?? [];
     const plan = await buildPlan({
-      artifactPath: artifact.path, args, parallelism: request.parallelism, cacheDir: path.join(this.options.stateDir, 'cache'),
+      artifactPath: artifact.path,
+      args,
+      parallelism: request.parallelism,
+      cacheDir: path.join(this.options.stateDir, 'cache'),
       memoryLimitBytes: this.options.taskManagerMemoryBytes,
     });
     const claimMode = request.claimMode ?? 'NO_CLAIM';
@@ -295,9 +310,22 @@ export class JobManager {
     }
     const now = Date.now();
     const record: JobRecord = {
-      version: 1, jobId, name: plan.jobName, artifactName: artifact.name, artifactId: id, args, parallelism: request.parallelism,
-      restore: request.savepointPath ? { pointer: restoredEntry!.pointer, claimMode, allowNonRestoredState: request.allowNonRestoredState ?? false } : undefined,
-      status: 'INITIALIZING', timestamps: { INITIALIZING: now }, startTime: now, endTime: -1, plan, nextSnapshotId: 1,
+      version: 1,
+      jobId,
+      name: plan.jobName,
+      artifactName: artifact.name,
+      artifactId: id,
+      args,
+      parallelism: request.parallelism,
+      restore: request.savepointPath
+        ? { pointer: restoredEntry!.pointer, claimMode, allowNonRestoredState: request.allowNonRestoredState ?? false }
+        : undefined,
+      status: 'INITIALIZING',
+      timestamps: { INITIALIZING: now },
+      startTime: now,
+      endTime: -1,
+      plan,
+      nextSnapshotId: 1,
       snapshots: restoredEntry ? [restoredEntry] : [],
     };
     const job = this.track(record);
@@ -329,7 +357,10 @@ export class JobManager {
 
   async savepoint(jobId: string, request: SavepointRequest): Promise<string> {
     const job = this.running(jobId);
-    const entry = await job.coordinator.trigger(request.cancelJob ? forCancelWithSavepoint(request.format) : forManualSavepoint(request.format), request.targetDirectory);
+    const entry = await job.coordinator.trigger(
+      request.cancelJob ? forCancelWithSavepoint(request.format) : forManualSavepoint(request.format),
+      request.targetDirectory,
+    );
     if (request.cancelJob) await job.master?.cancel();
     return entry.pointer;
   }
@@ -356,7 +387,9 @@ export class JobManager {
   /** REST /savepoint-disposal: refused by the disposal guard like every other deleting path. */
   async disposeSavepoint(pointer: string, options: { force?: boolean } = {}): Promise<void> {
     const s = this.options.settings;
-    const roots = [s.checkpointDir, s.savepointDir, s.periodicSavepoints?.dir, ...[...this.registry.values()].flatMap((j) => j.coordinator.roots())].filter((d): d is string => d !== undefined);
+    const roots = [s.checkpointDir, s.savepointDir, s.periodicSavepoints?.dir, ...[...this.registry.values()].flatMap((j) => j.coordinator.roots())].filter(
+      (d): d is string => d !== undefined,
+    );
     const dir = await guardAndRemove(pointer, { jobs: this.jobFacts(), roots, cwd: '/', force: options.force });
     for (const job of this.registry.values()) {
       const entry = job.coordinator.snapshots.find((e) => e.pointer !== '' && snapshotKey(e.pointer) === snapshotKey(dir));
@@ -390,8 +423,12 @@ export class JobManager {
     const { record, coordinator } = this.find(jobId);
     const { timeoutMs, minPauseMs, checkpointDir } = this.options.settings;
     return {
-      checkpointIntervalMs: record.plan.checkpointConfig.checkpointIntervalMs ?? 0, timeoutMs, minPauseMs, checkpointDir,
-      persistentCheckpoints: coordinator.persistentCheckpoints, periodicSavepoints: coordinator.periodicSavepoints,
+      checkpointIntervalMs: record.plan.checkpointConfig.checkpointIntervalMs ?? 0,
+      timeoutMs,
+      minPauseMs,
+      checkpointDir,
+      persistentCheckpoints: coordinator.persistentCheckpoints,
+      periodicSavepoints: coordinator.periodicSavepoints,
     };
   }
 }

@@ -31,55 +31,55 @@ export interface RecordWriter {
   closing: () => boolean;
 }
 
-  /**
-   * Writes the job record atomically (temp file, fsync, rename), one write at a time per job. Each write
-   * is independent of the previous one's outcome: a write the disk refused (ENOSPC) fails only its caller,
-   * leaves no temp file, and is retried until one succeeds, so a record is never left behind for good.
-   */
+/**
+ * Writes the job record atomically (temp file, fsync, rename), one write at a time per job. Each write
+ * is independent of the previous one's outcome: a write the disk refused (ENOSPC) fails only its caller,
+ * leaves no temp file, and is retried until one succeeds, so a record is never left behind for good.
+ */
 export function persistJob(job: Job, writer: RecordWriter): Promise<void> {
-    job.record.nextSnapshotId = job.coordinator.counter;
-    job.record.snapshots = job.coordinator.snapshots;
-    const write = job.writing.then(() => writeRecord(job));
-    job.writing = write.then(
-      () => {
-        job.unsaved = false;
-      },
-      (error: Error) => {
-        if (!job.unsaved) writer.log(`Could not write the record of job ${job.record.jobId} (will retry): ${error.message}`);
-        job.unsaved = true;
-        retryPersist(job, writer);
-      },
-    );
-    return write;
-  }
+  job.record.nextSnapshotId = job.coordinator.counter;
+  job.record.snapshots = job.coordinator.snapshots;
+  const write = job.writing.then(() => writeRecord(job));
+  job.writing = write.then(
+    () => {
+      job.unsaved = false;
+    },
+    (error: Error) => {
+      if (!job.unsaved) writer.log(`Could not write the record of job ${job.record.jobId} (will retry): ${error.message}`);
+      job.unsaved = true;
+      retryPersist(job, writer);
+    },
+  );
+  return write;
+}
 
 async function writeRecord(job: Job): Promise<void> {
-    const file = path.join(job.dir, 'job.json');
-    const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  const file = path.join(job.dir, 'job.json');
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    const handle = await open(tmp, 'w');
     try {
-      const handle = await open(tmp, 'w');
-      try {
-        await handle.writeFile(JSON.stringify(job.record, null, 1));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, file);
-    } catch (error) {
-      await rm(tmp, { force: true }).catch(() => {});
-      throw ioOperationError(error, `Cannot write the record of job ${job.record.jobId}`, job.dir) ?? error;
+      await handle.writeFile(JSON.stringify(job.record, null, 1));
+      await handle.sync();
+    } finally {
+      await handle.close();
     }
+    await rename(tmp, file);
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw ioOperationError(error, `Cannot write the record of job ${job.record.jobId}`, job.dir) ?? error;
   }
+}
 
-  /** A record the disk refused is written again a little later (space may be back by then). */
+/** A record the disk refused is written again a little later (space may be back by then). */
 function retryPersist(job: Job, writer: RecordWriter): void {
-    if (job.retry || writer.closing()) return;
-    job.retry = setTimeout(() => {
-      job.retry = undefined;
-      if (job.unsaved) persistJob(job, writer).catch(() => {});
-    }, 1000);
-    job.retry.unref();
-  }
+  if (job.retry || writer.closing()) return;
+  job.retry = setTimeout(() => {
+    job.retry = undefined;
+    if (job.unsaved) persistJob(job, writer).catch(() => {});
+  }, 1000);
+  job.retry.unref();
+}
 
 /** The job's printed output; a file the disk refuses loses output, never the coordinator (an unhandled stream error would). */
 export function jobStdout(file: string, log: (line: string) => void): WriteStream {

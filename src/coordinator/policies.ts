@@ -2,7 +2,12 @@
 // job's end discards, and which trigger request runs next. Each returns a plan; deleting files is a
 // separate, later step (and a snapshot's record is only dropped once its files are gone).
 import {
-  coalescesWith, shouldDiscardOnJobEnd, shouldDiscardOnSubsume, triggerPriority, type EndStatus, type SnapshotProperties,
+  coalescesWith,
+  shouldDiscardOnJobEnd,
+  shouldDiscardOnSubsume,
+  triggerPriority,
+  type EndStatus,
+  type SnapshotProperties,
 } from '../domain/snapshot-properties.js';
 import { byCompletion } from '../domain/ordering.js';
 

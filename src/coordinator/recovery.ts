@@ -46,8 +46,8 @@ export async function usableSnapshot({ jobId, snapshots, restorePointer, log }: 
   if (!hadState) return undefined;
   throw new NoUsableSnapshotError(
     `Job ${jobId} has no usable snapshot to restore from: ` +
-    (failures.length > 0
-      ? `none of its ${failures.length} snapshot(s) passes full verification (${failures.join('; ')}); they are kept for inspection`
-      : 'every snapshot it completed is gone (disposed); it is not started from empty state'),
+      (failures.length > 0
+        ? `none of its ${failures.length} snapshot(s) passes full verification (${failures.join('; ')}); they are kept for inspection`
+        : 'every snapshot it completed is gone (disposed); it is not started from empty state'),
   );
 }

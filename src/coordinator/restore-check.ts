@@ -24,7 +24,10 @@ export async function checkRestoreSource(pointer: string, plan: JobPlan, claimMo
   const meta = snapshot.metadata;
   if (meta.kind !== 'savepoint') {
     if (meta.jobFingerprint !== plan.fingerprint || meta.toolVersion !== TOOL_VERSION) {
-      const why = meta.jobFingerprint !== plan.fingerprint ? 'the job changed (its operator graph differs)' : `it was written by version ${meta.toolVersion}, this is ${TOOL_VERSION}`;
+      const why =
+        meta.jobFingerprint !== plan.fingerprint
+          ? 'the job changed (its operator graph differs)'
+          : `it was written by version ${meta.toolVersion}, this is ${TOOL_VERSION}`;
       throw new OperationError(
         `Cannot restore from ${snapshot.directory}: it is a ${meta.kind === 'persistent-checkpoint' ? 'persistent ' : ''}checkpoint of job '${meta.jobName}', and ${why}. ` +
           'Persistent checkpoints restore only the same job and version (FLIP-10); take a savepoint (flink savepoint / flink stop) to change the job or upgrade.',
@@ -32,11 +35,22 @@ export async function checkRestoreSource(pointer: string, plan: JobPlan, claimMo
     }
   }
   const base: SnapshotProperties =
-    meta.kind === 'savepoint' ? (meta.trigger === 'periodic' ? { ...forManualSavepoint(meta.format), trigger: 'periodic' } : { ...forManualSavepoint(meta.format), trigger: meta.trigger })
+    meta.kind === 'savepoint'
+      ? meta.trigger === 'periodic'
+        ? { ...forManualSavepoint(meta.format), trigger: 'periodic' }
+        : { ...forManualSavepoint(meta.format), trigger: meta.trigger }
       : forCheckpoint({ persistent: meta.kind === 'persistent-checkpoint' });
   return {
-    id: meta.id, pointer: snapshot.directory, properties: forRestoredSnapshot(base, claimMode), completedAt: meta.completedAt,
-    status: 'COMPLETED', triggeredAt: meta.triggeredAt, stateSize: meta.files.reduce((n, f) => n + f.size, 0),
-    numSubtasks: 0, numAcknowledged: 0, discarded: false, restoredFrom: true,
+    id: meta.id,
+    pointer: snapshot.directory,
+    properties: forRestoredSnapshot(base, claimMode),
+    completedAt: meta.completedAt,
+    status: 'COMPLETED',
+    triggeredAt: meta.triggeredAt,
+    stateSize: meta.files.reduce((n, f) => n + f.size, 0),
+    numSubtasks: 0,
+    numAcknowledged: 0,
+    discarded: false,
+    restoredFrom: true,
   };
 }

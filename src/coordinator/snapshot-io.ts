@@ -34,7 +34,10 @@ export function mapReason(error: unknown): SnapshotFailure['reason'] {
  * Deletes one snapshot directory through the disposal guard: a corrupted record, a symbolic link or a
  * directory that is not a snapshot by content can never make the coordinator delete unrelated files.
  */
-export async function removeSnapshotDirectory(pointer: string, context: { jobs: readonly JobFacts[]; roots: readonly string[]; force?: boolean }): Promise<void> {
+export async function removeSnapshotDirectory(
+  pointer: string,
+  context: { jobs: readonly JobFacts[]; roots: readonly string[]; force?: boolean },
+): Promise<void> {
   await guardAndRemove(pointer, { ...context, cwd: '/' });
 }
 

@@ -57,9 +57,17 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => log(`Unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`));
   log(`Local coordinator ${TOOL_VERSION} starting (pid ${process.pid}, state dir ${settings.stateDir})`);
   for (const warning of [...config.warnings, ...settings.warnings]) log(`WARN ${warning}`);
-  log(`Savepoint directory: ${settings.coordinator.savepointDir ?? '(none configured: savepoints need a target directory)'}; checkpoints: ${settings.coordinator.checkpointDir}`);
+  log(
+    `Savepoint directory: ${settings.coordinator.savepointDir ?? '(none configured: savepoints need a target directory)'}; checkpoints: ${settings.coordinator.checkpointDir}`,
+  );
 
-  const jobs = new JobManager({ stateDir: settings.stateDir, settings: settings.coordinator, restartStrategy: settings.restartStrategy, taskManagerMemoryBytes: settings.taskManagerMemoryBytes, log });
+  const jobs = new JobManager({
+    stateDir: settings.stateDir,
+    settings: settings.coordinator,
+    restartStrategy: settings.restartStrategy,
+    taskManagerMemoryBytes: settings.taskManagerMemoryBytes,
+    log,
+  });
   const pidFile = path.join(settings.stateDir, 'coordinator.pid');
   const started: { server?: RunningRestServer } = {}; // set once listening; a signal may come first
   let stopping = false;

@@ -34,7 +34,8 @@ const OBJECT_STORE = /^(s3|s3a|s3p|wasbs|wasb|abfss|abfs):\/\//i;
 function snapshotDir(value: string, key: string, cwd: string): string {
   if (OBJECT_STORE.test(value.trim())) {
     const uri = value.trim().replace(/\/+$/, '');
-    if (!/^[^:]+:\/\/[^/]+\/./.test(uri)) throw new ConfigError(`${key}: ${value} is a bucket or container root; give a path below it (e.g. ${uri}/savepoints)`);
+    if (!/^[^:]+:\/\/[^/]+\/./.test(uri))
+      throw new ConfigError(`${key}: ${value} is a bucket or container root; give a path below it (e.g. ${uri}/savepoints)`);
     return uri;
   }
   if (/^file:/i.test(value)) {
@@ -43,7 +44,9 @@ function snapshotDir(value: string, key: string, cwd: string): string {
     return local;
   }
   if (hasScheme(value)) {
-    throw new ConfigError(`${key}: the local coordinator writes to a local path or file: URI, S3 (s3://bucket/path) or Azure Blob (wasbs://, abfss://), not ${value}`);
+    throw new ConfigError(
+      `${key}: the local coordinator writes to a local path or file: URI, S3 (s3://bucket/path) or Azure Blob (wasbs://, abfss://), not ${value}`,
+    );
   }
   return path.resolve(cwd, value.replace(/^~(?=$|\/)/, os.homedir()));
 }

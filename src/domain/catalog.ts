@@ -76,7 +76,10 @@ export function sortByCompletion(entries: readonly CatalogEntry[]): CatalogEntry
 }
 
 /** The newest complete snapshot that a job can be restored from, optionally no older than maxAgeMs. */
-export function latestRestorable(entries: readonly CatalogEntry[], options: CatalogFilter & { maxAgeMs?: number; now?: number } = {}): CatalogEntry | undefined {
+export function latestRestorable(
+  entries: readonly CatalogEntry[],
+  options: CatalogFilter & { maxAgeMs?: number; now?: number } = {},
+): CatalogEntry | undefined {
   const now = options.now ?? Date.now();
   const candidates = filterCatalog(entries, { ...options, includeBroken: false }).filter(
     (e) => e.completedAt !== undefined && (options.maxAgeMs === undefined || now - e.completedAt <= options.maxAgeMs),

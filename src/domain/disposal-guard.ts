@@ -117,25 +117,32 @@ export function judgeDisposal(target: TargetFacts, jobs: readonly JobFacts[], op
   const refuse = (rule: GuardRule, message: string, hint?: string): Refusal => ({ rule, message, hint, overridable: false });
   if (target.dotDot) return refuse('dot-dot', `Refusing '${dir}': it contains '..' segments; give the snapshot directory itself.`);
   if (target.root !== undefined) return refuse('root', `Refusing to dispose ${dir}: it is ${target.root}, not one snapshot.`);
-  if (target.symlinkTo !== undefined) return refuse('symlink', `Refusing to dispose ${dir}: it is a symbolic link to ${target.symlinkTo}; give the real snapshot directory.`);
-  if (target.escapesTo !== undefined) return refuse('symlink', `Refusing to dispose ${dir}: it resolves through a symbolic link to ${target.escapesTo}, outside its directory.`);
+  if (target.symlinkTo !== undefined)
+    return refuse('symlink', `Refusing to dispose ${dir}: it is a symbolic link to ${target.symlinkTo}; give the real snapshot directory.`);
+  if (target.escapesTo !== undefined)
+    return refuse('symlink', `Refusing to dispose ${dir}: it resolves through a symbolic link to ${target.escapesTo}, outside its directory.`);
   if (target.content === 'missing') return refuse('missing', `Nothing to dispose at ${dir}: it does not exist.`);
   if (target.content === 'not-a-snapshot') {
     return refuse('not-a-snapshot', `Refusing to dispose ${dir}: not a snapshot directory (expected savepoint-<job>-<id> or chk-<n> with a _metadata file).`);
   }
   if (target.content === 'junk') {
-    return refuse('junk-metadata', `Refusing to dispose ${dir}: not a snapshot (${target.contentProblem ?? 'its _metadata is neither ours nor Flink\'s'}).`);
+    return refuse('junk-metadata', `Refusing to dispose ${dir}: not a snapshot (${target.contentProblem ?? "its _metadata is neither ours nor Flink's"}).`);
   }
   // In use by a running job: never overridable, whatever the content.
   const inUse = judgeInUse(dir, jobs);
   if (inUse) return inUse;
   if (target.content === 'incomplete') {
     if (target.liveWriter !== undefined) {
-      return refuse('incomplete', `Refusing to dispose ${dir}: it has no _metadata and may still be being written (${target.liveWriter}).`, 'Wait for the snapshot to finish or fail.');
+      return refuse(
+        'incomplete',
+        `Refusing to dispose ${dir}: it has no _metadata and may still be being written (${target.liveWriter}).`,
+        'Wait for the snapshot to finish or fail.',
+      );
     }
     if (!options.force) {
       return {
-        rule: 'incomplete', overridable: true,
+        rule: 'incomplete',
+        overridable: true,
         message: `Refusing to dispose ${dir}: it has no _metadata and may still be being written.`,
         hint: 'If no job writes it any more (an interrupted snapshot), remove it with: flink dispose --force --reason <why> <path>',
       };
@@ -143,7 +150,8 @@ export function judgeDisposal(target: TargetFacts, jobs: readonly JobFacts[], op
   }
   if (target.pinned && !options.force) {
     return {
-      rule: 'pinned', overridable: true,
+      rule: 'pinned',
+      overridable: true,
       message: `Refusing to dispose ${dir}: it is pinned.`,
       hint: `Unpin it first (flink savepoints unpin ${dir}), or dispose it anyway with --force --reason <why>.`,
     };

@@ -1,16 +1,7 @@
 // Typed errors shared by every layer. Each carries a kind; the CLI maps kinds to exit codes in exactly
 // one place (src/cli/exit-codes.ts). Messages are one line, written for an operator at a terminal.
 
-export type ErrorKind =
-  | 'operation-failed'
-  | 'usage'
-  | 'config'
-  | 'unreachable'
-  | 'not-found'
-  | 'timeout'
-  | 'locked'
-  | 'nothing-to-do'
-  | 'internal';
+export type ErrorKind = 'operation-failed' | 'usage' | 'config' | 'unreachable' | 'not-found' | 'timeout' | 'locked' | 'nothing-to-do' | 'internal';
 
 export interface ErrorOptions {
   /** A second line telling the user what to do next. */
@@ -113,42 +104,69 @@ export function describeStorageAction(action: StorageAction, uri: string): strin
 
 /** The store refused the request: wrong or missing credentials, or no permission for this action. */
 export class StorageAccessDeniedError extends OperationError {
-  constructor(readonly uri: string, readonly action: StorageAction, detail: string, options?: ErrorOptions) {
+  constructor(
+    readonly uri: string,
+    readonly action: StorageAction,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
     super(`Access denied ${describeStorageAction(action, uri)}: ${detail}`, options);
   }
 }
 
 /** The bucket or container itself does not exist (not "nothing found" inside it). */
 export class StorageContainerNotFoundError extends NotFoundError {
-  constructor(readonly uri: string, readonly action: StorageAction, what: 'Bucket' | 'Container', name: string, options?: ErrorOptions) {
+  constructor(
+    readonly uri: string,
+    readonly action: StorageAction,
+    what: 'Bucket' | 'Container',
+    name: string,
+    options?: ErrorOptions,
+  ) {
     super(`${what} '${name}' does not exist (${describeStorageAction(action, uri)})`, options);
   }
 }
 
 /** One object (or file) that is not there. */
 export class StorageObjectNotFoundError extends NotFoundError {
-  constructor(readonly uri: string, readonly action: StorageAction, options?: ErrorOptions) {
+  constructor(
+    readonly uri: string,
+    readonly action: StorageAction,
+    options?: ErrorOptions,
+  ) {
     super(`No such object: ${uri}`, options);
   }
 }
 
 /** A create-only-if-absent write found the object already there. */
 export class StorageObjectExistsError extends ConflictError {
-  constructor(readonly uri: string, options?: ErrorOptions) {
+  constructor(
+    readonly uri: string,
+    options?: ErrorOptions,
+  ) {
     super(`Already exists: ${uri} (not overwritten)`, options);
   }
 }
 
 /** Any other failed storage request (endpoint unreachable, server error, ...). */
 export class StorageRequestError extends OperationError {
-  constructor(readonly uri: string, readonly action: StorageAction, detail: string, options?: ErrorOptions) {
+  constructor(
+    readonly uri: string,
+    readonly action: StorageAction,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
     super(`Failed ${describeStorageAction(action, uri)}: ${detail}`, options);
   }
 }
 
 /** gs://, hdfs://, ...: a scheme without an adapter here. */
 export class UnsupportedSchemeError extends UsageError {
-  constructor(readonly scheme: string, uri: string, supported: readonly string[]) {
+  constructor(
+    readonly scheme: string,
+    uri: string,
+    supported: readonly string[],
+  ) {
     super(`${scheme}:// is not supported yet (${uri}); supported: ${supported.map((s) => `${s}://`).join(', ')} and local paths`);
   }
 }

@@ -64,7 +64,10 @@ export function isTerminal(status: string): boolean {
 }
 
 export class IllegalJobTransitionError extends Error {
-  constructor(readonly from: JobStatus, readonly to: JobStatus) {
+  constructor(
+    readonly from: JobStatus,
+    readonly to: JobStatus,
+  ) {
     super(`illegal job status transition ${from} -> ${to}`);
     this.name = 'IllegalJobTransitionError';
   }

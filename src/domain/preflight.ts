@@ -30,7 +30,11 @@ export interface PreflightReport {
  * is the id of the chain's first operator only: an operator chained behind another is then not "dropped" but
  * "unchecked", because it cannot be told from a removed one.
  */
-export function comparePreflight(snapshot: readonly SnapshotOperator[], planned: readonly PlannedOperator[], options: { everyOperator: boolean }): PreflightReport {
+export function comparePreflight(
+  snapshot: readonly SnapshotOperator[],
+  planned: readonly PlannedOperator[],
+  options: { everyOperator: boolean },
+): PreflightReport {
   const plannedIds = new Set(planned.map((p) => p.id));
   const snapshotIds = new Set(snapshot.map((s) => s.id));
   const missing = snapshot.filter((s) => s.hasState && !plannedIds.has(s.id));

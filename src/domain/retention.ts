@@ -35,9 +35,7 @@ export function inScope(entry: CatalogEntry, scope: PruneScope): boolean {
 
 /** The scope's savepoints, newest completion first. */
 function savepointsOf(entries: readonly CatalogEntry[], scope: PruneScope): CatalogEntry[] {
-  return entries
-    .filter((e) => e.kind === 'savepoint' && inScope(e, scope))
-    .sort(byNewestListed);
+  return entries.filter((e) => e.kind === 'savepoint' && inScope(e, scope)).sort(byNewestListed);
 }
 
 /**
@@ -58,13 +56,25 @@ export function planPrune(entries: readonly CatalogEntry[], scope: PruneScope, r
   return savepoints.map((entry): PruneDecision => {
     if (entry.disposing) return { entry, action: 'dispose', reason: 'an earlier disposal did not finish' };
     if (entry.state !== 'complete') {
-      return { entry, action: 'keep', reason: entry.state === 'incomplete' ? 'incomplete: may still be in progress' : `corrupt${entry.problem ? ` (${entry.problem})` : ''}: inspect it and dispose it by hand` };
+      return {
+        entry,
+        action: 'keep',
+        reason:
+          entry.state === 'incomplete'
+            ? 'incomplete: may still be in progress'
+            : `corrupt${entry.problem ? ` (${entry.problem})` : ''}: inspect it and dispose it by hand`,
+      };
     }
     const position = rank++;
     if (position === 0) return { entry, action: 'keep', reason: 'newest complete savepoint' };
     if (entry.pinned) return { entry, action: 'keep', reason: 'pinned' };
     if (protectedPaths.has(entry.path)) return { entry, action: 'keep', reason: 'a running job restored from it and has not completed a checkpoint since' };
-    if (damaged) return { entry, action: 'keep', reason: `intact while ${damaged.path} fails full verification: nothing intact is disposed until that one is inspected and disposed by hand` };
+    if (damaged)
+      return {
+        entry,
+        action: 'keep',
+        reason: `intact while ${damaged.path} fails full verification: nothing intact is disposed until that one is inspected and disposed by hand`,
+      };
     const age = entry.completedAt === undefined ? undefined : rules.now - entry.completedAt;
     if (position < keep) {
       if (rules.maxAgeMs !== undefined && age !== undefined && age > rules.maxAgeMs) {

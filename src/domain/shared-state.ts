@@ -61,7 +61,12 @@ export function planSharedDisposal(
     const users = counts.get(f.path);
     if (users) plans.push({ path: f.path, bytes: f.bytes, action: 'keep', reason: `shared: also referenced by ${byName(users)}` });
     else if (unknown.length > 0) {
-      plans.push({ path: f.path, bytes: f.bytes, action: 'keep', reason: `shared: the references of ${byName(unknown.map((c) => c.name))} are unknown (${unknown[0].problem ?? 'unreadable _metadata'})` });
+      plans.push({
+        path: f.path,
+        bytes: f.bytes,
+        action: 'keep',
+        reason: `shared: the references of ${byName(unknown.map((c) => c.name))} are unknown (${unknown[0].problem ?? 'unreadable _metadata'})`,
+      });
     } else plans.push({ path: f.path, bytes: f.bytes, action: 'delete', reason: `shared: referenced only by ${target.name}` });
   }
   return plans;
@@ -105,7 +110,16 @@ export function planGc(stored: readonly StoredFile[], checkpoints: readonly Chec
   for (const f of stored) {
     if (counts.has(f.path)) continue;
     if (f.modifiedAt >= cutoff) young.push(f);
-    else files.push({ path: f.path, bytes: f.bytes, action: 'delete', reason: checkpoints.length === 0 ? 'no retained checkpoint of the job references it' : `referenced by none of the ${checkpoints.length} retained checkpoint(s)` });
+    else
+      files.push({
+        path: f.path,
+        bytes: f.bytes,
+        action: 'delete',
+        reason:
+          checkpoints.length === 0
+            ? 'no retained checkpoint of the job references it'
+            : `referenced by none of the ${checkpoints.length} retained checkpoint(s)`,
+      });
   }
   return { files, young, cutoff };
 }

@@ -57,8 +57,13 @@ export function forManualSavepoint(format: SnapshotFormat = 'canonical'): Snapsh
 
 export function forStopWithSavepoint(options: { drain: boolean; format?: SnapshotFormat }): SnapshotProperties {
   return {
-    kind: 'savepoint', trigger: 'stop', format: options.format ?? 'canonical', forced: true,
-    afterCompletion: options.drain ? 'terminate' : 'suspend', discard: NEVER, boundedPeriodic: false,
+    kind: 'savepoint',
+    trigger: 'stop',
+    format: options.format ?? 'canonical',
+    forced: true,
+    afterCompletion: options.drain ? 'terminate' : 'suspend',
+    discard: NEVER,
+    boundedPeriodic: false,
   };
 }
 

@@ -2,8 +2,7 @@
 // tool uses. Fields that only some versions send are optional.
 
 export type JobStatus =
-  | 'INITIALIZING' | 'CREATED' | 'RUNNING' | 'FAILING' | 'FAILED' | 'CANCELLING' | 'CANCELED'
-  | 'FINISHED' | 'RESTARTING' | 'SUSPENDED' | 'RECONCILING';
+  'INITIALIZING' | 'CREATED' | 'RUNNING' | 'FAILING' | 'FAILED' | 'CANCELLING' | 'CANCELED' | 'FINISHED' | 'RESTARTING' | 'SUSPENDED' | 'RECONCILING';
 
 export interface ErrorBody {
   errors: string[];
@@ -93,7 +92,14 @@ export interface RootExceptionInfo extends ExceptionInfo {
 export interface JobExceptionsInfoWithHistory {
   'root-exception': string | null;
   timestamp: number | null;
-  'all-exceptions': Array<{ exception: string; task: string | null; location: string | null; endpoint: string | null; timestamp: number; taskManagerId: string | null }>;
+  'all-exceptions': Array<{
+    exception: string;
+    task: string | null;
+    location: string | null;
+    endpoint: string | null;
+    timestamp: number;
+    taskManagerId: string | null;
+  }>;
   truncated: boolean;
   exceptionHistory: { entries: RootExceptionInfo[]; truncated: boolean };
 }

@@ -30,7 +30,10 @@ export class BarrierAligner<R> {
   private pending: Barrier | undefined;
   private endSignalled = false;
 
-  constructor(readonly channels: number, private readonly handler: AlignmentHandler<R>) {
+  constructor(
+    readonly channels: number,
+    private readonly handler: AlignmentHandler<R>,
+  ) {
     if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`a subtask needs at least one input channel, got ${channels}`);
     this.blocked = new Array<boolean>(channels).fill(false);
     this.ended = new Array<boolean>(channels).fill(false);
@@ -69,8 +72,7 @@ export class BarrierAligner<R> {
   private onBarrier(channel: number, barrier: Barrier): void {
     if (this.ended[channel]) throw new Error(`barrier ${barrier.id} on channel ${channel} after its end of input`);
     if (this.pending === undefined) this.pending = barrier;
-    else if (this.pending.id !== barrier.id)
-      throw new Error(`barrier ${barrier.id} on channel ${channel} while aligning barrier ${this.pending.id}`);
+    else if (this.pending.id !== barrier.id) throw new Error(`barrier ${barrier.id} on channel ${channel} while aligning barrier ${this.pending.id}`);
     this.blocked[channel] = true;
     this.blockedCount++;
     this.maybeAligned();

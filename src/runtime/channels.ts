@@ -20,7 +20,6 @@ export interface Receiver {
   end(channel: number): void;
 }
 
-
 interface OutputEdge {
   emit(value: unknown): void;
   barrier(barrier: Barrier): void;
@@ -42,7 +41,10 @@ export class ForwardEdge implements OutputEdge {
 
 export class RebalanceEdge implements OutputEdge {
   private next: number;
-  constructor(private readonly targets: Receiver[], private readonly channel: number) {
+  constructor(
+    private readonly targets: Receiver[],
+    private readonly channel: number,
+  ) {
     this.next = channel % targets.length;
   }
   emit(value: unknown): void {
@@ -93,4 +95,3 @@ export class Output implements Collector<unknown> {
     for (const edge of this.edges) edge.end();
   }
 }
-

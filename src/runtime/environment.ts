@@ -59,8 +59,7 @@ const TIME_UNITS: Record<TimeUnit, number> = {
 };
 
 function positiveInteger(what: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
-    throw new RangeError(`${what} must be a positive integer, got ${String(value)}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) throw new RangeError(`${what} must be a positive integer, got ${String(value)}`);
   return value;
 }
 
@@ -77,7 +76,10 @@ function rate(options: SourceOptions | undefined): number | undefined {
 }
 
 class CheckpointConfigImpl implements CheckpointConfig {
-  constructor(private readonly data: CheckpointConfigData, private readonly check: () => void) {}
+  constructor(
+    private readonly data: CheckpointConfigData,
+    private readonly check: () => void,
+  ) {}
 
   enableCheckpointing(intervalMs: number): this {
     this.check();
@@ -134,7 +136,10 @@ class CheckpointConfigImpl implements CheckpointConfig {
 
 /** uid(), name() and setParallelism(), shared by streams and sinks: they configure the operator being built. */
 abstract class OperatorSettings {
-  constructor(protected readonly env: Environment, readonly op: DraftOperator) {}
+  constructor(
+    protected readonly env: Environment,
+    readonly op: DraftOperator,
+  ) {}
 
   uid(uid: string): this {
     this.env.checkBuilding();
@@ -154,7 +159,6 @@ abstract class OperatorSettings {
 }
 
 class StreamImpl<T> extends OperatorSettings implements DataStream<T> {
-
   map<R>(fn: (value: T) => R): DataStream<R> {
     return this.env.addOperator<R>('map', 'Map', { from: this.op, hash: false }, { fn: fnArg('map', fn) });
   }
@@ -191,7 +195,6 @@ class StreamImpl<T> extends OperatorSettings implements DataStream<T> {
     );
     return new SinkImpl(this.env, op);
   }
-
 }
 
 class SinkImpl extends OperatorSettings implements DataStreamSink {}
@@ -327,8 +330,7 @@ export class Environment implements StreamExecutionEnvironment {
       const uid = draft.uid ?? generatedUid(draft.kind, index, from === undefined ? undefined : operators[from].uid);
       if (uids.has(uid)) throw new Error(`uid "${uid}" is used by more than one operator; uids must be unique`);
       uids.add(uid);
-      const partitioning =
-        from === undefined ? undefined : draft.input!.hash ? 'hash' : operators[from].parallelism === parallelism ? 'forward' : 'rebalance';
+      const partitioning = from === undefined ? undefined : draft.input!.hash ? 'hash' : operators[from].parallelism === parallelism ? 'forward' : 'rebalance';
       operators.push({
         index,
         uid,
@@ -341,8 +343,7 @@ export class Environment implements StreamExecutionEnvironment {
         config: draft.config,
       });
     });
-    if (!this.drafts.some((d) => d.kind.endsWith('-sink')))
-      throw new Error('the job has no sink: add print() or sinkToFile(...) before env.execute()');
+    if (!this.drafts.some((d) => d.kind.endsWith('-sink'))) throw new Error('the job has no sink: add print() or sinkToFile(...) before env.execute()');
     return {
       plan: {
         jobName,
@@ -357,5 +358,8 @@ export class Environment implements StreamExecutionEnvironment {
 }
 
 function generatedUid(kind: OperatorKind, index: number, inputUid: string | undefined): string {
-  return `auto-${createHash('sha256').update(`${kind}/${index}/${inputUid ?? ''}`).digest('hex').slice(0, 16)}`;
+  return `auto-${createHash('sha256')
+    .update(`${kind}/${index}/${inputUid ?? ''}`)
+    .digest('hex')
+    .slice(0, 16)}`;
 }

@@ -46,7 +46,10 @@ export class JobExecutor implements TaskServices {
   private outputBuffer = '';
   private outputScheduled = false;
 
-  constructor(private readonly job: BuiltJob, private readonly options: ExecutorOptions) {
+  constructor(
+    private readonly job: BuiltJob,
+    private readonly options: ExecutorOptions,
+  ) {
     this.maxParallelism = job.plan.maxParallelism;
     this.attemptToken = options.attemptToken;
   }
@@ -97,9 +100,11 @@ export class JobExecutor implements TaskServices {
       case 'sequence-source': {
         const from = op.config.from as number;
         const to = op.config.to as number | undefined;
-        const splits = restoredSplits ?? Array.from({ length: op.parallelism }, (_, i): SplitState[] => [
-          { type: 'sequence', next: from + i, step: op.parallelism, ...(to === undefined ? {} : { to }) },
-        ]);
+        const splits =
+          restoredSplits ??
+          Array.from({ length: op.parallelism }, (_, i): SplitState[] => [
+            { type: 'sequence', next: from + i, step: op.parallelism, ...(to === undefined ? {} : { to }) },
+          ]);
         const source = new SequenceSourceSubtask(op, index, this, splits.flat().length, structuredClone(splits[index] ?? []));
         this.sources.push(source);
         return source;
@@ -149,10 +154,11 @@ export class JobExecutor implements TaskServices {
 
   async notifyComplete(id: number): Promise<void> {
     const commits: Promise<void>[] = [];
-    for (const list of this.subtasks) for (const subtask of list) {
-      const commit = subtask.notifyComplete(id);
-      if (commit) commits.push(commit);
-    }
+    for (const list of this.subtasks)
+      for (const subtask of list) {
+        const commit = subtask.notifyComplete(id);
+        if (commit) commits.push(commit);
+      }
     await Promise.all(commits);
     if (this.stoppingId === id) for (const source of this.sources) source.stopAfterSavepoint();
   }
@@ -195,7 +201,11 @@ export class JobExecutor implements TaskServices {
         pending.writes.delete(write);
         if (pending.aborted) return;
         pending.aborted = true;
-        this.post({ type: 'decline', id, reason: `${subtask.label} could not write its state: ${describeIoError(error, pending.directory) ?? serializeError(error).message}` });
+        this.post({
+          type: 'decline',
+          id,
+          reason: `${subtask.label} could not write its state: ${describeIoError(error, pending.directory) ?? serializeError(error).message}`,
+        });
       },
     );
   }

@@ -40,7 +40,10 @@ export async function startJob(options: StartJobOptions): Promise<RunningJob> {
     return job;
   } catch (error) {
     await job.cancel();
-    const failure = error instanceof OperationError ? error : new OperationError(`job ${options.artifactPath} failed to start: ${(error as Error).message}`, { cause: error });
+    const failure =
+      error instanceof OperationError
+        ? error
+        : new OperationError(`job ${options.artifactPath} failed to start: ${(error as Error).message}`, { cause: error });
     // The exception history names the process the failure happened in, and what failed in it (the job's
     // own error or the process's death), not this wrapper.
     throw Object.assign(failure, { taskManagerPid: job.taskManager.pid, ...(job.failureCause ? { taskFailure: job.failureCause } : {}) });

@@ -16,8 +16,7 @@ export type RestartStrategy = { type: 'none' } | { type: 'fixed-delay'; attempts
 export function restartStrategyFromConfig(get: (key: string) => string | undefined): RestartStrategy {
   const type = get('restart-strategy.type') ?? get('restart-strategy') ?? 'fixed-delay';
   if (type === 'none' || type === 'off' || type === 'disable') return { type: 'none' };
-  if (type !== 'fixed-delay' && type !== 'fixeddelay')
-    throw new ConfigError(`restart-strategy.type: ${type} is not supported here (use none or fixed-delay)`);
+  if (type !== 'fixed-delay' && type !== 'fixeddelay') throw new ConfigError(`restart-strategy.type: ${type} is not supported here (use none or fixed-delay)`);
   const attemptsText = get('restart-strategy.fixed-delay.attempts') ?? '3';
   const attempts = Number(attemptsText);
   if (!Number.isInteger(attempts) || attempts < 0)

@@ -26,7 +26,11 @@ export class KeyedStateBackend {
   private readonly declared = new Set<string>();
 
   /** `operator` names the owner in errors (its uid). */
-  constructor(readonly range: KeyGroupRange, readonly maxParallelism: number, private readonly operator = '?') {}
+  constructor(
+    readonly range: KeyGroupRange,
+    readonly maxParallelism: number,
+    private readonly operator = '?',
+  ) {}
 
   /**
    * A state restored from a snapshot must be declared as what it was: a value state as a value state whose
@@ -71,8 +75,7 @@ export class KeyedStateBackend {
     let table = this.valueTables.get(name);
     if (!table) this.valueTables.set(name, (table = new Map()));
     const t = table;
-    const fallback = (): V | undefined =>
-      defaultValue !== null && typeof defaultValue === 'object' ? structuredClone(defaultValue) : defaultValue;
+    const fallback = (): V | undefined => (defaultValue !== null && typeof defaultValue === 'object' ? structuredClone(defaultValue) : defaultValue);
     return {
       value: () => {
         this.requireKey();
@@ -140,8 +143,7 @@ export class KeyedStateBackend {
   /** Number of (state, key) entries held. */
   get size(): number {
     let n = 0;
-    for (const table of [...this.valueTables.values(), ...this.mapTables.values()])
-      for (const group of table.values()) n += group.size;
+    for (const table of [...this.valueTables.values(), ...this.mapTables.values()]) for (const group of table.values()) n += group.size;
     return n;
   }
 
@@ -196,15 +198,16 @@ export class KeyedStateBackend {
     const parsed = JSON.parse(line) as unknown;
     if (!Array.isArray(parsed)) {
       const header = parsed as { format?: string; version?: number };
-      if (header.format !== KEYED_STATE_FORMAT || header.version !== 1)
-        throw new Error(`not a keyed state file of a supported version: ${line.slice(0, 120)}`);
+      if (header.format !== KEYED_STATE_FORMAT || header.version !== 1) throw new Error(`not a keyed state file of a supported version: ${line.slice(0, 120)}`);
       return false;
     }
     const [group, name, type, key, value] = parsed as [number, string, 'v' | 'm', unknown, unknown];
     if (group < this.range.start || group > this.range.end) return false;
     const text = keyText(key);
     if (keyGroupOf(text, this.maxParallelism) !== group)
-      throw new Error(`key ${text} is stored in key group ${group} but hashes to ${keyGroupOf(text, this.maxParallelism)}: the max parallelism or key hashing changed`);
+      throw new Error(
+        `key ${text} is stored in key group ${group} but hashes to ${keyGroupOf(text, this.maxParallelism)}: the max parallelism or key hashing changed`,
+      );
     if (type === 'v') {
       if (this.mapTables.has(name)) throw new Error(`state "${name}" is both value and map state in the snapshot`);
       let table = this.valueTables.get(name);

@@ -11,7 +11,13 @@ import type { OperatorRestore } from './protocol.js';
 import { Subtask, type SubtaskSnapshot, type TaskServices } from './subtask.js';
 
 export class MapSubtask extends Subtask {
-  constructor(op: PlanOperator, index: number, services: TaskServices, channels: number, private readonly fn: (value: unknown) => unknown) {
+  constructor(
+    op: PlanOperator,
+    index: number,
+    services: TaskServices,
+    channels: number,
+    private readonly fn: (value: unknown) => unknown,
+  ) {
     super(op, index, services, channels);
   }
   protected process(value: unknown): void {
@@ -20,7 +26,13 @@ export class MapSubtask extends Subtask {
 }
 
 export class FilterSubtask extends Subtask {
-  constructor(op: PlanOperator, index: number, services: TaskServices, channels: number, private readonly fn: (value: unknown) => boolean) {
+  constructor(
+    op: PlanOperator,
+    index: number,
+    services: TaskServices,
+    channels: number,
+    private readonly fn: (value: unknown) => boolean,
+  ) {
     super(op, index, services, channels);
   }
   protected process(value: unknown): void {
@@ -123,7 +135,6 @@ export class PrintSubtask extends Subtask {
     this.prefix = user === '' ? parallel : `${user}:${parallel === '' ? ' ' : parallel}`;
   }
   protected process(value: unknown): void {
-    this.services.output(`${this.prefix}${typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)}\n`);
+    this.services.output(`${this.prefix}${typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))}\n`);
   }
 }
-

@@ -3,15 +3,7 @@
 
 import { createHash } from 'node:crypto';
 
-export type OperatorKind =
-  | 'sequence-source'
-  | 'text-file-source'
-  | 'map'
-  | 'filter'
-  | 'flat-map'
-  | 'keyed-process'
-  | 'print-sink'
-  | 'file-sink';
+export type OperatorKind = 'sequence-source' | 'text-file-source' | 'map' | 'filter' | 'flat-map' | 'keyed-process' | 'print-sink' | 'file-sink';
 
 /** What kind of state an operator snapshots (restore checks that the kinds match). */
 export type StateKind = 'source' | 'keyed' | 'file-sink';

@@ -7,8 +7,7 @@ import type { JobPlan, StateKind } from './plan.js';
 
 /** A source split's position. */
 export type SplitState =
-  | { type: 'sequence'; next: number; step: number; to?: number }
-  | { type: 'text-file'; path: string; offset: number; finished?: boolean };
+  { type: 'sequence'; next: number; step: number; to?: number } | { type: 'text-file'; path: string; offset: number; finished?: boolean };
 
 /** What one subtask acknowledges for one snapshot (the runtime-owned part of OperatorSnapshotInfo.state). */
 export type SubtaskState =
@@ -27,9 +26,7 @@ export interface OperatorState {
 
 /** State handed to the subtasks of one operator on restore, already redistributed to the new parallelism. */
 export type OperatorRestore =
-  | { kind: 'source'; perSubtask: SplitState[][] }
-  | { kind: 'keyed'; perSubtask: string[][] }
-  | { kind: 'file-sink'; perSubtask: string[][] };
+  { kind: 'source'; perSubtask: SplitState[][] } | { kind: 'keyed'; perSubtask: string[][] } | { kind: 'file-sink'; perSubtask: string[][] };
 
 export interface RestoreAssignment {
   /** The snapshot directory the state files are read from. */

@@ -22,13 +22,7 @@ export interface RestorePlan {
 
 function isOperatorState(value: unknown): value is OperatorState {
   const state = value as Partial<OperatorState> | undefined;
-  return (
-    state !== null &&
-    typeof state === 'object' &&
-    state.format === 'flink-ts-operator-state' &&
-    state.version === 1 &&
-    Array.isArray(state.subtasks)
-  );
+  return state !== null && typeof state === 'object' && state.format === 'flink-ts-operator-state' && state.version === 1 && Array.isArray(state.subtasks);
 }
 
 /** True when the snapshot holds state for this operator (stateless operators are listed without state). */
@@ -56,8 +50,7 @@ export function planRestore(plan: JobPlan, snapshotOperators: readonly OperatorS
   for (const info of withState) {
     const op = byUid.get(info.uid);
     if (!op) continue;
-    if (!isOperatorState(info.state))
-      throw new OperationError(`the snapshot's state of operator "${info.uid}" is not in a format this runtime reads`);
+    if (!isOperatorState(info.state)) throw new OperationError(`the snapshot's state of operator "${info.uid}" is not in a format this runtime reads`);
     const state = info.state;
     if (op.stateKind !== state.kind)
       throw new OperationError(

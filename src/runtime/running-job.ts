@@ -98,7 +98,10 @@ export class RunningJob extends EventEmitter {
   restored: { directory: string; restored: string[]; notRestored: string[] } | undefined;
 
   /** @internal use startJob() */
-  constructor(entry: string, private readonly options: StartJobOptions) {
+  constructor(
+    entry: string,
+    private readonly options: StartJobOptions,
+  ) {
     super();
     this.jobId = options.jobId ?? randomBytes(16).toString('hex');
     this.done = new Promise((resolve) => (this.endResolve = resolve));
@@ -235,7 +238,11 @@ export class RunningJob extends EventEmitter {
     this.setStatus(status, error);
     const reason = status === 'FAILED' ? 'JOB_FAILURE' : 'NOT_ALL_REQUIRED_TASKS_RUNNING';
     for (const id of [...this.pending.keys()])
-      this.failSnapshot(id, new SnapshotFailedError(reason, `the job ${status === 'FAILED' ? 'failed' : `is ${status}`}${error ? `: ${error.message}` : ''}`), false);
+      this.failSnapshot(
+        id,
+        new SnapshotFailedError(reason, `the job ${status === 'FAILED' ? 'failed' : `is ${status}`}${error ? `: ${error.message}` : ''}`),
+        false,
+      );
     for (const replies of this.replies.values()) for (const reply of replies) reply();
     this.replies.clear();
     const waiter = this.phaseWaiter;
@@ -255,8 +262,7 @@ export class RunningJob extends EventEmitter {
    * SnapshotFailedError on decline, timeout, abort or job failure.
    */
   triggerSnapshot(request: SnapshotRequest): Promise<SnapshotResult> {
-    if (this.statusValue !== 'RUNNING')
-      return Promise.reject(new SnapshotFailedError('NOT_ALL_REQUIRED_TASKS_RUNNING', `the job is ${this.statusValue}`));
+    if (this.statusValue !== 'RUNNING') return Promise.reject(new SnapshotFailedError('NOT_ALL_REQUIRED_TASKS_RUNNING', `the job is ${this.statusValue}`));
     if (this.pending.has(request.id))
       return Promise.reject(new SnapshotFailedError('DUPLICATE_CHECKPOINT_ID', `snapshot ${request.id} is already in progress`));
     return new Promise<SnapshotResult>((resolve, reject) => {
@@ -300,7 +306,10 @@ export class RunningJob extends EventEmitter {
       id: message.id,
       ...(pending.request.kind ? { kind: pending.request.kind } : {}),
       operators: this.plan.operators.map((op) => {
-        const states = pending.acks.filter((a) => a.operator === op.index).map((a) => a.state).sort((a, b) => a.index - b.index);
+        const states = pending.acks
+          .filter((a) => a.operator === op.index)
+          .map((a) => a.state)
+          .sort((a, b) => a.index - b.index);
         const info: OperatorSnapshotInfo = { uid: op.uid, name: op.name, parallelism: op.parallelism, maxParallelism: this.plan.maxParallelism };
         if (op.stateKind) info.state = { format: 'flink-ts-operator-state', version: 1, kind: op.stateKind, subtasks: states } satisfies OperatorState;
         return info;

@@ -6,7 +6,6 @@ import type { PlanOperator } from './plan.js';
 import type { OperatorRestore } from './protocol.js';
 import { Subtask, type SubtaskSnapshot, type TaskServices } from './subtask.js';
 
-
 /**
  * Exactly-once file sink (two-phase commit). Records are appended to a hidden in-progress part file.
  * On a barrier the file is closed and fsynced (pre-commit) and listed as pending in the snapshot; when
@@ -27,7 +26,7 @@ export class FileSinkSubtask extends Subtask {
   constructor(op: PlanOperator, index: number, services: TaskServices, channels: number, format: ((value: unknown) => string) | undefined) {
     super(op, index, services, channels);
     this.directory = String(op.config.directory);
-    this.format = format ?? ((value) => (typeof value === 'string' ? value : JSON.stringify(value) ?? String(value)));
+    this.format = format ?? ((value) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))));
     this.prefix = `part-${services.attemptToken}-${index}-`;
   }
 
@@ -102,8 +101,7 @@ export class FileSinkSubtask extends Subtask {
         () => true,
         () => false,
       );
-      if (!committed)
-        throw new Error(`pending part file ${pendingName} of a completed snapshot is missing from ${this.directory}: its records would be lost`);
+      if (!committed) throw new Error(`pending part file ${pendingName} of a completed snapshot is missing from ${this.directory}: its records would be lost`);
     }
   }
 
@@ -134,4 +132,3 @@ export class FileSinkSubtask extends Subtask {
     await this.notifyComplete(Number.MAX_SAFE_INTEGER);
   }
 }
-

@@ -40,16 +40,13 @@ export interface SnapshotProgress {
 
 /** Flink's CheckpointFailureReason names for what can go wrong here. */
 export type SnapshotFailureReason =
-  | 'CHECKPOINT_DECLINED'
-  | 'CHECKPOINT_EXPIRED'
-  | 'CHECKPOINT_ABORTED'
-  | 'JOB_FAILURE'
-  | 'NOT_ALL_REQUIRED_TASKS_RUNNING'
-  | 'DUPLICATE_CHECKPOINT_ID';
+  'CHECKPOINT_DECLINED' | 'CHECKPOINT_EXPIRED' | 'CHECKPOINT_ABORTED' | 'JOB_FAILURE' | 'NOT_ALL_REQUIRED_TASKS_RUNNING' | 'DUPLICATE_CHECKPOINT_ID';
 
 export class SnapshotFailedError extends OperationError {
-  constructor(readonly reason: SnapshotFailureReason, message: string) {
+  constructor(
+    readonly reason: SnapshotFailureReason,
+    message: string,
+  ) {
     super(`snapshot failed (${reason}): ${message}`);
   }
 }
-

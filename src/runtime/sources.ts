@@ -7,7 +7,6 @@ import type { PlanOperator } from './plan.js';
 import type { OperatorRestore, SplitState } from './protocol.js';
 import { Subtask, type SubtaskSnapshot, type TaskServices } from './subtask.js';
 
-
 /** Most records a source emits between two looks at barriers and control messages. */
 const BATCH = 1024;
 /** A batch should take about this long; slow pipelines get smaller batches, so barriers are not held up. */
@@ -28,7 +27,13 @@ export abstract class SourceSubtask extends Subtask {
   private batchSize = BATCH;
   protected splits: SplitState[] = [];
 
-  constructor(op: PlanOperator, index: number, services: TaskServices, private readonly totalSplits: number, initialSplits: SplitState[]) {
+  constructor(
+    op: PlanOperator,
+    index: number,
+    services: TaskServices,
+    private readonly totalSplits: number,
+    initialSplits: SplitState[],
+  ) {
     super(op, index, services, 0);
     this.splits = initialSplits;
   }
@@ -175,7 +180,10 @@ class LineReader {
   private eof = false;
   private handle: FileHandle | undefined;
 
-  constructor(private readonly path: string, public offset: number) {}
+  constructor(
+    private readonly path: string,
+    public offset: number,
+  ) {}
 
   async fill(): Promise<void> {
     this.handle ??= await open(this.path, 'r');

@@ -36,7 +36,12 @@ export abstract class Subtask implements Receiver {
   ended = false;
   private readonly aligner: BarrierAligner<unknown> | undefined;
 
-  constructor(readonly op: PlanOperator, readonly index: number, protected readonly services: TaskServices, channels: number) {
+  constructor(
+    readonly op: PlanOperator,
+    readonly index: number,
+    protected readonly services: TaskServices,
+    channels: number,
+  ) {
     this.aligner =
       channels === 0
         ? undefined
@@ -96,4 +101,3 @@ export abstract class Subtask implements Receiver {
     this.services.finished(this, done);
   }
 }
-

@@ -28,10 +28,12 @@ export interface RequestContext {
 export function route(method: string, template: string, handler: Handler): Route {
   const params: string[] = [];
   const pattern = new RegExp(
-    '^' + template.replace(/:([a-z]+)/g, (_m, name: string) => {
-      params.push(name);
-      return '([^/]+)';
-    }) + '$',
+    '^' +
+      template.replace(/:([a-z]+)/g, (_m, name: string) => {
+        params.push(name);
+        return '([^/]+)';
+      }) +
+      '$',
   );
   return { method, template, pattern, params, handler };
 }

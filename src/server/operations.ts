@@ -2,10 +2,7 @@
 // keep them: a trigger registers the operation and returns at once; the status endpoint reads the result;
 // re-posting the same trigger id does not start a second operation; results expire after a while.
 
-export type OperationState<T> =
-  | { status: 'IN_PROGRESS' }
-  | { status: 'COMPLETED'; value: T }
-  | { status: 'FAILED'; error: Error };
+export type OperationState<T> = { status: 'IN_PROGRESS' } | { status: 'COMPLETED'; value: T } | { status: 'FAILED'; error: Error };
 
 interface Entry {
   state: OperationState<unknown>;

@@ -40,7 +40,18 @@ export async function startRestServer(options: RestServerOptions): Promise<Runni
   // Logging is the last resort of every error path here: it must never throw (a full disk), or an error
   // handler would fail in turn and take the process down.
   const given = options.log;
-  options = { ...options, log: given && ((line: string) => { try { given(line); } catch { /* dropped */ } }) };
+  options = {
+    ...options,
+    log:
+      given &&
+      ((line: string) => {
+        try {
+          given(line);
+        } catch {
+          /* dropped */
+        }
+      }),
+  };
   const routes = buildRoutes(options.dispatcher, options);
   const server = createServer((req, res) => {
     handle(req, res, routes, options).catch((error) => {
@@ -108,7 +119,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[]
     drain(req);
     const [code, message] = errorStatus(error);
     if (code >= 500) options.log?.(`${req.method} ${url.pathname}: ${(error as Error).stack ?? error}`);
-    send(res, code, { errors: code === 500 ? ['Internal server error.', `<Exception on server side:\n${message}\nEnd of exception on server side>`] : [message] }, error instanceof HttpError ? error.headers : {});
+    send(
+      res,
+      code,
+      { errors: code === 500 ? ['Internal server error.', `<Exception on server side:\n${message}\nEnd of exception on server side>`] : [message] },
+      error instanceof HttpError ? error.headers : {},
+    );
   }
 }
-

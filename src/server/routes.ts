@@ -10,9 +10,7 @@ import type { Dispatcher } from './dispatcher.js';
 import { route, type RequestContext, type Route } from './http.js';
 import { OperationCache, type OperationState } from './operations.js';
 import { receiveUpload } from './upload.js';
-import {
-  badRequest, HttpError, localPathField, optBool, optEnum, optHexId, optInt, optString, optStringArray, parseHexParam,
-} from './validation.js';
+import { badRequest, HttpError, localPathField, optBool, optEnum, optHexId, optInt, optString, optStringArray, parseHexParam } from './validation.js';
 import { FlinkViews } from './views/flink-views.js';
 import { checkpointStatisticsView, checkpointingStatisticsView, flinkLocation, restorableSnapshotView } from './views/locations.js';
 
@@ -68,7 +66,10 @@ export function buildRoutes(dispatcher: Dispatcher, options: RouteOptions): Rout
       const id = jobId(ctx);
       const mode = (ctx.query.get('mode') ?? 'cancel').toLowerCase();
       if (mode === 'stop') {
-        throw new HttpError(308, 'The termination mode "stop" has been removed. For an ungraceful shutdown, please use "cancel" instead. For a graceful shutdown, please use "jobs/:jobId/stop" instead.');
+        throw new HttpError(
+          308,
+          'The termination mode "stop" has been removed. For an ungraceful shutdown, please use "cancel" instead. For a graceful shutdown, please use "jobs/:jobId/stop" instead.',
+        );
       }
       if (mode !== 'cancel') throw badRequest(`Bad request, could not parse parameters: unknown termination mode '${mode}'.`);
       await dispatcher.cancel(id);
@@ -79,14 +80,16 @@ export function buildRoutes(dispatcher: Dispatcher, options: RouteOptions): Rout
     route('GET', '/jobs/:jobid/exceptions', (ctx) => {
       const id = jobId(ctx);
       const max = ctx.query.get('maxExceptions');
-      if (max !== null && !/^\d+$/.test(max)) throw badRequest(`Bad request, could not parse parameters: maxExceptions '${max}' is not a non-negative integer.`);
+      if (max !== null && !/^\d+$/.test(max))
+        throw badRequest(`Bad request, could not parse parameters: maxExceptions '${max}' is not a non-negative integer.`);
       return views.exceptions(id, max === null ? undefined : Number(max));
     }),
     route('GET', '/jobs/:jobid/checkpoints', async (ctx) => checkpointingStatisticsView(await views.checkpointStatistics(jobId(ctx)))),
     route('GET', '/jobs/:jobid/checkpoints/config', (ctx) => views.checkpointConfig(jobId(ctx))),
     route('GET', '/jobs/:jobid/checkpoints/details/:checkpointid', (ctx) => {
       const id = jobId(ctx);
-      if (!/^\d+$/.test(ctx.params.checkpointid)) throw badRequest(`Bad request, could not parse parameters: checkpoint id '${ctx.params.checkpointid}' is not a number.`);
+      if (!/^\d+$/.test(ctx.params.checkpointid))
+        throw badRequest(`Bad request, could not parse parameters: checkpoint id '${ctx.params.checkpointid}' is not a number.`);
       return views.checkpointDetails(id, Number(ctx.params.checkpointid)).then(checkpointStatisticsView);
     }),
     route('POST', '/jobs/:jobid/checkpoints', async (ctx) => {
@@ -106,7 +109,11 @@ export function buildRoutes(dispatcher: Dispatcher, options: RouteOptions): Rout
       const trigger = triggerIdParam(ctx);
       const state = operations.get<number>(`checkpoint:${id}:${trigger}`);
       if (!state) throw new HttpError(404, `There is no checkpoint operation with triggerId=${trigger} for job ${id}.`);
-      return asyncResult(state, (checkpointId) => ({ checkpointId }), (error) => ({ failureCause: failure(error) }));
+      return asyncResult(
+        state,
+        (checkpointId) => ({ checkpointId }),
+        (error) => ({ failureCause: failure(error) }),
+      );
     }),
     route('POST', '/jobs/:jobid/savepoints', async (ctx) => {
       const id = jobId(ctx);
@@ -131,7 +138,11 @@ export function buildRoutes(dispatcher: Dispatcher, options: RouteOptions): Rout
       const trigger = triggerIdParam(ctx);
       const state = operations.get<string>(`savepoint:${id}:${trigger}`);
       if (!state) throw new HttpError(404, `There is no savepoint operation with triggerId=${trigger} for job ${id}.`);
-      return asyncResult(state, (location) => ({ location: flinkLocation(location) }), (error) => ({ 'failure-cause': failure(error) }));
+      return asyncResult(
+        state,
+        (location) => ({ location: flinkLocation(location) }),
+        (error) => ({ 'failure-cause': failure(error) }),
+      );
     }),
     route('POST', '/jobs/:jobid/stop', async (ctx) => {
       const id = jobId(ctx);
@@ -160,7 +171,11 @@ export function buildRoutes(dispatcher: Dispatcher, options: RouteOptions): Rout
       const trigger = triggerIdParam(ctx);
       const state = operations.get<void>(`disposal:${trigger}`);
       if (!state) throw new HttpError(404, `Operation not found under key: ${trigger}`);
-      return asyncResult(state, () => ({}), (error) => ({ 'failure-cause': failure(error) }));
+      return asyncResult(
+        state,
+        () => ({}),
+        (error) => ({ 'failure-cause': failure(error) }),
+      );
     }),
     route('POST', '/jars/upload', async (ctx) => {
       const artifact = await receiveUpload(ctx.req, dispatcher, options.maxUploadBytes ?? 64 * 1024 * 1024);
@@ -168,7 +183,12 @@ export function buildRoutes(dispatcher: Dispatcher, options: RouteOptions): Rout
     }),
     route('GET', '/jars', async (ctx) => ({
       address: `http://${ctx.req.headers.host ?? 'localhost'}`,
-      files: (await dispatcher.artifacts()).map((a) => ({ id: a.id, name: a.name, uploaded: a.uploaded, entry: a.entry.map((name) => ({ name, description: null })) })),
+      files: (await dispatcher.artifacts()).map((a) => ({
+        id: a.id,
+        name: a.name,
+        uploaded: a.uploaded,
+        entry: a.entry.map((name) => ({ name, description: null })),
+      })),
     })),
     route('DELETE', '/jars/:jarid', async (ctx) => {
       await dispatcher.deleteArtifact(artifactId(ctx.params.jarid));
@@ -178,8 +198,10 @@ export function buildRoutes(dispatcher: Dispatcher, options: RouteOptions): Rout
       const type = 'JarPlanRequestBody';
       const body = await ctx.body(type);
       return views.plan(artifactId(ctx.params.jarid), {
-        entryClass: optString(body, 'entryClass', type), programArgsList: optStringArray(body, 'programArgsList', type),
-        parallelism: optInt(body, 'parallelism', type), jobId: optHexId(body, 'jobId', type),
+        entryClass: optString(body, 'entryClass', type),
+        programArgsList: optStringArray(body, 'programArgsList', type),
+        parallelism: optInt(body, 'parallelism', type),
+        jobId: optHexId(body, 'jobId', type),
       });
     }),
     route('POST', '/jars/:jarid/run', async (ctx) => {

@@ -38,7 +38,8 @@ export function optBool(body: Body, field: string, type: string): boolean | unde
 export function optInt(body: Body, field: string, type: string, min = 1): number | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw badRequest(`Request did not match expected format ${type}: field '${field}' must be an integer >= ${min}.`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw badRequest(`Request did not match expected format ${type}: field '${field}' must be an integer >= ${min}.`);
   return v;
 }
 
@@ -52,7 +53,8 @@ export function optEnum<T extends string>(body: Body, field: string, values: rea
 export function optStringArray(body: Body, field: string, type: string): string[] | undefined {
   const v = body[field];
   if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw badRequest(`Request did not match expected format ${type}: field '${field}' must be an array of strings.`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw badRequest(`Request did not match expected format ${type}: field '${field}' must be an array of strings.`);
   return v as string[];
 }
 
@@ -65,7 +67,9 @@ export function optHexId(body: Body, field: string, type: string): string | unde
 
 export function parseHexParam(value: string, what: 'jobid' | 'triggerid'): string {
   if (!/^[0-9a-fA-F]{32}$/.test(value)) {
-    throw badRequest(`Bad request, could not parse parameters: Cannot parse ${what === 'jobid' ? 'JobID' : 'TriggerId'} from "${value}". The expected format is [0-9a-fA-F]{32}.`);
+    throw badRequest(
+      `Bad request, could not parse parameters: Cannot parse ${what === 'jobid' ? 'JobID' : 'TriggerId'} from "${value}". The expected format is [0-9a-fA-F]{32}.`,
+    );
   }
   return value.toLowerCase();
 }

@@ -42,7 +42,8 @@ async function candidates(root: string): Promise<string[]> {
   const result: string[] = [];
   for (const name of await list(root)) {
     if (SAVEPOINT_DIR.test(name) || CHECKPOINT_DIR.test(name)) result.push(path.join(root, name));
-    else if (JOB_DIR.test(name)) for (const child of await list(path.join(root, name))) if (CHECKPOINT_DIR.test(child)) result.push(path.join(root, name, child));
+    else if (JOB_DIR.test(name))
+      for (const child of await list(path.join(root, name))) if (CHECKPOINT_DIR.test(child)) result.push(path.join(root, name, child));
   }
   return result;
 }
@@ -108,7 +109,8 @@ function inspectSync(dir: string): CatalogEntry | undefined {
     bytes = readFileSync(path.join(dir, '_metadata'));
   } catch {
     // A disposal removes _metadata right after writing its marker, so only this branch can meet one.
-    if (existsSync(path.join(dir, DISPOSING_MARKER))) return { ...walked(), disposing: true, problem: 'a disposal started and did not finish (the next prune or dispose finishes it)' };
+    if (existsSync(path.join(dir, DISPOSING_MARKER)))
+      return { ...walked(), disposing: true, problem: 'a disposal started and did not finish (the next prune or dispose finishes it)' };
     return { ...walked(), problem: 'no _metadata (never completed, or still being written)' };
   }
   let decoded;
@@ -121,8 +123,14 @@ function inspectSync(dir: string): CatalogEntry | undefined {
     const files = directoryFiles(dir);
     const valid = decoded.version !== undefined && decoded.version >= 1 && decoded.version <= 6;
     return {
-      ...guess, sizeBytes: files.total, origin: 'flink', state: valid ? 'complete' : 'corrupt', flinkMetadataVersion: decoded.version,
-      snapshotId: decoded.checkpointId ?? guess.snapshotId, completedAt: files.mtimes.get('_metadata') ?? 0, problem: valid ? undefined : `unknown Flink metadata version ${decoded.version}`,
+      ...guess,
+      sizeBytes: files.total,
+      origin: 'flink',
+      state: valid ? 'complete' : 'corrupt',
+      flinkMetadataVersion: decoded.version,
+      snapshotId: decoded.checkpointId ?? guess.snapshotId,
+      completedAt: files.mtimes.get('_metadata') ?? 0,
+      problem: valid ? undefined : `unknown Flink metadata version ${decoded.version}`,
     };
   }
   const m = decoded.metadata;
@@ -134,8 +142,17 @@ function inspectSync(dir: string): CatalogEntry | undefined {
     if (!info?.isFile() || info.size !== file.size) missing.push(file.name);
   }
   return {
-    ...guess, kind: m.kind, trigger: m.trigger, format: m.format, jobId: m.jobId, jobIdPrefix: undefined, jobName: m.jobName,
-    snapshotId: m.id, completedAt: m.completedAt, sizeBytes, state: missing.length === 0 ? 'complete' : 'corrupt',
+    ...guess,
+    kind: m.kind,
+    trigger: m.trigger,
+    format: m.format,
+    jobId: m.jobId,
+    jobIdPrefix: undefined,
+    jobName: m.jobName,
+    snapshotId: m.id,
+    completedAt: m.completedAt,
+    sizeBytes,
+    state: missing.length === 0 ? 'complete' : 'corrupt',
     problem: missing.length === 0 ? undefined : `state file ${missing[0]} missing or truncated`,
   };
 }

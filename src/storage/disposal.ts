@@ -89,7 +89,9 @@ function liveWriter(dir: string, context: Omit<GuardContext, 'force'>): string |
   const jobDir = path.basename(path.dirname(dir));
   for (const job of context.jobs) {
     if (job.inProgress === undefined || job.inProgress.length === 0) continue;
-    const mine = job.inProgress.some((p) => p === '*' ? base.startsWith(`savepoint-${job.jobId.slice(0, 6)}-`) || jobDir === job.jobId : snapshotKey(p) === key);
+    const mine = job.inProgress.some((p) =>
+      p === '*' ? base.startsWith(`savepoint-${job.jobId.slice(0, 6)}-`) || jobDir === job.jobId : snapshotKey(p) === key,
+    );
     if (mine) return `job ${job.jobId} has a snapshot in progress`;
   }
   const age = (context.now ?? Date.now()) - newestChange(dir);
@@ -172,7 +174,8 @@ export async function planDisposal(pointers: readonly string[], options: GuardCo
   for (const pointer of pointers) {
     rejectHeapPointer(pointer);
     if (hasScheme(pointer) && !/^file:/i.test(pointer)) {
-      if (pointer.split(/[\\/]+/).includes('..')) throw new OperationError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
+      if (pointer.split(/[\\/]+/).includes('..'))
+        throw new OperationError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
       if (context.storage && (await import('./store-catalog.js')).isRemote(pointer)) {
         // An object store this machine reaches: the whole guard runs on what it holds.
         const { guardRemote } = await import('./store-disposal.js');
@@ -184,7 +187,15 @@ export async function planDisposal(pointers: readonly string[], options: GuardCo
         // A retained checkpoint's shared/ objects: planned from its _metadata while it is there.
         const { planRemoteSharedFiles } = await import('./store-shared-files.js');
         const sharedFiles = facts.content === 'flink' ? await planRemoteSharedFiles(facts.directory, context.storage) : [];
-        steps.push({ pointer, directory: facts.directory, bytes: entry?.sizeBytes, entry, remote: true, reason: `${what}, ${forced ? 'forced' : 'requested'}`, ...(sharedFiles.length > 0 ? { sharedFiles } : {}) });
+        steps.push({
+          pointer,
+          directory: facts.directory,
+          bytes: entry?.sizeBytes,
+          entry,
+          remote: true,
+          reason: `${what}, ${forced ? 'forced' : 'requested'}`,
+          ...(sharedFiles.length > 0 ? { sharedFiles } : {}),
+        });
         continue;
       }
       // Only the cluster can reach it: the in-use rules still apply, by path string.
@@ -202,7 +213,14 @@ export async function planDisposal(pointers: readonly string[], options: GuardCo
       : 'snapshot';
     const { planSharedFiles } = await import('./shared-files.js');
     const sharedFiles = await planSharedFiles(dir);
-    steps.push({ pointer, directory: dir, bytes: entry?.sizeBytes, entry, reason: `${what}, ${forced ? 'forced' : 'requested'}`, ...(sharedFiles.length > 0 ? { sharedFiles } : {}) });
+    steps.push({
+      pointer,
+      directory: dir,
+      bytes: entry?.sizeBytes,
+      entry,
+      reason: `${what}, ${forced ? 'forced' : 'requested'}`,
+      ...(sharedFiles.length > 0 ? { sharedFiles } : {}),
+    });
   }
   return steps;
 }

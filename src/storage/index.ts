@@ -157,7 +157,8 @@ export async function publishSnapshot(snapshotDir: string, meta: SnapshotMetadat
   for (const file of meta.files) {
     const info = await stat(join(snapshotDir, file.name)).catch(() => undefined);
     if (!info) throw new OperationError(`Cannot publish ${snapshotDir}: state file ${file.name} is missing`);
-    if (info.size !== file.size) throw new OperationError(`Cannot publish ${snapshotDir}: state file ${file.name} has ${info.size} bytes, ${file.size} were written`);
+    if (info.size !== file.size)
+      throw new OperationError(`Cannot publish ${snapshotDir}: state file ${file.name} has ${info.size} bytes, ${file.size} were written`);
   }
   const metadata: SnapshotMetadata = { formatVersion: FORMAT_VERSION, ...meta };
   const tmp = join(snapshotDir, `${METADATA}.tmp-${randomBytes(4).toString('hex')}`);
@@ -229,7 +230,8 @@ async function verifyFile(directory: string, file: StateFileInfo): Promise<void>
   const path = join(directory, file.name);
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new OperationError(`State file ${path} is missing.`);
-  if (info.size !== file.size) throw new OperationError(`State file ${path} is ${info.size < file.size ? 'truncated' : 'too long'} (${info.size} bytes, expected ${file.size}).`);
+  if (info.size !== file.size)
+    throw new OperationError(`State file ${path} is ${info.size < file.size ? 'truncated' : 'too long'} (${info.size} bytes, expected ${file.size}).`);
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   if (hash.digest('hex') !== file.sha256) throw new OperationError(`State file ${path} fails its checksum (corrupt).`);

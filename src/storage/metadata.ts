@@ -52,7 +52,8 @@ export function decodeMetadata<T>(bytes: Buffer): Decoded<T> {
   const lines = text.split('\n');
   const version = Number(lines[0].slice(MAGIC.length + 1));
   if (!Number.isInteger(version) || version < 1) throw new MetadataError(`unreadable format version '${lines[0].slice(MAGIC.length + 1)}'`);
-  if (version > FORMAT_VERSION) throw new MetadataError(`written in format version ${version} by a newer version of this tool; this one reads up to version ${FORMAT_VERSION}`);
+  if (version > FORMAT_VERSION)
+    throw new MetadataError(`written in format version ${version} by a newer version of this tool; this one reads up to version ${FORMAT_VERSION}`);
   if (lines.length < 3 || !lines[2].startsWith('#sha256 ')) throw new MetadataError('truncated (no checksum line)');
   const digest = createHash('sha256').update(lines[1], 'utf8').digest('hex');
   if (digest !== lines[2].slice('#sha256 '.length).trim()) throw new MetadataError('corrupt (its checksum does not match)');

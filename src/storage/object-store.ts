@@ -92,10 +92,18 @@ export function pageSizeOf(options: ListOptions | undefined): number {
 }
 
 /** Splits keys into batches and stops between batches when the signal is aborted. */
-export async function inBatches(store: ObjectStore, keys: readonly string[], size: number, options: DeleteOptions, run: (batch: string[]) => Promise<void>): Promise<void> {
+export async function inBatches(
+  store: ObjectStore,
+  keys: readonly string[],
+  size: number,
+  options: DeleteOptions,
+  run: (batch: string[]) => Promise<void>,
+): Promise<void> {
   for (let i = 0; i < keys.length; i += size) {
     if (options.signal?.aborted) {
-      throw new StorageRequestError(store.uriOf(keys[i]), 'delete', `interrupted after ${i} of ${keys.length} objects; delete again to resume`, { cause: options.signal.reason });
+      throw new StorageRequestError(store.uriOf(keys[i]), 'delete', `interrupted after ${i} of ${keys.length} objects; delete again to resume`, {
+        cause: options.signal.reason,
+      });
     }
     const batch = keys.slice(i, i + size);
     await run(batch);

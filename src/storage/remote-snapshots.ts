@@ -24,7 +24,11 @@ const stores = new Map<string, Promise<ObjectStore>>();
 /** Sets this process's object-store settings (endpoints, credentials); undefined goes back to the SDK defaults. */
 export function useStorageSettings(next: StorageSettings | undefined): void {
   settings = next;
-  for (const opened of stores.values()) void opened.then((s) => s.close(), () => {});
+  for (const opened of stores.values())
+    void opened.then(
+      (s) => s.close(),
+      () => {},
+    );
   stores.clear();
 }
 
@@ -46,7 +50,13 @@ export function storageSettingsWire(): StorageSettingsWire | undefined {
     return key ? [{ host, value: key.reveal(), from: key.from }] : [];
   });
   return {
-    s3: { endpoint: s3.endpoint, pathStyle: s3.pathStyle, region: s3.region, accessKey: s3.accessKey, secretKey: s3.secretKey && { value: s3.secretKey.reveal(), from: s3.secretKey.from } },
+    s3: {
+      endpoint: s3.endpoint,
+      pathStyle: s3.pathStyle,
+      region: s3.region,
+      accessKey: s3.accessKey,
+      secretKey: s3.secretKey && { value: s3.secretKey.reveal(), from: s3.secretKey.from },
+    },
     azure: { endpoint: azure.endpoint, keys },
   };
 }
@@ -57,7 +67,10 @@ export function storageSettingsFromWire(wire: StorageSettingsWire): StorageSetti
     s3: { ...wire.s3, secretKey: wire.s3.secretKey && new Secret(wire.s3.secretKey.value, wire.s3.secretKey.from) },
     azure: {
       endpoint: wire.azure.endpoint,
-      accountKey: (host) => azureAccountKeyNames(host).map((name) => byHost.get(name.slice('fs.azure.account.key.'.length))).find((s) => s !== undefined),
+      accountKey: (host) =>
+        azureAccountKeyNames(host)
+          .map((name) => byHost.get(name.slice('fs.azure.account.key.'.length)))
+          .find((s) => s !== undefined),
       keyedHosts: () => [...byHost.keys()],
     },
   };
@@ -164,8 +177,12 @@ export async function readRemoteSnapshot(pointer: string): Promise<OpenedSnapsho
       if (error instanceof StorageObjectNotFoundError) throw new OperationError(`State file ${fileUri(file.name)} is missing.`);
       throw error;
     }
-    if (data.length !== file.size) throw new OperationError(`State file ${fileUri(file.name)} is ${data.length < file.size ? 'truncated' : 'too long'} (${data.length} bytes, expected ${file.size}).`);
-    if (createHash('sha256').update(data).digest('hex') !== file.sha256) throw new OperationError(`State file ${fileUri(file.name)} fails its checksum (corrupt).`);
+    if (data.length !== file.size)
+      throw new OperationError(
+        `State file ${fileUri(file.name)} is ${data.length < file.size ? 'truncated' : 'too long'} (${data.length} bytes, expected ${file.size}).`,
+      );
+    if (createHash('sha256').update(data).digest('hex') !== file.sha256)
+      throw new OperationError(`State file ${fileUri(file.name)} fails its checksum (corrupt).`);
     return data;
   };
   return {
@@ -177,16 +194,21 @@ export async function readRemoteSnapshot(pointer: string): Promise<OpenedSnapsho
       for (const file of metadata.files) {
         const size = sizes.get(file.name);
         if (size === undefined) throw new OperationError(`State file ${fileUri(file.name)} is missing.`);
-        if (size !== file.size) throw new OperationError(`State file ${fileUri(file.name)} is ${size < file.size ? 'truncated' : 'too long'} (${size} bytes, expected ${file.size}).`);
+        if (size !== file.size)
+          throw new OperationError(
+            `State file ${fileUri(file.name)} is ${size < file.size ? 'truncated' : 'too long'} (${size} bytes, expected ${file.size}).`,
+          );
       }
       for (const file of metadata.files) await checked(file);
     },
     openStateFile(name: string) {
       const file = byName.get(name);
       if (!file) throw new NotFoundError(`${fileUri(name)} is not a state file of this snapshot.`);
-      return Readable.from((async function* () {
-        yield await checked(file);
-      })());
+      return Readable.from(
+        (async function* () {
+          yield await checked(file);
+        })(),
+      );
     },
   };
 }

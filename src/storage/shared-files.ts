@@ -35,7 +35,9 @@ export async function checkpointRefs(dir: string): Promise<CheckpointRefs | unde
 
 /** Every retained checkpoint (chk-* with _metadata) of a job directory. */
 export async function jobCheckpoints(jobDir: string): Promise<CheckpointRefs[]> {
-  const names = (await readdir(jobDir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory() && CHECKPOINT_DIR.test(d.name)).map((d) => d.name);
+  const names = (await readdir(jobDir, { withFileTypes: true }).catch(() => []))
+    .filter((d) => d.isDirectory() && CHECKPOINT_DIR.test(d.name))
+    .map((d) => d.name);
   const found = await Promise.all(names.map((n) => checkpointRefs(path.join(jobDir, n))));
   return found.filter((c): c is CheckpointRefs => c !== undefined);
 }

@@ -56,7 +56,8 @@ export async function scanStoreRoots(roots: readonly string[], settings: Storage
       // Names carry the job (savepoint-<first 6 of its id>-..., <job id>/chk-<n>): another job's snapshots
       // cost no GET when one job is asked for.
       const { jobId } = options;
-      if (jobId && !rootIsSnapshot) groups = groups.filter(([prefix, files]) => matchesJob(describeSnapshot(remoteSnapshotUri(store.uriOf(prefix)), undefined, files), jobId));
+      if (jobId && !rootIsSnapshot)
+        groups = groups.filter(([prefix, files]) => matchesJob(describeSnapshot(remoteSnapshotUri(store.uriOf(prefix)), undefined, files), jobId));
       found.push(...(await mapLimit(groups, READ_CONCURRENCY, ([prefix, files]) => describeListed(store, prefix, files))));
     } finally {
       store.close();
@@ -129,7 +130,8 @@ export function describeSnapshot(uri: string, metadata: Buffer | undefined, file
     pinned: files.has(PIN_FILE) || undefined,
   };
   if (metadata === undefined) {
-    if (files.has(DISPOSING_MARKER)) return { ...guess, disposing: true, problem: 'a disposal started and did not finish (the next prune or dispose finishes it)' };
+    if (files.has(DISPOSING_MARKER))
+      return { ...guess, disposing: true, problem: 'a disposal started and did not finish (the next prune or dispose finishes it)' };
     return { ...guess, problem: 'no _metadata (never completed, or still being written)' };
   }
   let decoded;
@@ -141,15 +143,28 @@ export function describeSnapshot(uri: string, metadata: Buffer | undefined, file
   if (decoded.kind === 'flink') {
     const valid = decoded.version !== undefined && decoded.version >= 1 && decoded.version <= 6;
     return {
-      ...guess, origin: 'flink', state: valid ? 'complete' : 'corrupt', flinkMetadataVersion: decoded.version, snapshotId: decoded.checkpointId ?? guess.snapshotId,
-      completedAt: files.get(METADATA_FILE)?.mtime ?? 0, problem: valid ? undefined : `unknown Flink metadata version ${decoded.version}`,
+      ...guess,
+      origin: 'flink',
+      state: valid ? 'complete' : 'corrupt',
+      flinkMetadataVersion: decoded.version,
+      snapshotId: decoded.checkpointId ?? guess.snapshotId,
+      completedAt: files.get(METADATA_FILE)?.mtime ?? 0,
+      problem: valid ? undefined : `unknown Flink metadata version ${decoded.version}`,
     };
   }
   const m = decoded.metadata;
   const missing = m.files.filter((f) => files.get(f.name)?.size !== f.size).map((f) => f.name);
   return {
-    ...guess, kind: m.kind, trigger: m.trigger, format: m.format, jobId: m.jobId, jobIdPrefix: undefined, jobName: m.jobName,
-    snapshotId: m.id, completedAt: m.completedAt, state: missing.length === 0 ? 'complete' : 'corrupt',
+    ...guess,
+    kind: m.kind,
+    trigger: m.trigger,
+    format: m.format,
+    jobId: m.jobId,
+    jobIdPrefix: undefined,
+    jobName: m.jobName,
+    snapshotId: m.id,
+    completedAt: m.completedAt,
+    state: missing.length === 0 ? 'complete' : 'corrupt',
     problem: missing.length === 0 ? undefined : `state file ${missing[0]} missing or truncated`,
   };
 }
@@ -194,10 +209,13 @@ export async function verifyRemote(pointer: string, level: VerificationLevel, se
       if (level === 'quick' || header.state !== 'complete') return { ...header, level };
       return verifyFlinkReferenced(store, await store.read(METADATA_FILE), settings, level);
     }
-    for (const file of decoded.metadata.files) if (files.get(file.name)?.size !== file.size) return failed('corrupt', `state file ${file.name} missing or truncated`);
+    for (const file of decoded.metadata.files)
+      if (files.get(file.name)?.size !== file.size) return failed('corrupt', `state file ${file.name} missing or truncated`);
     if (level === 'full') {
       for (const file of decoded.metadata.files) {
-        const digest = createHash('sha256').update(await store.read(file.name)).digest('hex');
+        const digest = createHash('sha256')
+          .update(await store.read(file.name))
+          .digest('hex');
         if (digest !== file.sha256) return failed('corrupt', `state file ${file.name} fails its checksum (corrupt)`);
       }
     }
@@ -221,7 +239,11 @@ async function verifyFlinkReferenced(store: ObjectStore, bytes: Buffer, settings
   const { checkRemoteFiles } = await import('./store-inspect.js');
   const { problems } = await checkRemoteFiles(files, settings);
   if (problems.length === 0) return { level, state: 'complete' };
-  return { level, state: 'corrupt', problem: `referenced file ${problems[0].path}: ${problems[0].problem}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}` };
+  return {
+    level,
+    state: 'corrupt',
+    problem: `referenced file ${problems[0].path}: ${problems[0].problem}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''}`,
+  };
 }
 
 export async function pinRemote(pointer: string, settings: StorageSettings, info: { user: string; reason?: string } | undefined): Promise<void> {
@@ -263,7 +285,11 @@ export async function removeRemoteSnapshot(pointer: string, settings: StorageSet
 
 /** The shared objects an interrupted disposal's marker lists (the lines after its timestamp). */
 function markedShared(marker: Buffer): string[] {
-  return marker.toString('utf8').split('\n').slice(1).filter((line) => /^[a-z][a-z0-9+.-]*:\/\//i.test(line));
+  return marker
+    .toString('utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => /^[a-z][a-z0-9+.-]*:\/\//i.test(line));
 }
 
 /** Runs `fn` over items with at most `limit` in flight; results in input order. */

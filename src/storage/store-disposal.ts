@@ -53,7 +53,9 @@ function liveWriter(uri: string, files: ReadonlyMap<string, ListedFile>, context
   const jobDir = path.posix.basename(path.posix.dirname(uri));
   for (const job of context.jobs) {
     if (!job.inProgress?.length) continue;
-    const mine = job.inProgress.some((p) => (p === '*' ? base.startsWith(`savepoint-${job.jobId.slice(0, 6)}-`) || jobDir === job.jobId : snapshotKey(p) === snapshotKey(uri)));
+    const mine = job.inProgress.some((p) =>
+      p === '*' ? base.startsWith(`savepoint-${job.jobId.slice(0, 6)}-`) || jobDir === job.jobId : snapshotKey(p) === snapshotKey(uri),
+    );
     if (mine) return `job ${job.jobId} has a snapshot in progress`;
   }
   const newest = Math.max(0, ...[...files.values()].map((f) => f.mtime));
@@ -62,7 +64,10 @@ function liveWriter(uri: string, files: ReadonlyMap<string, ListedFile>, context
 }
 
 /** Runs the guard on one remote target; throws the refusal (deleting nothing). */
-export async function guardRemote(pointer: string, context: RemoteGuardContext & { force?: boolean }): Promise<TargetFacts & { files?: Map<string, ListedFile> }> {
+export async function guardRemote(
+  pointer: string,
+  context: RemoteGuardContext & { force?: boolean },
+): Promise<TargetFacts & { files?: Map<string, ListedFile> }> {
   const facts = await remoteTargetFacts(pointer, context);
   const refusal = judgeDisposal(facts, context.jobs, { force: context.force });
   if (refusal) {

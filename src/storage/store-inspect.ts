@@ -15,9 +15,7 @@ const STAT_CONCURRENCY = 32;
 /** A folder with at least this many referenced files is listed instead of stat-ed file by file. */
 const LIST_THRESHOLD = 64;
 
-export type RemoteSnapshot =
-  | { origin: 'flink'; snapshot: FlinkSnapshot }
-  | { origin: 'ours'; directory: string; metadata: SnapshotMetadata };
+export type RemoteSnapshot = { origin: 'flink'; snapshot: FlinkSnapshot } | { origin: 'ours'; directory: string; metadata: SnapshotMetadata };
 
 /** Reads and decodes the _metadata of a snapshot on an object store; errors are one line naming it. */
 export async function readRemoteSnapshot(pointer: string, settings: StorageSettings): Promise<RemoteSnapshot> {
@@ -49,7 +47,11 @@ export async function readRemoteSnapshot(pointer: string, settings: StorageSetti
  * listing stops at a tenth of the HEADs it saves (a folder of far more objects); what it did not reach is stat-ed.
  * `pageSize` (tests) lists in smaller pages.
  */
-export async function checkRemoteFiles(files: readonly ReferencedFile[], settings: StorageSettings, options: { pageSize?: number } = {}): Promise<FlinkVerification> {
+export async function checkRemoteFiles(
+  files: readonly ReferencedFile[],
+  settings: StorageSettings,
+  options: { pageSize?: number } = {},
+): Promise<FlinkVerification> {
   const roots = new Map<string, Promise<ObjectStore>>();
   const storeOf = (root: string) => {
     if (!roots.has(root)) roots.set(root, openStore(root, settings));
@@ -63,7 +65,8 @@ export async function checkRemoteFiles(files: readonly ReferencedFile[], setting
   });
   const judge = (file: ReferencedFile, size: number | undefined): FileProblem | undefined => {
     if (size === undefined) return { path: file.path, problem: 'missing' };
-    if (file.exact ? size !== file.bytes : size < file.bytes) return { path: file.path, problem: `${size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}` };
+    if (file.exact ? size !== file.bytes : size < file.bytes)
+      return { path: file.path, problem: `${size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}` };
     return undefined;
   };
   const folders = new Map<string, number[]>();
@@ -101,15 +104,21 @@ export async function checkRemoteFiles(files: readonly ReferencedFile[], setting
       }
     }
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, toStat.length) }, async () => {
-      while (next < toStat.length) {
-        const i = toStat[next++];
-        const info = await (await storeOf(located[i]!.root)).stat(located[i]!.key);
-        found[i] = judge(files[i], info?.size);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(STAT_CONCURRENCY, toStat.length) }, async () => {
+        while (next < toStat.length) {
+          const i = toStat[next++];
+          const info = await (await storeOf(located[i]!.root)).stat(located[i]!.key);
+          found[i] = judge(files[i], info?.size);
+        }
+      }),
+    );
   } finally {
-    for (const opened of roots.values()) void opened.then((s) => s.close(), () => {});
+    for (const opened of roots.values())
+      void opened.then(
+        (s) => s.close(),
+        () => {},
+      );
   }
   const problems = found.filter((p): p is FileProblem => p !== undefined);
   return { ok: problems.length === 0, missing: problems.map((p) => p.path), problems };
@@ -124,8 +133,14 @@ export async function checkRemoteStateFiles(pointer: string, metadata: SnapshotM
       const at = `${uri}/${file.name}`;
       const info = await store.stat(file.name);
       if (!info) found.push({ path: at, problem: 'missing' });
-      else if (info.size !== file.size) found.push({ path: at, problem: `is ${info.size < file.size ? 'truncated' : 'too long'} (${info.size} bytes, expected ${file.size})` });
-      else if (createHash('sha256').update(await store.read(file.name)).digest('hex') !== file.sha256) found.push({ path: at, problem: 'fails its checksum (corrupt)' });
+      else if (info.size !== file.size)
+        found.push({ path: at, problem: `is ${info.size < file.size ? 'truncated' : 'too long'} (${info.size} bytes, expected ${file.size})` });
+      else if (
+        createHash('sha256')
+          .update(await store.read(file.name))
+          .digest('hex') !== file.sha256
+      )
+        found.push({ path: at, problem: 'fails its checksum (corrupt)' });
     }
     return found;
   });

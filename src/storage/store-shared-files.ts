@@ -101,11 +101,16 @@ export class JobPrefix {
 
   /** Deletes the planned objects (the store's batches: S3 1,000, Azure 256 a request); returns the bytes freed. */
   async deletePlanned(plans: readonly FilePlan[], options: { signal?: AbortSignal } = {}): Promise<number> {
-    const doomed = plans.filter((p) => p.action === 'delete').flatMap((p) => {
-      const key = this.keyOf(p.path);
-      return key === undefined ? [] : [{ key, bytes: p.bytes }];
-    });
-    await this.store.deleteMany(doomed.map((d) => d.key), options);
+    const doomed = plans
+      .filter((p) => p.action === 'delete')
+      .flatMap((p) => {
+        const key = this.keyOf(p.path);
+        return key === undefined ? [] : [{ key, bytes: p.bytes }];
+      });
+    await this.store.deleteMany(
+      doomed.map((d) => d.key),
+      options,
+    );
     return doomed.reduce((n, d) => n + d.bytes, 0);
   }
 
@@ -160,11 +165,13 @@ export async function planRemoteSharedFiles(snapshotUri: string, settings: Stora
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        results[i] = await fn(items[i]);
+      }
+    }),
+  );
   return results;
 }

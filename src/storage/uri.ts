@@ -47,6 +47,9 @@ function localPathOf(text: string, cwd: string): string {
 
 /** "/savepoints" → "savepoints/"; "" or "/" → "". Double slashes are collapsed (S3 keys never need them here). */
 function prefixOf(pathPart: string | undefined): string {
-  const trimmed = (pathPart ?? '').split('/').filter((s) => s !== '').join('/');
+  const trimmed = (pathPart ?? '')
+    .split('/')
+    .filter((s) => s !== '')
+    .join('/');
   return trimmed === '' ? '' : `${trimmed}/`;
 }

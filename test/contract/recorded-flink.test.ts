@@ -87,11 +87,13 @@ describe.each(versions)('recorded from Flink %s', (version) => {
     ['error-malformed-job-id', 400, 'operation-failed', /^Bad request, could not parse parameters: /],
     // With the web UI on the classpath (as here), Flink's static file handler answers unknown routes.
     ['error-unknown-route', 404, 'not-found', /^(Not found: |Unable to load requested file )\/v1\/no\/such\/route\.?$/],
-  ])('%s: one line of Flink\'s message, the right kind', async (name, status, kind, message) => {
+  ])("%s: one line of Flink's message, the right kind", async (name, status, kind, message) => {
     const recording = load(version, name as string);
     expect(recording.status).toBe(status);
     expect(flinkErrorMessage(recording.body.errors)).toMatch(message as RegExp);
-    const error = await clientAnswering(recording).job('x'.repeat(32)).catch((e) => e as RestError);
+    const error = await clientAnswering(recording)
+      .job('x'.repeat(32))
+      .catch((e) => e as RestError);
     expect(error).toBeInstanceOf(RestError);
     expect(error).toMatchObject({ status, kind });
   });

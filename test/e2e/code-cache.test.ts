@@ -56,7 +56,7 @@ const cacheFiles = (home: string, command: string) => {
     expect(cacheFiles(home, 'help')).toEqual([]);
   });
 
-  it("of another build stays while it is recent (two installs used in turn) and goes once a day old", async () => {
+  it('of another build stays while it is recent (two installs used in turn) and goes once a day old', async () => {
     const home = emptyDir('home-');
     mkdirSync(cacheDir(home), { recursive: true });
     const recent = path.join(cacheDir(home), 'cli-list-v0.0.0-x64-1-1.bin');

@@ -37,9 +37,16 @@ async function bashComplete(words: string[]): Promise<string[]> {
     '_flink_completion',
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
-  const r = await execa('bash', ['--norc', '--noprofile', '-c', program], { env: { ...shellEnv(), FLINK_COMPLETION: await script('bash') }, extendEnv: false, cwd: work, reject: false });
+  const r = await execa('bash', ['--norc', '--noprofile', '-c', program], {
+    env: { ...shellEnv(), FLINK_COMPLETION: await script('bash') },
+    extendEnv: false,
+    cwd: work,
+    reject: false,
+  });
   expect([r.exitCode, r.stderr]).toEqual([0, '']);
-  return String(r.stdout).split('\n').filter((l) => l !== '');
+  return String(r.stdout)
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 beforeAll(async () => {
@@ -47,7 +54,19 @@ beforeAll(async () => {
   mkdirSync(home);
   symlinkSync(BIN, path.join(binDir, 'flink')); // the scripts call `flink` as installed on PATH
   address = await startLocalCoordinator(conf, work, [`coordinator.dir: ${state}`, `state.savepoints.dir: ${savepoints}`]);
-  const r = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out'), '--sequence', '100000', '--rate', '200', '--checkpoint-interval', '300']);
+  const r = await flink([
+    'run',
+    '-d',
+    path.resolve('fixtures/jobs/counter.ts'),
+    '--out',
+    path.join(work, 'out'),
+    '--sequence',
+    '100000',
+    '--rate',
+    '200',
+    '--checkpoint-interval',
+    '300',
+  ]);
   expect(r.exitCode).toBe(0);
   jobId = /JobID ([0-9a-f]{32})/.exec(r.stdout)![1];
   await until('RUNNING', async () => ((await listedJobState(flink, jobId)) === 'RUNNING' ? true : undefined));
@@ -59,7 +78,11 @@ afterAll(async () => {
 
 describe('bash', () => {
   it('registers the function for flink (complete -p)', async () => {
-    const r = await execa('bash', ['--norc', '--noprofile', '-c', 'source /dev/stdin <<< "$FLINK_COMPLETION"; complete -p flink'], { env: { ...shellEnv(), FLINK_COMPLETION: await script('bash') }, extendEnv: false, reject: false });
+    const r = await execa('bash', ['--norc', '--noprofile', '-c', 'source /dev/stdin <<< "$FLINK_COMPLETION"; complete -p flink'], {
+      env: { ...shellEnv(), FLINK_COMPLETION: await script('bash') },
+      extendEnv: false,
+      reject: false,
+    });
     expect(String(r.stdout).trim()).toBe('complete -F _flink_completion flink');
   });
 
@@ -100,13 +123,22 @@ describe('bash', () => {
   it('never changes state: an unreachable cluster gives no candidates, starts nothing, writes no audit log', async () => {
     const fresh = emptyDir('completion-fresh-');
     const freshState = path.join(fresh, 'state');
-    const r = await execa('bash', ['--norc', '--noprofile', '-c', [
-      'source /dev/stdin <<< "$FLINK_COMPLETION"',
-      `COMP_WORDS=(flink -D 'coordinator.dir=${freshState}' -m 127.0.0.1:9 cancel '')`,
-      'COMP_CWORD=6',
-      '_flink_completion',
-      'printf "%s\\n" "${COMPREPLY[@]}"',
-    ].join('\n')], { env: { ...shellEnv(), XDG_STATE_HOME: fresh, FLINK_COMPLETION: await script('bash') }, extendEnv: false, cwd: fresh, reject: false });
+    const r = await execa(
+      'bash',
+      [
+        '--norc',
+        '--noprofile',
+        '-c',
+        [
+          'source /dev/stdin <<< "$FLINK_COMPLETION"',
+          `COMP_WORDS=(flink -D 'coordinator.dir=${freshState}' -m 127.0.0.1:9 cancel '')`,
+          'COMP_CWORD=6',
+          '_flink_completion',
+          'printf "%s\\n" "${COMPREPLY[@]}"',
+        ].join('\n'),
+      ],
+      { env: { ...shellEnv(), XDG_STATE_HOME: fresh, FLINK_COMPLETION: await script('bash') }, extendEnv: false, cwd: fresh, reject: false },
+    );
     expect([r.exitCode, String(r.stdout).trim(), String(r.stderr)]).toEqual([0, '', '']);
     expect(existsSync(freshState)).toBe(false);
     expect(existsSync(path.join(fresh, 'flink-cli'))).toBe(false);
@@ -133,9 +165,16 @@ const zsh = (() => {
       `CURRENT=${words.length}`,
       '_flink',
     ].join('\n');
-    const r = await execa(zsh, ['-f', '-c', program], { env: { ...shellEnv(), FLINK_COMPLETION: await script('zsh') }, extendEnv: false, cwd: work, reject: false });
+    const r = await execa(zsh, ['-f', '-c', program], {
+      env: { ...shellEnv(), FLINK_COMPLETION: await script('zsh') },
+      extendEnv: false,
+      cwd: work,
+      reject: false,
+    });
     expect([r.exitCode, r.stderr]).toEqual([0, '']);
-    return String(r.stdout).split('\n').filter((l) => l !== '');
+    return String(r.stdout)
+      .split('\n')
+      .filter((l) => l !== '');
   }
 
   it('registers with compdef when sourced, and completes commands, values and job ids', async () => {
@@ -156,5 +195,5 @@ describe('fish', () => {
 
 it('an unknown shell is a usage error', async () => {
   const r = await runFlink(['completion', 'tcsh']);
-  expect([r.exitCode, r.stderr.split('\n')[0]]).toEqual([2, 'Error: Unknown shell \'tcsh\': expected bash, zsh, fish.']);
+  expect([r.exitCode, r.stderr.split('\n')[0]]).toEqual([2, "Error: Unknown shell 'tcsh': expected bash, zsh, fish."]);
 });

@@ -46,7 +46,9 @@ describe('flink config --explain (the savepoint directory chain)', () => {
     const r = await runFlink(['config', '--explain', 'savepoint-dir', ...conf('deprecated-only')]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('3\tsavepoints.state.backend.fs.dir (deprecated)\t/tmp/flink-cli-fixtures/sp-deprecated');
-    expect(r.stderr).toMatch(/^Warning: Config key 'savepoints\.state\.backend\.fs\.dir' \(.*flink-conf\.yaml:2\) is deprecated; use 'execution\.checkpointing\.savepoint-dir' \(or 'state\.savepoints\.dir'\) instead\. Using its value \/tmp\/flink-cli-fixtures\/sp-deprecated\.\n$/);
+    expect(r.stderr).toMatch(
+      /^Warning: Config key 'savepoints\.state\.backend\.fs\.dir' \(.*flink-conf\.yaml:2\) is deprecated; use 'execution\.checkpointing\.savepoint-dir' \(or 'state\.savepoints\.dir'\) instead\. Using its value \/tmp\/flink-cli-fixtures\/sp-deprecated\.\n$/,
+    );
   });
 
   it('deprecated key and a step-2 key: the warning says the deprecated key was ignored', async () => {

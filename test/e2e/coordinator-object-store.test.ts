@@ -75,8 +75,12 @@ beforeAll(async () => {
   client.destroy();
   await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient(CONTAINER).create();
   keys = [
-    `s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret-key',
-    `azure.blob.endpoint: ${azurite.endpoint}`, `fs.azure.account.key.${AZURE_HOST}: ${AZURITE_KEY}`,
+    `s3.endpoint: ${s3.endpoint}`,
+    's3.path.style.access: true',
+    's3.access-key: test',
+    's3.secret-key: test-secret-key',
+    `azure.blob.endpoint: ${azurite.endpoint}`,
+    `fs.azure.account.key.${AZURE_HOST}: ${AZURITE_KEY}`,
     `fs.azure.account.key.${DENIED_HOST}: ${Buffer.from('not the key of this account').toString('base64')}`,
   ];
   await startCluster();
@@ -100,14 +104,22 @@ describe('the local coordinator with its snapshots on S3', () => {
     await until('RUNNING', async () => ((await jobState(jobId)) === 'RUNNING' ? true : undefined));
     const chkPrefixes = async () => [...new Set((await keysUnder(`s3://${BUCKET}/checkpoints/${jobId}`)).map((k) => k.split('/')[0]))];
     // Many checkpoints complete; the bucket holds at most the retained ones plus the one being written.
-    await until('6 checkpoints completed', async () => {
-      const doc = JSON.parse((await flink(['checkpoints', jobId, '--json'])).stdout);
-      return (doc.counts?.completed ?? 0) >= 6 ? true : undefined;
-    }, 60_000);
-    const bounded = await until('old checkpoints disposed from the bucket', async () => {
-      const prefixes = await chkPrefixes();
-      return prefixes.length > 0 && prefixes.length <= NUM_RETAINED + 1 ? prefixes : undefined;
-    }, 30_000);
+    await until(
+      '6 checkpoints completed',
+      async () => {
+        const doc = JSON.parse((await flink(['checkpoints', jobId, '--json'])).stdout);
+        return (doc.counts?.completed ?? 0) >= 6 ? true : undefined;
+      },
+      60_000,
+    );
+    const bounded = await until(
+      'old checkpoints disposed from the bucket',
+      async () => {
+        const prefixes = await chkPrefixes();
+        return prefixes.length > 0 && prefixes.length <= NUM_RETAINED + 1 ? prefixes : undefined;
+      },
+      30_000,
+    );
     expect(bounded.every((p) => /^chk-\d+$/.test(p))).toBe(true);
     expect(Math.max(...bounded.map((p) => Number(p.slice(4))))).toBeGreaterThanOrEqual(6);
   }, 120_000);
@@ -189,7 +201,11 @@ describe('the local coordinator with its snapshots on S3', () => {
     expect(restored.stderr).toContain(`Restoring from the latest savepoint ${stopped}`);
     const newJob = JOB_RE.exec(restored.stdout)![1];
     await until('more output', async () => (counterOutput(out).records > before.records + 50 ? true : undefined), 60_000);
-    await until('a checkpoint of the restored job in the bucket', async () => ((await keysUnder(`s3://${BUCKET}/checkpoints/${newJob}`)).some((k) => k.endsWith('/_metadata')) ? true : undefined), 60_000);
+    await until(
+      'a checkpoint of the restored job in the bucket',
+      async () => ((await keysUnder(`s3://${BUCKET}/checkpoints/${newJob}`)).some((k) => k.endsWith('/_metadata')) ? true : undefined),
+      60_000,
+    );
     // Stop the coordinator with the job running: on the next start it resumes from its snapshot in S3.
     expect((await flink(['cluster', 'stop'])).exitCode).toBe(0);
     address = '';

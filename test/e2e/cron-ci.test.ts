@@ -23,11 +23,25 @@ function flink(args: string[]): Promise<RunResult> {
   return runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work });
 }
 
-
 const state_ = (jobId: string) => listedJobState(flink, jobId);
 
 async function startCounter(out: string, job = 'counter.ts', extra: string[] = []): Promise<string> {
-  const r = await flink(['run', '-d', path.resolve('fixtures/jobs', job), '--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '300', ...extra]);
+  const r = await flink([
+    'run',
+    '-d',
+    path.resolve('fixtures/jobs', job),
+    '--out',
+    out,
+    '--sequence',
+    '1000000',
+    '--rate',
+    '300',
+    '--users',
+    '3',
+    '--checkpoint-interval',
+    '300',
+    ...extra,
+  ]);
   expect(r.exitCode).toBe(0);
   const jobId = JOB_RE.exec(r.stdout)![1];
   await until('RUNNING', async () => ((await state_(jobId)) === 'RUNNING' ? true : undefined));
@@ -42,7 +56,6 @@ async function takeSavepoints(jobId: string, count: number): Promise<string[]> {
 }
 
 const savepointDirs = (jobId: string) => (existsSync(savepoints) ? readdirSync(savepoints).filter((d) => d.startsWith(`savepoint-${jobId.slice(0, 6)}-`)) : []);
-
 
 beforeAll(async () => {
   address = await startLocalCoordinator(conf, work, [`coordinator.dir: ${state}`, `state.savepoints.dir: ${savepoints}`, 'savepoints.lock-stale-after: 3 s']);
@@ -74,7 +87,10 @@ describe('retention under cron', () => {
     const dry = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--dry-run', '--json']);
     expect(dry.exitCode).toBe(0);
     const plan = JSON.parse(dry.stdout).decisions as Array<{ path: string; action: string; reason: string }>;
-    const planned = plan.filter((d) => d.action === 'dispose').map((d) => d.path).sort();
+    const planned = plan
+      .filter((d) => d.action === 'dispose')
+      .map((d) => d.path)
+      .sort();
     expect(planned).toEqual([made[1], made[2]].sort());
     expect(plan.find((d) => d.path === made[0])).toMatchObject({ action: 'keep', reason: 'pinned' });
     expect(plan.find((d) => d.path === made[4])).toMatchObject({ action: 'keep', reason: 'newest complete savepoint' });
@@ -104,8 +120,15 @@ describe('a disposal that fails', () => {
       expect(failed.stderr).toContain(`Could not dispose 1 savepoint(s) of job ${jobId}: ${made[0]}`);
       expect(failed.stderr).toContain('the next prune tries again');
       expect(existsSync(made[1])).toBe(false);
-      const listed = JSON.parse((await flink(['savepoints', jobId, '--all', '--json'])).stdout).snapshots as Array<{ path: string; state: string; problem: string | null }>;
-      expect(listed.find((s) => s.path === made[0])).toMatchObject({ state: 'incomplete', problem: expect.stringContaining('a disposal started and did not finish') });
+      const listed = JSON.parse((await flink(['savepoints', jobId, '--all', '--json'])).stdout).snapshots as Array<{
+        path: string;
+        state: string;
+        problem: string | null;
+      }>;
+      expect(listed.find((s) => s.path === made[0])).toMatchObject({
+        state: 'incomplete',
+        problem: expect.stringContaining('a disposal started and did not finish'),
+      });
       expect((await flink(['savepoints', '--latest', jobId])).stdout.trim()).toBe(made[2]);
     } finally {
       release();
@@ -125,13 +148,37 @@ describe('a savepoint a running job restored from', () => {
     await flink(['cancel', jobId]);
     // Restored from the oldest (into the same output: the sink's pending files belong to it), with
     // checkpoints far apart, so it has not completed one yet.
-    const run = await flink(['run', '-d', '-s', made[0], path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out-protect'), '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '600000']);
+    const run = await flink([
+      'run',
+      '-d',
+      '-s',
+      made[0],
+      path.resolve('fixtures/jobs/counter.ts'),
+      '--out',
+      path.join(work, 'out-protect'),
+      '--sequence',
+      '1000000',
+      '--rate',
+      '300',
+      '--users',
+      '3',
+      '--checkpoint-interval',
+      '600000',
+    ]);
     expect([run.exitCode, run.stderr]).toEqual([0, expect.any(String)]);
     const restored = JOB_RE.exec(run.stdout)![1];
     await until('RUNNING', async () => ((await state_(restored)) === 'RUNNING' ? true : undefined));
-    const planOf = async () => JSON.parse((await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1', '--dry-run', '--json'])).stdout).decisions as Array<{ path: string; action: string; reason: string }>;
+    const planOf = async () =>
+      JSON.parse((await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1', '--dry-run', '--json'])).stdout).decisions as Array<{
+        path: string;
+        action: string;
+        reason: string;
+      }>;
     const before = await planOf();
-    expect(before.find((d) => d.path === made[0])).toMatchObject({ action: 'keep', reason: 'a running job restored from it and has not completed a checkpoint since' });
+    expect(before.find((d) => d.path === made[0])).toMatchObject({
+      action: 'keep',
+      reason: 'a running job restored from it and has not completed a checkpoint since',
+    });
     expect(before.find((d) => d.path === made[1])).toMatchObject({ action: 'dispose' });
     expect((await flink(['checkpoint', restored])).exitCode).toBe(0);
     const after = await planOf();
@@ -150,7 +197,12 @@ describe('overlapping and killed runs', () => {
     const proxy = await slowStatusProxy(address, 3000);
     try {
       const first = runFlink(['--config-dir', conf, '-m', proxy.address, 'savepoint', jobId], { cwd: work });
-      await until('the first run\'s trigger record', async () => (existsSync(path.join(state, 'locks', `${jobId}.trigger.json`)) ? true : undefined), 30_000, 20);
+      await until(
+        "the first run's trigger record",
+        async () => (existsSync(path.join(state, 'locks', `${jobId}.trigger.json`)) ? true : undefined),
+        30_000,
+        20,
+      );
       const second = await flink(['savepoint', jobId]);
       expect([second.exitCode, second.stdout]).toEqual([7, '']);
       expect(second.stderr).toContain('Another run holds the savepoint lock');
@@ -217,7 +269,16 @@ describe('CI: upgrade with rollback', () => {
 
 describe('--require-savepoint and the audit log', () => {
   it('refuses to start a job from no state when it has a restorable snapshot', async () => {
-    const r = await flink(['run', '-d', '--require-savepoint', path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out-x'), '--sequence', '10']);
+    const r = await flink([
+      'run',
+      '-d',
+      '--require-savepoint',
+      path.resolve('fixtures/jobs/counter.ts'),
+      '--out',
+      path.join(work, 'out-x'),
+      '--sequence',
+      '10',
+    ]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain("Refusing to start 'Event counter' from no state");
   });

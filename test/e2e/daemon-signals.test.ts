@@ -20,7 +20,11 @@ function startDaemon(prepare: (state: string) => void = () => {}) {
   mkdirSync(conf);
   writeFileSync(path.join(conf, 'config.yaml'), `coordinator.dir: ${state}\nrest.port: 0\n`);
   prepare(state);
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'coordinator.mjs'), '--config-dir', conf], { cwd: dir, stdio: 'ignore', env: { PATH: process.env.PATH, HOME: dir } });
+  const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'coordinator.mjs'), '--config-dir', conf], {
+    cwd: dir,
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH, HOME: dir },
+  });
   daemon = child;
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const log = path.join(state, 'coordinator.log');

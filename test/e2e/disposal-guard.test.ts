@@ -21,7 +21,22 @@ function flink(args: string[]): Promise<RunResult> {
 
 /** A counter job without periodic checkpoints: its snapshots are exactly the ones the test takes. */
 async function runJob(out: string, extra: string[] = []): Promise<string> {
-  const r = await flink(['run', '-d', ...extra, path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, out), '--sequence', '1000000', '--rate', '200', '--users', '3', '--checkpoint-interval', '3600000']);
+  const r = await flink([
+    'run',
+    '-d',
+    ...extra,
+    path.resolve('fixtures/jobs/counter.ts'),
+    '--out',
+    path.join(work, out),
+    '--sequence',
+    '1000000',
+    '--rate',
+    '200',
+    '--users',
+    '3',
+    '--checkpoint-interval',
+    '3600000',
+  ]);
   expect([r.exitCode, r.stderr]).toEqual([0, '']);
   const jobId = JOB_RE.exec(r.stdout)![1];
   await until('RUNNING', async () => ((await listedJobState(flink, jobId)) === 'RUNNING' ? true : undefined));
@@ -101,8 +116,15 @@ describe('a pinned savepoint', () => {
     const forced = await flink(['dispose', '--force', '--reason', 'superseded by release 2.0', pinned]);
     expect(forced.exitCode).toBe(0);
     expect(existsSync(pinned)).toBe(false);
-    const records = readFileSync(path.join(state, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(records.filter((r) => r.command === 'dispose' && r.result === 'ok').at(-1)).toMatchObject({ forced: true, reason: 'superseded by release 2.0', paths: [pinned] });
+    const records = readFileSync(path.join(state, 'audit.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.filter((r) => r.command === 'dispose' && r.result === 'ok').at(-1)).toMatchObject({
+      forced: true,
+      reason: 'superseded by release 2.0',
+      paths: [pinned],
+    });
     await flink(['cancel', jobId]);
   }, 90_000);
 });

@@ -53,7 +53,8 @@ describe('every check passes against a healthy local coordinator', () => {
     expect(human.stdout).not.toContain('✗');
     const r = await doctor(['--config-dir', conf, '-m', address], work);
     expect(r.exitCode).toBe(0);
-    for (const id of ['config-files', 'config-deprecated', 'config-unknown', 'rest', 'clock-skew', 'savepoint-dir', 'checkpoint-dir', 'state-dir']) expect([id, r.checks[id]?.status]).toEqual([id, 'pass']);
+    for (const id of ['config-files', 'config-deprecated', 'config-unknown', 'rest', 'clock-skew', 'savepoint-dir', 'checkpoint-dir', 'state-dir'])
+      expect([id, r.checks[id]?.status]).toEqual([id, 'pass']);
     expect(r.checks['config-files'].detail).toContain(path.join(conf, 'config.yaml'));
     expect(r.checks.rest.detail).toContain(`local coordinator`);
     expect(r.checks['state-dir'].detail).toContain('coordinator running');
@@ -98,7 +99,10 @@ describe('each check fails with a fix', () => {
   it('local directories: a savepoint directory that cannot be created fails, an unset one warns', async () => {
     const work = emptyDir('doctor-dirs-');
     writeFileSync(path.join(work, 'a-file'), 'x');
-    const conf = writeConf(path.join(work, 'conf'), [`state.savepoints.dir: ${path.join(work, 'a-file', 'savepoints')}`, `coordinator.dir: ${path.join(work, 'state')}`]);
+    const conf = writeConf(path.join(work, 'conf'), [
+      `state.savepoints.dir: ${path.join(work, 'a-file', 'savepoints')}`,
+      `coordinator.dir: ${path.join(work, 'state')}`,
+    ]);
     const r = await doctor(['--config-dir', conf, '-m', CLOSED], work);
     expect(r.checks['savepoint-dir']).toMatchObject({ status: 'fail' });
     expect(r.checks['savepoint-dir'].fix).toContain('mkdir -p');
@@ -160,7 +164,10 @@ describe('object storage directories are checked through the storage interface (
     expect(r.checks['checkpoint-dir'].fix).toContain('container exists');
     expect(r.stdout + r.stderr).not.toContain(AZURITE_KEY);
     const blobs = [];
-    for await (const blob of new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient('doctor').listBlobsFlat()) blobs.push(blob.name);
+    for await (const blob of new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY))
+      .getContainerClient('doctor')
+      .listBlobsFlat())
+      blobs.push(blob.name);
     expect(blobs).toEqual([]);
   }, 60_000);
 });

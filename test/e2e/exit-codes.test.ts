@@ -37,20 +37,37 @@ async function freePort(): Promise<number> {
 function namedCounter(name: string): string {
   const file = path.join(work, `${name}.ts`);
   const lib = path.resolve('fixtures/jobs/lib/counter.js');
-  writeFileSync(file, [
-    `import { buildCounter } from ${JSON.stringify(lib)};`,
-    'export default async (env: any, args: string[]) => {',
-    "  buildCounter(env, args, (line: string) => { const [user, type] = line.split(','); return user && type ? { user, type } : undefined; });",
-    `  await env.execute(${JSON.stringify(name)});`,
-    '};',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    file,
+    [
+      `import { buildCounter } from ${JSON.stringify(lib)};`,
+      'export default async (env: any, args: string[]) => {',
+      "  buildCounter(env, args, (line: string) => { const [user, type] = line.split(','); return user && type ? { user, type } : undefined; });",
+      `  await env.execute(${JSON.stringify(name)});`,
+      '};',
+      '',
+    ].join('\n'),
+  );
   return file;
 }
 
 async function startCounter(name: string): Promise<string> {
   const out = path.join(work, `out-${name}`);
-  const run = await flink(['run', '-d', namedCounter(name), '--out', out, '--sequence', '100000000', '--rate', '50', '--checkpoint-interval', '300', '--persistent-checkpoints', checkpoints]);
+  const run = await flink([
+    'run',
+    '-d',
+    namedCounter(name),
+    '--out',
+    out,
+    '--sequence',
+    '100000000',
+    '--rate',
+    '50',
+    '--checkpoint-interval',
+    '300',
+    '--persistent-checkpoints',
+    checkpoints,
+  ]);
   expect(run.exitCode).toBe(0);
   const jobId = JOB_RE.exec(run.stdout)![1];
   await until('RUNNING', async () => ((await listedJobState(flink, jobId)) === 'RUNNING' ? true : undefined));
@@ -58,15 +75,23 @@ async function startCounter(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  address = await startLocalCoordinator(conf, work, [`coordinator.dir: ${state}`, `state.savepoints.dir: ${path.join(work, 'sp')}`, `execution.checkpointing.dir: ${checkpoints}`]);
+  address = await startLocalCoordinator(conf, work, [
+    `coordinator.dir: ${state}`,
+    `state.savepoints.dir: ${path.join(work, 'sp')}`,
+    `execution.checkpointing.dir: ${checkpoints}`,
+  ]);
   proxy = await slowStatusProxy(address, 60_000);
   jobs.push(await startCounter('counter-a'), await startCounter('counter-b'));
   // Both jobs have a persistent checkpoint on disk.
   for (const jobId of jobs) {
-    await until(`a checkpoint of ${jobId}`, () => {
-      const dir = path.join(checkpoints, jobId);
-      return existsSync(dir) && readdirSync(dir).some((d) => /^chk-\d+$/.test(d) && existsSync(path.join(dir, d, '_metadata'))) ? true : undefined;
-    }, 60_000);
+    await until(
+      `a checkpoint of ${jobId}`,
+      () => {
+        const dir = path.join(checkpoints, jobId);
+        return existsSync(dir) && readdirSync(dir).some((d) => /^chk-\d+$/.test(d) && existsSync(path.join(dir, d, '_metadata'))) ? true : undefined;
+      },
+      60_000,
+    );
   }
 }, 120_000);
 
@@ -84,7 +109,12 @@ describe('every documented error case exits with its code from the one table', (
     ['a missing configuration directory', 'config', () => runFlink(['--config-dir', path.join(work, 'nope'), 'list'], { cwd: work }), /does not exist/],
     ['no coordinator at the address', 'unreachable', async () => flink(['list'], `127.0.0.1:${await freePort()}`), /Could not reach the coordinator/],
     ['an unknown job', 'not-found', () => flink(['savepoint', UNKNOWN_JOB]), /not found/],
-    ['a missing -s path', 'not-found', () => flink(['run', '-d', '-s', path.join(work, 'no-such-savepoint'), fixture('jobs', 'counter.ts'), '--out', path.join(work, 'o')]), /Cannot find checkpoint or savepoint directory/],
+    [
+      'a missing -s path',
+      'not-found',
+      () => flink(['run', '-d', '-s', path.join(work, 'no-such-savepoint'), fixture('jobs', 'counter.ts'), '--out', path.join(work, 'o')]),
+      /Cannot find checkpoint or savepoint directory/,
+    ],
     ['a dispose refusal (not a snapshot)', 'operation-failed', () => flink(['dispose', conf]), /not a snapshot/],
     ['nothing to prune', 'nothing-to-do', () => flink(['savepoints', 'prune', '--job', UNKNOWN_JOB, '--keep', '3']), /Nothing to prune/],
   ];
@@ -154,7 +184,9 @@ describe('output that explains itself', () => {
     expect(human.stdout).toMatch(/\d+(\.\d)? (ms|s|min)\b/);
     // The bytes a listing shows are the bytes dispose reports.
     const dir = location.replace(/^file:/, '');
-    const listed = (JSON.parse((await flink(['savepoints', jobs[1], '--json'])).stdout).snapshots as Array<{ path: string; sizeBytes: number }>).find((e) => e.path === dir);
+    const listed = (JSON.parse((await flink(['savepoints', jobs[1], '--json'])).stdout).snapshots as Array<{ path: string; sizeBytes: number }>).find(
+      (e) => e.path === dir,
+    );
     expect(listed).toBeDefined();
     const disposed = await flink(['dispose', dir, '--json']);
     expect(disposed.exitCode).toBe(0);
@@ -163,7 +195,7 @@ describe('output that explains itself', () => {
 });
 
 describe('options after the job file', () => {
-  it('go to the job, as in Flink; when it rejects one, the error names the user\'s file and says to put it first', async () => {
+  it("go to the job, as in Flink; when it rejects one, the error names the user's file and says to put it first", async () => {
     const r = await flink(['run', fixture('jobs', 'counter.ts'), '--out', path.join(work, 'late'), '-d']);
     expect(r.exitCode).toBe(exitCodeFor('operation-failed'));
     expect(r.stderr).toContain(`cannot build the plan of ${fixture('jobs', 'counter.ts')}: unexpected argument -d`);

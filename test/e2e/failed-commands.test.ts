@@ -73,19 +73,85 @@ async function expectNothingLeft(where: Isolated, port: number, portWasFree: boo
 
 describe('a failing command starts no local coordinator (fresh HOME, default port 8081)', () => {
   const cases: Array<{ name: string; args: (w: Isolated) => string[]; exitCode: number; stderr: RegExp }> = [
-    { name: 'run of a missing job file with -m after the file', args: () => ['run', 'missing-file.mjs', '-m', '127.0.0.1:9'], exitCode: 5, stderr: /'-m' after the job file is an argument of the job[\s\S]*Job file not found: missing-file\.mjs/ },
+    {
+      name: 'run of a missing job file with -m after the file',
+      args: () => ['run', 'missing-file.mjs', '-m', '127.0.0.1:9'],
+      exitCode: 5,
+      stderr: /'-m' after the job file is an argument of the job[\s\S]*Job file not found: missing-file\.mjs/,
+    },
     { name: 'run of a missing job file', args: () => ['run', 'missing-file.mjs'], exitCode: 5, stderr: /^Error: Job file not found: missing-file\.mjs/ },
-    { name: 'run with -m before the command name', args: () => ['-m', '127.0.0.1:9', 'run', '-d', COUNTER], exitCode: 4, stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.1:9/ },
-    { name: 'run with -m after the command name', args: () => ['run', '-m', '127.0.0.1:9', '-d', COUNTER], exitCode: 4, stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.1:9/ },
-    { name: 'run with a configured rest.address that is not the local coordinator\'s', args: () => ['-D', 'rest.address=127.0.0.2', 'run', '-d', COUNTER], exitCode: 4, stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.2:8081/ },
-    { name: 'run with a negative parallelism (jar)', args: () => ['run', '-p', '-3', 'x.jar'], exitCode: 2, stderr: /parallelism must be a positive number: -3/ },
-    { name: 'run with a negative parallelism (module)', args: () => ['run', '-p', '-3', COUNTER], exitCode: 2, stderr: /parallelism must be a positive number: -3/ },
-    { name: 'run of a file that is no job module', args: (w) => { writeFileSync(path.join(w.cwd, 'job.txt'), ''); return ['run', 'job.txt']; }, exitCode: 2, stderr: /expected a job module/ },
-    { name: 'run of a module that does not bundle', args: (w) => { writeFileSync(path.join(w.cwd, 'broken.mjs'), 'export default (\n'); return ['run', '-d', 'broken.mjs']; }, exitCode: 1, stderr: /Cannot bundle job module broken\.mjs/ },
-    { name: 'restore with a missing job file', args: () => ['restore', '/nonexistent/savepoint-abcdef-0123456789ab', 'missing.mjs'], exitCode: 5, stderr: /Job file not found: missing\.mjs/ },
-    { name: 'restore latest with a missing job file', args: () => ['restore', 'latest', 'missing.mjs'], exitCode: 5, stderr: /Job file not found: missing\.mjs/ },
-    { name: 'restore from a local savepoint that does not exist', args: () => ['restore', '/nonexistent/savepoint-abcdef-0123456789ab', '-d', COUNTER], exitCode: 5, stderr: /\/nonexistent\/savepoint-abcdef-0123456789ab/ },
-    { name: 'run -s of a local savepoint that does not exist', args: () => ['run', '-d', '-s', 'file:///nonexistent/savepoint-abcdef-0123456789ab', COUNTER], exitCode: 5, stderr: /\/nonexistent\/savepoint-abcdef-0123456789ab/ },
+    {
+      name: 'run with -m before the command name',
+      args: () => ['-m', '127.0.0.1:9', 'run', '-d', COUNTER],
+      exitCode: 4,
+      stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.1:9/,
+    },
+    {
+      name: 'run with -m after the command name',
+      args: () => ['run', '-m', '127.0.0.1:9', '-d', COUNTER],
+      exitCode: 4,
+      stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.1:9/,
+    },
+    {
+      name: "run with a configured rest.address that is not the local coordinator's",
+      args: () => ['-D', 'rest.address=127.0.0.2', 'run', '-d', COUNTER],
+      exitCode: 4,
+      stderr: /Could not reach the coordinator at http:\/\/127\.0\.0\.2:8081/,
+    },
+    {
+      name: 'run with a negative parallelism (jar)',
+      args: () => ['run', '-p', '-3', 'x.jar'],
+      exitCode: 2,
+      stderr: /parallelism must be a positive number: -3/,
+    },
+    {
+      name: 'run with a negative parallelism (module)',
+      args: () => ['run', '-p', '-3', COUNTER],
+      exitCode: 2,
+      stderr: /parallelism must be a positive number: -3/,
+    },
+    {
+      name: 'run of a file that is no job module',
+      args: (w) => {
+        writeFileSync(path.join(w.cwd, 'job.txt'), '');
+        return ['run', 'job.txt'];
+      },
+      exitCode: 2,
+      stderr: /expected a job module/,
+    },
+    {
+      name: 'run of a module that does not bundle',
+      args: (w) => {
+        writeFileSync(path.join(w.cwd, 'broken.mjs'), 'export default (\n');
+        return ['run', '-d', 'broken.mjs'];
+      },
+      exitCode: 1,
+      stderr: /Cannot bundle job module broken\.mjs/,
+    },
+    {
+      name: 'restore with a missing job file',
+      args: () => ['restore', '/nonexistent/savepoint-abcdef-0123456789ab', 'missing.mjs'],
+      exitCode: 5,
+      stderr: /Job file not found: missing\.mjs/,
+    },
+    {
+      name: 'restore latest with a missing job file',
+      args: () => ['restore', 'latest', 'missing.mjs'],
+      exitCode: 5,
+      stderr: /Job file not found: missing\.mjs/,
+    },
+    {
+      name: 'restore from a local savepoint that does not exist',
+      args: () => ['restore', '/nonexistent/savepoint-abcdef-0123456789ab', '-d', COUNTER],
+      exitCode: 5,
+      stderr: /\/nonexistent\/savepoint-abcdef-0123456789ab/,
+    },
+    {
+      name: 'run -s of a local savepoint that does not exist',
+      args: () => ['run', '-d', '-s', 'file:///nonexistent/savepoint-abcdef-0123456789ab', COUNTER],
+      exitCode: 5,
+      stderr: /\/nonexistent\/savepoint-abcdef-0123456789ab/,
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {

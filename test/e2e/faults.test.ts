@@ -36,7 +36,10 @@ for (const dir of [stateDisk, snapshotDisk]) {
 }
 
 const describeDiskFull = mountRefused === undefined ? describe : describe.skip;
-const diskFullTitle = mountRefused === undefined ? 'a full disk under coordinator.dir or the snapshot directories' : `a full disk (SKIPPED: cannot mount a tmpfs here: ${mountRefused})`;
+const diskFullTitle =
+  mountRefused === undefined
+    ? 'a full disk under coordinator.dir or the snapshot directories'
+    : `a full disk (SKIPPED: cannot mount a tmpfs here: ${mountRefused})`;
 if (mountRefused !== undefined) process.stderr.write(`faults.test.ts: skipping the disk-full case: cannot mount a tmpfs (${mountRefused})\n`);
 
 /** Fills the file system holding `dir` to the last byte; returns a function that frees the space again. */
@@ -82,12 +85,16 @@ describeDiskFull(diskFullTitle, () => {
    */
   async function fillWhileRunning(dir: string, jobId: string): Promise<() => void> {
     const since = Date.now();
-    await until('a periodic checkpoint to fail on the full disk', async () => {
-      // Topped up on every look: a completing snapshot may have freed space since the last fill.
-      fill(dir);
-      const history = JSON.parse((await flink(['checkpoints', '--json', jobId])).stdout).history as Array<{ status: string; trigger_timestamp: number }>;
-      return history.some((h) => h.status === 'FAILED' && h.trigger_timestamp > since) ? true : undefined;
-    }, 120_000);
+    await until(
+      'a periodic checkpoint to fail on the full disk',
+      async () => {
+        // Topped up on every look: a completing snapshot may have freed space since the last fill.
+        fill(dir);
+        const history = JSON.parse((await flink(['checkpoints', '--json', jobId])).stdout).history as Array<{ status: string; trigger_timestamp: number }>;
+        return history.some((h) => h.status === 'FAILED' && h.trigger_timestamp > since) ? true : undefined;
+      },
+      120_000,
+    );
     return fill(dir);
   }
 
@@ -98,7 +105,21 @@ describeDiskFull(diskFullTitle, () => {
       `execution.checkpointing.dir: ${path.join(snapshotDisk, 'checkpoints')}`,
     ]);
     const pid = coordinatorPid(state);
-    const run = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), '--out', out, '--sequence', '1000000', '--rate', '300', '--users', '4', '--checkpoint-interval', '300']);
+    const run = await flink([
+      'run',
+      '-d',
+      path.resolve('fixtures/jobs/counter.ts'),
+      '--out',
+      out,
+      '--sequence',
+      '1000000',
+      '--rate',
+      '300',
+      '--users',
+      '4',
+      '--checkpoint-interval',
+      '300',
+    ]);
     expect(run.exitCode).toBe(0);
     const jobId = JOB_RE.exec(run.stdout)![1];
     await until('committed output', async () => (existsSync(out) && counterOutput(out).records > 50 ? true : undefined));
@@ -150,7 +171,9 @@ describeDiskFull(diskFullTitle, () => {
 
     free();
     // The record the full disk refused is written once space is back (a restart would not resume the job).
-    await until('the CANCELED record on disk', () => (JSON.parse(readFileSync(path.join(state, 'jobs', jobId, 'job.json'), 'utf8')).status === 'CANCELED' ? true : undefined));
+    await until('the CANCELED record on disk', () =>
+      JSON.parse(readFileSync(path.join(state, 'jobs', jobId, 'job.json'), 'utf8')).status === 'CANCELED' ? true : undefined,
+    );
     expect(recordTempFiles(state)).toEqual([]);
     expect(isAlive(pid)).toBe(true);
     expect(counterOutput(out).exact).toBe(true);
@@ -169,7 +192,11 @@ describe('kill -9 of the coordinator in the middle of a savepoint', () => {
   }, 60_000);
 
   it('on restart the partial savepoint directory is gone, its history entry is FAILED, no job.json temp file is left', async () => {
-    address = await startLocalCoordinator(conf, work, [`coordinator.dir: ${state}`, `state.savepoints.dir: ${savepoints}`, 'execution.checkpointing.timeout: 10 min']);
+    address = await startLocalCoordinator(conf, work, [
+      `coordinator.dir: ${state}`,
+      `state.savepoints.dir: ${savepoints}`,
+      'execution.checkpointing.timeout: 10 min',
+    ]);
     // Every record takes 2 s, so a savepoint's barrier waits behind the records already queued.
     const run = await flink(['run', '-d', path.resolve('fixtures/jobs/misbehaving.ts'), 'slow', '2000']);
     expect(run.exitCode).toBe(0);
@@ -192,7 +219,11 @@ describe('kill -9 of the coordinator in the middle of a savepoint', () => {
     expect(restarted.exitCode).toBe(0);
     address = restarted.stdout.trim().replace(/^http:\/\//, '');
     await until('the partial savepoint directory removed', () => (existsSync(partial) ? undefined : true));
-    const history = JSON.parse((await flink(['checkpoints', '--json', jobId])).stdout).history as Array<{ status: string; is_savepoint: boolean; failure_message?: string }>;
+    const history = JSON.parse((await flink(['checkpoints', '--json', jobId])).stdout).history as Array<{
+      status: string;
+      is_savepoint: boolean;
+      failure_message?: string;
+    }>;
     const savepointEntries = history.filter((h) => h.is_savepoint);
     expect(savepointEntries).toHaveLength(1);
     expect(savepointEntries[0]).toMatchObject({ status: 'FAILED', failure_message: expect.stringMatching(/coordinator stopped before it completed/) });

@@ -3,8 +3,30 @@
 import { describe, expect, it } from '@jest/globals';
 import { runFlink } from './helpers.js';
 
-const CLI_OPTIONS = new Set(['-d', '--detached', '-p', '--parallelism', '-s', '--fromSavepoint', '-n', '--allowNonRestoredState', '-cm', '--claimMode',
-  '-m', '--jobmanager', '--name', '--from-job', '--dir', '-c', '--class', '--json', '-q', '--savepointPath', '--timeout', '--previous']);
+const CLI_OPTIONS = new Set([
+  '-d',
+  '--detached',
+  '-p',
+  '--parallelism',
+  '-s',
+  '--fromSavepoint',
+  '-n',
+  '--allowNonRestoredState',
+  '-cm',
+  '--claimMode',
+  '-m',
+  '--jobmanager',
+  '--name',
+  '--from-job',
+  '--dir',
+  '-c',
+  '--class',
+  '--json',
+  '-q',
+  '--savepointPath',
+  '--timeout',
+  '--previous',
+]);
 
 describe('help examples', () => {
   it.each(['run', 'restore', 'upgrade'])('flink %s --help: options come before the job file', async (command) => {

@@ -7,7 +7,10 @@ import { operatorIdForUid } from '../../src/domain/operator-id.js';
 import { createSavepointDir, publishSnapshot, writeStateFile } from '../../src/storage/index.js';
 import { emptyDir, fixture, runFlink } from './helpers.js';
 
-interface Listing { directory: string; files: Array<{ path: string; bytes: number }> }
+interface Listing {
+  directory: string;
+  files: Array<{ path: string; bytes: number }>;
+}
 
 /** A copy of a real savepoint: its _metadata plus files of the recorded names and sizes (relative handles resolve here). */
 function materialise(version: string, name: string): { dir: string; files: string[] } {
@@ -31,18 +34,38 @@ async function ourSnapshot(): Promise<{ dir: string; state: string }> {
   const dir = await createSavepointDir(emptyDir('ours-'), 'fd72014d4c864993a2e5a9287b4a9c5d');
   const file = await writeStateFile(dir, 'counter-0.state', 'x'.repeat(1000));
   await publishSnapshot(dir, {
-    id: 3, kind: 'savepoint', trigger: 'manual', format: 'canonical', jobId: 'fd72014d4c864993a2e5a9287b4a9c5d', jobName: 'Event counter', jobFingerprint: 'f',
+    id: 3,
+    kind: 'savepoint',
+    trigger: 'manual',
+    format: 'canonical',
+    jobId: 'fd72014d4c864993a2e5a9287b4a9c5d',
+    jobName: 'Event counter',
+    jobFingerprint: 'f',
     operators: [
-      { uid: 'counter', name: 'count', parallelism: 1, maxParallelism: 128, state: { format: 'flink-ts-operator-state', version: 1, kind: 'keyed', subtasks: [{ index: 0, kind: 'keyed', keyGroups: [0, 127], file: 'counter-0.state', entries: 4 }] } },
+      {
+        uid: 'counter',
+        name: 'count',
+        parallelism: 1,
+        maxParallelism: 128,
+        state: {
+          format: 'flink-ts-operator-state',
+          version: 1,
+          kind: 'keyed',
+          subtasks: [{ index: 0, kind: 'keyed', keyGroups: [0, 127], file: 'counter-0.state', entries: 4 }],
+        },
+      },
       { uid: 'source', parallelism: 2, maxParallelism: 128 },
     ],
-    toolVersion: '0.1.0', triggeredAt: 1, completedAt: 2, files: [file],
+    toolVersion: '0.1.0',
+    triggeredAt: 1,
+    completedAt: 2,
+    files: [file],
   });
   return { dir, state: path.join(dir, 'counter-0.state') };
 }
 
 describe('flink savepoints inspect', () => {
-  it('--json of a real Flink 1.20 savepoint: exactly the documented document, --uid mapped by Flink\'s hash', async () => {
+  it("--json of a real Flink 1.20 savepoint: exactly the documented document, --uid mapped by Flink's hash", async () => {
     const dir = fixture('flink-metadata', '1.20.5', 'savepoint-canonical');
     const r = await runFlink(['savepoints', 'inspect', dir, '--json', '--uid', 'counter', '--uid', 'not-in-this-job']);
     expect(r.exitCode).toBe(0);
@@ -83,17 +106,24 @@ describe('flink savepoints inspect', () => {
     expect(bad.stderr).toMatch(new RegExp(`${files[1]} \\(1 bytes, expected \\d+\\)`));
   });
 
-  it('our own snapshot: ids are Flink\'s hash of each uid; --verify checks sizes and checksums', async () => {
+  it("our own snapshot: ids are Flink's hash of each uid; --verify checks sizes and checksums", async () => {
     const { dir, state } = await ourSnapshot();
     const r = await runFlink(['savepoints', 'inspect', dir, '--json', '--verify']);
     expect(r.exitCode).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({
-      version: 1, path: dir, origin: 'ours', metadataVersion: 1, checkpointId: 3, bytes: 1000,
+      version: 1,
+      path: dir,
+      origin: 'ours',
+      metadataVersion: 1,
+      checkpointId: 3,
+      bytes: 1000,
       operators: [
         { id: operatorIdForUid('counter'), uid: 'counter', parallelism: 1, maxParallelism: 128, bytes: 1000 },
         { id: operatorIdForUid('source'), uid: 'source', parallelism: 2, maxParallelism: 128, bytes: 0 },
       ],
-      files: [{ path: state, bytes: 1000 }], verified: true, missing: [],
+      files: [{ path: state, bytes: 1000 }],
+      verified: true,
+      missing: [],
     });
     writeFileSync(state, 'y'.repeat(1000));
     const flipped = await runFlink(['savepoints', 'inspect', dir, '--verify']);

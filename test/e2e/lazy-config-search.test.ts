@@ -12,8 +12,16 @@ async function configCall(cwd: string): Promise<{ stdout: string; packages: stri
   const log = path.join(dir, 'required.txt');
   writeFileSync(log, '');
   const hook = path.join(dir, 'hook.cjs');
-  writeFileSync(hook, `const Module = require('node:module');\nconst { appendFileSync } = require('node:fs');\nconst load = Module._load;\nModule._load = function (request, ...rest) { appendFileSync(${JSON.stringify(log)}, request + '\\n'); return load.call(this, request, ...rest); };\n`);
-  const r = await execa(process.execPath, ['--require', hook, BIN, 'config', 'rest.port'], { cwd, reject: false, extendEnv: false, env: { PATH: process.env.PATH, HOME: emptyDir('home-'), NO_COLOR: '1' } });
+  writeFileSync(
+    hook,
+    `const Module = require('node:module');\nconst { appendFileSync } = require('node:fs');\nconst load = Module._load;\nModule._load = function (request, ...rest) { appendFileSync(${JSON.stringify(log)}, request + '\\n'); return load.call(this, request, ...rest); };\n`,
+  );
+  const r = await execa(process.execPath, ['--require', hook, BIN, 'config', 'rest.port'], {
+    cwd,
+    reject: false,
+    extendEnv: false,
+    env: { PATH: process.env.PATH, HOME: emptyDir('home-'), NO_COLOR: '1' },
+  });
   if (r.exitCode !== 0) throw new Error(`flink config exited ${r.exitCode}: ${r.stderr}`);
   return { stdout: String(r.stdout), packages: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }

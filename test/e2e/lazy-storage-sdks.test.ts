@@ -15,11 +15,17 @@ function hookFiles(): { register: string; requireHook: string; log: string } {
   const log = path.join(dir, 'resolved.txt');
   const hooks = path.join(dir, 'hooks.mjs');
   writeFileSync(log, '');
-  writeFileSync(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  if (!specifier.startsWith('.') && !specifier.startsWith('node:') && !specifier.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, specifier + '\\n');\n  return next(specifier, context);\n}\n`);
+  writeFileSync(
+    hooks,
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  if (!specifier.startsWith('.') && !specifier.startsWith('node:') && !specifier.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, specifier + '\\n');\n  return next(specifier, context);\n}\n`,
+  );
   const register = path.join(dir, 'register.mjs');
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
   const requireHook = path.join(dir, 'require-hook.cjs');
-  writeFileSync(requireHook, `const Module = require('node:module');\nconst { appendFileSync } = require('node:fs');\nconst load = Module._load;\nModule._load = function (request, ...rest) {\n  if (!request.startsWith('.') && !request.startsWith('/') && !request.startsWith('node:')) appendFileSync(${JSON.stringify(log)}, request + '\\n');\n  return load.call(this, request, ...rest);\n};\n`);
+  writeFileSync(
+    requireHook,
+    `const Module = require('node:module');\nconst { appendFileSync } = require('node:fs');\nconst load = Module._load;\nModule._load = function (request, ...rest) {\n  if (!request.startsWith('.') && !request.startsWith('/') && !request.startsWith('node:')) appendFileSync(${JSON.stringify(log)}, request + '\\n');\n  return load.call(this, request, ...rest);\n};\n`,
+  );
   return { register, requireHook, log };
 }
 

@@ -19,13 +19,11 @@ function flink(args: string[], env?: Record<string, string>): Promise<RunResult>
   return runFlink(['--config-dir', conf, ...(address ? ['-m', address] : []), ...args], { cwd: work, env });
 }
 
-
 const jobState = (jobId: string) => listedJobState((args) => flink(args), jobId);
 
 function counterArgs(out: string, extra: string[] = []): string[] {
   return ['--out', out, '--sequence', '200000', '--rate', '400', '--users', '4', '--checkpoint-interval', '300', ...extra];
 }
-
 
 beforeAll(async () => {
   address = await startLocalCoordinator(conf, work, [
@@ -55,7 +53,7 @@ describe('a job from submission to restore', () => {
   const out = path.join(work, 'out-main');
   let jobId = '';
 
-  it('run -d prints Flink\'s submission line', async () => {
+  it("run -d prints Flink's submission line", async () => {
     const r = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), ...counterArgs(out)]);
     expect(r.exitCode).toBe(0);
     jobId = JOB_RE.exec(r.stdout)![1];
@@ -63,10 +61,14 @@ describe('a job from submission to restore', () => {
     await until('RUNNING', async () => ((await jobState(jobId)) === 'RUNNING' ? true : undefined));
   });
 
-  it('list shows it in Flink\'s format', async () => {
+  it("list shows it in Flink's format", async () => {
     const r = await flink(['list']);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^------------------ Running/Restarting Jobs -------------------\\n\\d\\d\\.\\d\\d\\.\\d{4} \\d\\d:\\d\\d:\\d\\d : ${jobId} : Event counter \\(RUNNING\\)\\n-{62}\\nNo scheduled jobs\\.\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(
+        `^------------------ Running/Restarting Jobs -------------------\\n\\d\\d\\.\\d\\d\\.\\d{4} \\d\\d:\\d\\d:\\d\\d : ${jobId} : Event counter \\(RUNNING\\)\\n-{62}\\nNo scheduled jobs\\.\\n$`,
+      ),
+    );
     expect(r.stderr).toBe('Waiting for response...\n');
   });
 
@@ -84,7 +86,14 @@ describe('a job from submission to restore', () => {
   it('savepoint to an ad-hoc directory, with --json and -type native', async () => {
     const r = await flink(['savepoint', jobId, path.join(work, 'adhoc'), '-type', 'native', '--json']);
     expect(r.exitCode).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ version: 1, jobId, status: 'COMPLETED', format: 'NATIVE', targetDirectory: path.join(work, 'adhoc'), targetStep: 1 });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      version: 1,
+      jobId,
+      status: 'COMPLETED',
+      format: 'NATIVE',
+      targetDirectory: path.join(work, 'adhoc'),
+      targetStep: 1,
+    });
   });
 
   it('-detached prints the trigger id; savepoint status reattaches', async () => {
@@ -97,9 +106,23 @@ describe('a job from submission to restore', () => {
 
   it('a wait that times out exits 6, says the savepoint may still run and how to reattach', async () => {
     // A job with enough keyed state that its savepoint takes far longer than the 1 ms we wait.
-    const run = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out-big'), '--sequence', '10000000', '--rate', '40000', '--users', '60000', '--checkpoint-interval', '60000']);
+    const run = await flink([
+      'run',
+      '-d',
+      path.resolve('fixtures/jobs/counter.ts'),
+      '--out',
+      path.join(work, 'out-big'),
+      '--sequence',
+      '10000000',
+      '--rate',
+      '40000',
+      '--users',
+      '60000',
+      '--checkpoint-interval',
+      '60000',
+    ]);
     const big = JOB_RE.exec(run.stdout)![1];
-    await until('40k keys', async () => (((await jobState(big)) === 'RUNNING') ? true : undefined));
+    await until('40k keys', async () => ((await jobState(big)) === 'RUNNING' ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const r = await flink(['savepoint', big, '--timeout', '1ms']);
     expect(r.exitCode).toBe(6);
@@ -112,7 +135,7 @@ describe('a job from submission to restore', () => {
     await flink(['cancel', big]);
   });
 
-  it('checkpoint prints Flink\'s line; checkpoints shows the history with the savepoint flag', async () => {
+  it("checkpoint prints Flink's line; checkpoints shows the history with the savepoint flag", async () => {
     const r = await flink(['checkpoint', jobId]);
     expect(r.stdout).toMatch(new RegExp(`^Checkpoint \\d+ for job ${jobId} completed\\.\\n$`));
     const doc = JSON.parse((await flink(['checkpoints', jobId, '--json'])).stdout);
@@ -162,7 +185,7 @@ describe('cancel', () => {
     expect(again.stderr).toContain('already reached another terminal state (CANCELED)');
   });
 
-  it('cancel -s takes a savepoint first (deprecated, with Flink\'s note)', async () => {
+  it("cancel -s takes a savepoint first (deprecated, with Flink's note)", async () => {
     const run = await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), ...counterArgs(path.join(work, 'out-cancel-s'))]);
     const jobId = JOB_RE.exec(run.stdout)![1];
     await until('RUNNING', async () => ((await jobState(jobId)) === 'RUNNING' ? true : undefined));

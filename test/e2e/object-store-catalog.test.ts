@@ -51,7 +51,12 @@ const flavours: Flavour[] = [
     keys: () => [`s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret'],
     fresh: async () => {
       const bucket = `catalog-${++counter}`;
-      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      });
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
       client.destroy();
       return `s3://${bucket}/state`;
@@ -87,10 +92,24 @@ async function putSavepoint(store: ObjectStore, name: string, id: number, comple
   const file = { name: 'state/op-0.bin', size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
   if (options.corrupt) data[3] ^= 0xff; // same size: only full verification sees it
   await store.write(`${name}/${file.name}`, data);
-  await store.write(`${name}/_metadata`, encodeMetadata({
-    formatVersion: FORMAT_VERSION, id, kind: 'savepoint', trigger: 'manual', format: 'canonical', jobId: JOB, jobName: 'Event counter', jobFingerprint: 'f',
-    operators: [], toolVersion: 'test', triggeredAt: completedAt - 10, completedAt, files: [file],
-  }));
+  await store.write(
+    `${name}/_metadata`,
+    encodeMetadata({
+      formatVersion: FORMAT_VERSION,
+      id,
+      kind: 'savepoint',
+      trigger: 'manual',
+      format: 'canonical',
+      jobId: JOB,
+      jobName: 'Event counter',
+      jobFingerprint: 'f',
+      operators: [],
+      toolVersion: 'test',
+      triggeredAt: completedAt - 10,
+      completedAt,
+      files: [file],
+    }),
+  );
 }
 
 /**
@@ -102,7 +121,10 @@ async function putFlinkCheckpoint(store: ObjectStore, id: number): Promise<void>
   const real = readFileSync(path.resolve('fixtures/flink-metadata/1.20.5/checkpoint-hashmap/_metadata'));
   const model = decodeFlinkMetadata(real);
   const properties = real.subarray(encodeFlinkMetadata(model, { propertiesBytes: Buffer.alloc(0) }).length);
-  await store.write(`${JOB}/chk-${id}/_metadata`, encodeFlinkMetadata({ ...model, checkpointId: id, masterStates: [], operators: [] }, { propertiesBytes: properties }));
+  await store.write(
+    `${JOB}/chk-${id}/_metadata`,
+    encodeFlinkMetadata({ ...model, checkpointId: id, masterStates: [], operators: [] }, { propertiesBytes: properties }),
+  );
   await store.write(`${JOB}/shared/some-shared-file`, 'shared');
 }
 
@@ -186,8 +208,15 @@ describe.each(flavours)('the catalog on $name, with the cluster gone', (flavour)
     await putSavepoint(store, name, 6, 1_700_000_006_000);
     await store.write(`${name}/_disposing`, new Date().toISOString());
     await store.deleteMany([`${name}/_metadata`]);
-    const listed = JSON.parse((await flink(['--json', 'savepoints', JOB, '--all'])).stdout).snapshots as Array<{ path: string; state: string; problem: string }>;
-    expect(listed.find((e) => e.path.endsWith(sp(6)))).toMatchObject({ state: 'incomplete', problem: expect.stringContaining('a disposal started and did not finish') });
+    const listed = JSON.parse((await flink(['--json', 'savepoints', JOB, '--all'])).stdout).snapshots as Array<{
+      path: string;
+      state: string;
+      problem: string;
+    }>;
+    expect(listed.find((e) => e.path.endsWith(sp(6)))).toMatchObject({
+      state: 'incomplete',
+      problem: expect.stringContaining('a disposal started and did not finish'),
+    });
     const r = await flink(['dispose', '--offline', `${root}/${name}`]);
     expect(r.exitCode).toBe(0);
     expect(await keysUnder(store, `${name}/`)).toEqual([]);
@@ -221,12 +250,19 @@ describe('denied credentials', () => {
     const server: Server = createServer((req, res) => {
       req.resume();
       res.writeHead(403, { 'content-type': 'application/xml' });
-      res.end(req.method === 'HEAD' ? undefined : '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>denied</Message></Error>');
+      res.end(
+        req.method === 'HEAD' ? undefined : '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>denied</Message></Error>',
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as AddressInfo).port;
-      const conf = confWith([`s3.endpoint: http://127.0.0.1:${port}`, 's3.path.style.access: true', 's3.access-key: AKIA', 's3.secret-key: super-secret-value']);
+      const conf = confWith([
+        `s3.endpoint: http://127.0.0.1:${port}`,
+        's3.path.style.access: true',
+        's3.access-key: AKIA',
+        's3.secret-key: super-secret-value',
+      ]);
       const r = await runFlink(['--config-dir', conf, ...NO_COORDINATOR, 'savepoints', JOB, '--dir', 's3://bucket/savepoints']);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toContain('Access denied listing s3://bucket/savepoints/: SignatureDoesNotMatch');
@@ -255,11 +291,18 @@ describe('a configured object-store root this machine cannot list, the coordinat
     const conf = path.join(work, 'conf');
     const keys = [`s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret'];
     // The coordinator itself writes local directories; the CLI's own configuration names the bucket.
-    const address = await startLocalCoordinator(conf, work, [...keys, `state.savepoints.dir: ${path.join(work, 'sp')}`, `execution.checkpointing.dir: ${path.join(work, 'ckpt')}`]);
+    const address = await startLocalCoordinator(conf, work, [
+      ...keys,
+      `state.savepoints.dir: ${path.join(work, 'sp')}`,
+      `execution.checkpointing.dir: ${path.join(work, 'ckpt')}`,
+    ]);
     try {
-      const r = await runFlink(['--config-dir', conf, '-m', address, '-D', 'execution.checkpointing.savepoint-dir=s3://no-such-bucket/savepoints', 'savepoints', JOB], { cwd: work });
+      const r = await runFlink(
+        ['--config-dir', conf, '-m', address, '-D', 'execution.checkpointing.savepoint-dir=s3://no-such-bucket/savepoints', 'savepoints', JOB],
+        { cwd: work },
+      );
       expect(r.stderr).toContain('s3://no-such-bucket/savepoints');
-      expect(r.stderr).toContain("listing what the coordinator reports");
+      expect(r.stderr).toContain('listing what the coordinator reports');
       expect(r.exitCode).not.toBe(1);
       const dir = await runFlink(['--config-dir', conf, '-m', address, 'savepoints', JOB, '--dir', 's3://no-such-bucket/other'], { cwd: work });
       expect(dir.exitCode).toBe(5);

@@ -36,7 +36,11 @@ afterAll(async () => {
   await Promise.all([s3?.stop(), azurite?.stop()]);
 }, 60_000);
 
-interface Flavour { name: string; keys(): string[]; fresh(): Promise<string> }
+interface Flavour {
+  name: string;
+  keys(): string[];
+  fresh(): Promise<string>;
+}
 let counter = 0;
 const flavours: Flavour[] = [
   {
@@ -44,7 +48,12 @@ const flavours: Flavour[] = [
     keys: () => [`s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret'],
     fresh: async () => {
       const bucket = `shared-${++counter}`;
-      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      });
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
       client.destroy();
       return `s3://${bucket}/state`;
@@ -125,7 +134,16 @@ async function upload(flavour: Flavour, version: string, beforeNewest?: (l: Layo
   const onlyNew = `${path.posix.dirname(onlyOld)}/replacement-of-${path.posix.basename(onlyOld)}`;
   const next = { ...mapStrings(moved, (s) => (s === onlyOld ? onlyNew : s)), checkpointId: n + 1 };
   const layout: Layout = {
-    root, conf, store, jobId, older, newer, shared, onlyOld, onlyNew, keyOf,
+    root,
+    conf,
+    store,
+    jobId,
+    older,
+    newer,
+    shared,
+    onlyOld,
+    onlyNew,
+    keyOf,
     flink: (args) => runFlink(['--config-dir', conf, ...NO_COORDINATOR, ...args]),
     keys: async (prefix) => {
       const found: string[] = [];
@@ -151,7 +169,15 @@ describe.each(cases)('retained incremental checkpoints on $name', ({ flavour, ve
       const doc = JSON.parse(r.stdout);
       expect(Object.keys(doc)).toEqual(['version', 'path', 'origin', 'metadataVersion', 'checkpointId', 'bytes', 'operators', 'files', 'verified', 'missing']);
       const local = decodeFlinkMetadata(readFileSync(fixture('flink-metadata', version, 'checkpoint-rocksdb-incremental', '_metadata')));
-      expect(doc).toMatchObject({ version: 1, path: l.newer, origin: 'flink', metadataVersion: local.version, checkpointId: local.checkpointId + 1, verified: null, missing: [] });
+      expect(doc).toMatchObject({
+        version: 1,
+        path: l.newer,
+        origin: 'flink',
+        metadataVersion: local.version,
+        checkpointId: local.checkpointId + 1,
+        verified: null,
+        missing: [],
+      });
       expect(doc.operators.map((o: { id: string }) => o.id)).toEqual(local.operators.map((o) => o.id));
       expect(doc.operators.find((o: { uid: string | null }) => o.uid === 'counter')?.id).toBe(operatorIdForUid('counter'));
       expect(doc.bytes).toBeGreaterThan(0);
@@ -188,7 +214,9 @@ describe.each(cases)('retained incremental checkpoints on $name', ({ flavour, ve
       const step = JSON.parse(plan.stdout).plan[0];
       expect(step.directory).toBe(l.older);
       const chk = path.posix.basename(l.older);
-      expect(step.sharedFiles.filter((f: { action: string }) => f.action === 'delete')).toEqual([{ path: l.onlyOld, bytes: expect.any(Number), action: 'delete', reason: `shared: referenced only by ${chk}` }]);
+      expect(step.sharedFiles.filter((f: { action: string }) => f.action === 'delete')).toEqual([
+        { path: l.onlyOld, bytes: expect.any(Number), action: 'delete', reason: `shared: referenced only by ${chk}` },
+      ]);
       const kept = step.sharedFiles.filter((f: { action: string }) => f.action === 'keep');
       expect(kept.map((f: { path: string }) => f.path).sort()).toEqual(l.shared.slice(1).sort());
       for (const f of kept) expect(f.reason).toBe(`shared: also referenced by ${path.posix.basename(l.newer)}`);
@@ -223,8 +251,15 @@ describe.each(cases)('retained incremental checkpoints on $name', ({ flavour, ve
       await l.store.write(`${l.keyOf(l.older)}/_disposing`, `${new Date().toISOString()}\n${l.onlyOld}\n${l.shared[1]}\n`);
       const own = (await l.keys(`${l.keyOf(l.older)}/`)).filter((k) => !k.endsWith('/_disposing'));
       await l.store.deleteMany(own);
-      const listed = JSON.parse((await l.flink(['--json', 'savepoints', l.jobId, '--all', '--dir', `${l.root}/checkpoints`])).stdout).snapshots as Array<{ path: string; state: string; problem: string }>;
-      expect(listed.find((e) => e.path === l.older)).toMatchObject({ state: 'incomplete', problem: expect.stringContaining('a disposal started and did not finish') });
+      const listed = JSON.parse((await l.flink(['--json', 'savepoints', l.jobId, '--all', '--dir', `${l.root}/checkpoints`])).stdout).snapshots as Array<{
+        path: string;
+        state: string;
+        problem: string;
+      }>;
+      expect(listed.find((e) => e.path === l.older)).toMatchObject({
+        state: 'incomplete',
+        problem: expect.stringContaining('a disposal started and did not finish'),
+      });
       const r = await l.flink(['dispose', '--offline', l.older]);
       expect(r.exitCode).toBe(0);
       expect(await l.keys(`${l.keyOf(l.older)}/`)).toEqual([]);
@@ -287,7 +322,7 @@ describe.each(flavours)('savepoints gc on $name', (flavour) => {
     }
   });
 
-  it('refuses, deleting nothing, while a retained checkpoint\'s _metadata cannot be read; no such job prefix is exit 5', async () => {
+  it("refuses, deleting nothing, while a retained checkpoint's _metadata cannot be read; no such job prefix is exit 5", async () => {
     const l = await upload(flavour, '1.20.5');
     try {
       const orphan = `${l.jobId}/shared/orphan`;
@@ -295,11 +330,15 @@ describe.each(flavours)('savepoints gc on $name', (flavour) => {
       await l.store.write(`${l.jobId}/chk-99/_metadata`, (await l.store.read(`${l.keyOf(l.older)}/_metadata`)).subarray(0, 100));
       const r = await l.flink(['savepoints', 'gc', '--job', l.jobId, '--dir', `${l.root}/checkpoints`, '--min-age', '0s']);
       expect(r.exitCode).toBe(1);
-      expect(r.stderr).toMatch(/(^|\n)Error: Refusing to collect garbage in .*: the _metadata of chk-99 cannot be read \(.*\), so what it references is unknown\. Nothing was deleted\.\n/);
+      expect(r.stderr).toMatch(
+        /(^|\n)Error: Refusing to collect garbage in .*: the _metadata of chk-99 cannot be read \(.*\), so what it references is unknown\. Nothing was deleted\.\n/,
+      );
       expect(await l.keys(orphan)).toEqual([orphan]);
       const none = await l.flink(['savepoints', 'gc', '--job', 'fd72014d4c864993a2e5a9287b4a9c5d', '--dir', `${l.root}/checkpoints`]);
       expect(none.exitCode).toBe(5);
-      expect(none.stderr).toContain(`No checkpoint directory of job fd72014d4c864993a2e5a9287b4a9c5d: looked in ${l.root}/checkpoints/fd72014d4c864993a2e5a9287b4a9c5d.`);
+      expect(none.stderr).toContain(
+        `No checkpoint directory of job fd72014d4c864993a2e5a9287b4a9c5d: looked in ${l.root}/checkpoints/fd72014d4c864993a2e5a9287b4a9c5d.`,
+      );
     } finally {
       l.store.close();
     }
@@ -315,7 +354,13 @@ describe.each(flavours)('checking many referenced objects on $name', (flavour) =
     try {
       const name = (i: number) => String(i).padStart(3, '0');
       // 70 referenced objects in b/, sorted after 100 unreferenced ones in the same folder; 3 more in c/.
-      const keys = [...Array.from({ length: 100 }, (_, i) => `job/shared/a-${name(i)}`), ...Array.from({ length: 70 }, (_, i) => `job/shared/b-${name(i)}`), 'job/c/x', 'job/c/y', 'job/c/z'];
+      const keys = [
+        ...Array.from({ length: 100 }, (_, i) => `job/shared/a-${name(i)}`),
+        ...Array.from({ length: 70 }, (_, i) => `job/shared/b-${name(i)}`),
+        'job/c/x',
+        'job/c/y',
+        'job/c/z',
+      ];
       for (let i = 0; i < keys.length; i += 16) await Promise.all(keys.slice(i, i + 16).map((k) => store.write(k, 'four')));
       await store.deleteMany(['job/shared/b-013', 'job/c/y']);
       await store.write('job/shared/b-042', 'five!');
@@ -327,10 +372,14 @@ describe.each(flavours)('checking many referenced objects on $name', (flavour) =
       ];
       // Whole listing (1,000 keys a page), and a listing cut short after 7 pages of 10 keys (before b/).
       const heads: string[] = [];
-      const count = ({ request }: { request: { method: string; path: string } }) => void (request.method === 'HEAD' && request.path.includes('/job/') && heads.push(request.path)); // not S3's HeadBucket
+      const count = ({ request }: { request: { method: string; path: string } }) =>
+        void (request.method === 'HEAD' && request.path.includes('/job/') && heads.push(request.path)); // not S3's HeadBucket
       subscribe('http.client.request.start', count as (message: unknown) => void);
       try {
-        for (const [pageSize, stats] of [[undefined, 3], [10, 73]] as const) {
+        for (const [pageSize, stats] of [
+          [undefined, 3],
+          [10, 73],
+        ] as const) {
           heads.length = 0;
           const v = await checkRemoteFiles(files, settings, { pageSize });
           expect(v.problems).toEqual(expected);

@@ -19,7 +19,19 @@ function flink(args: string[]): Promise<RunResult> {
   return runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work });
 }
 const jobState = (jobId: string) => listedJobState((args) => flink(args), jobId);
-const counterArgs = (out: string, extra: string[] = []) => ['--out', out, '--sequence', '200000', '--rate', '300', '--users', '4', '--checkpoint-interval', '300', ...extra];
+const counterArgs = (out: string, extra: string[] = []) => [
+  '--out',
+  out,
+  '--sequence',
+  '200000',
+  '--rate',
+  '300',
+  '--users',
+  '4',
+  '--checkpoint-interval',
+  '300',
+  ...extra,
+];
 
 async function runningJob(out: string): Promise<string> {
   const r = await flink(['run', '-d', COUNTER, ...counterArgs(out)]);
@@ -30,7 +42,11 @@ async function runningJob(out: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  address = await startLocalCoordinator(conf, work, [`coordinator.dir: ${path.join(work, 'state')}`, `state.savepoints.dir: ${path.join(work, 'savepoints')}`, `execution.checkpointing.dir: ${path.join(work, 'checkpoints')}`]);
+  address = await startLocalCoordinator(conf, work, [
+    `coordinator.dir: ${path.join(work, 'state')}`,
+    `state.savepoints.dir: ${path.join(work, 'savepoints')}`,
+    `execution.checkpointing.dir: ${path.join(work, 'checkpoints')}`,
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -62,7 +78,9 @@ describe('restore pre-flight', () => {
     const r = await flink(['run', '-d', '-s', savepoint, COUNTER, ...counterArgs(path.join(work, 'out-3'), ['--count-uid', 'tally'])]);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`Restoring would drop the state of 1 operator(s) in ${savepoint} that the new job does not have: uid 'count' (operator ${operatorIdForUid('count')}, `);
+    expect(r.stderr).toContain(
+      `Restoring would drop the state of 1 operator(s) in ${savepoint} that the new job does not have: uid 'count' (operator ${operatorIdForUid('count')}, `,
+    );
     expect(r.stderr).toContain('Nothing was started.');
     expect(r.stderr).toContain('-n (--allowNonRestoredState)');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
@@ -75,7 +93,9 @@ describe('restore pre-flight', () => {
     const r = await flink(['restore', own, '-n', '-d', COUNTER, ...counterArgs(out, ['--count-uid', 'tally'])]);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain(`Dropping (-n) the state of 1 operator(s) in ${own} that the new job does not have: uid 'count'`);
-    expect(r.stderr).toContain(`1 operator(s) of the new job are not in the snapshot and start with empty state: 'Count per user' (operator ${operatorIdForUid('tally')})`);
+    expect(r.stderr).toContain(
+      `1 operator(s) of the new job are not in the snapshot and start with empty state: 'Count per user' (operator ${operatorIdForUid('tally')})`,
+    );
     await flink(['cancel', JOB_RE.exec(r.stdout)![1]]);
   });
 
@@ -87,7 +107,7 @@ describe('restore pre-flight', () => {
     });
     const r = await flink(['upgrade', jobId, COUNTER, ...counterArgs(path.join(work, 'out-5'), ['--count-uid', 'tally'])]);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain("Restoring would drop the state of 1 operator(s)");
+    expect(r.stderr).toContain('Restoring would drop the state of 1 operator(s)');
     expect(r.stderr).toContain(`Job ${jobId} keeps running; nothing was stopped.`);
     expect(r.stderr).not.toContain('Stopping job');
     expect(await jobState(jobId)).toBe('RUNNING');

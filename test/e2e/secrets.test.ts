@@ -12,7 +12,10 @@ const AZURE_KEY_NAME = 'fs.azure.account.key.myaccount.blob.core.windows.net';
 function confDir(): string {
   const dir = emptyDir('conf-');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'config.yaml'), [`s3.access-key: AKIAEXAMPLE`, `s3.secret-key: ${S3_SECRET}`, `s3.endpoint: http://127.0.0.1:9090`, `${AZURE_KEY_NAME}: ${AZURE_KEY}`, ''].join('\n'));
+  writeFileSync(
+    path.join(dir, 'config.yaml'),
+    [`s3.access-key: AKIAEXAMPLE`, `s3.secret-key: ${S3_SECRET}`, `s3.endpoint: http://127.0.0.1:9090`, `${AZURE_KEY_NAME}: ${AZURE_KEY}`, ''].join('\n'),
+  );
   return dir;
 }
 
@@ -42,7 +45,12 @@ describe('secrets in flink config', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split('\n')).toEqual(['s3.secret-key\t******\t-D\tused', 'default\t-\t-\tnot set', '']);
     const json = await runFlink(['--config-dir', conf, '--json', 'config', '--explain', AZURE_KEY_NAME]);
-    expect(JSON.parse(json.stdout)).toMatchObject({ key: AZURE_KEY_NAME, value: '******', origin: { kind: 'file', line: 4 }, candidates: [{ name: AZURE_KEY_NAME, value: '******', outcome: 'used' }, { name: 'default' }] });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      key: AZURE_KEY_NAME,
+      value: '******',
+      origin: { kind: 'file', line: 4 },
+      candidates: [{ name: AZURE_KEY_NAME, value: '******', outcome: 'used' }, { name: 'default' }],
+    });
     expect(r.stdout + json.stdout).not.toContain(S3_SECRET);
     expect(json.stdout).not.toContain(AZURE_KEY);
   });
@@ -53,12 +61,34 @@ describe('secrets and the audit log', () => {
     const dir = emptyDir('audit-');
     const log = path.join(dir, 'audit.log');
     // An audited command that fails at once (nothing listens on port 1) still writes its audit line.
-    const r = await runFlink(['-m', '127.0.0.1:1', '-D', `audit.log=${log}`, '-D', `s3.secret-key=${S3_SECRET}`, `-D${AZURE_KEY_NAME}=${AZURE_KEY}`, '-Ds3.endpoint=http://127.0.0.1:9090', 'savepoint', 'fd72014d4c864993a2e5a9287b4a9c5d']);
+    const r = await runFlink([
+      '-m',
+      '127.0.0.1:1',
+      '-D',
+      `audit.log=${log}`,
+      '-D',
+      `s3.secret-key=${S3_SECRET}`,
+      `-D${AZURE_KEY_NAME}=${AZURE_KEY}`,
+      '-Ds3.endpoint=http://127.0.0.1:9090',
+      'savepoint',
+      'fd72014d4c864993a2e5a9287b4a9c5d',
+    ]);
     expect(r.exitCode).toBe(4);
     const text = readFileSync(log, 'utf8');
     expect(text).not.toContain(S3_SECRET);
     expect(text).not.toContain(AZURE_KEY);
     const record = JSON.parse(text.trim().split('\n').pop()!);
-    expect(record.argv).toEqual(['-m', '127.0.0.1:1', '-D', `audit.log=${log}`, '-D', 's3.secret-key=******', `-D${AZURE_KEY_NAME}=******`, '-Ds3.endpoint=http://127.0.0.1:9090', 'savepoint', 'fd72014d4c864993a2e5a9287b4a9c5d']);
+    expect(record.argv).toEqual([
+      '-m',
+      '127.0.0.1:1',
+      '-D',
+      `audit.log=${log}`,
+      '-D',
+      's3.secret-key=******',
+      `-D${AZURE_KEY_NAME}=******`,
+      '-Ds3.endpoint=http://127.0.0.1:9090',
+      'savepoint',
+      'fd72014d4c864993a2e5a9287b4a9c5d',
+    ]);
   });
 });

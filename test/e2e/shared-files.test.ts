@@ -3,14 +3,29 @@
 // The _metadata holds absolute paths, so each copy lives under a prefix of the original's length and the
 // path strings are rewritten byte for byte (Java's writeUTF: ASCII stays one byte, lengths stay valid).
 import { describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readFlinkSnapshot } from '../../src/storage/flink-metadata/index.js';
 import { localPathOf } from '../../src/storage/flink-metadata/summary.js';
 import { emptyDir, fixture, runFlink } from './helpers.js';
 
-interface Listing { directory: string; files: Array<{ path: string; bytes: number }> }
+interface Listing {
+  directory: string;
+  files: Array<{ path: string; bytes: number }>;
+}
 
 function replaceAll(bytes: Buffer, from: string, to: string): Buffer {
   if (from.length !== to.length) throw new Error('same length only');
@@ -30,7 +45,13 @@ function dirOfLength(length: number): string {
   return dir;
 }
 
-interface Relocated { root: string; jobDir: string; chk: string; shared: string[]; rewrite: (from: string, to: string) => Buffer }
+interface Relocated {
+  root: string;
+  jobDir: string;
+  chk: string;
+  shared: string[];
+  rewrite: (from: string, to: string) => Buffer;
+}
 
 /**
  * A copy of a real retained checkpoint: its _metadata pointing at the copy, and every file it references of its
@@ -67,7 +88,10 @@ function newerCheckpoint(r: Relocated): { chk: string; onlyOld: string; onlyNew:
   const chk = path.join(r.jobDir, `chk-${n + 1}`);
   if (String(n + 1).length !== String(n).length) throw new Error('same length only');
   const onlyOld = r.shared[0];
-  const onlyNew = path.join(path.dirname(onlyOld), path.basename(onlyOld).replace(/^./, (c) => (c === 'f' ? 'e' : 'f')));
+  const onlyNew = path.join(
+    path.dirname(onlyOld),
+    path.basename(onlyOld).replace(/^./, (c) => (c === 'f' ? 'e' : 'f')),
+  );
   let bytes = replaceAll(readFileSync(path.join(r.chk, '_metadata')), `chk-${n}/`, `chk-${n + 1}/`);
   bytes = replaceAll(bytes, onlyOld, onlyNew);
   mkdirSync(chk);
@@ -100,7 +124,11 @@ describe.each(['1.20.5', '2.3.0'])('retained RocksDB incremental checkpoints of 
     expect(latest.stderr).toContain(`skipping ${newer.chk}: referenced file ${victim}: missing`);
     expect(latest.stderr).toContain(`skipping ${r.chk}: referenced file ${victim}: missing`);
     const listed = JSON.parse((await runFlink(['savepoints', '--all', '--json', '--dir', r.root, ...offline])).stdout);
-    expect(listed.snapshots.find((s: { path: string }) => s.path === newer.chk)).toMatchObject({ state: 'corrupt', verified: 'full', problem: `referenced file ${victim}: missing` });
+    expect(listed.snapshots.find((s: { path: string }) => s.path === newer.chk)).toMatchObject({
+      state: 'corrupt',
+      verified: 'full',
+      problem: `referenced file ${victim}: missing`,
+    });
   });
 
   it('--latest falls back to the older checkpoint when only the newest lost a file', async () => {
@@ -121,7 +149,9 @@ describe.each(['1.20.5', '2.3.0'])('retained RocksDB incremental checkpoints of 
     const step = JSON.parse(plan.stdout).plan[0];
     expect(step.directory).toBe(r.chk);
     const deleted = step.sharedFiles.filter((f: { action: string }) => f.action === 'delete');
-    expect(deleted).toEqual([{ path: newer.onlyOld, bytes: expect.any(Number), action: 'delete', reason: `shared: referenced only by ${path.basename(r.chk)}` }]);
+    expect(deleted).toEqual([
+      { path: newer.onlyOld, bytes: expect.any(Number), action: 'delete', reason: `shared: referenced only by ${path.basename(r.chk)}` },
+    ]);
     const kept = step.sharedFiles.filter((f: { action: string }) => f.action === 'keep');
     expect(kept.length).toBe(r.shared.length - 1);
     for (const f of kept) expect(f.reason).toBe(`shared: also referenced by ${path.basename(newer.chk)}`);
@@ -152,7 +182,12 @@ describe.each(['1.20.5', '2.3.0'])('retained RocksDB incremental checkpoints of 
     const owned = path.join(r.jobDir, 'taskowned', 'orphan-owned');
     const young = path.join(r.jobDir, 'shared', 'being-written');
     mkdirSync(path.dirname(owned), { recursive: true });
-    for (const [f, size] of [[orphan, 100], [owned, 30], [young, 5]] as const) writeFileSync(f, Buffer.alloc(size));
+    for (const [f, size] of [
+      [orphan, 100],
+      [owned, 30],
+      [young, 5],
+    ] as const)
+      writeFileSync(f, Buffer.alloc(size));
     utimesSync(orphan, old, old);
     utimesSync(owned, old, old);
     const jobId = path.basename(r.jobDir);
@@ -183,7 +218,7 @@ describe.each(['1.20.5', '2.3.0'])('retained RocksDB incremental checkpoints of 
     expect(JSON.parse(zero.stdout).files).toEqual([]);
   });
 
-  it('gc refuses, deleting nothing, while a retained checkpoint\'s _metadata cannot be read', async () => {
+  it("gc refuses, deleting nothing, while a retained checkpoint's _metadata cannot be read", async () => {
     const r = await relocate(version);
     const orphan = path.join(r.jobDir, 'shared', 'orphan');
     writeFileSync(orphan, 'x');
@@ -193,7 +228,9 @@ describe.each(['1.20.5', '2.3.0'])('retained RocksDB incremental checkpoints of 
     writeFileSync(path.join(broken, '_metadata'), readFileSync(path.join(r.chk, '_metadata')).subarray(0, 100));
     const res = await runFlink(['savepoints', 'gc', '--job', path.basename(r.jobDir), '--dir', r.root, ...offline]);
     expect(res.exitCode).toBe(1);
-    expect(res.stderr).toMatch(/\nError: Refusing to collect garbage in .*: the _metadata of chk-99 cannot be read \(.*_metadata: (truncated|corrupt): .*\), so what it references is unknown\. Nothing was deleted\.\n/);
+    expect(res.stderr).toMatch(
+      /\nError: Refusing to collect garbage in .*: the _metadata of chk-99 cannot be read \(.*_metadata: (truncated|corrupt): .*\), so what it references is unknown\. Nothing was deleted\.\n/,
+    );
     expect(existsSync(orphan)).toBe(true);
   });
 });

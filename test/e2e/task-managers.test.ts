@@ -47,7 +47,25 @@ describe('misbehaving jobs hurt only themselves, and say why they failed', () =>
     ]);
     const coordinatorPid = pidIn(state);
     const out = path.join(work, 'out');
-    const good = JOB_RE.exec((await flink(['run', '-d', path.resolve('fixtures/jobs/counter.ts'), '--out', out, '--sequence', '100000000', '--rate', '1000', '--users', '5', '--checkpoint-interval', '200'])).stdout)![1];
+    const good = JOB_RE.exec(
+      (
+        await flink([
+          'run',
+          '-d',
+          path.resolve('fixtures/jobs/counter.ts'),
+          '--out',
+          out,
+          '--sequence',
+          '100000000',
+          '--rate',
+          '1000',
+          '--users',
+          '5',
+          '--checkpoint-interval',
+          '200',
+        ])
+      ).stdout,
+    )![1];
 
     // Attached: the failing run prints the root cause and exits 1.
     const thrown = await flink(['run', MISBEHAVING, 'throw', '20']);
@@ -57,11 +75,18 @@ describe('misbehaving jobs hurt only themselves, and say why they failed', () =>
     for (const mode of ['kill', 'exit', 'hog']) bad[mode] = JOB_RE.exec((await flink(['run', '-d', MISBEHAVING, mode, '20'])).stdout)![1];
 
     const listed = async () => JSON.parse((await flink(['list', '-a', '--json'])).stdout).jobs as Array<{ id: string; state: string; rootCause?: string }>;
-    await until('every bad job FAILED', async () => ((await listed()).filter((j) => Object.values(bad).includes(j.id) && j.state === 'FAILED').length === 4 ? true : undefined), 60_000);
+    await until(
+      'every bad job FAILED',
+      async () => ((await listed()).filter((j) => Object.values(bad).includes(j.id) && j.state === 'FAILED').length === 4 ? true : undefined),
+      60_000,
+    );
     const jobs = await listed();
     for (const [mode, id] of Object.entries(bad)) {
       expect(jobs.find((j) => j.id === id)?.rootCause).toMatch(CAUSES[mode]);
-      const exceptions = (await (await fetch(`http://${address}/v1/jobs/${id}/exceptions`)).json()) as { 'root-exception': string; exceptionHistory: { entries: unknown[] } };
+      const exceptions = (await (await fetch(`http://${address}/v1/jobs/${id}/exceptions`)).json()) as {
+        'root-exception': string;
+        exceptionHistory: { entries: unknown[] };
+      };
       expect(exceptions['root-exception']).toMatch(CAUSES[mode]);
       expect(exceptions.exceptionHistory.entries).toHaveLength(2); // one restart, then FAILED
     }
@@ -84,7 +109,8 @@ describe('misbehaving jobs hurt only themselves, and say why they failed', () =>
     address = restarted.stdout.trim().replace(/^http:\/\//, '');
     expect(restarted.stderr).toMatch(/did not stop cleanly: 1 job\(s\) resumed, 4 failed/);
     expect(restarted.stderr).toMatch(new RegExp(`resumed: ${good} Event counter \\(RUNNING\\)`));
-    for (const [mode, id] of Object.entries(bad)) expect(restarted.stderr).toMatch(new RegExp(`failed: +${id} misbehaving \\(${mode}\\): ${CAUSES[mode].source}`));
+    for (const [mode, id] of Object.entries(bad))
+      expect(restarted.stderr).toMatch(new RegExp(`failed: +${id} misbehaving \\(${mode}\\): ${CAUSES[mode].source}`));
     await until('more output', async () => (counterOutput(out).records > before + 100 ? true : undefined), 60_000);
     for (const id of Object.values(bad)) expect((await listed()).find((j) => j.id === id)?.state).toBe('FAILED');
     expect((await flink(['cancel', good])).exitCode).toBe(0);
@@ -124,7 +150,10 @@ describe('cluster start|stop with coordinator.rest.token', () => {
     await until('gone', async () => (alive(pid) ? undefined : true));
 
     // A pid file left behind whose pid now belongs to another program (here: this test process) is stale.
-    writeFileSync(path.join(state, 'coordinator.pid'), JSON.stringify({ pid: process.pid, host: '127.0.0.1', port: 1, url: 'http://127.0.0.1:1', version: 'x', startedAt: 0 }));
+    writeFileSync(
+      path.join(state, 'coordinator.pid'),
+      JSON.stringify({ pid: process.pid, host: '127.0.0.1', port: 1, url: 'http://127.0.0.1:1', version: 'x', startedAt: 0 }),
+    );
     const stale = await cluster(['stop']);
     expect(stale.exitCode).toBe(0);
     expect(stale.stderr).toContain('No local coordinator is running');

@@ -79,10 +79,18 @@ describe('a waiting savepoint at a terminal', () => {
     // The first test's interrupted trigger is still recorded; this run must not spend its time reattaching.
     rmSync(path.join(work, 'state', 'locks', `${jobId}.trigger.json`), { force: true });
     // `script` gives the command a pty; with no terminal above it, the pty's size is 0x0.
-    const child = spawn('script', ['-qec', `sh -c ${quote(`cd ${quote(dir)}; stty size > size; echo $$ > pid; exec ${[process.execPath, BIN, '--config-dir', conf, '-m', proxy.address, 'savepoint', jobId].map(quote).join(' ')}`)}`, path.join(dir, 'typescript')], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', TERM: 'xterm' },
-    });
+    const child = spawn(
+      'script',
+      [
+        '-qec',
+        `sh -c ${quote(`cd ${quote(dir)}; stty size > size; echo $$ > pid; exec ${[process.execPath, BIN, '--config-dir', conf, '-m', proxy.address, 'savepoint', jobId].map(quote).join(' ')}`)}`,
+        path.join(dir, 'typescript'),
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH, HOME: dir, LANG: 'C.UTF-8', TERM: 'xterm' },
+      },
+    );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
@@ -91,7 +99,11 @@ describe('a waiting savepoint at a terminal', () => {
     // The savepoint completes on the coordinator while the CLI still waits (the proxy holds its polls back):
     // time enough for a spinner to loop; the output must stay small, without cursor movement.
     const spDir = path.join(work, 'sp');
-    await until('the savepoint on disk', () => (existsSync(spDir) && readdirSync(spDir).some((d) => existsSync(path.join(spDir, d, '_metadata'))) ? true : undefined), 60_000);
+    await until(
+      'the savepoint on disk',
+      () => (existsSync(spDir) && readdirSync(spDir).some((d) => existsSync(path.join(spDir, d, '_metadata'))) ? true : undefined),
+      60_000,
+    );
     expect(output.length).toBeLessThan(4096);
     expect(output).not.toMatch(/\u001b\[/);
     process.kill(Number(readFileSync(path.join(dir, 'pid'), 'utf8')), 'SIGTERM');

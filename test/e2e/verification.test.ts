@@ -68,7 +68,9 @@ async function checkpointWithState(jobId: string, out: string): Promise<string> 
 
 /** Committed output lines of the counter ("user,count,type,typeCount"). */
 function lines(out: string): string[] {
-  return readdirSync(out).filter((f) => f.startsWith('part-')).flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
+  return readdirSync(out)
+    .filter((f) => f.startsWith('part-'))
+    .flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
 }
 
 async function killCoordinator(): Promise<void> {
@@ -107,7 +109,6 @@ describe('the newest savepoint is corrupt (one byte flipped, same size)', () => 
     flipOneByte(made[2]);
   }, 120_000);
 
-
   it('the listing shows it complete at the quick level, and the fully verified newest as corrupt with the reason', async () => {
     const all = await flink(['savepoints', jobId, '--all', '--json']);
     expect(all.exitCode).toBe(0);
@@ -131,9 +132,15 @@ describe('the newest savepoint is corrupt (one byte flipped, same size)', () => 
     const dry = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1', '--dry-run', '--json']);
     expect(dry.exitCode).toBe(8); // nothing to prune; stdout also carries the error document after the plan
     const plan = JSON.parse(dry.stdout.split('\n')[0]).decisions as Array<{ path: string; action: string; reason: string }>;
-    expect(plan.find((d) => d.path === made[2])).toMatchObject({ action: 'keep', reason: expect.stringMatching(/^corrupt \(state file .* fails its checksum \(corrupt\)\): inspect it/) });
+    expect(plan.find((d) => d.path === made[2])).toMatchObject({
+      action: 'keep',
+      reason: expect.stringMatching(/^corrupt \(state file .* fails its checksum \(corrupt\)\): inspect it/),
+    });
     expect(plan.find((d) => d.path === made[1])).toMatchObject({ action: 'keep', reason: 'newest complete savepoint' });
-    expect(plan.find((d) => d.path === made[0])).toMatchObject({ action: 'keep', reason: expect.stringContaining(`intact while ${made[2]} fails full verification`) });
+    expect(plan.find((d) => d.path === made[0])).toMatchObject({
+      action: 'keep',
+      reason: expect.stringContaining(`intact while ${made[2]} fails full verification`),
+    });
     const real = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '1']);
     expect([real.exitCode, real.stdout]).toEqual([8, '']);
     expect(real.stderr).toContain(`${made[2]} fails full verification (`);
@@ -187,7 +194,9 @@ describe('kill -9 of the coordinator, then the newest snapshots are damaged whil
     address = restarted.stdout.trim().replace(/^http:\/\//, '');
     await until('A RUNNING again', async () => ((await jobState(a)) === 'RUNNING' ? true : undefined));
     const log = readFileSync(path.join(state, 'coordinator.log'), 'utf8');
-    expect(log).toMatch(new RegExp(`Job ${a}: snapshot ${checkpointA} fails full verification \\(state file .* fails its checksum \\(corrupt\\)\\); trying an older one`));
+    expect(log).toMatch(
+      new RegExp(`Job ${a}: snapshot ${checkpointA} fails full verification \\(state file .* fails its checksum \\(corrupt\\)\\); trying an older one`),
+    );
     expect(log).toContain(`Job ${a} falls back to ${savepointA}, the newest snapshot that passes full verification`);
     expect(log).toContain(`Resuming job ${a} (Event counter) from ${savepointA}`);
     const stats = JSON.parse((await flink(['checkpoints', a, '--json'])).stdout);
@@ -195,16 +204,22 @@ describe('kill -9 of the coordinator, then the newest snapshots are damaged whil
 
     expect(await jobState(b)).toBe('FAILED');
     const details = (await (await fetch(`http://${address}/jobs/${b}`)).json()) as { state: string; 'failure-cause': string };
-    expect(details['failure-cause']).toMatch(new RegExp(`^Job ${b} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`));
+    expect(details['failure-cause']).toMatch(
+      new RegExp(`^Job ${b} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`),
+    );
     expect(details['failure-cause']).toContain(savepointB);
     expect([existsSync(path.join(checkpointB, '_metadata')), existsSync(path.join(savepointB, '_metadata'))]).toEqual([true, true]); // kept for inspection
 
     // A's output continues from the savepoint's state: nothing lost. The records the corrupt checkpoint had
     // committed after the savepoint are the only ones written again (its sink committed them before the crash).
-    await until('more output', async () => {
-      await flink(['checkpoint', a]); // no periodic checkpoints: each one commits what came since
-      return lines(outA).length > atKill.length + 50 ? true : undefined;
-    }, 60_000);
+    await until(
+      'more output',
+      async () => {
+        await flink(['checkpoint', a]); // no periodic checkpoints: each one commits what came since
+        return lines(outA).length > atKill.length + 50 ? true : undefined;
+      },
+      60_000,
+    );
     expect((await flink(['stop', a])).exitCode).toBe(0);
     const after = lines(outA);
     const byUser = new Map<string, Set<number>>();

@@ -19,7 +19,9 @@ describe('flink --version', () => {
   it('with a reachable cluster: the tool version, then the cluster and its Flink version', async () => {
     const r = await runFlink(['--config-dir', conf, '-m', address, '--version'], { cwd: work });
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^Version: \\d+\\.\\d+\\.\\d+\\nCluster: local coordinator \\d+\\.\\d+\\.\\d+[^ ]* at http://${address.replace(/\./g, '\\.')}\\n$`));
+    expect(r.stdout).toMatch(
+      new RegExp(`^Version: \\d+\\.\\d+\\.\\d+\\nCluster: local coordinator \\d+\\.\\d+\\.\\d+[^ ]* at http://${address.replace(/\./g, '\\.')}\\n$`),
+    );
     const json = JSON.parse((await runFlink(['-m', address, '--version', '--json'], { cwd: work })).stdout);
     expect(json).toMatchObject({ version: 1, cluster: { reachable: true, kind: 'local', url: `http://${address}` } });
     expect(json.tool).toMatch(/^\d+\.\d+\.\d+/);

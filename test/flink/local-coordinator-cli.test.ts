@@ -22,7 +22,14 @@ let conf = '';
 beforeAll(async () => {
   jm = new JobManager({
     stateDir: path.join(root, 'state'),
-    settings: { checkpointDir: path.join(root, 'checkpoints'), savepointDir: path.join(root, 'savepoints'), numRetained: 1, timeoutMs: 60_000, minPauseMs: 0, persistentCheckpoints: false },
+    settings: {
+      checkpointDir: path.join(root, 'checkpoints'),
+      savepointDir: path.join(root, 'savepoints'),
+      numRetained: 1,
+      timeoutMs: 60_000,
+      minPauseMs: 0,
+      persistentCheckpoints: false,
+    },
     restartStrategy: { type: 'none' },
     log: () => {},
   });
@@ -41,8 +48,10 @@ async function startCounter(out: string): Promise<string> {
   const { bundle, cleanup } = await bundleJobModule(path.resolve('fixtures/jobs/counter.ts'));
   const artifact = await jm.uploadArtifact('counter.mjs', createReadStream(bundle));
   await cleanup();
-  const id = await jm.runArtifact(artifact.id, { args: ['--out', out, '--sequence', '100000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '500'] });
-  for (const deadline = Date.now() + 30_000; (await views(jm).job(id)).state !== 'RUNNING'; ) {
+  const id = await jm.runArtifact(artifact.id, {
+    args: ['--out', out, '--sequence', '100000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '500'],
+  });
+  for (const deadline = Date.now() + 30_000; (await views(jm).job(id)).state !== 'RUNNING';) {
     if (Date.now() > deadline) throw new Error('the counter did not start');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -81,7 +90,9 @@ describe.each(VERSIONS)("Flink %s's CliFrontend against the local coordinator", 
 
     const checkpoint = await theirs(['checkpoint', jobId]);
     expect(checkpoint.exitCode).toBe(0);
-    expect(checkpoint.stdout).toMatch(new RegExp(`^Checkpoint \\d+ for job ${jobId} completed\\.\\nYou can resume your program from this checkpoint with the run command\\.$`, 'm'));
+    expect(checkpoint.stdout).toMatch(
+      new RegExp(`^Checkpoint \\d+ for job ${jobId} completed\\.\\nYou can resume your program from this checkpoint with the run command\\.$`, 'm'),
+    );
 
     const stop = await theirs(['stop', '-p', path.join(root, `stop-${version}`), jobId]);
     expect(stop.exitCode).toBe(0);

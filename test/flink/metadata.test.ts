@@ -16,15 +16,32 @@ const PATH_RE = /^Savepoint completed\. Path: (\S+)$/m;
 const RECORD = process.env.RECORD_FIXTURES === '1';
 const UIDS = ['numbers', 'extra', 'extra-map', 'counter', 'sink'];
 
-interface Run { exitCode: number; stdout: string; stderr: string }
+interface Run {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
 interface Report {
-  version: 1; path: string; origin: string; metadataVersion: number; checkpointId: number; bytes: number;
+  version: 1;
+  path: string;
+  origin: string;
+  metadataVersion: number;
+  checkpointId: number;
+  bytes: number;
   operators: Array<{ id: string; uid: string | null; parallelism: number; maxParallelism: number; bytes: number }>;
-  files: Array<{ path: string; bytes: number }>; verified: boolean | null; missing: string[];
+  files: Array<{ path: string; bytes: number }>;
+  verified: boolean | null;
+  missing: string[];
 }
 
 async function ours(args: string[], cwd: string): Promise<Run> {
-  const r = await execa(process.execPath, [BIN, ...args], { cwd, reject: false, env: { HOME: cwd, PATH: process.env.PATH }, extendEnv: false, timeout: 120_000 });
+  const r = await execa(process.execPath, [BIN, ...args], {
+    cwd,
+    reject: false,
+    env: { HOME: cwd, PATH: process.env.PATH },
+    extendEnv: false,
+    timeout: 120_000,
+  });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -44,7 +61,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
  * from the restored state instead of starting at 1 again.
  */
 function restoredFromState(file: string, linesBefore: number): boolean {
-  const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split(','));
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(','));
   const last = new Map<string, number>();
   for (const [key, n] of lines.slice(0, linesBefore)) last.set(key, Number(n));
   const after = new Map<string, number[]>();
@@ -97,7 +117,8 @@ describe.each(VERSIONS)('inspect against Apache Flink %s', (version) => {
     expect((await ours(['cancel', jobId, '-m', cluster.address], work)).exitCode).toBe(0);
     await until('the job to be cancelled', async () => ((await cluster.rest<{ state: string }>(`/jobs/${jobId}`)).state === 'CANCELED' ? true : undefined));
     const jobDir = path.join(cluster.checkpointDir, jobId);
-    const chk = readdirSync(jobDir).filter((d) => /^chk-\d+$/.test(d) && existsSync(path.join(jobDir, d, '_metadata')))
+    const chk = readdirSync(jobDir)
+      .filter((d) => /^chk-\d+$/.test(d) && existsSync(path.join(jobDir, d, '_metadata')))
       .sort((a, b) => Number(b.slice(4)) - Number(a.slice(4)))[0];
     expect(chk).toBeDefined();
     return path.join(jobDir, chk);
@@ -115,7 +136,13 @@ describe.each(VERSIONS)('inspect against Apache Flink %s', (version) => {
     hashmap = await FlinkCluster.start(version, { dataDir: path.join(work, 'hashmap'), config: noInline });
     rocksdb = await FlinkCluster.start(version, {
       dataDir: path.join(work, 'rocksdb'),
-      config: [...noInline, 'state.backend.type: rocksdb', 'execution.checkpointing.incremental: true', 'state.backend.incremental: true', 'execution.checkpointing.num-retained: 3'],
+      config: [
+        ...noInline,
+        'state.backend.type: rocksdb',
+        'execution.checkpointing.incremental: true',
+        'state.backend.incremental: true',
+        'execution.checkpointing.num-retained: 3',
+      ],
     });
   }, 15 * 60_000);
 
@@ -124,7 +151,7 @@ describe.each(VERSIONS)('inspect against Apache Flink %s', (version) => {
     rmSync(work, { recursive: true, force: true });
   }, 60_000);
 
-  it('savepoints (canonical, native) and a retained hashmap checkpoint: ids are the job vertices\', --uid maps, --verify passes', async () => {
+  it("savepoints (canonical, native) and a retained hashmap checkpoint: ids are the job vertices', --uid maps, --verify passes", async () => {
     const jobId = await startJob(hashmap, 'meta-hashmap', 1);
     const job = await hashmap.rest<{ vertices: Array<{ id: string; name: string }> }>(`/jobs/${jobId}`);
     const canonical = await ours(['savepoint', jobId, path.join(work, 'sp'), '-m', hashmap.address], work);
@@ -182,8 +209,10 @@ describe.each(VERSIONS)('inspect against Apache Flink %s', (version) => {
     const jobId = await startJob(rocksdb, name, 4);
     const newest = await cancelAndFindCheckpoint(rocksdb, jobId);
     const jobDir = path.dirname(newest);
-    const retained = readdirSync(jobDir).filter((d) => /^chk-\d+$/.test(d) && existsSync(path.join(jobDir, d, '_metadata')))
-      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4))).map((d) => path.join(jobDir, d));
+    const retained = readdirSync(jobDir)
+      .filter((d) => /^chk-\d+$/.test(d) && existsSync(path.join(jobDir, d, '_metadata')))
+      .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
+      .map((d) => path.join(jobDir, d));
     expect(retained.length).toBeGreaterThanOrEqual(2);
     const [oldest, ...newer] = retained;
     const referencedByNewer = new Set<string>();

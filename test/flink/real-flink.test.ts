@@ -12,10 +12,21 @@ const BIN = path.resolve('bin/flink');
 const JOB_RE = /^Job has been submitted with JobID ([0-9a-f]{32})$/m;
 const PATH_RE = /^Savepoint completed\. Path: (\S+)$/m;
 
-interface Run { exitCode: number; stdout: string; stderr: string }
+interface Run {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
 
 async function ours(args: string[], cwd: string): Promise<Run> {
-  const r = await execa(process.execPath, [BIN, ...args], { cwd, reject: false, stripFinalNewline: false, env: { HOME: cwd, PATH: process.env.PATH }, extendEnv: false, timeout: 120_000 });
+  const r = await execa(process.execPath, [BIN, ...args], {
+    cwd,
+    reject: false,
+    stripFinalNewline: false,
+    env: { HOME: cwd, PATH: process.env.PATH },
+    extendEnv: false,
+    timeout: 120_000,
+  });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -93,7 +104,9 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     const rest = path.resolve('fixtures/rest', version);
     const raw = async (method: string, pathname: string, body?: unknown) => {
       const response = await fetch(`http://${cluster.address}/v1${pathname}`, {
-        method, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
+        method,
+        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: response.status, body: (await response.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
     };
@@ -130,10 +143,14 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     record(rest, 'savepoint-status-failed', failed);
     const disposal = await raw('POST', '/savepoint-disposal', { 'savepoint-path': status.body.operation.location });
     record(rest, 'savepoint-disposal-trigger', disposal);
-    record(rest, 'savepoint-disposal-status', await until('the disposal', async () => {
-      const s = await raw('GET', `/savepoint-disposal/${disposal.body['request-id']}`);
-      return s.body.status.id === 'COMPLETED' ? s : undefined;
-    }));
+    record(
+      rest,
+      'savepoint-disposal-status',
+      await until('the disposal', async () => {
+        const s = await raw('GET', `/savepoint-disposal/${disposal.body['request-id']}`);
+        return s.body.status.id === 'COMPLETED' ? s : undefined;
+      }),
+    );
     record(rest, 'jars', await raw('GET', '/jars'));
     record(rest, 'error-unknown-job', await raw('GET', '/jobs/0123456789abcdef0123456789abcdef'));
     record(rest, 'error-malformed-job-id', await raw('GET', '/jobs/not-a-job-id'));
@@ -160,7 +177,7 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     }
   });
 
-  it('list: the same blocks as Flink\'s own CLI', async () => {
+  it("list: the same blocks as Flink's own CLI", async () => {
     const empty = await ours(['list', ...m()], work);
     expect([empty.exitCode, empty.stdout]).toEqual([0, 'No running jobs.\nNo scheduled jobs.\n']);
     const jobId = await startJob(path.join(work, 'counts-list.txt'));
@@ -202,7 +219,9 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     // Flink's REST API serves checkpoint statistics from a cache (refreshed every few seconds): on a loaded
     // machine the newest savepoints may show up a little later in its history, so the listing is polled.
     await until('the four savepoints listed', async () => {
-      const listed = JSON.parse((await ours(['savepoints', jobId, ...m(), '--json', '--dir', path.join(work, 'adhoc')], work)).stdout).snapshots as Array<{ kind: string }>;
+      const listed = JSON.parse((await ours(['savepoints', jobId, ...m(), '--json', '--dir', path.join(work, 'adhoc')], work)).stdout).snapshots as Array<{
+        kind: string;
+      }>;
       return listed.filter((s) => s.kind === 'savepoint').length >= 4 ? true : undefined;
     });
     const latest = await ours(['savepoints', '--latest', jobId, ...m()], work);
@@ -241,7 +260,9 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(refused.exitCode).not.toBe(0);
     // The pre-flight asked Flink for the jar's plan: the removed operator's state is named (by uid from metadata
     // version 5 on, by its id = Flink's hash of the uid before), as not checkable by vertex ids alone.
-    expect(refused.stderr).toMatch(new RegExp(`not among the new job's vertices and could not be checked: (uid 'extra' \\()?operator ${operatorIdForUid('extra')}`));
+    expect(refused.stderr).toMatch(
+      new RegExp(`not among the new job's vertices and could not be checked: (uid 'extra' \\()?operator ${operatorIdForUid('extra')}`),
+    );
     const accepted = await ours(['run', '-d', '-s', savepoint, '-n', ...m(), jar, 'harness-counter', file, 'without-extra'], work);
     expect(accepted.exitCode).toBe(0);
     const newJob = JOB_RE.exec(accepted.stdout)![1];
@@ -275,7 +296,11 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
       const s = await ours(['savepoint', jobId, path.join(work, 'guard-sp'), ...m()], work);
       return s.exitCode === 0 ? localPath(PATH_RE.exec(s.stdout)![1]) : undefined;
     });
-    for (const args of [['savepoint', '-d', `file://${sp}`], ['dispose', sp], ['dispose', '--force', '--reason', 'test', sp]]) {
+    for (const args of [
+      ['savepoint', '-d', `file://${sp}`],
+      ['dispose', sp],
+      ['dispose', '--force', '--reason', 'test', sp],
+    ]) {
       const refused = await ours([...args, ...m()], work);
       expect([refused.exitCode, refused.stderr]).toEqual([1, expect.stringContaining(`it is the newest restorable snapshot of job ${jobId} (RUNNING)`)]);
       expect(existsSync(path.join(sp, '_metadata'))).toBe(true);
@@ -293,7 +318,11 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     const mine = await ours(['checkpoint', jobId, ...m()], work);
     expect([mine.exitCode, mine.stdout]).toEqual([0, expect.stringMatching(line)]);
     // Flink caches checkpoint statistics for a few seconds (rest.cache.checkpoint-statistics.timeout).
-    const details = await until('the checkpoint\'s details', () => cluster.rest<{ id: number; status: string; is_savepoint: boolean }>(`/jobs/${jobId}/checkpoints/details/${line.exec(mine.stdout)![2]}`), 15_000);
+    const details = await until(
+      "the checkpoint's details",
+      () => cluster.rest<{ id: number; status: string; is_savepoint: boolean }>(`/jobs/${jobId}/checkpoints/details/${line.exec(mine.stdout)![2]}`),
+      15_000,
+    );
     expect(details).toMatchObject({ status: 'COMPLETED', is_savepoint: false });
     const history = await ours(['checkpoints', jobId, '--json', ...m()], work);
     expect(history.exitCode).toBe(0);
@@ -320,7 +349,7 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(c.exitCode).toBe(4);
   });
 
-  it('Flink\'s CLI prints the same submission line; a bad savepoint path fails in both', async () => {
+  it("Flink's CLI prints the same submission line; a bad savepoint path fails in both", async () => {
     const theirs = await cluster.flinkCli(['run', '-d', '-m', cluster.address, jar, 'harness-counter', path.join(work, 'counts-theirs.txt')]);
     expect(theirs.exitCode).toBe(0);
     const theirJob = JOB_RE.exec(theirs.stdout)![1]; // "Job has been submitted with JobID <id>", as ours prints it
@@ -343,7 +372,10 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(readdirSync(dir).filter((d) => d.startsWith('savepoint-'))).toHaveLength(2);
     await ours(['cancel', jobId, ...m()], work);
     await until('CANCELED', async () => ((await jobState(jobId)) === 'CANCELED' ? true : undefined));
-    const after = JSON.parse((await ours(['savepoints', jobId, '--json', ...m(), '--dir', dir], work)).stdout).snapshots as Array<{ kind: string; path: string }>;
+    const after = JSON.parse((await ours(['savepoints', jobId, '--json', ...m(), '--dir', dir], work)).stdout).snapshots as Array<{
+      kind: string;
+      path: string;
+    }>;
     expect(after.filter((s) => s.kind === 'savepoint' && s.path.startsWith(dir))).toHaveLength(2);
     const latest = await ours(['savepoints', '--latest', jobId, ...m(), '--dir', dir], work);
     expect(latest.exitCode).toBe(0);
@@ -357,7 +389,7 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     const jobId = await startJob(path.join(work, 'counts-overlap.txt'), { variant: 'slow-snapshots' });
     const dir = path.join(work, 'overlap');
     const first = ours(['savepoint', jobId, dir, ...m()], work);
-    await until('the first run\'s trigger', async () => (existsSync(triggerRecord(jobId)) ? true : undefined));
+    await until("the first run's trigger", async () => (existsSync(triggerRecord(jobId)) ? true : undefined));
     const second = await ours(['savepoint', jobId, dir, ...m()], work);
     expect([second.exitCode, second.stdout]).toEqual([7, '']);
     expect(second.stderr).toContain('Another run holds the savepoint lock');
@@ -365,9 +397,14 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(savepointsIn(dir)).toHaveLength(1);
     expect(existsSync(triggerRecord(jobId))).toBe(false);
 
-    const killed = execa(process.execPath, [BIN, 'savepoint', jobId, dir, ...m()], { cwd: work, env: { HOME: work, PATH: process.env.PATH }, extendEnv: false, reject: false });
+    const killed = execa(process.execPath, [BIN, 'savepoint', jobId, dir, ...m()], {
+      cwd: work,
+      env: { HOME: work, PATH: process.env.PATH },
+      extendEnv: false,
+      reject: false,
+    });
     // Killed once the cluster is taking its savepoint (the record is written just before the trigger request).
-    await until('the killed run\'s savepoint in progress', async () => {
+    await until("the killed run's savepoint in progress", async () => {
       const { triggerId } = JSON.parse(readFileSync(triggerRecord(jobId), 'utf8')) as { triggerId: string };
       const status = await cluster.rest<{ status: { id: string } }>(`/jobs/${jobId}/savepoints/${triggerId}`);
       return status.status.id === 'IN_PROGRESS' ? true : undefined;
@@ -414,7 +451,10 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     const file = path.join(work, 'counts-rollback.txt');
     const jobId = await startJob(file);
     await until('some counts', async () => ([...counts(file).values()].flat().length > 20 ? true : undefined));
-    const r = await ours(['upgrade', ...m(), '--savepointPath', path.join(work, 'rollback-sp'), '--timeout', '20s', jobId, jar, 'harness-counter', file, 'fail-on-start'], work);
+    const r = await ours(
+      ['upgrade', ...m(), '--savepointPath', path.join(work, 'rollback-sp'), '--timeout', '20s', jobId, jar, 'harness-counter', file, 'fail-on-start'],
+      work,
+    );
     expect(r.exitCode).toBe(1);
     const rolledBack = /Rolled back: the previous version runs as job ([0-9a-f]{32}) from (\S+)\./.exec(r.stderr);
     expect([rolledBack !== null, r.stderr]).toEqual([true, expect.any(String)]);
@@ -452,9 +492,14 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('listing from storage only');
     const snapshots = JSON.parse(r.stdout).snapshots as Array<{ kind: string; origin: string; state: string; path: string }>;
-    expect([snapshots.some((s) => s.kind === 'savepoint' && s.origin === 'flink' && s.state === 'complete'), r.stdout.slice(0, 3000)]).toEqual([true, expect.any(String)]);
+    expect([snapshots.some((s) => s.kind === 'savepoint' && s.origin === 'flink' && s.state === 'complete'), r.stdout.slice(0, 3000)]).toEqual([
+      true,
+      expect.any(String),
+    ]);
     // Checkpoints retained on cancellation (RETAIN_ON_CANCELLATION) under <checkpoint dir>/<job id>/chk-<n>.
-    expect(snapshots.some((s) => s.kind === 'checkpoint' && s.origin === 'flink' && /\/[0-9a-f]{32}\/chk-\d+$/.test(s.path) && s.state === 'complete')).toBe(true);
+    expect(snapshots.some((s) => s.kind === 'checkpoint' && s.origin === 'flink' && /\/[0-9a-f]{32}\/chk-\d+$/.test(s.path) && s.state === 'complete')).toBe(
+      true,
+    );
   });
 });
 

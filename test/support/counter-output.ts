@@ -4,7 +4,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 export function counterOutput(out: string): { records: number; exact: boolean } {
-  const lines = readdirSync(out).filter((f) => f.startsWith('part-')).flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
+  const lines = readdirSync(out)
+    .filter((f) => f.startsWith('part-'))
+    .flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
   const byUser = new Map<string, number[]>();
   for (const line of lines) {
     const [user, count] = line.split(',');

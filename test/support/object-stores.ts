@@ -25,7 +25,9 @@ export function s3MockJar(): string {
   if (process.env.S3MOCK_JAR) return process.env.S3MOCK_JAR;
   const jar = path.join(homedir(), '.m2', 'repository', 'com', 'adobe', 'testing', 's3mock', S3MOCK_VERSION, `s3mock-${S3MOCK_VERSION}-exec.jar`);
   if (!existsSync(jar)) {
-    execFileSync('mvn', ['-q', '-B', 'dependency:get', `-Dartifact=com.adobe.testing:s3mock:${S3MOCK_VERSION}:jar:exec`, '-Dtransitive=false'], { stdio: 'inherit' });
+    execFileSync('mvn', ['-q', '-B', 'dependency:get', `-Dartifact=com.adobe.testing:s3mock:${S3MOCK_VERSION}:jar:exec`, '-Dtransitive=false'], {
+      stdio: 'inherit',
+    });
   }
   return jar;
 }
@@ -34,15 +36,20 @@ export async function startS3Mock(): Promise<RunningServer> {
   if (process.env.FLINK_TEST_S3_ENDPOINT) return { endpoint: process.env.FLINK_TEST_S3_ENDPOINT, stop: async () => undefined };
   const jar = s3MockJar();
   const root = mkdtempSync(path.join(tmpdir(), 's3mock-'));
-  const child = spawn('java', [
-    '-XX:TieredStopAtLevel=1', // starts faster; a test server needs no peak JIT
-    '-jar', jar,
-    '--server.address=127.0.0.1',
-    '--server.port=0', // https, unused
-    '--com.adobe.testing.s3mock.httpPort=0',
-    `--com.adobe.testing.s3mock.store.root=${root}`,
-    '--spring.main.banner-mode=off',
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'java',
+    [
+      '-XX:TieredStopAtLevel=1', // starts faster; a test server needs no peak JIT
+      '-jar',
+      jar,
+      '--server.address=127.0.0.1',
+      '--server.port=0', // https, unused
+      '--com.adobe.testing.s3mock.httpPort=0',
+      `--com.adobe.testing.s3mock.store.root=${root}`,
+      '--spring.main.banner-mode=off',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const port = await portFromOutput(child, /Tomcat started on ports? (?:\d+ \(https\), )?(\d+) \(http\)/, 'S3Mock', 180_000).catch((error: unknown) => {
     rmSync(root, { recursive: true, force: true });
     throw error;
@@ -56,7 +63,9 @@ export async function startAzurite(): Promise<RunningServer> {
   if (process.env.FLINK_TEST_AZURITE_ENDPOINT) return { endpoint: process.env.FLINK_TEST_AZURITE_ENDPOINT, stop: async () => undefined };
   const main = path.join(path.dirname(createRequire(import.meta.url).resolve('azurite/package.json')), 'dist', 'src', 'blob', 'main.js');
   const root = mkdtempSync(path.join(tmpdir(), 'azurite-'));
-  const child = spawn(process.execPath, [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--location', root, '--silent', '--skipApiVersionCheck'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--location', root, '--silent', '--skipApiVersionCheck'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const port = await portFromOutput(child, /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/, 'Azurite', 60_000).catch((error: unknown) => {
     rmSync(root, { recursive: true, force: true });
     throw error;

@@ -29,8 +29,7 @@ export async function slowStatusProxy(target: string, delayMs: number): Promise<
         forward();
       }, delayMs);
       held.add(timer);
-    }
-    else forward();
+    } else forward();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port: proxyPort } = server.address() as { port: number };

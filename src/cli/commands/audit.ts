@@ -45,15 +45,23 @@ export async function runAudit(since: number | undefined, ctx: CommandContext): 
         io.note(`No audit entries${since !== undefined ? ' in that period' : ''} (${file}).`);
         return;
       }
-      await printTable(io, [
-        { header: 'TIME', value: (r: AuditRecord) => (io.isStdoutTTY ? new Date(r.time).toLocaleString() : r.time) },
-        { header: 'USER', value: (r) => `${r.user}@${r.host}` },
-        { header: 'COMMAND', value: (r) => r.argv.join(' ') },
-        { header: 'JOB', value: (r) => r.job ?? '-' },
-        { header: 'RESULT', value: (r) => (r.result === 'ok' ? 'ok' : `failed (${r.exitCode}): ${r.error ?? ''}`), color: (t, r, o) => (r.result === 'ok' ? o.out.green(t) : o.out.red(t)) },
-        { header: 'DURATION', value: (r) => `${r.durationMs} ms` },
-        { header: 'PATHS', value: (r) => r.paths.join(' ') },
-      ], entries);
+      await printTable(
+        io,
+        [
+          { header: 'TIME', value: (r: AuditRecord) => (io.isStdoutTTY ? new Date(r.time).toLocaleString() : r.time) },
+          { header: 'USER', value: (r) => `${r.user}@${r.host}` },
+          { header: 'COMMAND', value: (r) => r.argv.join(' ') },
+          { header: 'JOB', value: (r) => r.job ?? '-' },
+          {
+            header: 'RESULT',
+            value: (r) => (r.result === 'ok' ? 'ok' : `failed (${r.exitCode}): ${r.error ?? ''}`),
+            color: (t, r, o) => (r.result === 'ok' ? o.out.green(t) : o.out.red(t)),
+          },
+          { header: 'DURATION', value: (r) => `${r.durationMs} ms` },
+          { header: 'PATHS', value: (r) => r.paths.join(' ') },
+        ],
+        entries,
+      );
     },
   });
 }

@@ -42,7 +42,10 @@ export const cancelCommand: CommandModule = {
       .option('-s, --withSavepoint [dir]', 'trigger a savepoint and cancel the job (deprecated: use stop)')
       .option('--type <type>', 'savepoint format with -s: canonical (default) or native')
       .option('--timeout <duration>', 'how long to wait for the savepoint (default: client.timeout, 60 s)')
-      .addHelpText('after', '\nExamples:\n  flink cancel fd72014d4c864993a2e5a9287b4a9c5d\n  flink cancel -s /data/savepoints fd72014d4c864993a2e5a9287b4a9c5d   (prefer: flink stop -p /data/savepoints <jobId>)\n')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  flink cancel fd72014d4c864993a2e5a9287b4a9c5d\n  flink cancel -s /data/savepoints fd72014d4c864993a2e5a9287b4a9c5d   (prefer: flink stop -p /data/savepoints <jobId>)\n',
+      )
       .action(async (jobId: string | undefined, opts: Parameters<typeof parseCancelArgs>[1], command: Command) => {
         await runCancel(parseCancelArgs(jobId, opts), await deps.contextFor(command));
       });
@@ -73,5 +76,8 @@ export async function runCancel(options: CancelOptions, ctx: CommandContext): Pr
     send: () => client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': true, formatType: options.format }),
     announce: `Cancelling job ${options.jobId} with ${options.format} savepoint to ${target.send === undefined ? 'default savepoint directory' : target.send}.`,
   });
-  await emit(io, { data: { jobId: options.jobId, cancelled: true, triggerId, location }, human: () => io.print(`Cancelled job ${options.jobId}. Savepoint stored in ${location}.`) });
+  await emit(io, {
+    data: { jobId: options.jobId, cancelled: true, triggerId, location },
+    human: () => io.print(`Cancelled job ${options.jobId}. Savepoint stored in ${location}.`),
+  });
 }

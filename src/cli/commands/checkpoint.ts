@@ -14,7 +14,11 @@ export interface CheckpointOptions {
 }
 
 export function parseCheckpointArgs(jobId: string | undefined, opts: { full?: boolean; timeout?: string }): CheckpointOptions {
-  return { jobId: parseJobId(jobId, 'Missing JobID. Specify a Job ID to manipulate a checkpoint.'), full: Boolean(opts.full), timeoutMs: parseTimeout(opts.timeout) };
+  return {
+    jobId: parseJobId(jobId, 'Missing JobID. Specify a Job ID to manipulate a checkpoint.'),
+    full: Boolean(opts.full),
+    timeoutMs: parseTimeout(opts.timeout),
+  };
 }
 
 export const checkpointCommand: CommandModule = {
@@ -43,8 +47,11 @@ export async function runCheckpoint(options: CheckpointOptions, ctx: CommandCont
   const triggerId = await client.triggerCheckpoint(options.jobId, { checkpointType: options.full ? 'FULL' : 'CONFIGURED' });
   io.note('Waiting for response...');
   const spinner = await io.spinner('Checkpoint: triggered');
-  const operation = await pollUntilComplete(() => client.checkpointStatus(options.jobId, triggerId), { timeoutMs, what: 'Checkpoint', triggerId }).finally(() => spinner.stop());
-  if (operation.failureCause || operation.checkpointId === undefined) throw failureError(`Failed to trigger a checkpoint for the job ${options.jobId}`, operation.failureCause);
+  const operation = await pollUntilComplete(() => client.checkpointStatus(options.jobId, triggerId), { timeoutMs, what: 'Checkpoint', triggerId }).finally(() =>
+    spinner.stop(),
+  );
+  if (operation.failureCause || operation.checkpointId === undefined)
+    throw failureError(`Failed to trigger a checkpoint for the job ${options.jobId}`, operation.failureCause);
   await emit(io, {
     data: { jobId: options.jobId, checkpointId: operation.checkpointId, type: options.full ? 'FULL' : 'CONFIGURED' },
     human: () => {

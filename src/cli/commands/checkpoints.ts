@@ -16,7 +16,10 @@ export const checkpointsCommand: CommandModule = {
     return program
       .command('checkpoints')
       .argument('[jobId]', 'the job')
-      .addHelpText('after', '\nExamples:\n  flink checkpoints fd72014d4c864993a2e5a9287b4a9c5d\n  flink checkpoints --json fd72014d4c864993a2e5a9287b4a9c5d | jq \'.history[] | select(.is_savepoint)\'\n')
+      .addHelpText(
+        'after',
+        "\nExamples:\n  flink checkpoints fd72014d4c864993a2e5a9287b4a9c5d\n  flink checkpoints --json fd72014d4c864993a2e5a9287b4a9c5d | jq '.history[] | select(.is_savepoint)'\n",
+      )
       .action(async (jobId: string | undefined, _opts: unknown, command: Command) => {
         await runCheckpoints(parseJobId(jobId, 'Missing JobID. Specify a Job ID to list its checkpoints.'), await deps.contextFor(command));
       });
@@ -47,22 +50,43 @@ export async function runCheckpoints(jobId: string, ctx: CommandContext): Promis
     data: { jobId, counts: stats.counts, latest: stats.latest, history: stats.history },
     human: async () => {
       const history = [...stats.history].sort((a, b) => a.id - b.id);
-      await printTable(io, [
-        { header: 'ID', value: (c: CheckpointStatistics) => String(c.id) },
-        { header: 'TYPE', value: (c) => kindOf(c) + ((c as { snapshot_trigger?: string }).snapshot_trigger ? ` (${(c as { snapshot_trigger?: string }).snapshot_trigger})` : '') },
-        { header: 'SAVEPOINT', value: (c) => (c.is_savepoint ? 'yes' : 'no') },
-        { header: 'STATUS', value: (c) => c.status, color: (t, c, o) => (c.status === 'COMPLETED' ? o.out.green(t) : c.status === 'FAILED' ? o.out.red(t) : o.out.yellow(t)) },
-        { header: 'TRIGGERED', value: (c) => (io.humanOutput ? new Date(c.trigger_timestamp).toLocaleTimeString() : new Date(c.trigger_timestamp).toISOString()) },
-        { header: 'DURATION', plainHeader: 'DURATION_MS', value: (c) => (io.humanOutput ? formatDuration(c.end_to_end_duration) : String(c.end_to_end_duration)) },
-        { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (c) => (io.humanOutput ? formatBytes(c.state_size) : String(c.state_size)) },
-        { header: 'ACKS', value: (c) => `${c.num_acknowledged_subtasks}/${c.num_subtasks}` },
-        { header: 'LOCATION', value: (c) => (c.external_path && !c.discarded ? c.external_path : c.discarded ? '(discarded)' : c.failure_message ?? '') },
-      ], history);
+      await printTable(
+        io,
+        [
+          { header: 'ID', value: (c: CheckpointStatistics) => String(c.id) },
+          {
+            header: 'TYPE',
+            value: (c) =>
+              kindOf(c) + ((c as { snapshot_trigger?: string }).snapshot_trigger ? ` (${(c as { snapshot_trigger?: string }).snapshot_trigger})` : ''),
+          },
+          { header: 'SAVEPOINT', value: (c) => (c.is_savepoint ? 'yes' : 'no') },
+          {
+            header: 'STATUS',
+            value: (c) => c.status,
+            color: (t, c, o) => (c.status === 'COMPLETED' ? o.out.green(t) : c.status === 'FAILED' ? o.out.red(t) : o.out.yellow(t)),
+          },
+          {
+            header: 'TRIGGERED',
+            value: (c) => (io.humanOutput ? new Date(c.trigger_timestamp).toLocaleTimeString() : new Date(c.trigger_timestamp).toISOString()),
+          },
+          {
+            header: 'DURATION',
+            plainHeader: 'DURATION_MS',
+            value: (c) => (io.humanOutput ? formatDuration(c.end_to_end_duration) : String(c.end_to_end_duration)),
+          },
+          { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (c) => (io.humanOutput ? formatBytes(c.state_size) : String(c.state_size)) },
+          { header: 'ACKS', value: (c) => `${c.num_acknowledged_subtasks}/${c.num_subtasks}` },
+          { header: 'LOCATION', value: (c) => (c.external_path && !c.discarded ? c.external_path : c.discarded ? '(discarded)' : (c.failure_message ?? '')) },
+        ],
+        history,
+      );
       if (io.isStdoutTTY && history.length > 1) {
         const done = history.filter((c) => c.status === 'COMPLETED');
         io.note(`durations ${sparkline(done.map((c) => c.end_to_end_duration))}  sizes ${sparkline(done.map((c) => c.state_size))}  (oldest → newest)`);
       }
-      io.note(`${stats.counts.completed} completed, ${stats.counts.failed} failed, ${stats.counts.in_progress} in progress${stats.counts.restored ? `, restored from ${stats.latest.restored?.external_path}` : ''}.`);
+      io.note(
+        `${stats.counts.completed} completed, ${stats.counts.failed} failed, ${stats.counts.in_progress} in progress${stats.counts.restored ? `, restored from ${stats.latest.restored?.external_path}` : ''}.`,
+      );
     },
   });
 }

@@ -8,7 +8,16 @@ import { parseTimeout } from '../options.js';
 import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 import {
-  authHeaders, isCoordinatorProcess, probe, readPidFile, startCluster, stateDir, stopDaemon, tokenOf, TOKEN_HINT, type StartResult,
+  authHeaders,
+  isCoordinatorProcess,
+  probe,
+  readPidFile,
+  startCluster,
+  stateDir,
+  stopDaemon,
+  tokenOf,
+  TOKEN_HINT,
+  type StartResult,
 } from '../services/local-coordinator.js';
 
 export const clusterCommand: CommandModule = {
@@ -49,10 +58,16 @@ async function printStart(ctx: CommandContext, result: StartResult): Promise<voi
   await emit(io, {
     data: result,
     human: async () => {
-      io.note(result.alreadyRunning ? `The local coordinator is already running (pid ${result.pid}).` : `Started the local coordinator (pid ${result.pid}); state in ${result.stateDir}, log ${result.log}.`);
+      io.note(
+        result.alreadyRunning
+          ? `The local coordinator is already running (pid ${result.pid}).`
+          : `Started the local coordinator (pid ${result.pid}); state in ${result.stateDir}, log ${result.log}.`,
+      );
       const recovery = result.recovery;
       if (recovery && recovery.resumed.length + recovery.failed.length > 0) {
-        io.note(`The previous coordinator (pid ${recovery.previousPid}) did not stop cleanly: ${recovery.resumed.length} job(s) resumed, ${recovery.failed.length} failed.`);
+        io.note(
+          `The previous coordinator (pid ${recovery.previousPid}) did not stop cleanly: ${recovery.resumed.length} job(s) resumed, ${recovery.failed.length} failed.`,
+        );
         for (const job of recovery.resumed) io.note(`  resumed: ${job.id} ${job.name} (${job.state})`);
         for (const job of recovery.failed) io.warn(`failed: ${job.id} ${job.name}${job.rootCause ? `: ${job.rootCause}` : ''}`);
       }
@@ -79,7 +94,10 @@ async function stopCluster(ctx: CommandContext, timeoutMs: number): Promise<void
     throw new OperationError(`The coordinator at ${pidFile.url} is pid ${answer.pid}, not pid ${pidFile.pid} of the pid file; not signalling either.`);
   }
   const { killed } = await stopDaemon(dir, pidFile.pid, timeoutMs);
-  await emit(io, { data: { stopped: true, pid: pidFile.pid, killed }, human: () => io.print(`Stopped the local coordinator (pid ${pidFile.pid})${killed ? ' with SIGKILL after the timeout' : ''}.`) });
+  await emit(io, {
+    data: { stopped: true, pid: pidFile.pid, killed },
+    human: () => io.print(`Stopped the local coordinator (pid ${pidFile.pid})${killed ? ' with SIGKILL after the timeout' : ''}.`),
+  });
 }
 
 async function clusterStatus(ctx: CommandContext): Promise<void> {
@@ -88,13 +106,27 @@ async function clusterStatus(ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   const token = await tokenOf(ctx);
   const answer = pidFile && isCoordinatorProcess(pidFile.pid) ? await probe(pidFile.url, token) : { answer: 'none' as const };
-  if (answer.answer === 'unauthorized') throw new OperationError(`The local coordinator (pid ${pidFile!.pid}) at ${pidFile!.url} rejects this token.`, { hint: TOKEN_HINT });
+  if (answer.answer === 'unauthorized')
+    throw new OperationError(`The local coordinator (pid ${pidFile!.pid}) at ${pidFile!.url} rejects this token.`, { hint: TOKEN_HINT });
   if (!pidFile || answer.answer !== 'coordinator') {
     throw new UnreachableError(`The local coordinator is not running (state dir ${dir}).`, { hint: "Start it with 'flink cluster start'." });
   }
   const overview = (await (await fetch(`${pidFile.url}/v1/overview`, { headers: authHeaders(token) })).json()) as Record<string, number>;
   await emit(io, {
-    data: { running: true, url: pidFile.url, pid: pidFile.pid, stateDir: dir, startedAt: pidFile.startedAt, jobsRunning: overview['jobs-running'], jobsFinished: overview['jobs-finished'], jobsCancelled: overview['jobs-cancelled'], jobsFailed: overview['jobs-failed'] },
-    human: () => io.print(`running\t${pidFile.url}\tpid ${pidFile.pid}\tjobs: ${overview['jobs-running']} running, ${overview['jobs-finished']} finished, ${overview['jobs-cancelled']} cancelled, ${overview['jobs-failed']} failed`),
+    data: {
+      running: true,
+      url: pidFile.url,
+      pid: pidFile.pid,
+      stateDir: dir,
+      startedAt: pidFile.startedAt,
+      jobsRunning: overview['jobs-running'],
+      jobsFinished: overview['jobs-finished'],
+      jobsCancelled: overview['jobs-cancelled'],
+      jobsFailed: overview['jobs-failed'],
+    },
+    human: () =>
+      io.print(
+        `running\t${pidFile.url}\tpid ${pidFile.pid}\tjobs: ${overview['jobs-running']} running, ${overview['jobs-finished']} finished, ${overview['jobs-cancelled']} cancelled, ${overview['jobs-failed']} failed`,
+      ),
   });
 }

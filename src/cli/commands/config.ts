@@ -76,11 +76,15 @@ export async function runConfig(options: ConfigOptions, ctx: CommandContext): Pr
         return;
       }
       const unset = io.isStdoutTTY ? '(not set)' : '';
-      await printTable(io, [
-        { header: 'KEY', value: (v: ResolvedValue) => v.key },
-        { header: 'VALUE', value: (v) => v.value ?? unset, color: (t, v, o) => (v.value === undefined ? o.out.dim(t) : t) },
-        { header: 'ORIGIN', value: (v) => originText(v), color: (t, _v, o) => o.out.dim(t) },
-      ], values);
+      await printTable(
+        io,
+        [
+          { header: 'KEY', value: (v: ResolvedValue) => v.key },
+          { header: 'VALUE', value: (v) => v.value ?? unset, color: (t, v, o) => (v.value === undefined ? o.out.dim(t) : t) },
+          { header: 'ORIGIN', value: (v) => originText(v), color: (t, _v, o) => o.out.dim(t) },
+        ],
+        values,
+      );
       if (io.isStdoutTTY) io.note(io.err.dim(sourceNote(config)));
     },
   });
@@ -132,17 +136,22 @@ async function explainSavepointDir(ctx: CommandContext, config: ResolvedConfig, 
         );
         io.print('');
       }
-      await printTable(io, [
-        { header: 'STEP', value: (c: SavepointTarget['candidates'][number]) => String(c.step) },
-        { header: 'SOURCE', value: (c) => c.name },
-        { header: 'VALUE', value: (c) => c.value ?? '-' },
-        { header: 'ORIGIN', value: (c) => (c.origin ? describeOrigin(c.origin) : '-') },
-        {
-          header: 'OUTCOME',
-          value: (c) => (c.reason ? `${c.outcome} (${c.reason})` : c.outcome),
-          color: (t, c, o) => (c.outcome === 'used' ? o.out.green(t) : c.outcome === 'not set' || c.outcome === 'not needed' ? o.out.dim(t) : o.out.yellow(t)),
-        },
-      ], target.candidates);
+      await printTable(
+        io,
+        [
+          { header: 'STEP', value: (c: SavepointTarget['candidates'][number]) => String(c.step) },
+          { header: 'SOURCE', value: (c) => c.name },
+          { header: 'VALUE', value: (c) => c.value ?? '-' },
+          { header: 'ORIGIN', value: (c) => (c.origin ? describeOrigin(c.origin) : '-') },
+          {
+            header: 'OUTCOME',
+            value: (c) => (c.reason ? `${c.outcome} (${c.reason})` : c.outcome),
+            color: (t, c, o) =>
+              c.outcome === 'used' ? o.out.green(t) : c.outcome === 'not set' || c.outcome === 'not needed' ? o.out.dim(t) : o.out.yellow(t),
+          },
+        ],
+        target.candidates,
+      );
     },
   });
 }
@@ -161,23 +170,42 @@ async function explainKey(ctx: CommandContext, config: ResolvedConfig, key: stri
   });
   if (spec?.fallback) {
     const fb = config.lookup(spec.fallback);
-    rows.push({ name: `${spec.fallback} (fallback)`, value: fb?.value, origin: fb?.origin, outcome: fb && resolved.spelledAs === spec.fallback ? 'used' : fb ? 'shadowed' : 'not set' });
+    rows.push({
+      name: `${spec.fallback} (fallback)`,
+      value: fb?.value,
+      origin: fb?.origin,
+      outcome: fb && resolved.spelledAs === spec.fallback ? 'used' : fb ? 'shadowed' : 'not set',
+    });
   }
-  rows.push({ name: 'default', value: spec?.default, origin: undefined, outcome: resolved.origin.kind === 'default' && resolved.value !== undefined ? 'used' : spec?.default === undefined ? 'not set' : 'not needed' });
+  rows.push({
+    name: 'default',
+    value: spec?.default,
+    origin: undefined,
+    outcome: resolved.origin.kind === 'default' && resolved.value !== undefined ? 'used' : spec?.default === undefined ? 'not set' : 'not needed',
+  });
   await emit(io, {
-    data: { key: resolved.key, value: resolved.value ?? null, origin: originJson(resolved.origin), candidates: rows.map((r) => ({ ...r, value: r.value ?? null, origin: originJson(r.origin) ?? null })) },
+    data: {
+      key: resolved.key,
+      value: resolved.value ?? null,
+      origin: originJson(resolved.origin),
+      candidates: rows.map((r) => ({ ...r, value: r.value ?? null, origin: originJson(r.origin) ?? null })),
+    },
     human: async () => {
       if (io.isStdoutTTY) {
         io.print(`${resolved.key}: ${io.out.bold(resolved.value ?? '(not set)')}${resolved.value === undefined ? '' : ` (from ${originText(resolved)})`}`);
         if (spec) io.print(io.out.dim(spec.description));
         io.print('');
       }
-      await printTable(io, [
-        { header: 'SOURCE', value: (r: (typeof rows)[number]) => r.name },
-        { header: 'VALUE', value: (r) => r.value ?? '-' },
-        { header: 'ORIGIN', value: (r) => (r.origin ? describeOrigin(r.origin) : '-') },
-        { header: 'OUTCOME', value: (r) => r.outcome, color: (t, r, o) => (r.outcome === 'used' ? o.out.green(t) : o.out.dim(t)) },
-      ], rows);
+      await printTable(
+        io,
+        [
+          { header: 'SOURCE', value: (r: (typeof rows)[number]) => r.name },
+          { header: 'VALUE', value: (r) => r.value ?? '-' },
+          { header: 'ORIGIN', value: (r) => (r.origin ? describeOrigin(r.origin) : '-') },
+          { header: 'OUTCOME', value: (r) => r.outcome, color: (t, r, o) => (r.outcome === 'used' ? o.out.green(t) : o.out.dim(t)) },
+        ],
+        rows,
+      );
     },
   });
 }
@@ -196,6 +224,9 @@ async function check(ctx: CommandContext, config: ResolvedConfig): Promise<void>
   const typos = unknown.filter((u) => u.suggestion !== undefined);
   if (typos.length > 0) {
     const { ConfigError } = await import('../../domain/errors.js');
-    throw new ConfigError(`${typos.length} key(s) look like typos of known keys: ${typos.map((t) => `'${t.key}' (did you mean '${t.suggestion}'?)`).join(', ')}.`, { reportedInJson: true });
+    throw new ConfigError(
+      `${typos.length} key(s) look like typos of known keys: ${typos.map((t) => `'${t.key}' (did you mean '${t.suggestion}'?)`).join(', ')}.`,
+      { reportedInJson: true },
+    );
   }
 }

@@ -34,13 +34,16 @@ export const disposeCommand: CommandModule = {
       .option('--offline', 'the coordinator is unreachable: dispose from storage alone, without checking running jobs')
       .addHelpText(
         'after',
-        '\nRefused, deleting nothing: a non-snapshot (by its _metadata), a symbolic link, a root, \'..\', a snapshot a running job restored from\n' +
+        "\nRefused, deleting nothing: a non-snapshot (by its _metadata), a symbolic link, a root, '..', a snapshot a running job restored from\n" +
           'and has not checkpointed past, the newest restorable snapshot of a running job, a pinned snapshot (unless --force).\n' +
           '\nExamples:\n  flink dispose --dry-run /data/savepoints/savepoint-fd7201-0123456789ab\n  flink dispose /data/savepoints/savepoint-fd7201-0123456789ab /data/ckpt/fd72014d4c864993a2e5a9287b4a9c5d/chk-42\n' +
           '  flink dispose --force --reason "superseded by the 2.0 upgrade" /data/savepoints/savepoint-fd7201-0123456789ab\n',
       )
       .action(async (paths: string[], opts: { dryRun?: boolean; force?: boolean; reason?: string; offline?: boolean }, command: Command) => {
-        await runDispose({ paths, dryRun: Boolean(opts.dryRun), force: Boolean(opts.force), reason: opts.reason, offline: Boolean(opts.offline) }, await deps.contextFor(command));
+        await runDispose(
+          { paths, dryRun: Boolean(opts.dryRun), force: Boolean(opts.force), reason: opts.reason, offline: Boolean(opts.offline) },
+          await deps.contextFor(command),
+        );
       });
   },
 };
@@ -58,14 +61,23 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
   const cluster = await clusterView(ctx);
   if (cluster.jobs === undefined) {
     if (!options.offline) {
-      throw new UnreachableError('Cannot see running jobs (the coordinator is unreachable), so snapshots they still need cannot be protected; nothing was disposed.', {
-        hint: 'Run it when the coordinator answers, or pass --offline to dispose from storage alone.',
-      });
+      throw new UnreachableError(
+        'Cannot see running jobs (the coordinator is unreachable), so snapshots they still need cannot be protected; nothing was disposed.',
+        {
+          hint: 'Run it when the coordinator answers, or pass --offline to dispose from storage alone.',
+        },
+      );
     }
     io.note('--offline: running jobs are not checked; disposing from storage alone.');
   }
   const { planDisposal } = await import('../../storage/disposal.js');
-  const steps = await planDisposal(options.paths, { roots: await snapshotRoots(ctx), cwd: ctx.cwd, jobs: cluster.jobs ?? [], force: options.force, storage: await storageSettingsOf(ctx) });
+  const steps = await planDisposal(options.paths, {
+    roots: await snapshotRoots(ctx),
+    cwd: ctx.cwd,
+    jobs: cluster.jobs ?? [],
+    force: options.force,
+    storage: await storageSettingsOf(ctx),
+  });
   if (options.dryRun) {
     return emit(io, {
       data: { dryRun: true, plan: steps.map(stepJson) },
@@ -84,17 +96,27 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     done.push(step);
     ctx.audit.paths.push(step.directory ?? step.pointer);
     // Each disposal is shown as it happens (a later one may fail); the JSON document lists them at the end.
-    humanNow(io, () => io.print(`Disposed ${step.directory ?? step.pointer}${step.bytes !== undefined ? ` (${formatBytes(step.bytes)})` : ''}${sharedSummary(step)}`));
+    humanNow(io, () =>
+      io.print(`Disposed ${step.directory ?? step.pointer}${step.bytes !== undefined ? ` (${formatBytes(step.bytes)})` : ''}${sharedSummary(step)}`),
+    );
   }
   const bytes = done.reduce((n, s) => n + (s.bytes ?? 0), 0);
-  await emit(io, { data: { dryRun: false, disposed: done.map(stepJson), bytes }, human: () => {
-    if (done.length > 1) io.note(`${done.length} snapshots disposed, ${formatBytes(bytes)} freed.`);
-  } });
+  await emit(io, {
+    data: { dryRun: false, disposed: done.map(stepJson), bytes },
+    human: () => {
+      if (done.length > 1) io.note(`${done.length} snapshots disposed, ${formatBytes(bytes)} freed.`);
+    },
+  });
 }
 
 function stepJson(s: DisposalStep): Record<string, unknown> {
   return {
-    pointer: s.pointer, directory: s.directory ?? null, bytes: s.bytes ?? null, reason: s.reason, kind: s.entry?.kind ?? null, jobId: s.entry?.jobId ?? null,
+    pointer: s.pointer,
+    directory: s.directory ?? null,
+    bytes: s.bytes ?? null,
+    reason: s.reason,
+    kind: s.entry?.kind ?? null,
+    jobId: s.entry?.jobId ?? null,
     sharedFiles: (s.sharedFiles ?? []).map((f) => ({ path: f.path, bytes: f.bytes, action: f.action, reason: f.reason })),
   };
 }

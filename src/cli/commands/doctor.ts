@@ -45,14 +45,25 @@ export async function runDoctor(ctx: CommandContext): Promise<CheckResult[]> {
     config = await ctx.config();
   } catch (error) {
     const hint = (error as { hint?: string }).hint;
-    return [{ id: 'config-files', title: 'Configuration files', status: 'fail', detail: (error as Error).message, fix: hint ?? 'Fix the file named above (flink config shows what is read), or point --config-dir / FLINK_CONF_DIR elsewhere.' }];
+    return [
+      {
+        id: 'config-files',
+        title: 'Configuration files',
+        status: 'fail',
+        detail: (error as Error).message,
+        fix: hint ?? 'Fix the file named above (flink config shows what is read), or point --config-dir / FLINK_CONF_DIR elsewhere.',
+      },
+    ];
   }
   const files = config.loaded.files.map((f) => f.path);
   results.push({
     id: 'config-files',
     title: 'Configuration files',
     status: 'pass',
-    detail: files.length === 0 ? 'none found: defaults apply (looked in --config-dir, FLINK_CONF_DIR, then .flinkrc*, flink.config.*, conf/ from here)' : `${files.join(', ')} (found via ${config.loaded.source})`,
+    detail:
+      files.length === 0
+        ? 'none found: defaults apply (looked in --config-dir, FLINK_CONF_DIR, then .flinkrc*, flink.config.*, conf/ from here)'
+        : `${files.join(', ')} (found via ${config.loaded.source})`,
   });
   const [{ KEYS }, { namesOf }] = await Promise.all([import('../../config/keys.js'), import('../../config/resolve.js')]);
   const { resolveSavepointTarget: chain } = await import('../../config/savepoint-target.js');
@@ -85,7 +96,16 @@ export async function runDoctor(ctx: CommandContext): Promise<CheckResult[]> {
   }
   if (settings) {
     const target = resolveSavepointTarget(config);
-    results.push(await checks.directoryCheck('savepoint-dir', 'Savepoint directory', target.directory, target.origin ? describeOrigin(target.origin) : 'default', settings, ctx.cwd));
+    results.push(
+      await checks.directoryCheck(
+        'savepoint-dir',
+        'Savepoint directory',
+        target.directory,
+        target.origin ? describeOrigin(target.origin) : 'default',
+        settings,
+        ctx.cwd,
+      ),
+    );
     const checkpoint = config.get('execution.checkpointing.dir');
     results.push(await checks.directoryCheck('checkpoint-dir', 'Checkpoint directory', checkpoint.value, describeOrigin(checkpoint.origin), settings, ctx.cwd));
   }

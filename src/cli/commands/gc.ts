@@ -55,9 +55,12 @@ async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandCo
   if (cluster.jobs === undefined) io.note('The coordinator is not reachable: whether the job still runs cannot be checked.');
   const running = cluster.jobs?.find((j) => j.jobId === options.jobId && !isGloballyTerminal(j.status as JobStatus));
   if (running && !options.force) {
-    throw new OperationError(`Refusing to collect garbage of job ${options.jobId}: it is ${running.status}, and its JobManager owns the files under ${jobDir}.`, {
-      hint: 'Stop or cancel the job first, or pass --force if you are sure nothing writes there.',
-    });
+    throw new OperationError(
+      `Refusing to collect garbage of job ${options.jobId}: it is ${running.status}, and its JobManager owns the files under ${jobDir}.`,
+      {
+        hint: 'Stop or cancel the job first, or pass --force if you are sure nothing writes there.',
+      },
+    );
   }
   if (running) ctx.audit.forced = true;
   const { gcRefusal, planGc } = await import('../../domain/shared-state.js');
@@ -76,6 +79,11 @@ async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandCo
       for (const f of plan.files) io.print(`${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${f.path} (${formatBytes(f.bytes)}): ${f.reason}`);
     },
   });
-  const young = plan.young.length > 0 ? `; ${plan.young.length} unreferenced file(s) newer than ${formatDuration(options.minAgeMs)} or than the newest checkpoint left alone` : '';
-  io.note(`${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${jobDir} (${checkpoints.length} retained checkpoint(s))${young}.`);
+  const young =
+    plan.young.length > 0
+      ? `; ${plan.young.length} unreferenced file(s) newer than ${formatDuration(options.minAgeMs)} or than the newest checkpoint left alone`
+      : '';
+  io.note(
+    `${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${jobDir} (${checkpoints.length} retained checkpoint(s))${young}.`,
+  );
 }

@@ -17,8 +17,18 @@ export interface InspectOptions {
   verify: boolean;
 }
 
-export interface InspectOperator { id: string; uid: string | null; name: string | null; parallelism: number; maxParallelism: number; bytes: number }
-export interface InspectFile { path: string; bytes: number }
+export interface InspectOperator {
+  id: string;
+  uid: string | null;
+  name: string | null;
+  parallelism: number;
+  maxParallelism: number;
+  bytes: number;
+}
+export interface InspectFile {
+  path: string;
+  bytes: number;
+}
 export interface InspectReport {
   path: string;
   origin: 'flink' | 'ours';
@@ -40,12 +50,25 @@ export function flinkReport(snapshot: FlinkSnapshot, uids: string[]): InspectRep
   const { metadata: m } = snapshot;
   const byId = new Map(uids.map((uid) => [operatorIdForUid(uid), uid]));
   const operators = m.operators.map((op) => ({
-    id: op.id, uid: op.uid ?? byId.get(op.id) ?? null, name: op.name, parallelism: op.parallelism, maxParallelism: op.maxParallelism, bytes: operatorBytes(op),
+    id: op.id,
+    uid: op.uid ?? byId.get(op.id) ?? null,
+    name: op.name,
+    parallelism: op.parallelism,
+    maxParallelism: op.maxParallelism,
+    bytes: operatorBytes(op),
   }));
   return {
-    path: snapshot.directory, origin: 'flink', writtenBy: `Apache Flink (metadata format version ${m.version}): ${describeFlinkType(m.properties)}`,
-    metadataVersion: m.version, checkpointId: m.checkpointId, bytes: totalBytes(m), operators, files: snapshot.files.map((f) => ({ path: f.path, bytes: f.bytes })),
-    verified: null, missing: [], problems: [],
+    path: snapshot.directory,
+    origin: 'flink',
+    writtenBy: `Apache Flink (metadata format version ${m.version}): ${describeFlinkType(m.properties)}`,
+    metadataVersion: m.version,
+    checkpointId: m.checkpointId,
+    bytes: totalBytes(m),
+    operators,
+    files: snapshot.files.map((f) => ({ path: f.path, bytes: f.bytes })),
+    verified: null,
+    missing: [],
+    problems: [],
   };
 }
 
@@ -65,22 +88,37 @@ export function oursReport(snapshot: Pick<OpenedSnapshot, 'directory' | 'metadat
   const sizes = new Map(m.files.map((f) => [f.name, f.size]));
   const operators = m.operators.map((op) => {
     const subtasks = (op.state as { subtasks?: Array<{ file?: string }> } | undefined)?.subtasks ?? [];
-    const bytes = subtasks.reduce((n, s) => n + (s.file ? sizes.get(s.file) ?? 0 : 0), 0);
+    const bytes = subtasks.reduce((n, s) => n + (s.file ? (sizes.get(s.file) ?? 0) : 0), 0);
     return { id: operatorIdForUid(op.uid), uid: op.uid, name: op.name ?? null, parallelism: op.parallelism, maxParallelism: op.maxParallelism, bytes };
   });
   const files = m.files.map((f) => ({ path: `${snapshot.directory}/${f.name}`, bytes: f.size }));
   return {
-    path: snapshot.directory, origin: 'ours', writtenBy: `flink-cli ${m.toolVersion}: ${m.kind.replace('-', ' ')} (${m.trigger}, ${m.format} format) of job ${m.jobName} (${m.jobId})`,
-    metadataVersion: m.formatVersion, checkpointId: m.id, bytes: files.reduce((n, f) => n + f.bytes, 0), operators, files, verified: null, missing: [], problems: [],
+    path: snapshot.directory,
+    origin: 'ours',
+    writtenBy: `flink-cli ${m.toolVersion}: ${m.kind.replace('-', ' ')} (${m.trigger}, ${m.format} format) of job ${m.jobName} (${m.jobId})`,
+    metadataVersion: m.formatVersion,
+    checkpointId: m.id,
+    bytes: files.reduce((n, f) => n + f.bytes, 0),
+    operators,
+    files,
+    verified: null,
+    missing: [],
+    problems: [],
   };
 }
 
 /** The fields of the JSON document of `savepoints inspect`. */
 export function reportJson(r: InspectReport): object {
   return {
-    path: r.path, origin: r.origin, metadataVersion: r.metadataVersion, checkpointId: r.checkpointId, bytes: r.bytes,
+    path: r.path,
+    origin: r.origin,
+    metadataVersion: r.metadataVersion,
+    checkpointId: r.checkpointId,
+    bytes: r.bytes,
     operators: r.operators.map((o) => ({ id: o.id, uid: o.uid, parallelism: o.parallelism, maxParallelism: o.maxParallelism, bytes: o.bytes })),
-    files: r.files, verified: r.verified, missing: r.missing,
+    files: r.files,
+    verified: r.verified,
+    missing: r.missing,
   };
 }
 
@@ -138,7 +176,10 @@ async function buildRemoteReport(pointer: string, options: InspectOptions, ctx: 
   const read = await remote.readRemoteSnapshot(pointer, settings);
   const report = read.origin === 'flink' ? flinkReport(read.snapshot, options.uids) : oursReport(read);
   if (options.verify) {
-    const v = read.origin === 'flink' ? await remote.checkRemoteFiles(read.snapshot.files, settings) : await remote.checkRemoteStateFiles(read.directory, read.metadata, settings);
+    const v =
+      read.origin === 'flink'
+        ? await remote.checkRemoteFiles(read.snapshot.files, settings)
+        : await remote.checkRemoteStateFiles(read.directory, read.metadata, settings);
     Object.assign(report, { verified: v.ok, missing: v.missing, problems: v.problems.map((p) => p.problem) });
   }
   return report;
@@ -165,20 +206,29 @@ async function printReport(r: InspectReport, ctx: CommandContext): Promise<void>
   io.print(`Checkpoint:  ${r.checkpointId}`);
   io.print(`State:       ${size(r.bytes)} in ${r.operators.length} operator(s), ${r.files.length} file(s)`);
   io.print('');
-  await printTable(io, [
-    { header: 'OPERATOR ID', value: (o: InspectOperator) => o.id },
-    { header: 'UID', value: (o) => o.uid ?? '-' },
-    { header: 'NAME', value: (o) => o.name ?? '-' },
-    { header: 'PARALLELISM', value: (o) => String(o.parallelism) },
-    { header: 'MAX PARALLELISM', value: (o) => String(o.maxParallelism) },
-    { header: 'BYTES', value: (o) => size(o.bytes) },
-  ], r.operators);
+  await printTable(
+    io,
+    [
+      { header: 'OPERATOR ID', value: (o: InspectOperator) => o.id },
+      { header: 'UID', value: (o) => o.uid ?? '-' },
+      { header: 'NAME', value: (o) => o.name ?? '-' },
+      { header: 'PARALLELISM', value: (o) => String(o.parallelism) },
+      { header: 'MAX PARALLELISM', value: (o) => String(o.maxParallelism) },
+      { header: 'BYTES', value: (o) => size(o.bytes) },
+    ],
+    r.operators,
+  );
   if (r.files.length > 0) {
     io.print('');
-    await printTable(io, [
-      { header: 'FILE', value: (f: InspectFile) => f.path },
-      { header: 'BYTES', value: (f) => size(f.bytes) },
-    ], r.files);
+    await printTable(
+      io,
+      [
+        { header: 'FILE', value: (f: InspectFile) => f.path },
+        { header: 'BYTES', value: (f) => size(f.bytes) },
+      ],
+      r.files,
+    );
   }
-  if (r.verified === true) io.print(`\nVerified: all ${r.files.length} referenced file(s) present with their recorded size${r.origin === 'ours' ? ' and checksum' : ''}.`);
+  if (r.verified === true)
+    io.print(`\nVerified: all ${r.files.length} referenced file(s) present with their recorded size${r.origin === 'ours' ? ' and checksum' : ''}.`);
 }

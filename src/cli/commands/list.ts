@@ -28,7 +28,10 @@ export const listCommand: CommandModule = {
       .option('-r, --running', 'show only running/restarting jobs')
       .option('-s, --scheduled', 'show only scheduled jobs')
       .option('-a, --all', 'show running, scheduled and terminated jobs')
-      .addHelpText('after', '\nExamples:\n  flink list\n  flink list -a -m flink-jm:8081\n  flink list --json | jq -r \'.jobs[] | select(.state=="RUNNING") | .id\'\n')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  flink list\n  flink list -a -m flink-jm:8081\n  flink list --json | jq -r \'.jobs[] | select(.state=="RUNNING") | .id\'\n',
+      )
       .action(async (opts: { running?: boolean; scheduled?: boolean; all?: boolean }, command: Command) => {
         await runList(parseListArgs(opts), await deps.contextFor(command));
       });
@@ -56,19 +59,35 @@ export async function runList(options: ListOptions, ctx: CommandContext): Promis
   if (options.terminated) {
     const { rootCauseOf } = await import('../job-failure.js');
     const failed = terminated.filter((j) => j.state === 'FAILED').slice(-MAX_CAUSES);
-    for (const [jid, cause] of await Promise.all(failed.map(async (j) => [j.jid, await rootCauseOf(client, j.jid)] as const))) if (cause) causes.set(jid, cause);
+    for (const [jid, cause] of await Promise.all(failed.map(async (j) => [j.jid, await rootCauseOf(client, j.jid)] as const)))
+      if (cause) causes.set(jid, cause);
   }
   const pick = (list: JobDetails[]) =>
     list.map((j) => ({
-      id: j.jid, name: j.name, state: j.state, startTime: j['start-time'], endTime: j['end-time'] < 0 ? null : j['end-time'], duration: j.duration,
+      id: j.jid,
+      name: j.name,
+      state: j.state,
+      startTime: j['start-time'],
+      endTime: j['end-time'] < 0 ? null : j['end-time'],
+      duration: j.duration,
       ...(causes.has(j.jid) ? { rootCause: causes.get(j.jid) } : {}),
     }));
   const selected = [...(options.running ? running : []), ...(options.scheduled ? scheduled : []), ...(options.terminated ? terminated : [])];
-  await emit(io, { data: { jobs: pick(selected.sort((a, b) => a['start-time'] - b['start-time'])) }, human: () => printBlocks(io, options, running, scheduled, terminated, causes) });
+  await emit(io, {
+    data: { jobs: pick(selected.sort((a, b) => a['start-time'] - b['start-time'])) },
+    human: () => printBlocks(io, options, running, scheduled, terminated, causes),
+  });
 }
 
 /** Flink's blocks of `flink list`, with the root causes of failed jobs on stderr. */
-function printBlocks(io: IO, options: ListOptions, running: JobDetails[], scheduled: JobDetails[], terminated: JobDetails[], causes: Map<string, string>): void {
+function printBlocks(
+  io: IO,
+  options: ListOptions,
+  running: JobDetails[],
+  scheduled: JobDetails[],
+  terminated: JobDetails[],
+  causes: Map<string, string>,
+): void {
   const row = (j: JobDetails) => `${formatFlinkDate(j['start-time'])} : ${j.jid} : ${j.name} (${io.out.bold(j.state)})`;
   if (options.running) {
     if (running.length === 0) io.print('No running jobs.');

@@ -31,8 +31,12 @@ interface RawRestoreOptions {
 export function parseRestoreArgs(from: string | undefined, job: string | undefined, args: string[], opts: RawRestoreOptions): RestoreOptions {
   if (!from) throw new UsageError('Missing the snapshot: flink restore <path|latest> <job module or jar> [args...]');
   const run = parseRunArgs(job, args, {
-    allowNonRestoredState: opts.allowNonRestoredState, claimMode: opts.claimMode, restoreMode: opts.restoreMode, detached: opts.detached,
-    parallelism: opts.parallelism, class: opts.class,
+    allowNonRestoredState: opts.allowNonRestoredState,
+    claimMode: opts.claimMode,
+    restoreMode: opts.restoreMode,
+    detached: opts.detached,
+    parallelism: opts.parallelism,
+    class: opts.class,
   });
   const fromJob = opts.fromJob === undefined ? undefined : parseJobId(opts.fromJob);
   return { ...run, from, name: opts.name, fromJob, dirs: opts.dir };
@@ -89,9 +93,14 @@ export async function runRestore(options: RestoreOptions, ctx: CommandContext): 
       candidates = gathered.entries;
     }
     const { latest } = await latestVerified(ctx, candidates);
-    if (!latest) throw new NotFoundError(`No restorable savepoint or persistent checkpoint${options.name ? ` of job '${options.name}'` : ''} found.`, { hint: 'List them with flink savepoints --all, or give a path.' });
+    if (!latest)
+      throw new NotFoundError(`No restorable savepoint or persistent checkpoint${options.name ? ` of job '${options.name}'` : ''} found.`, {
+        hint: 'List them with flink savepoints --all, or give a path.',
+      });
     pointer = latest.path;
-    ctx.io.note(`Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${new Date(latest.completedAt).toISOString()})` : ''}.`);
+    ctx.io.note(
+      `Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${new Date(latest.completedAt).toISOString()})` : ''}.`,
+    );
   }
   await runRun({ ...options, fromSavepoint: pointer }, ctx);
 }

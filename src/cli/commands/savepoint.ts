@@ -13,9 +13,16 @@ import { parseFormatType, requireJob, savepointTarget, waitForSavepoint } from '
 
 export type SavepointOptions =
   | {
-      mode: 'trigger'; jobId: string; targetDirectory?: string; format: 'CANONICAL' | 'NATIVE'; detached: boolean; timeoutMs?: number; extraArgs: boolean;
+      mode: 'trigger';
+      jobId: string;
+      targetDirectory?: string;
+      format: 'CANONICAL' | 'NATIVE';
+      detached: boolean;
+      timeoutMs?: number;
+      extraArgs: boolean;
       /** Cron retention: after the savepoint completed, prune this job's savepoints to these rules. */
-      keep?: number; maxAgeMs?: number;
+      keep?: number;
+      maxAgeMs?: number;
     }
   | { mode: 'dispose'; path: string; timeoutMs?: number }
   | { mode: 'status'; jobId: string; triggerId: string; timeoutMs?: number };
@@ -99,7 +106,10 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
   const timeoutMs = await ctx.waitTimeoutMs(options.timeoutMs);
   const client = await ctx.client();
   await requireJob(client, options.jobId);
-  const [{ withJobLock }, { takeSavepoint, pruneAfterSavepoint, pruneFailure }] = await Promise.all([import('../locking.js'), import('../services/take-savepoint.js')]);
+  const [{ withJobLock }, { takeSavepoint, pruneAfterSavepoint, pruneFailure }] = await Promise.all([
+    import('../locking.js'),
+    import('../services/take-savepoint.js'),
+  ]);
   const request = { kind: 'savepoint', targetDirectory: target.send ?? null, formatType: options.format } as const;
   // One run at a time per job: an overlapping cron run exits 7 instead of triggering a second savepoint.
   await withJobLock(ctx, options.jobId, async () => {
@@ -108,16 +118,28 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
       what: 'Savepoint',
       failurePrefix: `Failed to trigger a savepoint for the job ${options.jobId}`,
       timeoutMs,
-      send: (chosen) => client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': false, formatType: options.format, triggerId: chosen }),
+      send: (chosen) =>
+        client.triggerSavepoint(options.jobId, { 'target-directory': target.send ?? null, 'cancel-job': false, formatType: options.format, triggerId: chosen }),
       announce: options.detached ? `Triggering savepoint in detached mode for job ${options.jobId}.` : `Triggering savepoint for job ${options.jobId}.`,
       detached: options.detached,
       waitingNote: true,
       reattach: { request, target: target.send },
     });
     if (location === undefined) {
-      return emit(io, { data: { jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }, human: () => io.print(`Successfully trigger manual savepoint, triggerId: ${triggerId}`) });
+      return emit(io, {
+        data: { jobId: options.jobId, triggerId, status: 'IN_PROGRESS' },
+        human: () => io.print(`Successfully trigger manual savepoint, triggerId: ${triggerId}`),
+      });
     }
-    const done = { jobId: options.jobId, triggerId, status: 'COMPLETED', location, format: options.format, targetDirectory: target.send ?? null, targetStep: target.step };
+    const done = {
+      jobId: options.jobId,
+      triggerId,
+      status: 'COMPLETED',
+      location,
+      format: options.format,
+      targetDirectory: target.send ?? null,
+      targetStep: target.step,
+    };
     const completed = () => {
       io.print(`Savepoint completed. Path: ${location}`);
       io.note('You can resume your program from this savepoint with the run command.');
@@ -126,7 +148,8 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
     humanNow(io, completed);
     // Only after a new savepoint completed: dispose the oldest beyond the rules.
     const after = await pruneAfterSavepoint(ctx, options.jobId, location, { keep: options.keep, maxAgeMs: options.maxAgeMs }, (path, reason) =>
-      humanNow(io, () => io.note(`Disposed ${path}: ${reason}`)));
+      humanNow(io, () => io.note(`Disposed ${path}: ${reason}`)),
+    );
     await emit(io, { data: { ...done, ...after } });
     if (after.pruneFailed.length > 0) throw pruneFailure(location, after.pruneFailed);
   });

@@ -23,9 +23,19 @@ export interface SavepointsOptions {
   maxAgeMs?: number;
 }
 
-export function parseSavepointsArgs(jobId: string | undefined, opts: { name?: string; dir?: string[]; all?: boolean; latest?: boolean; maxAge?: string }): SavepointsOptions {
+export function parseSavepointsArgs(
+  jobId: string | undefined,
+  opts: { name?: string; dir?: string[]; all?: boolean; latest?: boolean; maxAge?: string },
+): SavepointsOptions {
   const maxAgeMs = parseMaxAge(opts.maxAge);
-  return { jobId: jobId === undefined ? undefined : parseJobId(jobId), name: opts.name, dirs: opts.dir ?? [], all: Boolean(opts.all), latest: Boolean(opts.latest), maxAgeMs };
+  return {
+    jobId: jobId === undefined ? undefined : parseJobId(jobId),
+    name: opts.name,
+    dirs: opts.dir ?? [],
+    all: Boolean(opts.all),
+    latest: Boolean(opts.latest),
+    maxAgeMs,
+  };
 }
 
 export interface PruneOptions {
@@ -63,7 +73,7 @@ export const savepointsCommand: CommandModule = {
         'after',
         [
           '',
-          'Sources: the local coordinator\'s FLIP-10 list, the checkpoint history of an Apache Flink cluster, and a scan of',
+          "Sources: the local coordinator's FLIP-10 list, the checkpoint history of an Apache Flink cluster, and a scan of",
           'the configured savepoint and checkpoint directories and every --dir (so it works when the cluster is gone).',
           '',
           'Examples:',
@@ -80,7 +90,7 @@ export const savepointsCommand: CommandModule = {
           'prune never disposes: the newest complete savepoint, a pinned one, one a running job restored from and has not',
           'checkpointed since, anything incomplete or corrupt, anything of another job. Exit code 8 when nothing was pruned.',
           '',
-          'Verification: listings check structure and sizes (quick); --latest, restore latest and prune\'s newest kept',
+          "Verification: listings check structure and sizes (quick); --latest, restore latest and prune's newest kept",
           'savepoint also check every checksum (full), skipping a corrupt one. STATUS "verified" marks a full check.',
           'While a savepoint of the job fails full verification, prune disposes nothing intact.',
           '',
@@ -89,39 +99,76 @@ export const savepointsCommand: CommandModule = {
           '',
         ].join('\n'),
       )
-      .action(async (first: string | undefined, second: string | undefined, opts: Parameters<typeof parseSavepointsArgs>[1] & { job?: string; keep?: string; dryRun?: boolean; offline?: boolean; reason?: string; uid?: string[]; verify?: boolean; minAge?: string; force?: boolean }, command: Command) => {
-        if (first === 'gc') {
-          if (!opts.job) throw new UsageError('savepoints gc needs --job <jobId>.');
+      .action(
+        async (
+          first: string | undefined,
+          second: string | undefined,
+          opts: Parameters<typeof parseSavepointsArgs>[1] & {
+            job?: string;
+            keep?: string;
+            dryRun?: boolean;
+            offline?: boolean;
+            reason?: string;
+            uid?: string[];
+            verify?: boolean;
+            minAge?: string;
+            force?: boolean;
+          },
+          command: Command,
+        ) => {
+          if (first === 'gc') {
+            if (!opts.job) throw new UsageError('savepoints gc needs --job <jobId>.');
+            if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
+            const { runGc, parseMinAge } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.gc();
+            return runGc(
+              {
+                jobId: parseJobId(opts.job),
+                dirs: opts.dir ?? [],
+                minAgeMs: parseMinAge(opts.minAge),
+                dryRun: Boolean(opts.dryRun),
+                force: Boolean(opts.force),
+              },
+              await deps.contextFor(command),
+            );
+          }
+          if (first === 'prune') {
+            if (!opts.job && !opts.name) throw new UsageError('savepoints prune needs --job <jobId> or --name <job name>.');
+            const options: PruneOptions = {
+              jobId: opts.job === undefined ? undefined : parseJobId(opts.job),
+              name: opts.name,
+              keep: parseKeep(opts.keep),
+              maxAgeMs: parseMaxAge(opts.maxAge),
+              dryRun: Boolean(opts.dryRun),
+              offline: Boolean(opts.offline),
+              dirs: opts.dir ?? [],
+            };
+            return runPrune(options, await deps.contextFor(command));
+          }
+          if (first === 'pin' || first === 'unpin') {
+            if (!second) throw new UsageError(`Usage: flink savepoints ${first} <path>`);
+            return runPin(first, second, opts.reason, await deps.contextFor(command));
+          }
+          if (first === 'inspect') {
+            if (!second) throw new UsageError('Usage: flink savepoints inspect <path> [--json] [--uid <uid>]... [--verify]');
+            const { runInspect } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.inspect();
+            return runInspect(second, { uids: opts.uid ?? [], verify: Boolean(opts.verify) }, await deps.contextFor(command));
+          }
           if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
-          const { runGc, parseMinAge } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.gc();
-          return runGc({ jobId: parseJobId(opts.job), dirs: opts.dir ?? [], minAgeMs: parseMinAge(opts.minAge), dryRun: Boolean(opts.dryRun), force: Boolean(opts.force) }, await deps.contextFor(command));
-        }
-        if (first === 'prune') {
-          if (!opts.job && !opts.name) throw new UsageError('savepoints prune needs --job <jobId> or --name <job name>.');
-          const options: PruneOptions = {
-            jobId: opts.job === undefined ? undefined : parseJobId(opts.job), name: opts.name, keep: parseKeep(opts.keep),
-            maxAgeMs: parseMaxAge(opts.maxAge), dryRun: Boolean(opts.dryRun), offline: Boolean(opts.offline), dirs: opts.dir ?? [],
-          };
-          return runPrune(options, await deps.contextFor(command));
-        }
-        if (first === 'pin' || first === 'unpin') {
-          if (!second) throw new UsageError(`Usage: flink savepoints ${first} <path>`);
-          return runPin(first, second, opts.reason, await deps.contextFor(command));
-        }
-        if (first === 'inspect') {
-          if (!second) throw new UsageError('Usage: flink savepoints inspect <path> [--json] [--uid <uid>]... [--verify]');
-          const { runInspect } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.inspect();
-          return runInspect(second, { uids: opts.uid ?? [], verify: Boolean(opts.verify) }, await deps.contextFor(command));
-        }
-        if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
-        await runSavepoints(parseSavepointsArgs(first, opts), await deps.contextFor(command));
-      });
+          await runSavepoints(parseSavepointsArgs(first, opts), await deps.contextFor(command));
+        },
+      );
   },
 };
 
 export async function runSavepoints(options: SavepointsOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
-  const gathered = await gatherSnapshots(ctx, { jobId: options.jobId, jobName: options.name, dirs: options.dirs, includeCheckpoints: options.all, includeBroken: options.all && !options.latest });
+  const gathered = await gatherSnapshots(ctx, {
+    jobId: options.jobId,
+    jobName: options.name,
+    dirs: options.dirs,
+    includeCheckpoints: options.all,
+    includeBroken: options.all && !options.latest,
+  });
   if (options.latest) {
     const { requireOneJob, warnIfSubsumable } = await import('../latest.js');
     // Without a job, "latest" agrees with restore latest: one job's snapshots, or an error naming the candidates.
@@ -129,42 +176,74 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
     const { latest } = await latestVerified(ctx, gathered.entries, { maxAgeMs: options.maxAgeMs });
     if (!latest) {
       const what = options.jobId ? `job ${options.jobId}` : options.name ? `job '${options.name}'` : 'any job';
-      throw new NotFoundError(`No restorable savepoint or persistent checkpoint for ${what}${options.maxAgeMs ? ` newer than ${formatDuration(options.maxAgeMs)}` : ''}.`, {
-        hint: gathered.roots.length === 0 ? 'No directory is configured to scan; pass --dir <root> or set state.savepoints.dir.' : `Looked in: ${gathered.roots.join(', ')}`,
-      });
+      throw new NotFoundError(
+        `No restorable savepoint or persistent checkpoint for ${what}${options.maxAgeMs ? ` newer than ${formatDuration(options.maxAgeMs)}` : ''}.`,
+        {
+          hint:
+            gathered.roots.length === 0
+              ? 'No directory is configured to scan; pass --dir <root> or set state.savepoints.dir.'
+              : `Looked in: ${gathered.roots.join(', ')}`,
+        },
+      );
     }
     if (latest.kind !== 'savepoint' && latest.jobId && gathered.coordinator !== 'unreachable') {
       const client = await ctx.client();
-      const running = await client.jobsOverview().then((o) => new Set(o.jobs.filter((j) => j.state === 'RUNNING').map((j) => j.jid)), () => new Set<string>());
+      const running = await client.jobsOverview().then(
+        (o) => new Set(o.jobs.filter((j) => j.state === 'RUNNING').map((j) => j.jid)),
+        () => new Set<string>(),
+      );
       warnIfSubsumable(io, latest, running);
     }
     return emit(io, { data: { latest: entryJson(latest) }, human: () => io.print(latest.path) });
   }
   // The listing fully verifies what --latest would pick (and the next, if that fails); the rest stay quick.
-  const checked = await latestVerified(ctx, gathered.entries, {}, (e) => io.warn(`${e.path} fails full verification: ${e.problem}${options.all ? '' : ' (listed with --all)'}`));
+  const checked = await latestVerified(ctx, gathered.entries, {}, (e) =>
+    io.warn(`${e.path} fails full verification: ${e.problem}${options.all ? '' : ' (listed with --all)'}`),
+  );
   const entries = filterCatalog(checked.entries, { includeBroken: options.all, includeCheckpoints: true });
   await emit(io, {
     data: { coordinator: gathered.coordinator, roots: gathered.roots, snapshots: entries.map(entryJson) },
     human: async () => {
       if (entries.length === 0) {
-        io.note(`No restorable snapshots found${gathered.roots.length > 0 ? ` (scanned ${gathered.roots.join(', ')})` : ' (no directory configured to scan; use --dir)'}.`);
+        io.note(
+          `No restorable snapshots found${gathered.roots.length > 0 ? ` (scanned ${gathered.roots.join(', ')})` : ' (no directory configured to scan; use --dir)'}.`,
+        );
         return;
       }
       const now = Date.now();
-      await printTable(io, [
-        { header: 'KIND', value: (e: CatalogEntry) => (e.origin === 'flink' ? `${e.kind} (flink)` : e.kind) },
-        { header: 'TRIGGER', value: (e) => e.trigger ?? '-' },
-        { header: 'COMPLETED', value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString()) },
-        { header: 'AGE', plainHeader: 'AGE_MS', value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? formatDuration(now - e.completedAt) : String(now - e.completedAt)) },
-        { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (e) => (io.humanOutput ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
-        { header: 'JOB', value: (e) => (e.jobName ? `${e.jobName} (${(e.jobId ?? e.jobIdPrefix ?? '').slice(0, 8)})` : e.jobId ?? (e.jobIdPrefix ? `${e.jobIdPrefix}…` : '-')) },
-        { header: 'LOCATION', value: (e) => e.path },
-        {
-          header: 'STATUS',
-          value: (e) => (e.problem ? `${e.state}: ${e.problem}` : e.state) + (e.state === 'complete' && e.verified === 'full' ? ', verified' : '') + (e.pinned ? ', pinned' : ''),
-          color: (t, e, o) => (e.state === 'complete' ? o.out.green(t) : o.out.red(t)),
-        },
-      ], entries);
+      await printTable(
+        io,
+        [
+          { header: 'KIND', value: (e: CatalogEntry) => (e.origin === 'flink' ? `${e.kind} (flink)` : e.kind) },
+          { header: 'TRIGGER', value: (e) => e.trigger ?? '-' },
+          {
+            header: 'COMPLETED',
+            value: (e) =>
+              e.completedAt === undefined ? '-' : io.humanOutput ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString(),
+          },
+          {
+            header: 'AGE',
+            plainHeader: 'AGE_MS',
+            value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? formatDuration(now - e.completedAt) : String(now - e.completedAt)),
+          },
+          { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (e) => (io.humanOutput ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
+          {
+            header: 'JOB',
+            value: (e) =>
+              e.jobName ? `${e.jobName} (${(e.jobId ?? e.jobIdPrefix ?? '').slice(0, 8)})` : (e.jobId ?? (e.jobIdPrefix ? `${e.jobIdPrefix}…` : '-')),
+          },
+          { header: 'LOCATION', value: (e) => e.path },
+          {
+            header: 'STATUS',
+            value: (e) =>
+              (e.problem ? `${e.state}: ${e.problem}` : e.state) +
+              (e.state === 'complete' && e.verified === 'full' ? ', verified' : '') +
+              (e.pinned ? ', pinned' : ''),
+            color: (t, e, o) => (e.state === 'complete' ? o.out.green(t) : o.out.red(t)),
+          },
+        ],
+        entries,
+      );
     },
   });
 }
@@ -173,16 +252,31 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
   const { io } = ctx;
   ctx.audit.job = options.jobId ?? options.name;
   const { prune } = await import('../prune.js');
-  const outcome = await prune(ctx, { jobId: options.jobId, jobName: options.name }, { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() }, options);
+  const outcome = await prune(
+    ctx,
+    { jobId: options.jobId, jobName: options.name },
+    { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() },
+    options,
+  );
   const what = options.jobId ? `job ${options.jobId}` : `job '${options.name}'`;
   await emit(io, {
     data: {
-      dryRun: options.dryRun, job: options.jobId ?? null, name: options.name ?? null,
-      decisions: outcome.decisions.map((d) => ({ path: d.entry.path, action: d.action, reason: d.reason, bytes: d.entry.sizeBytes, completedAt: d.entry.completedAt ?? null })),
-      disposed: outcome.disposed.map((d) => d.entry.path), failed: outcome.failed.map((f) => ({ path: f.decision.entry.path, error: f.error })),
+      dryRun: options.dryRun,
+      job: options.jobId ?? null,
+      name: options.name ?? null,
+      decisions: outcome.decisions.map((d) => ({
+        path: d.entry.path,
+        action: d.action,
+        reason: d.reason,
+        bytes: d.entry.sizeBytes,
+        completedAt: d.entry.completedAt ?? null,
+      })),
+      disposed: outcome.disposed.map((d) => d.entry.path),
+      failed: outcome.failed.map((f) => ({ path: f.decision.entry.path, error: f.error })),
     },
     human: () => {
-      if (options.dryRun) for (const d of outcome.decisions) io.print(`${d.action === 'dispose' ? 'Would dispose' : 'Keep'}\t${d.entry.path}\t${d.entry.sizeBytes}\t${d.reason}`);
+      if (options.dryRun)
+        for (const d of outcome.decisions) io.print(`${d.action === 'dispose' ? 'Would dispose' : 'Keep'}\t${d.entry.path}\t${d.entry.sizeBytes}\t${d.reason}`);
       else for (const d of outcome.disposed) io.print(`Disposed ${d.entry.path} (${formatBytes(d.entry.sizeBytes)}): ${d.reason}`);
     },
   });
@@ -193,12 +287,18 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
   }
   const toDispose = outcome.decisions.filter((d) => d.action === 'dispose').length;
   if (toDispose === 0) throw new NothingToDoError(`Nothing to prune for ${what}: ${outcome.decisions.length} savepoint(s), all kept by the rules.`);
-  if (!options.dryRun) humanNow(io, () => io.note(`Pruned ${outcome.disposed.length} savepoint(s) of ${what}, freed ${formatBytes(outcome.disposed.reduce((n, d) => n + d.entry.sizeBytes, 0))}.`));
+  if (!options.dryRun)
+    humanNow(io, () =>
+      io.note(`Pruned ${outcome.disposed.length} savepoint(s) of ${what}, freed ${formatBytes(outcome.disposed.reduce((n, d) => n + d.entry.sizeBytes, 0))}.`),
+    );
 }
 
 async function runPin(action: 'pin' | 'unpin', pointer: string, reason: string | undefined, ctx: CommandContext): Promise<void> {
   const [{ inspect, localPath }, pins, { currentUser }, remote] = await Promise.all([
-    import('../../storage/catalog.js'), import('../../storage/pins.js'), import('../audit.js'), import('../../storage/store-catalog.js'),
+    import('../../storage/catalog.js'),
+    import('../../storage/pins.js'),
+    import('../audit.js'),
+    import('../../storage/store-catalog.js'),
   ]);
   const onStore = remote.isRemote(pointer);
   const settings = onStore ? (await import('../../config/storage.js')).storageSettings(await ctx.config()) : undefined;
@@ -215,8 +315,20 @@ async function runPin(action: 'pin' | 'unpin', pointer: string, reason: string |
 
 function entryJson(e: CatalogEntry): Record<string, unknown> {
   return {
-    path: e.path, kind: e.kind, origin: e.origin, trigger: e.trigger ?? null, format: e.format ?? null, jobId: e.jobId ?? null, jobIdPrefix: e.jobIdPrefix ?? null,
-    jobName: e.jobName ?? null, snapshotId: e.snapshotId ?? null, completedAt: e.completedAt ?? null, sizeBytes: e.sizeBytes, state: e.state, problem: e.problem ?? null,
-    pinned: Boolean(e.pinned), verified: e.verified ?? null,
+    path: e.path,
+    kind: e.kind,
+    origin: e.origin,
+    trigger: e.trigger ?? null,
+    format: e.format ?? null,
+    jobId: e.jobId ?? null,
+    jobIdPrefix: e.jobIdPrefix ?? null,
+    jobName: e.jobName ?? null,
+    snapshotId: e.snapshotId ?? null,
+    completedAt: e.completedAt ?? null,
+    sizeBytes: e.sizeBytes,
+    state: e.state,
+    problem: e.problem ?? null,
+    pinned: Boolean(e.pinned),
+    verified: e.verified ?? null,
   };
 }

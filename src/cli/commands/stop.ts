@@ -16,7 +16,10 @@ export interface StopOptions {
   timeoutMs?: number;
 }
 
-export function parseStopArgs(jobIdArg: string | undefined, opts: { savepointPath?: string | boolean; drain?: boolean; type?: string; detached?: boolean; timeout?: string }): StopOptions {
+export function parseStopArgs(
+  jobIdArg: string | undefined,
+  opts: { savepointPath?: string | boolean; drain?: boolean; type?: string; detached?: boolean; timeout?: string },
+): StopOptions {
   let savepointPath = typeof opts.savepointPath === 'string' ? opts.savepointPath : undefined;
   let jobIdText = jobIdArg;
   // Flink's quirk, kept: `stop -p <jobId>` takes the job id from the optional argument of -p.
@@ -45,7 +48,10 @@ export const stopCommand: CommandModule = {
       .option('--type <type>', 'savepoint format: canonical (default) or native (also -type)')
       .option('--detached', 'return right after triggering, print the trigger id (also -detached)')
       .option('--timeout <duration>', 'how long to wait (default: client.timeout, 60 s)')
-      .addHelpText('after', '\nExamples:\n  flink stop fd72014d4c864993a2e5a9287b4a9c5d\n  flink stop -p /data/savepoints --drain fd72014d4c864993a2e5a9287b4a9c5d\n  flink stop -detached fd72014d4c864993a2e5a9287b4a9c5d\n')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  flink stop fd72014d4c864993a2e5a9287b4a9c5d\n  flink stop -p /data/savepoints --drain fd72014d4c864993a2e5a9287b4a9c5d\n  flink stop -detached fd72014d4c864993a2e5a9287b4a9c5d\n',
+      )
       .action(async (jobId: string | undefined, opts: Parameters<typeof parseStopArgs>[1], command: Command) => {
         await runStop(parseStopArgs(jobId, opts), await deps.contextFor(command));
       });
@@ -67,12 +73,20 @@ export async function runStop(options: StopOptions, ctx: CommandContext): Promis
     failurePrefix: `Could not stop with a savepoint job "${options.jobId}"`,
     timeoutMs,
     send: () => client.stopWithSavepoint(options.jobId, { targetDirectory: target.send ?? null, drain: options.drain, formatType: options.format }),
-    announce: options.detached ? `Triggering stop-with-savepoint in detached mode for job ${options.jobId}.` : `Triggering stop-with-savepoint for job ${options.jobId}.`,
+    announce: options.detached
+      ? `Triggering stop-with-savepoint in detached mode for job ${options.jobId}.`
+      : `Triggering stop-with-savepoint for job ${options.jobId}.`,
     detached: options.detached,
     waitingNote: true,
   });
   if (location === undefined) {
-    return emit(io, { data: { jobId: options.jobId, triggerId, status: 'IN_PROGRESS' }, human: () => io.print(`Successfully trigger stop-with-savepoint in detached mode, triggerId: ${triggerId}`) });
+    return emit(io, {
+      data: { jobId: options.jobId, triggerId, status: 'IN_PROGRESS' },
+      human: () => io.print(`Successfully trigger stop-with-savepoint in detached mode, triggerId: ${triggerId}`),
+    });
   }
-  await emit(io, { data: { jobId: options.jobId, triggerId, status: 'COMPLETED', location, drained: options.drain }, human: () => io.print(`Savepoint completed. Path: ${location}`) });
+  await emit(io, {
+    data: { jobId: options.jobId, triggerId, status: 'COMPLETED', location, drained: options.drain },
+    human: () => io.print(`Savepoint completed. Path: ${location}`),
+  });
 }

@@ -73,8 +73,14 @@ export function parseUpgradeArgs(jobId: string | undefined, job: string | undefi
   if (!job) throw new UsageError('Usage: flink upgrade <jobId> <new job module or jar> [args...]');
   const timeoutMs = parseTimeout(opts.timeout) ?? 120_000;
   return {
-    jobId: parseJobId(jobId, 'Missing JobID. Specify the job to upgrade.'), artifact: job, args, savepointPath: opts.savepointPath,
-    allowNonRestoredState: Boolean(opts.allowNonRestoredState), timeoutMs, previous: opts.previous, parallelism: parseParallelism(opts.parallelism),
+    jobId: parseJobId(jobId, 'Missing JobID. Specify the job to upgrade.'),
+    artifact: job,
+    args,
+    savepointPath: opts.savepointPath,
+    allowNonRestoredState: Boolean(opts.allowNonRestoredState),
+    timeoutMs,
+    previous: opts.previous,
+    parallelism: parseParallelism(opts.parallelism),
     entryClass: opts.class,
   };
 }
@@ -82,14 +88,17 @@ export function parseUpgradeArgs(jobId: string | undefined, job: string | undefi
 /** Waits until the job runs and has completed a checkpoint since it started; throws why not. */
 async function waitHealthy(client: FlinkApi, jobId: string, timeoutMs: number): Promise<void> {
   let lastState = 'unknown';
-  const healthy = await pollUntil(async () => {
-    const job = await client.job(jobId);
-    lastState = job.state;
-    if (isGloballyTerminal(job.state)) throw new OperationError(`the new version ended ${job.state}`);
-    if (job.state !== 'RUNNING') return undefined;
-    const stats = await client.checkpoints(jobId).catch(() => undefined);
-    return stats && stats.counts.completed > 0 ? true : undefined;
-  }, { timeoutMs, intervalMs: 300 });
+  const healthy = await pollUntil(
+    async () => {
+      const job = await client.job(jobId);
+      lastState = job.state;
+      if (isGloballyTerminal(job.state)) throw new OperationError(`the new version ended ${job.state}`);
+      if (job.state !== 'RUNNING') return undefined;
+      const stats = await client.checkpoints(jobId).catch(() => undefined);
+      return stats && stats.counts.completed > 0 ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 300 },
+  );
   if (healthy) return;
   throw new OperationError(`the new version did not run and complete its first checkpoint within ${formatDuration(timeoutMs)} (last state ${lastState})`);
 }
@@ -98,8 +107,18 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   const { io } = ctx;
   ctx.audit.job = options.jobId;
   const client = await ctx.client();
-  const [{ readSubmission }, { submitJob, checkArtifact, prepareArtifact, submitPrepared, uploadPrepared }, { savepointTarget, requireJob }, { withJobLock }, { takeSavepoint }] = await Promise.all([
-    import('../submissions.js'), import('../submit.js'), import('../services/snapshot-ops.js'), import('../locking.js'), import('../services/take-savepoint.js'),
+  const [
+    { readSubmission },
+    { submitJob, checkArtifact, prepareArtifact, submitPrepared, uploadPrepared },
+    { savepointTarget, requireJob },
+    { withJobLock },
+    { takeSavepoint },
+  ] = await Promise.all([
+    import('../submissions.js'),
+    import('../submit.js'),
+    import('../services/snapshot-ops.js'),
+    import('../locking.js'),
+    import('../services/take-savepoint.js'),
   ]);
   // A new version that cannot even be read or bundled here never gets the old one stopped.
   checkArtifact(options.artifact, ctx.cwd);
@@ -107,10 +126,17 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   // Know how to roll back before anything is stopped.
   const record = await readSubmission(ctx, options.jobId);
   const previous = options.previous
-    ? { artifact: path.resolve(ctx.cwd, options.previous), args: record?.args ?? options.args, entryClass: record?.entryClass ?? options.entryClass, parallelism: record?.parallelism }
+    ? {
+        artifact: path.resolve(ctx.cwd, options.previous),
+        args: record?.args ?? options.args,
+        entryClass: record?.entryClass ?? options.entryClass,
+        parallelism: record?.parallelism,
+      }
     : record;
   if (!previous) {
-    throw new UsageError(`Cannot roll back job ${options.jobId}: it was not submitted with this tool, so its artifact is unknown. Give it with --previous <artifact>.`);
+    throw new UsageError(
+      `Cannot roll back job ${options.jobId}: it was not submitted with this tool, so its artifact is unknown. Give it with --previous <artifact>.`,
+    );
   }
   const target = await savepointTarget(ctx, options.savepointPath, '--savepointPath');
   const prepared = await prepareArtifact(options.artifact);
@@ -119,7 +145,12 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
     // savepoint will hold); a job without one is checked against the savepoint itself (a refusal rolls back).
     const { runningJobOperators, preflight } = await import('../preflight.js');
     const before = await runningJobOperators(client, options.jobId);
-    const checks = { args: options.args, entryClass: options.entryClass, parallelism: options.parallelism, allowNonRestoredState: options.allowNonRestoredState };
+    const checks = {
+      args: options.args,
+      entryClass: options.entryClass,
+      parallelism: options.parallelism,
+      allowNonRestoredState: options.allowNonRestoredState,
+    };
     if (before) {
       const jarId = await uploadPrepared(client, prepared);
       try {
@@ -140,24 +171,51 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
     let newJob: string | undefined;
     let reason: string;
     try {
-      newJob = (await submitPrepared(client, prepared, {
-        artifact: options.artifact, args: options.args, entryClass: options.entryClass, parallelism: options.parallelism,
-        savepointPath: savepoint, allowNonRestoredState: options.allowNonRestoredState, claimMode: 'NO_CLAIM',
-      }, (line) => io.warn(line), before ? undefined : (jarId) => preflight(ctx, client, jarId, savepoint, checks, 'Nothing was started.'))).jobId;
+      newJob = (
+        await submitPrepared(
+          client,
+          prepared,
+          {
+            artifact: options.artifact,
+            args: options.args,
+            entryClass: options.entryClass,
+            parallelism: options.parallelism,
+            savepointPath: savepoint,
+            allowNonRestoredState: options.allowNonRestoredState,
+            claimMode: 'NO_CLAIM',
+          },
+          (line) => io.warn(line),
+          before ? undefined : (jarId) => preflight(ctx, client, jarId, savepoint, checks, 'Nothing was started.'),
+        )
+      ).jobId;
       io.note(`New version submitted as job ${newJob}; waiting until it runs and completes its first checkpoint.`);
       await waitHealthy(client, newJob, options.timeoutMs);
       await recordJob(ctx, client, newJob, path.resolve(ctx.cwd, options.artifact), options.args, savepoint, options.entryClass, options.parallelism);
-      return await emit(io, { data: { upgraded: true, previousJobId: options.jobId, jobId: newJob, savepoint }, human: () => io.print(`Upgraded: job ${options.jobId} -> job ${newJob} (from ${savepoint})`) });
+      return await emit(io, {
+        data: { upgraded: true, previousJobId: options.jobId, jobId: newJob, savepoint },
+        human: () => io.print(`Upgraded: job ${options.jobId} -> job ${newJob} (from ${savepoint})`),
+      });
     } catch (error) {
       reason = error instanceof FlinkCliError ? error.message : String(error);
     }
     // Roll back: the new version goes away, the previous one starts from the same savepoint.
     io.warn(`The new version did not come up: ${reason}. Rolling back to ${previous.artifact}.`);
     if (newJob) await client.cancel(newJob).catch(() => {});
-    const rolledBack = (await submitJob(client, {
-      artifact: previous.artifact, args: previous.args, entryClass: previous.entryClass, parallelism: previous.parallelism,
-      savepointPath: savepoint, allowNonRestoredState: false, claimMode: 'NO_CLAIM',
-    }, (line) => io.warn(line))).jobId;
+    const rolledBack = (
+      await submitJob(
+        client,
+        {
+          artifact: previous.artifact,
+          args: previous.args,
+          entryClass: previous.entryClass,
+          parallelism: previous.parallelism,
+          savepointPath: savepoint,
+          allowNonRestoredState: false,
+          claimMode: 'NO_CLAIM',
+        },
+        (line) => io.warn(line),
+      )
+    ).jobId;
     await recordJob(ctx, client, rolledBack, previous.artifact, previous.args, savepoint, previous.entryClass, previous.parallelism);
     let rollbackNote = '';
     try {
@@ -166,13 +224,39 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
       rollbackNote = ` The rolled-back job is not healthy either: ${(error as Error).message}.`;
     }
     // The document for scripts; a person reads the error below.
-    await emit(io, { data: { upgraded: false, rolledBack: true, previousJobId: options.jobId, failedJobId: newJob ?? null, jobId: rolledBack, savepoint, reason } });
-    throw new OperationError(`Upgrade of job ${options.jobId} failed: ${reason}. Rolled back: the previous version runs as job ${rolledBack} from ${savepoint}.${rollbackNote}`);
+    await emit(io, {
+      data: { upgraded: false, rolledBack: true, previousJobId: options.jobId, failedJobId: newJob ?? null, jobId: rolledBack, savepoint, reason },
+    });
+    throw new OperationError(
+      `Upgrade of job ${options.jobId} failed: ${reason}. Rolled back: the previous version runs as job ${rolledBack} from ${savepoint}.${rollbackNote}`,
+    );
   }).finally(() => prepared.cleanup());
 }
 
-async function recordJob(ctx: CommandContext, client: FlinkApi, jobId: string, artifact: string, args: string[], restoredFrom: string, entryClass?: string, parallelism?: number): Promise<void> {
+async function recordJob(
+  ctx: CommandContext,
+  client: FlinkApi,
+  jobId: string,
+  artifact: string,
+  args: string[],
+  restoredFrom: string,
+  entryClass?: string,
+  parallelism?: number,
+): Promise<void> {
   const { recordSubmission } = await import('../submissions.js');
-  const jobName = await client.job(jobId).then((j) => j.name, () => undefined);
-  await recordSubmission(ctx, { jobId, jobName, artifact, args, entryClass, parallelism, restoredFrom, address: client.baseUrl, submittedAt: new Date().toISOString() });
+  const jobName = await client.job(jobId).then(
+    (j) => j.name,
+    () => undefined,
+  );
+  await recordSubmission(ctx, {
+    jobId,
+    jobName,
+    artifact,
+    args,
+    entryClass,
+    parallelism,
+    restoredFrom,
+    address: client.baseUrl,
+    submittedAt: new Date().toISOString(),
+  });
 }

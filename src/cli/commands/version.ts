@@ -16,7 +16,13 @@ export const versionCommand: CommandModule = {
         const { probeCluster, describeCluster } = await import('../services/cluster-probe.js');
         const probe = await probeCluster(ctx);
         const cluster = probe.reachable
-          ? { url: probe.url, reachable: true, kind: probe.kind, flinkVersion: probe.flinkVersion ?? null, ...(probe.kind === 'local' ? { coordinatorVersion: probe.coordinatorVersion } : {}) }
+          ? {
+              url: probe.url,
+              reachable: true,
+              kind: probe.kind,
+              flinkVersion: probe.flinkVersion ?? null,
+              ...(probe.kind === 'local' ? { coordinatorVersion: probe.coordinatorVersion } : {}),
+            }
           : { url: probe.url, reachable: false };
         await emit(ctx.io, {
           data: { tool: TOOL_VERSION, cluster },

@@ -18,13 +18,34 @@ export async function printTable<Row>(io: IO, columns: Column<Row>[], rows: Row[
     return;
   }
   const { default: Table } = await import('cli-table3');
-  const blank = { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
-    'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '  ' };
+  const blank = {
+    top: '',
+    'top-mid': '',
+    'top-left': '',
+    'top-right': '',
+    bottom: '',
+    'bottom-mid': '',
+    'bottom-left': '',
+    'bottom-right': '',
+    left: '',
+    'left-mid': '',
+    mid: '',
+    'mid-mid': '',
+    right: '',
+    'right-mid': '',
+    middle: '  ',
+  };
   const table = new Table({
     head: columns.map((c) => io.out.bold(c.header)),
     chars: blank,
     style: { head: [], border: [], 'padding-left': 0, 'padding-right': 0 },
   });
   for (const row of rows) table.push(columns.map((c) => (c.color ? c.color(c.value(row), row, io) : c.value(row))));
-  io.print(table.toString().split('\n').map((l) => l.trimEnd()).join('\n'));
+  io.print(
+    table
+      .toString()
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .join('\n'),
+  );
 }

@@ -77,7 +77,11 @@ function optionSpecs(command: Command): OptionSpec[] {
     .map((o) => {
       const flags = [o.long, o.short].filter((f): f is string => typeof f === 'string' && f !== '');
       const choices = o.argChoices ? { values: o.argChoices } : undefined;
-      return { flags, value: o.required ? 'required' : o.optional ? 'optional' : undefined, completes: choices ?? (o.long ? OPTION_VALUES[o.long] : undefined) };
+      return {
+        flags,
+        value: o.required ? 'required' : o.optional ? 'optional' : undefined,
+        completes: choices ?? (o.long ? OPTION_VALUES[o.long] : undefined),
+      };
     });
 }
 

@@ -45,7 +45,10 @@ export async function storageSettingsOf(ctx: CommandContext): Promise<StorageSet
  * guard again with its own facts), else directly on disk after the guard ran once more right before deleting;
  * paths this machine cannot reach go to the cluster's /savepoint-disposal.
  */
-export async function createDisposer(ctx: CommandContext, options: { cluster?: ClusterView; force?: boolean } = {}): Promise<{ dispose(step: DisposalStep): Promise<void> }> {
+export async function createDisposer(
+  ctx: CommandContext,
+  options: { cluster?: ClusterView; force?: boolean } = {},
+): Promise<{ dispose(step: DisposalStep): Promise<void> }> {
   const cluster = options.cluster ?? (await clusterView(ctx));
   const { client, local } = cluster;
   const roots = await snapshotRoots(ctx);
@@ -73,13 +76,20 @@ export async function createDisposer(ctx: CommandContext, options: { cluster?: C
 
 /** Flink's /savepoint-disposal, waited for; `announce` prints Flink's two notes (savepoint -d). */
 export async function disposeViaCluster(
-  ctx: CommandContext, client: FlinkApi, pointer: string, options: { force?: boolean; timeoutMs?: number; announce?: boolean } = {},
+  ctx: CommandContext,
+  client: FlinkApi,
+  pointer: string,
+  options: { force?: boolean; timeoutMs?: number; announce?: boolean } = {},
 ): Promise<void> {
   const { pollUntilComplete } = await import('../../client/async-operation.js');
   const { failureError } = await import('./snapshot-ops.js');
   if (options.announce) ctx.io.note(`Disposing savepoint '${pointer}'.`);
   const triggerId = await client.disposeSavepoint(pointer, { force: Boolean(options.force) });
   if (options.announce) ctx.io.note('Waiting for response...');
-  const operation = await pollUntilComplete(() => client.disposalStatus(triggerId), { timeoutMs: await ctx.waitTimeoutMs(options.timeoutMs), what: 'Disposal', triggerId });
+  const operation = await pollUntilComplete(() => client.disposalStatus(triggerId), {
+    timeoutMs: await ctx.waitTimeoutMs(options.timeoutMs),
+    what: 'Disposal',
+    triggerId,
+  });
   if (operation['failure-cause']) throw failureError(`Failed to dispose the savepoint '${pointer}'`, operation['failure-cause']);
 }

@@ -32,7 +32,13 @@ export function configKeysCheck(config: ResolvedConfig, known: ReadonlySet<strin
   results.push(
     deprecated.length === 0
       ? { id: 'config-deprecated', title: 'Deprecated configuration keys', status: 'pass', detail: 'none' }
-      : { id: 'config-deprecated', title: 'Deprecated configuration keys', status: 'fail', detail: deprecated.join(' '), fix: 'Rename each deprecated key to the name given (the old names still work, with a warning on every run).' },
+      : {
+          id: 'config-deprecated',
+          title: 'Deprecated configuration keys',
+          status: 'fail',
+          detail: deprecated.join(' '),
+          fix: 'Rename each deprecated key to the name given (the old names still work, with a warning on every run).',
+        },
   );
   results.push(
     unknown.length === 0
@@ -55,7 +61,8 @@ export function clockSkewCheck(serverDate: number | undefined, sentAt: number, r
   const estimate = serverDate + 500 - (sentAt + receivedAt) / 2;
   const uncertainty = 500 + (receivedAt - sentAt) / 2;
   const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-  if (Math.abs(estimate) - uncertainty <= limitMs) return { id: 'clock-skew', title, status: 'pass', detail: `${seconds(Math.abs(estimate))} (± ${seconds(uncertainty)})` };
+  if (Math.abs(estimate) - uncertainty <= limitMs)
+    return { id: 'clock-skew', title, status: 'pass', detail: `${seconds(Math.abs(estimate))} (± ${seconds(uncertainty)})` };
   return {
     id: 'clock-skew',
     title,
@@ -66,10 +73,23 @@ export function clockSkewCheck(serverDate: number | undefined, sentAt: number, r
 }
 
 /** Whether a savepoint or checkpoint directory resolves, lists and takes a write, through the storage interface. */
-export async function directoryCheck(id: string, title: string, uri: string | undefined, origin: string, settings: StorageSettings, cwd: string): Promise<CheckResult> {
+export async function directoryCheck(
+  id: string,
+  title: string,
+  uri: string | undefined,
+  origin: string,
+  settings: StorageSettings,
+  cwd: string,
+): Promise<CheckResult> {
   if (uri === undefined || uri === '') {
     return id === 'savepoint-dir'
-      ? { id, title, status: 'warn', detail: "not configured here: savepoints go to the cluster's default, if it has one", fix: 'Set execution.checkpointing.savepoint-dir (or state.savepoints.dir) so every savepoint lands where flink savepoints looks.' }
+      ? {
+          id,
+          title,
+          status: 'warn',
+          detail: "not configured here: savepoints go to the cluster's default, if it has one",
+          fix: 'Set execution.checkpointing.savepoint-dir (or state.savepoints.dir) so every savepoint lands where flink savepoints looks.',
+        }
       : { id, title, status: 'skip', detail: 'not configured (execution.checkpointing.dir)' };
   }
   const { openStore, parseStorageUri } = await import('../../storage/object-store.js');
@@ -77,12 +97,25 @@ export async function directoryCheck(id: string, title: string, uri: string | un
   try {
     location = parseStorageUri(uri, cwd);
   } catch (error) {
-    return { id, title, status: 'fail', detail: `${uri} (${origin}): ${(error as Error).message}`, fix: 'Use a file path or a file://, s3://, wasbs:// or abfss:// URI.' };
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `${uri} (${origin}): ${(error as Error).message}`,
+      fix: 'Use a file path or a file://, s3://, wasbs:// or abfss:// URI.',
+    };
   }
   if (location.kind === 'local' && !existsSync(location.path)) {
     const parent = nearestExisting(location.path);
-    if (parent !== undefined && writable(parent)) return { id, title, status: 'pass', detail: `${location.path} (${origin}) does not exist yet; it will be created on first use` };
-    return { id, title, status: 'fail', detail: `${location.path} (${origin}) does not exist and cannot be created here`, fix: `Create it: mkdir -p ${location.path} (as the user that runs the jobs), or configure another directory.` };
+    if (parent !== undefined && writable(parent))
+      return { id, title, status: 'pass', detail: `${location.path} (${origin}) does not exist yet; it will be created on first use` };
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `${location.path} (${origin}) does not exist and cannot be created here`,
+      fix: `Create it: mkdir -p ${location.path} (as the user that runs the jobs), or configure another directory.`,
+    };
   }
   let store;
   const step = { now: 'open' };
@@ -102,16 +135,27 @@ export async function directoryCheck(id: string, title: string, uri: string | un
     return { id, title, status: 'pass', detail: `${store.base} (${origin}) is readable and writable` };
   } catch (error) {
     const verb = step.now === 'list' || step.now === 'read' ? 'cannot be read' : step.now === 'write' ? 'cannot be written' : 'cannot be opened';
-    return { id, title, status: 'fail', detail: `${uri} (${origin}) ${verb}: ${(error as Error).message.split('\n')[0]}`, fix: fixForStorage(location.kind, step.now) };
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `${uri} (${origin}) ${verb}: ${(error as Error).message.split('\n')[0]}`,
+      fix: fixForStorage(location.kind, step.now),
+    };
   } finally {
     store?.close();
   }
 }
 
 function fixForStorage(kind: string, step: string): string {
-  if (kind === 'local') return step === 'write' ? 'Give the user that runs flink write access to the directory (chown/chmod), or configure another one.' : 'Check that the path is a readable directory.';
-  if (kind === 's3') return 'Check that the bucket exists, s3.endpoint / s3.path.style.access, and the credentials (s3.access-key / s3.secret-key or the AWS default chain).';
-  if (kind === 'azure') return 'Check that the container exists, azure.blob.endpoint, and the account key (fs.azure.account.key.<account>.blob.core.windows.net).';
+  if (kind === 'local')
+    return step === 'write'
+      ? 'Give the user that runs flink write access to the directory (chown/chmod), or configure another one.'
+      : 'Check that the path is a readable directory.';
+  if (kind === 's3')
+    return 'Check that the bucket exists, s3.endpoint / s3.path.style.access, and the credentials (s3.access-key / s3.secret-key or the AWS default chain).';
+  if (kind === 'azure')
+    return 'Check that the container exists, azure.blob.endpoint, and the account key (fs.azure.account.key.<account>.blob.core.windows.net).';
   return 'Use a supported storage scheme (file, s3, wasbs, abfss).';
 }
 
@@ -144,7 +188,8 @@ export async function stateDirCheck(dir: string, answers: (url: string) => Promi
       ? { id, title, status: 'pass', detail: `${dir} does not exist yet (created by 'flink cluster start')` }
       : { id, title, status: 'fail', detail: `${dir} cannot be created`, fix: 'Set coordinator.dir to a directory this user can write.' };
   }
-  if (!writable(dir)) return { id, title, status: 'fail', detail: `${dir} is not writable`, fix: `Give this user write access to ${dir} (or set coordinator.dir).` };
+  if (!writable(dir))
+    return { id, title, status: 'fail', detail: `${dir} is not writable`, fix: `Give this user write access to ${dir} (or set coordinator.dir).` };
   const pidFile = path.join(dir, 'coordinator.pid');
   if (existsSync(pidFile)) {
     let pid: { pid?: number; url?: string } = {};
@@ -167,7 +212,13 @@ export async function stateDirCheck(dir: string, answers: (url: string) => Promi
   // Older than a minute: a write in progress right now is not a leftover.
   const leftovers = listFiles(dir).filter((f) => LEFTOVER.test(path.basename(f)) && Date.now() - statSync(f).mtimeMs > 60_000);
   if (leftovers.length > 0) {
-    return { id, title, status: 'fail', detail: `leftovers of an interrupted write: ${leftovers.slice(0, 5).join(', ')}${leftovers.length > 5 ? ` and ${leftovers.length - 5} more` : ''}`, fix: 'Stop the coordinator (flink cluster stop), then remove these files.' };
+    return {
+      id,
+      title,
+      status: 'fail',
+      detail: `leftovers of an interrupted write: ${leftovers.slice(0, 5).join(', ')}${leftovers.length > 5 ? ` and ${leftovers.length - 5} more` : ''}`,
+      fix: 'Stop the coordinator (flink cluster stop), then remove these files.',
+    };
   }
   return { id, title, status: 'pass', detail: existsSync(pidFile) ? `${dir} (coordinator running)` : `${dir} (no coordinator running)` };
 }

@@ -65,7 +65,9 @@ export async function tokenOf(ctx: CommandContext): Promise<string | undefined> 
 export function isCoordinatorProcess(pid: number): boolean {
   if (!alive(pid)) return false;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => path.basename(arg) === 'coordinator.mjs');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .some((arg) => path.basename(arg) === 'coordinator.mjs');
   } catch {
     return true;
   }
@@ -140,15 +142,20 @@ export async function startCluster(ctx: CommandContext, timeoutMs = 30_000): Pro
   const spinner = await ctx.io.spinner('Starting the local coordinator');
   const deadline = Date.now() + timeoutMs;
   try {
-    const answering = await pollUntil(async () => {
-      const pid = readPidFile(dir);
-      if (pid && pid.pid === child.pid && (await probe(pid.url, token)).answer === 'coordinator') return pid;
-      if (exited) {
-        const tail = existsSync(path.join(dir, 'coordinator.out')) ? readFileSync(path.join(dir, 'coordinator.out'), 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
-        throw new OperationError(`The local coordinator exited during start: ${tail || 'no output'} (log: ${log})`);
-      }
-      return undefined;
-    }, { deadline, intervalMs: 100 });
+    const answering = await pollUntil(
+      async () => {
+        const pid = readPidFile(dir);
+        if (pid && pid.pid === child.pid && (await probe(pid.url, token)).answer === 'coordinator') return pid;
+        if (exited) {
+          const tail = existsSync(path.join(dir, 'coordinator.out'))
+            ? readFileSync(path.join(dir, 'coordinator.out'), 'utf8').trim().split('\n').slice(-3).join(' | ')
+            : '';
+          throw new OperationError(`The local coordinator exited during start: ${tail || 'no output'} (log: ${log})`);
+        }
+        return undefined;
+      },
+      { deadline, intervalMs: 100 },
+    );
     if (answering) {
       const result: StartResult = { url: answering.url, pid: answering.pid, stateDir: dir, log, alreadyRunning: false };
       if (existing) result.recovery = await recoveryAfterCrash(answering.url, token, existing, deadline);
@@ -179,14 +186,19 @@ async function recoveryAfterCrash(url: string, token: string | undefined, previo
   try {
     const resumedIds = new Set((await get<Overview>('/jobs/overview')).jobs.filter((j) => !ended.has(j.state)).map((j) => j.jid));
     let jobs: Overview['jobs'] = [];
-    await pollUntil(async () => {
-      jobs = (await get<Overview>('/jobs/overview')).jobs;
-      return jobs.some((j) => resumedIds.has(j.jid) && settling.has(j.state)) ? undefined : true;
-    }, { deadline, timeoutMs: 20_000, intervalMs: 200 });
+    await pollUntil(
+      async () => {
+        jobs = (await get<Overview>('/jobs/overview')).jobs;
+        return jobs.some((j) => resumedIds.has(j.jid) && settling.has(j.state)) ? undefined : true;
+      },
+      { deadline, timeoutMs: 20_000, intervalMs: 200 },
+    );
     const failedJobs = jobs.filter((j) => j.state === 'FAILED' && (resumedIds.has(j.jid) || j['end-time'] >= (previous.startedAt ?? 0)));
     const failed = await Promise.all(
       failedJobs.map(async (j) => {
-        const exceptions = await get<{ exceptionHistory?: { entries?: Array<{ stacktrace: string }> } }>(`/jobs/${j.jid}/exceptions?maxExceptions=1`).catch(() => undefined);
+        const exceptions = await get<{ exceptionHistory?: { entries?: Array<{ stacktrace: string }> } }>(`/jobs/${j.jid}/exceptions?maxExceptions=1`).catch(
+          () => undefined,
+        );
         const rootCause = exceptions?.exceptionHistory?.entries?.[0]?.stacktrace.split('\n')[0];
         return { id: j.jid, name: j.name, ...(rootCause ? { rootCause } : {}) };
       }),
@@ -227,8 +239,10 @@ export async function ensureLocalCoordinator(ctx: CommandContext, client: FlinkA
     if (!(error instanceof UnreachableError)) throw error;
     const config = await ctx.config();
     const refusal = localStartRefusal({
-      clientUrl: client.baseUrl, explicitAddress: ctx.globals.jobmanager !== undefined,
-      bindHost: config.string('rest.bind-address') ?? '127.0.0.1', port: config.int('rest.port') ?? 8081,
+      clientUrl: client.baseUrl,
+      explicitAddress: ctx.globals.jobmanager !== undefined,
+      bindHost: config.string('rest.bind-address') ?? '127.0.0.1',
+      port: config.int('rest.port') ?? 8081,
     });
     if (refusal) throw error;
   }
@@ -239,7 +253,9 @@ export async function ensureLocalCoordinator(ctx: CommandContext, client: FlinkA
   const started = await startCluster(ctx);
   if (!sameAddress(started.url, client.baseUrl)) {
     if (!started.alreadyRunning) await stopStarted(ctx, started);
-    throw new UnreachableError(`The local coordinator of ${started.stateDir} runs at ${started.url}, not at ${client.baseUrl}.`, { hint: `Use -m ${started.url.replace(/^http:\/\//, '')}, or set rest.port to its port.` });
+    throw new UnreachableError(`The local coordinator of ${started.stateDir} runs at ${started.url}, not at ${client.baseUrl}.`, {
+      hint: `Use -m ${started.url.replace(/^http:\/\//, '')}, or set rest.port to its port.`,
+    });
   }
   ctx.io.note(`Local coordinator started at ${started.url} (log: ${started.log}).`);
   return started.alreadyRunning ? undefined : started;

@@ -72,7 +72,9 @@ async function refuseStartFromNothing(ctx: CommandContext, options: RunOptions):
   const { namesOfArtifact } = await import('../submissions.js');
   const names = options.name ? [options.name] : await namesOfArtifact(ctx, path.resolve(ctx.cwd, options.artifact));
   if (names.length === 0) {
-    throw new UsageError(`--require-savepoint: the job name of ${options.artifact} is not known (it was not run with this tool before); give it with --name <job name>.`);
+    throw new UsageError(
+      `--require-savepoint: the job name of ${options.artifact} is not known (it was not run with this tool before); give it with --name <job name>.`,
+    );
   }
   const { gatherSnapshots } = await import('../snapshots.js');
   const { latestRestorable } = await import('../../domain/catalog.js');
@@ -87,8 +89,31 @@ async function refuseStartFromNothing(ctx: CommandContext, options: RunOptions):
 }
 
 /** Options of run that, given after the job file, went to the job instead (Flink's rule, kept). */
-const RUN_OPTIONS = new Set(['-d', '--detached', '-p', '--parallelism', '-s', '--fromSavepoint', '-n', '--allowNonRestoredState', '-cm', '--claimMode',
-  '-rm', '--restoreMode', '-c', '--class', '-m', '--jobmanager', '-D', '--json', '-q', '--quiet', '--require-savepoint', '-sae', '--shutdownOnAttachedExit']);
+const RUN_OPTIONS = new Set([
+  '-d',
+  '--detached',
+  '-p',
+  '--parallelism',
+  '-s',
+  '--fromSavepoint',
+  '-n',
+  '--allowNonRestoredState',
+  '-cm',
+  '--claimMode',
+  '-rm',
+  '--restoreMode',
+  '-c',
+  '--class',
+  '-m',
+  '--jobmanager',
+  '-D',
+  '--json',
+  '-q',
+  '--quiet',
+  '--require-savepoint',
+  '-sae',
+  '--shutdownOnAttachedExit',
+]);
 
 /**
  * A refused submission in the user's terms: the coordinator's copy of the bundle is named as the user's file,
@@ -101,9 +126,10 @@ export function explainRejection(error: unknown, upload: string, artifact: strin
   const message = error.message.replace(stored, artifact).split(upload).join(artifact);
   const misplaced = args.filter((a) => RUN_OPTIONS.has(a.split('=')[0]));
   if (message === error.message && misplaced.length === 0) return error;
-  const hint = misplaced.length > 0
-    ? `${misplaced.join(' ')} came after the job file, so the job got ${misplaced.length > 1 ? 'them' : 'it'} as its own argument${misplaced.length > 1 ? 's' : ''}; put CLI options before the job file (flink run ${misplaced.join(' ')} ${artifact} ...).`
-    : error.hint;
+  const hint =
+    misplaced.length > 0
+      ? `${misplaced.join(' ')} came after the job file, so the job got ${misplaced.length > 1 ? 'them' : 'it'} as its own argument${misplaced.length > 1 ? 's' : ''}; put CLI options before the job file (flink run ${misplaced.join(' ')} ${artifact} ...).`
+      : error.hint;
   return new FlinkCliError(error.kind, message, { hint, cause: error });
 }
 
@@ -140,11 +166,13 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
           claimMode: savepointPath ? options.claimMode : undefined,
         },
         (line) => io.warn(line),
-        savepointPath === undefined ? undefined : async (jarId) => {
-          const { preflight } = await import('../preflight.js');
-          spinner.stop();
-          await preflight(ctx, client, jarId, savepointPath, options, 'Nothing was started.');
-        },
+        savepointPath === undefined
+          ? undefined
+          : async (jarId) => {
+              const { preflight } = await import('../preflight.js');
+              spinner.stop();
+              await preflight(ctx, client, jarId, savepointPath, options, 'Nothing was started.');
+            },
       );
     } catch (error) {
       spinner.stop();
@@ -157,26 +185,43 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
   }
   ctx.audit.job = submitted.jobId;
   const { recordSubmission } = await import('../submissions.js');
-  const jobName = await client.job(submitted.jobId).then((j) => j.name, () => undefined);
+  const jobName = await client.job(submitted.jobId).then(
+    (j) => j.name,
+    () => undefined,
+  );
   await recordSubmission(ctx, {
-    jobId: submitted.jobId, jobName, artifact: path.resolve(ctx.cwd, options.artifact), args: options.args, entryClass: options.entryClass,
-    parallelism: options.parallelism, restoredFrom: savepointPath, address: client.baseUrl, submittedAt: new Date().toISOString(),
+    jobId: submitted.jobId,
+    jobName,
+    artifact: path.resolve(ctx.cwd, options.artifact),
+    args: options.args,
+    entryClass: options.entryClass,
+    parallelism: options.parallelism,
+    restoredFrom: savepointPath,
+    address: client.baseUrl,
+    submittedAt: new Date().toISOString(),
   });
   const submittedLine = () => io.print(`Job has been submitted with JobID ${submitted.jobId}`);
-  if (options.detached) return emit(io, { data: { jobId: submitted.jobId, jarId: submitted.jarId, restoredFrom: savepointPath ?? null }, human: submittedLine });
+  if (options.detached)
+    return emit(io, { data: { jobId: submitted.jobId, jarId: submitted.jarId, restoredFrom: savepointPath ?? null }, human: submittedLine });
   humanNow(io, submittedLine);
   // Attached: wait for the job to end, as Flink's client does.
   const started = Date.now();
-  const job = (await pollUntil(async () => {
-    const current = await client.job(submitted.jobId);
-    return isGloballyTerminal(current.state as JobStatus) ? current : undefined;
-  }, { intervalMs: 500 }))!; // no timeout: it returns a job
+  const job = (await pollUntil(
+    async () => {
+      const current = await client.job(submitted.jobId);
+      return isGloballyTerminal(current.state as JobStatus) ? current : undefined;
+    },
+    { intervalMs: 500 },
+  ))!; // no timeout: it returns a job
   const cause = job.state === 'FAILED' ? await (await import('../job-failure.js')).rootCauseOf(client, submitted.jobId) : undefined;
   const finished = () => {
     io.print('Program execution finished');
     io.print(`Job with JobID ${submitted.jobId} has finished.`);
     io.print(`Job Runtime: ${job.duration >= 0 ? job.duration : Date.now() - started} ms`);
   };
-  await emit(io, { data: { jobId: submitted.jobId, state: job.state, runtimeMs: job.duration, ...(cause ? { rootCause: cause } : {}) }, human: job.state === 'FINISHED' ? finished : undefined });
+  await emit(io, {
+    data: { jobId: submitted.jobId, state: job.state, runtimeMs: job.duration, ...(cause ? { rootCause: cause } : {}) },
+    human: job.state === 'FINISHED' ? finished : undefined,
+  });
   if (job.state !== 'FINISHED') throw new OperationError(`Job ${submitted.jobId} ended ${job.state}${cause ? `: ${cause}` : '.'}`);
 }

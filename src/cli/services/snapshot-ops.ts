@@ -21,7 +21,7 @@ export function failureText(failure: SerializedFailure | undefined): string {
   const trace = failure?.['stack-trace'] ?? '';
   const lines = trace.split('\n');
   const causes = lines.filter((l) => l.startsWith('Caused by: ')).map((l) => l.slice('Caused by: '.length));
-  const line = (causes.length > 0 ? causes[causes.length - 1] : lines[0] ?? '').trim();
+  const line = (causes.length > 0 ? causes[causes.length - 1] : (lines[0] ?? '')).trim();
   const message = line.replace(/^(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*: ?/, '').trim();
   if (message !== '') return message;
   return failure?.class ?? 'unknown cause';
@@ -52,7 +52,8 @@ export async function requireJob(client: FlinkApi, jobId: string): Promise<void>
   try {
     await client.job(jobId);
   } catch (error) {
-    if (error instanceof FlinkCliError && error.kind === 'not-found') throw new NotFoundError(`Job ${jobId} not found at ${client.baseUrl}.`, { hint: "List jobs with 'flink list -a'." });
+    if (error instanceof FlinkCliError && error.kind === 'not-found')
+      throw new NotFoundError(`Job ${jobId} not found at ${client.baseUrl}.`, { hint: "List jobs with 'flink list -a'." });
     throw error;
   }
 }

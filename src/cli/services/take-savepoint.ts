@@ -86,7 +86,9 @@ async function pendingToReattach(ctx: CommandContext, client: FlinkApi, run: Sav
     return pending.triggerId;
   }
   const target = run.reattach!.target;
-  ctx.io.note(`Savepoint ${pending.triggerId}, triggered ${pending.startedAt} by an earlier run, is still in progress, but ${mismatch}: triggering a new one${target ? ` in ${target}` : ''}.`);
+  ctx.io.note(
+    `Savepoint ${pending.triggerId}, triggered ${pending.startedAt} by an earlier run, is still in progress, but ${mismatch}: triggering a new one${target ? ` in ${target}` : ''}.`,
+  );
   return undefined;
 }
 
@@ -100,7 +102,11 @@ export interface PrunedAfter {
  * directory the new one went to (where its predecessors are, also for a cluster's own default).
  */
 export async function pruneAfterSavepoint(
-  ctx: CommandContext, jobId: string, location: string, rules: { keep: number; maxAgeMs?: number }, onDisposed: (path: string, reason: string) => void,
+  ctx: CommandContext,
+  jobId: string,
+  location: string,
+  rules: { keep: number; maxAgeMs?: number },
+  onDisposed: (path: string, reason: string) => void,
 ): Promise<PrunedAfter> {
   const [{ prune }, { pointerToPath }, path] = await Promise.all([import('../prune.js'), import('../../domain/pointers.js'), import('node:path')]);
   const local = pointerToPath(location);
@@ -112,5 +118,7 @@ export async function pruneAfterSavepoint(
 
 /** The error of a completed savepoint whose retention could not dispose everything (the next run tries again). */
 export function pruneFailure(location: string, failed: PrunedAfter['pruneFailed']): OperationError {
-  return new OperationError(`The savepoint completed (${location}), but ${failed.length} old savepoint(s) could not be disposed: ${failed.map((f) => f.error).join('; ')}. The next run tries again.`);
+  return new OperationError(
+    `The savepoint completed (${location}), but ${failed.length} old savepoint(s) could not be disposed: ${failed.map((f) => f.error).join('; ')}. The next run tries again.`,
+  );
 }

@@ -15,20 +15,32 @@ export function checkpointStatisticsView(record: JobRecord, snapshots: readonly 
   const restored = (last && snapshots.find((e) => e.status === 'COMPLETED' && e.pointer === last.pointer)) || snapshots.find((e) => e.restoredFrom);
   return {
     counts: {
-      restored: restored ? 1 : 0, total: stats.length, in_progress: stats.filter((s) => s.status === 'IN_PROGRESS').length,
-      completed: completed.length, failed: stats.filter((s) => s.status === 'FAILED').length,
+      restored: restored ? 1 : 0,
+      total: stats.length,
+      in_progress: stats.filter((s) => s.status === 'IN_PROGRESS').length,
+      completed: completed.length,
+      failed: stats.filter((s) => s.status === 'FAILED').length,
     },
     summary: {
       checkpointed_size: summary(completed.map((s) => s.checkpointed_size ?? 0)),
       state_size: summary(completed.map((s) => s.state_size)),
       end_to_end_duration: summary(completed.map((s) => s.end_to_end_duration)),
-      alignment_buffered: summary([]), processed_data: summary([]), persisted_data: summary([]),
+      alignment_buffered: summary([]),
+      processed_data: summary([]),
+      persisted_data: summary([]),
     },
     latest: {
       completed: newest(completed.filter((s) => !s.is_savepoint)),
       savepoint: newest(completed.filter((s) => s.is_savepoint)),
       failed: newest(stats.filter((s) => s.status === 'FAILED')),
-      restored: restored ? { id: restored.id, restore_timestamp: last?.pointer === restored.pointer ? last.at : record.startTime, is_savepoint: restored.properties.kind === 'savepoint', external_path: restored.pointer } : null,
+      restored: restored
+        ? {
+            id: restored.id,
+            restore_timestamp: last?.pointer === restored.pointer ? last.at : record.startTime,
+            is_savepoint: restored.properties.kind === 'savepoint',
+            external_path: restored.pointer,
+          }
+        : null,
     },
     history: [...stats].sort((a, b) => b.trigger_timestamp - a.trigger_timestamp || b.id - a.id).slice(0, 10),
   };
@@ -47,10 +59,20 @@ export function checkpointConfigView(settings: JobSnapshotSettings): CheckpointC
     state_backend: 'flink-cli-keyed-state',
     checkpoint_storage: `file:${settings.checkpointDir}`,
     ...({
-      unaligned_checkpoints: false, tolerable_failed_checkpoints: 0, aligned_checkpoint_timeout: 0, checkpoints_after_tasks_finish: false,
-      state_changelog_enabled: false, changelog_periodic_materialization_interval: 600_000, changelog_storage: 'memory',
+      unaligned_checkpoints: false,
+      tolerable_failed_checkpoints: 0,
+      aligned_checkpoint_timeout: 0,
+      checkpoints_after_tasks_finish: false,
+      state_changelog_enabled: false,
+      changelog_periodic_materialization_interval: 600_000,
+      changelog_storage: 'memory',
     } as object),
-    periodic_savepoints: { enabled: periodic.enabled, interval: periodic.intervalMs ?? 0, target_directory: periodic.dir ?? null, max_retained: periodic.maxRetained },
+    periodic_savepoints: {
+      enabled: periodic.enabled,
+      interval: periodic.intervalMs ?? 0,
+      target_directory: periodic.dir ?? null,
+      max_retained: periodic.maxRetained,
+    },
     ...({ persistent_checkpoints: { enabled: persistent.enabled, directory: persistent.dir } } as object),
   };
 }
@@ -75,12 +97,28 @@ export function statistics(e: SnapshotEntry): CheckpointStatistics {
   const className = e.status === 'COMPLETED' ? 'completed' : e.status === 'FAILED' ? 'failed' : 'in_progress';
   const end = e.status === 'IN_PROGRESS' ? Date.now() : e.completedAt;
   const base: CheckpointStatistics = {
-    className, id: e.id, status: e.status, is_savepoint: isSavepoint, savepointFormat: isSavepoint ? (e.properties.format === 'native' ? 'NATIVE' : 'CANONICAL') : null,
-    trigger_timestamp: e.triggeredAt, latest_ack_timestamp: end, checkpointed_size: e.stateSize, state_size: e.stateSize,
-    end_to_end_duration: Math.max(0, end - e.triggeredAt), num_subtasks: e.numSubtasks, num_acknowledged_subtasks: e.numAcknowledged,
-    checkpoint_type: isSavepoint ? (e.properties.trigger === 'stop' ? 'SYNC_SAVEPOINT' : 'SAVEPOINT') : 'CHECKPOINT', tasks: {},
+    className,
+    id: e.id,
+    status: e.status,
+    is_savepoint: isSavepoint,
+    savepointFormat: isSavepoint ? (e.properties.format === 'native' ? 'NATIVE' : 'CANONICAL') : null,
+    trigger_timestamp: e.triggeredAt,
+    latest_ack_timestamp: end,
+    checkpointed_size: e.stateSize,
+    state_size: e.stateSize,
+    end_to_end_duration: Math.max(0, end - e.triggeredAt),
+    num_subtasks: e.numSubtasks,
+    num_acknowledged_subtasks: e.numAcknowledged,
+    checkpoint_type: isSavepoint ? (e.properties.trigger === 'stop' ? 'SYNC_SAVEPOINT' : 'SAVEPOINT') : 'CHECKPOINT',
+    tasks: {},
   };
-  Object.assign(base, { alignment_buffered: 0, processed_data: 0, persisted_data: 0, snapshot_kind: e.properties.kind, snapshot_trigger: e.properties.trigger });
+  Object.assign(base, {
+    alignment_buffered: 0,
+    processed_data: 0,
+    persisted_data: 0,
+    snapshot_kind: e.properties.kind,
+    snapshot_trigger: e.properties.trigger,
+  });
   if (e.status === 'COMPLETED') Object.assign(base, { external_path: e.pointer, discarded: e.discarded });
   if (e.status === 'FAILED') Object.assign(base, { failure_timestamp: e.completedAt, failure_message: e.failureMessage ?? null });
   return base;
@@ -90,6 +128,14 @@ function summary(values: number[]): Record<string, number> {
   if (values.length === 0) return { min: 0, max: 0, avg: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0 };
   const sorted = [...values].sort((a, b) => a - b);
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
-  return { min: sorted[0], max: sorted.at(-1)!, avg: Math.round(values.reduce((a, b) => a + b, 0) / values.length), p50: q(0.5), p90: q(0.9), p95: q(0.95), p99: q(0.99), p999: q(0.999) };
+  return {
+    min: sorted[0],
+    max: sorted.at(-1)!,
+    avg: Math.round(values.reduce((a, b) => a + b, 0) / values.length),
+    p50: q(0.5),
+    p90: q(0.9),
+    p95: q(0.95),
+    p99: q(0.99),
+    p999: q(0.999),
+  };
 }
-

@@ -4,8 +4,16 @@
 import { randomBytes } from 'node:crypto';
 import { NotFoundError } from '../../domain/errors.js';
 import type {
-  CheckpointConfigInfo, CheckpointStatistics, CheckpointingStatistics, ClusterOverview, JarPlanRequest, JobDetails, JobDetailsInfo,
-  JobExceptionsInfoWithHistory, JobPlanInfo, RestorableSnapshot,
+  CheckpointConfigInfo,
+  CheckpointStatistics,
+  CheckpointingStatistics,
+  ClusterOverview,
+  JarPlanRequest,
+  JobDetails,
+  JobDetailsInfo,
+  JobExceptionsInfoWithHistory,
+  JobPlanInfo,
+  RestorableSnapshot,
 } from '../../rest-api/types.js';
 import type { Dispatcher } from '../dispatcher.js';
 import { checkpointConfigView, checkpointStatisticsView, restorableView, statistics } from './checkpoints.js';

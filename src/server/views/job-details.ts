@@ -7,7 +7,18 @@ import type { JobStatus } from '../../domain/job-status.js';
 
 type Partitioning = JobPlan['operators'][number]['inputs'][number]['partitioning'];
 
-const EXECUTION_STATES = ['CREATED', 'CANCELED', 'RECONCILING', 'INITIALIZING', 'DEPLOYING', 'FINISHED', 'SCHEDULED', 'RUNNING', 'CANCELING', 'FAILED'] as const;
+const EXECUTION_STATES = [
+  'CREATED',
+  'CANCELED',
+  'RECONCILING',
+  'INITIALIZING',
+  'DEPLOYING',
+  'FINISHED',
+  'SCHEDULED',
+  'RUNNING',
+  'CANCELING',
+  'FAILED',
+] as const;
 type ExecutionState = (typeof EXECUTION_STATES)[number];
 
 const SHIP_STRATEGY: Record<Partitioning, string> = { forward: 'FORWARD', rebalance: 'REBALANCE', hash: 'HASH' };
@@ -49,9 +60,17 @@ function counts(state: ExecutionState, n: number): Record<ExecutionState, number
 
 /** Flink's vertex metrics; the local coordinator does not count bytes or records per vertex (hence "-complete": false). */
 const METRICS = {
-  'read-bytes': 0, 'read-bytes-complete': false, 'write-bytes': 0, 'write-bytes-complete': false,
-  'read-records': 0, 'read-records-complete': false, 'write-records': 0, 'write-records-complete': false,
-  'accumulated-backpressured-time': 0, 'accumulated-idle-time': 0, 'accumulated-busy-time': 0,
+  'read-bytes': 0,
+  'read-bytes-complete': false,
+  'write-bytes': 0,
+  'write-bytes-complete': false,
+  'read-records': 0,
+  'read-records-complete': false,
+  'write-records': 0,
+  'write-records-complete': false,
+  'accumulated-backpressured-time': 0,
+  'accumulated-idle-time': 0,
+  'accumulated-busy-time': 0,
 };
 
 export function vertexDetails(job: JobFacts, vertexIds: string[], now: number) {
@@ -90,7 +109,14 @@ export function jobDetailsExtras(job: JobFacts, vertexIds: string[]) {
         operator_strategy: '',
         description: op.name,
         ...(op.inputs.length > 0
-          ? { inputs: op.inputs.map((edge, num) => ({ num, id: vertexIds[edge.from], ship_strategy: SHIP_STRATEGY[edge.partitioning], exchange: 'pipelined_bounded' })) }
+          ? {
+              inputs: op.inputs.map((edge, num) => ({
+                num,
+                id: vertexIds[edge.from],
+                ship_strategy: SHIP_STRATEGY[edge.partitioning],
+                exchange: 'pipelined_bounded',
+              })),
+            }
           : {}),
         optimizer_properties: {},
       })),

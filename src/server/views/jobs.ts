@@ -11,9 +11,15 @@ export function overviewView(records: readonly JobRecord[], version: string): Cl
   const slots = os.cpus().length;
   const running = states.filter((s) => !isTerminal(s)).length;
   return {
-    taskmanagers: 1, 'slots-total': slots, 'slots-available': Math.max(0, slots - running), 'jobs-running': running,
-    'jobs-finished': states.filter((s) => s === 'FINISHED').length, 'jobs-cancelled': states.filter((s) => s === 'CANCELED').length,
-    'jobs-failed': states.filter((s) => s === 'FAILED').length, 'flink-version': version, 'flink-commit': 'local-coordinator',
+    taskmanagers: 1,
+    'slots-total': slots,
+    'slots-available': Math.max(0, slots - running),
+    'jobs-running': running,
+    'jobs-finished': states.filter((s) => s === 'FINISHED').length,
+    'jobs-cancelled': states.filter((s) => s === 'CANCELED').length,
+    'jobs-failed': states.filter((s) => s === 'FAILED').length,
+    'flink-version': version,
+    'flink-commit': 'local-coordinator',
   };
 }
 
@@ -22,11 +28,18 @@ export function jobsView(records: readonly JobRecord[]): JobDetails[] {
     const now = Date.now();
     const end = isTerminal(record.status) ? record.endTime : -1;
     return {
-      jid: record.jobId, name: record.name, state: record.status, 'start-time': record.startTime, 'end-time': end,
-      duration: (end > 0 ? end : now) - record.startTime, 'last-modification': Math.max(...Object.values(record.timestamps).map(Number)),
+      jid: record.jobId,
+      name: record.name,
+      state: record.status,
+      'start-time': record.startTime,
+      'end-time': end,
+      duration: (end > 0 ? end : now) - record.startTime,
+      'last-modification': Math.max(...Object.values(record.timestamps).map(Number)),
       tasks: taskCounts(record),
       // Flink 2's clients (CliFrontend's list) read these too.
-      jobType: 'STREAMING', schedulerType: 'Default', 'pending-operators': 0,
+      jobType: 'STREAMING',
+      schedulerType: 'Default',
+      'pending-operators': 0,
     };
   });
 }
@@ -37,8 +50,15 @@ export function jobView(record: JobRecord): JobDetailsInfo {
   const facts = { jobId: record.jobId, name: record.name, status: record.status, plan: record.plan, timestamps: record.timestamps, endTime: record.endTime };
   const ids = record.plan.operators.map((op) => vertexId(record.jobId, op.uid));
   return {
-    jid: record.jobId, name: record.name, isStoppable: false, state: record.status, 'start-time': record.startTime, 'end-time': end,
-    duration: (end > 0 ? end : now) - record.startTime, maxParallelism: record.plan.maxParallelism, now,
+    jid: record.jobId,
+    name: record.name,
+    isStoppable: false,
+    state: record.status,
+    'start-time': record.startTime,
+    'end-time': end,
+    duration: (end > 0 ? end : now) - record.startTime,
+    maxParallelism: record.plan.maxParallelism,
+    now,
     timestamps: record.timestamps as Record<string, number>,
     vertices: vertexDetails(facts, ids, now),
     ...jobDetailsExtras(facts, ids),
@@ -48,8 +68,29 @@ export function jobView(record: JobRecord): JobDetailsInfo {
 
 function taskCounts(record: JobRecord): Record<string, number> {
   const total = record.plan.operators.reduce((n, op) => n + op.parallelism, 0);
-  const counts: Record<string, number> = { total, created: 0, scheduled: 0, deploying: 0, running: 0, finished: 0, canceling: 0, canceled: 0, failed: 0, reconciling: 0, initializing: 0 };
-  const key = record.status === 'RUNNING' ? 'running' : record.status === 'FINISHED' ? 'finished' : record.status === 'CANCELED' ? 'canceled' : record.status === 'FAILED' ? 'failed' : 'created';
+  const counts: Record<string, number> = {
+    total,
+    created: 0,
+    scheduled: 0,
+    deploying: 0,
+    running: 0,
+    finished: 0,
+    canceling: 0,
+    canceled: 0,
+    failed: 0,
+    reconciling: 0,
+    initializing: 0,
+  };
+  const key =
+    record.status === 'RUNNING'
+      ? 'running'
+      : record.status === 'FINISHED'
+        ? 'finished'
+        : record.status === 'CANCELED'
+          ? 'canceled'
+          : record.status === 'FAILED'
+            ? 'failed'
+            : 'created';
   counts[key] = total;
   return counts;
 }
@@ -65,4 +106,3 @@ function vertexId(jobId: string, uid: string): string {
   }
   return out.join('');
 }
-

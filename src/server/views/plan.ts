@@ -8,10 +8,25 @@ export function jarPlanView(plan: JobPlan, jobId: string): JobPlanInfo {
   const ids = plan.operators.map((op) => operatorIdForUid(op.uid));
   return {
     plan: {
-      jid: jobId, name: plan.jobName, type: 'STREAMING',
+      jid: jobId,
+      name: plan.jobName,
+      type: 'STREAMING',
       nodes: plan.operators.map((op, i) => ({
-        id: ids[i], parallelism: op.parallelism, operator: op.kind, operator_strategy: 'none', description: op.name,
-        ...(op.inputs.length > 0 ? { inputs: op.inputs.map((e, num) => ({ num, id: ids[e.from], ship_strategy: e.partitioning === 'hash' ? 'HASH' : 'FORWARD', exchange: 'pipelined_bounded' })) } : {}),
+        id: ids[i],
+        parallelism: op.parallelism,
+        operator: op.kind,
+        operator_strategy: 'none',
+        description: op.name,
+        ...(op.inputs.length > 0
+          ? {
+              inputs: op.inputs.map((e, num) => ({
+                num,
+                id: ids[e.from],
+                ship_strategy: e.partitioning === 'hash' ? 'HASH' : 'FORWARD',
+                exchange: 'pipelined_bounded',
+              })),
+            }
+          : {}),
         optimizer_properties: {},
       })),
     },

@@ -93,7 +93,11 @@ export class ByteReader {
 /** Java's modified UTF-8 (1-3 byte forms, each yielding one UTF-16 code unit, so surrogates pair up). */
 export function decodeModifiedUtf8(b: Buffer, at = 0): string {
   let ascii = true;
-  for (let i = 0; i < b.length; i++) if (b[i] >= 0x80) { ascii = false; break; }
+  for (let i = 0; i < b.length; i++)
+    if (b[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
   if (ascii) return b.toString('latin1');
   const units: number[] = [];
   for (let i = 0; i < b.length;) {

@@ -15,8 +15,17 @@
 import { ByteReader, FlinkMetadataError } from './byte-reader.js';
 import { readJavaObject } from './java-object.js';
 import type {
-  ChannelHandle, FlinkCheckpointMetadata, HandleAndLocalPath, KeyedHandle, KeyGroupRange, MasterState, OperatorHandle,
-  OperatorState, OperatorStateEntry, StreamHandle, SubtaskState,
+  ChannelHandle,
+  FlinkCheckpointMetadata,
+  HandleAndLocalPath,
+  KeyedHandle,
+  KeyGroupRange,
+  MasterState,
+  OperatorHandle,
+  OperatorState,
+  OperatorStateEntry,
+  StreamHandle,
+  SubtaskState,
 } from './types.js';
 
 export { FlinkMetadataError } from './byte-reader.js';
@@ -26,9 +35,24 @@ export const SUPPORTED_VERSIONS = [3, 4, 5, 6] as const;
 
 /** Handle type tags (MetadataV2V3SerializerBase). */
 export const HANDLE = {
-  NULL: 0, BYTE_STREAM: 1, FILE: 2, KEY_GROUPS: 3, PARTITIONABLE_OPERATOR: 4, INCREMENTAL: 5, RELATIVE_FILE: 6,
-  SAVEPOINT_KEY_GROUPS: 7, CHANGELOG: 8, CHANGELOG_BYTES: 9, CHANGELOG_FILE: 10, INCREMENTAL_V2: 11, KEY_GROUPS_V2: 12,
-  CHANGELOG_FILE_V2: 13, CHANGELOG_V2: 14, SEGMENT_FILE: 15, EMPTY_SEGMENT_FILE: 16, SEGMENT_PARTITIONABLE_OPERATOR: 17,
+  NULL: 0,
+  BYTE_STREAM: 1,
+  FILE: 2,
+  KEY_GROUPS: 3,
+  PARTITIONABLE_OPERATOR: 4,
+  INCREMENTAL: 5,
+  RELATIVE_FILE: 6,
+  SAVEPOINT_KEY_GROUPS: 7,
+  CHANGELOG: 8,
+  CHANGELOG_BYTES: 9,
+  CHANGELOG_FILE: 10,
+  INCREMENTAL_V2: 11,
+  KEY_GROUPS_V2: 12,
+  CHANGELOG_FILE_V2: 13,
+  CHANGELOG_V2: 14,
+  SEGMENT_FILE: 15,
+  EMPTY_SEGMENT_FILE: 16,
+  SEGMENT_PARTITIONABLE_OPERATOR: 17,
 } as const;
 /** Channel state tags of ChannelStateHandleSerializerV2 (metadata version 6+). */
 const CHANNEL = { INPUT: 1, OUTPUT: 2, MERGED_INPUT: 3, MERGED_OUTPUT: 4 } as const;
@@ -42,16 +66,23 @@ export interface DecodeOptions {
 
 export function decodeFlinkMetadata(bytes: Buffer, options: DecodeOptions = {}): FlinkCheckpointMetadata {
   const r = new ByteReader(bytes);
-  if (bytes.length < 4 || r.i32('the magic number') !== FLINK_METADATA_MAGIC) throw new FlinkMetadataError('not Apache Flink checkpoint metadata (wrong magic number)');
+  if (bytes.length < 4 || r.i32('the magic number') !== FLINK_METADATA_MAGIC)
+    throw new FlinkMetadataError('not Apache Flink checkpoint metadata (wrong magic number)');
   const version = r.i32('the format version');
   if (!(SUPPORTED_VERSIONS as readonly number[]).includes(version)) {
-    throw new FlinkMetadataError(`unsupported metadata version ${version} (this reader knows versions ${SUPPORTED_VERSIONS[0]} to ${SUPPORTED_VERSIONS.at(-1)})`);
+    throw new FlinkMetadataError(
+      `unsupported metadata version ${version} (this reader knows versions ${SUPPORTED_VERSIONS[0]} to ${SUPPORTED_VERSIONS.at(-1)})`,
+    );
   }
   return new Decoder(r, version, options.snapshotDir).metadata();
 }
 
 class Decoder {
-  constructor(private readonly r: ByteReader, private readonly version: number, private readonly dir: string | undefined) {}
+  constructor(
+    private readonly r: ByteReader,
+    private readonly version: number,
+    private readonly dir: string | undefined,
+  ) {}
 
   private unsupported(type: number, at: number, what: string): never {
     throw new FlinkMetadataError(`unsupported handle type ${type} in version ${this.version} (${what} at byte ${at})`);
@@ -127,7 +158,8 @@ class Decoder {
     const at = r.pos;
     const type = r.u8('a stream handle type');
     switch (type) {
-      case HANDLE.NULL: return null;
+      case HANDLE.NULL:
+        return null;
       case HANDLE.FILE: {
         const size = r.i64('a file size');
         return { type: 'file', path: r.utf('a file path'), size };
@@ -157,8 +189,10 @@ class Decoder {
         const path = r.utf('a segment file path');
         return { type: 'segment-file', path, startPos, size, scope, logicalFileId: r.utf('a logical file id') };
       }
-      case HANDLE.EMPTY_SEGMENT_FILE: return { type: 'empty-segment-file', size: 0 };
-      default: return this.unsupported(type, at, 'a stream handle');
+      case HANDLE.EMPTY_SEGMENT_FILE:
+        return { type: 'empty-segment-file', size: 0 };
+      default:
+        return this.unsupported(type, at, 'a stream handle');
     }
   }
 
@@ -188,7 +222,8 @@ class Decoder {
     const at = r.pos;
     const type = r.u8('a keyed state handle type');
     switch (type) {
-      case HANDLE.NULL: return null;
+      case HANDLE.NULL:
+        return null;
       case HANDLE.KEY_GROUPS:
       case HANDLE.KEY_GROUPS_V2:
       case HANDLE.SAVEPOINT_KEY_GROUPS: {
@@ -228,7 +263,16 @@ class Decoder {
         }
         const materializationId = r.i64('a materialization id');
         const checkpointId = type === HANDLE.CHANGELOG_V2 ? r.i64('a checkpoint id') : materializationId;
-        return { type: 'changelog', keyGroupRange, checkpointedSize, materialized, nonMaterialized, materializationId, checkpointId, stateHandleId: r.utf('a state handle id') };
+        return {
+          type: 'changelog',
+          keyGroupRange,
+          checkpointedSize,
+          materialized,
+          nonMaterialized,
+          materializationId,
+          checkpointId,
+          stateHandleId: r.utf('a state handle id'),
+        };
       }
       case HANDLE.CHANGELOG_BYTES: {
         const keyGroupRange = this.keyGroupRange();
@@ -258,7 +302,8 @@ class Decoder {
         const storageIdentifier = type === HANDLE.CHANGELOG_FILE_V2 ? r.utf('a storage identifier') : 'filesystem';
         return { type: 'changelog-file', keyGroupRange, handles, size, checkpointedSize, stateHandleId, storageIdentifier };
       }
-      default: return this.unsupported(type, at, 'a keyed state handle');
+      default:
+        return this.unsupported(type, at, 'a keyed state handle');
     }
   }
 
@@ -340,5 +385,14 @@ class Decoder {
 }
 
 function emptySubtask(index: number, finished: boolean): SubtaskState {
-  return { index, finished, managedOperatorState: null, rawOperatorState: null, managedKeyedState: null, rawKeyedState: null, inputChannelState: [], outputChannelState: [] };
+  return {
+    index,
+    finished,
+    managedOperatorState: null,
+    rawOperatorState: null,
+    managedKeyedState: null,
+    rawKeyedState: null,
+    inputChannelState: [],
+    outputChannelState: [],
+  };
 }

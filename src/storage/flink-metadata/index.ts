@@ -44,7 +44,10 @@ export async function readFlinkSnapshot(pointer: string): Promise<FlinkSnapshot>
   }
 }
 
-export interface FileProblem { path: string; problem: string }
+export interface FileProblem {
+  path: string;
+  problem: string;
+}
 export interface FlinkVerification {
   ok: boolean;
   /** Each referenced file that is missing or has the wrong size (as written in the metadata). */
@@ -60,17 +63,20 @@ export async function verifyFiles(files: ReferencedFile[]): Promise<FlinkVerific
     if (local === undefined) return { path: f.path, problem: 'not on local storage; cannot be checked here' };
     const info = await stat(local).catch(() => undefined);
     if (!info || !info.isFile()) return { path: f.path, problem: 'missing' };
-    if (f.exact ? info.size !== f.bytes : info.size < f.bytes) return { path: f.path, problem: `${info.size} bytes, expected ${f.exact ? '' : 'at least '}${f.bytes}` };
+    if (f.exact ? info.size !== f.bytes : info.size < f.bytes)
+      return { path: f.path, problem: `${info.size} bytes, expected ${f.exact ? '' : 'at least '}${f.bytes}` };
     return undefined;
   };
   // A checkpoint can reference 10,000s of shared files: a few dozen stats in flight, results in metadata order.
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(32, files.length) }, async () => {
-    while (next < files.length) {
-      const i = next++;
-      found[i] = await check(files[i]);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(32, files.length) }, async () => {
+      while (next < files.length) {
+        const i = next++;
+        found[i] = await check(files[i]);
+      }
+    }),
+  );
   const problems = found.filter((p): p is FileProblem => p !== undefined);
   return { ok: problems.length === 0, missing: problems.map((p) => p.path), problems };
 }

@@ -4,14 +4,36 @@
 // enums their constant name. Nothing is instantiated; unknown constructs are a FlinkMetadataError.
 import { ByteReader, FlinkMetadataError } from './byte-reader.js';
 
-const TC = { NULL: 0x70, REFERENCE: 0x71, CLASSDESC: 0x72, OBJECT: 0x73, STRING: 0x74, ARRAY: 0x75, CLASS: 0x76, BLOCKDATA: 0x77, ENDBLOCKDATA: 0x78, RESET: 0x79, BLOCKDATALONG: 0x7a, LONGSTRING: 0x7c, ENUM: 0x7e } as const;
+const TC = {
+  NULL: 0x70,
+  REFERENCE: 0x71,
+  CLASSDESC: 0x72,
+  OBJECT: 0x73,
+  STRING: 0x74,
+  ARRAY: 0x75,
+  CLASS: 0x76,
+  BLOCKDATA: 0x77,
+  ENDBLOCKDATA: 0x78,
+  RESET: 0x79,
+  BLOCKDATALONG: 0x7a,
+  LONGSTRING: 0x7c,
+  ENUM: 0x7e,
+} as const;
 const SC_WRITE_METHOD = 0x01;
 const SC_SERIALIZABLE = 0x02;
 const SC_EXTERNALIZABLE = 0x04;
 const BASE_HANDLE = 0x7e0000;
 
-interface Field { type: string; name: string }
-interface ClassDesc { name: string; flags: number; fields: Field[]; superDesc: ClassDesc | null }
+interface Field {
+  type: string;
+  name: string;
+}
+interface ClassDesc {
+  name: string;
+  flags: number;
+  fields: Field[];
+  superDesc: ClassDesc | null;
+}
 export type JavaValue = null | boolean | number | string | JavaValue[] | { [key: string]: JavaValue };
 
 /** Reads one serialized object from the reader's position (magic and version first). */
@@ -31,10 +53,14 @@ class JavaObjectReader {
     const at = this.r.pos;
     const tc = this.r.u8('a Java serialization tag');
     switch (tc) {
-      case TC.NULL: return null;
-      case TC.REFERENCE: return this.reference(at) as JavaValue;
-      case TC.STRING: return this.newHandle(this.r.utf('a Java string'));
-      case TC.LONGSTRING: return this.newHandle(this.r.bytes(this.r.i64('a long string length'), 'a long string').toString('utf8'));
+      case TC.NULL:
+        return null;
+      case TC.REFERENCE:
+        return this.reference(at) as JavaValue;
+      case TC.STRING:
+        return this.newHandle(this.r.utf('a Java string'));
+      case TC.LONGSTRING:
+        return this.newHandle(this.r.bytes(this.r.i64('a long string length'), 'a long string').toString('utf8'));
       case TC.ENUM: {
         this.classDesc();
         const slot = this.reserve();
@@ -42,14 +68,19 @@ class JavaObjectReader {
         this.handles[slot] = name;
         return name;
       }
-      case TC.OBJECT: return this.object();
-      case TC.ARRAY: return this.array();
+      case TC.OBJECT:
+        return this.object();
+      case TC.ARRAY:
+        return this.array();
       case TC.CLASS: {
         const desc = this.classDesc();
         return this.newHandle(desc ? desc.name : null);
       }
-      case TC.RESET: this.handles = []; return this.content();
-      default: throw new FlinkMetadataError(`unsupported Java serialization tag 0x${tc.toString(16)} at byte ${at} (checkpoint properties)`);
+      case TC.RESET:
+        this.handles = [];
+        return this.content();
+      default:
+        throw new FlinkMetadataError(`unsupported Java serialization tag 0x${tc.toString(16)} at byte ${at} (checkpoint properties)`);
     }
   }
 
@@ -96,9 +127,20 @@ class JavaObjectReader {
   private annotation(): void {
     for (;;) {
       const tc = this.r.buf[this.r.pos];
-      if (tc === TC.ENDBLOCKDATA) { this.r.pos++; return; }
-      if (tc === TC.BLOCKDATA) { this.r.pos++; this.r.skip(this.r.u8('a block length'), 'block data'); continue; }
-      if (tc === TC.BLOCKDATALONG) { this.r.pos++; this.r.skip(this.r.i32('a block length'), 'block data'); continue; }
+      if (tc === TC.ENDBLOCKDATA) {
+        this.r.pos++;
+        return;
+      }
+      if (tc === TC.BLOCKDATA) {
+        this.r.pos++;
+        this.r.skip(this.r.u8('a block length'), 'block data');
+        continue;
+      }
+      if (tc === TC.BLOCKDATALONG) {
+        this.r.pos++;
+        this.r.skip(this.r.i32('a block length'), 'block data');
+        continue;
+      }
       this.content();
     }
   }
@@ -131,15 +173,24 @@ class JavaObjectReader {
 
   private value(type: string): JavaValue {
     switch (type) {
-      case 'B': return this.r.i8('a Java byte');
-      case 'C': return String.fromCharCode(this.r.u16('a Java char'));
-      case 'D': return this.r.bytes(8, 'a Java double').readDoubleBE(0);
-      case 'F': return this.r.bytes(4, 'a Java float').readFloatBE(0);
-      case 'I': return this.r.i32('a Java int');
-      case 'J': return this.r.i64('a Java long');
-      case 'S': return this.r.bytes(2, 'a Java short').readInt16BE(0);
-      case 'Z': return this.r.bool('a Java boolean');
-      default: return this.content();
+      case 'B':
+        return this.r.i8('a Java byte');
+      case 'C':
+        return String.fromCharCode(this.r.u16('a Java char'));
+      case 'D':
+        return this.r.bytes(8, 'a Java double').readDoubleBE(0);
+      case 'F':
+        return this.r.bytes(4, 'a Java float').readFloatBE(0);
+      case 'I':
+        return this.r.i32('a Java int');
+      case 'J':
+        return this.r.i64('a Java long');
+      case 'S':
+        return this.r.bytes(2, 'a Java short').readInt16BE(0);
+      case 'Z':
+        return this.r.bool('a Java boolean');
+      default:
+        return this.content();
     }
   }
 }

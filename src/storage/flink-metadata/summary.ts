@@ -18,11 +18,15 @@ export function streamBytes(h: StreamHandle | null): number {
 export function keyedBytes(h: KeyedHandle | null): number {
   if (!h) return 0;
   switch (h.type) {
-    case 'key-groups': return streamBytes(h.delegate);
-    case 'incremental': return streamBytes(h.metaStateHandle) + [...h.sharedState, ...h.privateState].reduce((n, s) => n + streamBytes(s.handle), 0);
-    case 'changelog': return [...h.materialized, ...h.nonMaterialized].reduce((n, k) => n + keyedBytes(k), 0);
+    case 'key-groups':
+      return streamBytes(h.delegate);
+    case 'incremental':
+      return streamBytes(h.metaStateHandle) + [...h.sharedState, ...h.privateState].reduce((n, s) => n + streamBytes(s.handle), 0);
+    case 'changelog':
+      return [...h.materialized, ...h.nonMaterialized].reduce((n, k) => n + keyedBytes(k), 0);
     case 'changelog-bytes':
-    case 'changelog-file': return h.size;
+    case 'changelog-file':
+      return h.size;
   }
 }
 
@@ -57,14 +61,21 @@ export function* streamHandles(op: OperatorState): Generator<StreamHandle> {
   function* keyed(h: KeyedHandle | null): Generator<StreamHandle> {
     if (!h) return;
     switch (h.type) {
-      case 'key-groups': yield* stream(h.delegate); break;
+      case 'key-groups':
+        yield* stream(h.delegate);
+        break;
       case 'incremental':
         yield* stream(h.metaStateHandle);
         for (const s of [...h.sharedState, ...h.privateState]) yield* stream(s.handle);
         break;
-      case 'changelog': for (const k of [...h.materialized, ...h.nonMaterialized]) yield* keyed(k); break;
-      case 'changelog-file': for (const x of h.handles) yield* stream(x.handle); break;
-      case 'changelog-bytes': break;
+      case 'changelog':
+        for (const k of [...h.materialized, ...h.nonMaterialized]) yield* keyed(k);
+        break;
+      case 'changelog-file':
+        for (const x of h.handles) yield* stream(x.handle);
+        break;
+      case 'changelog-bytes':
+        break;
     }
   }
   yield* stream(op.coordinatorState);

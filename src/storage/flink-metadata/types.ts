@@ -3,7 +3,10 @@
 // (URIs such as file:/...), relative ones already resolved against the snapshot directory.
 import type { JavaValue } from './java-object.js';
 
-export interface KeyGroupRange { start: number; end: number }
+export interface KeyGroupRange {
+  start: number;
+  end: number;
+}
 
 /** StreamStateHandle: where a stream of state bytes lives. */
 export type StreamHandle =
@@ -17,26 +20,51 @@ export type StreamHandle =
   | { type: 'segment-file'; path: string; startPos: number; size: number; scope: 'EXCLUSIVE' | 'SHARED'; logicalFileId: string }
   | { type: 'empty-segment-file'; size: 0 };
 
-export interface HandleAndLocalPath { localPath: string; handle: StreamHandle | null }
+export interface HandleAndLocalPath {
+  localPath: string;
+  handle: StreamHandle | null;
+}
 
 /** KeyedStateHandle. */
 export type KeyedHandle =
   | { type: 'key-groups'; savepoint: boolean; keyGroupRange: KeyGroupRange; offsets: number[]; delegate: StreamHandle | null; stateHandleId?: string }
   | {
-      type: 'incremental'; checkpointId: number; backendId: string; keyGroupRange: KeyGroupRange; checkpointedSize?: number;
-      metaStateHandle: StreamHandle | null; sharedState: HandleAndLocalPath[]; privateState: HandleAndLocalPath[]; stateHandleId?: string;
+      type: 'incremental';
+      checkpointId: number;
+      backendId: string;
+      keyGroupRange: KeyGroupRange;
+      checkpointedSize?: number;
+      metaStateHandle: StreamHandle | null;
+      sharedState: HandleAndLocalPath[];
+      privateState: HandleAndLocalPath[];
+      stateHandleId?: string;
     }
   | {
-      type: 'changelog'; keyGroupRange: KeyGroupRange; checkpointedSize: number; materialized: KeyedHandle[];
-      nonMaterialized: KeyedHandle[]; materializationId: number; checkpointId: number; stateHandleId: string;
+      type: 'changelog';
+      keyGroupRange: KeyGroupRange;
+      checkpointedSize: number;
+      materialized: KeyedHandle[];
+      nonMaterialized: KeyedHandle[];
+      materializationId: number;
+      checkpointId: number;
+      stateHandleId: string;
     }
   | { type: 'changelog-bytes'; keyGroupRange: KeyGroupRange; from: number; to: number; changes: number; size: number; stateHandleId: string }
   | {
-      type: 'changelog-file'; keyGroupRange: KeyGroupRange; handles: { offset: number; handle: StreamHandle | null }[];
-      size: number; checkpointedSize: number; stateHandleId: string; storageIdentifier: string;
+      type: 'changelog-file';
+      keyGroupRange: KeyGroupRange;
+      handles: { offset: number; handle: StreamHandle | null }[];
+      size: number;
+      checkpointedSize: number;
+      stateHandleId: string;
+      storageIdentifier: string;
     };
 
-export interface OperatorStateEntry { name: string; mode: 'SPLIT_DISTRIBUTE' | 'UNION' | 'BROADCAST'; offsets: number[] }
+export interface OperatorStateEntry {
+  name: string;
+  mode: 'SPLIT_DISTRIBUTE' | 'UNION' | 'BROADCAST';
+  offsets: number[];
+}
 
 /** OperatorStateHandle (partitionable operator state), plain or file-merging. */
 export interface OperatorHandle {
@@ -51,8 +79,21 @@ export interface OperatorHandle {
 
 /** Unaligned checkpoints: in-flight data of one input channel or result subpartition. */
 export type ChannelHandle =
-  | { type: 'input-channel' | 'result-subpartition'; subtaskIndex: number; info: [number, number]; offsets: number[]; size: number; delegate: StreamHandle | null }
-  | { type: 'merged-input-channel' | 'merged-result-subpartition'; subtaskIndex: number; size: number; delegate: StreamHandle | null; channelOffsetsBytes: number };
+  | {
+      type: 'input-channel' | 'result-subpartition';
+      subtaskIndex: number;
+      info: [number, number];
+      offsets: number[];
+      size: number;
+      delegate: StreamHandle | null;
+    }
+  | {
+      type: 'merged-input-channel' | 'merged-result-subpartition';
+      subtaskIndex: number;
+      size: number;
+      delegate: StreamHandle | null;
+      channelOffsetsBytes: number;
+    };
 
 export interface SubtaskState {
   index: number;
@@ -82,7 +123,11 @@ export interface OperatorState {
   subtasks: SubtaskState[];
 }
 
-export interface MasterState { name: string; version: number; size: number }
+export interface MasterState {
+  name: string;
+  version: number;
+  size: number;
+}
 
 export interface FlinkCheckpointMetadata {
   version: number;

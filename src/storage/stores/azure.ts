@@ -14,7 +14,18 @@ import {
   StorageRequestError,
   type StorageAction,
 } from '../../domain/errors.js';
-import { checkKey, inBatches, pageSizeOf, type ByteRange, type DeleteOptions, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type WriteOptions } from '../object-store.js';
+import {
+  checkKey,
+  inBatches,
+  pageSizeOf,
+  type ByteRange,
+  type DeleteOptions,
+  type ListOptions,
+  type ListPage,
+  type ObjectInfo,
+  type ObjectStore,
+  type WriteOptions,
+} from '../object-store.js';
 import type { StorageLocation } from '../uri.js';
 
 /** A blob batch request carries at most 256 sub-requests. */
@@ -23,10 +34,9 @@ const DELETE_BATCH = 256;
 export function openAzureStore(location: Extract<StorageLocation, { kind: 'azure' }>, settings: AzureSettings): AzureStore {
   const key = settings.accountKey(location.host);
   if (key === undefined) {
-    throw new ConfigError(
-      `No credentials for Azure storage account '${location.account}' (${location.uri}): set 'fs.azure.account.key.${location.host}'`,
-      { hint: 'The Azure credential chain (managed identity, az login) is not supported yet: it needs @azure/identity, which costs ~0.5 s to load.' },
-    );
+    throw new ConfigError(`No credentials for Azure storage account '${location.account}' (${location.uri}): set 'fs.azure.account.key.${location.host}'`, {
+      hint: 'The Azure credential chain (managed identity, az login) is not supported yet: it needs @azure/identity, which costs ~0.5 s to load.',
+    });
   }
   const url = settings.endpoint ?? `https://${location.account}.blob.core.windows.net`;
   const service = new BlobServiceClient(url, new StorageSharedKeyCredential(location.account, key.reveal()));
@@ -36,7 +46,11 @@ export function openAzureStore(location: Extract<StorageLocation, { kind: 'azure
 export class AzureStore implements ObjectStore {
   readonly base: string;
 
-  constructor(private readonly container: ContainerClient, private readonly location: Extract<StorageLocation, { kind: 'azure' }>, private readonly keyFrom: string) {
+  constructor(
+    private readonly container: ContainerClient,
+    private readonly location: Extract<StorageLocation, { kind: 'azure' }>,
+    private readonly keyFrom: string,
+  ) {
     this.base = `${location.scheme}://${location.container}@${location.host}/${location.prefix}`;
   }
 
@@ -51,11 +65,14 @@ export class AzureStore implements ObjectStore {
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     const name = this.nameOf(prefix);
     const pages = options.delimiter
-      ? this.container.listBlobsByHierarchy(options.delimiter, { prefix: name }).byPage({ maxPageSize: pageSizeOf(options), continuationToken: options.continuation })
+      ? this.container
+          .listBlobsByHierarchy(options.delimiter, { prefix: name })
+          .byPage({ maxPageSize: pageSizeOf(options), continuationToken: options.continuation })
       : this.container.listBlobsFlat({ prefix: name }).byPage({ maxPageSize: pageSizeOf(options), continuationToken: options.continuation });
     const page = await this.call('list', prefix, async () => (await pages.next()).value);
     const strip = (n: string) => n.slice(this.location.prefix.length);
-    const segment = page?.segment as { blobItems?: Array<{ name: string; properties: { contentLength?: number; lastModified: Date } }>; blobPrefixes?: Array<{ name: string }> } | undefined;
+    const segment = page?.segment as
+      { blobItems?: Array<{ name: string; properties: { contentLength?: number; lastModified: Date } }>; blobPrefixes?: Array<{ name: string }> } | undefined;
     return {
       prefixes: (segment?.blobPrefixes ?? []).map((p) => strip(p.name)),
       objects: (segment?.blobItems ?? []).map((b) => ({ key: strip(b.name), size: b.properties.contentLength ?? 0, lastModified: b.properties.lastModified })),
@@ -85,7 +102,9 @@ export class AzureStore implements ObjectStore {
     const blob = this.container.getBlockBlobClient(this.nameOf(key));
     const conditions = options.ifAbsent ? { ifNoneMatch: '*' } : undefined;
     await this.call('write', key, () =>
-      body instanceof Readable ? blob.uploadStream(body, 4 * 1024 * 1024, 4, { conditions }) : blob.uploadData(typeof body === 'string' ? Buffer.from(body) : body, { conditions }),
+      body instanceof Readable
+        ? blob.uploadStream(body, 4 * 1024 * 1024, 4, { conditions })
+        : blob.uploadData(typeof body === 'string' ? Buffer.from(body) : body, { conditions }),
     );
   }
 
@@ -98,7 +117,12 @@ export class AzureStore implements ObjectStore {
       if (failed.length > 0) {
         const first = failed[0];
         const key = batch[response.subResponses.indexOf(first)] ?? batch[0];
-        throw this.failure({ statusCode: first.status, code: first.errorCode, message: first.statusMessage }, 'delete', key, `${failed.length} of ${batch.length} blobs not deleted`);
+        throw this.failure(
+          { statusCode: first.status, code: first.errorCode, message: first.statusMessage },
+          'delete',
+          key,
+          `${failed.length} of ${batch.length} blobs not deleted`,
+        );
       }
     });
   }
@@ -121,11 +145,14 @@ export class AzureStore implements ObjectStore {
     const detail = (text: string) => (context ? `${context}: ${text}` : text);
     if (code === 'ContainerNotFound') return new StorageContainerNotFoundError(uri, action, 'Container', this.location.container, { cause: error });
     if (code === 'BlobNotFound' || (e.statusCode === 404 && action !== 'list')) return new StorageObjectNotFoundError(uri, action, { cause: error });
-    if (code === 'BlobAlreadyExists' || (e.statusCode === 409 && action === 'write') || e.statusCode === 412) return new StorageObjectExistsError(uri, { cause: error });
+    if (code === 'BlobAlreadyExists' || (e.statusCode === 409 && action === 'write') || e.statusCode === 412)
+      return new StorageObjectExistsError(uri, { cause: error });
     if (e.statusCode === 403 || /^Authenti|^Authoriz/.test(code)) {
       return new StorageAccessDeniedError(uri, action, detail(`${code || 'HTTP 403'} (check ${this.keyFrom} and the account's permissions)`), { cause: error });
     }
-    const reason = /ECONNREFUSED/.test(`${e.code} ${e.message}`) ? 'the endpoint refused the connection' : `${code || 'error'}: ${firstLine(e.message ?? String(error))}`;
+    const reason = /ECONNREFUSED/.test(`${e.code} ${e.message}`)
+      ? 'the endpoint refused the connection'
+      : `${code || 'error'}: ${firstLine(e.message ?? String(error))}`;
     return new StorageRequestError(uri, action, detail(reason), { cause: error });
   }
 }

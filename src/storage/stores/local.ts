@@ -16,7 +16,18 @@ import {
   UsageError,
   type StorageAction,
 } from '../../domain/errors.js';
-import { checkKey, inBatches, pageSizeOf, type ByteRange, type DeleteOptions, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type WriteOptions } from '../object-store.js';
+import {
+  checkKey,
+  inBatches,
+  pageSizeOf,
+  type ByteRange,
+  type DeleteOptions,
+  type ListOptions,
+  type ListPage,
+  type ObjectInfo,
+  type ObjectStore,
+  type WriteOptions,
+} from '../object-store.js';
 
 const DELETE_BATCH = 1000;
 
@@ -37,7 +48,8 @@ export class LocalStore implements ObjectStore {
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
     const size = pageSizeOf(options);
-    if (options.delimiter !== undefined && options.delimiter !== '/') throw new UsageError(`The local file system lists with delimiter '/' only (got '${options.delimiter}')`);
+    if (options.delimiter !== undefined && options.delimiter !== '/')
+      throw new UsageError(`The local file system lists with delimiter '/' only (got '${options.delimiter}')`);
     const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
     const start = prefix.slice(dir.length);
     // Names first (cheap), sorted as an object store sorts keys; only the page's files are stat-ed.
@@ -121,7 +133,10 @@ export class LocalStore implements ObjectStore {
     const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await mkdir(path.dirname(target), { recursive: true });
-      await pipeline(body instanceof Readable ? body : Readable.from([typeof body === 'string' ? Buffer.from(body) : body]), createWriteStream(temp, { flags: 'wx' }));
+      await pipeline(
+        body instanceof Readable ? body : Readable.from([typeof body === 'string' ? Buffer.from(body) : body]),
+        createWriteStream(temp, { flags: 'wx' }),
+      );
       const handle = await open(temp, 'r+');
       await handle.sync().finally(() => handle.close());
       // link() fails if the target exists, atomically: "create only if absent". rename() replaces atomically.

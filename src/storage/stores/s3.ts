@@ -23,7 +23,18 @@ import {
   StorageRequestError,
   type StorageAction,
 } from '../../domain/errors.js';
-import { checkKey, inBatches, pageSizeOf, type ByteRange, type DeleteOptions, type ListOptions, type ListPage, type ObjectInfo, type ObjectStore, type WriteOptions } from '../object-store.js';
+import {
+  checkKey,
+  inBatches,
+  pageSizeOf,
+  type ByteRange,
+  type DeleteOptions,
+  type ListOptions,
+  type ListPage,
+  type ObjectInfo,
+  type ObjectStore,
+  type WriteOptions,
+} from '../object-store.js';
 import type { StorageLocation } from '../uri.js';
 
 /** DeleteObjects takes at most 1,000 keys a request. */
@@ -57,7 +68,12 @@ export class S3Store implements ObjectStore {
   readonly base: string;
   private bucketChecked = false;
 
-  constructor(private readonly client: S3Client, scheme: string, private readonly bucket: string, private readonly prefix: string) {
+  constructor(
+    private readonly client: S3Client,
+    scheme: string,
+    private readonly bucket: string,
+    private readonly prefix: string,
+  ) {
     this.base = `${scheme}://${bucket}/${prefix}`;
   }
 
@@ -70,13 +86,17 @@ export class S3Store implements ObjectStore {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
-    const out = await this.send('list', prefix, (c) => c.send(new ListObjectsV2Command({
-      Bucket: this.bucket,
-      Prefix: this.keyOf(prefix),
-      Delimiter: options.delimiter,
-      MaxKeys: pageSizeOf(options),
-      ContinuationToken: options.continuation,
-    })));
+    const out = await this.send('list', prefix, (c) =>
+      c.send(
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: this.keyOf(prefix),
+          Delimiter: options.delimiter,
+          MaxKeys: pageSizeOf(options),
+          ContinuationToken: options.continuation,
+        }),
+      ),
+    );
     const strip = (key: string) => key.slice(this.prefix.length);
     return {
       prefixes: (out.CommonPrefixes ?? []).map((p) => strip(p.Prefix!)),
@@ -107,17 +127,26 @@ export class S3Store implements ObjectStore {
     // A stream is collected first: PutObject needs its length. (Multipart upload for large state files
     // comes with the coordinator's writes.)
     const bytes = body instanceof Readable ? Buffer.concat(await body.toArray()) : body;
-    await this.send('write', key, (c) => c.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: bytes, IfNoneMatch: options.ifAbsent ? '*' : undefined })));
+    await this.send('write', key, (c) =>
+      c.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: bytes, IfNoneMatch: options.ifAbsent ? '*' : undefined })),
+    );
   }
 
   async deleteMany(keys: readonly string[], options: DeleteOptions = {}): Promise<void> {
     await inBatches(this, keys, DELETE_BATCH, options, async (batch) => {
-      const out = await this.send('delete', batch[0], (c) => c.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((k) => ({ Key: this.keyOf(k) })), Quiet: true } })));
+      const out = await this.send('delete', batch[0], (c) =>
+        c.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((k) => ({ Key: this.keyOf(k) })), Quiet: true } })),
+      );
       const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
       if (failed.length > 0) {
         const first = failed[0];
         const key = (first.Key ?? '').slice(this.prefix.length);
-        throw this.failure({ name: first.Code, message: first.Message, $metadata: { httpStatusCode: first.Code === 'AccessDenied' ? 403 : undefined } }, 'delete', key, `${failed.length} of ${batch.length} objects not deleted`);
+        throw this.failure(
+          { name: first.Code, message: first.Message, $metadata: { httpStatusCode: first.Code === 'AccessDenied' ? 403 : undefined } },
+          'delete',
+          key,
+          `${failed.length} of ${batch.length} objects not deleted`,
+        );
       }
     });
   }
@@ -154,16 +183,29 @@ export class S3Store implements ObjectStore {
     const status = e.$metadata?.httpStatusCode;
     const detail = (text: string) => (context ? `${context}: ${text}` : text);
     if (code === 'NoSuchBucket') return new StorageContainerNotFoundError(uri, action, 'Bucket', this.bucket, { cause: error });
-    if (code === 'NoSuchKey' || code === 'NotFound' || (status === 404 && action !== 'list')) return new StorageObjectNotFoundError(uri, action, { cause: error });
+    if (code === 'NoSuchKey' || code === 'NotFound' || (status === 404 && action !== 'list'))
+      return new StorageObjectNotFoundError(uri, action, { cause: error });
     if (code === 'PreconditionFailed' || status === 412) return new StorageObjectExistsError(uri, { cause: error });
     if (['AccessDenied', 'InvalidAccessKeyId', 'SignatureDoesNotMatch', 'AllAccessDisabled', 'ExpiredToken'].includes(code) || status === 403) {
-      return new StorageAccessDeniedError(uri, action, detail(`${code || 'HTTP 403'} (check s3.access-key / s3.secret-key or the AWS credential chain, and the bucket's permissions)`), { cause: error });
+      return new StorageAccessDeniedError(
+        uri,
+        action,
+        detail(`${code || 'HTTP 403'} (check s3.access-key / s3.secret-key or the AWS credential chain, and the bucket's permissions)`),
+        { cause: error },
+      );
     }
     if (code === 'CredentialsProviderError') {
-      return new ConfigError(`No S3 credentials for ${describe(action, uri)}: set 's3.access-key' and 's3.secret-key', or configure the AWS credential chain (AWS_ACCESS_KEY_ID, a profile, instance identity)`, { cause: error });
+      return new ConfigError(
+        `No S3 credentials for ${describe(action, uri)}: set 's3.access-key' and 's3.secret-key', or configure the AWS credential chain (AWS_ACCESS_KEY_ID, a profile, instance identity)`,
+        { cause: error },
+      );
     }
-    if (/region is missing/i.test(e.message ?? '')) return new ConfigError(`No S3 region for ${describe(action, uri)}: set 's3.region' (or AWS_REGION)`, { cause: error });
-    const reason = e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? '') ? 'the endpoint refused the connection' : `${code || 'error'}: ${e.message ?? String(error)}`;
+    if (/region is missing/i.test(e.message ?? ''))
+      return new ConfigError(`No S3 region for ${describe(action, uri)}: set 's3.region' (or AWS_REGION)`, { cause: error });
+    const reason =
+      e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? '')
+        ? 'the endpoint refused the connection'
+        : `${code || 'error'}: ${e.message ?? String(error)}`;
     return new StorageRequestError(uri, action, detail(reason), { cause: error });
   }
 }

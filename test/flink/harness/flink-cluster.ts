@@ -17,28 +17,56 @@ const ROOT = path.resolve('.');
 const HARNESS = path.join(ROOT, 'test', 'flink', 'harness');
 const CACHE = path.join(ROOT, '.flink-cache');
 
-export const VERSIONS = (process.env.FLINK_VERSIONS ?? '1.20.5,2.3.0').split(',').map((v) => v.trim()).filter(Boolean);
+export const VERSIONS = (process.env.FLINK_VERSIONS ?? '1.20.5,2.3.0')
+  .split(',')
+  .map((v) => v.trim())
+  .filter(Boolean);
 
 // Java 17 module flags Flink's distribution sets (env.java.opts.all), and small-footprint JVM flags.
-const J17 = [
-  'java.base/sun.net.util', 'java.rmi/sun.rmi.registry', 'java.security.jgss/sun.security.krb5',
-].map((p) => `--add-exports=${p}=ALL-UNNAMED`).concat([
-  'java.base/java.lang', 'java.base/java.net', 'java.base/java.io', 'java.base/java.nio', 'java.base/sun.nio.ch', 'java.base/java.lang.reflect',
-  'java.base/java.text', 'java.base/java.time', 'java.base/java.util', 'java.base/java.util.concurrent', 'java.base/java.util.concurrent.atomic',
-  'java.base/java.util.concurrent.locks',
-].map((p) => `--add-opens=${p}=ALL-UNNAMED`));
+const J17 = ['java.base/sun.net.util', 'java.rmi/sun.rmi.registry', 'java.security.jgss/sun.security.krb5']
+  .map((p) => `--add-exports=${p}=ALL-UNNAMED`)
+  .concat(
+    [
+      'java.base/java.lang',
+      'java.base/java.net',
+      'java.base/java.io',
+      'java.base/java.nio',
+      'java.base/sun.nio.ch',
+      'java.base/java.lang.reflect',
+      'java.base/java.text',
+      'java.base/java.time',
+      'java.base/java.util',
+      'java.base/java.util.concurrent',
+      'java.base/java.util.concurrent.atomic',
+      'java.base/java.util.concurrent.locks',
+    ].map((p) => `--add-opens=${p}=ALL-UNNAMED`),
+  );
 const SMALL = ['-XX:+IgnoreUnrecognizedVMOptions', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', '-XX:ReservedCodeCacheSize=64m'];
 
 /** The runtime classpath of a Flink version (resolved once, then cached). */
 export async function classpath(version: string): Promise<string> {
   // Keyed by the pom's content: a module added to the harness resolves again instead of using a stale list.
-  const pom = createHash('sha256').update(readFileSync(path.join(HARNESS, 'pom.xml'))).digest('hex').slice(0, 12);
+  const pom = createHash('sha256')
+    .update(readFileSync(path.join(HARNESS, 'pom.xml')))
+    .digest('hex')
+    .slice(0, 12);
   const file = path.join(CACHE, version, `cp-${pom}.txt`);
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
-    await run('mvn', ['-q', '-B', '-f', path.join(HARNESS, 'pom.xml'), `-Dflink.version=${version}`,
-      'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:build-classpath', `-Dmdep.outputFile=${file}`, '-Dmdep.includeScope=runtime'],
-      { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 });
+    await run(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        path.join(HARNESS, 'pom.xml'),
+        `-Dflink.version=${version}`,
+        'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:build-classpath',
+        `-Dmdep.outputFile=${file}`,
+        '-Dmdep.includeScope=runtime',
+      ],
+      { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 },
+    );
   }
   return readFileSync(file, 'utf8').trim();
 }
@@ -101,7 +129,11 @@ export class FlinkCluster {
   restPort = 0;
   private processes: ChildProcess[] = [];
 
-  private constructor(readonly version: string, readonly cp: string, private readonly options: ClusterOptions) {
+  private constructor(
+    readonly version: string,
+    readonly cp: string,
+    private readonly options: ClusterOptions,
+  ) {
     this.root = mkdtempSync(path.join(tmpdir(), `flink-real-${version}-`));
     this.conf = path.join(this.root, 'conf');
     this.checkpointDir = path.join(options.dataDir ?? this.root, 'checkpoints');
@@ -128,15 +160,31 @@ export class FlinkCluster {
     const rpcPort = await freePort();
     for (const d of ['conf', 'log', 'tmp', 'web', 'jars', 'work']) mkdirSync(path.join(this.root, d), { recursive: true });
     const lines = [
-      'jobmanager.rpc.address: 127.0.0.1', `jobmanager.rpc.port: ${rpcPort}`, 'jobmanager.bind-host: 127.0.0.1',
-      'taskmanager.host: 127.0.0.1', 'taskmanager.bind-host: 127.0.0.1', 'rest.address: 127.0.0.1', 'rest.bind-address: 127.0.0.1',
-      `rest.port: ${this.restPort}`, 'jobmanager.memory.process.size: 1024m', 'taskmanager.memory.process.size: 1024m',
-      'taskmanager.memory.managed.size: 64m', 'taskmanager.numberOfTaskSlots: 4', 'parallelism.default: 1',
+      'jobmanager.rpc.address: 127.0.0.1',
+      `jobmanager.rpc.port: ${rpcPort}`,
+      'jobmanager.bind-host: 127.0.0.1',
+      'taskmanager.host: 127.0.0.1',
+      'taskmanager.bind-host: 127.0.0.1',
+      'rest.address: 127.0.0.1',
+      'rest.bind-address: 127.0.0.1',
+      `rest.port: ${this.restPort}`,
+      'jobmanager.memory.process.size: 1024m',
+      'taskmanager.memory.process.size: 1024m',
+      'taskmanager.memory.managed.size: 64m',
+      'taskmanager.numberOfTaskSlots: 4',
+      'parallelism.default: 1',
       `execution.checkpointing.dir: ${this.options.checkpointUri ?? `file://${this.checkpointDir}`}`,
       'execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION',
-      ...(this.options.defaultSavepointDir === false ? [] : [`execution.checkpointing.savepoint-dir: ${this.options.savepointUri ?? `file://${this.savepointDir}`}`]),
-      'restart-strategy.type: none', `io.tmp.dirs: ${path.join(this.root, 'tmp')}`, `web.tmpdir: ${path.join(this.root, 'web')}`,
-      `web.upload.dir: ${path.join(this.root, 'jars')}`, `process.working-dir: ${path.join(this.root, 'work')}`, ...(this.options.config ?? []), '',
+      ...(this.options.defaultSavepointDir === false
+        ? []
+        : [`execution.checkpointing.savepoint-dir: ${this.options.savepointUri ?? `file://${this.savepointDir}`}`]),
+      'restart-strategy.type: none',
+      `io.tmp.dirs: ${path.join(this.root, 'tmp')}`,
+      `web.tmpdir: ${path.join(this.root, 'web')}`,
+      `web.upload.dir: ${path.join(this.root, 'jars')}`,
+      `process.working-dir: ${path.join(this.root, 'work')}`,
+      ...(this.options.config ?? []),
+      '',
     ];
     writeFileSync(path.join(this.conf, 'config.yaml'), lines.join('\n'));
     for (const [name, jar] of Object.entries(this.options.plugins ?? {})) {
@@ -144,16 +192,46 @@ export class FlinkCluster {
       symlinkSync(jar, path.join(this.root, 'plugins', name, path.basename(jar))); // a link: the jars are large
     }
     for (const f of ['log4j-console.properties', 'log4j-cli.properties']) writeFileSync(path.join(this.conf, f), readFileSync(path.join(HARNESS, f)));
-    const { stdout } = await run('java', ['-cp', this.cp, 'org.apache.flink.runtime.util.bash.BashJavaUtils', 'GET_TM_RESOURCE_PARAMS', '--configDir', this.conf], { maxBuffer: 4 * 1024 * 1024 });
-    const results = stdout.split('\n').filter((l) => l.startsWith('BASH_JAVA_UTILS_EXEC_RESULT:')).map((l) => l.slice('BASH_JAVA_UTILS_EXEC_RESULT:'.length).trim());
+    const { stdout } = await run(
+      'java',
+      ['-cp', this.cp, 'org.apache.flink.runtime.util.bash.BashJavaUtils', 'GET_TM_RESOURCE_PARAMS', '--configDir', this.conf],
+      { maxBuffer: 4 * 1024 * 1024 },
+    );
+    const results = stdout
+      .split('\n')
+      .filter((l) => l.startsWith('BASH_JAVA_UTILS_EXEC_RESULT:'))
+      .map((l) => l.slice('BASH_JAVA_UTILS_EXEC_RESULT:'.length).trim());
     if (results.length < 2) throw new Error(`BashJavaUtils gave no TaskManager memory settings:\n${stdout}`);
     const tmJvm = results[0].split(/\s+/);
     const tmDynamic = results[1].split(/\s+/);
     const log4j = `-Dlog4j.configurationFile=file:${path.join(this.conf, 'log4j-console.properties')}`;
-    this.spawn('jm', ['-Xmx469762048', '-Xms469762048', '-XX:MaxMetaspaceSize=268435456', ...J17, ...SMALL, `-Dlog.file=${path.join(this.root, 'log', 'jm.log')}`, log4j,
-      '-cp', this.cp, 'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint', '--configDir', this.conf]);
-    this.spawn('tm', [...tmJvm, ...J17, ...SMALL, `-Dlog.file=${path.join(this.root, 'log', 'tm.log')}`, log4j,
-      '-cp', this.cp, 'org.apache.flink.runtime.taskexecutor.TaskManagerRunner', '--configDir', this.conf, ...tmDynamic]);
+    this.spawn('jm', [
+      '-Xmx469762048',
+      '-Xms469762048',
+      '-XX:MaxMetaspaceSize=268435456',
+      ...J17,
+      ...SMALL,
+      `-Dlog.file=${path.join(this.root, 'log', 'jm.log')}`,
+      log4j,
+      '-cp',
+      this.cp,
+      'org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint',
+      '--configDir',
+      this.conf,
+    ]);
+    this.spawn('tm', [
+      ...tmJvm,
+      ...J17,
+      ...SMALL,
+      `-Dlog.file=${path.join(this.root, 'log', 'tm.log')}`,
+      log4j,
+      '-cp',
+      this.cp,
+      'org.apache.flink.runtime.taskexecutor.TaskManagerRunner',
+      '--configDir',
+      this.conf,
+      ...tmDynamic,
+    ]);
     const deadline = Date.now() + 90_000;
     while (Date.now() < deadline) {
       const overview = await this.rest<{ 'slots-available'?: number }>('/overview').catch(() => undefined);
@@ -188,15 +266,20 @@ export class FlinkCluster {
 
   /** Stops both JVMs (TERM, then KILL) and removes every file of this run. */
   async stop(): Promise<void> {
-    await Promise.all(this.processes.map((p) => new Promise<void>((resolve) => {
-      if (p.exitCode !== null || p.signalCode !== null) return resolve();
-      const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
-      p.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      p.kill('SIGTERM');
-    })));
+    await Promise.all(
+      this.processes.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) return resolve();
+            const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
+            p.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            p.kill('SIGTERM');
+          }),
+      ),
+    );
     this.processes = [];
     rmSync(this.root, { recursive: true, force: true });
   }
@@ -204,11 +287,27 @@ export class FlinkCluster {
 
 /** Runs Flink's CliFrontend from `cp` with the configuration directory `conf` (which holds log4j-cli.properties). */
 export async function runCliFrontend(cp: string, conf: string, logFile: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  return run('java', [...J17, ...SMALL, '-Xmx256m', `-Dlog.file=${logFile}`,
-    `-Dlog4j.configurationFile=file:${path.join(conf, 'log4j-cli.properties')}`, '-cp', cp, 'org.apache.flink.client.cli.CliFrontend', ...args],
-  { env: { ...process.env, FLINK_CONF_DIR: conf }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }).then(
+  return run(
+    'java',
+    [
+      ...J17,
+      ...SMALL,
+      '-Xmx256m',
+      `-Dlog.file=${logFile}`,
+      `-Dlog4j.configurationFile=file:${path.join(conf, 'log4j-cli.properties')}`,
+      '-cp',
+      cp,
+      'org.apache.flink.client.cli.CliFrontend',
+      ...args,
+    ],
+    { env: { ...process.env, FLINK_CONF_DIR: conf }, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 },
+  ).then(
     (r) => ({ exitCode: 0, stdout: r.stdout, stderr: r.stderr }),
-    (e: { code?: number; stdout?: string; stderr?: string }) => ({ exitCode: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({
+      exitCode: typeof e.code === 'number' ? e.code : 1,
+      stdout: e.stdout ?? '',
+      stderr: e.stderr ?? '',
+    }),
   );
 }
 

@@ -8,7 +8,12 @@ import { FlinkRestClient } from '../../../src/client/rest-client.js';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { UnreachableError } from '../../../src/domain/errors.js';
 
-interface Seen { method: string; url: string; headers: IncomingMessage['headers']; body: string }
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 let server: Server | undefined;
 
 async function serve(handler: (req: Seen, res: ServerResponse) => void): Promise<{ seen: Seen[]; port: number }> {
@@ -40,18 +45,28 @@ const transport = (port: number, extra: Partial<ConstructorParameters<typeof Htt
 
 describe('Flink error bodies', () => {
   it('keep the message of a handler error without the exception class and trace', () => {
-    expect(flinkErrorMessage(['org.apache.flink.runtime.rest.NotFoundException: Job 0123 not found\n\tat org.apache...\nCaused by: x'])).toBe('Job 0123 not found');
+    expect(flinkErrorMessage(['org.apache.flink.runtime.rest.NotFoundException: Job 0123 not found\n\tat org.apache...\nCaused by: x'])).toBe(
+      'Job 0123 not found',
+    );
     expect(flinkErrorMessage(['Not found: /v1/nope'])).toBe('Not found: /v1/nope');
   });
   it('use the deepest cause of an internal server error', () => {
-    expect(flinkErrorMessage(['Internal server error.', '<Exception on server side:\njava.util.concurrent.CompletionException: a\nCaused by: java.lang.IllegalStateException: the real reason\n\tat x\nEnd of exception on server side>'])).toBe('the real reason');
+    expect(
+      flinkErrorMessage([
+        'Internal server error.',
+        '<Exception on server side:\njava.util.concurrent.CompletionException: a\nCaused by: java.lang.IllegalStateException: the real reason\n\tat x\nEnd of exception on server side>',
+      ]),
+    ).toBe('the real reason');
   });
 });
 
 describe('HttpTransport', () => {
   it('calls /v1 paths with JSON bodies, extra headers and the bearer token', async () => {
     const { seen, port } = await serve((_req, res) => json(res, 202, { 'request-id': 'abc' }));
-    const config = resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic: ['coordinator.rest.token=s3cret', `rest.port=${port}`] });
+    const config = resolveConfig({
+      loaded: { source: 'none', files: [], entries: [], warnings: [] },
+      dynamic: ['coordinator.rest.token=s3cret', `rest.port=${port}`],
+    });
     const endpoint = endpointFromConfig(config, { FLINK_REST_CLIENT_HEADERS: 'X-One: 1\nX-Two:two\nbad line' });
     expect(endpoint.baseUrl).toBe(`http://127.0.0.1:${port}`);
     const client = new FlinkRestClient(new HttpTransport(endpoint));
@@ -67,11 +82,11 @@ describe('HttpTransport', () => {
     expect(body.triggerId).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  it('maps 404 to not-found with Flink\'s message, and 400 to an operation failure', async () => {
+  it("maps 404 to not-found with Flink's message, and 400 to an operation failure", async () => {
     const { port } = await serve((req, res) =>
       req.url!.includes('missing')
         ? json(res, 404, { errors: ['org.apache.flink.runtime.rest.NotFoundException: Job missing not found\n\tat x'] })
-        : json(res, 400, { errors: ["Config key [execution.checkpointing.savepoint-dir] is not set. Property [target-directory] must be provided."] }),
+        : json(res, 400, { errors: ['Config key [execution.checkpointing.savepoint-dir] is not set. Property [target-directory] must be provided.'] }),
     );
     const http = transport(port);
     await expect(http.request('GET', '/jobs/missing')).rejects.toMatchObject({ kind: 'not-found', status: 404, message: 'Job missing not found' });
@@ -83,14 +98,19 @@ describe('HttpTransport', () => {
 
   it('401 asks for the token', async () => {
     const { port } = await serve((_req, res) => json(res, 401, { errors: ['Missing or invalid bearer token.'] }));
-    await expect(transport(port).request('GET', '/overview')).rejects.toMatchObject({ kind: 'config', hint: expect.stringContaining('coordinator.rest.token') });
+    await expect(transport(port).request('GET', '/overview')).rejects.toMatchObject({
+      kind: 'config',
+      hint: expect.stringContaining('coordinator.rest.token'),
+    });
   });
 
   it('a refused connection is "unreachable" with the address and a hint, after bounded retries', async () => {
     const { port } = await serve(() => {});
     await new Promise((resolve) => server!.close(resolve));
     server = undefined;
-    const error = await transport(port).request('GET', '/overview').catch((e) => e);
+    const error = await transport(port)
+      .request('GET', '/overview')
+      .catch((e) => e);
     expect(error).toBeInstanceOf(UnreachableError);
     expect(error.message).toBe(`Could not reach the coordinator at http://127.0.0.1:${port} (connection refused).`);
     expect(error.hint).toContain('flink cluster start');
@@ -110,7 +130,9 @@ describe('HttpTransport', () => {
 
   it('a server that does not answer in time is reported, not waited on forever', async () => {
     const { port } = await serve(() => {});
-    const error = await transport(port, { timeoutMs: 200, retries: 0 }).request('GET', '/overview').catch((e) => e);
+    const error = await transport(port, { timeoutMs: 200, retries: 0 })
+      .request('GET', '/overview')
+      .catch((e) => e);
     expect(error).toBeInstanceOf(UnreachableError);
     expect(error.message).toContain('no answer within 0 s');
     server!.closeAllConnections();
@@ -121,13 +143,22 @@ describe('FlinkRestClient', () => {
   it('detects the local coordinator and a Flink version from /config', async () => {
     let local = true;
     const { port } = await serve((_req, res) =>
-      json(res, 200, local
-        ? { 'refresh-interval': 3000, 'flink-version': '0.1.0', 'flink-cli-coordinator': { version: '0.1.0', extensions: ['restorable-savepoints'] } }
-        : { 'refresh-interval': 3000, 'flink-version': '1.20.1', 'flink-revision': 'abc @ 2025', features: {} }),
+      json(
+        res,
+        200,
+        local
+          ? { 'refresh-interval': 3000, 'flink-version': '0.1.0', 'flink-cli-coordinator': { version: '0.1.0', extensions: ['restorable-savepoints'] } }
+          : { 'refresh-interval': 3000, 'flink-version': '1.20.1', 'flink-revision': 'abc @ 2025', features: {} },
+      ),
     );
     expect(await new FlinkRestClient(transport(port)).capabilities()).toEqual({ kind: 'local', version: '0.1.0', restorableList: true });
     local = false;
-    expect(await new FlinkRestClient(transport(port)).capabilities()).toEqual({ kind: 'flink', version: '1.20.1', flinkVersion: [1, 20], restorableList: false });
+    expect(await new FlinkRestClient(transport(port)).capabilities()).toEqual({
+      kind: 'flink',
+      version: '1.20.1',
+      flinkVersion: [1, 20],
+      restorableList: false,
+    });
   });
 
   it('uploads a jar as multipart and returns the jar id; runs it with the request body', async () => {

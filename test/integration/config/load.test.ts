@@ -29,7 +29,14 @@ describe('finding the configuration', () => {
 
   it.each([
     ['search-rc', '.flinkrc.yaml', [['state.savepoints.dir', '/tmp/flink-cli-fixtures/sp-rc']]],
-    ['search-package', 'package.json', [['rest.port', '18085'], ['state.savepoints.dir', '/tmp/flink-cli-fixtures/sp-package']]],
+    [
+      'search-package',
+      'package.json',
+      [
+        ['rest.port', '18085'],
+        ['state.savepoints.dir', '/tmp/flink-cli-fixtures/sp-package'],
+      ],
+    ],
     ['search-conf', 'conf/config.yaml', [['execution.checkpointing.savepoint-dir', '/tmp/flink-cli-fixtures/sp-conf-search']]],
     ['search-js', 'flink.config.mjs', [['execution.checkpointing.savepoint-dir', '/tmp/flink-cli-fixtures/sp-js']]],
   ])('cosmiconfig search finds %s (%s)', async (name, file, expected) => {

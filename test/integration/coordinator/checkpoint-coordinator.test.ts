@@ -5,7 +5,12 @@
 import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CheckpointCoordinator, removeSnapshotDirectory, type CoordinatorDeps, type CoordinatorSettings } from '../../../src/coordinator/checkpoint-coordinator.js';
+import {
+  CheckpointCoordinator,
+  removeSnapshotDirectory,
+  type CoordinatorDeps,
+  type CoordinatorSettings,
+} from '../../../src/coordinator/checkpoint-coordinator.js';
 import { forCheckpoint, forManualSavepoint } from '../../../src/domain/snapshot-properties.js';
 import { startJob, type RunningJob } from '../../../src/runtime/host.js';
 import { createSnapshotDirectory } from '../../../src/storage/index.js';
@@ -31,8 +36,14 @@ async function setUp(extra: Partial<CoordinatorDeps> = {}, settings: Partial<Coo
     jobName: job.plan.jobName,
     plan: checkpointIntervalMs === undefined ? job.plan : { ...job.plan, checkpointConfig: { ...job.plan.checkpointConfig, checkpointIntervalMs } },
     settings: {
-      checkpointDir: join(work, 'checkpoints'), savepointDir: join(work, 'savepoints'), numRetained: 1, timeoutMs: 120_000, minPauseMs: 0,
-      persistentCheckpoints: false, toolVersion: 'test', ...settings,
+      checkpointDir: join(work, 'checkpoints'),
+      savepointDir: join(work, 'savepoints'),
+      numRetained: 1,
+      timeoutMs: 120_000,
+      minPauseMs: 0,
+      persistentCheckpoints: false,
+      toolVersion: 'test',
+      ...settings,
     },
     currentAttempt: () => job,
     persist: async () => void persists++,
@@ -68,10 +79,13 @@ describe('close()', () => {
       },
     });
     let inFlightSettled = false;
-    const inFlight = coordinator.trigger(forManualSavepoint()).then(
-      () => 'COMPLETED',
-      (error: { reason: string }) => error.reason,
-    ).finally(() => (inFlightSettled = true));
+    const inFlight = coordinator
+      .trigger(forManualSavepoint())
+      .then(
+        () => 'COMPLETED',
+        (error: { reason: string }) => error.reason,
+      )
+      .finally(() => (inFlightSettled = true));
     await until('the savepoint directory is being created', () => holding);
     const queued = coordinator.trigger(forManualSavepoint()).catch((error: { reason: string }) => error.reason);
 

@@ -28,7 +28,14 @@ function manager(stateDir: string, extra: Partial<JobManagerOptions> = {}, timeo
   const log: string[] = [];
   const jm = new JobManager({
     stateDir,
-    settings: { checkpointDir: path.join(stateDir, 'checkpoints'), savepointDir: path.join(stateDir, 'savepoints'), numRetained: 1, timeoutMs, minPauseMs: 0, persistentCheckpoints: false },
+    settings: {
+      checkpointDir: path.join(stateDir, 'checkpoints'),
+      savepointDir: path.join(stateDir, 'savepoints'),
+      numRetained: 1,
+      timeoutMs,
+      minPauseMs: 0,
+      persistentCheckpoints: false,
+    },
     restartStrategy: { type: 'fixed-delay', attempts: 2, delayMs: 100 },
     log: (line) => log.push(line),
     ...extra,
@@ -60,21 +67,28 @@ describe('a snapshot directory whose creation hangs', () => {
     let stuckDir: string | undefined;
     const seenInRecord: boolean[] = [];
     let jobId = '';
-    const { jm } = manager(stateDir, {
-      createSnapshotDirectory: async (dir) => {
-        // The record on disk names the directory before it exists: a crash now leaves nothing unknown.
-        seenInRecord.push((record(stateDir, jobId).snapshots as Array<{ pointer: string }>).some((e) => e.pointer === dir));
-        if (stuckDir === undefined && path.basename(dir).startsWith('chk-')) {
-          stuckDir = dir;
-          await new Promise<void>((resolve) => (release = resolve));
-        }
-        await createSnapshotDirectory(dir);
+    const { jm } = manager(
+      stateDir,
+      {
+        createSnapshotDirectory: async (dir) => {
+          // The record on disk names the directory before it exists: a crash now leaves nothing unknown.
+          seenInRecord.push((record(stateDir, jobId).snapshots as Array<{ pointer: string }>).some((e) => e.pointer === dir));
+          if (stuckDir === undefined && path.basename(dir).startsWith('chk-')) {
+            stuckDir = dir;
+            await new Promise<void>((resolve) => (release = resolve));
+          }
+          await createSnapshotDirectory(dir);
+        },
       },
-    }, 1500);
+      1500,
+    );
     jobId = await submit(jm, 'no-checkpointing.mjs', ['100000000', '200']);
     await until('RUNNING', async () => ((await stateOf(jm, jobId)) === 'RUNNING' ? true : undefined));
 
-    await expect(jm.checkpoint(jobId)).rejects.toMatchObject({ reason: 'CHECKPOINT_EXPIRED', message: expect.stringMatching(/Creating \S+chk-\d+ did not finish within 1500 ms/) });
+    await expect(jm.checkpoint(jobId)).rejects.toMatchObject({
+      reason: 'CHECKPOINT_EXPIRED',
+      message: expect.stringMatching(/Creating \S+chk-\d+ did not finish within 1500 ms/),
+    });
     // The next checkpoint and a savepoint complete while the first creation still hangs.
     const next = await jm.checkpoint(jobId);
     expect(existsSync(path.join(stateDir, 'checkpoints', jobId, `chk-${next}`, '_metadata'))).toBe(true);
@@ -84,7 +98,9 @@ describe('a snapshot directory whose creation hangs', () => {
     expect(seenInRecord.every(Boolean)).toBe(true);
 
     const history = (await views(jm).checkpointStatistics(jobId)).history;
-    expect(history.find((h) => h.status === 'FAILED')).toMatchObject({ failure_message: expect.stringContaining('did not complete before execution.checkpointing.timeout') });
+    expect(history.find((h) => h.status === 'FAILED')).toMatchObject({
+      failure_message: expect.stringContaining('did not complete before execution.checkpointing.timeout'),
+    });
 
     // The stuck creation finishes after all: what it made is cleaned up.
     release!();
@@ -97,7 +113,18 @@ describe('recovery after a crash', () => {
   it("settles a finished job's in-progress snapshots as FAILED and removes their partial directories and record temp files", async () => {
     const stateDir = path.join(root, `state-${++seq}`);
     const first = manager(stateDir);
-    const jobId = await submit(first.jm, 'counter.ts', ['--out', path.join(root, `out-${seq}`), '--sequence', '300', '--rate', '2000', '--users', '3', '--checkpoint-interval', '100']);
+    const jobId = await submit(first.jm, 'counter.ts', [
+      '--out',
+      path.join(root, `out-${seq}`),
+      '--sequence',
+      '300',
+      '--rate',
+      '2000',
+      '--users',
+      '3',
+      '--checkpoint-interval',
+      '100',
+    ]);
     await until('FINISHED', async () => ((await stateOf(first.jm, jobId)) === 'FINISHED' ? true : undefined));
     const keptSavepoint = await (async () => {
       // A completed savepoint of another job in the same directory must stay.
@@ -116,8 +143,30 @@ describe('recovery after a crash', () => {
     const crashed = JSON.parse(readFileSync(file, 'utf8'));
     const id = crashed.nextSnapshotId;
     crashed.snapshots.push(
-      { id, pointer: partial, properties: forManualSavepoint(), completedAt: 0, status: 'IN_PROGRESS', triggeredAt: Date.now(), stateSize: 0, numSubtasks: 3, numAcknowledged: 1, discarded: false },
-      { id: id + 1, pointer: keptSavepoint, properties: forManualSavepoint(), completedAt: 0, status: 'IN_PROGRESS', triggeredAt: Date.now(), stateSize: 0, numSubtasks: 3, numAcknowledged: 3, discarded: false },
+      {
+        id,
+        pointer: partial,
+        properties: forManualSavepoint(),
+        completedAt: 0,
+        status: 'IN_PROGRESS',
+        triggeredAt: Date.now(),
+        stateSize: 0,
+        numSubtasks: 3,
+        numAcknowledged: 1,
+        discarded: false,
+      },
+      {
+        id: id + 1,
+        pointer: keptSavepoint,
+        properties: forManualSavepoint(),
+        completedAt: 0,
+        status: 'IN_PROGRESS',
+        triggeredAt: Date.now(),
+        stateSize: 0,
+        numSubtasks: 3,
+        numAcknowledged: 3,
+        discarded: false,
+      },
     );
     crashed.nextSnapshotId = id + 2;
     writeFileSync(file, JSON.stringify(crashed));
@@ -136,7 +185,9 @@ describe('recovery after a crash', () => {
     ]);
     expect(await stateOf(second.jm, jobId)).toBe('FINISHED');
     // Settled durably: the record on disk says so too.
-    await until('record settled on disk', () => ((record(stateDir, jobId).snapshots as Array<{ status: string }>).some((e) => e.status === 'IN_PROGRESS') ? undefined : true));
+    await until('record settled on disk', () =>
+      (record(stateDir, jobId).snapshots as Array<{ status: string }>).some((e) => e.status === 'IN_PROGRESS') ? undefined : true,
+    );
     expect(second.log.some((l) => l.includes(`Removed the partial savepoint ${id}`))).toBe(true);
   }, 60_000);
 });

@@ -21,12 +21,24 @@ afterEach(async () => {
 });
 
 let seq = 0;
-function manager(overrides: Partial<Omit<CoordinatorSettings, 'toolVersion'>> = {}, restart = { type: 'fixed-delay' as const, attempts: 2, delayMs: 100 }, stateDir?: string) {
+function manager(
+  overrides: Partial<Omit<CoordinatorSettings, 'toolVersion'>> = {},
+  restart = { type: 'fixed-delay' as const, attempts: 2, delayMs: 100 },
+  stateDir?: string,
+) {
   const dir = stateDir ?? path.join(root, `state-${++seq}`);
   const log: string[] = [];
   const jm = new JobManager({
     stateDir: dir,
-    settings: { checkpointDir: path.join(dir, 'checkpoints'), savepointDir: path.join(dir, 'savepoints'), numRetained: 1, timeoutMs: 30_000, minPauseMs: 0, persistentCheckpoints: false, ...overrides },
+    settings: {
+      checkpointDir: path.join(dir, 'checkpoints'),
+      savepointDir: path.join(dir, 'savepoints'),
+      numRetained: 1,
+      timeoutMs: 30_000,
+      minPauseMs: 0,
+      persistentCheckpoints: false,
+      ...overrides,
+    },
     restartStrategy: restart,
     log: (line) => log.push(line),
   });
@@ -45,16 +57,30 @@ async function submit(jm: JobManager, fixture: string, args: string[], extra: Re
   }
 }
 
-
 const stateOf = async (jm: JobManager, id: string) => (await views(jm).job(id)).state;
-const chkDirs = (dir: string, jobId: string) => (existsSync(path.join(dir, jobId)) ? readdirSync(path.join(dir, jobId)).filter((d) => d.startsWith('chk-')) : []);
+const chkDirs = (dir: string, jobId: string) =>
+  existsSync(path.join(dir, jobId)) ? readdirSync(path.join(dir, jobId)).filter((d) => d.startsWith('chk-')) : [];
 // Published snapshots only: the next checkpoint may already be writing its state files beside them.
 const publishedChkDirs = (dir: string, jobId: string) => chkDirs(dir, jobId).filter((d) => existsSync(path.join(dir, jobId, d, '_metadata')));
 const publishedSavepoints = (dir: string) => readdirSync(dir).filter((d) => existsSync(path.join(dir, d, '_metadata')));
-const seqArgs = (out: string, extra: string[] = []) => ['--out', out, '--sequence', '1000000', '--rate', '500', '--users', '3', '--checkpoint-interval', '150', ...extra];
+const seqArgs = (out: string, extra: string[] = []) => [
+  '--out',
+  out,
+  '--sequence',
+  '1000000',
+  '--rate',
+  '500',
+  '--users',
+  '3',
+  '--checkpoint-interval',
+  '150',
+  ...extra,
+];
 
 function committed(out: string): string[] {
-  return readdirSync(out).filter((f) => f.startsWith('part-')).flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
+  return readdirSync(out)
+    .filter((f) => f.startsWith('part-'))
+    .flatMap((f) => readFileSync(path.join(out, f), 'utf8').split('\n').filter(Boolean));
 }
 
 describe('always a coordinator', () => {
@@ -91,7 +117,11 @@ describe('completed checkpoint store and persistent checkpoints', () => {
     const persistentDir = path.join(root, `persistent-${seq}`);
     const keep = await submit(jm, 'counter.ts', seqArgs(path.join(root, `out-a-${seq}`), ['--persistent-checkpoints', persistentDir]));
     const plain = await submit(jm, 'counter.ts', seqArgs(path.join(root, `out-b-${seq}`)));
-    await until('checkpoints', async () => ((await views(jm).checkpointStatistics(keep)).counts.completed >= 3 && (await views(jm).checkpointStatistics(plain)).counts.completed >= 3 ? true : undefined));
+    await until('checkpoints', async () =>
+      (await views(jm).checkpointStatistics(keep)).counts.completed >= 3 && (await views(jm).checkpointStatistics(plain)).counts.completed >= 3
+        ? true
+        : undefined,
+    );
     await jm.cancel(keep);
     await jm.cancel(plain);
     await until('cleanup', () => (chkDirs(path.join(dir, 'checkpoints'), plain).length === 0 ? true : undefined), 20_000);
@@ -147,7 +177,7 @@ describe('stop and cancel with savepoint', () => {
 });
 
 describe('restore rules', () => {
-  it('a persistent checkpoint restores the same job; a changed job is refused with FLIP-10\'s explanation', async () => {
+  it("a persistent checkpoint restores the same job; a changed job is refused with FLIP-10's explanation", async () => {
     const { jm } = manager();
     const persistentDir = path.join(root, `pc-${seq}`);
     const id = await submit(jm, 'counter.ts', seqArgs(path.join(root, `out-${seq}`), ['--persistent-checkpoints', persistentDir]));
@@ -155,9 +185,13 @@ describe('restore rules', () => {
     await jm.cancel(id);
     const [checkpoint] = await views(jm).restorableSnapshots(id);
     // A different job (other operator graph): refused before anything starts.
-    await expect(submit(jm, 'no-checkpointing.mjs', ['10'], { savepointPath: checkpoint.external_path })).rejects.toThrow(/Persistent checkpoints restore only the same job and version \(FLIP-10\)/);
+    await expect(submit(jm, 'no-checkpointing.mjs', ['10'], { savepointPath: checkpoint.external_path })).rejects.toThrow(
+      /Persistent checkpoints restore only the same job and version \(FLIP-10\)/,
+    );
     // The same graph (the fixed job keeps the uids): accepted.
-    const restored = await submit(jm, 'counter-fixed.ts', seqArgs(path.join(root, `out-${seq}`), ['--persistent-checkpoints', persistentDir]), { savepointPath: checkpoint.external_path });
+    const restored = await submit(jm, 'counter-fixed.ts', seqArgs(path.join(root, `out-${seq}`), ['--persistent-checkpoints', persistentDir]), {
+      savepointPath: checkpoint.external_path,
+    });
     await until('RUNNING', async () => ((await stateOf(jm, restored)) === 'RUNNING' ? true : undefined));
     expect((await views(jm).checkpointStatistics(restored)).latest.restored?.external_path).toBe(checkpoint.external_path);
   });
@@ -216,11 +250,24 @@ describe("FLIP-10's motivating case", () => {
     writeFileSync(input, lines.join('\n') + '\n');
     const out = path.join(root, `out-${seq}`);
     const persistentDir = path.join(root, `pc-${seq}`);
-    const buggy = await submit(jm, 'counter-buggy.ts', ['--input', input, '--out', out, '--rate', '600', '--checkpoint-interval', '100', '--persistent-checkpoints', persistentDir]);
+    const buggy = await submit(jm, 'counter-buggy.ts', [
+      '--input',
+      input,
+      '--out',
+      out,
+      '--rate',
+      '600',
+      '--checkpoint-interval',
+      '100',
+      '--persistent-checkpoints',
+      persistentDir,
+    ]);
     await until('FAILED', async () => ((await stateOf(jm, buggy)) === 'FAILED' ? true : undefined), 30_000);
     const [checkpoint] = await views(jm).restorableSnapshots(buggy);
     expect(checkpoint.kind).toBe('persistent-checkpoint');
-    const fixed = await submit(jm, 'counter-fixed.ts', ['--input', input, '--out', out, '--rate', '5000', '--checkpoint-interval', '100'], { savepointPath: checkpoint.external_path });
+    const fixed = await submit(jm, 'counter-fixed.ts', ['--input', input, '--out', out, '--rate', '5000', '--checkpoint-interval', '100'], {
+      savepointPath: checkpoint.external_path,
+    });
     await until('FINISHED', async () => ((await stateOf(jm, fixed)) === 'FINISHED' ? true : undefined), 30_000);
     // Reference, computed independently: every valid event counted once, in order, per user.
     const expected = new Map<string, number>();

@@ -27,7 +27,14 @@ function manager(stateDir = path.join(root, `state-${++seq}`)) {
   const log: string[] = [];
   const jm = new JobManager({
     stateDir,
-    settings: { checkpointDir: path.join(stateDir, 'checkpoints'), savepointDir: path.join(stateDir, 'savepoints'), numRetained: 1, timeoutMs: 30_000, minPauseMs: 0, persistentCheckpoints: false },
+    settings: {
+      checkpointDir: path.join(stateDir, 'checkpoints'),
+      savepointDir: path.join(stateDir, 'savepoints'),
+      numRetained: 1,
+      timeoutMs: 30_000,
+      minPauseMs: 0,
+      persistentCheckpoints: false,
+    },
     restartStrategy: { type: 'fixed-delay', attempts: 2, delayMs: 100 },
     log: (line) => log.push(line),
   });
@@ -40,7 +47,9 @@ async function submit(jm: JobManager, out: string): Promise<string> {
   try {
     const artifact = await jm.uploadArtifact(path.basename(bundle), createReadStream(bundle));
     // No periodic checkpoints: the test decides which snapshots exist.
-    const id = await jm.runArtifact(artifact.id, { args: ['--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '600000'] });
+    const id = await jm.runArtifact(artifact.id, {
+      args: ['--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '600000'],
+    });
     await until('RUNNING', async () => ((await views(jm).job(id)).state === 'RUNNING' ? true : undefined));
     return id;
   } finally {
@@ -86,8 +95,14 @@ describe('after a coordinator restart', () => {
     const second = manager(first.stateDir);
     await second.jm.recover();
     await until('RUNNING again', async () => ((await views(second.jm).job(id)).state === 'RUNNING' ? true : undefined));
-    expect(second.log).toContainEqual(expect.stringMatching(new RegExp(`^Job ${id}: snapshot ${checkpoint} fails full verification \\(state file .* fails its checksum \\(corrupt\\)\\); trying an older one$`)));
-    expect(second.log).toContainEqual(`Job ${id} falls back to ${savepoint}, the newest snapshot that passes full verification (output committed after it may be repeated)`);
+    expect(second.log).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`^Job ${id}: snapshot ${checkpoint} fails full verification \\(state file .* fails its checksum \\(corrupt\\)\\); trying an older one$`),
+      ),
+    );
+    expect(second.log).toContainEqual(
+      `Job ${id} falls back to ${savepoint}, the newest snapshot that passes full verification (output committed after it may be repeated)`,
+    );
     expect(second.log).toContainEqual(expect.stringMatching(new RegExp(`^Resuming job ${id} \\(Event counter\\) from ${savepoint}$`)));
     // As Flink reports it: the latest restore, so that the snapshot the job now depends on is known to be in use.
     expect((await views(second.jm).checkpointStatistics(id)).latest.restored).toMatchObject({ external_path: savepoint, is_savepoint: true });
@@ -106,7 +121,9 @@ describe('after a coordinator restart', () => {
     const details = (await views(second.jm).job(id)) as unknown as { state: string; 'failure-cause': string };
     expect(details.state).toBe('FAILED');
     // (A subsumed checkpoint whose discard the shutdown overtook may be listed too, as gone.)
-    expect(details['failure-cause']).toMatch(new RegExp(`^Job ${id} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`));
+    expect(details['failure-cause']).toMatch(
+      new RegExp(`^Job ${id} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`),
+    );
     expect(details['failure-cause']).toMatch(new RegExp(`${checkpoint}: state file .* fails its checksum`));
     expect(details['failure-cause']).toContain(`${savepoint}: directory no longer exists`);
     expect(second.log).toContainEqual(expect.stringContaining(`Job ${id} (Event counter) FAILED: Job ${id} has no usable snapshot`));
@@ -143,7 +160,9 @@ describe('after a task failure (restart strategy)', () => {
       const details = (await views(jm).job(id)) as unknown as { state: string; 'failure-cause': string };
       return details.state === 'FAILED' ? details : undefined;
     });
-    expect(failed['failure-cause']).toMatch(new RegExp(`^Job ${id} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`));
+    expect(failed['failure-cause']).toMatch(
+      new RegExp(`^Job ${id} has no usable snapshot to restore from: none of its \\d snapshot\\(s\\) passes full verification`),
+    );
     expect(readdirSync(checkpoint)).toContain('_metadata'); // not discarded at the job's end: kept for inspection
   });
 });

@@ -26,7 +26,14 @@ const stateDir = path.join(root, 'state');
 function manager(): JobManager {
   const jm = new JobManager({
     stateDir,
-    settings: { checkpointDir: path.join(stateDir, 'checkpoints'), savepointDir: path.join(root, 'savepoints'), numRetained: 1, timeoutMs: 30_000, minPauseMs: 0, persistentCheckpoints: false },
+    settings: {
+      checkpointDir: path.join(stateDir, 'checkpoints'),
+      savepointDir: path.join(root, 'savepoints'),
+      numRetained: 1,
+      timeoutMs: 30_000,
+      minPauseMs: 0,
+      persistentCheckpoints: false,
+    },
     restartStrategy: { type: 'fixed-delay', attempts: 1, delayMs: 50 },
     taskManagerMemoryBytes: 192 * 1024 ** 2,
     log: () => {},
@@ -91,7 +98,11 @@ test('misbehaving jobs fail with their cause; the coordinator and a good job car
   const next = manager();
   await next.recover();
   const before = counterOutput(out).records;
-  await until('good job resumed and commits', async () => ((await views(next).job(good)).state === 'RUNNING' && counterOutput(out).records > before + 200 ? true : undefined), 60_000);
+  await until(
+    'good job resumed and commits',
+    async () => ((await views(next).job(good)).state === 'RUNNING' && counterOutput(out).records > before + 200 ? true : undefined),
+    60_000,
+  );
   for (const [mode, id] of Object.entries(bad)) {
     expect((await views(next).job(id)).state).toBe('FAILED');
     expect((await views(next).exceptions(id)).exceptionHistory.entries[0].stacktrace.split('\n')[0]).toMatch(CAUSES[mode]);

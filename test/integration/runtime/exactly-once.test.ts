@@ -67,8 +67,7 @@ describe('exactly-once file sink across failures', () => {
     const args = ['--out', out, '--sequence', String(N), '--users', String(USERS), '--rate', '30000'];
     const ids = { next: 1 };
     let latest: string | undefined;
-    const start = () =>
-      startJob({ artifactPath: join(JOBS, 'counter.ts'), args, parallelism: 2, restoreFrom: latest ? { snapshot: latest } : undefined });
+    const start = () => startJob({ artifactPath: join(JOBS, 'counter.ts'), args, parallelism: 2, restoreFrom: latest ? { snapshot: latest } : undefined });
 
     // 1. Two completed checkpoints, then the task thread dies.
     let job = await start();

@@ -22,7 +22,14 @@ test('misbehaving jobs fail alone; a healthy job next to them completes exactly 
 
   const sink = captureStream();
   const bad = (mode: string, extra: { maxHeapMb?: number; heartbeatTimeoutMs?: number } = {}) =>
-    startJob({ artifactPath: join(JOBS, 'misbehaving.ts'), args: [mode, '20'], stdout: sink.stream, heartbeatIntervalMs: 100, heartbeatTimeoutMs: 800, ...extra });
+    startJob({
+      artifactPath: join(JOBS, 'misbehaving.ts'),
+      args: [mode, '20'],
+      stdout: sink.stream,
+      heartbeatIntervalMs: 100,
+      heartbeatTimeoutMs: 800,
+      ...extra,
+    });
   const started = await Promise.all([bad('loop'), bad('throw'), bad('exit'), bad('async-throw'), bad('oom', { maxHeapMb: 48, heartbeatTimeoutMs: 20_000 })]);
   const buildLoop = startJob({ artifactPath: join(JOBS, 'misbehaving.ts'), args: ['loop-at-build'], heartbeatIntervalMs: 100, heartbeatTimeoutMs: 800 }).then(
     () => new Error('started'),

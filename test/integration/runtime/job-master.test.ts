@@ -78,7 +78,15 @@ test('FLIP-10: a bad record exhausts the restarts; the fixed job restores from t
   expect(result.cause?.message).toMatch(/reading 'trim'/);
   expect(attempts).toHaveLength(3);
   expect(buggy.history.map((h) => h.status)).toEqual([
-    'INITIALIZING', 'CREATED', 'RUNNING', 'RESTARTING', 'RUNNING', 'RESTARTING', 'RUNNING', 'FAILING', 'FAILED',
+    'INITIALIZING',
+    'CREATED',
+    'RUNNING',
+    'RESTARTING',
+    'RUNNING',
+    'RESTARTING',
+    'RUNNING',
+    'FAILING',
+    'FAILED',
   ]);
   expect(loop.state.completed).toBeGreaterThan(0);
   const committedByBuggy = (await committedLines(out)).length;

@@ -18,7 +18,10 @@ describe('plans', () => {
     const [buggy, fixed, sequence] = await Promise.all([
       buildPlan({ artifactPath: join(JOBS, 'counter-buggy.ts'), args, parallelism: 3 }),
       buildPlan({ artifactPath: join(JOBS, 'counter-fixed.ts'), args }),
-      buildPlan({ artifactPath: join(JOBS, 'counter.ts'), args: ['--out', '/tmp/unused', '--checkpoint-interval', '250', '--persistent-checkpoints', '/ckpt'] }),
+      buildPlan({
+        artifactPath: join(JOBS, 'counter.ts'),
+        args: ['--out', '/tmp/unused', '--checkpoint-interval', '250', '--persistent-checkpoints', '/ckpt'],
+      }),
     ]);
     expect(buggy.operators.map((o) => o.uid)).toEqual(['events-file', 'parse', 'valid', 'count', 'sink']);
     expect(buggy.operators.every((o) => o.parallelism === 3)).toBe(true);
@@ -76,7 +79,7 @@ describe('stop with savepoint', () => {
     // Still running and still snapshotting: the next snapshot sees progress past the aborted one.
     const { result } = await completeSnapshot(job, work, 2);
     expect(job.status).toBe('RUNNING');
-    expect(((result.operators[0].state as { subtasks: Array<{ splits: Array<{ next: number }> }> }).subtasks[0].splits[0].next)).toBeGreaterThan(100);
+    expect((result.operators[0].state as { subtasks: Array<{ splits: Array<{ next: number }> }> }).subtasks[0].splits[0].next).toBeGreaterThan(100);
     expect(await job.cancel()).toEqual({ status: 'CANCELED' });
     await expect(job.triggerSnapshot({ id: 3, directory: join(work, 'x') })).rejects.toMatchObject({ reason: 'NOT_ALL_REQUIRED_TASKS_RUNNING' });
   });
@@ -96,7 +99,11 @@ describe('snapshots', () => {
     const result = await duplicate;
     expect(progress).toEqual([1 / 3, 2 / 3, 1]);
     expect(result.files).toHaveLength(1); // the keyed state of 'residues'
-    expect(result.operators.map((o) => [o.uid, o.state === undefined])).toEqual([['numbers', false], ['residues', false], ['print', true]]);
+    expect(result.operators.map((o) => [o.uid, o.state === undefined])).toEqual([
+      ['numbers', false],
+      ['residues', false],
+      ['print', true],
+    ]);
     await job.cancel();
     expect(cap.text()).toMatch(/^0:1$/m);
   });

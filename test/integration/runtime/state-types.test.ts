@@ -21,12 +21,24 @@ async function savepointOfNumberMode(): Promise<string> {
 test('a value state restored as another type, or as map state, fails naming state and operator; the same type restores', async () => {
   const savepoint = await savepointOfNumberMode();
 
-  const text = await startJob({ artifactPath: join(JOBS, 'typed-state.ts'), args: ['text'], stdout: captureStream().stream, restoreFrom: { snapshot: savepoint } });
+  const text = await startJob({
+    artifactPath: join(JOBS, 'typed-state.ts'),
+    args: ['text'],
+    stdout: captureStream().stream,
+    restoreFrom: { snapshot: savepoint },
+  });
   const textOutcome = await text.done;
   expect(textOutcome.status).toBe('FAILED');
-  expect(textOutcome.error!.message).toMatch(/^keyed state "seen" of operator "tally" holds number values in the snapshot, but the job now declares it with a string default \(""\): keep its type/);
+  expect(textOutcome.error!.message).toMatch(
+    /^keyed state "seen" of operator "tally" holds number values in the snapshot, but the job now declares it with a string default \(""\): keep its type/,
+  );
 
-  const map = await startJob({ artifactPath: join(JOBS, 'typed-state.ts'), args: ['map'], stdout: captureStream().stream, restoreFrom: { snapshot: savepoint } });
+  const map = await startJob({
+    artifactPath: join(JOBS, 'typed-state.ts'),
+    args: ['map'],
+    stdout: captureStream().stream,
+    restoreFrom: { snapshot: savepoint },
+  });
   const mapOutcome = await map.done;
   expect(mapOutcome.status).toBe('FAILED');
   expect(mapOutcome.error!.message).toMatch(/^keyed state "seen" of operator "tally" is value state in the snapshot, but the job now declares it as map state/);

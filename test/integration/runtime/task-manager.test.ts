@@ -23,7 +23,10 @@ test('a job that SIGKILLs its own process fails with the signal as its cause', a
 });
 
 test('the plan is built in a TaskManager process: job code never runs in the host', async () => {
-  const error = await buildPlan({ artifactPath: join(JOBS, 'kills-at-build.mjs') }).then(() => undefined, (e: Error) => e);
+  const error = await buildPlan({ artifactPath: join(JOBS, 'kills-at-build.mjs') }).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   expect(error?.message).toMatch(/cannot build the plan of .*kills-at-build\.mjs: the job's TaskManager process \(pid \d+\) was killed by signal SIGKILL/);
   expect((globalThis as { __flinkJobModuleEvaluated?: boolean }).__flinkJobModuleEvaluated).toBeUndefined();
 });

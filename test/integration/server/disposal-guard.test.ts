@@ -86,7 +86,7 @@ describe('POST /savepoint-disposal refuses, deleting nothing', () => {
     expect(readdirSync(chk).sort()).toEqual(['_metadata', 'state']);
   });
 
-  it('a savepoint-* directory whose _metadata carries Flink\'s magic number with an unknown version', async () => {
+  it("a savepoint-* directory whose _metadata carries Flink's magic number with an unknown version", async () => {
     const dir = path.join(savepointDir, 'savepoint-abcdef-00000000000f');
     mkdirSync(dir, { recursive: true });
     const bytes = Buffer.alloc(16);
@@ -102,7 +102,10 @@ describe('POST /savepoint-disposal refuses, deleting nothing', () => {
     const jarId = await client.uploadJar(bundle, { contentType: 'text/javascript', fileName: 'counter.mjs' });
     await cleanup();
     // No periodic checkpoints: the savepoint stays the job's newest snapshot until we take another.
-    const jobId = await client.runJar(jarId, { programArgsList: ['--out', path.join(root, 'out'), '--sequence', '1000000', '--rate', '200', '--users', '3', '--checkpoint-interval', '3600000'], parallelism: 1 });
+    const jobId = await client.runJar(jarId, {
+      programArgsList: ['--out', path.join(root, 'out'), '--sequence', '1000000', '--rate', '200', '--users', '3', '--checkpoint-interval', '3600000'],
+      parallelism: 1,
+    });
     await until('RUNNING', async () => ((await client.job(jobId)).state === 'RUNNING' ? true : undefined));
     const takeSavepoint = async () => {
       const trigger = await client.triggerSavepoint(jobId, { 'cancel-job': false });

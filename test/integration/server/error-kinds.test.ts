@@ -8,9 +8,7 @@ import type { ArtifactInfo } from '../../../src/coordinator/artifact-store.js';
 import type { SnapshotEntry } from '../../../src/coordinator/checkpoint-coordinator.js';
 import type { JobPlan, JobRecord } from '../../../src/coordinator/job-record.js';
 import type { JobSnapshotSettings } from '../../../src/coordinator/requests.js';
-import {
-  ConfigError, ConflictError, FlinkCliError, NotFoundError, OperationError, TimeoutError, UsageError,
-} from '../../../src/domain/errors.js';
+import { ConfigError, ConflictError, FlinkCliError, NotFoundError, OperationError, TimeoutError, UsageError } from '../../../src/domain/errors.js';
 import { kindForStatus, statusForError } from '../../../src/rest-api/errors.js';
 import type { Dispatcher } from '../../../src/server/dispatcher.js';
 import { startRestServer, type RunningRestServer } from '../../../src/server/rest-server.js';
@@ -53,7 +51,10 @@ afterAll(() => server.close());
 
 async function received(error: Error, call: () => Promise<unknown>): Promise<FlinkCliError> {
   dispatcher.error = error;
-  const thrown = await call().then(() => undefined, (e: unknown) => e);
+  const thrown = await call().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(thrown).toBeInstanceOf(FlinkCliError);
   return thrown as FlinkCliError;
 }

@@ -37,7 +37,12 @@ it('an internal error while the log throws ENOSPC: answered with 500, and the ne
     // A real I/O failure the server does not expect: the jobs directory is a file.
     rmSync(path.join(stateDir, 'jobs'), { recursive: true, force: true });
     writeFileSync(path.join(stateDir, 'jobs'), 'not a directory');
-    const run = await fetch(`${server.url}/v1/jars/${jar}/run`, { method: 'POST', body: JSON.stringify({ programArgsList: ['1000', '10'] }), headers: { 'Content-Type': 'application/json' }, signal: AbortSignal.timeout(20_000) });
+    const run = await fetch(`${server.url}/v1/jars/${jar}/run`, {
+      method: 'POST',
+      body: JSON.stringify({ programArgsList: ['1000', '10'] }),
+      headers: { 'Content-Type': 'application/json' },
+      signal: AbortSignal.timeout(20_000),
+    });
     expect(run.status).toBe(500);
     expect(logCalls).toBeGreaterThan(0);
     const overview = await fetch(`${server.url}/v1/overview`, { signal: AbortSignal.timeout(10_000) });

@@ -59,7 +59,7 @@ afterAll(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe('locations in Flink\'s form', () => {
+describe("locations in Flink's form", () => {
   it('savepoint status, checkpoint statistics, checkpoint details and the FLIP-10 list; a restore from what was reported', async () => {
     const jobId = await client.runJar(jarId, { programArgsList: args('out-1') });
     await until('a checkpoint', async () => ((await client.checkpoints(jobId)).counts.completed > 0 ? true : undefined));

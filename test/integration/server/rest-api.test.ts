@@ -34,12 +34,21 @@ function conforms(schema: string, value: unknown): void {
   if (!ok) throw new Error(`${schema}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value).slice(0, 500)}`);
 }
 
-async function raw(method: string, pathname: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const response = await fetch(`${server.url}${pathname}`, { method, body, headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers } });
+async function raw(
+  method: string,
+  pathname: string,
+  body?: string,
+  headers: Record<string, string> = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const response = await fetch(`${server.url}${pathname}`, {
+    method,
+    body,
+    headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
+  });
   const text = await response.text();
   return { status: response.status, body: text === '' ? {} : JSON.parse(text), headers: response.headers };
 }
-
 
 const snapshotDirs = () => (existsSync(savepointDir) ? readdirSync(savepointDir).length : 0);
 
@@ -56,7 +65,10 @@ beforeAll(async () => {
   const { bundle, cleanup } = await bundleJobModule(path.resolve('fixtures/jobs/counter.ts'));
   jarId = await client.uploadJar(bundle, { contentType: 'text/javascript', fileName: 'counter.mjs' });
   await cleanup();
-  jobId = await client.runJar(jarId, { programArgsList: ['--out', path.join(root, 'out'), '--sequence', '1000000', '--rate', '400', '--users', '3', '--checkpoint-interval', '200'], parallelism: 2 });
+  jobId = await client.runJar(jarId, {
+    programArgsList: ['--out', path.join(root, 'out'), '--sequence', '1000000', '--rate', '400', '--users', '3', '--checkpoint-interval', '200'],
+    parallelism: 2,
+  });
   await until('a checkpoint', async () => ((await client.checkpoints(jobId)).counts.completed > 0 ? true : undefined));
 }, 60_000);
 
@@ -67,7 +79,7 @@ afterAll(async () => {
 });
 
 describe('read endpoints conform to the OpenAPI document', () => {
-  it('/config: Flink\'s fields plus the extension; the client detects the local coordinator', async () => {
+  it("/config: Flink's fields plus the extension; the client detects the local coordinator", async () => {
     const r = await raw('GET', '/v1/config');
     conforms('DashboardConfig', r.body);
     expect(await client.capabilities()).toMatchObject({ kind: 'local', restorableList: true });
@@ -85,10 +97,16 @@ describe('read endpoints conform to the OpenAPI document', () => {
     expect((await raw('GET', `/v1/jobs/${jobId}/status`)).body).toEqual({ status: 'RUNNING' });
   });
 
-  it('/jobs/:id/exceptions: Flink 1.20\'s shape, empty for a job that never failed; 404 for an unknown job', async () => {
+  it("/jobs/:id/exceptions: Flink 1.20's shape, empty for a job that never failed; 404 for an unknown job", async () => {
     const exceptions = await client.exceptions(jobId);
     conforms('JobExceptionsInfoWithHistory', exceptions);
-    expect(exceptions).toEqual({ 'root-exception': null, timestamp: null, 'all-exceptions': [], truncated: false, exceptionHistory: { entries: [], truncated: false } });
+    expect(exceptions).toEqual({
+      'root-exception': null,
+      timestamp: null,
+      'all-exceptions': [],
+      truncated: false,
+      exceptionHistory: { entries: [], truncated: false },
+    });
     expect((await raw('GET', `/jobs/${'0'.repeat(32)}/exceptions`)).status).toBe(404);
     expect((await raw('GET', `/jobs/${jobId}/exceptions?maxExceptions=x`)).status).toBe(400);
   });
@@ -121,7 +139,12 @@ describe('asynchronous operations', () => {
     // Flink's form (issue 12): a file: URI with one slash.
     expect(done.operation?.location?.startsWith(`file:${path.join(root, 'adhoc', `savepoint-${jobId.slice(0, 6)}-`)}`)).toBe(true);
     const stats = await client.checkpoints(jobId);
-    expect(stats.latest.savepoint).toMatchObject({ is_savepoint: true, savepointFormat: 'NATIVE', checkpoint_type: 'SAVEPOINT', external_path: done.operation!.location });
+    expect(stats.latest.savepoint).toMatchObject({
+      is_savepoint: true,
+      savepointFormat: 'NATIVE',
+      checkpoint_type: 'SAVEPOINT',
+      external_path: done.operation!.location,
+    });
   });
 
   it('the same client trigger id twice starts one savepoint', async () => {
@@ -173,7 +196,7 @@ describe('asynchronous operations', () => {
   });
 });
 
-describe('errors in Flink\'s shape', () => {
+describe("errors in Flink's shape", () => {
   it.each([
     ['GET', '/v1/jobs/0123456789abcdef0123456789abcdef', undefined, 404, /^Job 0123456789abcdef0123456789abcdef not found$/],
     ['GET', '/v1/jobs/not-a-job', undefined, 400, /^Bad request, could not parse parameters: /],
@@ -181,7 +204,13 @@ describe('errors in Flink\'s shape', () => {
     ['DELETE', '/v1/jobs/overview', undefined, 405, /^Method DELETE is not allowed/],
     ['PATCH', '/v1/jobs/0123456789abcdef0123456789abcdef?mode=stop', undefined, 308, /termination mode "stop" has been removed/],
     ['POST', '/v1/savepoint-disposal', '{}', 400, /^Field savepoint-path must not be omitted or be null\.$/],
-    ['GET', '/v1/jobs/0123456789abcdef0123456789abcdef/savepoints/0123456789abcdef0123456789abcdef', undefined, 404, /There is no savepoint operation with triggerId=/],
+    [
+      'GET',
+      '/v1/jobs/0123456789abcdef0123456789abcdef/savepoints/0123456789abcdef0123456789abcdef',
+      undefined,
+      404,
+      /There is no savepoint operation with triggerId=/,
+    ],
   ])('%s %s → %d', async (method, url, body, status, message) => {
     const r = await raw(method as string, url as string, body as string | undefined);
     expect(r.status).toBe(status);
@@ -248,9 +277,13 @@ describe('bad input: the right 4xx and nothing changes', () => {
 });
 
 describe('jars and cancel', () => {
-  it('plan: Flink\'s JobPlanInfo, one node per operator, its id Flink\'s hash of the uid; nothing starts', async () => {
+  it("plan: Flink's JobPlanInfo, one node per operator, its id Flink's hash of the uid; nothing starts", async () => {
     const jobsBefore = (await client.jobsOverview()).jobs.length;
-    const r = await raw('POST', `/v1/jars/${encodeURIComponent(jarId)}/plan`, JSON.stringify({ programArgsList: ['--out', path.join(root, 'out-plan'), '--sequence', '10'], parallelism: 2 }));
+    const r = await raw(
+      'POST',
+      `/v1/jars/${encodeURIComponent(jarId)}/plan`,
+      JSON.stringify({ programArgsList: ['--out', path.join(root, 'out-plan'), '--sequence', '10'], parallelism: 2 }),
+    );
     expect(r.status).toBe(200);
     conforms('JobPlanInfo', r.body);
     const nodes = r.body.plan.nodes as Array<{ id: string; description: string; parallelism: number; inputs?: Array<{ id: string }> }>;
@@ -267,13 +300,20 @@ describe('jars and cancel', () => {
     const jars = await client.jars();
     conforms('JarListInfo', jars);
     expect(jars.files.map((f) => f.id)).toContain(jarId);
-    const restored = await raw('POST', `/v1/jars/${encodeURIComponent(jarId)}/run`, JSON.stringify({
-      // The exactly-once sink resumes in the same output directory (its pending files are part of the state).
-      programArgsList: ['--out', path.join(root, 'out'), '--sequence', '100000', '--rate', '200'], parallelism: 1,
-      // A savepoint: a running job's persistent checkpoints are subsumed every 200 ms here.
-      savepointPath: await jm.savepoint(jobId, { cancelJob: false, format: 'canonical' }),
-      allowNonRestoredState: false, restoreMode: 'NO_CLAIM', jobId: 'b'.repeat(32),
-    }));
+    const restored = await raw(
+      'POST',
+      `/v1/jars/${encodeURIComponent(jarId)}/run`,
+      JSON.stringify({
+        // The exactly-once sink resumes in the same output directory (its pending files are part of the state).
+        programArgsList: ['--out', path.join(root, 'out'), '--sequence', '100000', '--rate', '200'],
+        parallelism: 1,
+        // A savepoint: a running job's persistent checkpoints are subsumed every 200 ms here.
+        savepointPath: await jm.savepoint(jobId, { cancelJob: false, format: 'canonical' }),
+        allowNonRestoredState: false,
+        restoreMode: 'NO_CLAIM',
+        jobId: 'b'.repeat(32),
+      }),
+    );
     expect([restored.status, restored.body]).toEqual([200, { jobid: 'b'.repeat(32) }]);
     conforms('JarRunResponse', restored.body);
     expect(restored.body.jobid).toBe('b'.repeat(32));
@@ -314,7 +354,8 @@ describe('after a restart', () => {
     jm = new JobManager({
       stateDir: path.join(root, 'state'),
       settings: { checkpointDir: path.join(root, 'checkpoints'), savepointDir, numRetained: 1, timeoutMs: 30_000, minPauseMs: 0, persistentCheckpoints: true },
-      restartStrategy: { type: 'none' }, log: () => {},
+      restartStrategy: { type: 'none' },
+      log: () => {},
     });
     await jm.recover();
     server = await startRestServer({ dispatcher: jm, port: 0 });

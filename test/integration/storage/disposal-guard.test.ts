@@ -15,7 +15,20 @@ const context = { roots: [] as string[], cwd: '/', jobs: [] };
 async function snapshot(base: string): Promise<string> {
   const dir = await createSavepointDir(base, JOB);
   const file = await writeStateFile(dir, 's', 'x'.repeat(100));
-  await publishSnapshot(dir, { id: 1, kind: 'savepoint', trigger: 'manual', format: 'canonical', jobId: JOB, jobName: 'j', jobFingerprint: 'f', operators: [], toolVersion: 't', triggeredAt: 1, completedAt: 2, files: [file] });
+  await publishSnapshot(dir, {
+    id: 1,
+    kind: 'savepoint',
+    trigger: 'manual',
+    format: 'canonical',
+    jobId: JOB,
+    jobName: 'j',
+    jobFingerprint: 'f',
+    operators: [],
+    toolVersion: 't',
+    triggeredAt: 1,
+    completedAt: 2,
+    files: [file],
+  });
   return dir;
 }
 

@@ -15,7 +15,20 @@ const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 async function snapshot(base: string): Promise<string> {
   const dir = await createSavepointDir(base, JOB);
   const file = await writeStateFile(dir, 's', 'x'.repeat(1000));
-  await publishSnapshot(dir, { id: 1, kind: 'savepoint', trigger: 'manual', format: 'canonical', jobId: JOB, jobName: 'j', jobFingerprint: 'f', operators: [], toolVersion: 't', triggeredAt: 1, completedAt: 2, files: [file] });
+  await publishSnapshot(dir, {
+    id: 1,
+    kind: 'savepoint',
+    trigger: 'manual',
+    format: 'canonical',
+    jobId: JOB,
+    jobName: 'j',
+    jobFingerprint: 'f',
+    operators: [],
+    toolVersion: 't',
+    triggeredAt: 1,
+    completedAt: 2,
+    files: [file],
+  });
   return dir;
 }
 
@@ -33,21 +46,37 @@ describe('planDisposal', () => {
   });
 
   it.each([
-    ['not a snapshot', async () => { const d = path.join(root, 'plain'); mkdirSync(d, { recursive: true }); return d; }, /not a snapshot directory/],
+    [
+      'not a snapshot',
+      async () => {
+        const d = path.join(root, 'plain');
+        mkdirSync(d, { recursive: true });
+        return d;
+      },
+      /not a snapshot directory/,
+    ],
     ['a configured root itself', async () => path.join(root, 'rootdir'), /configured snapshot root/],
     ['.. tricks', async () => `${await snapshot(path.join(root, 'dots'))}/../../etc`, /contains '\.\.' segments/],
-    ['a symlink leaving its directory', async () => {
-      const target = await snapshot(path.join(root, 'elsewhere'));
-      const link = path.join(root, 'links', path.basename(target));
-      mkdirSync(path.dirname(link), { recursive: true });
-      symlinkSync(target, link);
-      return link;
-    }, /symbolic link to/],
-    ['a snapshot without _metadata (maybe still being written)', async () => {
-      const d = await createSavepointDir(path.join(root, 'partial'), JOB);
-      writeFileSync(path.join(d, 'state'), 'x');
-      return d;
-    }, /may still be being written/],
+    [
+      'a symlink leaving its directory',
+      async () => {
+        const target = await snapshot(path.join(root, 'elsewhere'));
+        const link = path.join(root, 'links', path.basename(target));
+        mkdirSync(path.dirname(link), { recursive: true });
+        symlinkSync(target, link);
+        return link;
+      },
+      /symbolic link to/,
+    ],
+    [
+      'a snapshot without _metadata (maybe still being written)',
+      async () => {
+        const d = await createSavepointDir(path.join(root, 'partial'), JOB);
+        writeFileSync(path.join(d, 'state'), 'x');
+        return d;
+      },
+      /may still be being written/,
+    ],
     ['a heap pointer', async () => 'jobmanager://savepoint-3', /removed JobManager heap savepoint backend/],
     ['nothing there', async () => path.join(root, 'missing', 'savepoint-fd7201-000000000000'), /does not exist/],
   ])('refuses %s, deleting nothing', async (_name, make, message) => {
@@ -71,7 +100,12 @@ describe('planDisposal', () => {
     try {
       await expect(applyDisposal(step)).rejects.toThrow();
       const [entry] = await scanSnapshots([base]);
-      expect(entry).toMatchObject({ path: dir, state: 'incomplete', disposing: true, problem: expect.stringContaining('a disposal started and did not finish') });
+      expect(entry).toMatchObject({
+        path: dir,
+        state: 'incomplete',
+        disposing: true,
+        problem: expect.stringContaining('a disposal started and did not finish'),
+      });
       expect(existsSync(path.join(dir, '_metadata'))).toBe(false); // never restorable once a disposal began
       // Planning it again is allowed (unlike a directory without _metadata that may still be being written).
       expect((await planDisposal([dir], { roots: [base], cwd: '/' }))[0].directory).toBe(dir);

@@ -11,7 +11,13 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { storageSettings } from '../../../src/config/storage.js';
-import { StorageAccessDeniedError, StorageContainerNotFoundError, StorageObjectExistsError, StorageObjectNotFoundError, StorageRequestError } from '../../../src/domain/errors.js';
+import {
+  StorageAccessDeniedError,
+  StorageContainerNotFoundError,
+  StorageObjectExistsError,
+  StorageObjectNotFoundError,
+  StorageRequestError,
+} from '../../../src/domain/errors.js';
 import { listAll, openStore, type ObjectStore } from '../../../src/storage/object-store.js';
 import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startS3Mock, type RunningServer } from '../../support/object-stores.js';
 
@@ -63,7 +69,12 @@ const flavours: Flavour[] = [
     name: 'S3 (S3Mock)',
     fresh: async () => {
       const bucket = `bucket-${++counter}`;
-      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      });
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
       client.destroy();
       return openStore(`s3://${bucket}/savepoints`, settingsOf(...s3Keys()));
@@ -125,20 +136,35 @@ describe.each(flavours)('object store: $name', (flavour) => {
 
   it('lists with a delimiter, a page at a time, in key order', async () => {
     const store = await flavour.fresh();
-    const snapshots = ['savepoint-fd7201-000000000003', 'savepoint-fd7201-000000000001', 'savepoint-fd7201-000000000002', 'savepoint-aa0000-000000000004', 'savepoint-fd7201-000000000005'];
+    const snapshots = [
+      'savepoint-fd7201-000000000003',
+      'savepoint-fd7201-000000000001',
+      'savepoint-fd7201-000000000002',
+      'savepoint-aa0000-000000000004',
+      'savepoint-fd7201-000000000005',
+    ];
     await writeAll(store, [...snapshots.flatMap((s) => [`${s}/_metadata`, `${s}/op-0.state`]), 'savepoint-fd7201-loose-file', 'other/_metadata']);
     const pages = [];
     for await (const page of listAll(store, 'savepoint-fd7201-', { delimiter: '/', pageSize: 2 })) pages.push(page);
     // 5 entries, 2 a page: more than one page, and every continuation followed.
     if (flavour.capsPrefixPages) expect(pages.map((p) => p.prefixes.length + p.objects.length)).toEqual([2, 2, 1]);
-    expect(pages.flatMap((p) => p.prefixes)).toEqual(['savepoint-fd7201-000000000001/', 'savepoint-fd7201-000000000002/', 'savepoint-fd7201-000000000003/', 'savepoint-fd7201-000000000005/']);
-    expect(pages.flatMap((p) => p.objects.map((o) => [o.key, o.size]))).toEqual([['savepoint-fd7201-loose-file', 'data of savepoint-fd7201-loose-file'.length]]);
+    expect(pages.flatMap((p) => p.prefixes)).toEqual([
+      'savepoint-fd7201-000000000001/',
+      'savepoint-fd7201-000000000002/',
+      'savepoint-fd7201-000000000003/',
+      'savepoint-fd7201-000000000005/',
+    ]);
+    expect(pages.flatMap((p) => p.objects.map((o) => [o.key, o.size]))).toEqual([
+      ['savepoint-fd7201-loose-file', 'data of savepoint-fd7201-loose-file'.length],
+    ]);
     expect(pages[pages.length - 1].next).toBeUndefined();
     // Without a delimiter every store pages (S3Mock too): 12 keys, 5 a page.
     const flat = [];
     for await (const page of listAll(store, 'savepoint-fd7201-0', { pageSize: 5 })) flat.push(page.objects.map((o) => o.key));
     expect(flat.map((p) => p.length)).toEqual([5, 3]);
-    expect(flat.flat()).toEqual(['000000000001', '000000000002', '000000000003', '000000000005'].flatMap((s) => [`savepoint-fd7201-${s}/_metadata`, `savepoint-fd7201-${s}/op-0.state`]));
+    expect(flat.flat()).toEqual(
+      ['000000000001', '000000000002', '000000000003', '000000000005'].flatMap((s) => [`savepoint-fd7201-${s}/_metadata`, `savepoint-fd7201-${s}/op-0.state`]),
+    );
     // One level below a prefix; and without a delimiter, every key below it.
     const inside = await store.list('savepoint-fd7201-000000000002/', { delimiter: '/' });
     expect(inside.prefixes).toEqual([]);
@@ -168,9 +194,13 @@ describe.each(flavours)('object store: $name', (flavour) => {
     await writeAll(store, [...keys, 'savepoint-fd7201-ffffffffffff/_metadata']);
     const controller = new AbortController();
     const batches: number[] = [];
-    const interrupted = await store.deleteMany(keys, { signal: controller.signal, onBatch: (b) => (batches.push(b.length), controller.abort()) }).catch((e: unknown) => e);
+    const interrupted = await store
+      .deleteMany(keys, { signal: controller.signal, onBatch: (b) => (batches.push(b.length), controller.abort()) })
+      .catch((e: unknown) => e);
     expect(interrupted).toBeInstanceOf(StorageRequestError);
-    expect((interrupted as Error).message).toMatch(new RegExp(`^Failed deleting .*: interrupted after ${flavour.deleteBatch} of ${keys.length} objects; delete again to resume$`));
+    expect((interrupted as Error).message).toMatch(
+      new RegExp(`^Failed deleting .*: interrupted after ${flavour.deleteBatch} of ${keys.length} objects; delete again to resume$`),
+    );
     expect(batches).toEqual([flavour.deleteBatch]);
     expect(await allKeys(store, 'savepoint-fd7201-0a1b2c3d4e5f/')).toEqual(keys.slice(flavour.deleteBatch));
     // Resumed with the same list: keys already gone count as deleted.
@@ -184,7 +214,10 @@ describe.each(flavours)('object store: $name', (flavour) => {
 
   it('refuses keys that would leave the base', async () => {
     const store = await flavour.fresh();
-    await expect(store.read('../elsewhere/_metadata')).rejects.toMatchObject({ kind: 'usage', message: expect.stringContaining("Invalid storage key '../elsewhere/_metadata'") });
+    await expect(store.read('../elsewhere/_metadata')).rejects.toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining("Invalid storage key '../elsewhere/_metadata'"),
+    });
     await expect(store.write('/abs', 'x')).rejects.toMatchObject({ kind: 'usage' });
     store.close();
   });
@@ -193,7 +226,11 @@ describe.each(flavours)('object store: $name', (flavour) => {
     it('a bucket or container that does not exist is a clear error, never "nothing found"', async () => {
       const store = await flavour.missing();
       const what = flavour.name.startsWith('S3') ? "Bucket 'no-such-bucket'" : "Container 'no-such-container'";
-      for (const [action, run] of [['listing', () => store.list('', { delimiter: '/' })], ['checking', () => store.stat('x/_metadata')], ['reading', () => store.read('x/_metadata')]] as const) {
+      for (const [action, run] of [
+        ['listing', () => store.list('', { delimiter: '/' })],
+        ['checking', () => store.stat('x/_metadata')],
+        ['reading', () => store.read('x/_metadata')],
+      ] as const) {
         const error = await (run as () => Promise<unknown>)().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(StorageContainerNotFoundError);
         expect((error as Error).message).toMatch(new RegExp(`^${what} does not exist \\(${action} ${store.base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
@@ -218,7 +255,10 @@ describe('local file system specifics', () => {
 describe('denied credentials', () => {
   it('Azurite checks the account key: a wrong key is access denied, naming the URI and the action', async () => {
     const wrongKey = Buffer.from('not the key of this account, 64 bytes long......................').toString('base64');
-    const store = await openStore(`abfss://anything@${AZURITE_ACCOUNT}.dfs.core.windows.net/savepoints`, settingsOf(`azure.blob.endpoint=${azurite.endpoint}`, `fs.azure.account.key.${AZURITE_ACCOUNT}.dfs.core.windows.net=${wrongKey}`));
+    const store = await openStore(
+      `abfss://anything@${AZURITE_ACCOUNT}.dfs.core.windows.net/savepoints`,
+      settingsOf(`azure.blob.endpoint=${azurite.endpoint}`, `fs.azure.account.key.${AZURITE_ACCOUNT}.dfs.core.windows.net=${wrongKey}`),
+    );
     const error = await store.list('', { delimiter: '/' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageAccessDeniedError);
     const message = (error as Error).message;
@@ -230,7 +270,10 @@ describe('denied credentials', () => {
   });
 
   it('S3Mock does not check credentials (a wrong secret is accepted), so S3 denial is tested where a server denies', async () => {
-    const bucketStore = await openStore('s3://denial-bucket/', settingsOf(...s3Keys().map((k) => (k.startsWith('s3.secret-key=') ? 's3.secret-key=wrong' : k))));
+    const bucketStore = await openStore(
+      's3://denial-bucket/',
+      settingsOf(...s3Keys().map((k) => (k.startsWith('s3.secret-key=') ? 's3.secret-key=wrong' : k))),
+    );
     await expect(bucketStore.list('', { delimiter: '/' })).rejects.toBeInstanceOf(StorageContainerNotFoundError); // answered, not denied
     bucketStore.close();
 
@@ -239,15 +282,24 @@ describe('denied credentials', () => {
     const server = createServer((req, res) => {
       req.resume();
       res.writeHead(403, { 'content-type': 'application/xml' });
-      res.end(req.method === 'HEAD' ? undefined : '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error>');
+      res.end(
+        req.method === 'HEAD'
+          ? undefined
+          : '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message></Error>',
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as AddressInfo).port;
-      const store = await openStore('s3p://bucket/savepoints', settingsOf(`s3.endpoint=http://127.0.0.1:${port}`, 's3.path.style.access=true', 's3.access-key=AKIA', 's3.secret-key=super-secret-value'));
+      const store = await openStore(
+        's3p://bucket/savepoints',
+        settingsOf(`s3.endpoint=http://127.0.0.1:${port}`, 's3.path.style.access=true', 's3.access-key=AKIA', 's3.secret-key=super-secret-value'),
+      );
       const list = await store.list('', { delimiter: '/' }).catch((e: unknown) => e);
       expect(list).toBeInstanceOf(StorageAccessDeniedError);
-      expect((list as Error).message).toBe("Access denied listing s3p://bucket/savepoints/: SignatureDoesNotMatch (check s3.access-key / s3.secret-key or the AWS credential chain, and the bucket's permissions)");
+      expect((list as Error).message).toBe(
+        "Access denied listing s3p://bucket/savepoints/: SignatureDoesNotMatch (check s3.access-key / s3.secret-key or the AWS credential chain, and the bucket's permissions)",
+      );
       const del = await store.deleteMany(['a/_metadata']).catch((e: unknown) => e);
       expect((del as Error).message).toMatch(/^Access denied deleting s3p:\/\/bucket\/savepoints\/a\/_metadata: /);
       const stat = await store.stat('a/_metadata').catch((e: unknown) => e);

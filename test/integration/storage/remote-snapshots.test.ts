@@ -11,7 +11,15 @@ import { settleInterrupted } from '../../../src/coordinator/leftovers.js';
 import { forCheckpoint, forManualSavepoint } from '../../../src/domain/snapshot-properties.js';
 import { guardAndRemove } from '../../../src/storage/disposal.js';
 import {
-  abortSnapshot, checkpointPath, createCheckpointDir, createSavepointDir, createSnapshotDirectory, publishSnapshot, readSnapshot, writeStateFile, type SnapshotMetadataInput,
+  abortSnapshot,
+  checkpointPath,
+  createCheckpointDir,
+  createSavepointDir,
+  createSnapshotDirectory,
+  publishSnapshot,
+  readSnapshot,
+  writeStateFile,
+  type SnapshotMetadataInput,
 } from '../../../src/storage/index.js';
 import { listAll, openStore, type ObjectStore } from '../../../src/storage/object-store.js';
 import { storageSettingsFromWire, storageSettingsWire, useStorageSettings } from '../../../src/storage/remote-snapshots.js';
@@ -32,10 +40,16 @@ beforeAll(async () => {
   if (a.status === 'fulfilled') s3 = a.value;
   if (b.status === 'fulfilled') azurite = b.value;
   for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
-  useStorageSettings(settingsOf(
-    `s3.endpoint=${s3.endpoint}`, 's3.path.style.access=true', 's3.access-key=test', 's3.secret-key=test-secret',
-    `azure.blob.endpoint=${azurite.endpoint}`, `fs.azure.account.key.${AZURE_HOST}=${AZURITE_KEY}`,
-  ));
+  useStorageSettings(
+    settingsOf(
+      `s3.endpoint=${s3.endpoint}`,
+      's3.path.style.access=true',
+      's3.access-key=test',
+      's3.secret-key=test-secret',
+      `azure.blob.endpoint=${azurite.endpoint}`,
+      `fs.azure.account.key.${AZURE_HOST}=${AZURITE_KEY}`,
+    ),
+  );
 }, 240_000);
 afterAll(async () => {
   useStorageSettings(undefined);
@@ -54,7 +68,12 @@ const flavours: Flavour[] = [
     name: 'S3 (S3Mock)',
     fresh: async () => {
       const bucket = `snapshots-${++counter}`;
-      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+      });
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
       client.destroy();
       return `s3://${bucket}/state`;
@@ -74,8 +93,18 @@ const flavours: Flavour[] = [
 
 function meta(id: number, files: SnapshotMetadataInput['files'], kind: SnapshotMetadataInput['kind'] = 'savepoint'): SnapshotMetadataInput {
   return {
-    id, kind, trigger: 'manual', format: 'canonical', jobId: JOB, jobName: 'Event counter', jobFingerprint: 'f', operators: [],
-    toolVersion: 'test', triggeredAt: 1_000, completedAt: 2_000, files,
+    id,
+    kind,
+    trigger: 'manual',
+    format: 'canonical',
+    jobId: JOB,
+    jobName: 'Event counter',
+    jobFingerprint: 'f',
+    operators: [],
+    toolVersion: 'test',
+    triggeredAt: 1_000,
+    completedAt: 2_000,
+    files,
   };
 }
 
@@ -193,17 +222,28 @@ describe.each(flavours)('snapshot I/O on $name', (flavour) => {
     await expect(createSnapshotDirectory(dir)).rejects.toThrow(/does not exist \(listing .*no-such-.*\/state\/savepoint-fd7201-000000000001\/\)/);
   });
 
-  it('after a coordinator crash, an interrupted snapshot\'s objects are removed; a completed one is kept', async () => {
+  it("after a coordinator crash, an interrupted snapshot's objects are removed; a completed one is kept", async () => {
     const root = await flavour.fresh();
     const partial = await savepointIn(root);
     await writeStateFile(partial, 'a.bin', 'half');
     const done = await createCheckpointDir(root, JOB, 2);
     await publishSnapshot(done, meta(2, [await writeStateFile(done, 'a.bin', 'all')], 'checkpoint'));
     const entry = (id: number, pointer: string, properties: SnapshotEntry['properties']): SnapshotEntry => ({
-      id, pointer, properties, completedAt: 0, status: 'IN_PROGRESS', triggeredAt: 0, stateSize: 0, numSubtasks: 1, numAcknowledged: 0, discarded: false,
+      id,
+      pointer,
+      properties,
+      completedAt: 0,
+      status: 'IN_PROGRESS',
+      triggeredAt: 0,
+      stateSize: 0,
+      numSubtasks: 1,
+      numAcknowledged: 0,
+      discarded: false,
     });
     const lines: string[] = [];
-    await settleInterrupted([entry(1, partial, forManualSavepoint('canonical')), entry(2, done, forCheckpoint({ persistent: true }))], JOB, (l) => lines.push(l));
+    await settleInterrupted([entry(1, partial, forManualSavepoint('canonical')), entry(2, done, forCheckpoint({ persistent: true }))], JOB, (l) =>
+      lines.push(l),
+    );
     expect(await keysUnder(partial)).toEqual([]);
     expect(await keysUnder(done)).toEqual(['_metadata', 'a.bin']);
     expect(lines).toEqual([`Removed the partial savepoint 1 of job ${JOB} at ${partial}`]);

@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { latestRestorable, sortByCompletion } from '../../../src/domain/catalog.js';
 import { inspect, scanSnapshots } from '../../../src/storage/catalog.js';
-import { createCheckpointDir, createSavepointDir, publishSnapshot, readSnapshot, writeStateFile, type SnapshotMetadataInput } from '../../../src/storage/index.js';
+import {
+  createCheckpointDir,
+  createSavepointDir,
+  publishSnapshot,
+  readSnapshot,
+  writeStateFile,
+  type SnapshotMetadataInput,
+} from '../../../src/storage/index.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-storage-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -18,8 +25,19 @@ async function* chunks(n: number, size: number): AsyncIterable<Uint8Array> {
 
 function meta(overrides: Partial<SnapshotMetadataInput> = {}): SnapshotMetadataInput {
   return {
-    id: 1, kind: 'savepoint', trigger: 'manual', format: 'canonical', jobId: JOB, jobName: 'Event counter', jobFingerprint: 'f'.repeat(64),
-    operators: [{ uid: 'count', parallelism: 1, maxParallelism: 128 }], toolVersion: '0.0.0-dev', triggeredAt: 1000, completedAt: 2000, files: [], ...overrides,
+    id: 1,
+    kind: 'savepoint',
+    trigger: 'manual',
+    format: 'canonical',
+    jobId: JOB,
+    jobName: 'Event counter',
+    jobFingerprint: 'f'.repeat(64),
+    operators: [{ uid: 'count', parallelism: 1, maxParallelism: 128 }],
+    toolVersion: '0.0.0-dev',
+    triggeredAt: 1000,
+    completedAt: 2000,
+    files: [],
+    ...overrides,
   };
 }
 
@@ -61,7 +79,11 @@ describe('write, publish, read, verify', () => {
     const opened = await readSnapshot(dir);
     await expect(opened.verify()).rejects.toThrow(`State file ${path.join(dir, 'op-count-0.state')} is truncated (1000 bytes, expected 262144).`);
     const stream = opened.openStateFile('op-count-0.state');
-    await expect((async () => { for await (const _ of stream) void _; })()).rejects.toThrow(/is truncated/);
+    await expect(
+      (async () => {
+        for await (const _ of stream) void _;
+      })(),
+    ).rejects.toThrow(/is truncated/);
   });
 
   it('a flipped byte in a state file fails its checksum; a missing one is named', async () => {
@@ -97,7 +119,9 @@ describe('write, publish, read, verify', () => {
     expect(flinkDirs.length).toBeGreaterThanOrEqual(2);
     for (const version of flinkDirs) {
       const savepoint = readdirSync(path.join('fixtures/snapshots', version)).find((d) => d.startsWith('savepoint-'))!;
-      await expect(readSnapshot(path.join('fixtures/snapshots', version, savepoint))).rejects.toThrow(/is an Apache Flink snapshot \(_metadata version \d, checkpoint \d+\)/);
+      await expect(readSnapshot(path.join('fixtures/snapshots', version, savepoint))).rejects.toThrow(
+        /is an Apache Flink snapshot \(_metadata version \d, checkpoint \d+\)/,
+      );
     }
   });
 });
@@ -109,7 +133,11 @@ describe('catalog', () => {
     expect(byName.get('savepoint-abc123-000000000001')).toMatchObject({ state: 'incomplete', jobIdPrefix: 'abc123' });
     expect(byName.get('savepoint-abc123-000000000002')).toMatchObject({ state: 'corrupt' });
     expect(byName.get('chk-7')).toMatchObject({ state: 'corrupt', jobId: '0123456789abcdef0123456789abcdef', kind: 'checkpoint' });
-    const flink = await scanSnapshots(readdirSync('fixtures/snapshots').filter((d) => d.startsWith('flink-')).map((d) => path.join('fixtures/snapshots', d)));
+    const flink = await scanSnapshots(
+      readdirSync('fixtures/snapshots')
+        .filter((d) => d.startsWith('flink-'))
+        .map((d) => path.join('fixtures/snapshots', d)),
+    );
     const versions = new Set(flink.map((e) => e.flinkMetadataVersion));
     expect(flink.every((e) => e.origin === 'flink' && e.state === 'complete' && (e.snapshotId ?? -1) >= 0)).toBe(true);
     expect(versions).toEqual(new Set([4, 6]));
@@ -139,7 +167,9 @@ describe('crash consistency', () => {
     const { build } = await import('esbuild');
     const bundle = await build({ entryPoints: ['src/storage/index.ts'], bundle: true, platform: 'node', format: 'esm', write: false, logLevel: 'silent' });
     writeFileSync(path.join(root, 'storage.mjs'), bundle.outputFiles[0].contents);
-    writeFileSync(writer, `
+    writeFileSync(
+      writer,
+      `
       import { createSavepointDir, writeStateFile, publishSnapshot } from './storage.mjs';
       const base = process.argv[2];
       for (;;) {
@@ -148,7 +178,8 @@ describe('crash consistency', () => {
         const files = [];
         for (let i = 0; i < 3; i++) files.push(await writeStateFile(dir, 'f' + i, (async function* () { for (let k = 0; k < 8; k++) yield Buffer.alloc(32 * 1024, k); })()));
         await publishSnapshot(dir, { id: 1, kind: 'savepoint', trigger: 'manual', format: 'canonical', jobId: '${JOB}', jobName: 'x', jobFingerprint: 'f', operators: [], toolVersion: 't', triggeredAt: 1, completedAt: Date.now(), files });
-      }`);
+      }`,
+    );
     for (let run = 0; run < 12; run++) {
       const child = execa(process.execPath, [writer, base], { reject: false });
       // Kill at a random point after the writer got going (a loaded machine may take long to start node).

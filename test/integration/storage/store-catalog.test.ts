@@ -14,9 +14,22 @@ const OTHER = 'ab12cd4d4c864993a2e5a9287b4a9c5d';
 const root = mkdtempSync(path.join(tmpdir(), 'store-catalog-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const meta = (jobId: string, id: number) => encodeMetadata({
-  formatVersion: 1, id, kind: 'savepoint', trigger: 'manual', format: 'canonical', jobId, jobName: 'n', jobFingerprint: 'f', operators: [], toolVersion: 't', triggeredAt: 1, completedAt: id, files: [],
-});
+const meta = (jobId: string, id: number) =>
+  encodeMetadata({
+    formatVersion: 1,
+    id,
+    kind: 'savepoint',
+    trigger: 'manual',
+    format: 'canonical',
+    jobId,
+    jobName: 'n',
+    jobFingerprint: 'f',
+    operators: [],
+    toolVersion: 't',
+    triggeredAt: 1,
+    completedAt: id,
+    files: [],
+  });
 
 describe('scanStoreRoots', () => {
   it('groups a flat listing into savepoints and <jobId>/chk-<n> checkpoints, skipping shared/ and unrelated keys', async () => {
@@ -28,7 +41,11 @@ describe('scanStoreRoots', () => {
     await store.write('README', 'unrelated');
     store.close();
     const all = await scanStoreRoots([root], SETTINGS);
-    expect(all.map((e) => [path.basename(e.path), e.state]).sort()).toEqual([['chk-3', 'complete'], ['savepoint-ab12cd-000000000002', 'corrupt'], ['savepoint-fd7201-000000000001', 'complete']]);
+    expect(all.map((e) => [path.basename(e.path), e.state]).sort()).toEqual([
+      ['chk-3', 'complete'],
+      ['savepoint-ab12cd-000000000002', 'corrupt'],
+      ['savepoint-fd7201-000000000001', 'complete'],
+    ]);
     // With a job asked for, another job's snapshots are neither read nor returned.
     const mine = await scanStoreRoots([root], SETTINGS, { jobId: JOB });
     expect(mine.map((e) => path.basename(e.path)).sort()).toEqual(['chk-3', 'savepoint-fd7201-000000000001']);

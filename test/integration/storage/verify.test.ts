@@ -15,8 +15,18 @@ async function snapshot(): Promise<string> {
   const dir = await createSavepointDir(root, JOB);
   const files = [await writeStateFile(dir, 'keyed/op-count-0.state', Buffer.alloc(64 * 1024, 7)), await writeStateFile(dir, 'op-source-0.state', 'positions')];
   await publishSnapshot(dir, {
-    id: 1, kind: 'savepoint', trigger: 'manual', format: 'canonical', jobId: JOB, jobName: 'Event counter', jobFingerprint: 'f'.repeat(64),
-    operators: [], toolVersion: '0.0.0-dev', triggeredAt: 1000, completedAt: 2000, files,
+    id: 1,
+    kind: 'savepoint',
+    trigger: 'manual',
+    format: 'canonical',
+    jobId: JOB,
+    jobName: 'Event counter',
+    jobFingerprint: 'f'.repeat(64),
+    operators: [],
+    toolVersion: '0.0.0-dev',
+    triggeredAt: 1000,
+    completedAt: 2000,
+    files,
   });
   return dir;
 }
@@ -39,7 +49,11 @@ describe('verifySnapshot', () => {
     const dir = await snapshot();
     flip(path.join(dir, 'keyed/op-count-0.state'), 1234);
     expect(await verifySnapshot(dir, 'quick')).toEqual({ level: 'quick', state: 'complete' });
-    expect(await verifySnapshot(dir, 'full')).toEqual({ level: 'full', state: 'corrupt', problem: 'state file keyed/op-count-0.state fails its checksum (corrupt)' });
+    expect(await verifySnapshot(dir, 'full')).toEqual({
+      level: 'full',
+      state: 'corrupt',
+      problem: 'state file keyed/op-count-0.state fails its checksum (corrupt)',
+    });
   });
 
   it('does not care what the directory is called (a restored savepoint may have been moved or renamed)', async () => {

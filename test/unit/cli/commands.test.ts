@@ -28,13 +28,23 @@ class FakeClient implements FlinkApi {
   baseUrl = 'http://127.0.0.1:1';
   jobs: JobDetails[] = [];
   requests: Array<{ call: string; args: unknown[] }> = [];
-  savepointPolls: Array<AsyncOperationResult<SavepointInfo>> = [{ status: { id: 'COMPLETED' }, operation: { location: 'file:/sp/savepoint-fd7201-aaaaaaaaaaaa' } }];
+  savepointPolls: Array<AsyncOperationResult<SavepointInfo>> = [
+    { status: { id: 'COMPLETED' }, operation: { location: 'file:/sp/savepoint-fd7201-aaaaaaaaaaaa' } },
+  ];
   triggerError?: Error;
 
   async job(jobId: string) {
     const job = this.jobs.find((j) => j.jid === jobId);
     if (!job) throw new RestError(404, [`org.apache.flink.runtime.rest.NotFoundException: Job ${jobId} not found`], 'GET', `/jobs/${jobId}`);
-    return { jid: job.jid, name: job.name, state: job.state, 'start-time': job['start-time'], 'end-time': job['end-time'], duration: job.duration, vertices: [] };
+    return {
+      jid: job.jid,
+      name: job.name,
+      state: job.state,
+      'start-time': job['start-time'],
+      'end-time': job['end-time'],
+      duration: job.duration,
+      vertices: [],
+    };
   }
   async jobsOverview() {
     return { jobs: this.jobs };
@@ -52,7 +62,12 @@ class FakeClient implements FlinkApi {
     return this.savepointPolls.length > 1 ? this.savepointPolls.shift()! : this.savepointPolls[0];
   }
   async checkpoints() {
-    return { counts: { restored: 0, total: 0, in_progress: 0, completed: 0, failed: 0 }, summary: {}, latest: { completed: null, savepoint: null, failed: null, restored: null }, history: [] };
+    return {
+      counts: { restored: 0, total: 0, in_progress: 0, completed: 0, failed: 0 },
+      summary: {},
+      latest: { completed: null, savepoint: null, failed: null, restored: null },
+      history: [],
+    };
   }
   async cancel(jobId: string) {
     this.requests.push({ call: 'cancel', args: [jobId] });
@@ -107,10 +122,15 @@ function context(client: FakeClient, options: { yaml?: string; json?: boolean; D
 }
 
 describe('flink list', () => {
-  it('prints Flink\'s blocks, sorted by start time; -a adds terminated jobs', async () => {
+  it("prints Flink's blocks, sorted by start time; -a adds terminated jobs", async () => {
     const client = new FakeClient();
     const t = new Date(2026, 10, 24, 1, 2, 3).getTime();
-    client.jobs = [job('RUNNING', t + 1000, 'b'.repeat(32), 'second'), job('RUNNING', t, 'a'.repeat(32), 'first'), job('FAILED', t, 'c'.repeat(32), 'gone'), job('CREATED', t, 'd'.repeat(32), 'soon')];
+    client.jobs = [
+      job('RUNNING', t + 1000, 'b'.repeat(32), 'second'),
+      job('RUNNING', t, 'a'.repeat(32), 'first'),
+      job('FAILED', t, 'c'.repeat(32), 'gone'),
+      job('CREATED', t, 'd'.repeat(32), 'soon'),
+    ];
     const ctx = context(client);
     await runList(parseListArgs({}), ctx);
     expect(ctx.io.stdoutText()).toBe(
@@ -128,7 +148,9 @@ describe('flink list', () => {
     expect(ctx.io.stderrText()).toBe('Waiting for response...\n');
     const all = context(client);
     await runList(parseListArgs({ all: true }), all);
-    expect(all.io.stdoutText()).toContain('---------------------- Terminated Jobs -----------------------\n24.11.2026 01:02:03 : ' + 'c'.repeat(32) + ' : gone (FAILED)');
+    expect(all.io.stdoutText()).toContain(
+      '---------------------- Terminated Jobs -----------------------\n24.11.2026 01:02:03 : ' + 'c'.repeat(32) + ' : gone (FAILED)',
+    );
   });
 
   it('empty blocks say so; no terminated line when there are none', async () => {
@@ -142,7 +164,10 @@ describe('flink list', () => {
     client.jobs = [job('RUNNING', 5), job('FINISHED', 1, 'c'.repeat(32))];
     const ctx = context(client, { json: true });
     await runList(parseListArgs({ running: true }), ctx);
-    expect(JSON.parse(ctx.io.stdoutText())).toEqual({ version: 1, jobs: [{ id: JOB, name: 'counter', state: 'RUNNING', startTime: 5, endTime: null, duration: 1 }] });
+    expect(JSON.parse(ctx.io.stdoutText())).toEqual({
+      version: 1,
+      jobs: [{ id: JOB, name: 'counter', state: 'RUNNING', startTime: 5, endTime: null, duration: 1 }],
+    });
   });
 
   it('formats dates like Flink', () => {
@@ -157,11 +182,19 @@ describe('flink savepoint', () => {
     return client;
   };
 
-  it('sends the ad-hoc directory (made absolute), prints Flink\'s key line on stdout and notes on stderr', async () => {
+  it("sends the ad-hoc directory (made absolute), prints Flink's key line on stdout and notes on stderr", async () => {
     const client = running();
     const ctx = context(client, { yaml: 'state.savepoints.dir: /configured\n' });
     await runSavepoint(parseSavepointArgs([JOB, 'relative/sp'], { type: 'native' }), ctx);
-    expect(client.requests).toEqual([{ call: 'triggerSavepoint', args: [JOB, { 'target-directory': '/work/dir/relative/sp', 'cancel-job': false, formatType: 'NATIVE', triggerId: expect.stringMatching(/^[0-9a-f]{32}$/) }] }]);
+    expect(client.requests).toEqual([
+      {
+        call: 'triggerSavepoint',
+        args: [
+          JOB,
+          { 'target-directory': '/work/dir/relative/sp', 'cancel-job': false, formatType: 'NATIVE', triggerId: expect.stringMatching(/^[0-9a-f]{32}$/) },
+        ],
+      },
+    ]);
     expect(ctx.io.stdoutText()).toBe('Savepoint completed. Path: file:/sp/savepoint-fd7201-aaaaaaaaaaaa\n');
     expect(ctx.io.stderrText()).toBe(
       `Triggering savepoint for job ${JOB}.\nWaiting for response...\nYou can resume your program from this savepoint with the run command.\n`,
@@ -185,7 +218,12 @@ describe('flink savepoint', () => {
 
   it('the cluster has no default either: a configuration error telling how to set one', async () => {
     const client = running();
-    client.triggerError = new RestError(400, ['Config key [execution.checkpointing.savepoint-dir] is not set. Property [target-directory] must be provided.'], 'POST', '/x');
+    client.triggerError = new RestError(
+      400,
+      ['Config key [execution.checkpointing.savepoint-dir] is not set. Property [target-directory] must be provided.'],
+      'POST',
+      '/x',
+    );
     await expect(runSavepoint(parseSavepointArgs([JOB], {}), context(client))).rejects.toMatchObject({
       kind: 'config',
       message: expect.stringContaining('No savepoint directory'),
@@ -195,27 +233,48 @@ describe('flink savepoint', () => {
 
   it('an unknown job is "not found" before anything is triggered', async () => {
     const client = new FakeClient();
-    await expect(runSavepoint(parseSavepointArgs([JOB], {}), context(client))).rejects.toMatchObject({ kind: 'not-found', message: `Job ${JOB} not found at http://127.0.0.1:1.` });
+    await expect(runSavepoint(parseSavepointArgs([JOB], {}), context(client))).rejects.toMatchObject({
+      kind: 'not-found',
+      message: `Job ${JOB} not found at http://127.0.0.1:1.`,
+    });
     expect(client.requests).toEqual([]);
   });
 
   it('a failure cause is an operation failure with the deepest cause', async () => {
     const client = running();
-    client.savepointPolls = [{ status: { id: 'COMPLETED' }, operation: { 'failure-cause': { class: 'java.util.concurrent.CompletionException', 'stack-trace': 'java.util.concurrent.CompletionException: x\n\tat a\nCaused by: org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint was declined (tasks not ready)\n\tat b' } } }];
+    client.savepointPolls = [
+      {
+        status: { id: 'COMPLETED' },
+        operation: {
+          'failure-cause': {
+            class: 'java.util.concurrent.CompletionException',
+            'stack-trace':
+              'java.util.concurrent.CompletionException: x\n\tat a\nCaused by: org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint was declined (tasks not ready)\n\tat b',
+          },
+        },
+      },
+    ];
     await expect(runSavepoint(parseSavepointArgs([JOB], {}), context(client))).rejects.toMatchObject({
       kind: 'operation-failed',
       message: `Failed to trigger a savepoint for the job ${JOB}: Checkpoint was declined (tasks not ready)`,
     });
   });
 
-  it('--detached prints Flink\'s trigger line; --json prints one document', async () => {
+  it("--detached prints Flink's trigger line; --json prints one document", async () => {
     const detached = context(running());
     await runSavepoint(parseSavepointArgs([JOB], { detached: true }), detached);
     expect(detached.io.stdoutText()).toMatch(/^Successfully trigger manual savepoint, triggerId: [0-9a-f]{32}\n$/);
     const json = context(running(), { json: true, yaml: 'state.savepoints.dir: /sp\n' });
     await runSavepoint(parseSavepointArgs([JOB], {}), json);
     expect(JSON.parse(json.io.stdoutText())).toEqual({
-      version: 1, jobId: JOB, triggerId: expect.stringMatching(/^[0-9a-f]{32}$/), status: 'COMPLETED', location: 'file:/sp/savepoint-fd7201-aaaaaaaaaaaa', format: 'CANONICAL', targetDirectory: '/sp', targetStep: 2,
+      version: 1,
+      jobId: JOB,
+      triggerId: expect.stringMatching(/^[0-9a-f]{32}$/),
+      status: 'COMPLETED',
+      location: 'file:/sp/savepoint-fd7201-aaaaaaaaaaaa',
+      format: 'CANONICAL',
+      targetDirectory: '/sp',
+      targetStep: 2,
     });
   });
 
@@ -229,12 +288,12 @@ describe('flink savepoint', () => {
 });
 
 describe('flink stop', () => {
-  it('takes the job id from -p when no positional is given (Flink\'s quirk)', () => {
+  it("takes the job id from -p when no positional is given (Flink's quirk)", () => {
     expect(parseStopArgs(undefined, { savepointPath: JOB })).toMatchObject({ jobId: JOB, savepointPath: undefined });
     expect(parseStopArgs(JOB, { savepointPath: '/sp', drain: true })).toMatchObject({ jobId: JOB, savepointPath: '/sp', drain: true });
   });
 
-  it('sends targetDirectory and drain, prints Flink\'s lines', async () => {
+  it("sends targetDirectory and drain, prints Flink's lines", async () => {
     const client = new FakeClient();
     client.jobs = [job('RUNNING', 1)];
     const ctx = context(client);
@@ -255,7 +314,7 @@ describe('flink cancel', () => {
     expect(ctx.io.stdoutText()).toBe(`Cancelled job ${JOB}.\n`);
   });
 
-  it('-s with the job id as its value (Flink\'s quirk): default directory, deprecation warning, cancel-job true', async () => {
+  it("-s with the job id as its value (Flink's quirk): default directory, deprecation warning, cancel-job true", async () => {
     const client = new FakeClient();
     client.jobs = [job('RUNNING', 1)];
     const ctx = context(client);
@@ -268,7 +327,7 @@ describe('flink cancel', () => {
 });
 
 describe('flink checkpoint', () => {
-  it('prints Flink\'s line, with (FULL) only for full checkpoints', async () => {
+  it("prints Flink's line, with (FULL) only for full checkpoints", async () => {
     const client = new FakeClient();
     client.jobs = [job('RUNNING', 1)];
     const plain = context(client);

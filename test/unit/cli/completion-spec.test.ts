@@ -31,7 +31,11 @@ describe('completionFor', () => {
     expect(complete('stop', '--type', '').candidates).toEqual(['canonical', 'native']);
     expect(complete('savepoint', '-type', 'c').candidates).toEqual(['canonical']);
     expect(complete('savepoint', '-d', '')).toMatchObject({ candidates: [], lookups: ['snapshot'] });
-    expect(complete('-m', 'jm:8081', '--config-dir', 'conf', '-D', 'a=b', 'stop', '').globals).toEqual({ jobmanager: 'jm:8081', configDir: 'conf', D: ['a=b'] });
+    expect(complete('-m', 'jm:8081', '--config-dir', 'conf', '-D', 'a=b', 'stop', '').globals).toEqual({
+      jobmanager: 'jm:8081',
+      configDir: 'conf',
+      D: ['a=b'],
+    });
   });
 
   it('an optional option value ([dir]) is not waited for: the next word is a positional', () => {

@@ -17,8 +17,16 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function context(dir: string): CommandContext {
   const config = resolveConfig({ loaded: { source: 'config-dir', files: [], entries: [], warnings: [] }, dynamic: [`coordinator.dir=${dir}`] });
   return {
-    io: createTestIO(), env: {}, cwd: dir, globals: { D: [], json: false, quiet: false, color: false, debug: false },
-    config: async () => config, client: async () => { throw new Error('no client'); }, waitTimeoutMs: async () => 1000, audit: { paths: [] },
+    io: createTestIO(),
+    env: {},
+    cwd: dir,
+    globals: { D: [], json: false, quiet: false, color: false, debug: false },
+    config: async () => config,
+    client: async () => {
+      throw new Error('no client');
+    },
+    waitTimeoutMs: async () => 1000,
+    audit: { paths: [] },
   };
 }
 
@@ -27,7 +35,7 @@ const deadPid = (): number => spawnSync(process.execPath, ['-e', '0']).pid!;
 const KEY = 'fd72014d4c864993a2e5a9287b4a9c5d';
 
 describe('withJobLock', () => {
-  it('a lock just taken by another run (its holder not known yet) is not taken over because of a dead run\'s record beside it', async () => {
+  it("a lock just taken by another run (its holder not known yet) is not taken over because of a dead run's record beside it", async () => {
     const dir = mkdtempSync(path.join(root, 'state-'));
     const locks = path.join(dir, 'locks');
     mkdirSync(locks, { recursive: true });
@@ -36,7 +44,11 @@ describe('withJobLock', () => {
     mkdirSync(`${file}.lock`); // the live run's lock, fresh
     writeFileSync(`${file}.holder.json`, JSON.stringify({ pid: deadPid(), host: os.hostname(), since: '2026-01-01T00:00:00.000Z', command: 'savepoint' }));
     let ran = false;
-    await expect(withJobLock(context(dir), KEY, async () => { ran = true; })).rejects.toBeInstanceOf(LockedError);
+    await expect(
+      withJobLock(context(dir), KEY, async () => {
+        ran = true;
+      }),
+    ).rejects.toBeInstanceOf(LockedError);
     expect([ran, existsSync(`${file}.lock`)]).toEqual([false, true]);
   });
 
@@ -47,7 +59,9 @@ describe('withJobLock', () => {
       await expect(withJobLock(ctx, KEY, async () => undefined)).rejects.toThrow(new RegExp(`pid ${process.pid} on `));
     });
     let ran = false;
-    await withJobLock(ctx, KEY, async () => { ran = true; });
+    await withJobLock(ctx, KEY, async () => {
+      ran = true;
+    });
     expect(ran).toBe(true); // the takeover of a killed run's lock: test/e2e/cron-ci.test.ts
   });
 });

@@ -16,6 +16,13 @@ describe('pollUntil', () => {
   });
 
   it('an error of the check ends the wait', async () => {
-    await expect(pollUntil(() => { throw new Error('ended FAILED'); }, { intervalMs: 1 })).rejects.toThrow('ended FAILED');
+    await expect(
+      pollUntil(
+        () => {
+          throw new Error('ended FAILED');
+        },
+        { intervalMs: 1 },
+      ),
+    ).rejects.toThrow('ended FAILED');
   });
 });

@@ -12,14 +12,41 @@ describe("Flink's single-dash long options", () => {
   it('are rewritten to double-dash before parsing', () => {
     expect(normalizeFlinkArgv(['savepoint', 'abc', '-type', 'native', '-detached'])).toEqual(['savepoint', 'abc', '--type', 'native', '--detached']);
     expect(normalizeFlinkArgv(['run', '-cm', 'claim', '-rm', 'no_claim', '-sae', 'job.ts'])).toEqual([
-      'run', '--claimMode', 'claim', '--restoreMode', 'no_claim', '--shutdownOnAttachedExit', '--', 'job.ts',
+      'run',
+      '--claimMode',
+      'claim',
+      '--restoreMode',
+      'no_claim',
+      '--shutdownOnAttachedExit',
+      '--',
+      'job.ts',
     ]);
     expect(normalizeFlinkArgv(['checkpoint', '-full', 'abc'])).toEqual(['checkpoint', '--full', 'abc']);
   });
 
   it('program arguments after the job file are left alone (a -- marks where they start)', () => {
-    expect(normalizeFlinkArgv(['run', '-p', '2', '-s', '/sp', 'job.ts', '-type', '-cm'])).toEqual(['run', '-p', '2', '-s', '/sp', '--', 'job.ts', '-type', '-cm']);
-    expect(normalizeFlinkArgv(['restore', 'latest', '-n', '-cm', 'claim', 'job.ts', '--out', 'x'])).toEqual(['restore', 'latest', '-n', '--claimMode', 'claim', '--', 'job.ts', '--out', 'x']);
+    expect(normalizeFlinkArgv(['run', '-p', '2', '-s', '/sp', 'job.ts', '-type', '-cm'])).toEqual([
+      'run',
+      '-p',
+      '2',
+      '-s',
+      '/sp',
+      '--',
+      'job.ts',
+      '-type',
+      '-cm',
+    ]);
+    expect(normalizeFlinkArgv(['restore', 'latest', '-n', '-cm', 'claim', 'job.ts', '--out', 'x'])).toEqual([
+      'restore',
+      'latest',
+      '-n',
+      '--claimMode',
+      'claim',
+      '--',
+      'job.ts',
+      '--out',
+      'x',
+    ]);
     expect(normalizeFlinkArgv(['list', '--', '-type'])).toEqual(['list', '--', '-type']);
   });
 
@@ -32,7 +59,9 @@ describe('exit codes', () => {
   it('every error kind has a distinct code', () => {
     const codes = EXIT_CODES.map((r) => r.code);
     expect(new Set(codes).size).toBe(codes.length);
-    expect([exitCodeFor('usage'), exitCodeFor('config'), exitCodeFor('unreachable'), exitCodeFor('not-found'), exitCodeFor('timeout')]).toEqual([2, 3, 4, 5, 6]);
+    expect([exitCodeFor('usage'), exitCodeFor('config'), exitCodeFor('unreachable'), exitCodeFor('not-found'), exitCodeFor('timeout')]).toEqual([
+      2, 3, 4, 5, 6,
+    ]);
   });
 });
 
@@ -59,7 +88,13 @@ describe('runCli with a test IO', () => {
   it('an unexpected error is an internal error with a hint; the stack only with --debug', async () => {
     const broken = (debug: boolean) => {
       const io = createTestIO();
-      Object.defineProperty(io, 'stdout', { value: { write: () => { throw new TypeError('stdout is gone'); } } });
+      Object.defineProperty(io, 'stdout', {
+        value: {
+          write: () => {
+            throw new TypeError('stdout is gone');
+          },
+        },
+      });
       return runCli(['config', 'rest.port', ...(debug ? ['--debug'] : [])], { io, env: {}, cwd: '/' }).then((code) => ({ code, err: io.stderrText() }));
     };
     const plain = await broken(false);
@@ -103,7 +138,8 @@ describe('startup stays light', () => {
       spawnSync(process.execPath, args, options); // a first call writes the code cache the recorded one uses
       writeFileSync(log, '');
       const r = spawnSync(process.execPath, ['--require', path.join(dir, 'hook.cjs'), ...args], options);
-      if (r.status !== 0 || (args.includes('--help') && !r.stdout.startsWith('Usage: flink'))) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      if (r.status !== 0 || (args.includes('--help') && !r.stdout.startsWith('Usage: flink')))
+        throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
       return readFileSync(log, 'utf8').split('\n').filter(Boolean);
     } finally {
       rmSync(dir, { recursive: true, force: true });

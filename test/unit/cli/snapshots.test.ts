@@ -3,7 +3,14 @@ import { describe, expect, it } from '@jest/globals';
 import { attributed } from '../../../src/cli/snapshots.js';
 import type { CatalogEntry } from '../../../src/domain/catalog.js';
 
-const scanned: CatalogEntry = { path: '/sp/savepoint-fd7201-0123456789ab', kind: 'savepoint', jobIdPrefix: 'fd7201', sizeBytes: 1, state: 'complete', origin: 'flink' };
+const scanned: CatalogEntry = {
+  path: '/sp/savepoint-fd7201-0123456789ab',
+  kind: 'savepoint',
+  jobIdPrefix: 'fd7201',
+  sizeBytes: 1,
+  state: 'complete',
+  origin: 'flink',
+};
 const job = { jid: 'fd72014d4c864993a2e5a9287b4a9c5d', name: 'Event counter' };
 const other = { jid: '0123456789abcdef0123456789abcdef', name: 'Other' };
 

@@ -20,7 +20,10 @@ describe('signals', () => {
     const { lines, code } = interrupted('SIGINT');
     expect(code).toBe(130);
     expect(cleaned).toEqual(['spinner']);
-    expect(lines).toEqual(['Interrupted: stopped waiting; the savepoint may still complete on the cluster (trigger id abc).', 'Reattach with: flink savepoint status j abc']);
+    expect(lines).toEqual([
+      'Interrupted: stopped waiting; the savepoint may still complete on the cluster (trigger id abc).',
+      'Reattach with: flink savepoint status j abc',
+    ]);
     unmark();
     expect(interrupted('SIGTERM')).toEqual({ lines: ['Terminated.'], code: 143 });
     expect(cleaned).toEqual(['spinner']); // each cleanup runs once

@@ -5,7 +5,14 @@ import { TimeoutError } from '../../../src/domain/errors.js';
 function fakeClock() {
   let t = 0;
   const sleeps: number[] = [];
-  return { now: () => t, sleep: async (ms: number) => { sleeps.push(ms); t += ms; }, sleeps };
+  return {
+    now: () => t,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      t += ms;
+    },
+    sleeps,
+  };
 }
 
 describe('pollUntilComplete', () => {
@@ -14,8 +21,20 @@ describe('pollUntilComplete', () => {
     let calls = 0;
     let progress = 0;
     const result = await pollUntilComplete(
-      async () => (++calls < 10 ? { status: { id: 'IN_PROGRESS' as const }, operation: null } : { status: { id: 'COMPLETED' as const }, operation: { location: 'file:/sp' } }),
-      { timeoutMs: 60_000, what: 'Savepoint', triggerId: 't1', now: clock.now, sleep: clock.sleep, onProgress: () => { progress++; } },
+      async () =>
+        ++calls < 10
+          ? { status: { id: 'IN_PROGRESS' as const }, operation: null }
+          : { status: { id: 'COMPLETED' as const }, operation: { location: 'file:/sp' } },
+      {
+        timeoutMs: 60_000,
+        what: 'Savepoint',
+        triggerId: 't1',
+        now: clock.now,
+        sleep: clock.sleep,
+        onProgress: () => {
+          progress++;
+        },
+      },
     );
     expect(result).toEqual({ location: 'file:/sp' });
     expect(calls).toBe(10);
@@ -25,7 +44,9 @@ describe('pollUntilComplete', () => {
 
   it('a failed operation is COMPLETED with a failure cause: returned, not thrown (the caller decides)', async () => {
     const op = await pollUntilComplete(async () => ({ status: { id: 'COMPLETED' as const }, operation: { 'failure-cause': { class: 'X' } } }), {
-      timeoutMs: 1, what: 'Savepoint', triggerId: 't',
+      timeoutMs: 1,
+      what: 'Savepoint',
+      triggerId: 't',
     });
     expect(op).toEqual({ 'failure-cause': { class: 'X' } });
   });
@@ -33,7 +54,12 @@ describe('pollUntilComplete', () => {
   it('times out with the trigger id and how to reattach, never waiting past the deadline', async () => {
     const clock = fakeClock();
     const promise = pollUntilComplete(async () => ({ status: { id: 'IN_PROGRESS' as const } }), {
-      timeoutMs: 5000, what: 'Savepoint', triggerId: 'abc123', reattach: 'flink savepoint status j abc123', now: clock.now, sleep: clock.sleep,
+      timeoutMs: 5000,
+      what: 'Savepoint',
+      triggerId: 'abc123',
+      reattach: 'flink savepoint status j abc123',
+      now: clock.now,
+      sleep: clock.sleep,
     });
     await expect(promise).rejects.toThrow(TimeoutError);
     await expect(promise).rejects.toMatchObject({

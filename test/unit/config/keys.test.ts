@@ -23,7 +23,13 @@ describe('flink-conf.example.yaml', () => {
       .map((l) => l.slice(2).replace(/\s+#.*$/, ''))
       .filter((l) => !/:\s*$/.test(l)) // keys shown without a value
       .join('\n');
-    const standard = parseStandardYaml(uncommented.split('\n').filter((l) => !l.includes('savepoint-dir') && !l.includes('state.savepoints.dir')).join('\n'), 'x');
+    const standard = parseStandardYaml(
+      uncommented
+        .split('\n')
+        .filter((l) => !l.includes('savepoint-dir') && !l.includes('state.savepoints.dir'))
+        .join('\n'),
+      'x',
+    );
     expect(standard.length).toBeGreaterThan(15);
     expect(parseLegacyFlinkConf(uncommented, 'x').warnings).toEqual([]);
   });

@@ -75,9 +75,7 @@ describe('step 2: execution.checkpointing.savepoint-dir / state.savepoints.dir',
   it('both set and different: the Flink 2 name wins and a warning says so', () => {
     const t = target(yamlConfig(`${F10}: /flip10\nexecution:\n  checkpointing:\n    savepoint-dir: /flink2\n`));
     expect([t.directory, t.step, t.origin]).toEqual(['/flink2', 2, fileOrigin('conf/config.yaml', 4)]);
-    expect(t.warnings).toEqual([
-      `Both '${F2}' (/flink2, conf/config.yaml:4) and '${F10}' (/flip10, conf/config.yaml:1) are set and differ; '${F2}' wins.`,
-    ]);
+    expect(t.warnings).toEqual([`Both '${F2}' (/flink2, conf/config.yaml:4) and '${F10}' (/flip10, conf/config.yaml:1) are set and differ; '${F2}' wins.`]);
   });
 
   it('-D overrides the file for the same key', () => {
@@ -100,9 +98,7 @@ describe('step 3: the deprecated savepoints.state.backend.fs.dir', () => {
   it('used when nothing else is set, with a deprecation warning naming the key to use', () => {
     const t = target(legacyConfig(`# old\n${DEP}: /dep\n`));
     expect([t.directory, t.step, t.origin]).toEqual(['/dep', 3, fileOrigin('conf/flink-conf.yaml', 2)]);
-    expect(t.warnings).toEqual([
-      `Config key '${DEP}' (conf/flink-conf.yaml:2) is deprecated; use '${F2}' (or '${F10}') instead. Using its value /dep.`,
-    ]);
+    expect(t.warnings).toEqual([`Config key '${DEP}' (conf/flink-conf.yaml:2) is deprecated; use '${F2}' (or '${F10}') instead. Using its value /dep.`]);
   });
 
   it('nested spelling in config.yaml is the same key', () => {
@@ -131,7 +127,13 @@ describe('step 4: nothing configured', () => {
   it('no directory is sent; the cluster default applies', () => {
     const t = target(none);
     expect([t.directory, t.step, t.origin, t.warnings]).toEqual([undefined, 4, undefined, []]);
-    expect(t.candidates.map((c) => [c.step, c.outcome])).toEqual([[1, 'not set'], [2, 'not set'], [2, 'not set'], [3, 'not set'], [4, 'used']]);
+    expect(t.candidates.map((c) => [c.step, c.outcome])).toEqual([
+      [1, 'not set'],
+      [2, 'not set'],
+      [2, 'not set'],
+      [3, 'not set'],
+      [4, 'used'],
+    ]);
   });
 
   it('unrelated keys do not count', () => {

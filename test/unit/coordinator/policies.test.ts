@@ -1,11 +1,24 @@
 // The pure lifecycle rules, with plain arrays and explicit times (no clock, no I/O).
 import { describe, expect, it } from '@jest/globals';
 import {
-  addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type SnapshotRecord, type TriggerRequest,
+  addAndSubsume,
+  discardOnJobEnd,
+  enqueue,
+  nextRequest,
+  retainPeriodicSavepoints,
+  type SnapshotRecord,
+  type TriggerRequest,
 } from '../../../src/coordinator/policies.js';
 import {
-  forCancelWithSavepoint, forCheckpoint, forManualSavepoint, forPeriodicSavepoint, forRestoredSnapshot, forStopWithSavepoint,
-  shouldDiscardOnJobEnd, type EndStatus, type SnapshotProperties,
+  forCancelWithSavepoint,
+  forCheckpoint,
+  forManualSavepoint,
+  forPeriodicSavepoint,
+  forRestoredSnapshot,
+  forStopWithSavepoint,
+  shouldDiscardOnJobEnd,
+  type EndStatus,
+  type SnapshotProperties,
 } from '../../../src/domain/snapshot-properties.js';
 
 const rec = (id: number, properties: SnapshotProperties, completedAt = id * 1000): SnapshotRecord => ({ id, pointer: `/s/${id}`, properties, completedAt });
@@ -22,7 +35,8 @@ describe('discard on job end, by properties', () => {
     ['cancel-with-savepoint', forCancelWithSavepoint(), { FINISHED: false, CANCELED: false, FAILED: false, SUSPENDED: false }],
   ];
   it.each(table)('%s', (_name, properties, expected) => {
-    for (const status of ['FINISHED', 'CANCELED', 'FAILED', 'SUSPENDED'] as EndStatus[]) expect([status, shouldDiscardOnJobEnd(properties, status)]).toEqual([status, expected[status]]);
+    for (const status of ['FINISHED', 'CANCELED', 'FAILED', 'SUSPENDED'] as EndStatus[])
+      expect([status, shouldDiscardOnJobEnd(properties, status)]).toEqual([status, expected[status]]);
   });
 
   it('a failing job keeps its persistent checkpoint and its savepoints, and loses plain checkpoints', () => {
@@ -90,7 +104,13 @@ describe('trigger requests', () => {
 
   it('savepoints before checkpoints; stop/cancel before manual before periodic; oldest first within a group', () => {
     let queue: TriggerRequest[] = [];
-    for (const r of [periodicCkpt(1), req('periodic-sp', forPeriodicSavepoint(), 2), req('manual-sp', forManualSavepoint(), 3), req('stop', forStopWithSavepoint({ drain: false }), 4), req('manual-ck', forCheckpoint({ persistent: false, trigger: 'manual' }), 0)]) {
+    for (const r of [
+      periodicCkpt(1),
+      req('periodic-sp', forPeriodicSavepoint(), 2),
+      req('manual-sp', forManualSavepoint(), 3),
+      req('stop', forStopWithSavepoint({ drain: false }), 4),
+      req('manual-ck', forCheckpoint({ persistent: false, trigger: 'manual' }), 0),
+    ]) {
       queue = enqueue(queue, r).queue;
     }
     const order: string[] = [];

@@ -5,7 +5,11 @@ import { resolveConfig } from '../../../src/config/resolve.js';
 import { daemonSettings } from '../../../src/daemon/settings.js';
 
 const settingsOf = (...dynamic: string[]) =>
-  daemonSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic: ['coordinator.dir=/tmp/coord-state', ...dynamic] }), {}, '/work');
+  daemonSettings(
+    resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic: ['coordinator.dir=/tmp/coord-state', ...dynamic] }),
+    {},
+    '/work',
+  );
 
 describe('daemonSettings', () => {
   it('keeps object-store URIs for savepoints and checkpoints (Flink 1.x and 2.x key names)', () => {
@@ -22,11 +26,15 @@ describe('daemonSettings', () => {
   });
 
   it('refuses a bucket root and a scheme it cannot write, naming the key', () => {
-    expect(() => settingsOf('state.savepoints.dir=s3://bucket')).toThrow('execution.checkpointing.savepoint-dir: s3://bucket is a bucket or container root; give a path below it');
-    expect(() => settingsOf('state.checkpoints.dir=gs://bucket/chk')).toThrow(/^execution\.checkpointing\.dir: the local coordinator writes to a local path .* not gs:\/\/bucket\/chk$/);
+    expect(() => settingsOf('state.savepoints.dir=s3://bucket')).toThrow(
+      'execution.checkpointing.savepoint-dir: s3://bucket is a bucket or container root; give a path below it',
+    );
+    expect(() => settingsOf('state.checkpoints.dir=gs://bucket/chk')).toThrow(
+      /^execution\.checkpointing\.dir: the local coordinator writes to a local path .* not gs:\/\/bucket\/chk$/,
+    );
   });
 
-  it('carries the storage settings from Flink\'s keys, the secret hidden', () => {
+  it("carries the storage settings from Flink's keys, the secret hidden", () => {
     const s = settingsOf('s3.endpoint=http://127.0.0.1:9000', 's3.access-key=ak', 's3.secret-key=very-secret');
     expect(s.storage.s3).toMatchObject({ endpoint: 'http://127.0.0.1:9000', accessKey: 'ak' });
     expect(s.storage.s3.secretKey?.reveal()).toBe('very-secret');

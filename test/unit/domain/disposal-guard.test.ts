@@ -8,7 +8,7 @@ const ours = (extra: Partial<TargetFacts> = {}): TargetFacts => ({ directory: SP
 const job = (extra: Partial<JobFacts> = {}): JobFacts => ({ jobId: 'fd72014d4c864993a2e5a9287b4a9c5d', status: 'RUNNING', completedSinceRestore: 0, ...extra });
 
 describe('judgeDisposal', () => {
-  it('allows a snapshot of ours, or Flink\'s, that no running job needs', () => {
+  it("allows a snapshot of ours, or Flink's, that no running job needs", () => {
     expect(judgeDisposal(ours(), [])).toBeUndefined();
     expect(judgeDisposal(ours({ content: 'flink' }), [job({ newest: CHK })])).toBeUndefined();
     expect(judgeDisposal(ours({ content: 'disposing' }), [])).toBeUndefined(); // a half-disposed one is finished
@@ -21,8 +21,18 @@ describe('judgeDisposal', () => {
     ['a real path outside its directory', { escapesTo: '/home/user' }, 'symlink', /outside its directory/],
     ['nothing there', { content: 'missing' }, 'missing', /does not exist/],
     ['no snapshot name and no _metadata', { content: 'not-a-snapshot' }, 'not-a-snapshot', /not a snapshot directory/],
-    ['a junk _metadata', { content: 'junk', contentProblem: '_metadata is not a snapshot metadata file (unknown format)' }, 'junk-metadata', /not a snapshot \(_metadata is not/],
-    ['an incomplete directory a writer holds', { content: 'incomplete', liveWriter: 'it changed 3 s ago' }, 'incomplete', /may still be being written \(it changed 3 s ago\)/],
+    [
+      'a junk _metadata',
+      { content: 'junk', contentProblem: '_metadata is not a snapshot metadata file (unknown format)' },
+      'junk-metadata',
+      /not a snapshot \(_metadata is not/,
+    ],
+    [
+      'an incomplete directory a writer holds',
+      { content: 'incomplete', liveWriter: 'it changed 3 s ago' },
+      'incomplete',
+      /may still be being written \(it changed 3 s ago\)/,
+    ],
   ])('refuses %s, even with --force', (_name, facts, rule, message) => {
     for (const force of [false, true]) {
       const refusal = judgeDisposal(ours(facts), [], { force });
@@ -78,7 +88,11 @@ describe('judgeInUse (paths only the cluster can reach)', () => {
 
 describe('protectedSnapshots (what prune keeps for running jobs)', () => {
   it('restored-from until checkpointed past, and the newest restorable', () => {
-    const set = protectedSnapshots([job({ restoredFrom: `file:///a/savepoint-fd7201-0123456789ab`, newest: '/a/savepoint-fd7201-0123456789ab' }), job({ status: 'CANCELED', newest: '/b/x' }), job({ restoredFrom: '/c/y', completedSinceRestore: 2, newest: '/c/z/' })]);
+    const set = protectedSnapshots([
+      job({ restoredFrom: `file:///a/savepoint-fd7201-0123456789ab`, newest: '/a/savepoint-fd7201-0123456789ab' }),
+      job({ status: 'CANCELED', newest: '/b/x' }),
+      job({ restoredFrom: '/c/y', completedSinceRestore: 2, newest: '/c/z/' }),
+    ]);
     expect([...set].sort()).toEqual(['/a/savepoint-fd7201-0123456789ab', '/c/z']);
   });
 });

@@ -6,7 +6,9 @@ const errno = (code: string, extra: object = {}) => Object.assign(new Error(`${c
 
 describe('storage failures as operation errors', () => {
   it('names the cause and the directory of the path the system reports', () => {
-    expect(describeIoError(errno('ENOSPC', { path: '/data/savepoints/savepoint-abcdef-0123456789ab' }))).toBe('no space left on device in /data/savepoints (ENOSPC)');
+    expect(describeIoError(errno('ENOSPC', { path: '/data/savepoints/savepoint-abcdef-0123456789ab' }))).toBe(
+      'no space left on device in /data/savepoints (ENOSPC)',
+    );
     expect(describeIoError(errno('EROFS', { path: '/ro/x' }))).toBe('read-only file system in /ro (EROFS)');
   });
 

@@ -2,7 +2,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { comparePreflight, describeOperator, describePlanned, type SnapshotOperator } from '../../../src/domain/preflight.js';
 
-const op = (id: string, hasState: boolean, uid: string | null = null, bytes = hasState ? 10 : 0): SnapshotOperator => ({ id: id.repeat(32).slice(0, 32), uid, name: null, bytes, hasState });
+const op = (id: string, hasState: boolean, uid: string | null = null, bytes = hasState ? 10 : 0): SnapshotOperator => ({
+  id: id.repeat(32).slice(0, 32),
+  uid,
+  name: null,
+  bytes,
+  hasState,
+});
 const planned = (id: string, name = id) => ({ id: id.repeat(32).slice(0, 32), name });
 
 describe('comparePreflight', () => {
@@ -16,7 +22,11 @@ describe('comparePreflight', () => {
   });
 
   it('a stateless operator that is gone drops nothing', () => {
-    expect(comparePreflight(snapshot, [planned('a'), planned('c'), planned('d')], { everyOperator: true })).toEqual({ dropped: [], unchecked: [], startEmpty: [] });
+    expect(comparePreflight(snapshot, [planned('a'), planned('c'), planned('d')], { everyOperator: true })).toEqual({
+      dropped: [],
+      unchecked: [],
+      startEmpty: [],
+    });
   });
 
   it("Flink's plan (chain heads only): a missing stateful operator is unchecked, never called dropped", () => {

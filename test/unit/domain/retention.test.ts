@@ -10,12 +10,28 @@ const MINUTE = 60_000;
 
 /** A complete savepoint of JOB that completed `ageMin` minutes before NOW. */
 function savepoint(name: string, ageMin: number, extra: Partial<CatalogEntry> = {}): CatalogEntry {
-  return { path: `/sp/${name}`, kind: 'savepoint', jobId: JOB, completedAt: NOW - ageMin * MINUTE, sizeBytes: 100, state: 'complete', origin: 'ours', ...extra };
+  return {
+    path: `/sp/${name}`,
+    kind: 'savepoint',
+    jobId: JOB,
+    completedAt: NOW - ageMin * MINUTE,
+    sizeBytes: 100,
+    state: 'complete',
+    origin: 'ours',
+    ...extra,
+  };
 }
 
-const plan = (entries: CatalogEntry[], keep: number, options: { maxAgeMs?: number; protectedPaths?: string[]; scope?: { jobId?: string; jobName?: string } } = {}) =>
+const plan = (
+  entries: CatalogEntry[],
+  keep: number,
+  options: { maxAgeMs?: number; protectedPaths?: string[]; scope?: { jobId?: string; jobName?: string } } = {},
+) =>
   Object.fromEntries(
-    planPrune(entries, options.scope ?? { jobId: JOB }, { keep, maxAgeMs: options.maxAgeMs, now: NOW }, new Set(options.protectedPaths ?? [])).map((d) => [d.entry.path.slice(4), `${d.action}: ${d.reason}`]),
+    planPrune(entries, options.scope ?? { jobId: JOB }, { keep, maxAgeMs: options.maxAgeMs, now: NOW }, new Set(options.protectedPaths ?? [])).map((d) => [
+      d.entry.path.slice(4),
+      `${d.action}: ${d.reason}`,
+    ]),
   );
 
 describe('planPrune', () => {
@@ -53,7 +69,9 @@ describe('planPrune', () => {
   });
 
   it('never disposes incomplete or corrupt entries, and they do not count as the newest', () => {
-    expect(plan([savepoint('new-incomplete', 0, { state: 'incomplete' }), savepoint('broken', 1, { state: 'corrupt' }), savepoint('a', 2), savepoint('b', 3)], 1)).toEqual({
+    expect(
+      plan([savepoint('new-incomplete', 0, { state: 'incomplete' }), savepoint('broken', 1, { state: 'corrupt' }), savepoint('a', 2), savepoint('b', 3)], 1),
+    ).toEqual({
       'new-incomplete': 'keep: incomplete: may still be in progress',
       broken: 'keep: corrupt: inspect it and dispose it by hand',
       a: 'keep: newest complete savepoint',
@@ -70,16 +88,22 @@ describe('planPrune', () => {
     });
   });
 
-  it('touches nothing of another job, and no checkpoints (they belong to the coordinator\'s store)', () => {
+  it("touches nothing of another job, and no checkpoints (they belong to the coordinator's store)", () => {
     const entries = [savepoint('a', 1), savepoint('b', 2), savepoint('other', 3, { jobId: OTHER }), savepoint('chk', 4, { kind: 'persistent-checkpoint' })];
     expect(plan(entries, 1)).toEqual({ a: 'keep: newest complete savepoint', b: 'dispose: beyond --keep 1 (number 2 by completion time)' });
   });
 
   it('matches Flink savepoints by the job id prefix in their directory name, and by job name', () => {
     const flink = (name: string, age: number) => savepoint(name, age, { jobId: undefined, jobIdPrefix: JOB.slice(0, 6), origin: 'flink' });
-    expect(plan([flink('a', 1), flink('b', 2)], 1)).toEqual({ a: 'keep: newest complete savepoint', b: 'dispose: beyond --keep 1 (number 2 by completion time)' });
+    expect(plan([flink('a', 1), flink('b', 2)], 1)).toEqual({
+      a: 'keep: newest complete savepoint',
+      b: 'dispose: beyond --keep 1 (number 2 by completion time)',
+    });
     const named = [savepoint('a', 1, { jobName: 'counter' }), savepoint('b', 2, { jobName: 'counter', jobId: OTHER }), savepoint('c', 3, { jobName: 'other' })];
-    expect(plan(named, 1, { scope: { jobName: 'counter' } })).toEqual({ a: 'keep: newest complete savepoint', b: 'dispose: beyond --keep 1 (number 2 by completion time)' });
+    expect(plan(named, 1, { scope: { jobName: 'counter' } })).toEqual({
+      a: 'keep: newest complete savepoint',
+      b: 'dispose: beyond --keep 1 (number 2 by completion time)',
+    });
   });
 
   it('without a job id or name in scope, plans nothing', () => {

@@ -9,13 +9,20 @@ const file = (p: string, bytes = 10) => ({ path: p, bytes });
 
 describe('referenceCounts', () => {
   it('counts each checkpoint once per file, whatever it lists twice', () => {
-    const counts = referenceCounts([{ name: 'chk-1', files: ['a', 'a', 'b'] }, { name: 'chk-2', files: ['b'] }, { name: 'chk-3', problem: 'x' }]);
+    const counts = referenceCounts([
+      { name: 'chk-1', files: ['a', 'a', 'b'] },
+      { name: 'chk-2', files: ['b'] },
+      { name: 'chk-3', problem: 'x' },
+    ]);
     expect(Object.fromEntries(counts)).toEqual({ a: ['chk-1'], b: ['chk-1', 'chk-2'] });
   });
 });
 
 describe('planSharedDisposal', () => {
-  const target = { name: 'chk-5', files: [file(shared('a'), 1), file(shared('b'), 2), file(shared('c'), 4), file(`${job}/chk-5/private`), file(shared('a'), 1)] };
+  const target = {
+    name: 'chk-5',
+    files: [file(shared('a'), 1), file(shared('b'), 2), file(shared('c'), 4), file(`${job}/chk-5/private`), file(shared('a'), 1)],
+  };
 
   it('deletes exactly the shared files no other retained checkpoint references; keeps the rest, naming who needs them', () => {
     const others: CheckpointRefs[] = [
@@ -30,9 +37,20 @@ describe('planSharedDisposal', () => {
     ]);
   });
 
-  it('keeps every unreferenced shared file while another checkpoint\'s references are unknown', () => {
-    const plans = planSharedDisposal(target, [{ name: 'chk-9', problem: 'truncated' }, { name: 'chk-6', files: [shared('b')] }], isShared);
-    expect(plans.map((p) => [p.path, p.action])).toEqual([[shared('a'), 'keep'], [shared('b'), 'keep'], [shared('c'), 'keep']]);
+  it("keeps every unreferenced shared file while another checkpoint's references are unknown", () => {
+    const plans = planSharedDisposal(
+      target,
+      [
+        { name: 'chk-9', problem: 'truncated' },
+        { name: 'chk-6', files: [shared('b')] },
+      ],
+      isShared,
+    );
+    expect(plans.map((p) => [p.path, p.action])).toEqual([
+      [shared('a'), 'keep'],
+      [shared('b'), 'keep'],
+      [shared('c'), 'keep'],
+    ]);
     expect(plans[0].reason).toBe('shared: the references of chk-9 are unknown (truncated)');
     expect(plans[1].reason).toBe('shared: also referenced by chk-6');
   });
@@ -43,7 +61,9 @@ describe('planSharedDisposal', () => {
 
   it('names at most three users', () => {
     const others = ['chk-10', 'chk-2', 'chk-3', 'chk-4', 'chk-9'].map((name) => ({ name, files: [shared('a')] }));
-    expect(planSharedDisposal({ name: 'chk-1', files: [file(shared('a'))] }, others, isShared)[0].reason).toBe('shared: also referenced by chk-2, chk-3, chk-4 and 2 more');
+    expect(planSharedDisposal({ name: 'chk-1', files: [file(shared('a'))] }, others, isShared)[0].reason).toBe(
+      'shared: also referenced by chk-2, chk-3, chk-4 and 2 more',
+    );
   });
 });
 
@@ -57,7 +77,11 @@ describe('planGc', () => {
       { name: 'chk-3', files: [shared('used-old')], completedAt: now - 5 * hour },
       { name: 'chk-4', files: [shared('used-new')], completedAt: now - 2 * hour },
     ];
-    const plan = planGc([stored('used-old', 50), stored('used-new', 3), stored('orphan-old', 50), stored('orphan-young', 0.5), stored('orphan-after-newest', 1.5)], checkpoints, { minAgeMs: hour, now });
+    const plan = planGc(
+      [stored('used-old', 50), stored('used-new', 3), stored('orphan-old', 50), stored('orphan-young', 0.5), stored('orphan-after-newest', 1.5)],
+      checkpoints,
+      { minAgeMs: hour, now },
+    );
     expect(plan.files).toEqual([{ path: shared('orphan-old'), bytes: 7, action: 'delete', reason: 'referenced by none of the 2 retained checkpoint(s)' }]);
     expect(plan.young.map((f) => f.path)).toEqual([shared('orphan-young'), shared('orphan-after-newest')]);
     expect(plan.cutoff).toBe(now - 2 * hour);
@@ -69,7 +93,7 @@ describe('planGc', () => {
     expect(plan.files.map((f) => f.path)).toEqual([shared('x')]);
   });
 
-  it('refuses while a retained checkpoint\'s references are unknown', () => {
+  it("refuses while a retained checkpoint's references are unknown", () => {
     const checkpoints = [{ name: 'chk-2', problem: 'unsupported handle type 99 in version 6' }];
     expect(gcRefusal(checkpoints)).toBe('the _metadata of chk-2 cannot be read (unsupported handle type 99 in version 6), so what it references is unknown');
     expect(() => planGc([stored('x', 50)], checkpoints, { minAgeMs: hour, now })).toThrow(/chk-2 cannot be read/);

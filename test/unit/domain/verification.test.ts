@@ -8,7 +8,17 @@ const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const NOW = Date.UTC(2026, 10, 24, 12);
 
 function savepoint(name: string, ageMin: number, extra: Partial<CatalogEntry> = {}): CatalogEntry {
-  return { path: `/sp/${name}`, kind: 'savepoint', jobId: JOB, completedAt: NOW - ageMin * 60_000, sizeBytes: 100, state: 'complete', origin: 'ours', verified: 'quick', ...extra };
+  return {
+    path: `/sp/${name}`,
+    kind: 'savepoint',
+    jobId: JOB,
+    completedAt: NOW - ageMin * 60_000,
+    sizeBytes: 100,
+    state: 'complete',
+    origin: 'ours',
+    verified: 'quick',
+    ...extra,
+  };
 }
 
 const corrupt: Verification = { level: 'full', state: 'corrupt', problem: 'state file a.jsonl fails its checksum (corrupt)' };
@@ -24,7 +34,12 @@ describe('pickVerified with latestRestorable', () => {
   it('skips a newest snapshot that fails full verification and picks the next that passes', async () => {
     const { asked, verify } = table({ c: corrupt });
     const skipped: string[] = [];
-    const { picked, entries } = await pickVerified([savepoint('a', 30), savepoint('c', 10), savepoint('b', 20)], (l) => latestRestorable(l, { now: NOW }), verify, (e) => skipped.push(`${e.path}: ${e.problem}`));
+    const { picked, entries } = await pickVerified(
+      [savepoint('a', 30), savepoint('c', 10), savepoint('b', 20)],
+      (l) => latestRestorable(l, { now: NOW }),
+      verify,
+      (e) => skipped.push(`${e.path}: ${e.problem}`),
+    );
     expect(picked).toMatchObject({ path: '/sp/b', verified: 'full', state: 'complete' });
     expect(skipped).toEqual([`/sp/c: ${corrupt.problem}`]);
     expect(entries.find((e) => e.path === '/sp/c')).toMatchObject({ state: 'corrupt', verified: 'full', problem: corrupt.problem });
@@ -41,7 +56,10 @@ describe('pickVerified with latestRestorable', () => {
   it('does not verify again what was already fully verified; accepts what can only be checked quickly', async () => {
     const { asked, verify } = table({ remote: { level: 'quick', state: 'complete' } });
     expect((await pickVerified([savepoint('a', 1, { verified: 'full' })], (l) => latestRestorable(l, { now: NOW }), verify)).picked?.path).toBe('/sp/a');
-    expect((await pickVerified([savepoint('remote', 1, { verified: undefined })], (l) => latestRestorable(l, { now: NOW }), verify)).picked).toMatchObject({ path: '/sp/remote', verified: 'quick' });
+    expect((await pickVerified([savepoint('remote', 1, { verified: undefined })], (l) => latestRestorable(l, { now: NOW }), verify)).picked).toMatchObject({
+      path: '/sp/remote',
+      verified: 'quick',
+    });
     expect(asked).toEqual(['remote']);
   });
 });
@@ -55,7 +73,11 @@ describe('planPrune fed with verification results', () => {
   };
 
   it('newest corrupt: the next intact one is the newest kept, the corrupt one is kept with its reason, nothing intact is disposed', async () => {
-    const { plan: p, asked } = await plan([savepoint('new', 1), savepoint('mid', 2), savepoint('old', 3), savepoint('gone', 4, { state: 'incomplete', disposing: true })], 1, { new: corrupt });
+    const { plan: p, asked } = await plan(
+      [savepoint('new', 1), savepoint('mid', 2), savepoint('old', 3), savepoint('gone', 4, { state: 'incomplete', disposing: true })],
+      1,
+      { new: corrupt },
+    );
     expect(p).toEqual({
       new: `keep: corrupt (${corrupt.problem}): inspect it and dispose it by hand`,
       mid: 'keep: newest complete savepoint',
@@ -72,12 +94,22 @@ describe('planPrune fed with verification results', () => {
 
   it('the two newest corrupt: the third is the newest kept', async () => {
     const { plan: p, asked } = await plan([savepoint('a', 1), savepoint('b', 2), savepoint('c', 3), savepoint('d', 4)], 1, { a: corrupt, b: corrupt });
-    expect(p).toMatchObject({ a: expect.stringMatching(/^keep: corrupt/), b: expect.stringMatching(/^keep: corrupt/), c: 'keep: newest complete savepoint', d: expect.stringMatching(/^keep: intact while \/sp\/a fails/) });
+    expect(p).toMatchObject({
+      a: expect.stringMatching(/^keep: corrupt/),
+      b: expect.stringMatching(/^keep: corrupt/),
+      c: 'keep: newest complete savepoint',
+      d: expect.stringMatching(/^keep: intact while \/sp\/a fails/),
+    });
     expect(asked).toEqual(['a', 'b', 'c']);
   });
 
   it('a corrupt entry found at the quick level (a missing or truncated file) does not hold retention back', () => {
-    const decisions = planPrune([savepoint('new', 1, { state: 'corrupt' }), savepoint('mid', 2), savepoint('old', 3)], { jobId: JOB }, { keep: 1, now: NOW }, new Set());
+    const decisions = planPrune(
+      [savepoint('new', 1, { state: 'corrupt' }), savepoint('mid', 2), savepoint('old', 3)],
+      { jobId: JOB },
+      { keep: 1, now: NOW },
+      new Set(),
+    );
     expect(decisions.map((d) => `${d.entry.path} ${d.action}`)).toEqual(['/sp/new keep', '/sp/mid keep', '/sp/old dispose']);
   });
 

@@ -32,7 +32,11 @@ describe('import boundaries (DESIGN.md, "Import direction")', () => {
     ['src/cli/commands/new.ts', "import { runRun } from './run.js'; export { runRun };", 'A command never imports another command'],
     ['src/cli/commands/new.ts', "import type { X } from './cluster.js'; export type Y = X;", 'A command never imports another command'],
     ['src/cli/commands/new.ts', "export const f = () => import('./gc.js');", 'A command never imports another command'],
-    ['src/cli/commands/new.ts', "import { x } from '../../server/rest-server.js'; import { y } from './savepoints.js'; export { x, y };", 'cli/ must not import server/'],
+    [
+      'src/cli/commands/new.ts',
+      "import { x } from '../../server/rest-server.js'; import { y } from './savepoints.js'; export { x, y };",
+      'cli/ must not import server/',
+    ],
     ['src/cli/new.ts', "export const f = () => import('./commands/dispose.js');", 'src/cli/ never imports a command'],
     ['src/cli/services/new.ts', "import { x } from '../commands/savepoint.js'; export { x };", 'src/cli/ never imports a command'],
   ])('%s: %s is refused', async (file, code, expected) => {
@@ -46,7 +50,10 @@ describe('import boundaries (DESIGN.md, "Import direction")', () => {
     ['src/server/new.ts', "import { x } from '../coordinator/job-manager.js'; export { x };"],
     ['src/server/new.ts', "import type { X } from '../rest-api/types.js'; export type Y = X;"],
     ['src/client/new.ts', "import { x } from '../rest-api/errors.js'; export { x };"],
-    ['src/daemon/new.ts', "import { x } from '../server/rest-server.js'; import { y } from '../config/load.js'; import { z } from '../coordinator/job-manager.js'; export { x, y, z };"],
+    [
+      'src/daemon/new.ts',
+      "import { x } from '../server/rest-server.js'; import { y } from '../config/load.js'; import { z } from '../coordinator/job-manager.js'; export { x, y, z };",
+    ],
     ['src/cli/commands/new.ts', "import { COMMANDS } from './index.js'; import { x } from '../services/snapshot-ops.js'; export { COMMANDS, x };"],
     ['src/cli/services/new.ts', "import { COMMANDS } from '../commands/index.js'; import { x } from './disposer.js'; export { COMMANDS, x };"],
     ['src/cli/commands/index.ts', "export const f = () => import('./run.js');"],
@@ -55,12 +62,22 @@ describe('import boundaries (DESIGN.md, "Import direction")', () => {
   });
 
   it('an exception allows exactly one module of the forbidden layer in exactly one file', async () => {
-    const { exceptionBlocks } = (await import(path.join(root, 'eslint.config.js'))) as { exceptionBlocks: (list: { file: string; imports: string }[]) => object[] };
-    const excepted = new ESLint({ cwd: root, overrideConfig: exceptionBlocks([{ file: 'src/coordinator/job-manager.ts', imports: 'rest-api/types' }]) as never });
-    const lint = async (file: string, code: string) => (await excepted.lintText(code, { filePath: path.join(root, file) }))[0]!.messages.map((m) => m.message).join('\n');
+    const { exceptionBlocks } = (await import(path.join(root, 'eslint.config.js'))) as {
+      exceptionBlocks: (list: { file: string; imports: string }[]) => object[];
+    };
+    const excepted = new ESLint({
+      cwd: root,
+      overrideConfig: exceptionBlocks([{ file: 'src/coordinator/job-manager.ts', imports: 'rest-api/types' }]) as never,
+    });
+    const lint = async (file: string, code: string) =>
+      (await excepted.lintText(code, { filePath: path.join(root, file) }))[0]!.messages.map((m) => m.message).join('\n');
     expect(await lint('src/coordinator/job-manager.ts', "import type { X } from '../rest-api/types.js'; export type Y = X;")).toBe('');
-    expect(await lint('src/coordinator/job-manager.ts', "import { x } from '../rest-api/errors.js'; export { x };")).toContain('coordinator/ must not import rest-api/');
-    expect(await lint('src/coordinator/recovery.ts', "import type { X } from '../rest-api/types.js'; export type Y = X;")).toContain('coordinator/ must not import rest-api/');
+    expect(await lint('src/coordinator/job-manager.ts', "import { x } from '../rest-api/errors.js'; export { x };")).toContain(
+      'coordinator/ must not import rest-api/',
+    );
+    expect(await lint('src/coordinator/recovery.ts', "import type { X } from '../rest-api/types.js'; export type Y = X;")).toContain(
+      'coordinator/ must not import rest-api/',
+    );
   });
 
   it('every listed exception is still needed (remove it from eslint.config.js once issue 13 fixes it)', async () => {
@@ -70,5 +87,14 @@ describe('import boundaries (DESIGN.md, "Import direction")', () => {
       const source = await fs.readFile(path.join(root, file), 'utf8');
       expect([file, source.includes(`/${imports}.js'`)]).toEqual([file, true]);
     }
+  });
+});
+
+describe('file size (issue 13: one job per file)', () => {
+  const lines = (n: number) => Array.from({ length: n }, (_, i) => `export const x${i} = ${i};`).join('\n');
+
+  it('a source file over 450 lines is refused, one of 450 passes', async () => {
+    expect((await problems('src/domain/new.ts', lines(451))).join('\n')).toContain('max-lines');
+    expect(await problems('src/domain/new.ts', lines(450))).toEqual([]);
   });
 });

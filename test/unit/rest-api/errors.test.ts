@@ -1,7 +1,15 @@
 // The one table of HTTP status <-> error kind, both ways.
 import { describe, expect, it } from '@jest/globals';
 import {
-  ConfigError, ConflictError, FlinkCliError, LockedError, NotFoundError, OperationError, TimeoutError, UsageError, type ErrorKind,
+  ConfigError,
+  ConflictError,
+  FlinkCliError,
+  LockedError,
+  NotFoundError,
+  OperationError,
+  TimeoutError,
+  UsageError,
+  type ErrorKind,
 } from '../../../src/domain/errors.js';
 import { kindForStatus, STATUS_TABLE, statusForError } from '../../../src/rest-api/errors.js';
 
@@ -45,6 +53,7 @@ describe('the table', () => {
   });
 
   it('reads the status of each kind a dispatcher throws back as that kind', () => {
-    for (const error of [new NotFoundError('x'), new OperationError('x'), new ConflictError('x')]) expect(kindForStatus(statusForError(error))).toBe(error.kind);
+    for (const error of [new NotFoundError('x'), new OperationError('x'), new ConflictError('x')])
+      expect(kindForStatus(statusForError(error))).toBe(error.kind);
   });
 });

@@ -9,19 +9,21 @@ function build(define: (env: StreamExecutionEnvironment) => void, parallelism?: 
   return env.result!;
 }
 
-const counter = (uidSuffix = '') => (env: StreamExecutionEnvironment) => {
-  env
-    .fromSequence(1, 10)
-    .uid('src' + uidSuffix)
-    .map((n) => n * 2)
-    .uid('double')
-    .keyBy((n) => n % 3)
-    .process<number>({ processElement: (n, _ctx, out) => out.collect(n) })
-    .uid('proc')
-    .setParallelism(4)
-    .sinkToFile('/tmp/out')
-    .uid('sink');
-};
+const counter =
+  (uidSuffix = '') =>
+  (env: StreamExecutionEnvironment) => {
+    env
+      .fromSequence(1, 10)
+      .uid('src' + uidSuffix)
+      .map((n) => n * 2)
+      .uid('double')
+      .keyBy((n) => n % 3)
+      .process<number>({ processElement: (n, _ctx, out) => out.collect(n) })
+      .uid('proc')
+      .setParallelism(4)
+      .sinkToFile('/tmp/out')
+      .uid('sink');
+  };
 
 describe('Environment (build phase)', () => {
   test('builds operators with uids, parallelism and edges', () => {
@@ -40,19 +42,35 @@ describe('Environment (build phase)', () => {
   test('the fingerprint depends on the graph and uids, not on parallelism, names or code', () => {
     const a = build(counter(), 1).plan.fingerprint;
     expect(build(counter(), 3).plan.fingerprint).toBe(a);
-    expect(build((env) => { counter()(env); }, 1).plan.fingerprint).toBe(a);
+    expect(
+      build((env) => {
+        counter()(env);
+      }, 1).plan.fingerprint,
+    ).toBe(a);
     expect(build(counter('-v2'), 1).plan.fingerprint).not.toBe(a);
     expect(a).toMatch(/^[0-9a-f]{64}$/);
   });
 
   test('operators without uid get a generated one derived from the graph', () => {
-    const { plan } = build((env) => env.fromSequence(1, 2).map((n) => n).print());
+    const { plan } = build((env) =>
+      env
+        .fromSequence(1, 2)
+        .map((n) => n)
+        .print(),
+    );
     expect(plan.operators.every((o) => o.uidGenerated && o.uid.startsWith('auto-'))).toBe(true);
     expect(new Set(plan.operators.map((o) => o.uid)).size).toBe(3);
   });
 
   test('a different parallelism downstream rebalances', () => {
-    const { plan } = build((env) => env.fromSequence(1, 2).setParallelism(1).map((n) => n).setParallelism(3).print());
+    const { plan } = build((env) =>
+      env
+        .fromSequence(1, 2)
+        .setParallelism(1)
+        .map((n) => n)
+        .setParallelism(3)
+        .print(),
+    );
     expect(plan.operators[1].inputs).toEqual([{ from: 0, partitioning: 'rebalance' }]);
   });
 
@@ -82,8 +100,22 @@ describe('Environment (build phase)', () => {
     expect(() => env.getCheckpointConfig().enablePeriodicSavepoints(1, 'WEEKS' as never)).toThrow(/unknown time unit/);
     expect(() => env.setMaxParallelism(0)).toThrow(/max parallelism/);
     expect(() => build((e) => e.fromSequence(1, 2).map((n) => n))).toThrow(/no sink/);
-    expect(() => build((e) => e.fromSequence(1, 2).uid('x').map((n) => n).uid('x').print())).toThrow(/uid "x" is used by more than one/);
-    expect(() => build((e) => { e.setMaxParallelism(4); e.fromSequence(1, 2).setParallelism(5).print(); })).toThrow(/parallelism must be/);
+    expect(() =>
+      build((e) =>
+        e
+          .fromSequence(1, 2)
+          .uid('x')
+          .map((n) => n)
+          .uid('x')
+          .print(),
+      ),
+    ).toThrow(/uid "x" is used by more than one/);
+    expect(() =>
+      build((e) => {
+        e.setMaxParallelism(4);
+        e.fromSequence(1, 2).setParallelism(5).print();
+      }),
+    ).toThrow(/parallelism must be/);
     void env.fromSequence(1).print();
     void env.execute();
     expect(() => env.fromSequence(1)).toThrow(/already executed/);

@@ -13,33 +13,60 @@ function plan(define: (env: StreamExecutionEnvironment) => void, parallelism = 1
   return env.result!.plan;
 }
 
-const job = (procUid = 'proc') => (env: StreamExecutionEnvironment) =>
-  env.fromSequence(0).uid('src').keyBy((n) => n).process({ processElement: () => undefined }).uid(procUid).sinkToFile('/o').uid('sink');
+const job =
+  (procUid = 'proc') =>
+  (env: StreamExecutionEnvironment) =>
+    env
+      .fromSequence(0)
+      .uid('src')
+      .keyBy((n) => n)
+      .process({ processElement: () => undefined })
+      .uid(procUid)
+      .sinkToFile('/o')
+      .uid('sink');
 
 function state(kind: OperatorState['kind'], subtasks: OperatorState['subtasks']): OperatorState {
   return { format: 'flink-ts-operator-state', version: 1, kind, subtasks };
 }
 
 const snapshot: OperatorSnapshotInfo[] = [
-  { uid: 'src', parallelism: 2, maxParallelism: 128, state: state('source', [
-    { index: 0, kind: 'source', splits: [{ type: 'sequence', next: 10, step: 2 }] },
-    { index: 1, kind: 'source', splits: [{ type: 'sequence', next: 11, step: 2 }] },
-  ]) },
-  { uid: 'proc', parallelism: 2, maxParallelism: 128, state: state('keyed', [
-    { index: 0, kind: 'keyed', keyGroups: [0, 63], file: 'a.jsonl', entries: 5 },
-    { index: 1, kind: 'keyed', keyGroups: [64, 127], file: 'b.jsonl', entries: 5 },
-  ]) },
-  { uid: 'sink', parallelism: 2, maxParallelism: 128, state: state('file-sink', [
-    { index: 0, kind: 'file-sink', pending: ['.part-x-0-0.inprogress'] },
-    { index: 1, kind: 'file-sink', pending: [] },
-  ]) },
+  {
+    uid: 'src',
+    parallelism: 2,
+    maxParallelism: 128,
+    state: state('source', [
+      { index: 0, kind: 'source', splits: [{ type: 'sequence', next: 10, step: 2 }] },
+      { index: 1, kind: 'source', splits: [{ type: 'sequence', next: 11, step: 2 }] },
+    ]),
+  },
+  {
+    uid: 'proc',
+    parallelism: 2,
+    maxParallelism: 128,
+    state: state('keyed', [
+      { index: 0, kind: 'keyed', keyGroups: [0, 63], file: 'a.jsonl', entries: 5 },
+      { index: 1, kind: 'keyed', keyGroups: [64, 127], file: 'b.jsonl', entries: 5 },
+    ]),
+  },
+  {
+    uid: 'sink',
+    parallelism: 2,
+    maxParallelism: 128,
+    state: state('file-sink', [
+      { index: 0, kind: 'file-sink', pending: ['.part-x-0-0.inprogress'] },
+      { index: 1, kind: 'file-sink', pending: [] },
+    ]),
+  },
 ];
 
 describe('planRestore', () => {
   test('matches by uid and redistributes to a new parallelism', () => {
     const result = planRestore(plan(job(), 3), snapshot, false);
     expect(result.restored).toEqual(['src', 'proc', 'sink']);
-    expect(result.operators[0]).toEqual({ kind: 'source', perSubtask: [[{ type: 'sequence', next: 10, step: 2 }], [{ type: 'sequence', next: 11, step: 2 }], []] });
+    expect(result.operators[0]).toEqual({
+      kind: 'source',
+      perSubtask: [[{ type: 'sequence', next: 10, step: 2 }], [{ type: 'sequence', next: 11, step: 2 }], []],
+    });
     // Subtask ranges of 3: [0,42] [43,85] [86,127]: the middle one overlaps both old files.
     expect(result.operators[1]).toEqual({ kind: 'keyed', perSubtask: [['a.jsonl'], ['a.jsonl', 'b.jsonl'], ['b.jsonl']] });
     expect(result.operators[2]).toEqual({ kind: 'file-sink', perSubtask: [['.part-x-0-0.inprogress'], [], []] });

@@ -13,9 +13,13 @@ const ROOT = path.resolve('fixtures/flink-metadata');
 const UIDS = ['numbers', 'extra', 'extra-map', 'counter', 'sink'];
 const EXPECTED_VERSION: Record<string, number> = { '1.20.5': 4, '2.3.0': 6 };
 
-interface Listing { directory: string; files: Array<{ path: string; bytes: number }> }
+interface Listing {
+  directory: string;
+  files: Array<{ path: string; bytes: number }>;
+}
 const fixtures = (existsSync(ROOT) ? readdirSync(ROOT) : []).flatMap((version) =>
-  readdirSync(path.join(ROOT, version)).map((name) => ({ version, name, dir: path.join(ROOT, version, name) })));
+  readdirSync(path.join(ROOT, version)).map((name) => ({ version, name, dir: path.join(ROOT, version, name) })),
+);
 
 function load(dir: string): { bytes: Buffer; listing: Listing; m: FlinkCheckpointMetadata } {
   const bytes = readFileSync(path.join(dir, '_metadata'));
@@ -28,14 +32,17 @@ const keyedOf = (m: FlinkCheckpointMetadata, uid: string): KeyedHandle | null =>
 
 describe('golden files from real Flink clusters', () => {
   it('covers both versions and the five kinds of snapshot', () => {
-    expect(fixtures.map((f) => `${f.version}/${f.name}`).sort()).toEqual(['1.20.5', '2.3.0'].flatMap((v) =>
-      ['checkpoint-file-merging', 'checkpoint-hashmap', 'checkpoint-rocksdb-incremental', 'savepoint-canonical', 'savepoint-native'].map((n) => `${v}/${n}`)));
+    expect(fixtures.map((f) => `${f.version}/${f.name}`).sort()).toEqual(
+      ['1.20.5', '2.3.0'].flatMap((v) =>
+        ['checkpoint-file-merging', 'checkpoint-hashmap', 'checkpoint-rocksdb-incremental', 'savepoint-canonical', 'savepoint-native'].map((n) => `${v}/${n}`),
+      ),
+    );
   });
 
   describe.each(fixtures)('$version $name', ({ version, name, dir }) => {
     const { bytes, listing, m } = load(dir);
 
-    it('has the version the release writes, the job\'s operators by Flink\'s uid hash, and (v5+) the uids themselves', () => {
+    it("has the version the release writes, the job's operators by Flink's uid hash, and (v5+) the uids themselves", () => {
       expect(m.version).toBe(EXPECTED_VERSION[version]);
       expect(m.masterStates).toEqual([]);
       expect(m.operators.map((o) => o.id).sort()).toEqual(UIDS.map(operatorIdForUid).sort());
@@ -50,7 +57,8 @@ describe('golden files from real Flink clusters', () => {
 
     it('reads the checkpoint properties Flink appended', () => {
       const type = m.properties!.checkpointType as Record<string, unknown>;
-      if (name === 'savepoint-canonical') expect(type).toMatchObject({ '@class': 'org.apache.flink.runtime.checkpoint.SavepointType', formatType: 'CANONICAL' });
+      if (name === 'savepoint-canonical')
+        expect(type).toMatchObject({ '@class': 'org.apache.flink.runtime.checkpoint.SavepointType', formatType: 'CANONICAL' });
       else if (name === 'savepoint-native') expect(type).toMatchObject({ '@class': 'org.apache.flink.runtime.checkpoint.SavepointType', formatType: 'NATIVE' });
       else expect(type).toMatchObject({ '@class': 'org.apache.flink.runtime.checkpoint.CheckpointType', name: 'Checkpoint' });
       expect(m.properties).toMatchObject({ '@class': 'org.apache.flink.runtime.checkpoint.CheckpointProperties', forced: name.startsWith('savepoint') });
@@ -59,7 +67,10 @@ describe('golden files from real Flink clusters', () => {
     it('has the handle types this kind of snapshot is made of', () => {
       const source = m.operators.find((o) => o.id === operatorIdForUid('numbers'))!.subtasks[0];
       const merging = name === 'checkpoint-file-merging';
-      expect(source.managedOperatorState).toMatchObject({ type: merging ? 'file-merging-operator' : 'operator', states: [{ name: 'SourceReaderState', mode: 'SPLIT_DISTRIBUTE' }] });
+      expect(source.managedOperatorState).toMatchObject({
+        type: merging ? 'file-merging-operator' : 'operator',
+        states: [{ name: 'SourceReaderState', mode: 'SPLIT_DISTRIBUTE' }],
+      });
       const counter = keyedOf(m, 'counter')!;
       if (merging) {
         // File merging: state lives in segments of shared physical files under taskowned/ (exclusive scope).
@@ -126,55 +137,151 @@ const file = (p: string, size: number) => ({ type: 'file' as const, path: p, siz
 const range = { start: 0, end: 3 };
 
 function subtask(index: number, overrides: Partial<SubtaskState> = {}): SubtaskState {
-  return { index, finished: false, managedOperatorState: null, rawOperatorState: null, managedKeyedState: null, rawKeyedState: null, inputChannelState: [], outputChannelState: [], ...overrides };
+  return {
+    index,
+    finished: false,
+    managedOperatorState: null,
+    rawOperatorState: null,
+    managedKeyedState: null,
+    rawKeyedState: null,
+    inputChannelState: [],
+    outputChannelState: [],
+    ...overrides,
+  };
 }
 
 function op(uid: string, subtasks: SubtaskState[], version: number, extra: Partial<OperatorState> = {}): OperatorState {
-  return { id: operatorIdForUid(uid), name: version >= 5 ? `op ${uid}` : null, uid: version >= 5 ? uid : null, parallelism: subtasks.length || 2, maxParallelism: 4, coordinatorState: null, fullyFinished: false, subtasks, ...extra };
+  return {
+    id: operatorIdForUid(uid),
+    name: version >= 5 ? `op ${uid}` : null,
+    uid: version >= 5 ? uid : null,
+    parallelism: subtasks.length || 2,
+    maxParallelism: 4,
+    coordinatorState: null,
+    fullyFinished: false,
+    subtasks,
+    ...extra,
+  };
 }
 
 function everything(version: number): FlinkCheckpointMetadata {
-  const keyGroups: KeyedHandle = { type: 'key-groups', savepoint: false, keyGroupRange: range, offsets: [0, 10, 20, 30], delegate: file('file:/s/kg', 40), stateHandleId: 'h1' };
+  const keyGroups: KeyedHandle = {
+    type: 'key-groups',
+    savepoint: false,
+    keyGroupRange: range,
+    offsets: [0, 10, 20, 30],
+    delegate: file('file:/s/kg', 40),
+    stateHandleId: 'h1',
+  };
   const incremental: KeyedHandle = {
-    type: 'incremental', checkpointId: 7, backendId: '6b2f3e0e-8d33-4b5f-9a7c-0c1f6e1e2a3b', keyGroupRange: range, checkpointedSize: 300,
+    type: 'incremental',
+    checkpointId: 7,
+    backendId: '6b2f3e0e-8d33-4b5f-9a7c-0c1f6e1e2a3b',
+    keyGroupRange: range,
+    checkpointedSize: 300,
     metaStateHandle: { type: 'relative-file', relativePath: 'meta', path: '/snap/chk-7/meta', size: 12 },
-    sharedState: [{ localPath: '000011.sst', handle: file('file:/snap/shared/a.sst', 200) }], privateState: [{ localPath: 'MANIFEST-000004', handle: { type: 'byte-stream', name: 'inline', size: 16 } }],
+    sharedState: [{ localPath: '000011.sst', handle: file('file:/snap/shared/a.sst', 200) }],
+    privateState: [{ localPath: 'MANIFEST-000004', handle: { type: 'byte-stream', name: 'inline', size: 16 } }],
     stateHandleId: 'h2',
   };
   const changelog: KeyedHandle = {
-    type: 'changelog', keyGroupRange: range, checkpointedSize: 99, materialized: [keyGroups], materializationId: 3, checkpointId: 8, stateHandleId: 'h3',
+    type: 'changelog',
+    keyGroupRange: range,
+    checkpointedSize: 99,
+    materialized: [keyGroups],
+    materializationId: 3,
+    checkpointId: 8,
+    stateHandleId: 'h3',
     nonMaterialized: [
       { type: 'changelog-bytes', keyGroupRange: range, from: 1, to: 5, changes: 2, size: 9, stateHandleId: 'h4' },
-      { type: 'changelog-file', keyGroupRange: range, handles: [{ offset: 4, handle: file('file:/dstl/f1', 50) }], size: 46, checkpointedSize: 46, stateHandleId: 'h5', storageIdentifier: 'filesystem' },
+      {
+        type: 'changelog-file',
+        keyGroupRange: range,
+        handles: [{ offset: 4, handle: file('file:/dstl/f1', 50) }],
+        size: 46,
+        checkpointedSize: 46,
+        stateHandleId: 'h5',
+        storageIdentifier: 'filesystem',
+      },
     ],
   };
   const operators = [
-    op('keyed', [
-      subtask(0, { managedKeyedState: keyGroups, rawKeyedState: { type: 'key-groups', savepoint: true, keyGroupRange: range, offsets: [1, 2, 3, 4], delegate: file('file:/s/raw', 5) } }),
-      subtask(1, { managedKeyedState: incremental }),
-      subtask(2, { managedKeyedState: changelog }),
-      subtask(3, { finished: true }),
-    ], version, { coordinatorState: { type: 'byte-stream', name: 'coordinator', size: 33 } }),
-    op('operator-state', [subtask(0, {
-      managedOperatorState: { type: 'operator', states: [{ name: 'ünïcødé list', mode: 'UNION', offsets: [0, 8] }, { name: 'b', mode: 'BROADCAST', offsets: [] }], delegate: file('file:/s/ops', 16) },
-      rawOperatorState: {
-        type: 'file-merging-operator', states: [{ name: 'merged', mode: 'SPLIT_DISTRIBUTE', offsets: [0] }], taskOwnedDir: 'file:/cp/taskowned/x', sharedDir: 'file:/cp/shared/x', empty: false,
-        delegate: { type: 'segment-file', path: 'file:/cp/taskowned/x/merged-1', startPos: 100, size: 20, scope: 'EXCLUSIVE', logicalFileId: 'lf-1' },
-      },
-      managedKeyedState: { type: 'key-groups', savepoint: false, keyGroupRange: range, offsets: [0, 0, 0, 0], delegate: { type: 'segment-file', path: 'file:/cp/taskowned/x/merged-1', startPos: 0, size: 90, scope: 'SHARED', logicalFileId: 'lf-2' }, stateHandleId: 'h6' },
-      inputChannelState: [{ type: 'input-channel', subtaskIndex: 0, info: [0, 1], offsets: [0, 5], size: 10, delegate: file('file:/cp/chk-1/in', 10) }],
-      outputChannelState: [{ type: 'result-subpartition', subtaskIndex: 0, info: [2, 3], offsets: [7], size: 8, delegate: { type: 'empty-segment-file', size: 0 } }],
-    })], version),
+    op(
+      'keyed',
+      [
+        subtask(0, {
+          managedKeyedState: keyGroups,
+          rawKeyedState: { type: 'key-groups', savepoint: true, keyGroupRange: range, offsets: [1, 2, 3, 4], delegate: file('file:/s/raw', 5) },
+        }),
+        subtask(1, { managedKeyedState: incremental }),
+        subtask(2, { managedKeyedState: changelog }),
+        subtask(3, { finished: true }),
+      ],
+      version,
+      { coordinatorState: { type: 'byte-stream', name: 'coordinator', size: 33 } },
+    ),
+    op(
+      'operator-state',
+      [
+        subtask(0, {
+          managedOperatorState: {
+            type: 'operator',
+            states: [
+              { name: 'ünïcødé list', mode: 'UNION', offsets: [0, 8] },
+              { name: 'b', mode: 'BROADCAST', offsets: [] },
+            ],
+            delegate: file('file:/s/ops', 16),
+          },
+          rawOperatorState: {
+            type: 'file-merging-operator',
+            states: [{ name: 'merged', mode: 'SPLIT_DISTRIBUTE', offsets: [0] }],
+            taskOwnedDir: 'file:/cp/taskowned/x',
+            sharedDir: 'file:/cp/shared/x',
+            empty: false,
+            delegate: { type: 'segment-file', path: 'file:/cp/taskowned/x/merged-1', startPos: 100, size: 20, scope: 'EXCLUSIVE', logicalFileId: 'lf-1' },
+          },
+          managedKeyedState: {
+            type: 'key-groups',
+            savepoint: false,
+            keyGroupRange: range,
+            offsets: [0, 0, 0, 0],
+            delegate: { type: 'segment-file', path: 'file:/cp/taskowned/x/merged-1', startPos: 0, size: 90, scope: 'SHARED', logicalFileId: 'lf-2' },
+            stateHandleId: 'h6',
+          },
+          inputChannelState: [{ type: 'input-channel', subtaskIndex: 0, info: [0, 1], offsets: [0, 5], size: 10, delegate: file('file:/cp/chk-1/in', 10) }],
+          outputChannelState: [
+            { type: 'result-subpartition', subtaskIndex: 0, info: [2, 3], offsets: [7], size: 8, delegate: { type: 'empty-segment-file', size: 0 } },
+          ],
+        }),
+      ],
+      version,
+    ),
     op('finished', [], version, { fullyFinished: true }),
   ];
   if (version >= 6) {
-    operators[1].subtasks[0].inputChannelState.push({ type: 'merged-input-channel', subtaskIndex: 0, size: 30, delegate: file('file:/cp/chk-1/min', 30), channelOffsetsBytes: 6 });
+    operators[1].subtasks[0].inputChannelState.push({
+      type: 'merged-input-channel',
+      subtaskIndex: 0,
+      size: 30,
+      delegate: file('file:/cp/chk-1/min', 30),
+      channelOffsetsBytes: 6,
+    });
     operators[1].subtasks[0].outputChannelState.push({ type: 'merged-result-subpartition', subtaskIndex: 0, size: 4, delegate: null, channelOffsetsBytes: 0 });
   }
-  const properties = version >= 4 ? {
-    '@class': 'org.apache.flink.runtime.checkpoint.CheckpointProperties', discardCancelled: true, discardFailed: false, discardFinished: true, discardSubsumed: true,
-    discardSuspended: false, forced: false, unclaimed: false, checkpointType: { '@class': 'org.apache.flink.runtime.checkpoint.SavepointType', formatType: 'NATIVE', name: 'Savepoint' },
-  } : null;
+  const properties =
+    version >= 4
+      ? {
+          '@class': 'org.apache.flink.runtime.checkpoint.CheckpointProperties',
+          discardCancelled: true,
+          discardFailed: false,
+          discardFinished: true,
+          discardSubsumed: true,
+          discardSuspended: false,
+          forced: false,
+          unclaimed: false,
+          checkpointType: { '@class': 'org.apache.flink.runtime.checkpoint.SavepointType', formatType: 'NATIVE', name: 'Savepoint' },
+        }
+      : null;
   return { version, checkpointId: 42, masterStates: [{ name: 'master-hook', version: 2, size: 5 }], operators, properties };
 }
 

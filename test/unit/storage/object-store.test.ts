@@ -19,8 +19,14 @@ describe('parseStorageUri', () => {
     ['s3://bucket/savepoints', { kind: 's3', scheme: 's3', bucket: 'bucket', prefix: 'savepoints/' }],
     ['s3a://bucket/a/b/', { kind: 's3', scheme: 's3a', bucket: 'bucket', prefix: 'a/b/' }],
     ['s3p://bucket', { kind: 's3', scheme: 's3p', bucket: 'bucket', prefix: '' }],
-    ['wasbs://sp@acct.blob.core.windows.net/flink/savepoints', { kind: 'azure', scheme: 'wasbs', container: 'sp', account: 'acct', host: 'acct.blob.core.windows.net', prefix: 'flink/savepoints/' }],
-    ['abfss://sp@acct.dfs.core.windows.net/', { kind: 'azure', scheme: 'abfss', container: 'sp', account: 'acct', host: 'acct.dfs.core.windows.net', prefix: '' }],
+    [
+      'wasbs://sp@acct.blob.core.windows.net/flink/savepoints',
+      { kind: 'azure', scheme: 'wasbs', container: 'sp', account: 'acct', host: 'acct.blob.core.windows.net', prefix: 'flink/savepoints/' },
+    ],
+    [
+      'abfss://sp@acct.dfs.core.windows.net/',
+      { kind: 'azure', scheme: 'abfss', container: 'sp', account: 'acct', host: 'acct.dfs.core.windows.net', prefix: '' },
+    ],
     ['gs://bucket/savepoints', { kind: 'unsupported', scheme: 'gs' }],
     ['hdfs://namenode:8020/flink', { kind: 'unsupported', scheme: 'hdfs' }],
   ])('%s', (uri, expected) => {
@@ -29,8 +35,14 @@ describe('parseStorageUri', () => {
 
   it.each([
     ['s3://', "Invalid S3 URI 's3://': expected s3://bucket/path"],
-    ['wasbs://acct.blob.core.windows.net/x', "Invalid Azure URI 'wasbs://acct.blob.core.windows.net/x': expected wasbs://container@account.blob.core.windows.net/path"],
-    ['abfss://c@acct.blob.core.windows.net/x', "Invalid Azure URI 'abfss://c@acct.blob.core.windows.net/x': expected abfss://container@account.dfs.core.windows.net/path"],
+    [
+      'wasbs://acct.blob.core.windows.net/x',
+      "Invalid Azure URI 'wasbs://acct.blob.core.windows.net/x': expected wasbs://container@account.blob.core.windows.net/path",
+    ],
+    [
+      'abfss://c@acct.blob.core.windows.net/x',
+      "Invalid Azure URI 'abfss://c@acct.blob.core.windows.net/x': expected abfss://container@account.dfs.core.windows.net/path",
+    ],
   ])('rejects %s with a usage error', (uri, message) => {
     expect(() => parseStorageUri(uri, '/work')).toThrow(message);
   });
@@ -38,7 +50,9 @@ describe('parseStorageUri', () => {
   it('an unsupported scheme is a usage error that says so, naming what is supported', async () => {
     const error = await openStore('gs://bucket/savepoints', settingsOf()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedSchemeError);
-    expect((error as Error).message).toBe('gs:// is not supported yet (gs://bucket/savepoints); supported: file://, s3://, s3a://, s3p://, wasbs://, wasb://, abfss://, abfs:// and local paths');
+    expect((error as Error).message).toBe(
+      'gs:// is not supported yet (gs://bucket/savepoints); supported: file://, s3://, s3a://, s3p://, wasbs://, wasb://, abfss://, abfs:// and local paths',
+    );
     expect(error).toMatchObject({ kind: 'usage' });
   });
 });
@@ -46,8 +60,18 @@ describe('parseStorageUri', () => {
 describe('storage settings from Flink keys', () => {
   it('S3: endpoint, path style, static keys, region (us-east-1 with a custom endpoint)', () => {
     const config = s3ClientConfig(settingsOf('s3.endpoint=127.0.0.1:9090', 's3.path.style.access=true', 's3.access-key=AKIA', 's3.secret-key=shh').s3, {});
-    expect(config).toMatchObject({ endpoint: 'https://127.0.0.1:9090', forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'AKIA', secretAccessKey: 'shh' } });
-    expect(s3ClientConfig(settingsOf('s3.region=eu-west-1').s3, {})).toMatchObject({ region: 'eu-west-1', endpoint: undefined, forcePathStyle: false, credentials: undefined });
+    expect(config).toMatchObject({
+      endpoint: 'https://127.0.0.1:9090',
+      forcePathStyle: true,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIA', secretAccessKey: 'shh' },
+    });
+    expect(s3ClientConfig(settingsOf('s3.region=eu-west-1').s3, {})).toMatchObject({
+      region: 'eu-west-1',
+      endpoint: undefined,
+      forcePathStyle: false,
+      credentials: undefined,
+    });
     expect(s3ClientConfig(settingsOf().s3, { AWS_REGION: 'ap-south-1' }).region).toBe('ap-south-1'); // then the SDK's chain
   });
 
@@ -65,7 +89,8 @@ describe('storage settings from Flink keys', () => {
   it('Azure without a key: a configuration error naming the key to set', async () => {
     await expect(openStore('wasbs://c@acct.blob.core.windows.net/sp', settingsOf())).rejects.toMatchObject({
       kind: 'config',
-      message: "No credentials for Azure storage account 'acct' (wasbs://c@acct.blob.core.windows.net/sp): set 'fs.azure.account.key.acct.blob.core.windows.net'",
+      message:
+        "No credentials for Azure storage account 'acct' (wasbs://c@acct.blob.core.windows.net/sp): set 'fs.azure.account.key.acct.blob.core.windows.net'",
     });
   });
 
