@@ -50,7 +50,8 @@ describe('reattaching after a timed-out savepoint', () => {
 
     const other = await flink(['savepoint', jobId, b]);
     expect(other.stderr).not.toContain('Reattaching');
-    expect(other.exitCode).toBe(0);
+    // With its stderr, so a failure on a loaded CI machine says why (it was seen once, exit 1, not reproduced).
+    expect({ exitCode: other.exitCode, stderr: other.stderr }).toMatchObject({ exitCode: 0 });
     const location = /^Savepoint completed\. Path: (\S+)$/m.exec(other.stdout)![1];
     expect(path.dirname(pointerToPath(location)!)).toBe(b);
     expect(savepointsIn(b)).toEqual([path.basename(pointerToPath(location)!)]);
