@@ -2,8 +2,6 @@
 // the cluster gone (issue 15): what works on a local directory works on an object store, and a store that
 // cannot be read is an error naming the URI and the action, never "nothing found".
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -15,11 +13,19 @@ import { encodeMetadata, FORMAT_VERSION } from '../../src/storage/metadata.js';
 import { decodeFlinkMetadata } from '../../src/storage/flink-metadata/index.js';
 import { encodeFlinkMetadata } from '../../bench/flink-metadata-encoder.mjs';
 import { listAll, openStore, type ObjectStore } from '../../src/storage/object-store.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startS3Mock, type RunningServer } from '../support/object-stores.js';
+import {
+  AZURE_HOST,
+  azureConfigLines,
+  freshBucket,
+  freshContainer,
+  s3ConfigLines,
+  startAzurite,
+  startS3Mock,
+  type RunningServer,
+} from '../support/object-stores.js';
 import { emptyDir, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
-const AZURE_HOST = `${AZURITE_ACCOUNT}.blob.core.windows.net`;
 const NO_COORDINATOR = ['-m', '127.0.0.1:1'];
 let s3: RunningServer;
 let azurite: RunningServer;
@@ -48,28 +54,17 @@ let counter = 0;
 const flavours: Flavour[] = [
   {
     name: 'S3 (S3Mock)',
-    keys: () => [`s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret'],
+    keys: () => s3ConfigLines(s3.endpoint),
     fresh: async () => {
-      const bucket = `catalog-${++counter}`;
-      const client = new S3Client({
-        endpoint: s3.endpoint,
-        forcePathStyle: true,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      });
-      await client.send(new CreateBucketCommand({ Bucket: bucket }));
-      client.destroy();
-      return `s3://${bucket}/state`;
+      return freshBucket(s3.endpoint, `catalog-${++counter}`);
     },
     missingRoot: 's3://no-such-bucket/savepoints',
   },
   {
     name: 'Azure Blob (Azurite)',
-    keys: () => [`azure.blob.endpoint: ${azurite.endpoint}`, `fs.azure.account.key.${AZURE_HOST}: ${AZURITE_KEY}`],
+    keys: () => azureConfigLines(azurite.endpoint),
     fresh: async () => {
-      const container = `catalog-${++counter}`;
-      await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient(container).create();
-      return `wasbs://${container}@${AZURE_HOST}/state`;
+      return freshContainer(azurite.endpoint, `catalog-${++counter}`);
     },
     missingRoot: `wasbs://no-such-container@${AZURE_HOST}/savepoints`,
   },

@@ -4,8 +4,6 @@
 // The layout is Flink's: <root>/checkpoints/<job>/chk-<n>/_metadata with relative private files, absolute
 // s3:// or wasbs:// URIs of the files in <job>/shared/ (the fixture's file:/ URIs rewritten, then re-encoded).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -16,11 +14,10 @@ import { operatorIdForUid } from '../../src/domain/operator-id.js';
 import { decodeFlinkMetadata, referencedFiles, type FlinkCheckpointMetadata } from '../../src/storage/flink-metadata/index.js';
 import { listAll, openStore, type ObjectStore } from '../../src/storage/object-store.js';
 import { checkRemoteFiles } from '../../src/storage/store-inspect.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startS3Mock, type RunningServer } from '../support/object-stores.js';
+import { azureConfigLines, freshBucket, freshContainer, s3ConfigLines, startAzurite, startS3Mock, type RunningServer } from '../support/object-stores.js';
 import { until } from '../support/until.js';
 import { emptyDir, fixture, runFlink, type RunResult } from './helpers.js';
 
-const AZURE_HOST = `${AZURITE_ACCOUNT}.blob.core.windows.net`;
 const NO_COORDINATOR = ['-m', '127.0.0.1:1'];
 let s3: RunningServer;
 let azurite: RunningServer;
@@ -45,27 +42,16 @@ let counter = 0;
 const flavours: Flavour[] = [
   {
     name: 'S3 (S3Mock)',
-    keys: () => [`s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret'],
+    keys: () => s3ConfigLines(s3.endpoint),
     fresh: async () => {
-      const bucket = `shared-${++counter}`;
-      const client = new S3Client({
-        endpoint: s3.endpoint,
-        forcePathStyle: true,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      });
-      await client.send(new CreateBucketCommand({ Bucket: bucket }));
-      client.destroy();
-      return `s3://${bucket}/state`;
+      return freshBucket(s3.endpoint, `shared-${++counter}`);
     },
   },
   {
     name: 'Azure Blob (Azurite)',
-    keys: () => [`azure.blob.endpoint: ${azurite.endpoint}`, `fs.azure.account.key.${AZURE_HOST}: ${AZURITE_KEY}`],
+    keys: () => azureConfigLines(azurite.endpoint),
     fresh: async () => {
-      const container = `shared-${++counter}`;
-      await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient(container).create();
-      return `wasbs://${container}@${AZURE_HOST}/state`;
+      return freshContainer(azurite.endpoint, `shared-${++counter}`);
     },
   },
 ];

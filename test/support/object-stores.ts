@@ -116,3 +116,36 @@ async function stopChild(child: ChildProcess, cleanup: () => void): Promise<void
   children.delete(child);
   cleanup();
 }
+
+/** Azurite's account as a blob host name (what wasbs:// URIs and Flink's fs.azure.account.key.<host> name). */
+export const AZURE_HOST = `${AZURITE_ACCOUNT}.blob.core.windows.net`;
+
+/** Flink's keys for the S3Mock at `endpoint` (the credentials S3Mock accepts). */
+export const s3ConfigLines = (endpoint: string): string[] => [
+  `s3.endpoint: ${endpoint}`,
+  's3.path.style.access: true',
+  's3.access-key: test',
+  's3.secret-key: test-secret',
+];
+
+/** Flink's key for Azurite's account, and the endpoint it listens on. */
+export const azureConfigLines = (endpoint: string): string[] => [`azure.blob.endpoint: ${endpoint}`, `fs.azure.account.key.${AZURE_HOST}: ${AZURITE_KEY}`];
+
+/** Creates `bucket` on the S3Mock at `endpoint`; returns s3://<bucket>/<prefix>. */
+export async function freshBucket(endpoint: string, bucket: string, prefix = 'state'): Promise<string> {
+  const { CreateBucketCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const client = new S3Client({ endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } finally {
+    client.destroy();
+  }
+  return `s3://${bucket}/${prefix}`;
+}
+
+/** Creates `container` on the Azurite at `endpoint`; returns wasbs://<container>@<host>/<prefix>. */
+export async function freshContainer(endpoint: string, container: string, prefix = 'state'): Promise<string> {
+  const { BlobServiceClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
+  await new BlobServiceClient(endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient(container).create();
+  return `wasbs://${container}@${AZURE_HOST}/${prefix}`;
+}

@@ -2,8 +2,6 @@
 // functions as on a local directory, dispatched on the pointer's scheme, with the same semantics: state
 // files first, _metadata last, sizes and checksums verified on read, abort deletes what was written.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { storageSettings } from '../../../src/config/storage.js';
 import type { SnapshotEntry } from '../../../src/coordinator/checkpoint-coordinator.js';
@@ -24,10 +22,18 @@ import {
 import { listAll, openStore, type ObjectStore } from '../../../src/storage/object-store.js';
 import { storageSettingsFromWire, storageSettingsWire, useStorageSettings } from '../../../src/storage/remote-snapshots.js';
 import { verifySnapshot } from '../../../src/storage/verify.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startS3Mock, type RunningServer } from '../../support/object-stores.js';
+import {
+  AZURE_HOST,
+  AZURITE_ACCOUNT,
+  AZURITE_KEY,
+  freshBucket,
+  freshContainer,
+  startAzurite,
+  startS3Mock,
+  type RunningServer,
+} from '../../support/object-stores.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-const AZURE_HOST = `${AZURITE_ACCOUNT}.blob.core.windows.net`;
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const settingsOf = (...dynamic: string[]) => storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic }));
 
@@ -67,25 +73,14 @@ const flavours: Flavour[] = [
   {
     name: 'S3 (S3Mock)',
     fresh: async () => {
-      const bucket = `snapshots-${++counter}`;
-      const client = new S3Client({
-        endpoint: s3.endpoint,
-        forcePathStyle: true,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      });
-      await client.send(new CreateBucketCommand({ Bucket: bucket }));
-      client.destroy();
-      return `s3://${bucket}/state`;
+      return freshBucket(s3.endpoint, `snapshots-${++counter}`);
     },
     missingRoot: 's3://no-such-bucket/state',
   },
   {
     name: 'Azure Blob (Azurite)',
     fresh: async () => {
-      const container = `snapshots-${++counter}`;
-      await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient(container).create();
-      return `wasbs://${container}@${AZURE_HOST}/state`;
+      return freshContainer(azurite.endpoint, `snapshots-${++counter}`);
     },
     missingRoot: `wasbs://no-such-container@${AZURE_HOST}/state`,
   },
