@@ -143,7 +143,9 @@ class StreamIO implements IO {
   }
 
   warn(line: string): void {
-    this.stderr.write(this.err.yellow('Warning: ') + line + '\n');
+    // A line that carries its own label (Flink's "DEPRECATION WARNING: ...") is not labelled twice.
+    const label = /^[A-Z ]*WARNING:/.test(line) ? '' : this.err.yellow('Warning: ');
+    this.stderr.write(label + line + '\n');
   }
 
   async spinner(text: string): Promise<Spinner> {

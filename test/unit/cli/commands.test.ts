@@ -323,6 +323,8 @@ describe('flink cancel', () => {
     expect(ctx.io.stdoutText()).toBe(`Cancelled job ${JOB}. Savepoint stored in file:/sp/savepoint-fd7201-aaaaaaaaaaaa.\n`);
     expect(ctx.io.stderrText()).toContain('DEPRECATION WARNING: Cancelling a job with savepoint is deprecated. Use "stop" instead.');
     expect(ctx.io.stderrText()).toContain(`Cancelling job ${JOB} with CANONICAL savepoint to default savepoint directory.`);
+    // Flink's own line, once, without our "Warning: " label in front of its "DEPRECATION WARNING:" (issue 17).
+    expect(ctx.io.stderrText().match(/WARNING/gi)).toHaveLength(1);
   });
 });
 
