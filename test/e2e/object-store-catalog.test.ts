@@ -286,7 +286,9 @@ describe('a configured object-store root this machine cannot list, the coordinat
     const conf = path.join(work, 'conf');
     const keys = [`s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret'];
     // The coordinator itself writes local directories; the CLI's own configuration names the bucket.
+    // Its own state directory: every runFlink gets a fresh HOME, so `cluster stop` must find the pid file here.
     const address = await startLocalCoordinator(conf, work, [
+      `coordinator.dir: ${path.join(work, 'state')}`,
       ...keys,
       `state.savepoints.dir: ${path.join(work, 'sp')}`,
       `execution.checkpointing.dir: ${path.join(work, 'ckpt')}`,
