@@ -7,11 +7,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
 import { encodeFlinkMetadata } from './flink-metadata-encoder.mjs';
+import { withObjectStores } from './object-stores.mjs';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin', 'flink');
 const count = Number(process.env.SHARED_BENCH_COUNT ?? 1_000);
@@ -20,145 +19,100 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const hex = (i, salt) => (BigInt(i) * 0x9e3779b97f4a7c15n + BigInt(salt)).toString(16).padStart(32, '0').slice(-32);
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const tmp = mkdtempSync(path.join(tmpdir(), 'flink-shared-bench-'));
-mkdirSync(path.join(root, 'dist'), { recursive: true });
-const bundleDir = mkdtempSync(path.join(root, 'dist', '.shared-bench-'));
 
-const servers = [];
 try {
-  await build({
-    stdin: {
-      contents: [
-        "export * from './src/storage/object-store.ts';",
-        "export { storageSettings } from './src/config/storage.ts';",
-        "export { resolveConfig } from './src/config/resolve.ts';",
-        "export * from './test/support/object-stores.ts';",
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    splitting: true,
-    outdir: bundleDir,
-    write: true,
-    logLevel: 'silent',
-  });
-  const lib = await import(pathToFileURL(path.resolve(bundleDir, 'stdin.js')).href);
-  const started = await Promise.allSettled([lib.startS3Mock(), lib.startAzurite()]);
-  for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
-  for (const r of started) if (r.status === 'rejected') throw r.reason;
-  const [s3, azurite] = started.map((r) => r.value);
-  const host = `${lib.AZURITE_ACCOUNT}.blob.core.windows.net`;
-  const keys = [
-    `s3.endpoint=${s3.endpoint}`,
-    's3.path.style.access=true',
-    's3.access-key=bench',
-    's3.secret-key=bench',
-    `azure.blob.endpoint=${azurite.endpoint}`,
-    `fs.azure.account.key.${host}=${lib.AZURITE_KEY}`,
-  ];
-  const settings = lib.storageSettings(lib.resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic: keys }));
-  const conf = path.join(tmp, 'conf');
-  mkdirSync(conf);
-  writeFileSync(path.join(conf, 'config.yaml'), keys.map((k) => k.replace('=', ': ')).join('\n') + '\n');
+  await withObjectStores([], async ({ lib, s3, azurite, configLines, settings }) => {
+    const s3Base = await lib.freshBucket(s3.endpoint, 'shared-bench', 'ckpt');
+    const azureBase = await lib.freshContainer(azurite.endpoint, 'shared-bench', 'ckpt');
+    const conf = path.join(tmp, 'conf');
+    mkdirSync(conf);
+    writeFileSync(path.join(conf, 'config.yaml'), configLines.join('\n') + '\n');
 
-  const { S3Client, CreateBucketCommand } = await import('@aws-sdk/client-s3');
-  const { BlobServiceClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
-  const admin = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
-  await admin.send(new CreateBucketCommand({ Bucket: 'shared-bench' }));
-  admin.destroy();
-  await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(lib.AZURITE_ACCOUNT, lib.AZURITE_KEY))
-    .getContainerClient('shared-bench')
-    .create();
-
-  const empty = {
-    managedOperatorState: null,
-    rawOperatorState: null,
-    managedKeyedState: null,
-    rawKeyedState: null,
-    inputChannelState: [],
-    outputChannelState: [],
-    finished: false,
-  };
-  for (const [name, base] of [
-    ['S3Mock', 's3://shared-bench/ckpt'],
-    ['Azurite', `wasbs://shared-bench@${host}/ckpt`],
-  ]) {
-    const store = await lib.openStore(`${base}/${JOB}/`, settings);
-    const chk = `${base}/${JOB}/chk-42`;
-    const sharedKeys = Array.from({ length: count }, (_, i) => `shared/${hex(i, 3)}`);
-    const orphanKeys = Array.from({ length: count }, (_, i) => `shared/${hex(i, 5)}`);
-    const writeStart = Date.now();
-    const all = [...sharedKeys, ...orphanKeys, 'chk-42/meta-0'];
-    for (let i = 0; i < all.length; i += 32) await Promise.all(all.slice(i, i + 32).map((k) => store.write(k, 'x')));
-    const operator = {
-      id: hex(7, 2),
-      name: null,
-      uid: null,
-      parallelism: 1,
-      maxParallelism: 128,
-      coordinatorState: null,
-      fullyFinished: false,
-      subtasks: [
-        {
-          ...empty,
-          index: 0,
-          managedKeyedState: {
-            type: 'incremental',
-            checkpointId: 42,
-            backendId: '6b2f3e0e-8d33-4b5f-9a7c-0c1f6e1e2a3b',
-            keyGroupRange: { start: 0, end: 127 },
-            checkpointedSize: count,
-            stateHandleId: 'h0',
-            metaStateHandle: { type: 'relative-file', relativePath: 'meta-0', path: 'meta-0', size: 1 },
-            sharedState: sharedKeys.map((k, i) => ({
-              localPath: `${String(i).padStart(6, '0')}.sst`,
-              handle: { type: 'file', path: `${base}/${JOB}/${k}`, size: 1 },
-            })),
-            privateState: [],
+    const empty = {
+      managedOperatorState: null,
+      rawOperatorState: null,
+      managedKeyedState: null,
+      rawKeyedState: null,
+      inputChannelState: [],
+      outputChannelState: [],
+      finished: false,
+    };
+    for (const [name, base] of [
+      ['S3Mock', s3Base],
+      ['Azurite', azureBase],
+    ]) {
+      const store = await lib.openStore(`${base}/${JOB}/`, settings);
+      const chk = `${base}/${JOB}/chk-42`;
+      const sharedKeys = Array.from({ length: count }, (_, i) => `shared/${hex(i, 3)}`);
+      const orphanKeys = Array.from({ length: count }, (_, i) => `shared/${hex(i, 5)}`);
+      const writeStart = Date.now();
+      const all = [...sharedKeys, ...orphanKeys, 'chk-42/meta-0'];
+      for (let i = 0; i < all.length; i += 32) await Promise.all(all.slice(i, i + 32).map((k) => store.write(k, 'x')));
+      const operator = {
+        id: hex(7, 2),
+        name: null,
+        uid: null,
+        parallelism: 1,
+        maxParallelism: 128,
+        coordinatorState: null,
+        fullyFinished: false,
+        subtasks: [
+          {
+            ...empty,
+            index: 0,
+            managedKeyedState: {
+              type: 'incremental',
+              checkpointId: 42,
+              backendId: '6b2f3e0e-8d33-4b5f-9a7c-0c1f6e1e2a3b',
+              keyGroupRange: { start: 0, end: 127 },
+              checkpointedSize: count,
+              stateHandleId: 'h0',
+              metaStateHandle: { type: 'relative-file', relativePath: 'meta-0', path: 'meta-0', size: 1 },
+              sharedState: sharedKeys.map((k, i) => ({
+                localPath: `${String(i).padStart(6, '0')}.sst`,
+                handle: { type: 'file', path: `${base}/${JOB}/${k}`, size: 1 },
+              })),
+              privateState: [],
+            },
           },
-        },
-      ],
-    };
-    const properties = {
-      '@class': 'org.apache.flink.runtime.checkpoint.CheckpointProperties',
-      forced: false,
-      checkpointType: { '@class': 'org.apache.flink.runtime.checkpoint.CheckpointType', name: 'Checkpoint' },
-    };
-    // Modification times are whole seconds: the checkpoint completes in a later one than its orphans.
-    const last = Date.now();
-    while (Date.now() < last + 1100) await new Promise((resolve) => setTimeout(resolve, 100));
-    await store.write('chk-42/_metadata', encodeFlinkMetadata({ version: 4, checkpointId: 42, masterStates: [], operators: [operator], properties }));
-    const setupWriteMs = Date.now() - writeStart;
-    store.close();
+        ],
+      };
+      const properties = {
+        '@class': 'org.apache.flink.runtime.checkpoint.CheckpointProperties',
+        forced: false,
+        checkpointType: { '@class': 'org.apache.flink.runtime.checkpoint.CheckpointType', name: 'Checkpoint' },
+      };
+      // Modification times are whole seconds: the checkpoint completes in a later one than its orphans.
+      const last = Date.now();
+      while (Date.now() < last + 1100) await new Promise((resolve) => setTimeout(resolve, 100));
+      await store.write('chk-42/_metadata', encodeFlinkMetadata({ version: 4, checkpointId: 42, masterStates: [], operators: [operator], properties }));
+      const setupWriteMs = Date.now() - writeStart;
+      store.close();
 
-    const result = { bench: `shared objects on ${name}: a checkpoint referencing ${count}, ${count} orphans`, setupWriteMs };
-    const cases = [
-      ['inspectVerify', ['savepoints', 'inspect', chk, '--verify', '--json'], (doc) => doc.verified === true && doc.files.length === count + 1],
-      ['gcDryRun', ['savepoints', 'gc', '--job', JOB, '--dir', base, '--min-age', '0s', '--dry-run', '--json'], (doc) => doc.files.length === count],
-      ['disposeDryRun', ['dispose', '--dry-run', '--json', '--offline', chk], (doc) => doc.plan[0].sharedFiles.length === count],
-    ];
-    for (const [label, args, check] of cases) {
-      const wall = [];
-      for (let i = 0; i < runs; i++) {
-        const start = process.hrtime.bigint();
-        const r = spawnSync(process.execPath, [bin, '--config-dir', conf, '-m', '127.0.0.1:9', ...args], {
-          encoding: 'utf8',
-          maxBuffer: 64 * 1024 * 1024,
-          cwd: tmp,
-          env: { ...process.env, HOME: tmp },
-        });
-        wall.push(Number(process.hrtime.bigint() - start) / 1e6);
-        if (r.status !== 0 || !check(JSON.parse(r.stdout))) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      const result = { bench: `shared objects on ${name}: a checkpoint referencing ${count}, ${count} orphans`, setupWriteMs };
+      const cases = [
+        ['inspectVerify', ['savepoints', 'inspect', chk, '--verify', '--json'], (doc) => doc.verified === true && doc.files.length === count + 1],
+        ['gcDryRun', ['savepoints', 'gc', '--job', JOB, '--dir', base, '--min-age', '0s', '--dry-run', '--json'], (doc) => doc.files.length === count],
+        ['disposeDryRun', ['dispose', '--dry-run', '--json', '--offline', chk], (doc) => doc.plan[0].sharedFiles.length === count],
+      ];
+      for (const [label, args, check] of cases) {
+        const wall = [];
+        for (let i = 0; i < runs; i++) {
+          const start = process.hrtime.bigint();
+          const r = spawnSync(process.execPath, [bin, '--config-dir', conf, '-m', '127.0.0.1:9', ...args], {
+            encoding: 'utf8',
+            maxBuffer: 64 * 1024 * 1024,
+            cwd: tmp,
+            env: { ...process.env, HOME: tmp },
+          });
+          wall.push(Number(process.hrtime.bigint() - start) / 1e6);
+          if (r.status !== 0 || !check(JSON.parse(r.stdout))) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+        }
+        result[`${label}MedianMs`] = Math.round(median(wall));
       }
-      result[`${label}MedianMs`] = Math.round(median(wall));
+      console.log(JSON.stringify(result));
     }
-    console.log(JSON.stringify(result));
-  }
+  });
 } finally {
-  await Promise.all(servers.map((s) => s.stop()));
   rmSync(tmp, { recursive: true, force: true });
-  rmSync(bundleDir, { recursive: true, force: true });
 }
