@@ -160,7 +160,10 @@ export function nodeHttpFetchFor(endpoint: Pick<Endpoint, 'baseUrl' | 'tls'>): F
         // An abort by the timeout signal surfaces as the signal's reason (a TimeoutError), as with fetch.
         if (init.signal?.aborted) return reject(init.signal.reason ?? error);
         if (!tls) return reject(error);
-        tls.explain(error, tls.connection).then((explained) => reject(explained ?? error), () => reject(error));
+        tls.explain(error, tls.connection, !req.reusedSocket).then(
+          (explained) => reject(explained ?? error),
+          () => reject(error),
+        );
       });
       req.end(body);
     });
@@ -170,7 +173,9 @@ export function nodeHttpFetchFor(endpoint: Pick<Endpoint, 'baseUrl' | 'tls'>): F
 type TlsModule = typeof import('./tls/connect.js');
 
 /** The TLS side of an https endpoint, loaded only for https (stores are read once per endpoint). */
-async function tlsFor(endpoint: Pick<Endpoint, 'baseUrl' | 'tls'>): Promise<{ connection: ReturnType<TlsModule['tlsConnection']>; explain: TlsModule['explainTlsFailure'] }> {
+async function tlsFor(
+  endpoint: Pick<Endpoint, 'baseUrl' | 'tls'>,
+): Promise<{ connection: ReturnType<TlsModule['tlsConnection']>; explain: TlsModule['explainTlsFailure'] }> {
   const { tlsConnection, explainTlsFailure } = await import('./tls/connect.js');
   return { connection: tlsConnection(endpoint), explain: explainTlsFailure };
 }

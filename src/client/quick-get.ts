@@ -41,7 +41,10 @@ export async function quickGet<T>(endpoint: Endpoint, path: string, timeoutMs: n
     req.on('error', (error: NodeJS.ErrnoException) => {
       const plain = new Error(error.code === 'ECONNREFUSED' ? 'connection refused' : error.message);
       if (!tls || !connection) return reject(plain);
-      tls.explainTlsFailure(error, connection).then((explained) => reject(explained ?? plain), () => reject(plain));
+      tls.explainTlsFailure(error, connection).then(
+        (explained) => reject(explained ?? plain),
+        () => reject(plain),
+      );
     });
     req.end();
   });

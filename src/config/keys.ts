@@ -206,7 +206,7 @@ export const KEYS: readonly KeySpec[] = [
   {
     key: 'security.ssl.rest.truststore-type',
     type: 'string',
-    description: 'PKCS12, JKS or PEM; the file\'s content decides (as with Java\'s dual-format stores), another type is refused.',
+    description: "PKCS12, JKS or PEM; the file's content decides (as with Java's dual-format stores), another type is refused.",
   },
   {
     key: 'security.ssl.rest.keystore',
@@ -238,7 +238,7 @@ export const KEYS: readonly KeySpec[] = [
     default: 'false',
     type: 'bool',
     extension: true,
-    description: 'Send requests without verifying the REST endpoint\'s certificate at all (a warning on every call). For tests only.',
+    description: "Send requests without verifying the REST endpoint's certificate at all (a warning on every call). For tests only.",
   },
   { key: 'security.ssl.enabled', type: 'bool', description: "Flink's older switch for all TLS (default false): the fallback of security.ssl.rest.enabled." },
   { key: 'security.ssl.truststore', type: 'string', description: "Flink's older shared truststore key: the fallback of security.ssl.rest.truststore." },

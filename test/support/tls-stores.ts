@@ -28,7 +28,25 @@ async function keytool(args: string[], input?: string): Promise<string> {
 /** A self-signed CA in `<dir>/<name>.p12`; returns its certificate as PEM (also written to `<name>.pem`). */
 export async function makeCa(dir: string, name: string): Promise<string> {
   const store = path.join(dir, `${name}.p12`);
-  await keytool(['-genkeypair', '-alias', 'ca', '-keyalg', 'RSA', '-keysize', '2048', '-dname', `CN=${name}`, '-ext', 'bc:c', '-validity', '30', '-keystore', store, '-storepass', STORE_PASSWORD]);
+  await keytool([
+    '-genkeypair',
+    '-alias',
+    'ca',
+    '-keyalg',
+    'RSA',
+    '-keysize',
+    '2048',
+    '-dname',
+    `CN=${name}`,
+    '-ext',
+    'bc:c',
+    '-validity',
+    '400',
+    '-keystore',
+    store,
+    '-storepass',
+    STORE_PASSWORD,
+  ]);
   const pem = await keytool(['-exportcert', '-alias', 'ca', '-rfc', '-keystore', store, '-storepass', STORE_PASSWORD]);
   writeFileSync(path.join(dir, `${name}.pem`), pem);
   return pem;
@@ -41,10 +59,26 @@ export async function makeCa(dir: string, name: string): Promise<string> {
 export async function makeSignedKeystore(dir: string, ca: string, name: string, cn: string, san?: string): Promise<string> {
   const store = path.join(dir, `${name}.p12`);
   const caStore = path.join(dir, `${ca}.p12`);
-  await keytool(['-genkeypair', '-alias', name, '-keyalg', 'RSA', '-keysize', '2048', '-dname', `CN=${cn}`, '-validity', '30', '-keystore', store, '-storepass', STORE_PASSWORD]);
+  await keytool([
+    '-genkeypair',
+    '-alias',
+    name,
+    '-keyalg',
+    'RSA',
+    '-keysize',
+    '2048',
+    '-dname',
+    `CN=${cn}`,
+    '-validity',
+    '400',
+    '-keystore',
+    store,
+    '-storepass',
+    STORE_PASSWORD,
+  ]);
   const request = await keytool(['-certreq', '-alias', name, '-keystore', store, '-storepass', STORE_PASSWORD]);
   const signed = await keytool(
-    ['-gencert', '-alias', 'ca', '-rfc', '-validity', '30', '-keystore', caStore, '-storepass', STORE_PASSWORD, ...(san ? ['-ext', `SAN=${san}`] : [])],
+    ['-gencert', '-alias', 'ca', '-rfc', '-validity', '400', '-keystore', caStore, '-storepass', STORE_PASSWORD, ...(san ? ['-ext', `SAN=${san}`] : [])],
     request,
   );
   const chain = path.join(dir, `${name}-chain.pem`);
@@ -56,7 +90,20 @@ export async function makeSignedKeystore(dir: string, ca: string, name: string, 
 /** A truststore holding the CA `ca` (PKCS12, or JKS as Java 8's keytool wrote by default). */
 export async function makeTruststore(dir: string, ca: string, file: string, type: 'PKCS12' | 'JKS' = 'PKCS12'): Promise<string> {
   const store = path.join(dir, file);
-  await keytool(['-importcert', '-noprompt', '-alias', ca, '-file', path.join(dir, `${ca}.pem`), '-keystore', store, '-storetype', type, '-storepass', STORE_PASSWORD]);
+  await keytool([
+    '-importcert',
+    '-noprompt',
+    '-alias',
+    ca,
+    '-file',
+    path.join(dir, `${ca}.pem`),
+    '-keystore',
+    store,
+    '-storetype',
+    type,
+    '-storepass',
+    STORE_PASSWORD,
+  ]);
   return store;
 }
 
@@ -109,7 +156,10 @@ export interface Pki {
  * of one; keyed by this file's content, so a change here makes a new one. Tests only read it.
  */
 export async function sharedPki(): Promise<Pki> {
-  const key = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).digest('hex').slice(0, 12);
+  const key = createHash('sha256')
+    .update(readFileSync(fileURLToPath(import.meta.url)))
+    .digest('hex')
+    .slice(0, 12);
   const dir = path.join(tmpdir(), `flink-cli-test-pki-${key}`);
   const fresh = existsSync(path.join(dir, 'done')) && Date.now() - statSync(path.join(dir, 'done')).mtimeMs < 86_400_000;
   if (!fresh) {
@@ -154,10 +204,7 @@ export async function makePki(dir: string): Promise<Pki> {
     makeSignedKeystore(dir, 'test-ca', 'server', 'localhost', 'dns:localhost,ip:127.0.0.1'),
     makeSignedKeystore(dir, 'test-ca', 'other-host', 'flink.example.org', 'dns:flink.example.org'),
   ]);
-  await Promise.all([
-    makeSignedKeystore(dir, 'test-ca', 'client', 'flink-client'),
-    makeSignedKeystore(dir, 'other-ca', 'rogue-client', 'rogue-client'),
-  ]);
+  await Promise.all([makeSignedKeystore(dir, 'test-ca', 'client', 'flink-client'), makeSignedKeystore(dir, 'other-ca', 'rogue-client', 'rogue-client')]);
   await toJks(path.join(dir, 'client.p12'), path.join(dir, 'client.jks'), 'client');
   return pkiIn(dir);
 }

@@ -28,13 +28,19 @@ export function tlsCheck(config: ResolvedConfig, env: NodeJS.ProcessEnv, now = D
       title: TITLE,
       status: 'fail',
       detail: "the server's certificate is not verified (security.ssl.rest.insecure-skip-verify: true)",
-      fix: 'Remove security.ssl.rest.insecure-skip-verify and set security.ssl.rest.truststore to a store with the cluster\'s CA.',
+      fix: "Remove security.ssl.rest.insecure-skip-verify and set security.ssl.rest.truststore to a store with the cluster's CA.",
     };
   let material: TlsMaterial;
   try {
     material = loadTlsMaterial(settings);
   } catch (error) {
-    return { id: 'tls', title: TITLE, status: 'fail', detail: (error as Error).message, fix: 'Fix the store or the key named above (the same settings as for Flink\'s CLI).' };
+    return {
+      id: 'tls',
+      title: TITLE,
+      status: 'fail',
+      detail: (error as Error).message,
+      fix: "Fix the store or the key named above (the same settings as for Flink's CLI).",
+    };
   }
   const parts: string[] = [];
   const problems: string[] = [];
@@ -52,7 +58,9 @@ export function tlsCheck(config: ResolvedConfig, env: NodeJS.ProcessEnv, now = D
   };
   if (settings.truststore) {
     const trusted = material.trustedCertificates ?? [];
-    parts.push(`truststore ${settings.truststore.path}: ${trusted.length} trusted certificate${trusted.length === 1 ? '' : 's'} (${trusted.map((c) => oneLine(c.subject)).join('; ')})`);
+    parts.push(
+      `truststore ${settings.truststore.path}: ${trusted.length} trusted certificate${trusted.length === 1 ? '' : 's'} (${trusted.map((c) => oneLine(c.subject)).join('; ')})`,
+    );
     for (const cert of trusted) judge('trusted certificate', cert);
   } else parts.push(`Node.js's default CAs${env.NODE_EXTRA_CA_CERTS ? ` and NODE_EXTRA_CA_CERTS (${env.NODE_EXTRA_CA_CERTS})` : ''}`);
   if (material.clientCertificate) {
@@ -66,5 +74,11 @@ export function tlsCheck(config: ResolvedConfig, env: NodeJS.ProcessEnv, now = D
   const detail = [...problems, ...parts].join('; ');
   return worst === 'pass'
     ? { id: 'tls', title: TITLE, status: 'pass', detail }
-    : { id: 'tls', title: TITLE, status: worst, detail, fix: 'Renew or add the certificate named above; the REST endpoint check below shows what the server says.' };
+    : {
+        id: 'tls',
+        title: TITLE,
+        status: worst,
+        detail,
+        fix: 'Renew or add the certificate named above; the REST endpoint check below shows what the server says.',
+      };
 }

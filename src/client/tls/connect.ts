@@ -54,14 +54,39 @@ const UNTRUSTED = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 /** Alerts a server sends about the client's certificate (or its absence). */
-const CLIENT_CERT_ALERTS = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_(HANDSHAKE_FAILURE|BAD_CERTIFICATE|CERTIFICATE_REQUIRED|CERTIFICATE_UNKNOWN|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|DECRYPT_ERROR)$/;
+const CLIENT_CERT_ALERTS = new Set([
+  'handshake failure',
+  'bad certificate',
+  'certificate required',
+  'certificate unknown',
+  'unknown ca',
+  'certificate expired',
+  'certificate revoked',
+  'unsupported certificate',
+  'access denied',
+  'decrypt error',
+]);
+
+/** The TLS alert the server sent, by name ("handshake failure"), from the error's code or OpenSSL's text. */
+function alertOf(error: unknown): string | undefined {
+  const code = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/.exec((error as NodeJS.ErrnoException)?.code ?? '');
+  if (code) return code[1].toLowerCase().replace(/_/g, ' ');
+  return /(?:sslv3|tlsv1|tlsv13) alert ([a-z ]+?)(?=:|$)/.exec((error as Error)?.message ?? '')?.[1];
+}
 
 /**
  * The one line for a failed https request, or undefined when the failure is not about TLS (refused, reset
  * before any handshake, timeouts: the transport's usual handling applies).
  */
-export async function explainTlsFailure(error: unknown, connection: TlsConnection): Promise<TlsError | undefined> {
+export async function explainTlsFailure(error: unknown, connection: TlsConnection, freshConnection = false): Promise<TlsError | undefined> {
   const code = (error as NodeJS.ErrnoException)?.code ?? '';
+  if (freshConnection && code === 'ECONNRESET' && connection.material.clientSubject !== undefined) {
+    // Java sends an alert when it rejects a client certificate; other servers (Node's) just close the connection.
+    return new TlsError(
+      `The server at ${connection.baseUrl} closed the connection in the TLS handshake, without an answer: it probably rejected the client certificate ${connection.material.clientSubject}.`,
+      { hint: rejectedHint(connection), cause: error },
+    );
+  }
   // A rejected certificate is gone with its socket: a handshake alone (no request is sent) fetches it again.
   const peer = UNTRUSTED.has(code) || code.startsWith('CERT_') ? await peerCertificate(connection).catch(() => undefined) : undefined;
   return describeTlsFailure(error, connection, peer);
@@ -117,26 +142,30 @@ export function describeTlsFailure(error: unknown, connection: TlsConnection, pe
     });
   }
   if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') {
-    const when = code === 'CERT_HAS_EXPIRED' ? `expired on ${peer?.valid_to ?? 'an earlier date'}` : `is not valid before ${peer?.valid_from ?? 'a later date'}`;
-    return new TlsError(`Could not verify ${at}: its certificate ${when}.`, { hint: "Renew the cluster's certificate, or check this machine's clock.", cause: error });
+    const when =
+      code === 'CERT_HAS_EXPIRED' ? `expired on ${peer?.valid_to ?? 'an earlier date'}` : `is not valid before ${peer?.valid_from ?? 'a later date'}`;
+    return new TlsError(`Could not verify ${at}: its certificate ${when}.`, {
+      hint: "Renew the cluster's certificate, or check this machine's clock.",
+      cause: error,
+    });
   }
-  const alert = CLIENT_CERT_ALERTS.exec(code);
-  if (alert) {
-    const alertName = alert[1].toLowerCase().replace(/_/g, ' ');
+  const alertName = alertOf(error);
+  if (alertName !== undefined && CLIENT_CERT_ALERTS.has(alertName)) {
     if (material.cert === undefined) {
       return new TlsError(`The server at ${baseUrl} requires a client certificate (mutual TLS), and none is configured (alert: ${alertName}).`, {
         hint: settings.keystoreUnused
           ? `security.ssl.rest.keystore (${settings.keystoreUnused}) is set, but it is sent only with security.ssl.rest.authentication-enabled: true (as in Flink).`
-          : 'Set security.ssl.rest.authentication-enabled: true and security.ssl.rest.keystore, -keystore-password and -key-password, as for Flink\'s CLI.',
+          : "Set security.ssl.rest.authentication-enabled: true and security.ssl.rest.keystore, -keystore-password and -key-password, as for Flink's CLI.",
         cause: error,
       });
     }
     return new TlsError(`The server at ${baseUrl} rejected the client certificate ${material.clientSubject} (alert: ${alertName}).`, {
-      hint: `The cluster's truststore must hold the CA that signed the certificate in ${settings.keystore?.path}, and the certificate must be valid.`,
+      hint: rejectedHint(connection),
       cause: error,
     });
   }
-  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG' || code === 'ERR_SSL_HTTP_REQUEST') {
+  const text = (error as Error)?.message ?? '';
+  if (/^ERR_SSL_(WRONG_VERSION_NUMBER|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST)$/.test(code) || /wrong version number|packet length too long/.test(text)) {
     return new TlsError(`The server at ${baseUrl} does not speak TLS (it answered in plain HTTP).`, {
       hint: 'Use http:// (-m host:port), or set security.ssl.rest.enabled: false.',
       cause: error,
@@ -146,6 +175,10 @@ export function describeTlsFailure(error: unknown, connection: TlsConnection, pe
     return new TlsError(`The TLS handshake with ${at} failed (${(error as Error).message.split('\n')[0]}).`, { cause: error });
   }
   return undefined;
+}
+
+function rejectedHint(connection: TlsConnection): string {
+  return `The cluster's truststore must hold the CA that signed the certificate in ${connection.settings.keystore?.path}, and the certificate must be valid now.`;
 }
 
 function subjectOf(name: PeerCertificate['subject'] | undefined): string {

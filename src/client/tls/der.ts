@@ -23,7 +23,7 @@ export class Der {
   get children(): Der[] {
     if (!this.constructed) throw new StoreFormatError(`expected a constructed value, found tag 0x${this.tag.toString(16)}`);
     const out: Der[] = [];
-    for (let pos = 0; pos < this.content.length; ) {
+    for (let pos = 0; pos < this.content.length;) {
       const { der, next } = readAt(this.content, pos);
       if (der === undefined) break; // end-of-contents of an indefinite length
       out.push(der);

@@ -240,7 +240,7 @@ export function pkcs12Kdf(digest: string, password: string, salt: Buffer, id: nu
   const I = Buffer.concat([fill(salt), fill(bmp)]);
   const D = Buffer.alloc(v, id);
   const blocks: Buffer[] = [];
-  for (let produced = 0; produced < length; ) {
+  for (let produced = 0; produced < length;) {
     let A = digestOnce(digest, Buffer.concat([D, I]));
     for (let r = 1; r < iterations; r++) A = digestOnce(digest, A);
     blocks.push(A);

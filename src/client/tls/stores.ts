@@ -82,12 +82,15 @@ function openStore(store: StoreSetting, what: 'truststore' | 'keystore', keyPass
     bytes = readFileSync(store.path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (code ?? 'unreadable');
     throw new TlsSetupError(`Could not read the ${what} ${store.path} (${store.keys.path}): ${reason}.`);
   }
   if (isPem(bytes)) return readPem(bytes.toString('utf8'), store, what, keyPassword);
   if (isJceks(bytes))
-    throw new TlsSetupError(`The ${what} ${store.path} is a JCEKS store, which is not supported: convert it with keytool -importkeystore -deststoretype PKCS12.`);
+    throw new TlsSetupError(
+      `The ${what} ${store.path} is a JCEKS store, which is not supported: convert it with keytool -importkeystore -deststoretype PKCS12.`,
+    );
   const format = isJks(bytes) ? 'JKS' : isPkcs12(bytes) ? 'PKCS12' : undefined;
   if (format === undefined) throw new TlsSetupError(`The ${what} ${store.path} (${store.keys.path}) is neither a PKCS12, a JKS nor a PEM file.`);
   if (store.password === undefined)

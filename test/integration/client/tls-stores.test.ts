@@ -81,9 +81,7 @@ describe('truststores', () => {
     expect(failure({ truststore: trust(missing) })).toBe(`Could not read the truststore ${missing} (security.ssl.rest.truststore): no such file.`);
     const garbage = path.join(dir, 'garbage.bin');
     writeFileSync(garbage, 'not a key store at all');
-    expect(failure({ truststore: trust(garbage) })).toBe(
-      `The truststore ${garbage} (security.ssl.rest.truststore) is neither a PKCS12, a JKS nor a PEM file.`,
-    );
+    expect(failure({ truststore: trust(garbage) })).toBe(`The truststore ${garbage} (security.ssl.rest.truststore) is neither a PKCS12, a JKS nor a PEM file.`);
     expect(failure({ truststore: trust(pki.trustP12, STORE_PASSWORD, 'BCFKS') })).toBe(
       'The truststore type BCFKS (security.ssl.rest.truststore-type) is not supported: use PKCS12, JKS or PEM.',
     );
@@ -91,7 +89,20 @@ describe('truststores', () => {
 
   it('a JCEKS store is refused with the keytool command that converts it', async () => {
     const jceks = path.join(dir, 'trust.jceks');
-    await run('keytool', ['-importcert', '-noprompt', '-alias', 'ca', '-file', path.join(pki.dir, 'test-ca.pem'), '-keystore', jceks, '-storetype', 'JCEKS', '-storepass', STORE_PASSWORD]);
+    await run('keytool', [
+      '-importcert',
+      '-noprompt',
+      '-alias',
+      'ca',
+      '-file',
+      path.join(pki.dir, 'test-ca.pem'),
+      '-keystore',
+      jceks,
+      '-storetype',
+      'JCEKS',
+      '-storepass',
+      STORE_PASSWORD,
+    ]);
     expect(failure({ truststore: trust(jceks) })).toBe(
       `The truststore ${jceks} is a JCEKS store, which is not supported: convert it with keytool -importkeystore -deststoretype PKCS12.`,
     );
