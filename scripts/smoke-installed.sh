@@ -37,7 +37,7 @@ installed="$(npm root -g --prefix "$work/prefix")/flink-savepoint-cli"
 [ ! -e "$installed/src/cli" ] || fail "the tarball ships the CLI sources"
 [ ! -e "$installed/node_modules/jest" ] && [ ! -e "$work/prefix/lib/node_modules/jest" ] || fail "dev dependencies were installed"
 
-step "flink --help / --version"
+step "flink --help / --version (Node $(node --version))"
 flink --help | grep -q '^Usage: flink <command> \[options\]' || fail "help"
 flink --version | grep -Eq '^Version: [0-9]+\.[0-9]+\.[0-9]+' || fail "version"
 
