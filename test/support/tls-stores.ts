@@ -161,16 +161,17 @@ export async function sharedPki(): Promise<Pki> {
     .digest('hex')
     .slice(0, 12);
   const dir = path.join(tmpdir(), `flink-cli-test-pki-${key}`);
-  const fresh = existsSync(path.join(dir, 'done')) && Date.now() - statSync(path.join(dir, 'done')).mtimeMs < 86_400_000;
-  if (!fresh) {
+  const fresh = () => existsSync(path.join(dir, 'done')) && Date.now() - statSync(path.join(dir, 'done')).mtimeMs < 86_400_000;
+  if (!fresh()) {
     const staging = mkdtempSync(path.join(tmpdir(), 'flink-cli-test-pki-staging-'));
     await makePki(staging);
     writeFileSync(path.join(staging, 'done'), '');
-    rmSync(dir, { recursive: true, force: true });
+    // A fresh one that another test process put in place meanwhile is in use: keep it, drop ours.
+    if (!fresh()) rmSync(dir, { recursive: true, force: true });
     try {
       renameSync(staging, dir);
     } catch {
-      rmSync(staging, { recursive: true, force: true }); // another test process put its own in place first
+      rmSync(staging, { recursive: true, force: true });
     }
   }
   return pkiIn(dir);
