@@ -16,9 +16,15 @@ trap cleanup EXIT
 step() { printf '\n== %s\n' "$*" >&2; }
 fail() { printf 'SMOKE TEST FAILED: %s\n' "$*" >&2; exit 1; }
 
-step "npm pack"
-(cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
-tarball="$(ls "$work"/flink-*.tgz)"
+# SMOKE_TARBALL: install this tarball instead of packing one (.ci/node-versions.sh packs once, without rebuilding
+# dist/, so that a run next to other tests never deletes the dist/ they are using).
+if [ -n "${SMOKE_TARBALL:-}" ]; then
+  tarball="$SMOKE_TARBALL"
+else
+  step "npm pack"
+  (cd "$root" && npm pack --silent --pack-destination "$work" >/dev/null)
+  tarball="$(ls "$work"/flink-*.tgz)"
+fi
 step "npm install -g --prefix $work/prefix $(basename "$tarball")"
 npm install -g --silent --no-audit --no-fund --prefix "$work/prefix" "$tarball"
 
@@ -31,7 +37,7 @@ installed="$(npm root -g --prefix "$work/prefix")/flink-savepoint-cli"
 [ ! -e "$installed/src/cli" ] || fail "the tarball ships the CLI sources"
 [ ! -e "$installed/node_modules/jest" ] && [ ! -e "$work/prefix/lib/node_modules/jest" ] || fail "dev dependencies were installed"
 
-step "flink --help / --version"
+step "flink --help / --version (Node $(node --version))"
 flink --help | grep -q '^Usage: flink <command> \[options\]' || fail "help"
 flink --version | grep -Eq '^Version: [0-9]+\.[0-9]+\.[0-9]+' || fail "version"
 

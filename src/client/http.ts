@@ -2,6 +2,7 @@
 // token, bounded retries on connection errors, and the mapping of Flink's error bodies to typed errors.
 import { FlinkCliError, UnreachableError } from '../domain/errors.js';
 import { kindForStatus } from '../rest-api/errors.js';
+import type { TlsSettings } from './tls/stores.js';
 
 export interface Endpoint {
   /** e.g. http://127.0.0.1:8081 or https://flink.example:443/proxy (no trailing slash, no /v1). */
@@ -11,6 +12,8 @@ export interface Endpoint {
   timeoutMs: number;
   /** Extra attempts after a connection error, for requests that are safe to repeat. */
   retries: number;
+  /** Trust and client certificates for https (none: Node's default CAs and NODE_EXTRA_CA_CERTS). */
+  tls?: TlsSettings;
 }
 
 export const START_LOCAL_HINT =
@@ -38,6 +41,8 @@ export interface ClientOptions {
   token?: string;
   /** Extra headers on every request (Flink's FLINK_REST_CLIENT_HEADERS). */
   headers?: Record<string, string>;
+  /** Certificates for https (Flink's security.ssl.rest.* keys). */
+  tls?: TlsSettings;
 }
 
 export function endpointFor(options: ClientOptions): Endpoint {
@@ -50,6 +55,7 @@ export function endpointFor(options: ClientOptions): Endpoint {
     headers,
     timeoutMs: 30_000,
     retries: 2,
+    ...(options.https && options.tls ? { tls: options.tls } : {}),
   };
 }
 
@@ -120,31 +126,59 @@ export interface ResponseLike {
 export type FetchLike = (url: string, init: RequestInit) => Promise<ResponseLike>;
 
 /**
- * A fetch for plain requests on node:http(s). The global fetch loads Node's bundled undici on first use,
- * which the CPU profile showed as most of a `flink list` call; multipart uploads still go through fetch.
+ * The transport's fetch: node:http(s) rather than the global fetch, which loads Node's bundled undici on first
+ * use (most of a `flink list` call in the CPU profile) and cannot take client certificates. A multipart body
+ * (a jar upload) is encoded by the Response class first. For https the endpoint's agent carries its trust and
+ * client certificates, and a failed handshake becomes one line naming the cause.
  */
-export const nodeHttpFetch: FetchLike = async (url, init) => {
-  if (init.body !== undefined && typeof init.body !== 'string') return fetch(url, init);
-  const target = new URL(url);
-  const { request } = target.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  const headers = { ...(init.headers as Record<string, string>) };
-  if (typeof init.body === 'string') headers['Content-Length'] = String(Buffer.byteLength(init.body));
-  return new Promise<ResponseLike>((resolve, reject) => {
-    const req = request(target, { method: init.method, headers, signal: init.signal ?? undefined }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('error', reject);
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status, ok: status >= 200 && status < 300, text: async () => text });
+export function nodeHttpFetchFor(endpoint: Pick<Endpoint, 'baseUrl' | 'tls'>): FetchLike {
+  return async (url, init) => {
+    const target = new URL(url);
+    const headers = { ...(init.headers as Record<string, string>) };
+    let body: string | Buffer | undefined = init.body as string | undefined;
+    if (init.body !== undefined && init.body !== null && typeof init.body !== 'string') {
+      const encoded = new Response(init.body);
+      body = Buffer.from(await encoded.arrayBuffer());
+      headers['Content-Type'] = encoded.headers.get('content-type') ?? 'application/octet-stream';
+    }
+    if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
+    const https = target.protocol === 'https:';
+    const { request } = https ? await import('node:https') : await import('node:http');
+    const tls = https ? await tlsFor(endpoint) : undefined;
+    return new Promise<ResponseLike>((resolve, reject) => {
+      const req = request(target, { method: init.method, headers, signal: init.signal ?? undefined, agent: tls?.connection.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status, ok: status >= 200 && status < 300, text: async () => text });
+        });
       });
+      req.on('error', (error) => {
+        // An abort by the timeout signal surfaces as the signal's reason (a TimeoutError), as with fetch.
+        if (init.signal?.aborted) return reject(init.signal.reason ?? error);
+        if (!tls) return reject(error);
+        tls.explain(error, tls.connection, !req.reusedSocket).then(
+          (explained) => reject(explained ?? error),
+          () => reject(error),
+        );
+      });
+      req.end(body);
     });
-    // An abort by the timeout signal surfaces as the signal's reason (a TimeoutError), as with fetch.
-    req.on('error', (error) => reject(init.signal?.aborted ? (init.signal.reason ?? error) : error));
-    req.end(init.body as string | undefined);
-  });
-};
+  };
+}
+
+type TlsModule = typeof import('./tls/connect.js');
+
+/** The TLS side of an https endpoint, loaded only for https (stores are read once per endpoint). */
+async function tlsFor(
+  endpoint: Pick<Endpoint, 'baseUrl' | 'tls'>,
+): Promise<{ connection: ReturnType<TlsModule['tlsConnection']>; explain: TlsModule['explainTlsFailure'] }> {
+  const { tlsConnection, explainTlsFailure } = await import('./tls/connect.js');
+  return { connection: tlsConnection(endpoint), explain: explainTlsFailure };
+}
 
 export class HttpTransport {
   readonly endpoint: Endpoint;
@@ -153,7 +187,7 @@ export class HttpTransport {
 
   constructor(endpoint: Endpoint, options: { fetch?: FetchLike; sleep?: (ms: number) => Promise<void> } = {}) {
     this.endpoint = endpoint;
-    this.fetchImpl = options.fetch ?? nodeHttpFetch;
+    this.fetchImpl = options.fetch ?? nodeHttpFetchFor(endpoint);
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
@@ -176,6 +210,7 @@ export class HttpTransport {
       try {
         response = await this.fetchImpl(url, { method, headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? this.endpoint.timeoutMs) });
       } catch (error) {
+        if (error instanceof FlinkCliError) throw error; // a TLS failure, already one line naming its cause
         lastError = error;
         if (isRetryable(error)) continue;
         throw unreachable(this.endpoint.baseUrl, error, options.timeoutMs ?? this.endpoint.timeoutMs);

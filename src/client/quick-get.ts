@@ -13,11 +13,15 @@ export interface QuickResponse<T> {
 
 export async function quickGet<T>(endpoint: Endpoint, path: string, timeoutMs: number): Promise<QuickResponse<T>> {
   const url = new URL(`${endpoint.baseUrl}/v1${path}`);
-  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const https = url.protocol === 'https:';
+  const { request } = https ? await import('node:https') : await import('node:http');
+  // https: the endpoint's trust and client certificates; a bad store throws its own one line (TlsSetupError).
+  const tls = https ? await import('./tls/connect.js') : undefined;
+  const connection = tls?.tlsConnection(endpoint);
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: 'GET', headers: { Accept: 'application/json', ...endpoint.headers, Connection: 'close' }, timeout: timeoutMs },
+      { method: 'GET', headers: { Accept: 'application/json', ...endpoint.headers, Connection: 'close' }, timeout: timeoutMs, agent: connection?.agent },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -34,7 +38,14 @@ export async function quickGet<T>(endpoint: Endpoint, path: string, timeoutMs: n
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer within ${(timeoutMs / 1000).toFixed(1)} s`)));
-    req.on('error', (error: NodeJS.ErrnoException) => reject(new Error(error.code === 'ECONNREFUSED' ? 'connection refused' : error.message)));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const plain = new Error(error.code === 'ECONNREFUSED' ? 'connection refused' : error.message);
+      if (!tls || !connection) return reject(plain);
+      tls.explainTlsFailure(error, connection).then(
+        (explained) => reject(explained ?? plain),
+        () => reject(plain),
+      );
+    });
     req.end();
   });
 }

@@ -61,7 +61,13 @@ export const KEYS: readonly KeySpec[] = [
   { key: 'rest.port', deprecated: ['web.port'], default: '8081', type: 'int', description: 'Port of the REST endpoint.' },
   { key: 'rest.path', default: '', type: 'string', description: 'URL path prefix of the REST endpoint (e.g. behind a proxy).' },
   { key: 'jobmanager.rpc.address', type: 'string', description: 'JobManager host; used for rest.address when that is unset.' },
-  { key: 'security.ssl.rest.enabled', default: 'false', type: 'bool', description: 'Talk https to the REST endpoint.' },
+  {
+    key: 'security.ssl.rest.enabled',
+    fallback: 'security.ssl.enabled',
+    default: 'false',
+    type: 'bool',
+    description: 'Talk https to the REST endpoint (also set by -m https://...). Falls back to security.ssl.enabled.',
+  },
   {
     key: 'client.timeout',
     aliases: ['akka.client.timeout'],
@@ -176,6 +182,70 @@ export const KEYS: readonly KeySpec[] = [
     values: ['CLAIM', 'NO_CLAIM', 'LEGACY'],
     description: 'Who owns the snapshot a job is restored from.',
   },
+
+  // --- TLS to the REST endpoint: Flink's own keys, so one config dir serves Flink's CLI and this one ---
+  {
+    key: 'security.ssl.rest.authentication-enabled',
+    default: 'false',
+    type: 'bool',
+    description: 'Mutual TLS: send the client certificate of security.ssl.rest.keystore (only then is the keystore read).',
+  },
+  {
+    key: 'security.ssl.rest.truststore',
+    fallback: 'security.ssl.truststore',
+    type: 'string',
+    description:
+      "The CA certificates that verify the REST endpoint (PKCS12 or JKS store, or a PEM file). Unset: Node.js's default CAs and NODE_EXTRA_CA_CERTS.",
+  },
+  {
+    key: 'security.ssl.rest.truststore-password',
+    fallback: 'security.ssl.truststore-password',
+    type: 'string',
+    description: 'Password of the truststore (not needed for PEM). Never printed.',
+  },
+  {
+    key: 'security.ssl.rest.truststore-type',
+    type: 'string',
+    description: "PKCS12, JKS or PEM; the file's content decides (as with Java's dual-format stores), another type is refused.",
+  },
+  {
+    key: 'security.ssl.rest.keystore',
+    fallback: 'security.ssl.keystore',
+    type: 'string',
+    description: 'The client certificate and its private key for mutual TLS (PKCS12 or JKS store, or a PEM file with both).',
+  },
+  {
+    key: 'security.ssl.rest.keystore-password',
+    fallback: 'security.ssl.keystore-password',
+    type: 'string',
+    description: 'Password of the keystore (not needed for PEM). Never printed.',
+  },
+  {
+    key: 'security.ssl.rest.key-password',
+    fallback: 'security.ssl.key-password',
+    type: 'string',
+    description: 'Password of the private key in the keystore (default: the keystore password; keytool makes them equal for PKCS12). Never printed.',
+  },
+  { key: 'security.ssl.rest.keystore-type', type: 'string', description: 'PKCS12, JKS or PEM; the content decides, another type is refused.' },
+  {
+    key: 'security.ssl.verify-hostname',
+    default: 'true',
+    type: 'bool',
+    description: "Check that the REST endpoint's certificate names the host connected to (false: any name, still signed by a trusted CA).",
+  },
+  {
+    key: 'security.ssl.rest.insecure-skip-verify',
+    default: 'false',
+    type: 'bool',
+    extension: true,
+    description: "Send requests without verifying the REST endpoint's certificate at all (a warning on every call). For tests only.",
+  },
+  { key: 'security.ssl.enabled', type: 'bool', description: "Flink's older switch for all TLS (default false): the fallback of security.ssl.rest.enabled." },
+  { key: 'security.ssl.truststore', type: 'string', description: "Flink's older shared truststore key: the fallback of security.ssl.rest.truststore." },
+  { key: 'security.ssl.truststore-password', type: 'string', description: 'The fallback of security.ssl.rest.truststore-password. Never printed.' },
+  { key: 'security.ssl.keystore', type: 'string', description: "Flink's older shared keystore key: the fallback of security.ssl.rest.keystore." },
+  { key: 'security.ssl.keystore-password', type: 'string', description: 'The fallback of security.ssl.rest.keystore-password. Never printed.' },
+  { key: 'security.ssl.key-password', type: 'string', description: 'The fallback of security.ssl.rest.key-password. Never printed.' },
 
   // --- object stores (Flink's S3 file system keys; Azure account keys are per account, see flink-conf.example.yaml) ---
   { key: 's3.endpoint', type: 'string', description: 'Endpoint of an S3-compatible store (e.g. http://127.0.0.1:9090); unset = AWS S3.' },

@@ -179,6 +179,11 @@ export class ResolvedConfig {
       if (suggestion === undefined) continue; // Flink's own keys this tool does not read
       warnings.push(`Unknown config key '${key}' (${describeOrigin(this.byName.get(key)!.origin)}) is ignored; did you mean '${suggestion}'?`);
     }
+    const insecure = this.get('security.ssl.rest.insecure-skip-verify');
+    if (insecure.value?.trim().toLowerCase() === 'true')
+      warnings.push(
+        `TLS verification of the REST endpoint is off (security.ssl.rest.insecure-skip-verify, ${describeOrigin(insecure.origin)}): anyone on the network path can read and change every request.`,
+      );
     const backend = this.byName.get(SAVEPOINT_BACKEND_REMOVED);
     if (backend) {
       const where = describeOrigin(backend.origin);

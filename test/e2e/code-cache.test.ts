@@ -78,3 +78,44 @@ const cacheFiles = (home: string, command: string) => {
     expect(await runFlink(['--help'], { env: { HOME: home } })).toEqual(plain);
   });
 });
+
+/** Every file under `dir`, with its modification time. */
+function filesUnder(dir: string): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!existsSync(dir)) return out;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (entry.isFile()) out.set(path.join(entry.parentPath ?? entry.path, entry.name), statSync(path.join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+  return out;
+}
+
+// Node >= 22.1: bin/flink hands the same directory to Node's own compile cache (CI runs this on Node 22 and 24).
+(builtIn ? describe : describe.skip)("Node's own compile cache (module.enableCompileCache)", () => {
+  it('is written under ~/.cache/flink-cli/code-cache by the first call and used unchanged by the next; the output is the same', async () => {
+    const home = emptyDir('home-');
+    const plain = await runFlink(['--help'], { env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
+    const first = await runFlink(['--help'], { env: { HOME: home } });
+    const written = filesUnder(cacheDir(home));
+    expect(written.size).toBeGreaterThan(0);
+    const second = await runFlink(['--help'], { env: { HOME: home } });
+    expect([first, second]).toEqual([plain, plain]);
+    expect(filesUnder(cacheDir(home))).toEqual(written); // accepted: nothing compiled again, nothing rewritten
+  });
+
+  it('garbage in the cache changes nothing but the cache; NODE_DISABLE_COMPILE_CACHE and NODE_COMPILE_CACHE are honoured', async () => {
+    const home = emptyDir('home-');
+    const plain = await runFlink(['config', 'rest.port'], { env: { NODE_DISABLE_COMPILE_CACHE: '1' } });
+    await runFlink(['config', 'rest.port'], { env: { HOME: home } });
+    for (const file of filesUnder(cacheDir(home)).keys()) writeFileSync(file, Buffer.from('not a V8 code cache '.repeat(50)));
+    expect(await runFlink(['config', 'rest.port'], { env: { HOME: home } })).toEqual(plain);
+
+    const off = emptyDir('home-');
+    expect(await runFlink(['config', 'rest.port'], { env: { HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' } })).toEqual(plain);
+    expect(filesUnder(cacheDir(off)).size).toBe(0);
+
+    const elsewhere = emptyDir('cache-');
+    const moved = emptyDir('home-');
+    expect(await runFlink(['config', 'rest.port'], { env: { HOME: moved, NODE_COMPILE_CACHE: elsewhere } })).toEqual(plain);
+    expect(filesUnder(elsewhere).size).toBeGreaterThan(0);
+    expect(filesUnder(cacheDir(moved)).size).toBe(0);
+  });
+});

@@ -16,7 +16,8 @@ export const doctorCommand: CommandModule = {
         'after',
         [
           '',
-          'Checks: configuration files and keys (unknown, deprecated), the REST endpoint and its Flink version,',
+          'Checks: configuration files and keys (unknown, deprecated), TLS (the truststore and keystore open with their',
+          'passwords, certificates in their validity), the REST endpoint and its Flink version,',
           'the savepoint and checkpoint directories (readable and writable from here, local or object storage),',
           "the local coordinator's state directory (stale pid file, leftovers), and clock skew against the cluster.",
           'The write check writes one small .flink-doctor-* object into each directory and removes it again.',
@@ -69,13 +70,16 @@ export async function runDoctor(ctx: CommandContext): Promise<CheckResult[]> {
   const { resolveSavepointTarget: chain } = await import('../../config/savepoint-target.js');
   results.push(...checks.configKeysCheck(config, new Set(KEYS.flatMap((k) => namesOf(k))), chain(config).warnings));
 
+  const { tlsCheck } = await import('../services/doctor-tls.js');
+  results.push(tlsCheck(config, ctx.env));
+
   const { probeCluster, describeCluster } = await import('../services/cluster-probe.js');
   const probe = await probeCluster(ctx);
   const { START_LOCAL_HINT } = await import('../../client/http.js');
   results.push(
     probe.reachable
       ? { id: 'rest', title: 'REST endpoint', status: 'pass', detail: describeCluster(probe) }
-      : { id: 'rest', title: 'REST endpoint', status: 'fail', detail: probe.error ?? `not reachable at ${probe.url}`, fix: START_LOCAL_HINT },
+      : { id: 'rest', title: 'REST endpoint', status: 'fail', detail: probe.error ?? `not reachable at ${probe.url}`, fix: probe.hint ?? START_LOCAL_HINT },
   );
   results.push(
     probe.reachable && probe.sentAt !== undefined && probe.receivedAt !== undefined

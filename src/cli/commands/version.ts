@@ -29,7 +29,8 @@ export const versionCommand: CommandModule = {
           human: (io) => {
             io.print(`Version: ${TOOL_VERSION}`);
             if (probe.reachable) io.print(`Cluster: ${describeCluster(probe)}`);
-            else io.note(`Cluster: ${describeCluster(probe)}`);
+            // A certificate problem is named (probe.hint is set only when the cause is known).
+            else io.note(`Cluster: ${probe.hint && probe.error ? probe.error : describeCluster(probe)}`);
           },
         });
       });

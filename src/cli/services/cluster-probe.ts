@@ -1,5 +1,6 @@
 // One short, read-only look at the configured REST endpoint (GET /config): for `flink --version` and
 // `flink doctor`. Bounded by a short timeout and no retries, so an unreachable cluster costs a moment only.
+import { FlinkCliError } from '../../domain/errors.js';
 import type { DashboardConfig } from '../../rest-api/types.js';
 import type { CommandContext } from '../context.js';
 
@@ -14,6 +15,8 @@ export interface ClusterProbe {
   coordinatorVersion?: string;
   /** Why it is not reachable (one line). */
   error?: string;
+  /** What to do about it, when the cause is known (e.g. a certificate problem). */
+  hint?: string;
   /** The server's HTTP Date (ms) and the local clock before and after the request, for clock skew. */
   serverDate?: number;
   sentAt?: number;
@@ -40,6 +43,8 @@ export async function probeCluster(ctx: CommandContext, timeoutMs = PROBE_TIMEOU
       receivedAt,
     };
   } catch (error) {
+    // A TLS problem (certificate, store, password) is already one line naming its cause.
+    if (error instanceof FlinkCliError) return { url: endpoint.baseUrl, reachable: false, error: error.message, hint: error.hint };
     return { url: endpoint.baseUrl, reachable: false, error: `Could not reach ${endpoint.baseUrl} (${(error as Error).message}).` };
   }
 }

@@ -7,6 +7,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -119,6 +120,8 @@ export interface ClusterOptions {
    * subdirectory per plugin, each with its own class loader.
    */
   plugins?: Record<string, string>;
+  /** The cluster's REST endpoint speaks https (its config lines set the stores): the harness's own probes use this agent. */
+  restAgent?: HttpsAgent;
 }
 
 export class FlinkCluster {
@@ -253,6 +256,7 @@ export class FlinkCluster {
   }
 
   async rest<T>(pathname: string, init?: RequestInit): Promise<T> {
+    if (this.options.restAgent) return httpsGet<T>(`https://${this.address}${pathname}`, this.options.restAgent);
     const response = await fetch(`http://${this.address}${pathname}`, { ...init, signal: AbortSignal.timeout(10_000) });
     const body = (await response.json()) as T;
     if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status, body });
@@ -283,6 +287,24 @@ export class FlinkCluster {
     this.processes = [];
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** A GET over https with a client certificate (fetch takes none). */
+function httpsGet<T>(url: string, agent: HttpsAgent): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { agent, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+        if ((res.statusCode ?? 0) >= 300) reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode, body }));
+        else resolve(body);
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** Runs Flink's CliFrontend from `cp` with the configuration directory `conf` (which holds log4j-cli.properties). */
