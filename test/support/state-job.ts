@@ -15,8 +15,8 @@ const TIERS = ['BRONZE', 'SILVER', 'GOLD'];
 const KINDS = ['a', 'b', 'c'];
 
 /** Java's (short) and (byte) casts. */
-const toShort = (n: number) => ((n << 16) >> 16);
-const toByte = (n: number) => ((n << 24) >> 24);
+const toShort = (n: number) => (n << 16) >> 16;
+const toByte = (n: number) => (n << 24) >> 24;
 
 /**
  * The decoded value of each state of the key at `index` (0..5). `flink2` selects what differs between the

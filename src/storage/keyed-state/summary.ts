@@ -1,0 +1,245 @@
+// Counts of one operator's keyed state, built entry by entry as the framer reports them (an EntrySink per state
+// file; states are matched by name, as several subtasks' files may number them differently). Per state: entries,
+// bytes, distinct keys, and the same per key group. Memory is bounded by one key group: distinct keys that are
+// not counted on the fly (windows, timers), the largest keys (--top) and key digests (diff --keys) are kept per
+// key group and folded when it ends.
+import type { EntrySink } from './framing.js';
+import { keyGroupOf } from './framing.js';
+import { describeSerializers, type KeyedStateHeader } from './header.js';
+import { keyEnd, layoutOf, type StateLayout } from './layout.js';
+import type { KeyGroupStat, StateReport, TopKey } from './model.js';
+import { serializerName } from './serializer-snapshots.js';
+import { decodeWhole, type AvroDecoderFactory } from './values.js';
+
+/** How distinct keys of a state are counted. */
+type KeyCounting = 'per-entry' | 'runs' | 'set' | 'unknown';
+
+interface StateStats {
+  report: Omit<StateReport, 'keyGroups' | 'skew' | 'keyGroupsUsed'>;
+  entries: Float64Array;
+  bytes: Float64Array;
+  keys: Float64Array;
+  layout?: StateLayout;
+  counting: KeyCounting;
+}
+
+/** A key's digest in one key group (diff --keys): its bytes over all states, and a hash of them. */
+export interface KeyDigest {
+  hash: number;
+  bytes: number;
+}
+export type KeyGroupDigests = (keyGroup: number, keys: Map<string, KeyDigest>, layout: StateLayout | undefined) => void;
+
+export class OperatorAccumulator {
+  readonly states = new Map<string, StateStats>();
+  private readonly heap: Array<{ key: string; keyGroup: number; bytes: number; entries: number }> = [];
+  private topLayout: StateLayout | undefined;
+
+  constructor(
+    readonly keyGroupCount: number,
+    private readonly topN = 0,
+    private readonly onDigests?: KeyGroupDigests,
+  ) {}
+
+  /** The sink for one state file with this header. */
+  sinkFor(header: KeyedStateHeader, prefixBytes: number, avro?: AvroDecoderFactory): EntrySink {
+    const byId = header.states.map((meta) => {
+      let stats = this.states.get(meta.name);
+      if (!stats) {
+        const layout = meta.kind === 'UNKNOWN' ? undefined : layoutOf(header, meta, prefixBytes, avro);
+        const value = meta.serializers.VALUE_SERIALIZER;
+        const report: StateStats['report'] = {
+          name: meta.name,
+          kind: meta.kind,
+          serializers:
+            meta.kind === 'UNKNOWN'
+              ? { key: serializerName(header.keySerializer), namespace: null, value: null, userKey: null }
+              : describeSerializers(meta, header.keySerializer),
+          keys: 0,
+          entries: 0,
+          bytes: 0,
+        };
+        const element = layout?.element;
+        if (element?.kind === 'pojo') report.pojoFields = element.fields!.map((name, i) => ({ name, serializer: serializerName(element.nested[i]) }));
+        if (element?.kind === 'avro' || value?.kind === 'avro') report.avroSchema = (element?.kind === 'avro' ? element : value)!.schema;
+        stats = {
+          report,
+          entries: new Float64Array(this.keyGroupCount),
+          bytes: new Float64Array(this.keyGroupCount),
+          keys: new Float64Array(this.keyGroupCount),
+          layout,
+          counting: countingOf(layout),
+        };
+        this.states.set(meta.name, stats);
+      }
+      if (!this.topLayout && stats.layout && stats.counting !== 'unknown') this.topLayout = stats.layout;
+      return stats;
+    });
+    return new FileSink(this, byId, prefixBytes);
+  }
+
+  /** Folds one key group's per-key bytes into the top N. */
+  foldTop(keyGroup: number, perKey: Map<string, { bytes: number; entries: number }>): void {
+    for (const [key, v] of perKey) {
+      if (this.heap.length < this.topN) {
+        this.heap.push({ key, keyGroup, ...v });
+        if (this.heap.length === this.topN) this.heap.sort((a, b) => a.bytes - b.bytes);
+      } else if (v.bytes > this.heap[0].bytes) {
+        this.heap[0] = { key, keyGroup, ...v };
+        this.heap.sort((a, b) => a.bytes - b.bytes);
+      }
+    }
+  }
+
+  digests(keyGroup: number, keys: Map<string, KeyDigest>): void {
+    this.onDigests?.(keyGroup, keys, this.topLayout);
+  }
+
+  get wantsTop(): boolean {
+    return this.topN > 0;
+  }
+  get wantsDigests(): boolean {
+    return this.onDigests !== undefined;
+  }
+
+  top(): TopKey[] {
+    const layout = this.topLayout;
+    return [...this.heap]
+      .sort((a, b) => b.bytes - a.bytes || a.keyGroup - b.keyGroup)
+      .map((t) => {
+        const raw = Buffer.from(t.key, 'latin1');
+        return {
+          key: layout ? decodeWhole(layout.key, layout.keyDecoder, raw) : raw.toString('hex'),
+          keyGroup: t.keyGroup,
+          bytes: t.bytes,
+          entries: t.entries,
+        };
+      });
+  }
+
+  reports(): StateReport[] {
+    return [...this.states.values()].map((s) => {
+      const keyGroups: KeyGroupStat[] = [];
+      let max = 0;
+      for (let g = 0; g < this.keyGroupCount; g++) {
+        if (s.entries[g] === 0) continue;
+        keyGroups.push({ keyGroup: g, entries: s.entries[g], bytes: s.bytes[g], keys: s.counting === 'unknown' ? null : s.keys[g] });
+        max = Math.max(max, s.bytes[g]);
+      }
+      const mean = s.report.bytes / this.keyGroupCount;
+      return {
+        ...s.report,
+        keys: s.counting === 'unknown' && s.report.entries > 0 ? null : s.report.keys,
+        keyGroupsUsed: keyGroups.length,
+        skew: s.report.entries > 0 ? Math.round((max / mean) * 100) / 100 : null,
+        keyGroups,
+      };
+    });
+  }
+}
+
+function countingOf(layout: StateLayout | undefined): KeyCounting {
+  if (!layout) return 'unknown';
+  const canSplit = layout.keyDecoder !== undefined || (layout.state.kind !== 'MAP' && !layout.ambiguous && layout.namespaceBytes >= 0);
+  if (!canSplit) return 'unknown';
+  if (layout.state.kind === 'TIMERS' || !layout.singleNamespace) return 'set';
+  return layout.state.kind === 'MAP' ? 'runs' : 'per-entry';
+}
+
+/** Entries of one file into the operator's counts. */
+class FileSink implements EntrySink {
+  private keyGroup = -1;
+  private readonly sets = new Map<StateStats, Set<string>>();
+  private readonly lastKey = new Map<StateStats, string>();
+  private perKey: Map<string, { bytes: number; entries: number }> | undefined;
+  private digests: Map<string, KeyDigest> | undefined;
+
+  constructor(
+    private readonly op: OperatorAccumulator,
+    private readonly byId: StateStats[],
+    private readonly prefixBytes: number,
+  ) {}
+
+  entry(stateId: number, buf: Buffer, keyStart: number, keyLength: number, valueStart: number, valueLength: number): void {
+    const s = this.byId[stateId];
+    const bytes = keyLength + valueLength + 8;
+    const g = keyGroupOf(buf, keyStart, this.prefixBytes);
+    if (g !== this.keyGroup) this.startKeyGroup(g);
+    s.report.entries++;
+    s.report.bytes += bytes;
+    if (g < s.entries.length) {
+      s.entries[g]++;
+      s.bytes[g] += bytes;
+    }
+    if (s.counting === 'per-entry') {
+      s.report.keys!++;
+      if (g < s.keys.length) s.keys[g]++;
+      if (!this.perKey && !this.digests) return;
+    }
+    if (s.counting === 'unknown') return;
+    const from = keyStart + s.layout!.keyOffset;
+    const end = keyEnd(s.layout!, buf, keyStart, keyLength);
+    if (end < 0) return;
+    const key = buf.toString('latin1', from, end);
+    if (s.counting === 'runs') {
+      if (this.lastKey.get(s) !== key) {
+        this.lastKey.set(s, key);
+        s.report.keys!++;
+        if (g < s.keys.length) s.keys[g]++;
+      }
+    } else if (s.counting === 'set') {
+      let set = this.sets.get(s);
+      if (!set) this.sets.set(s, (set = new Set()));
+      set.add(key);
+    }
+    if (this.perKey) {
+      const t = this.perKey.get(key);
+      if (t) {
+        t.bytes += bytes;
+        t.entries++;
+      } else this.perKey.set(key, { bytes, entries: 1 });
+    }
+    if (this.digests) {
+      const d = this.digests.get(key);
+      const h = hashBytes(buf, keyStart, keyStart + keyLength, hashBytes(buf, valueStart, valueStart + valueLength, stateId * 0x9e3779b1));
+      if (d) {
+        d.hash = (Math.imul(d.hash, 31) + h) | 0;
+        d.bytes += bytes;
+      } else this.digests.set(key, { hash: h, bytes });
+    }
+  }
+
+  private startKeyGroup(g: number): void {
+    if (this.keyGroup >= 0) this.finishKeyGroup();
+    this.keyGroup = g;
+    if (this.op.wantsTop) this.perKey = new Map();
+    if (this.op.wantsDigests) this.digests = new Map();
+  }
+
+  endKeyGroup(): void {
+    this.finishKeyGroup();
+    this.keyGroup = -1;
+  }
+
+  private finishKeyGroup(): void {
+    const g = this.keyGroup;
+    if (g < 0) return;
+    for (const [s, set] of this.sets) {
+      s.report.keys! += set.size;
+      if (g < s.keys.length) s.keys[g] += set.size;
+    }
+    this.sets.clear();
+    this.lastKey.clear();
+    if (this.perKey) this.op.foldTop(g, this.perKey);
+    if (this.digests) this.op.digests(g, this.digests);
+    this.perKey = undefined;
+    this.digests = undefined;
+  }
+}
+
+/** FNV-1a over bytes, seeded: a cheap digest for telling changed keys apart (diff --keys). */
+function hashBytes(buf: Buffer, start: number, end: number, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) | 0;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  return h;
+}
