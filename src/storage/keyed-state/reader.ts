@@ -26,6 +26,8 @@ export interface ReadOptions {
   avro?: AvroDecoderFactory;
   /** diff --keys: per-key digests of each key group of an operator. */
   digestsFor?: (operatorId: string) => KeyGroupDigests | undefined;
+  /** Awaited after each chunk (diff --keys paces the faster of two readers). */
+  afterChunk?: () => Promise<void>;
 }
 
 /** Operators with keyed state. A snapshot whose keyed state is not in the canonical format is refused (exit 2). */
@@ -77,11 +79,14 @@ async function openKeyedFile(handle: KeyGroupsHandle, stores: StoreCache): Promi
 }
 
 /** Streams [start, end) of a file into a sink (through the Snappy decoder when the header says so). */
-async function frame(file: OpenedFile, sink: EntrySink, start: number, end: number): Promise<void> {
+async function frame(file: OpenedFile, sink: EntrySink, start: number, end: number, afterChunk?: () => Promise<void>): Promise<void> {
   const framer = new EntryFramer(sink, file.header.states.length, start);
   const snappy = file.header.compressed ? new SnappyFrameDecoder((plain) => framer.push(plain), start) : undefined;
   try {
-    for await (const chunk of chunks(file.source, start, end)) (snappy ?? framer).push(chunk);
+    for await (const chunk of chunks(file.source, start, end)) {
+      (snappy ?? framer).push(chunk);
+      await afterChunk?.();
+    }
     snappy?.end();
     framer.end();
   } catch (error) {
@@ -106,7 +111,7 @@ export async function summarizeOperator(op: OperatorState, stores: StoreCache, o
       compressed ||= file.header.compressed;
       keySerializer = serializerName(file.header.keySerializer);
       if (file.header.problem) problems.push(`${file.source.name}: ${file.header.problem}`);
-      await frame(file, acc.sinkFor(file.header, prefix, options.avro), file.dataStart, file.source.size);
+      await frame(file, acc.sinkFor(file.header, prefix, options.avro), file.dataStart, file.source.size, options.afterChunk);
     } catch (error) {
       if (!(error instanceof KeyedStateError)) throw error;
       problems.push(error.message);

@@ -9,7 +9,7 @@ import { describeSerializers, type KeyedStateHeader } from './header.js';
 import { keyEnd, layoutOf, type StateLayout } from './layout.js';
 import type { KeyGroupStat, StateReport, TopKey } from './model.js';
 import { serializerName } from './serializer-snapshots.js';
-import { decodeWhole, type AvroDecoderFactory } from './values.js';
+import { decodeWhole, type AvroDecoderFactory, type StateValue } from './values.js';
 
 /** How distinct keys of a state are counted. */
 type KeyCounting = 'per-entry' | 'runs' | 'set' | 'unknown';
@@ -21,6 +21,8 @@ interface StateStats {
   keys: Float64Array;
   layout?: StateLayout;
   counting: KeyCounting;
+  /** Seeds key digests by state name (two files may number the same state differently). */
+  seed: number;
 }
 
 /** A key's digest in one key group (diff --keys): its bytes over all states, and a hash of them. */
@@ -28,7 +30,8 @@ export interface KeyDigest {
   hash: number;
   bytes: number;
 }
-export type KeyGroupDigests = (keyGroup: number, keys: Map<string, KeyDigest>, layout: StateLayout | undefined) => void;
+/** One key group's key digests; `decodeKey` turns a key (as the map holds it) into its value, for display. */
+export type KeyGroupDigests = (keyGroup: number, keys: Map<string, KeyDigest>, decodeKey: (key: string) => StateValue) => void;
 
 export class OperatorAccumulator {
   readonly states = new Map<string, StateStats>();
@@ -69,6 +72,7 @@ export class OperatorAccumulator {
           keys: new Float64Array(this.keyGroupCount),
           layout,
           counting: countingOf(layout),
+          seed: hashBytes(Buffer.from(meta.name), 0, Buffer.byteLength(meta.name), 0),
         };
         this.states.set(meta.name, stats);
       }
@@ -92,7 +96,13 @@ export class OperatorAccumulator {
   }
 
   digests(keyGroup: number, keys: Map<string, KeyDigest>): void {
-    this.onDigests?.(keyGroup, keys, this.topLayout);
+    this.onDigests?.(keyGroup, keys, (key) => this.decodeKey(key));
+  }
+
+  private decodeKey(key: string): StateValue {
+    const raw = Buffer.from(key, 'latin1');
+    const layout = this.topLayout;
+    return layout ? decodeWhole(layout.key, layout.keyDecoder, raw) : raw.toString('hex');
   }
 
   get wantsTop(): boolean {
@@ -103,18 +113,9 @@ export class OperatorAccumulator {
   }
 
   top(): TopKey[] {
-    const layout = this.topLayout;
     return [...this.heap]
       .sort((a, b) => b.bytes - a.bytes || a.keyGroup - b.keyGroup)
-      .map((t) => {
-        const raw = Buffer.from(t.key, 'latin1');
-        return {
-          key: layout ? decodeWhole(layout.key, layout.keyDecoder, raw) : raw.toString('hex'),
-          keyGroup: t.keyGroup,
-          bytes: t.bytes,
-          entries: t.entries,
-        };
-      });
+      .map((t) => ({ key: this.decodeKey(t.key), keyGroup: t.keyGroup, bytes: t.bytes, entries: t.entries }));
   }
 
   reports(): StateReport[] {
@@ -201,7 +202,7 @@ class FileSink implements EntrySink {
     }
     if (this.digests) {
       const d = this.digests.get(key);
-      const h = hashBytes(buf, keyStart, keyStart + keyLength, hashBytes(buf, valueStart, valueStart + valueLength, stateId * 0x9e3779b1));
+      const h = hashBytes(buf, keyStart, keyStart + keyLength, hashBytes(buf, valueStart, valueStart + valueLength, s.seed));
       if (d) {
         d.hash = (Math.imul(d.hash, 31) + h) | 0;
         d.bytes += bytes;
