@@ -49,8 +49,12 @@ const delta = (a: number | null | undefined, b: number | null | undefined): Delt
 export function diffStates(a: StateReport | undefined, b: StateReport | undefined): StateDiff {
   const name = (a ?? b)!.name;
   const roles = ['key', 'namespace', 'userKey', 'value'] as const;
-  const serializers =
+  const serializers: StateDiff['serializers'] =
     a && b ? roles.filter((r) => a.serializers[r] !== b.serializers[r]).map((role) => ({ role, a: a.serializers[role], b: b.serializers[role] })) : [];
+  // A POJO's name stays when its fields or their serializers change (Flink 2.x's collection serializers, say).
+  const fields = (r: StateReport) => (r.pojoFields ? r.pojoFields.map((f) => `${f.name}: ${f.serializer}`).join(', ') : null);
+  if (a && b && fields(a) !== fields(b)) serializers.push({ role: 'value fields', a: fields(a), b: fields(b) });
+  if (a && b && (a.avroSchema ?? null) !== (b.avroSchema ?? null)) serializers.push({ role: 'avro schema', a: a.avroSchema ?? null, b: b.avroSchema ?? null });
   const keys = delta(a ? a.keys : 0, b ? b.keys : 0);
   const entries = delta(a?.entries ?? 0, b?.entries ?? 0);
   const bytes = delta(a?.bytes ?? 0, b?.bytes ?? 0);

@@ -41,7 +41,7 @@ export function keyedOperators(metadata: FlinkCheckpointMetadata, directory: str
         h.type === 'incremental'
           ? "RocksDB's own files (a native savepoint or an incremental checkpoint)"
           : h.type === 'key-groups'
-            ? "the hashmap backend's checkpoint format"
+            ? "the hashmap backend's native format (a checkpoint or a native savepoint)"
             : "the changelog state backend's files";
       throw new UsageError(
         `${directory} holds ${what}, not keyed state in Flink's canonical format: take a canonical savepoint (flink savepoint <jobId> [dir], the default -type canonical) and read that.`,
