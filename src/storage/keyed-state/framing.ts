@@ -21,11 +21,14 @@ export interface EntrySink {
 export class EntryFramer {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Bytes from the start of the pending record needed to frame it (or to learn how long it is). */
   private needed = 2;
   private expectStateId = true;
   private stateId = -1;
   /** Stream offset of the first pending byte (for messages). */
   private offset: number;
+  /** Stream offset of byte 0 of the buffer being framed. */
+  private base = 0;
   /** Between key groups: nothing half-read. */
   private atBoundary = true;
 
@@ -38,16 +41,31 @@ export class EntryFramer {
   }
 
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes < this.needed) return;
-    const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-    const used = this.frame(buf);
-    this.offset += used;
-    const rest = used === buf.length ? undefined : buf.subarray(used);
-    this.pending = rest ? [rest] : [];
-    this.pendingBytes = rest ? rest.length : 0;
+    let offset = 0;
+    // A record cut by the last chunk: join only the bytes it still needs (copying whole chunks costs more
+    // than the framing itself: fresh memory is slow to touch).
+    while (this.pendingBytes > 0) {
+      const missing = this.needed - this.pendingBytes;
+      if (chunk.length - offset < missing) {
+        this.pending.push(chunk.subarray(offset));
+        this.pendingBytes += chunk.length - offset;
+        return;
+      }
+      const head = Buffer.concat([...this.pending, chunk.subarray(offset, offset + missing)]);
+      offset += missing;
+      this.base = this.offset;
+      const used = this.frame(head, 0);
+      this.offset += used;
+      this.pending = used < head.length ? [head.subarray(used)] : [];
+      this.pendingBytes = head.length - used;
+    }
+    this.base = this.offset - offset;
+    const used = this.frame(chunk, offset);
+    this.offset = this.base + used;
+    if (used < chunk.length) {
+      this.pending = [chunk.subarray(used)];
+      this.pendingBytes = chunk.length - used;
+    }
   }
 
   /** The stream ended: it must end right after an end-of-key-group mark. */
@@ -56,25 +74,27 @@ export class EntryFramer {
       throw new KeyedStateError(`truncated: the key group in progress at byte ${this.offset} has no end mark (${this.pendingBytes} bytes left)`);
   }
 
-  private frame(buf: Buffer): number {
+  /** Frames whole records of buf from `start`; returns where the first incomplete one starts. */
+  private frame(buf: Buffer, start: number): number {
     const sink = this.sink;
     const len = buf.length;
-    let pos = 0;
+    let pos = start;
     for (;;) {
       if (this.expectStateId) {
         if (pos + 2 > len) return this.wait(pos, 2);
-        this.stateId = this.checkState(buf.readUInt16BE(pos), pos);
+        this.stateId = this.checkState((buf[pos] << 8) | buf[pos + 1], pos);
         pos += 2;
         this.expectStateId = false;
         this.atBoundary = false;
       }
       if (pos + 4 > len) return this.wait(pos, 4);
-      const keyLength = buf.readInt32BE(pos);
-      if (keyLength < 1) throw new KeyedStateError(`corrupt: key length ${keyLength} at byte ${this.offset + pos}`);
+      const keyLength = (buf[pos] << 24) | (buf[pos + 1] << 16) | (buf[pos + 2] << 8) | buf[pos + 3];
+      if (keyLength < 1) throw new KeyedStateError(`corrupt: key length ${keyLength} at byte ${this.base + pos}`);
       const keyStart = pos + 4;
       if (keyStart + keyLength + 4 > len) return this.wait(pos, 4 + keyLength + 4);
-      const valueLength = buf.readInt32BE(keyStart + keyLength);
-      if (valueLength < 0) throw new KeyedStateError(`corrupt: value length ${valueLength} at byte ${this.offset + keyStart + keyLength}`);
+      const v = keyStart + keyLength;
+      const valueLength = (buf[v] << 24) | (buf[v + 1] << 16) | (buf[v + 2] << 8) | buf[v + 3];
+      if (valueLength < 0) throw new KeyedStateError(`corrupt: value length ${valueLength} at byte ${this.base + keyStart + keyLength}`);
       const valueStart = keyStart + keyLength + 4;
       const flagged = (buf[keyStart] & FLAG) !== 0;
       const total = 8 + keyLength + valueLength + (flagged ? 2 : 0);
@@ -83,7 +103,7 @@ export class EntryFramer {
       sink.entry(this.stateId, buf, keyStart, keyLength, valueStart, valueLength);
       pos += total;
       if (flagged) {
-        const next = buf.readUInt16BE(pos - 2);
+        const next = (buf[pos - 2] << 8) | buf[pos - 1];
         if (next === END_OF_KEY_GROUP) {
           sink.endKeyGroup();
           this.expectStateId = true;
@@ -94,8 +114,7 @@ export class EntryFramer {
   }
 
   private checkState(id: number, pos: number): number {
-    if (id >= this.stateCount)
-      throw new KeyedStateError(`corrupt: state id ${id} at byte ${this.offset + pos}, but the header names ${this.stateCount} states`);
+    if (id >= this.stateCount) throw new KeyedStateError(`corrupt: state id ${id} at byte ${this.base + pos}, but the header names ${this.stateCount} states`);
     return id;
   }
 

@@ -29,6 +29,32 @@ export interface StateLayout {
   keyOffset: number;
   /** The namespace is always the same (VoidNamespace, GlobalWindow): one entry per key (VALUE, LIST). */
   singleNamespace: boolean;
+  /** Where a key of a common type ends, without decoding it (for counting keys fast); -1 when malformed. */
+  keySkip?: (buf: Buffer, from: number, end: number) => number;
+}
+
+/** Skips one serialized key of a common type without building its value: the end offset, or -1. */
+function skipperOf(spec: SerializerSpec | undefined): StateLayout['keySkip'] {
+  const fixed = spec?.kind === 'string' ? -1 : fixedLength(spec);
+  if (fixed >= 0 && spec?.kind !== 'void-namespace' && spec?.kind !== 'global-window') return (_buf, from, end) => (from + fixed <= end ? from + fixed : -1);
+  if (spec?.kind !== 'string') return undefined;
+  // StringValue: the length + 1 in 7-bit groups, then each char in 7-bit groups.
+  return (buf, from, end) => {
+    let pos = from;
+    let len = 0;
+    for (let shift = 0; ; shift += 7) {
+      if (pos >= end || shift > 28) return -1;
+      const b = buf[pos++];
+      len |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    for (let chars = len - 1; chars > 0; chars--) {
+      while (pos < end && buf[pos] >= 0x80) pos++;
+      if (pos >= end) return -1;
+      pos++;
+    }
+    return pos;
+  };
 }
 
 export function layoutOf(header: KeyedStateHeader, state: StateMeta, prefixBytes: number, avro?: AvroDecoderFactory): StateLayout {
@@ -62,6 +88,7 @@ export function layoutOf(header: KeyedStateHeader, state: StateMeta, prefixBytes
     namespaceBytes,
     keyOffset: prefixBytes + (timer ? 8 : 0),
     singleNamespace: namespace?.kind === 'void-namespace' || namespace?.kind === 'global-window',
+    keySkip: skipperOf(key),
   };
 }
 
@@ -73,6 +100,7 @@ export function layoutOf(header: KeyedStateHeader, state: StateMeta, prefixBytes
 export function keyEnd(layout: StateLayout, buf: Buffer, keyStart: number, keyLength: number): number {
   const from = keyStart + layout.keyOffset;
   const end = keyStart + keyLength;
+  if (layout.keySkip) return layout.keySkip(buf, from, end);
   if (layout.keyDecoder) {
     const r = new DataReader(buf, from, end);
     try {

@@ -16,6 +16,8 @@ export class SnappyFrameDecoder {
   private needed = 4;
   /** Offset (in the compressed input) of the first pending byte, for messages. */
   private offset: number;
+  /** Offset of byte 0 of the buffer being decoded. */
+  private base = 0;
 
   constructor(
     private readonly out: (plain: Buffer) => void,
@@ -25,15 +27,30 @@ export class SnappyFrameDecoder {
   }
 
   push(chunk: Buffer): void {
-    this.pending.push(chunk);
-    this.pendingBytes += chunk.length;
-    if (this.pendingBytes < this.needed) return;
-    const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
-    const used = this.decode(buf);
-    this.offset += used;
-    const rest = buf.subarray(used);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
+    let offset = 0;
+    // A chunk cut by the last input: join only the bytes it still needs.
+    while (this.pendingBytes > 0) {
+      const missing = this.needed - this.pendingBytes;
+      if (chunk.length - offset < missing) {
+        this.pending.push(chunk.subarray(offset));
+        this.pendingBytes += chunk.length - offset;
+        return;
+      }
+      const head = Buffer.concat([...this.pending, chunk.subarray(offset, offset + missing)]);
+      offset += missing;
+      this.base = this.offset;
+      const used = this.decode(head, 0);
+      this.offset += used;
+      this.pending = used < head.length ? [head.subarray(used)] : [];
+      this.pendingBytes = head.length - used;
+    }
+    this.base = this.offset - offset;
+    const used = this.decode(chunk, offset);
+    this.offset = this.base + used;
+    if (used < chunk.length) {
+      this.pending = [chunk.subarray(used)];
+      this.pendingBytes = chunk.length - used;
+    }
   }
 
   /** The input ended: it must end between chunks. */
@@ -41,8 +58,8 @@ export class SnappyFrameDecoder {
     if (this.pendingBytes > 0) throw new KeyedStateError(`truncated: a Snappy chunk at byte ${this.offset} is cut off (${this.pendingBytes} bytes left)`);
   }
 
-  private decode(buf: Buffer): number {
-    let pos = 0;
+  private decode(buf: Buffer, start: number): number {
+    let pos = start;
     for (;;) {
       if (pos + 4 > buf.length) {
         this.needed = 4;
@@ -55,7 +72,7 @@ export class SnappyFrameDecoder {
         return pos;
       }
       const data = buf.subarray(pos + 4, pos + 4 + length);
-      const at = this.offset + pos;
+      const at = this.base + pos;
       if (type === 0xff) {
         if (!data.equals(STREAM_ID)) throw new KeyedStateError(`corrupt: not a Snappy stream identifier at byte ${at}`);
       } else if (type === 0x00 || type === 0x01) {

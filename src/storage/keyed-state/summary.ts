@@ -151,7 +151,8 @@ function countingOf(layout: StateLayout | undefined): KeyCounting {
 class FileSink implements EntrySink {
   private keyGroup = -1;
   private readonly sets = new Map<StateStats, Set<string>>();
-  private readonly lastKey = new Map<StateStats, string>();
+  /** MAP states: the last key seen (bytes reused, so counting allocates nothing per key). */
+  private readonly lastKey = new Map<StateStats, { bytes: Buffer; length: number }>();
   private perKey: Map<string, { bytes: number; entries: number }> | undefined;
   private digests: Map<string, KeyDigest> | undefined;
 
@@ -181,14 +182,21 @@ class FileSink implements EntrySink {
     const from = keyStart + s.layout!.keyOffset;
     const end = keyEnd(s.layout!, buf, keyStart, keyLength);
     if (end < 0) return;
-    const key = buf.toString('latin1', from, end);
     if (s.counting === 'runs') {
-      if (this.lastKey.get(s) !== key) {
-        this.lastKey.set(s, key);
+      // A MAP state's entries of one key follow each other: a key is new when it differs from the last one.
+      let last = this.lastKey.get(s);
+      const length = end - from;
+      if (!last || last.length !== length || buf.compare(last.bytes, 0, length, from, end) !== 0) {
+        if (!last || last.bytes.length < length) this.lastKey.set(s, (last = { bytes: Buffer.alloc(Math.max(64, length * 2)), length }));
+        buf.copy(last.bytes, 0, from, end);
+        last.length = length;
         s.report.keys!++;
         if (g < s.keys.length) s.keys[g]++;
       }
-    } else if (s.counting === 'set') {
+      if (!this.perKey && !this.digests) return;
+    }
+    const key = buf.toString('latin1', from, end);
+    if (s.counting === 'set') {
       let set = this.sets.get(s);
       if (!set) this.sets.set(s, (set = new Set()));
       set.add(key);
