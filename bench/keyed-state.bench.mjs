@@ -2,7 +2,8 @@
 // /dev/null` as the I/O floor. The savepoint is synthesised here in a temp dir (deleted after): a canonical
 // keyed-state file as Flink writes it (String keys, max parallelism 128; per key a Long VALUE, a String VALUE, a
 // MAP<String, Long> of three entries and a LIST<String> of five) and a _metadata naming it. Prints, per case, the
-// median wall time, the throughput (MB/s of state read) and the peak resident memory (GNU time).
+// median wall time, the throughput (MB/s of state read), the CPU time and MB per CPU second, and the peak
+// resident memory (GNU time). BENCH_STATE_BYTES sets the size, BENCH_STATE_RUNS the runs per case.
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -170,19 +171,28 @@ try {
 
   const measure = (name, cmd, args, bytesRead) => {
     const walls = [];
+    const cpus = [];
     let rssKb = 0;
     for (let i = 0; i < runs; i++) {
       const start = process.hrtime.bigint();
       const r = GNU_TIME
-        ? spawnSync(GNU_TIME, ['-f', '%M', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] })
+        ? spawnSync(GNU_TIME, ['-f', '%M %U %S', cmd, ...args], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] })
         : spawnSync(cmd, args, { stdio: 'ignore' });
       walls.push(Number(process.hrtime.bigint() - start) / 1e6);
       if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
-      if (GNU_TIME) rssKb = Math.max(rssKb, Number(r.stderr.trim().split('\n').pop()));
+      if (GNU_TIME) {
+        const [rss, user, sys] = r.stderr.trim().split('\n').pop().split(' ').map(Number);
+        rssKb = Math.max(rssKb, rss);
+        cpus.push((user + sys) * 1000);
+      }
     }
     const ms = median(walls);
     const line = { bench: `keyed state: ${name}`, runs, bytes: bytesRead, medianMs: +ms.toFixed(0), mbPerS: +(bytesRead / 1e6 / (ms / 1000)).toFixed(0) };
-    if (GNU_TIME) line.peakRssMb = +(rssKb / 1024).toFixed(0);
+    if (GNU_TIME) {
+      // CPU time (user + sys) moves much less than wall time on a loaded machine: MB/s per CPU second too.
+      const cpu = median(cpus);
+      Object.assign(line, { cpuMs: +cpu.toFixed(0), mbPerCpuS: +(bytesRead / 1e6 / (cpu / 1000)).toFixed(0), peakRssMb: +(rssKb / 1024).toFixed(0) });
+    }
     console.log(JSON.stringify(line));
   };
   const flags = ['-m', '127.0.0.1:1', '--json'];

@@ -9,7 +9,7 @@ export const TIMER_AT = 4_102_444_800_000;
 export const OPERATORS = { 'by-string': { keys: STRING_KEYS, maxParallelism: 128 }, 'by-long': { keys: LONG_KEYS, maxParallelism: 256 } } as const;
 export type StateJobOperator = keyof typeof OPERATORS;
 /** The states every key holds (timers aside). */
-export const STATE_NAMES = ['count', 'last', 'per-kind', 'history', 'profile', 'basket', 'sum', 'average', 'ttl-count', 'row', 'opaque'];
+export const STATE_NAMES = ['count', 'last', 'per-kind', 'history', 'profile', 'basket', 'sum', 'average', 'ttl-count', 'row', 'opaque', 'avro'];
 
 const TIERS = ['BRONZE', 'SILVER', 'GOLD'];
 const KINDS = ['a', 'b', 'c'];
@@ -46,6 +46,7 @@ export function expectedValues(operator: StateJobOperator, index: number, flink2
     sum,
     average: { f0: sum, f1: n },
     row: { kind: '+I', fields: [last, `row-${n}`, n % 2 === 0] },
+    avro: { key: name, count: n, big: (9007199254740993n + BigInt(n)).toString(), events: history, half: n % 2 === 0 ? null : sum / 2 },
     profile: {
       active: n % 2 === 1,
       address: { city: `City ${n}`, zip: 10000 + n },

@@ -147,7 +147,7 @@ export class KeyDiffer {
     for (const [k, da] of a.keys) {
       const db = b.keys.get(k);
       if (!db) this.count('removed', k, a.decodeKey);
-      else if (db.hash !== da.hash || db.bytes !== da.bytes) this.count('changed', k, b.decodeKey);
+      else if (db.hash !== da.hash || db.mix !== da.mix || db.bytes !== da.bytes) this.count('changed', k, b.decodeKey);
       else this.changes.unchanged++;
     }
     for (const k of b.keys.keys()) if (!a.keys.has(k)) this.count('added', k, b.decodeKey);

@@ -76,8 +76,10 @@ export async function summarizeOurs(snapshot: OpenedSnapshot, op: OperatorSnapsh
       if (keyGroup !== digestGroup) flushDigests();
       digestGroup = keyGroup;
       const k = JSON.stringify(key);
-      const d = digests.get(k) ?? { hash: 0, bytes: 0 };
-      d.hash = (Math.imul(d.hash, 31) + textHash(text)) | 0;
+      const d = digests.get(k) ?? { hash: 0, mix: 0, bytes: 0 };
+      const h = textHash(text);
+      d.hash = (d.hash + h) | 0;
+      d.mix ^= Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
       d.bytes += bytes;
       digests.set(k, d);
     }

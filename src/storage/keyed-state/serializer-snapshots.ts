@@ -370,7 +370,7 @@ export function serializerName(s: SerializerSpec): string {
     case 'either':
       return `Either<${inner(0)}, ${inner(1)}>`;
     case 'avro':
-      return `Avro ${s.typeClass === 'org.apache.avro.generic.GenericRecord' ? 'GenericRecord' : shortClass(s.typeClass)}`;
+      return s.typeClass === 'org.apache.avro.generic.GenericRecord' ? 'Avro GenericRecord' : s.typeClass ? `Avro ${shortClass(s.typeClass)}` : 'Avro';
     case 'kryo':
       return `Kryo (${s.typeClass})`;
     case 'opaque': {

@@ -25,10 +25,48 @@ interface StateStats {
   seed: number;
 }
 
-/** A key's digest in one key group (diff --keys): its bytes over all states, and a hash of them. */
+/** A key's digest in one key group (diff --keys): its bytes over all states, and two hashes of its entries. */
 export interface KeyDigest {
   hash: number;
+  mix: number;
   bytes: number;
+}
+
+interface KeySlot extends KeyDigest {
+  /** The key's bytes where they were read: buf[from, end) (the chunks of one key group stay referenced, no copy). */
+  buf: Buffer;
+  from: number;
+  end: number;
+  entries: number;
+}
+
+const keyOf = (s: KeySlot) => s.buf.toString('latin1', s.from, s.end);
+
+/** Keys of one key group by their bytes (a numeric hash map: far cheaper than a string per entry). */
+class KeyTable {
+  private readonly byHash = new Map<number, KeySlot | KeySlot[]>();
+
+  slot(buf: Buffer, from: number, end: number): KeySlot {
+    let h = 0x811c9dc5;
+    for (let i = from; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    h &= 0x3fffffff; // a small integer: V8's maps are fastest with those
+    // No closures here: this runs once per entry (and the build names every closure it creates).
+    const found = this.byHash.get(h);
+    if (found && !Array.isArray(found) && sameBytes(found.buf, found.from, found.end, buf, from, end)) return found;
+    if (Array.isArray(found)) for (const s of found) if (sameBytes(s.buf, s.from, s.end, buf, from, end)) return s;
+    const slot: KeySlot = { buf, from, end, bytes: 0, entries: 0, hash: 0, mix: 0 };
+    if (!found) this.byHash.set(h, slot);
+    else if (Array.isArray(found)) found.push(slot);
+    else this.byHash.set(h, [found, slot]);
+    return slot;
+  }
+
+  *slots(): Generator<KeySlot> {
+    for (const v of this.byHash.values()) {
+      if (Array.isArray(v)) yield* v;
+      else yield v;
+    }
+  }
 }
 /** One key group's key digests; `decodeKey` turns a key (as the map holds it) into its value, for display. */
 export type KeyGroupDigests = (keyGroup: number, keys: Map<string, KeyDigest>, decodeKey: (key: string) => StateValue) => void;
@@ -82,16 +120,14 @@ export class OperatorAccumulator {
     return new FileSink(this, byId, prefixBytes);
   }
 
-  /** Folds one key group's per-key bytes into the top N. */
-  foldTop(keyGroup: number, perKey: Map<string, { bytes: number; entries: number }>): void {
-    for (const [key, v] of perKey) {
-      if (this.heap.length < this.topN) {
-        this.heap.push({ key, keyGroup, ...v });
-        if (this.heap.length === this.topN) this.heap.sort((a, b) => a.bytes - b.bytes);
-      } else if (v.bytes > this.heap[0].bytes) {
-        this.heap[0] = { key, keyGroup, ...v };
-        this.heap.sort((a, b) => a.bytes - b.bytes);
-      }
+  /** Folds one key group's per-key bytes into the top N (kept sorted, smallest first). */
+  foldTop(keyGroup: number, perKey: KeyTable): void {
+    for (const v of perKey.slots()) {
+      if (this.heap.length === this.topN && v.bytes <= this.heap[0].bytes) continue;
+      const entry = { key: keyOf(v), keyGroup, bytes: v.bytes, entries: v.entries };
+      if (this.heap.length < this.topN) this.heap.push(entry);
+      else this.heap[0] = entry;
+      this.heap.sort((a, b) => a.bytes - b.bytes);
     }
   }
 
@@ -153,8 +189,8 @@ class FileSink implements EntrySink {
   private readonly sets = new Map<StateStats, Set<string>>();
   /** MAP states: the last key seen (bytes reused, so counting allocates nothing per key). */
   private readonly lastKey = new Map<StateStats, { bytes: Buffer; length: number }>();
-  private perKey: Map<string, { bytes: number; entries: number }> | undefined;
-  private digests: Map<string, KeyDigest> | undefined;
+  /** Per key of the key group over all states (--top, diff --keys). */
+  private perKey: KeyTable | undefined;
 
   constructor(
     private readonly op: OperatorAccumulator,
@@ -176,7 +212,7 @@ class FileSink implements EntrySink {
     if (s.counting === 'per-entry') {
       s.report.keys!++;
       if (g < s.keys.length) s.keys[g]++;
-      if (!this.perKey && !this.digests) return;
+      if (!this.perKey) return;
     }
     if (s.counting === 'unknown') return;
     const from = keyStart + s.layout!.keyOffset;
@@ -186,43 +222,37 @@ class FileSink implements EntrySink {
       // A MAP state's entries of one key follow each other: a key is new when it differs from the last one.
       let last = this.lastKey.get(s);
       const length = end - from;
-      if (!last || last.length !== length || buf.compare(last.bytes, 0, length, from, end) !== 0) {
+      if (!last || !sameBytes(last.bytes, 0, last.length, buf, from, end)) {
         if (!last || last.bytes.length < length) this.lastKey.set(s, (last = { bytes: Buffer.alloc(Math.max(64, length * 2)), length }));
         buf.copy(last.bytes, 0, from, end);
         last.length = length;
         s.report.keys!++;
         if (g < s.keys.length) s.keys[g]++;
       }
-      if (!this.perKey && !this.digests) return;
+      if (!this.perKey) return;
     }
-    const key = buf.toString('latin1', from, end);
     if (s.counting === 'set') {
       let set = this.sets.get(s);
       if (!set) this.sets.set(s, (set = new Set()));
-      set.add(key);
+      set.add(buf.toString('latin1', from, end));
     }
     if (this.perKey) {
-      const t = this.perKey.get(key);
-      if (t) {
-        t.bytes += bytes;
-        t.entries++;
-      } else this.perKey.set(key, { bytes, entries: 1 });
-    }
-    if (this.digests) {
-      const d = this.digests.get(key);
-      const h = hashBytes(buf, keyStart, keyStart + keyLength, hashBytes(buf, valueStart, valueStart + valueLength, s.seed));
-      if (d) {
-        d.hash = (Math.imul(d.hash, 31) + h) | 0;
-        d.bytes += bytes;
-      } else this.digests.set(key, { hash: h, bytes });
+      const slot = this.perKey.slot(buf, from, end);
+      slot.bytes += bytes;
+      slot.entries++;
+      if (this.op.wantsDigests) {
+        // Order-independent (states may be numbered differently in two files): a sum and an xor of entry hashes.
+        const h = hashBytes(buf, keyStart, keyStart + keyLength, hashBytes(buf, valueStart, valueStart + valueLength, s.seed));
+        slot.hash = (slot.hash + h) | 0;
+        slot.mix ^= Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
+      }
     }
   }
 
   private startKeyGroup(g: number): void {
     if (this.keyGroup >= 0) this.finishKeyGroup();
     this.keyGroup = g;
-    if (this.op.wantsTop) this.perKey = new Map();
-    if (this.op.wantsDigests) this.digests = new Map();
+    if (this.op.wantsTop || this.op.wantsDigests) this.perKey = new KeyTable();
   }
 
   endKeyGroup(): void {
@@ -239,11 +269,21 @@ class FileSink implements EntrySink {
     }
     this.sets.clear();
     this.lastKey.clear();
-    if (this.perKey) this.op.foldTop(g, this.perKey);
-    if (this.digests) this.op.digests(g, this.digests);
+    if (this.perKey && this.op.wantsTop) this.op.foldTop(g, this.perKey);
+    if (this.perKey && this.op.wantsDigests) {
+      const digests = new Map<string, KeyDigest>();
+      for (const slot of this.perKey.slots()) digests.set(keyOf(slot), { hash: slot.hash, mix: slot.mix, bytes: slot.bytes });
+      this.op.digests(g, digests);
+    }
     this.perKey = undefined;
-    this.digests = undefined;
   }
+}
+
+/** a[aFrom, aEnd) equals b[from, end) (a loop: cheaper than a native call for keys this short). */
+function sameBytes(a: Buffer, aFrom: number, aEnd: number, b: Buffer, from: number, end: number): boolean {
+  if (aEnd - aFrom !== end - from) return false;
+  for (let i = aFrom, j = from; i < aEnd; i++, j++) if (a[i] !== b[j]) return false;
+  return true;
 }
 
 /** FNV-1a over bytes, seeded: a cheap digest for telling changed keys apart (diff --keys). */

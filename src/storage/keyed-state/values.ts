@@ -1,8 +1,9 @@
 // Decoders of serialized values, one per serializer this reader knows, built from the header's serializer
 // snapshots; each mirrors the serializer's `serialize` (Flink's StringValue for String, big-endian primitives, a
 // length then elements for arrays and collections, a flags byte then null-flagged fields for a POJO, a null mask
-// for a Row, a timestamp then the value for TTL, Avro's binary encoding with the snapshot's schema). A serializer
+// for a Row, a timestamp then the value for TTL, Flink's Avro encoding with the snapshot's schema). A serializer
 // without a decoder (Kryo, a custom one) has none: its bytes are shown with its name, never guessed at.
+import { avroDecoder } from './avro.js';
 import { DataReader, hex, KeyedStateError } from './data-reader.js';
 import { serializerName, type SerializerSpec } from './serializer-snapshots.js';
 
@@ -14,7 +15,7 @@ export function undecoded(spec: SerializerSpec | string, bytes: Uint8Array): Sta
   return { undecoded: typeof spec === 'string' ? spec : serializerName(spec), bytes: hex(bytes) };
 }
 
-/** Avro needs its library and the schema: decoders for Avro types are made by this hook (see avro.ts). */
+/** Makes the decoder of an Avro schema (avro.ts by default). */
 export type AvroDecoderFactory = (schema: string) => Decoder | undefined;
 
 const ROW_KINDS = ['+I', '-U', '+U', '-D'];
@@ -158,7 +159,7 @@ export function decoderOf(spec: SerializerSpec | undefined, avro?: AvroDecoderFa
       return (r): StateValue => (r.bool() ? { left: left(r) } : { right: right(r) });
     }
     case 'avro':
-      return spec.schema ? avro?.(spec.schema) : undefined;
+      return spec.schema ? (avro ?? avroDecoder)(spec.schema) : undefined;
     case 'kryo':
     case 'opaque':
       return undefined;

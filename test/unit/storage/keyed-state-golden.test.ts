@@ -70,6 +70,8 @@ describe.each(cases)('golden savepoint of Flink %s, %s', (version, variant) => {
       expect(byName.get('history')!.serializers.value).toBe('String');
       expect(byName.get('average')!.serializers.value).toBe('Tuple2<Long, Long>');
       expect(byName.get('ttl-count')!.serializers.value).toBe('TTL<Long>');
+      expect(byName.get('avro')!.serializers.value).toBe('Avro GenericRecord');
+      expect(JSON.parse(byName.get('avro')!.avroSchema!)).toMatchObject({ type: 'record', name: 'Visit', namespace: 'harness' });
       expect(byName.get('profile')!.pojoFields!.map((f) => f.name)).toEqual(Object.keys(expectedValues(uid, 0, flink2).profile as object).sort());
       expect(byName.get('basket')!.pojoFields).toEqual(
         flink2

@@ -109,6 +109,73 @@ describe('value decoders', () => {
   });
 });
 
+describe('Avro (as flink-avro encodes it: DataOutput widths, int lengths, block counts, int union branches)', () => {
+  it('records, enums, arrays and maps in blocks, unions, fixed and bytes, exact longs; a bad branch is not guessed', () => {
+    const schema = JSON.stringify({
+      type: 'record',
+      name: 'Visit',
+      namespace: 'x',
+      fields: [
+        { name: 'key', type: 'string' },
+        { name: 'big', type: 'long' },
+        { name: 'tier', type: { type: 'enum', name: 'Tier', symbols: ['LOW', 'HIGH'] } },
+        { name: 'tags', type: { type: 'array', items: 'string' } },
+        { name: 'counts', type: { type: 'map', values: 'int' } },
+        { name: 'half', type: ['null', 'double'] },
+        { name: 'id', type: { type: 'fixed', name: 'Id', size: 2 } },
+        { name: 'raw', type: 'bytes' },
+        { name: 'again', type: ['null', 'Tier'] },
+        { name: 'ratio', type: 'float' },
+        { name: 'ok', type: 'boolean' },
+      ],
+    });
+    const avro = spec('avro', [], { schema, typeClass: 'org.apache.avro.generic.GenericRecord' });
+    const utf8 = (t: string) => w().i32(Buffer.byteLength(t)).bytes(Buffer.from(t)).done();
+    const bytes = w()
+      .bytes(utf8('ключ'))
+      .i64(9007199254740993n)
+      .i32(1)
+      .u8(2)
+      .bytes(utf8('a'))
+      .bytes(utf8('b'))
+      .u8(1)
+      .bytes(utf8('c'))
+      .u8(0) // two blocks: [a, b], [c], end
+      .u8(1)
+      .bytes(utf8('k'))
+      .i32(5)
+      .u8(0)
+      .i32(1)
+      .f64(2.5)
+      .u8(1)
+      .u8(0xff)
+      .i32(1)
+      .u8(7)
+      .i32(1)
+      .i32(0)
+      .f32(0.5)
+      .bool(true)
+      .done();
+    expect(decode(avro, bytes)).toEqual({
+      key: 'ключ',
+      big: '9007199254740993',
+      tier: 'HIGH',
+      tags: ['a', 'b', 'c'],
+      counts: { k: 5 },
+      half: 2.5,
+      id: [1, -1],
+      raw: [7],
+      again: 'LOW',
+      ratio: 0.5,
+      ok: true,
+    });
+    const union = spec('avro', [], { schema: '["null","long"]' });
+    expect(decode(union, w().i32(0).done())).toBeNull();
+    expect(decode(union, w().i32(2).done())).toMatchObject({ undecoded: 'Avro', problem: expect.stringContaining('Avro union branch 2') });
+    expect(decode(spec('avro', [], { schema: '{"type":"nonsense"}' }), Buffer.from([1]))).toMatchObject({ undecoded: 'Avro' });
+  });
+});
+
 describe('serializer snapshots', () => {
   const read = (bytes: Buffer) => readVersionedSnapshot(new DataReader(bytes));
 

@@ -31,7 +31,11 @@ import org.apache.flink.connector.datagen.source.DataGeneratorSource;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.types.Row;
+import org.apache.flink.formats.avro.typeutils.GenericRecordAvroTypeInfo;
 import org.apache.flink.util.Collector;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
 
 /**
  * Writes keyed state whose content is known exactly, for the golden savepoints of `flink savepoints state`.
@@ -39,7 +43,7 @@ import org.apache.flink.util.Collector;
  * <p>Event i (0 <= i < EVENTS) goes to key i % 6 of a String-keyed operator (uid "by-string", max parallelism
  * 128: a one-byte key-group prefix) and of a Long-keyed one (uid "by-long", max parallelism 256: two bytes).
  * Each key holds Long, String, Map, List, POJO, reducing, aggregating (Tuple2 accumulator), TTL, Row and Kryo
- * state and one processing-time timer; the test computes the expected values from the same rule. Every
+ * state, an Avro GenericRecord, and one processing-time timer; the test computes the expected values from the same rule. Every
  * processed event appends a line to args[1], so the test knows when all have been applied. args[2] is the
  * state backend ("hashmap" or "rocksdb"), args[3] "compressed" turns on snapshot compression.
  */
@@ -48,6 +52,10 @@ public class StateJob {
   public static final String[] STRING_KEYS = {"user-1", "user-2", "user-3", "ключ-ü", "", "user-42"};
   public static final long[] LONG_KEYS = {1L, 42L, -7L, 1_000_000_000_000L, 9_007_199_254_740_993L, 0L};
   public static final long TIMER_AT = 4_102_444_800_000L; // 2100-01-01: never fires during the test
+  /** The Avro state's schema (a GenericRecord: the schema is in the snapshot). */
+  public static final String AVRO_SCHEMA = "{\"type\":\"record\",\"name\":\"Visit\",\"namespace\":\"harness\",\"fields\":["
+      + "{\"name\":\"key\",\"type\":\"string\"},{\"name\":\"count\",\"type\":\"long\"},{\"name\":\"big\",\"type\":\"long\"},"
+      + "{\"name\":\"events\",\"type\":{\"type\":\"array\",\"items\":\"string\"}},{\"name\":\"half\",\"type\":[\"null\",\"double\"]}]}";
 
   public enum Tier { BRONZE, SILVER, GOLD }
 
@@ -125,6 +133,8 @@ public class StateJob {
     private transient ValueState<Long> ttl;
     private transient ValueState<Row> row;
     private transient ValueState<Opaque> opaque;
+    private transient ValueState<GenericRecord> avro;
+    private transient Schema schema;
 
     public Keep(String progress) { this.progress = progress; }
 
@@ -144,6 +154,8 @@ public class StateJob {
       row = getRuntimeContext().getState(new ValueStateDescriptor<>("row",
           Types.ROW_NAMED(new String[] {"id", "label", "flag"}, Types.LONG, Types.STRING, Types.BOOLEAN)));
       opaque = getRuntimeContext().getState(new ValueStateDescriptor<>("opaque", TypeInformation.of(Opaque.class)));
+      schema = new Schema.Parser().parse(AVRO_SCHEMA);
+      avro = getRuntimeContext().getState(new ValueStateDescriptor<>("avro", new GenericRecordAvroTypeInfo(schema)));
     }
 
     @Override public void processElement(Long i, Context ctx, Collector<Long> out) throws Exception {
@@ -181,6 +193,13 @@ public class StateJob {
       basket.update(b);
       row.update(Row.of(i, "row-" + n, n % 2 == 0));
       opaque.update(new Opaque("opaque-" + n));
+      GenericRecord visit = new GenericData.Record(schema);
+      visit.put("key", String.valueOf(ctx.getCurrentKey()));
+      visit.put("count", n);
+      visit.put("big", 9_007_199_254_740_993L + n);
+      visit.put("events", new ArrayList<>(b.items));
+      visit.put("half", n % 2 == 0 ? null : p.total / 2.0);
+      avro.update(visit);
       ctx.timerService().registerProcessingTimeTimer(TIMER_AT);
       synchronized (StateJob.class) {
         try (FileWriter w = new FileWriter(progress, true)) { w.write(ctx.getCurrentKey() + "," + i + "\n"); } catch (IOException e) { throw new RuntimeException(e); }
