@@ -71,7 +71,11 @@ async function openKeyedFile(handle: KeyGroupsHandle, stores: StoreCache): Promi
   const used = handle.offsets.filter((o) => o > 0);
   const dataStart = used.length > 0 ? Math.min(...used) : source.size;
   try {
-    return { source, header: readHeader(await source.read(0, dataStart)), dataStart };
+    const header = readHeader(await source.read(0, dataStart));
+    // What was read by shape (an unknown serializer's data) must end exactly where the key groups begin.
+    if (!header.problem && header.length !== dataStart)
+      header.problem = `the header reads to byte ${header.length} but key groups start at byte ${dataStart}${header.assumed.length ? ` (read by shape: ${header.assumed.join(', ')})` : ''}`;
+    return { source, header, dataStart };
   } catch (error) {
     if (error instanceof KeyedStateError) throw new KeyedStateError(`${source.name}: ${error.message}`);
     throw error;
@@ -181,6 +185,7 @@ export async function lookupKey(
       const file = await openKeyedFile(handle, stores);
       if (!file) continue;
       const { header } = file;
+      if (header.problem) problems.push(`${file.source.name}: ${header.problem}`);
       const encoded = encodeKey(key, header.keySerializer);
       let start = file.dataStart;
       let end = file.source.size;

@@ -6,8 +6,11 @@ import snappy from 'snappyjs';
 import { KeyedStateError } from '../../../src/storage/keyed-state/data-reader.js';
 import { EntryFramer, keyGroupOf, keyGroupPrefixBytes, type EntrySink } from '../../../src/storage/keyed-state/framing.js';
 import { readHeader } from '../../../src/storage/keyed-state/header.js';
+import { lookupKey, summarizeOperator } from '../../../src/storage/keyed-state/reader.js';
 import { SnappyFrameDecoder } from '../../../src/storage/keyed-state/snappy-frames.js';
-import { DataWriter, header, keyedFile, simple, SIMPLE, snappyFramed, type TestEntry } from '../../support/keyed-state-writer.js';
+import { StoreCache } from '../../../src/storage/keyed-state/source.js';
+import type { OperatorState } from '../../../src/storage/flink-metadata/types.js';
+import { DataWriter, header, keyedFile, simple, SIMPLE, snappyFramed, versioned, type TestEntry } from '../../support/keyed-state-writer.js';
 
 const states = [
   { name: 'count', kind: 'VALUE', serializers: { NAMESPACE_SERIALIZER: simple(SIMPLE.void), VALUE_SERIALIZER: simple(SIMPLE.long) } },
@@ -158,5 +161,64 @@ describe('Snappy frames', () => {
     };
     expect(frame(compressed.bytes, true)).toEqual(frame(plain.bytes, false));
     expect(compressed.offsets.filter((o) => o > 0)).toHaveLength(2);
+  });
+});
+
+describe('reading a state file through its handle', () => {
+  const op = (bytes: Buffer, offsets: number[], maxParallelism = 128): OperatorState => ({
+    id: '0'.repeat(32),
+    name: null,
+    uid: null,
+    parallelism: 1,
+    maxParallelism,
+    coordinatorState: null,
+    fullyFinished: false,
+    subtasks: [
+      {
+        index: 0,
+        finished: false,
+        managedOperatorState: null,
+        rawOperatorState: null,
+        rawKeyedState: null,
+        inputChannelState: [],
+        outputChannelState: [],
+        managedKeyedState: {
+          type: 'key-groups',
+          savepoint: true,
+          keyGroupRange: { start: 0, end: maxParallelism - 1 },
+          offsets,
+          delegate: { type: 'byte-stream', name: 'inline', size: bytes.length, data: bytes },
+        },
+      },
+    ],
+  });
+  const stores = new StoreCache({ s3: { pathStyle: false }, azure: { accountKey: () => undefined } });
+
+  it('inlined state (a byte-stream handle in _metadata) is read like a file; --key reads only its key group', async () => {
+    const { bytes, offsets } = keyedFile(header(simple(SIMPLE.string), states), sample(128).groups, { maxParallelism: 128 });
+    const report = await summarizeOperator(op(bytes, offsets), stores);
+    expect(report.problems).toEqual([]);
+    expect(report.states.map((s) => [s.name, s.keys, s.entries, s.keyGroupsUsed])).toEqual([
+      ['count', 2, 2, 1],
+      ['last', 2, 2, 2],
+    ]);
+    const found = await lookupKey(op(Buffer.from(bytes), offsets), stores, 'a');
+    expect(found.found.map((f) => [f.state, f.value])).toEqual([]); // 'a' hashes to another key group than 3: not read
+  });
+
+  it('an unknown serializer with data of its own: entries still counted by state id, the problem named', async () => {
+    const custom = versioned('com.acme.OddSerializer$OddSnapshot', 1, new DataWriter().i32(42).done());
+    const odd = [states[0], { name: 'odd', kind: 'VALUE', serializers: { NAMESPACE_SERIALIZER: simple(SIMPLE.void), VALUE_SERIALIZER: custom } }];
+    const { bytes, offsets } = keyedFile(header(simple(SIMPLE.string), odd), sample(128).groups, { maxParallelism: 128 });
+    const report = await summarizeOperator(op(bytes, offsets), stores);
+    expect(report.states.map((s) => [s.name, s.entries])).toEqual([
+      ['count', 2],
+      ['odd', 2],
+    ]);
+    // Its data was taken for none: the header then ends 4 bytes before the key groups, which gives it away.
+    const start = offsets.find((o) => o > 0)!;
+    expect(report.problems).toEqual([
+      `inline state 'inline': the header reads to byte ${start - 4} but key groups start at byte ${start} (read by shape: com.acme.OddSerializer$OddSnapshot)`,
+    ]);
   });
 });
