@@ -98,6 +98,7 @@ async function printSummary(path: string, reports: OperatorReport[], ctx: Comman
   const { io } = ctx;
   const size = (n: number) => (io.humanOutput ? formatBytes(n) : String(n));
   io.print(`Snapshot: ${path}`);
+  if (reports.length === 0) io.note('No operator of this snapshot holds keyed state.');
   for (const op of reports) {
     io.print('');
     const name = op.uid ? `${op.uid} (${op.id})` : op.id;

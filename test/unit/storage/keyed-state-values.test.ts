@@ -50,6 +50,13 @@ describe('value decoders', () => {
     expect(decode(spec('int[]'), w().i32(2).i32(1).i32(-1).done())).toEqual([1, -1]);
     expect(decode(spec('string[]'), w().i32(2).str('a').str(null).done())).toEqual(['a', null]);
     expect(decode(spec('array', [L]), w().i32(2).bool(true).i64(5).bool(false).done())).toEqual([5, null]);
+    expect(decode(spec('boolean[]'), w().i32(2).bool(true).bool(false).done())).toEqual([true, false]);
+    expect(decode(spec('short[]'), w().i32(1).i16(-2).done())).toEqual([-2]);
+    expect(decode(spec('long[]'), w().i32(2).i64(1).i64(-9007199254740993n).done())).toEqual([1, '-9007199254740993']);
+    expect(decode(spec('float[]'), w().i32(1).f32(0.1).done())).toEqual([0.1]);
+    expect(decode(spec('double[]'), w().i32(1).f64(Infinity).done())).toEqual(['Infinity']);
+    expect(decode(spec('char[]'), w().i32(2).u16(0x61).u16(0x62).done())).toEqual(['a', 'b']);
+    expect(decode(spec('int[]'), w().i32(5).i32(1).done())).toMatchObject({ problem: expect.stringContaining('corrupt: an int[] length') });
   });
 
   it('collections: List, Map (null values; non-string keys as JSON), Set (null flags, Flink 2.x)', () => {
@@ -87,6 +94,8 @@ describe('value decoders', () => {
     expect(decode(spec('ttl', [L, S]), w().i64(1700000000000).str('v').done())).toEqual({ lastAccessTimestamp: 1700000000000, value: 'v' });
     expect(decode(spec('nullable', [L], { nullPadding: 8 }), w().bool(true).i64(0).done())).toBeNull();
     expect(decode(spec('either', [L, S]), w().bool(false).str('r').done())).toEqual({ right: 'r' });
+    expect(decode(spec('time-window'), w().i64(0).i64(60000).done())).toEqual({ start: 0, end: 60000 });
+    expect(decode(spec('void-namespace'), w().u8(0).done())).toBeNull();
     expect(
       decode(
         spec('timer', [S, spec('void-namespace')]),
