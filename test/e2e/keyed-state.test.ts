@@ -94,6 +94,30 @@ describe('savepoints state on golden Flink savepoints', () => {
     expect(badTop.exitCode).toBe(2);
   });
 
+  it('--operator selects by id; an id or uid that matches nothing is warned about; nothing selected is exit 5', async () => {
+    const byLong = '3ffbd17d44a5df52af31dfcc7200cd35';
+    const r = await runFlink([
+      'savepoints',
+      'state',
+      SP('2.3.0', 'rocksdb-plain'),
+      '--operator',
+      byLong,
+      '--uid',
+      'nope',
+      '--state',
+      'sum',
+      '--json',
+      ...NO_CLUSTER,
+    ]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain("No operator with keyed state has uid 'nope'");
+    expect((JSON.parse(r.stdout) as StateDoc).operators.map((o) => [o.uid, o.states.map((s) => s.name)])).toEqual([['by-long', ['sum']]]);
+    const none = await runFlink(['savepoints', 'state', SP('2.3.0', 'rocksdb-plain'), '--uid', 'nope', ...NO_CLUSTER]);
+    expect(none.exitCode).toBe(5);
+    const bad = await runFlink(['savepoints', 'state', SP('2.3.0', 'rocksdb-plain'), '--operator', 'xyz', ...NO_CLUSTER]);
+    expect(bad.exitCode).toBe(2);
+  });
+
   it.each([
     ['2.3.0', 'savepoint-native', /hashmap backend's native format/],
     ['1.20.5', 'checkpoint-rocksdb-incremental', /RocksDB's own files/],
