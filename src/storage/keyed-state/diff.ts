@@ -116,9 +116,9 @@ export class KeyDiffer {
     this.drain();
   }
 
-  /** Resolves once this side is no more than one key group ahead of the other (called between chunks). */
+  /** Resolves once the other side has caught up with this side's finished key groups (called between chunks). */
   async paced(side: Side): Promise<void> {
-    while (this.queues[side].length > 1 && !this.done[side === 'a' ? 'b' : 'a']) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    while (this.queues[side].length > 0 && !this.done[side === 'a' ? 'b' : 'a']) await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   private drain(): void {
