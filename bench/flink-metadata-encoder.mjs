@@ -140,7 +140,7 @@ function stream(w, h) {
       w.u8(HANDLE.BYTE_STREAM);
       w.utf(h.name);
       w.i32(h.size);
-      w.push(Buffer.alloc(h.size));
+      w.push(Buffer.isBuffer(h.data) ? h.data : Buffer.alloc(h.size)); // the inlined bytes, when a model carries them
       return;
     case 'relative-file':
       w.u8(HANDLE.RELATIVE_FILE);

@@ -104,7 +104,7 @@ describe('bash', () => {
     expect(await bashComplete(['flink', '-m', address, 'stop', ''])).toEqual([jobId]);
     expect(await bashComplete(['flink', '--config-dir', conf, '-m', address, 'savepoint', jobId.slice(0, 4)])).toEqual([jobId]);
     expect(await bashComplete(['flink', 'savepoints', '--job', '', '-m', address]).then((c) => c)).toEqual([]); // -m after the cursor is not known yet
-    expect(await bashComplete(['flink', '-m', address, 'savepoints', ''])).toEqual(['prune', 'pin', 'unpin', 'inspect', jobId]);
+    expect(await bashComplete(['flink', '-m', address, 'savepoints', ''])).toEqual(['prune', 'pin', 'unpin', 'inspect', 'state', 'diff', jobId]);
   });
 
   it('completes snapshot paths from the catalog (the configured savepoint directory)', async () => {

@@ -85,4 +85,6 @@ export const COMMANDS: readonly CommandEntry[] = [
 export const SAVEPOINTS_ACTIONS = {
   gc: () => import('./gc.js'),
   inspect: () => import('./inspect.js'),
+  state: () => import('./state.js'),
+  diff: () => import('./state-diff.js'),
 };

@@ -53,8 +53,9 @@ export const savepointsCommand: CommandModule = {
   register(program, deps) {
     return program
       .command('savepoints')
-      .argument('[jobId]', 'only this job; or: prune | gc | pin <path> | unpin <path> | inspect <path>')
-      .argument('[path]', 'with pin / unpin / inspect: the snapshot')
+      .argument('[jobId]', 'only this job; or: prune | gc | pin <path> | unpin <path> | inspect <path> | state <path> | diff <a> <b>')
+      .argument('[path]', 'with pin / unpin / inspect / state: the snapshot; with diff: the first one')
+      .argument('[other]', 'with diff: the second snapshot')
       .option('--name <job name>', 'only jobs with this name')
       .option('--dir <root>', 'also scan this directory (repeatable)', collect)
       .option('--all', 'also show plain checkpoints and incomplete or corrupt snapshots')
@@ -67,7 +68,12 @@ export const savepointsCommand: CommandModule = {
       .option('--force', 'gc: also while the job runs on the reachable cluster')
       .option('--offline', 'prune: prune from storage alone when the coordinator is unreachable')
       .option('--reason <text>', 'pin: why it is pinned')
-      .option('--uid <uid>', "inspect: name the operator with this uid (Flink's hash of it; repeatable)", collect)
+      .option('--uid <uid>', "inspect, state: name the operator with this uid (Flink's hash of it; repeatable)", collect)
+      .option('--operator <id>', 'state: only the operator with this id (32 hex digits; repeatable)', collect)
+      .option('--state <name>', 'state: only the keyed state with this name (repeatable)', collect)
+      .option('--key <key>', "state: that key's value in each selected state, decoded (the key as you know it: user-7, 42)")
+      .option('--top <N>', 'state: the N largest keys by bytes per operator')
+      .option('--keys', 'diff: compare the keys themselves (added, removed, changed)')
       .option('--verify', 'inspect: check every referenced file (exit code 1 naming each missing or wrong one)')
       .addHelpText(
         'after',
@@ -86,6 +92,9 @@ export const savepointsCommand: CommandModule = {
           '  flink savepoints pin /data/savepoints/savepoint-fd7201-0123456789ab --reason "before the 2.0 upgrade"',
           '  flink savepoints inspect /data/ckpt/fd72014d4c864993a2e5a9287b4a9c5d/chk-42 --uid counter --verify',
           '  flink savepoints gc --job fd72014d4c864993a2e5a9287b4a9c5d --dir /data/ckpt --dry-run',
+          '  flink savepoints state /data/savepoints/savepoint-fd7201-0123456789ab --uid counter --top 10',
+          '  flink savepoints state s3://bucket/savepoints/savepoint-fd7201-0123456789ab --uid counter --key user-7 --json',
+          '  flink savepoints diff /staging/savepoint-fd7201-0123456789ab /prod/savepoint-fd7201-ba9876543210 --keys',
           '',
           'prune never disposes: the newest complete savepoint, a pinned one, one a running job restored from and has not',
           'checkpointed since, anything incomplete or corrupt, anything of another job. Exit code 8 when nothing was pruned.',
@@ -103,7 +112,13 @@ export const savepointsCommand: CommandModule = {
         async (
           first: string | undefined,
           second: string | undefined,
+          third: string | undefined,
           opts: Parameters<typeof parseSavepointsArgs>[1] & {
+            operator?: string[];
+            state?: string[];
+            key?: string;
+            top?: string;
+            keys?: boolean;
             job?: string;
             keep?: string;
             dryRun?: boolean;
@@ -116,6 +131,21 @@ export const savepointsCommand: CommandModule = {
           },
           command: Command,
         ) => {
+          if (first === 'state') {
+            if (!second || third !== undefined)
+              throw new UsageError(
+                'Usage: flink savepoints state <snapshot> [--uid <uid> | --operator <id>]... [--state <name>]... [--key <key>] [--top N] [--json]',
+              );
+            const { runState, parseTop } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.state();
+            const selection = { uids: opts.uid ?? [], operatorIds: opts.operator ?? [], states: opts.state ?? [] };
+            return runState(second, { ...selection, key: opts.key, top: parseTop(opts.top) }, await deps.contextFor(command));
+          }
+          if (first === 'diff') {
+            if (!second || !third) throw new UsageError('Usage: flink savepoints diff <a> <b> [--keys] [--json]');
+            const { runDiff } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.diff();
+            return runDiff(second, third, { keys: Boolean(opts.keys) }, await deps.contextFor(command));
+          }
+          if (third !== undefined) throw new UsageError(`Unexpected argument '${third}'.`);
           if (first === 'gc') {
             if (!opts.job) throw new UsageError('savepoints gc needs --job <jobId>.');
             if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);

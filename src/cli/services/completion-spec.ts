@@ -59,7 +59,7 @@ const ARG_VALUES: Record<string, ValueSpec[]> = {
   restore: [{ values: ['latest'], kinds: ['snapshot'] }, { kinds: ['file'] }, { kinds: ['file'] }],
   upgrade: [{ kinds: ['job'] }, { kinds: ['file'] }, { kinds: ['file'] }],
   savepoint: [{ values: ['status'], kinds: ['job'] }, { kinds: ['dir'] }],
-  savepoints: [{ values: ['prune', 'pin', 'unpin', 'inspect'], kinds: ['job'] }, { kinds: ['snapshot'] }],
+  savepoints: [{ values: ['prune', 'pin', 'unpin', 'inspect', 'state', 'diff'], kinds: ['job'] }, { kinds: ['snapshot'] }, { kinds: ['snapshot'] }],
   dispose: [{ kinds: ['snapshot'] }],
   stop: [{ kinds: ['job'] }],
   cancel: [{ kinds: ['job'] }],

@@ -167,8 +167,8 @@ class Decoder {
       case HANDLE.BYTE_STREAM: {
         const name = r.utf('a byte stream handle name');
         const size = r.count('a byte stream length');
-        r.skip(size, 'byte stream data');
-        return { type: 'byte-stream', name, size };
+        const data = r.bytes(size, 'byte stream data');
+        return { type: 'byte-stream', name, size, data };
       }
       case HANDLE.RELATIVE_FILE: {
         const relativePath = r.utf('a relative path');

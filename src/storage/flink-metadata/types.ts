@@ -11,7 +11,7 @@ export interface KeyGroupRange {
 /** StreamStateHandle: where a stream of state bytes lives. */
 export type StreamHandle =
   /** Inlined into _metadata (small state); `name` often looks like a path but no file exists. */
-  | { type: 'byte-stream'; name: string; size: number }
+  | { type: 'byte-stream'; name: string; size: number; data?: Buffer }
   | { type: 'file'; path: string; size: number }
   | { type: 'relative-file'; relativePath: string; path: string; size: number }
   /** A key-groups handle used as a plain stream (Flink's KEY_GROUPS_HANDLE in a stream position). */

@@ -181,7 +181,7 @@ function everything(version: number): FlinkCheckpointMetadata {
     checkpointedSize: 300,
     metaStateHandle: { type: 'relative-file', relativePath: 'meta', path: '/snap/chk-7/meta', size: 12 },
     sharedState: [{ localPath: '000011.sst', handle: file('file:/snap/shared/a.sst', 200) }],
-    privateState: [{ localPath: 'MANIFEST-000004', handle: { type: 'byte-stream', name: 'inline', size: 16 } }],
+    privateState: [{ localPath: 'MANIFEST-000004', handle: { type: 'byte-stream', name: 'inline', size: 16, data: Buffer.alloc(16) } }],
     stateHandleId: 'h2',
   };
   const changelog: KeyedHandle = {
@@ -218,7 +218,7 @@ function everything(version: number): FlinkCheckpointMetadata {
         subtask(3, { finished: true }),
       ],
       version,
-      { coordinatorState: { type: 'byte-stream', name: 'coordinator', size: 33 } },
+      { coordinatorState: { type: 'byte-stream', name: 'coordinator', size: 33, data: Buffer.alloc(33) } },
     ),
     op(
       'operator-state',
