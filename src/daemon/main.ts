@@ -3,6 +3,7 @@
 // and appends to <state dir>/coordinator.log; SIGTERM suspends running jobs (they resume on next start).
 import { appendFileSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { HIDDEN, isSecretKey } from '../config/keys.js';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { startRestServer, type RunningRestServer } from '../server/rest-server.js';
@@ -85,7 +86,19 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
-  const server = (started.server = await startRestServer({ dispatcher: jobs, host: settings.host, port: settings.port, token: settings.token, log }));
+  // GET /jobmanager/config lists what the coordinator resolved, secrets hidden as Flink hides them.
+  const configuration = config
+    .all()
+    .filter((v) => v.value !== undefined)
+    .map((v) => ({ key: v.key, value: isSecretKey(v.key) ? HIDDEN : v.value! }));
+  const server = (started.server = await startRestServer({
+    dispatcher: jobs,
+    host: settings.host,
+    port: settings.port,
+    token: settings.token,
+    log,
+    jobManager: { logFile, configuration },
+  }));
   log(`REST endpoint listening at ${server.url}`);
   // Jobs are known before the pid file says "ready": `cluster start` then reports which ones resumed.
   await jobs.recover();

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../domain/errors.js';
 import { isLoopback } from '../domain/net.js';
 import type { Dispatcher } from './dispatcher.js';
-import { authorized, drain, errorStatus, readJsonBody, send, type RequestContext, type Route } from './http.js';
+import { authorized, drain, errorStatus, readJsonBody, send, sendText, TextFile, type RequestContext, type Route } from './http.js';
+import { monitorRoutes, type JobManagerFacts } from './monitor-routes.js';
 import { buildRoutes } from './routes.js';
 import { HttpError } from './validation.js';
 
@@ -21,6 +22,8 @@ export interface RestServerOptions {
   maxJsonBytes?: number;
   maxUploadBytes?: number;
   log?: (line: string) => void;
+  /** What GET /jobmanager/* reports: the coordinator's log file and configuration. */
+  jobManager?: JobManagerFacts;
 }
 
 export interface RunningRestServer {
@@ -52,7 +55,7 @@ export async function startRestServer(options: RestServerOptions): Promise<Runni
         }
       }),
   };
-  const routes = buildRoutes(options.dispatcher, options);
+  const routes = [...buildRoutes(options.dispatcher, options), ...monitorRoutes(options.dispatcher, options.jobManager ?? {})];
   const server = createServer((req, res) => {
     handle(req, res, routes, options).catch((error) => {
       // Last resort: the server never crashes on bad input.
@@ -114,6 +117,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[]
   try {
     const body = await found.route.handler(ctx);
     drain(req);
+    if (body instanceof TextFile) return sendText(res, body.file);
     send(res, status, body ?? {});
   } catch (error) {
     drain(req);
