@@ -412,6 +412,11 @@ export class JobManager {
     return this.find(jobId).record;
   }
 
+  async jobProgram(jobId: string): Promise<{ artifactPath: string; args: string[] }> {
+    const job = this.find(jobId);
+    return { artifactPath: path.join(job.dir, 'artifact.mjs'), args: job.record.args };
+  }
+
   restartStrategyDescription(): string {
     const s = this.options.restartStrategy;
     return s.type === 'none' ? 'Restart deactivated.' : `Restart with fixed delay (${s.delayMs} ms). #${s.attempts} restart attempts.`;

@@ -22,6 +22,8 @@ export interface Dispatcher {
   restorableSnapshots(jobId: string): Promise<SnapshotEntry[]>;
   /** The TaskManager processes of the running jobs. */
   taskManagers(): Promise<TaskManagerInfo[]>;
+  /** The job module a job runs (the coordinator's copy) and its arguments: to start it again from a snapshot. */
+  jobProgram(jobId: string): Promise<{ artifactPath: string; args: string[] }>;
   /** The restart strategy in Flink's words (job config's `restart-strategy`). */
   restartStrategyDescription(): string;
   /** Throws ConflictError when the job is already terminal. */

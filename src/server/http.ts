@@ -17,6 +17,8 @@ export interface Route {
   pattern: RegExp;
   params: string[];
   handler: Handler;
+  /** Served without the bearer token (the dashboard's page and assets: nothing secret in them). */
+  public?: boolean;
 }
 
 export interface RequestContext {
@@ -39,6 +41,30 @@ export function route(method: string, template: string, handler: Handler): Route
       '$',
   );
   return { method, template, pattern, params, handler };
+}
+
+/** A route's answer that is a file of the dashboard's page, kept in memory with its gzip form. */
+export class StaticFile {
+  constructor(
+    readonly type: string,
+    readonly body: Buffer,
+    readonly gzipped: Buffer,
+  ) {}
+}
+
+export function sendStatic(req: IncomingMessage, res: ServerResponse, file: StaticFile): void {
+  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const body = gzip ? file.gzipped : file.body;
+  res.writeHead(200, {
+    'Content-Type': file.type,
+    'Content-Length': body.length,
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+    // The page loads its own script and style only, and talks to its own origin.
+    'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+    ...(gzip ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : { Vary: 'Accept-Encoding' }),
+  });
+  res.end(body);
 }
 
 /** A route's answer that is a text file (a log), sent as Flink sends logs: text/plain. */

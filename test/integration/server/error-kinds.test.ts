@@ -38,6 +38,7 @@ class FailingDispatcher implements Dispatcher {
   planArtifact = async (): Promise<JobPlan> => this.fail();
   taskManagers = async (): Promise<TaskManagerInfo[]> => this.fail();
   restartStrategyDescription = () => 'Restart deactivated.';
+  jobProgram = async (): Promise<{ artifactPath: string; args: string[] }> => this.fail();
 }
 
 const dispatcher = new FailingDispatcher();
