@@ -40,6 +40,8 @@ async function main(): Promise<void> {
   const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // Started by `flink ui` with an IPC channel: when that process is gone, so is this server.
+  process.on('disconnect', stop);
 }
 
 main().catch((error) => {

@@ -210,6 +210,45 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     await ours(['cancel', jobId, ...m()], work);
   });
 
+  it('flink ui -m: the dashboard for this cluster on loopback; REST reads passed on, a savepoint through the CLI, the catalog', async () => {
+    const jobId = await startJob(path.join(work, 'counts-ui.txt'));
+    const ui = execa(process.execPath, [BIN, 'ui', ...m()], { cwd: work, env: { HOME: work, PATH: process.env.PATH }, extendEnv: false, reject: false });
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        let seen = '';
+        ui.stdout!.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          const found = / at (http:\/\/127\.0\.0\.1:\d+\/) /.exec(seen);
+          if (found) resolve(found[1]);
+        });
+        ui.once('exit', () => reject(new Error(`flink ui exited: ${seen}`)));
+      });
+      const json = async (pathname: string, init?: RequestInit) => (await fetch(`${base}${pathname}`, init)).json() as Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect((await fetch(base)).headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await json('dashboard/api/info')).toMatchObject({ mode: 'proxy', target: `http://${cluster.address}` });
+      expect((await json('v1/config'))['flink-version']).toBe(version);
+      expect((await json('v1/jobs/overview')).jobs.map((j: { jid: string }) => j.jid)).toContain(jobId);
+      expect((await fetch(`${base}v1/jobs/${'0'.repeat(32)}`)).status).toBe(404); // Flink's answer, passed on
+      const post = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' };
+      const taken = await json(`dashboard/api/jobs/${jobId}/savepoint`, post);
+      expect(taken).toMatchObject({ exitCode: 0, error: null });
+      const location = localPath(taken.document.location);
+      expect(location.startsWith(cluster.savepointDir)).toBe(true);
+      // Flink serves its checkpoint history from a cache refreshed every few seconds: the catalog is asked again.
+      const listed = await until('the savepoint in the catalog', async () => {
+        const snapshots = (await json('dashboard/api/catalog')).document.snapshots as Array<{ path: string; kind: string }>;
+        return snapshots.find((e) => e.path === location);
+      });
+      expect(listed).toMatchObject({ kind: 'savepoint' });
+      const audit = readFileSync(path.join(work, '.local', 'state', 'flink-cli', 'audit.log'), 'utf8');
+      expect(audit).toMatch(new RegExp(`"command":"savepoint".*"via":"dashboard".*"job":"${jobId}"`));
+    } finally {
+      ui.kill('SIGTERM');
+      await ui;
+    }
+    await ours(['cancel', jobId, ...m()], work);
+  });
+
   it("list: the same blocks as Flink's own CLI", async () => {
     const empty = await ours(['list', ...m()], work);
     expect([empty.exitCode, empty.stdout]).toEqual([0, 'No running jobs.\nNo scheduled jobs.\n']);

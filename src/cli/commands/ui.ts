@@ -63,7 +63,15 @@ export async function runUi(options: UiOptions, ctx: CommandContext): Promise<vo
   const [{ existsSync }, { spawn }, { globalsArgv }] = await Promise.all([import('node:fs'), import('node:child_process'), import('../dashboard-commands.js')]);
   const entry = uiEntry();
   if (!existsSync(entry)) throw new OperationError('The dashboard server is not built (dist/ui.mjs missing): run npm run build.');
-  const child = spawn(process.execPath, [entry, '--port', String(options.port), ...globalsArgv(ctx.globals)], { stdio: 'inherit', env: ctx.env, cwd: ctx.cwd });
+  // The IPC channel ties the server to this process: it stops when this one ends, however it ends.
+  const child = spawn(process.execPath, [entry, '--port', String(options.port), ...globalsArgv(ctx.globals)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: ctx.env,
+    cwd: ctx.cwd,
+  });
+  const { onInterrupt } = await import('../interrupt.js');
+  const forget = onInterrupt(() => child.kill('SIGTERM'));
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  forget();
   if (code !== 0) throw new OperationError(`The dashboard server stopped (exit code ${code}).`);
 }
