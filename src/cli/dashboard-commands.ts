@@ -18,7 +18,12 @@ function outcomeOf(exitCode: number, stdout: string, stderr: string): CommandOut
   let error: CommandOutcome['error'] = null;
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
-    const parsed = JSON.parse(line) as Record<string, unknown>;
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue; // not a document (with --json, stdout carries documents only)
+    }
     if (parsed.error && typeof parsed.error === 'object') error = parsed.error as CommandOutcome['error'];
     else if (document === null) document = Object.fromEntries(Object.entries(parsed).filter(([k]) => k !== 'version'));
   }

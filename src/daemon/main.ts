@@ -114,7 +114,9 @@ async function main(): Promise<void> {
     jobManager: { logFile, configuration },
     dashboard: { assetsDir, commands },
   }));
-  address.value = `${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}`;
+  // Bound to every interface (with a token): the commands reach it on loopback.
+  const reachable = server.host === '0.0.0.0' ? '127.0.0.1' : server.host === '::' ? '::1' : server.host;
+  address.value = `${reachable.includes(':') ? `[${reachable}]` : reachable}:${server.port}`;
   log(`REST endpoint listening at ${server.url}`);
   // Jobs are known before the pid file says "ready": `cluster start` then reports which ones resumed.
   await jobs.recover();

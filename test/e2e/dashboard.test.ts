@@ -16,6 +16,7 @@ const savepoints = path.join(work, 'savepoints');
 let address = '';
 let jobId = '';
 let browser: Browser;
+const SECRET = 'never-shown-on-any-page-0123456789';
 
 const flink = (args: string[]) => runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work });
 const url = (route = '') => `http://${address}/${route}`;
@@ -26,6 +27,7 @@ beforeAll(async () => {
     `coordinator.dir: ${state}`,
     `state.savepoints.dir: ${savepoints}`,
     `execution.checkpointing.dir: ${path.join(work, 'checkpoints')}`,
+    `s3.secret-key: ${SECRET}`,
   ]);
   const run = await flink([
     'run',
@@ -61,6 +63,9 @@ describe('the dashboard at the coordinator root URL', () => {
     await row.waitFor();
     await expect(row.locator('.status').textContent()).resolves.toBe('RUNNING');
     await expect(page.locator('header .cluster').textContent()).resolves.toContain('local coordinator');
+    // `flink ui` names this page for the local coordinator.
+    const ui = await flink(['ui']);
+    expect([ui.exitCode, ui.stdout]).toEqual([0, `${url()}\n`]);
     // Page code as a string: this file is compiled without the DOM's types.
     const transferred = (await page.evaluate(
       "performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).reduce((n, e) => n + e.transferSize, 0)",
@@ -168,6 +173,17 @@ describe('the dashboard at the coordinator root URL', () => {
     expect(audit).toContain('"command":"restore"');
     expect(audit).toMatch(/"command":"stop".*"via":"dashboard"/);
   }, 120_000);
+
+  it("the JobManager's configuration lists what the coordinator resolved, its secrets as ******", async () => {
+    const text = await (await fetch(`${url()}v1/jobmanager/config`)).text();
+    expect(text).not.toContain(SECRET);
+    expect(JSON.parse(text)).toEqual(
+      expect.arrayContaining([
+        { key: 's3.secret-key', value: '******' },
+        { key: 'state.savepoints.dir', value: savepoints },
+      ]),
+    );
+  });
 
   it('switches between the light and the dark theme; no console errors on any view', async () => {
     const { page, errors } = browser;
