@@ -69,7 +69,7 @@ export function JobView(props: { jobId: string; catalog: CatalogEntry[] | undefi
       return new Map(((o.document?.decisions as PruneDecision[] | undefined) ?? []).map((d) => [d.path, d]));
     },
     [jobId, keep],
-    15000,
+    60_000,
   );
   const [shown, setShown] = useState<Shown | undefined>(undefined);
   const history = useMemo(() => [...seen.current.values()].sort((a, b) => a.trigger_timestamp - b.trigger_timestamp), [stats.data]);

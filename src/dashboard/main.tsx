@@ -50,7 +50,8 @@ function App() {
   const route = useRoute();
   const info = usePolled(() => dashboardGet<DashboardInfo>('/info'), [], 60_000);
   const config = usePolled(() => rest<{ 'flink-version': string }>('/config'), [], 60_000);
-  const catalog = usePolled(() => dashboardGet<CommandOutcome>('/catalog'), [], 10_000);
+  // Listing verifies the newest snapshots by checksum: asked each minute and after every action, not more.
+  const catalog = usePolled(() => dashboardGet<CommandOutcome>('/catalog'), [], 60_000);
   const entries = (catalog.data?.document?.snapshots as CatalogEntry[] | undefined) ?? undefined;
   const job = /^\/jobs\/([0-9a-f]{6,32})$/.exec(route);
   if (info.error instanceof Unauthorized || config.error instanceof Unauthorized) return <TokenForm />;
