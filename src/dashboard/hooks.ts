@@ -12,12 +12,17 @@ export function usePolled<T>(load: () => Promise<T>, deps: unknown[], everyMs: n
   const [error, setError] = useState<Error | undefined>(undefined);
   const current = useRef(load);
   current.current = load;
+  // Only the newest request's answer is shown: a slow one started before an action must not undo its result.
+  const sequence = useRef(0);
   const reload = useCallback(async () => {
+    const mine = ++sequence.current;
     try {
-      setData(await current.current());
+      const value = await current.current();
+      if (mine !== sequence.current) return;
+      setData(value);
       setError(undefined);
     } catch (e) {
-      setError(e as Error);
+      if (mine === sequence.current) setError(e as Error);
     }
   }, []);
   useEffect(() => {
