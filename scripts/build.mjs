@@ -4,7 +4,7 @@
 // is loaded by the code that needs it, when it needs it. The coordinator daemon and the job runtime's worker
 // thread stay ES modules with code splitting (they are long-running: start-up cost does not matter there).
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createRequire, isBuiltin } from 'node:module';
 import path from 'node:path';
 
@@ -98,7 +98,27 @@ const common = {
   logLevel: 'warning',
 };
 
+// The dashboard's page (src/dashboard/): one script and one stylesheet for the browser, Preact bundled in, nothing
+// fetched at run time. The local coordinator and `flink ui` serve dist/dashboard/.
+const dashboard = build({
+  entryPoints: { app: 'src/dashboard/main.tsx', 'app-style': 'src/dashboard/style.css' },
+  bundle: true,
+  platform: 'browser',
+  target: ['chrome110', 'firefox115', 'safari16'],
+  format: 'esm',
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  minify: true,
+  outdir: 'dist/dashboard',
+  entryNames: '[name]',
+  logLevel: 'warning',
+}).then(() => {
+  renameSync('dist/dashboard/app-style.css', 'dist/dashboard/app.css');
+  copyFileSync('src/dashboard/index.html', 'dist/dashboard/index.html');
+});
+
 await Promise.all([
+  dashboard,
   build({
     ...common,
     // boot.cjs (what bin/flink loads) runs cli.cjs with a V8 code cache.
@@ -118,8 +138,8 @@ await Promise.all([
   }),
   build({
     ...common,
-    // The local coordinator daemon and the job runtime's worker thread (found next to the loader).
-    entryPoints: { coordinator: 'src/daemon/main.ts', 'runtime-worker': 'src/runtime/worker.ts' },
+    // The local coordinator daemon, `flink ui`'s server and the job runtime's worker thread (found next to the loader).
+    entryPoints: { coordinator: 'src/daemon/main.ts', ui: 'src/daemon/ui-main.ts', 'runtime-worker': 'src/runtime/worker.ts' },
     outdir: 'dist',
     outExtension: { '.js': '.mjs' },
     splitting: true,

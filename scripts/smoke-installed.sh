@@ -71,6 +71,12 @@ location="$(flink --config-dir "$conf" savepoint "$job" | sed -n 's/^Savepoint c
 [ -f "${location#file:}/_metadata" ] || fail "savepoint at '$location' has no _metadata"
 flink --config-dir "$conf" savepoints "$job" | grep -q "${location#file:}" || fail "savepoints does not list $location"
 
+step "the dashboard (built into the package) and flink ui"
+node -e "fetch('http://127.0.0.1:$port/').then(async (r) => process.exit(r.ok && (await r.text()).includes('/dashboard/app.js') ? 0 : 1))" || fail "the dashboard page"
+node -e "fetch('http://127.0.0.1:$port/dashboard/app.js').then((r) => process.exit(r.ok ? 0 : 1))" || fail "the dashboard script"
+node -e "fetch('http://127.0.0.1:$port/dashboard/api/catalog').then(async (r) => process.exit((await r.json()).document.snapshots.length > 0 ? 0 : 1))" || fail "the dashboard catalog"
+[ "$(flink --config-dir "$conf" ui)" = "http://127.0.0.1:$port/" ] || fail "flink ui"
+
 step "completion and doctor"
 flink completion bash | bash -n || fail "completion bash"
 flink --config-dir "$conf" __complete -- stop '' | grep -qx "$job" || fail "job-id completion"

@@ -31,7 +31,7 @@ export async function runCli(typed: readonly string[], init: ContextInit): Promi
     failure = error;
     code = await report(error, init, argv);
   }
-  await audit(deps, argv, code, failure, started);
+  await audit(deps, argv, code, failure, started, init.via);
   return code;
 }
 
@@ -42,7 +42,7 @@ export function versionFlagAsCommand(argv: readonly string[]): string[] {
   return ['version', ...argv.filter((_, i) => i !== at)];
 }
 
-async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: number, failure: unknown, started: number): Promise<void> {
+async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: number, failure: unknown, started: number, via?: string): Promise<void> {
   const current = deps.current;
   if (!current || !AUDITED.has(current.command.name())) return;
   const { context } = current;
@@ -64,6 +64,7 @@ async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: numbe
       host: os.hostname(),
       command: current.command.name(),
       argv: redactArgv(argv), // a secret given with -D never reaches the log
+      ...(via ? { via } : {}),
       ...(context.audit.job ? { job: context.audit.job } : {}),
       paths: context.audit.paths,
       ...(context.audit.forced ? { forced: true, reason: context.audit.reason } : {}),

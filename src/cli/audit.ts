@@ -11,6 +11,8 @@ export interface AuditRecord {
   host: string;
   command: string;
   argv: string[];
+  /** The command was run for the dashboard (a button), not typed. */
+  via?: string;
   job?: string;
   paths: string[];
   /** A --force disposal, and the reason the user gave for it. */

@@ -38,6 +38,8 @@ export interface ContextInit {
   io: IO;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Where the command came from when not from a terminal (the dashboard): recorded in the audit log. */
+  via?: string;
 }
 
 export function createContext(init: ContextInit, globals: GlobalOptions): CommandContext {

@@ -207,6 +207,21 @@ export interface TestIO extends IO {
   spinnerEvents: string[];
 }
 
+/** An IO that keeps what a command prints (no terminal): how the dashboard runs commands. */
+export function createBufferIO(): IO & { stdoutText(): string; stderrText(): string } {
+  let out = '';
+  let err = '';
+  const io = new StreamIO({
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    isStdoutTTY: false,
+    isStderrTTY: false,
+    ci: false,
+    colorLevels: async () => ({ stdout: 0, stderr: 0 }),
+  });
+  return Object.assign(io, { stdoutText: () => out, stderrText: () => err });
+}
+
 /** An IO that records everything, for tests. `tty` makes both streams look like colour terminals. */
 export function createTestIO(options: { tty?: boolean; ci?: boolean; size?: { columns: number; rows: number } } = {}): TestIO {
   const tty = options.tty ?? false;

@@ -22,6 +22,7 @@ import {
 import { snapshotLabel } from '../domain/snapshot-vocabulary.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
 import { checkpointPath, createSnapshotDirectory, newSavepointPath, publishSnapshot, abortSnapshot } from '../storage/index.js';
+import type { SnapshotProgress } from '../runtime/host.js';
 import type { CoordinatorDeps, SnapshotEntry } from './coordinator-types.js';
 import { addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type TriggerRequest } from './policies.js';
 import { systemScheduler, type Cancel, type Scheduler } from './scheduler.js';
@@ -189,8 +190,10 @@ export class CheckpointCoordinator {
       discarded: false,
     };
     this.snapshots.push(entry);
-    const onProgress = (p: { id: number; acknowledged: number }) => {
-      if (p.id === id) entry.numAcknowledged = p.acknowledged;
+    const onProgress = (p: SnapshotProgress) => {
+      if (p.id !== id) return;
+      entry.numAcknowledged = p.acknowledged;
+      if (p.last) (entry.subtasks ??= []).push({ uid: p.last.uid, subtask: p.last.subtask, acknowledgedAt: this.now(), bytes: 0 });
     };
     attempt.on('snapshot-progress', onProgress);
     let created = false;
@@ -243,6 +246,7 @@ export class CheckpointCoordinator {
       entry.completedAt = result.completedAt;
       entry.numAcknowledged = entry.numSubtasks;
       entry.stateSize = result.files.reduce((n, f) => n + f.size, 0);
+      if (result.subtasks) entry.subtasks = result.subtasks;
       const discards = this.applyRetention(entry);
       // The job ended while this snapshot was being published (onJobEnd did not see it completed): what the
       // end of the job discards, it discards too (a plain checkpoint of a cancelled job), else it stayed forever.

@@ -1,7 +1,7 @@
 // What the checkpoint coordinator remembers of a snapshot (persisted with the job), its settings, and what it
 // needs from the job manager and the runtime.
 import type { JobFacts } from '../domain/disposal-guard.js';
-import type { RuntimeJobStatus, SnapshotProgress, SnapshotRequest, SnapshotResult } from '../runtime/host.js';
+import type { RuntimeJobStatus, SnapshotProgress, SnapshotRequest, SnapshotResult, SubtaskAck } from '../runtime/host.js';
 import type { JobPlan } from '../runtime/plan.js';
 import type { SnapshotRecord } from './policies.js';
 import type { Scheduler } from './scheduler.js';
@@ -21,6 +21,8 @@ export interface SnapshotEntry extends SnapshotRecord {
   failureMessage?: string;
   /** A snapshot this job was restored from (not taken by it). */
   restoredFrom?: boolean;
+  /** The subtasks' acknowledgements so far (bytes once the snapshot completed): Flink's per-task statistics. */
+  subtasks?: SubtaskAck[];
 }
 
 export interface CoordinatorSettings {

@@ -20,7 +20,8 @@ import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } f
 import type { JobPlan as RecordedPlan, JobRecord } from './job-record.js';
 import { exceptionEntry, withException } from './job-exceptions.js';
 import { jobStdout, persistJob, type Job, type RecordWriter } from './job-persistence.js';
-import type { JobSnapshotSettings, PlanRequest, RunRequest, SavepointRequest, StopRequest } from './requests.js';
+import type { JobSnapshotSettings, PlanRequest, RunRequest, SavepointRequest, StopRequest, TaskManagerInfo } from './requests.js';
+import { taskManagerOf } from './task-manager-info.js';
 import { NoUsableSnapshotError, usableSnapshot } from './recovery.js';
 import { checkRestoreSource } from './restore-check.js';
 import { removeRecordTempFiles, settleInterrupted } from './leftovers.js';
@@ -409,6 +410,21 @@ export class JobManager {
 
   async job(jobId: string): Promise<JobRecord> {
     return this.find(jobId).record;
+  }
+
+  async jobProgram(jobId: string): Promise<{ artifactPath: string; args: string[] }> {
+    const job = this.find(jobId);
+    return { artifactPath: path.join(job.dir, 'artifact.mjs'), args: job.record.args };
+  }
+
+  restartStrategyDescription(): string {
+    const s = this.options.restartStrategy;
+    return s.type === 'none' ? 'Restart deactivated.' : `Restart with fixed delay (${s.delayMs} ms). #${s.attempts} restart attempts.`;
+  }
+
+  /** The TaskManager processes of the running jobs. */
+  async taskManagers(): Promise<TaskManagerInfo[]> {
+    return [...this.registry.values()].flatMap((job) => taskManagerOf(job, this.options.taskManagerMemoryBytes) ?? []);
   }
 
   async snapshots(jobId: string): Promise<SnapshotEntry[]> {

@@ -40,3 +40,23 @@ export interface JobSnapshotSettings {
   persistentCheckpoints: { enabled: boolean; dir: string };
   periodicSavepoints: { enabled: boolean; intervalMs?: number; dir?: string; maxRetained: number };
 }
+
+/** A running job's TaskManager process (one per running job, all its subtasks in it). */
+export interface TaskManagerInfo {
+  jobId: string;
+  pid: number;
+  /** When the process started and was last heard from (epoch ms). */
+  startedAt: number;
+  lastHeartbeatAt: number;
+  /** Resident memory, last sample and peak (bytes). */
+  rssBytes: number;
+  peakRssBytes: number;
+  /** V8's heap as the process last reported it (bytes). */
+  heap?: { used: number; committed: number; max: number };
+  /** `taskmanager.memory.process.size`, when set. */
+  memoryLimitBytes?: number;
+  /** Subtasks it runs (the job's operators times their parallelism). */
+  subtasks: number;
+  /** The file the job's printed output goes to. */
+  logFile: string;
+}

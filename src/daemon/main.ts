@@ -3,6 +3,9 @@
 // and appends to <state dir>/coordinator.log; SIGTERM suspends running jobs (they resume on next start).
 import { appendFileSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { dashboardCommands } from '../cli/dashboard-commands.js';
+import { HIDDEN, isSecretKey } from '../config/keys.js';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { startRestServer, type RunningRestServer } from '../server/rest-server.js';
@@ -85,7 +88,35 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
-  const server = (started.server = await startRestServer({ dispatcher: jobs, host: settings.host, port: settings.port, token: settings.token, log }));
+  // GET /jobmanager/config lists what the coordinator resolved, secrets hidden as Flink hides them.
+  const configuration = config
+    .all()
+    .filter((v) => v.value !== undefined)
+    .map((v) => ({ key: v.key, value: isSecretKey(v.key) ? HIDDEN : v.value! }));
+  // The dashboard's actions are the CLI's commands, run here against this coordinator with its configuration.
+  const address: { value?: string } = {};
+  const commands = dashboardCommands({
+    env: process.env,
+    cwd: process.cwd(),
+    globals: () => [
+      ...(args.configDir ? ['--config-dir', args.configDir] : []),
+      ...args.dynamic.flatMap((d) => ['-D', d]),
+      ...(address.value ? ['-m', address.value] : []),
+    ],
+  });
+  const assetsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'dashboard');
+  const server = (started.server = await startRestServer({
+    dispatcher: jobs,
+    host: settings.host,
+    port: settings.port,
+    token: settings.token,
+    log,
+    jobManager: { logFile, configuration },
+    dashboard: { assetsDir, commands },
+  }));
+  // Bound to every interface (with a token): the commands reach it on loopback.
+  const reachable = server.host === '0.0.0.0' ? '127.0.0.1' : server.host === '::' ? '::1' : server.host;
+  address.value = `${reachable.includes(':') ? `[${reachable}]` : reachable}:${server.port}`;
   log(`REST endpoint listening at ${server.url}`);
   // Jobs are known before the pid file says "ready": `cluster start` then reports which ones resumed.
   await jobs.recover();

@@ -58,9 +58,16 @@ export type WorkerToHost =
   | { type: 'aborted'; id: number }
   | { type: 'notified'; id: number }
   | { type: 'output'; text: string }
-  | { type: 'heartbeat'; rss?: number }
+  | { type: 'heartbeat'; rss?: number; heap?: HeapFigures }
   | { type: 'finished' }
   | { type: 'failed'; error: SerializedError };
+
+/** V8's heap of a process, in bytes (what Flink's dashboard shows as the JVM heap). */
+export interface HeapFigures {
+  used: number;
+  committed: number;
+  max: number;
+}
 
 export function serializeError(error: unknown): SerializedError {
   if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };

@@ -16,7 +16,7 @@ import { EventEmitter } from 'node:events';
 import { isGloballyTerminal } from '../domain/job-status.js';
 import type { OpenedSnapshot, OperatorSnapshotInfo, StateFileInfo } from '../storage/index.js';
 import { subtaskCount, type JobPlan } from './plan.js';
-import type { HostToWorker, OperatorState, RestoreAssignment, SubtaskState, WorkerToHost } from './protocol.js';
+import type { HeapFigures, HostToWorker, OperatorState, RestoreAssignment, SubtaskState, WorkerToHost } from './protocol.js';
 import { SnapshotFailedError, type SnapshotProgress, type SnapshotRequest, type SnapshotResult } from './snapshot-types.js';
 import { taskManagerFailure, TaskManagerProcess } from './task-manager.js';
 
@@ -63,7 +63,7 @@ export interface JobOutcome {
 interface PendingSnapshot {
   request: SnapshotRequest;
   triggeredAt: number;
-  acks: Array<{ operator: number; state: SubtaskState; files: StateFileInfo[] }>;
+  acks: Array<{ operator: number; state: SubtaskState; files: StateFileInfo[]; at: number }>;
   resolve: (result: SnapshotResult) => void;
   reject: (error: Error) => void;
   timer?: NodeJS.Timeout;
@@ -78,6 +78,16 @@ function errorFrom(serialized: { name: string; message: string; stack?: string }
 
 /** How long a TaskManager process may take to start (to send its first message). */
 const STARTUP_TIMEOUT_MS = 30_000;
+
+/** What the host knows about a job's TaskManager process. */
+export interface TaskManagerFacts {
+  pid: number | undefined;
+  rss: number;
+  peakRss: number;
+  heap: HeapFigures | undefined;
+  startedAt: number;
+  lastHeartbeatAt: number;
+}
 
 export class RunningJob extends EventEmitter {
   readonly jobId: string;
@@ -142,9 +152,10 @@ export class RunningJob extends EventEmitter {
   get failureCause(): Error | undefined {
     return this.failure;
   }
-  /** The job's TaskManager process: pid and resident memory (last sample and peak, bytes). */
-  get taskManager(): { pid: number | undefined; rss: number; peakRss: number } {
-    return { pid: this.process.pid, rss: this.process.rss, peakRss: this.process.peakRss };
+  /** The job's TaskManager process: pid, resident memory (last sample and peak, bytes), V8 heap, start and last heartbeat. */
+  get taskManager(): TaskManagerFacts {
+    const p = this.process;
+    return { pid: p.pid, rss: p.rss, peakRss: p.peakRss, heap: p.heap, startedAt: p.startedAt, lastHeartbeatAt: p.lastHeartbeatAt };
   }
   get plan(): JobPlan {
     if (!this.planValue) throw new Error('the job has not been built yet');
@@ -291,7 +302,7 @@ export class RunningJob extends EventEmitter {
   private onAck(message: Extract<WorkerToHost, { type: 'ack' }>): void {
     const pending = this.pending.get(message.id);
     if (!pending) return;
-    pending.acks.push({ operator: message.operator, state: message.state, files: message.files });
+    pending.acks.push({ operator: message.operator, state: message.state, files: message.files, at: Date.now() });
     const total = subtaskCount(this.plan);
     this.emit('snapshot-progress', {
       id: message.id,
@@ -315,6 +326,12 @@ export class RunningJob extends EventEmitter {
         return info;
       }),
       files: pending.acks.flatMap((a) => a.files),
+      subtasks: pending.acks.map((a) => ({
+        uid: this.plan.operators[a.operator].uid,
+        subtask: a.state.index,
+        acknowledgedAt: a.at,
+        bytes: a.files.reduce((n, f) => n + f.size, 0),
+      })),
       triggeredAt: pending.triggeredAt,
       completedAt: Date.now(),
     });

@@ -26,8 +26,17 @@ export interface SnapshotResult {
   operators: OperatorSnapshotInfo[];
   /** Every file the subtasks wrote into the snapshot directory. */
   files: StateFileInfo[];
+  /** Each subtask's acknowledgement: when it arrived and the bytes of the files it wrote. */
+  subtasks?: SubtaskAck[];
   triggeredAt: number;
   completedAt: number;
+}
+
+export interface SubtaskAck {
+  uid: string;
+  subtask: number;
+  acknowledgedAt: number;
+  bytes: number;
 }
 
 export interface SnapshotProgress {

@@ -9,7 +9,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { storageSettingsWire } from '../storage/remote-snapshots.js';
-import type { HostToWorker, WorkerToHost } from './protocol.js';
+import type { HeapFigures, HostToWorker, WorkerToHost } from './protocol.js';
 
 /** Flink's default for `taskmanager.memory.process.size` in its shipped config is 1728m; one job per process here needs less. */
 export const DEFAULT_PROCESS_MEMORY_BYTES = 1024 ** 3;
@@ -56,6 +56,11 @@ export class TaskManagerProcess {
   /** Last sampled and highest resident memory, in bytes. */
   rss = 0;
   peakRss = 0;
+  /** V8's heap as the process last reported it (heartbeats). */
+  heap: HeapFigures | undefined;
+  /** When the process was started and last heard from (epoch ms). */
+  readonly startedAt = Date.now();
+  lastHeartbeatAt = Date.now();
   /** The end of the process's stderr: V8 reports a heap out-of-memory there before it aborts. */
   private stderrTail = '';
   private killed = false;
@@ -107,6 +112,8 @@ export class TaskManagerProcess {
       });
     });
     this.child.on('message', (message: WorkerToHost) => {
+      this.lastHeartbeatAt = Date.now();
+      if (message.type === 'heartbeat' && message.heap) this.heap = message.heap;
       if (message.type === 'heartbeat' && message.rss !== undefined && !this.procReadable) this.sample(message.rss, handlers.overLimit);
       handlers.message(message);
     });

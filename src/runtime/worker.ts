@@ -4,6 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import type { JobMain } from './api.js';
 import { Environment, type BuiltJob } from './environment.js';
 import { JobExecutor } from './executor.js';
@@ -47,7 +48,13 @@ async function build(bundlePath: string, args: string[], parallelism: number | u
   post({ type: 'plan', plan: built.plan });
 }
 
-const hello = postFlushed({ type: 'heartbeat', rss: process.memoryUsage.rss() });
+/** Resident set size and V8 heap, for the host's memory limit and the REST metrics. */
+function heartbeat(): WorkerToHost {
+  const memory = process.memoryUsage();
+  return { type: 'heartbeat', rss: memory.rss, heap: { used: memory.heapUsed, committed: memory.heapTotal, max: getHeapStatistics().heap_size_limit } };
+}
+
+const hello = postFlushed(heartbeat());
 
 process.on('message', (message: HostToWorker) => {
   try {
@@ -90,4 +97,4 @@ process.on('disconnect', () => process.exit(0));
 
 // Silence from this process for longer than the host's timeout means the job is stuck (an endless loop).
 // The resident set size rides along for hosts without /proc.
-setInterval(() => post({ type: 'heartbeat', rss: process.memoryUsage.rss() }), heartbeatMs).unref();
+setInterval(() => post(heartbeat()), heartbeatMs).unref();

@@ -5,7 +5,7 @@
 import type { ArtifactInfo } from '../coordinator/artifact-store.js';
 import type { SnapshotEntry } from '../coordinator/checkpoint-coordinator.js';
 import type { JobPlan, JobRecord } from '../coordinator/job-record.js';
-import type { JobSnapshotSettings, PlanRequest, RunRequest, SavepointRequest, StopRequest } from '../coordinator/requests.js';
+import type { JobSnapshotSettings, PlanRequest, RunRequest, SavepointRequest, StopRequest, TaskManagerInfo } from '../coordinator/requests.js';
 
 export interface Dispatcher {
   readonly version: string;
@@ -20,6 +20,12 @@ export interface Dispatcher {
   snapshotSettings(jobId: string): Promise<JobSnapshotSettings>;
   /** FLIP-10: every savepoint and persistent checkpoint of the job that can be restored, newest first. */
   restorableSnapshots(jobId: string): Promise<SnapshotEntry[]>;
+  /** The TaskManager processes of the running jobs. */
+  taskManagers(): Promise<TaskManagerInfo[]>;
+  /** The job module a job runs (the coordinator's copy) and its arguments: to start it again from a snapshot. */
+  jobProgram(jobId: string): Promise<{ artifactPath: string; args: string[] }>;
+  /** The restart strategy in Flink's words (job config's `restart-strategy`). */
+  restartStrategyDescription(): string;
   /** Throws ConflictError when the job is already terminal. */
   cancel(jobId: string): Promise<void>;
   /** Resolves with the savepoint's location (a local path) when it completed. */

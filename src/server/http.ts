@@ -1,7 +1,10 @@
 // The HTTP plumbing of the REST server: routes by path template, JSON bodies with a size limit, Flink's
 // error bodies ({"errors": [...]}) with the status of rest-api/errors.ts, and the bearer token check.
 import { timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { FlinkCliError } from '../domain/errors.js';
 import { INTERNAL_SERVER_ERROR, statusForError } from '../rest-api/errors.js';
 import { asBody, badRequest, HttpError, type Body } from './validation.js';
@@ -14,6 +17,8 @@ export interface Route {
   pattern: RegExp;
   params: string[];
   handler: Handler;
+  /** Served without the bearer token (the dashboard's page and assets: nothing secret in them). */
+  public?: boolean;
 }
 
 export interface RequestContext {
@@ -36,6 +41,46 @@ export function route(method: string, template: string, handler: Handler): Route
       '$',
   );
   return { method, template, pattern, params, handler };
+}
+
+/** A route's answer that is a file of the dashboard's page, kept in memory with its gzip form. */
+export class StaticFile {
+  constructor(
+    readonly type: string,
+    readonly body: Buffer,
+    readonly gzipped: Buffer,
+  ) {}
+}
+
+export function sendStatic(req: IncomingMessage, res: ServerResponse, file: StaticFile): void {
+  const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const body = gzip ? file.gzipped : file.body;
+  res.writeHead(200, {
+    'Content-Type': file.type,
+    'Content-Length': body.length,
+    'Cache-Control': 'no-cache',
+    'X-Content-Type-Options': 'nosniff',
+    // The page loads its own script and style only, and talks to its own origin.
+    'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+    ...(gzip ? { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' } : { Vary: 'Accept-Encoding' }),
+  });
+  res.end(body);
+}
+
+/** A route's answer that is a text file (a log), sent as Flink sends logs: text/plain. */
+export class TextFile {
+  constructor(readonly file: string) {}
+}
+
+/** Streams a text file; a file that is gone is Flink's 404. */
+export async function sendText(res: ServerResponse, file: string): Promise<void> {
+  const size = await stat(file).then(
+    (s) => s.size,
+    () => undefined,
+  );
+  if (size === undefined) return send(res, 404, { errors: ['This file does not exist.'] });
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': size });
+  await pipeline(createReadStream(file, { end: Math.max(0, size - 1) }), res).catch(() => res.destroy());
 }
 
 export function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {

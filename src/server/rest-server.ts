@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../domain/errors.js';
 import { isLoopback } from '../domain/net.js';
 import type { Dispatcher } from './dispatcher.js';
-import { authorized, drain, errorStatus, readJsonBody, send, type RequestContext, type Route } from './http.js';
+import { authorized, drain, errorStatus, readJsonBody, send, sendStatic, sendText, StaticFile, TextFile, type RequestContext, type Route } from './http.js';
+import { dashboardRoutes, type DashboardOptions } from './dashboard.js';
+import { monitorRoutes, type JobManagerFacts } from './monitor-routes.js';
 import { buildRoutes } from './routes.js';
 import { HttpError } from './validation.js';
 
@@ -21,6 +23,10 @@ export interface RestServerOptions {
   maxJsonBytes?: number;
   maxUploadBytes?: number;
   log?: (line: string) => void;
+  /** What GET /jobmanager/* reports: the coordinator's log file and configuration. */
+  jobManager?: JobManagerFacts;
+  /** The dashboard at the root URL: its built page and the CLI's commands behind its actions. */
+  dashboard?: Omit<DashboardOptions, 'info' | 'program'>;
 }
 
 export interface RunningRestServer {
@@ -34,6 +40,57 @@ export { isLoopback };
 
 export async function startRestServer(options: RestServerOptions): Promise<RunningRestServer> {
   const host = options.host ?? '127.0.0.1';
+  const holder: { url?: string } = {};
+  const dashboard = options.dashboard;
+  const routes = [
+    ...buildRoutes(options.dispatcher, options),
+    ...monitorRoutes(options.dispatcher, options.jobManager ?? {}),
+    ...(dashboard
+      ? dashboardRoutes(
+          {
+            ...dashboard,
+            info: () => ({ mode: 'coordinator', target: holder.url ?? '', toolVersion: options.dispatcher.version }),
+            program: async (jobId) => {
+              const program = await options.dispatcher.jobProgram(jobId);
+              return { job: program.artifactPath, args: program.args };
+            },
+          },
+          Boolean(options.token),
+        )
+      : []),
+  ];
+  const server = await listen(routes, { ...options, host });
+  holder.url = server.url;
+  return server;
+}
+
+export interface DashboardServerOptions {
+  host?: string;
+  port?: number;
+  log?: (line: string) => void;
+  dashboard: DashboardOptions;
+  /** GET requests the dashboard's routes do not answer: the cluster's REST API, asked by the server. */
+  proxy: (pathname: string, search: string) => Promise<{ status: number; body: unknown }>;
+}
+
+/** `flink ui`: the dashboard for any cluster, on loopback, its REST reads passed on to the cluster. */
+export async function startDashboardServer(options: DashboardServerOptions): Promise<RunningRestServer> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host)) throw new ConfigError(`flink ui serves on a loopback address only, not ${host}.`);
+  return listen(dashboardRoutes(options.dashboard, false), { ...options, host, fallback: options.proxy });
+}
+
+interface ListenOptions {
+  host: string;
+  port?: number;
+  token?: string;
+  maxJsonBytes?: number;
+  log?: (line: string) => void;
+  fallback?: (pathname: string, search: string) => Promise<{ status: number; body: unknown }>;
+}
+
+async function listen(routes: Route[], options: ListenOptions): Promise<RunningRestServer> {
+  const { host } = options;
   if (!isLoopback(host) && !options.token) {
     throw new ConfigError(`Refusing to bind ${host} without a token: set coordinator.rest.token (clients send it as a bearer token), or bind 127.0.0.1.`);
   }
@@ -52,7 +109,6 @@ export async function startRestServer(options: RestServerOptions): Promise<Runni
         }
       }),
   };
-  const routes = buildRoutes(options.dispatcher, options);
   const server = createServer((req, res) => {
     handle(req, res, routes, options).catch((error) => {
       // Last resort: the server never crashes on bad input.
@@ -82,15 +138,15 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[], options: RestServerOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[], options: ListenOptions): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  if (options.token && !authorized(req, options.token)) {
-    drain(req);
-    return send(res, 401, { errors: ['Missing or invalid bearer token.'] }, { 'WWW-Authenticate': 'Bearer' });
-  }
   const pathname = url.pathname.replace(/^\/v1(?=\/)/, '').replace(/\/+$/, '') || '/';
   const matching = routes.map((route) => ({ route, match: route.pattern.exec(pathname) })).filter((m) => m.match);
   const found = matching.find((m) => m.route.method === req.method);
+  if (options.token && !found?.route.public && !authorized(req, options.token)) {
+    drain(req);
+    return send(res, 401, { errors: ['Missing or invalid bearer token.'] }, { 'WWW-Authenticate': 'Bearer' });
+  }
   if (!found) {
     drain(req);
     if (matching.length > 0) {
@@ -98,6 +154,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[]
       const template = matching[0].route.template;
       const allow = [...new Set(matching.filter((m) => m.route.template === template).map((m) => m.route.method))].join(', ');
       return send(res, 405, { errors: [`Method ${req.method} is not allowed for ${url.pathname}; allowed: ${allow}.`] }, { Allow: allow });
+    }
+    if (options.fallback && req.method === 'GET') {
+      const answer = await options.fallback(pathname, url.search).catch((error: Error) => ({ status: 502, body: { errors: [error.message] } }));
+      return send(res, answer.status, answer.body);
     }
     return send(res, 404, { errors: [`Not found: ${url.pathname}`] });
   }
@@ -114,6 +174,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, routes: Route[]
   try {
     const body = await found.route.handler(ctx);
     drain(req);
+    if (body instanceof TextFile) return sendText(res, body.file);
+    if (body instanceof StaticFile) return sendStatic(req, res, body);
     send(res, status, body ?? {});
   } catch (error) {
     drain(req);

@@ -65,11 +65,11 @@ export function optHexId(body: Body, field: string, type: string): string | unde
   return v.toLowerCase();
 }
 
-export function parseHexParam(value: string, what: 'jobid' | 'triggerid'): string {
+const HEX_ID_NAMES = { jobid: 'JobID', triggerid: 'TriggerId', vertexid: 'JobVertexID' } as const;
+
+export function parseHexParam(value: string, what: keyof typeof HEX_ID_NAMES): string {
   if (!/^[0-9a-fA-F]{32}$/.test(value)) {
-    throw badRequest(
-      `Bad request, could not parse parameters: Cannot parse ${what === 'jobid' ? 'JobID' : 'TriggerId'} from "${value}". The expected format is [0-9a-fA-F]{32}.`,
-    );
+    throw badRequest(`Bad request, could not parse parameters: Cannot parse ${HEX_ID_NAMES[what]} from "${value}". The expected format is [0-9a-fA-F]{32}.`);
   }
   return value.toLowerCase();
 }

@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FlinkCluster, testJobJar, VERSIONS } from './harness/flink-cluster.js';
 import { operatorIdForUid } from '../../src/domain/operator-id.js';
+import { startLocalCluster, type LocalCluster } from '../support/local-cluster.js';
+import { captureAll, parityProblems, PARITY_ENDPOINTS, type Captured } from '../support/rest-parity.js';
+import { trimmed } from '../support/rest-shape.js';
 
 const BIN = path.resolve('bin/flink');
 const JOB_RE = /^Job has been submitted with JobID ([0-9a-f]{32})$/m;
@@ -66,6 +69,21 @@ function record(dir: string, name: string, value: unknown): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `${name}.json`), JSON.stringify(value, null, 2) + '\n');
 }
+
+// The local coordinator the REST parity test compares with each version: started once, its answers captured once.
+let local: LocalCluster | undefined;
+let localCaptured: Promise<Record<string, Captured>> | undefined;
+function localCapture(): Promise<Record<string, Captured>> {
+  localCaptured ??= (async () => {
+    local = await startLocalCluster();
+    const jobId = await local.startCounter();
+    return captureAll(local.url, jobId);
+  })();
+  return localCaptured;
+}
+afterAll(async () => {
+  await local?.close();
+}, 60_000);
 
 describe.each(VERSIONS)('Apache Flink %s', (version) => {
   let cluster: FlinkCluster;
@@ -175,6 +193,60 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
         cpSync(path.join(cluster.checkpointDir, jobId, chk, '_metadata'), path.join(snapshots, jobId, chk, '_metadata'));
       }
     }
+  });
+
+  it("REST parity: every GET endpoint Flink's web dashboard calls, the local coordinator's shape against this cluster's", async () => {
+    const jobId = await startJob(path.join(work, 'counts-parity.txt'));
+    const base = `http://${cluster.address}`;
+    // Flink fetches metrics on the first request: asked until they arrived, so the shapes are complete.
+    const flink = await captureAll(base, jobId, { waitMs: 20_000 });
+    if (RECORD) {
+      const dir = path.resolve('fixtures/rest', version, 'dashboard');
+      rmSync(dir, { recursive: true, force: true });
+      for (const [name, captured] of Object.entries(flink)) record(dir, name, { ...captured, body: trimmed(captured.body) });
+    }
+    const problems = parityProblems(flink, await localCapture());
+    expect(problems).toEqual(Object.fromEntries(PARITY_ENDPOINTS.map((e) => [e.name, []])));
+    await ours(['cancel', jobId, ...m()], work);
+  });
+
+  it('flink ui -m: the dashboard for this cluster on loopback; REST reads passed on, a savepoint through the CLI, the catalog', async () => {
+    const jobId = await startJob(path.join(work, 'counts-ui.txt'));
+    const ui = execa(process.execPath, [BIN, 'ui', ...m()], { cwd: work, env: { HOME: work, PATH: process.env.PATH }, extendEnv: false, reject: false });
+    try {
+      const base = await new Promise<string>((resolve, reject) => {
+        let seen = '';
+        ui.stdout!.on('data', (chunk: Buffer) => {
+          seen += chunk.toString();
+          const found = / at (http:\/\/127\.0\.0\.1:\d+\/) /.exec(seen);
+          if (found) resolve(found[1]);
+        });
+        ui.once('exit', () => reject(new Error(`flink ui exited: ${seen}`)));
+      });
+      const json = async (pathname: string, init?: RequestInit) => (await fetch(`${base}${pathname}`, init)).json() as Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      expect((await fetch(base)).headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await json('dashboard/api/info')).toMatchObject({ mode: 'proxy', target: `http://${cluster.address}` });
+      expect((await json('v1/config'))['flink-version']).toBe(version);
+      expect((await json('v1/jobs/overview')).jobs.map((j: { jid: string }) => j.jid)).toContain(jobId);
+      expect((await fetch(`${base}v1/jobs/${'0'.repeat(32)}`)).status).toBe(404); // Flink's answer, passed on
+      const post = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' };
+      const taken = await json(`dashboard/api/jobs/${jobId}/savepoint`, post);
+      expect(taken).toMatchObject({ exitCode: 0, error: null });
+      const location = localPath(taken.document.location);
+      expect(location.startsWith(cluster.savepointDir)).toBe(true);
+      // Flink serves its checkpoint history from a cache refreshed every few seconds: the catalog is asked again.
+      const listed = await until('the savepoint in the catalog', async () => {
+        const snapshots = (await json('dashboard/api/catalog')).document.snapshots as Array<{ path: string; kind: string }>;
+        return snapshots.find((e) => e.path === location);
+      });
+      expect(listed).toMatchObject({ kind: 'savepoint' });
+      const audit = readFileSync(path.join(work, '.local', 'state', 'flink-cli', 'audit.log'), 'utf8');
+      expect(audit).toMatch(new RegExp(`"command":"savepoint".*"via":"dashboard".*"job":"${jobId}"`));
+    } finally {
+      ui.kill('SIGTERM');
+      await ui;
+    }
+    await ours(['cancel', jobId, ...m()], work);
   });
 
   it("list: the same blocks as Flink's own CLI", async () => {

@@ -56,6 +56,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./cluster.js')).clusterCommand,
   },
   {
+    name: 'ui',
+    summary: 'the dashboard: jobs, checkpoint charts, the snapshot catalog and its actions, in a browser',
+    load: async () => (await import('./ui.js')).uiCommand,
+  },
+  {
     name: 'config',
     summary: 'show the effective configuration and where each value comes from',
     load: async () => (await import('./config.js')).configCommand,

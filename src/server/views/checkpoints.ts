@@ -124,7 +124,7 @@ export function statistics(e: SnapshotEntry): CheckpointStatistics {
   return base;
 }
 
-function summary(values: number[]): Record<string, number> {
+export function summary(values: number[]): Record<string, number> {
   if (values.length === 0) return { min: 0, max: 0, avg: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0 };
   const sorted = [...values].sort((a, b) => a - b);
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];

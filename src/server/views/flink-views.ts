@@ -17,15 +17,16 @@ import type {
 } from '../../rest-api/types.js';
 import type { Dispatcher } from '../dispatcher.js';
 import { checkpointConfigView, checkpointStatisticsView, restorableView, statistics } from './checkpoints.js';
+import { tasksOf } from './checkpoint-tasks.js';
 import { exceptionsView } from './exceptions.js';
-import { jobsView, jobView, overviewView } from './jobs.js';
+import { jobsView, jobView, overviewView, vertexId } from './jobs.js';
 import { jarPlanView } from './plan.js';
 
 export class FlinkViews {
   constructor(private readonly dispatcher: Dispatcher) {}
 
   async overview(): Promise<ClusterOverview> {
-    return overviewView(await this.dispatcher.jobs(), this.dispatcher.version);
+    return overviewView(await this.dispatcher.jobs(), this.dispatcher.version, (await this.dispatcher.taskManagers()).length);
   }
 
   async jobs(): Promise<JobDetails[]> {
@@ -47,7 +48,8 @@ export class FlinkViews {
   async checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointStatistics> {
     const entry = (await this.dispatcher.snapshots(jobId)).find((e) => e.id === checkpointId && !e.restoredFrom);
     if (!entry) throw new NotFoundError(`Could not find checkpointing statistics for checkpoint ${checkpointId}.`);
-    return statistics(entry);
+    const record = await this.dispatcher.job(jobId);
+    return { ...statistics(entry), tasks: tasksOf(entry, record, (op) => vertexId(jobId, op.uid)) };
   }
 
   async checkpointConfig(jobId: string): Promise<CheckpointConfigInfo> {

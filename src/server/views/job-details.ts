@@ -7,7 +7,7 @@ import type { JobStatus } from '../../domain/job-status.js';
 
 type Partitioning = JobPlan['operators'][number]['inputs'][number]['partitioning'];
 
-const EXECUTION_STATES = [
+export const EXECUTION_STATES = [
   'CREATED',
   'CANCELED',
   'RECONCILING',
@@ -19,7 +19,7 @@ const EXECUTION_STATES = [
   'CANCELING',
   'FAILED',
 ] as const;
-type ExecutionState = (typeof EXECUTION_STATES)[number];
+export type ExecutionState = (typeof EXECUTION_STATES)[number];
 
 const SHIP_STRATEGY: Record<Partitioning, string> = { forward: 'FORWARD', rebalance: 'REBALANCE', hash: 'HASH' };
 
@@ -52,14 +52,14 @@ export function executionStateOf(status: JobStatus): ExecutionState {
   }
 }
 
-function counts(state: ExecutionState, n: number): Record<ExecutionState, number> {
+export function counts(state: ExecutionState, n: number): Record<ExecutionState, number> {
   const result = Object.fromEntries(EXECUTION_STATES.map((s) => [s, 0])) as Record<ExecutionState, number>;
   result[state] = n;
   return result;
 }
 
 /** Flink's vertex metrics; the local coordinator does not count bytes or records per vertex (hence "-complete": false). */
-const METRICS = {
+export const METRICS = {
   'read-bytes': 0,
   'read-bytes-complete': false,
   'write-bytes': 0,

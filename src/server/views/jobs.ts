@@ -2,16 +2,17 @@
 // The job manager owns the records; these functions only read them.
 import os from 'node:os';
 import type { JobRecord } from '../../coordinator/job-record.js';
-import { isTerminal } from '../../domain/job-status.js';
+import { isTerminal, JOB_STATUSES, type JobStatus } from '../../domain/job-status.js';
 import type { ClusterOverview, JobDetails, JobDetailsInfo } from '../../rest-api/types.js';
 import { jobDetailsExtras, vertexDetails } from './job-details.js';
 
-export function overviewView(records: readonly JobRecord[], version: string): ClusterOverview {
+/** `taskManagers`: the TaskManager processes running now (one per running job). */
+export function overviewView(records: readonly JobRecord[], version: string, taskManagers: number): ClusterOverview {
   const states = records.map((r) => r.status);
   const slots = os.cpus().length;
   const running = states.filter((s) => !isTerminal(s)).length;
   return {
-    taskmanagers: 1,
+    taskmanagers: taskManagers,
     'slots-total': slots,
     'slots-available': Math.max(0, slots - running),
     'jobs-running': running,
@@ -51,19 +52,27 @@ export function jobView(record: JobRecord): JobDetailsInfo {
   const ids = record.plan.operators.map((op) => vertexId(record.jobId, op.uid));
   return {
     jid: record.jobId,
+    // Flink 2.3: every job belongs to an application; a job submitted on its own is its own application.
+    ...({ 'application-id': record.jobId } as object),
     name: record.name,
     isStoppable: false,
     state: record.status,
+    ...({ schedulerType: 'Default', 'pending-operators': 0 } as object),
     'start-time': record.startTime,
     'end-time': end,
     duration: (end > 0 ? end : now) - record.startTime,
     maxParallelism: record.plan.maxParallelism,
     now,
-    timestamps: record.timestamps as Record<string, number>,
+    timestamps: statusTimestamps(record),
     vertices: vertexDetails(facts, ids, now),
     ...jobDetailsExtras(facts, ids),
     ...({ 'failure-cause': record.failureCause ?? null } as object),
   };
+}
+
+/** When the job last entered each status; Flink lists every status, 0 for one never entered. */
+export function statusTimestamps(record: JobRecord): Record<string, number> {
+  return Object.fromEntries([...JOB_STATUSES, 'RECONCILING'].map((s) => [s, record.timestamps[s as JobStatus] ?? 0]));
 }
 
 function taskCounts(record: JobRecord): Record<string, number> {
@@ -95,8 +104,8 @@ function taskCounts(record: JobRecord): Record<string, number> {
   return counts;
 }
 
-function vertexId(jobId: string, uid: string): string {
-  // A stable 32-hex id per operator, like Flink's JobVertexID.
+/** A stable 32-hex id per operator of a job, like Flink's JobVertexID (the job's operators are its vertices). */
+export function vertexId(jobId: string, uid: string): string {
   let h = 0x811c9dc5;
   const text = `${jobId}/${uid}`;
   const out: string[] = [];

@@ -7,7 +7,7 @@ import { FlinkRestClient } from '../../../src/client/rest-client.js';
 import type { ArtifactInfo } from '../../../src/coordinator/artifact-store.js';
 import type { SnapshotEntry } from '../../../src/coordinator/checkpoint-coordinator.js';
 import type { JobPlan, JobRecord } from '../../../src/coordinator/job-record.js';
-import type { JobSnapshotSettings } from '../../../src/coordinator/requests.js';
+import type { JobSnapshotSettings, TaskManagerInfo } from '../../../src/coordinator/requests.js';
 import { ConfigError, ConflictError, FlinkCliError, NotFoundError, OperationError, TimeoutError, UsageError } from '../../../src/domain/errors.js';
 import { kindForStatus, statusForError } from '../../../src/rest-api/errors.js';
 import type { Dispatcher } from '../../../src/server/dispatcher.js';
@@ -36,6 +36,9 @@ class FailingDispatcher implements Dispatcher {
   deleteArtifact = async (): Promise<void> => this.fail();
   runArtifact = async (): Promise<string> => this.fail();
   planArtifact = async (): Promise<JobPlan> => this.fail();
+  taskManagers = async (): Promise<TaskManagerInfo[]> => this.fail();
+  restartStrategyDescription = () => 'Restart deactivated.';
+  jobProgram = async (): Promise<{ artifactPath: string; args: string[] }> => this.fail();
 }
 
 const dispatcher = new FailingDispatcher();
