@@ -118,6 +118,11 @@ export const KEYS: readonly KeySpec[] = [
     description: 'Directory of checkpoints: <dir>/<job id>/chk-<n>.',
   },
   {
+    key: 'dstl.dfs.base-path',
+    type: 'string',
+    description: "Root of the changelog state backend's files (<dir>/<job id>/dstl/): never disposed, and counted when deciding what a checkpoint still needs.",
+  },
+  {
     key: 'execution.checkpointing.num-retained',
     aliases: ['state.checkpoints.num-retained'],
     default: '1',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { startRestServer, type RunningRestServer } from '../server/rest-server.js';
-import { useStorageSettings } from '../storage/remote-snapshots.js';
+import { SnapshotStorage } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { JobManager } from '../coordinator/job-manager.js';
 import { daemonSettings } from './settings.js';
@@ -48,9 +48,9 @@ async function main(): Promise<void> {
   const loaded = await loadConfig({ configDir: args.configDir, env: process.env, cwd: process.cwd() });
   const config = resolveConfig({ loaded, dynamic: args.dynamic });
   const settings = daemonSettings(config, process.env, process.cwd());
-  // Snapshots on S3/Azure (the coordinator's and, over IPC, its TaskManagers') use the cluster's own keys.
-  useStorageSettings(settings.storage);
   mkdirSync(settings.stateDir, { recursive: true });
+  // Snapshots on S3/Azure (the coordinator's and, over IPC, its TaskManagers') use the cluster's own keys.
+  const storage = new SnapshotStorage({ settings: settings.storage, cwd: process.cwd(), cacheDir: path.join(settings.stateDir, 'cache') });
   const logFile = path.join(settings.stateDir, 'coordinator.log');
   const log = safeLog(logFile);
   // Last resort: a bug in a callback is logged, and the coordinator (and the jobs it runs) stays up.
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     settings: settings.coordinator,
     restartStrategy: settings.restartStrategy,
     taskManagerMemoryBytes: settings.taskManagerMemoryBytes,
+    storage,
     log,
   });
   const pidFile = path.join(settings.stateDir, 'coordinator.pid');

@@ -5,11 +5,12 @@
 // object-store paths (s3://, wasbs://, abfss://) are disposed from here through the storage interface.
 import type { Command } from 'commander';
 import { UnreachableError, UsageError } from '../../domain/errors.js';
-import type { DisposalStep } from '../../storage/disposal.js';
+import type { DisposalStep } from '../../storage/index.js';
 import type { CommandContext } from '../context.js';
 import { emit, humanNow } from '../output/export.js';
 import type { CommandModule } from '../program.js';
-import { clusterView, createDisposer, snapshotRoots, storageSettingsOf } from '../services/disposer.js';
+import { clusterView, createDisposer } from '../services/disposer.js';
+import { snapshotRoots, storageOf } from '../services/storage.js';
 import { formatBytes } from '../output/format.js';
 
 export interface DisposeOptions {
@@ -70,14 +71,8 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     }
     io.note('--offline: running jobs are not checked; disposing from storage alone.');
   }
-  const { planDisposal } = await import('../../storage/disposal.js');
-  const steps = await planDisposal(options.paths, {
-    roots: await snapshotRoots(ctx),
-    cwd: ctx.cwd,
-    jobs: cluster.jobs ?? [],
-    force: options.force,
-    storage: await storageSettingsOf(ctx),
-  });
+  const storage = await storageOf(ctx);
+  const steps = await storage.planDisposal(options.paths, { roots: await snapshotRoots(ctx), jobs: cluster.jobs ?? [], force: options.force });
   if (options.dryRun) {
     return emit(io, {
       data: { dryRun: true, plan: steps.map(stepJson) },
@@ -126,5 +121,6 @@ function sharedSummary(s: DisposalStep): string {
   const shared = s.sharedFiles ?? [];
   if (shared.length === 0) return '';
   const deleted = shared.filter((f) => f.action === 'delete');
-  return `; and ${deleted.length} of its ${shared.length} shared file(s) (${formatBytes(deleted.reduce((n, f) => n + f.bytes, 0))}) no other retained checkpoint references`;
+  const kept = shared.length - deleted.length;
+  return `; and ${deleted.length} of its ${shared.length} shared file(s) (${formatBytes(deleted.reduce((n, f) => n + f.bytes, 0))}) no other retained snapshot references${kept > 0 ? ` (${kept} kept: another snapshot needs them, or they are not ours to delete)` : ''}`;
 }

@@ -30,6 +30,8 @@ import type { StorageLocation } from '../uri.js';
 
 /** A blob batch request carries at most 256 sub-requests. */
 const DELETE_BATCH = 256;
+/** List Blobs returns at most 5,000 entries a page. */
+const LARGEST_PAGE = 5000;
 
 export function openAzureStore(location: Extract<StorageLocation, { kind: 'azure' }>, settings: AzureSettings): AzureStore {
   const key = settings.accountKey(location.host);
@@ -67,15 +69,21 @@ export class AzureStore implements ObjectStore {
     const pages = options.delimiter
       ? this.container
           .listBlobsByHierarchy(options.delimiter, { prefix: name })
-          .byPage({ maxPageSize: pageSizeOf(options), continuationToken: options.continuation })
-      : this.container.listBlobsFlat({ prefix: name }).byPage({ maxPageSize: pageSizeOf(options), continuationToken: options.continuation });
+          .byPage({ maxPageSize: pageSizeOf(options, LARGEST_PAGE), continuationToken: options.continuation })
+      : this.container.listBlobsFlat({ prefix: name }).byPage({ maxPageSize: pageSizeOf(options, LARGEST_PAGE), continuationToken: options.continuation });
     const page = await this.call('list', prefix, async () => (await pages.next()).value);
     const strip = (n: string) => n.slice(this.location.prefix.length);
     const segment = page?.segment as
-      { blobItems?: Array<{ name: string; properties: { contentLength?: number; lastModified: Date } }>; blobPrefixes?: Array<{ name: string }> } | undefined;
+      | { blobItems?: Array<{ name: string; properties: { contentLength?: number; lastModified: Date; etag?: string } }>; blobPrefixes?: Array<{ name: string }> }
+      | undefined;
     return {
       prefixes: (segment?.blobPrefixes ?? []).map((p) => strip(p.name)),
-      objects: (segment?.blobItems ?? []).map((b) => ({ key: strip(b.name), size: b.properties.contentLength ?? 0, lastModified: b.properties.lastModified })),
+      objects: (segment?.blobItems ?? []).map((b) => ({
+        key: strip(b.name),
+        size: b.properties.contentLength ?? 0,
+        lastModified: b.properties.lastModified,
+        etag: b.properties.etag,
+      })),
       next: page?.continuationToken || undefined,
     };
   }
@@ -83,7 +91,7 @@ export class AzureStore implements ObjectStore {
   async stat(key: string): Promise<ObjectInfo | undefined> {
     try {
       const p = await this.call('stat', key, () => this.container.getBlobClient(this.nameOf(key)).getProperties());
-      return { key, size: p.contentLength ?? 0, lastModified: p.lastModified ?? new Date(0) };
+      return { key, size: p.contentLength ?? 0, lastModified: p.lastModified ?? new Date(0), etag: p.etag };
     } catch (error) {
       if (error instanceof StorageObjectNotFoundError) return undefined;
       throw error;

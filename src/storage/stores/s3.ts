@@ -100,7 +100,7 @@ export class S3Store implements ObjectStore {
     const strip = (key: string) => key.slice(this.prefix.length);
     return {
       prefixes: (out.CommonPrefixes ?? []).map((p) => strip(p.Prefix!)),
-      objects: (out.Contents ?? []).map((o) => ({ key: strip(o.Key!), size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) })),
+      objects: (out.Contents ?? []).map((o) => ({ key: strip(o.Key!), size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0), etag: o.ETag })),
       next: out.IsTruncated ? out.NextContinuationToken : undefined,
     };
   }
@@ -108,7 +108,7 @@ export class S3Store implements ObjectStore {
   async stat(key: string): Promise<ObjectInfo | undefined> {
     try {
       const out = await this.send('stat', key, (c) => c.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })));
-      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0) };
+      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0), etag: out.ETag };
     } catch (error) {
       if (!(error instanceof StorageObjectNotFoundError)) throw error;
       // A HEAD answers a missing bucket with the same bare 404: ask once, so that is never "not found".
@@ -126,7 +126,7 @@ export class S3Store implements ObjectStore {
   async write(key: string, body: Buffer | Uint8Array | string | Readable, options: WriteOptions = {}): Promise<void> {
     // A stream is collected first: PutObject needs its length. (Multipart upload for large state files
     // comes with the coordinator's writes.)
-    const bytes = body instanceof Readable ? Buffer.concat(await body.toArray()) : body;
+    const bytes = body instanceof Readable ? Buffer.concat(await body.toArray()) : typeof body === 'string' ? Buffer.from(body) : body;
     await this.send('write', key, (c) =>
       c.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: bytes, IfNoneMatch: options.ifAbsent ? '*' : undefined })),
     );
