@@ -120,7 +120,8 @@ export class JobManager {
 
   private async cleanCrashLeftovers(job: Job): Promise<void> {
     await removeRecordTempFiles(job.dir);
-    if (await settleInterrupted(this.storage, job.coordinator.snapshots, job.record.jobId, this.options.log)) await persistJob(job, this.writer).catch(() => {});
+    if (await settleInterrupted(this.storage, job.coordinator.snapshots, job.record.jobId, this.options.log))
+      await persistJob(job, this.writer).catch(() => {});
   }
 
   /** Suspends running jobs (their snapshots stay; the next start resumes them). */

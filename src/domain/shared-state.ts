@@ -72,7 +72,8 @@ export function planOwnedFiles(target: string, files: readonly OwnedFile[], othe
     if (f.own) {
       if (users) keep(`own file: also referenced by ${byName(users)}`);
     } else if (users) keep(`shared: also referenced by ${byName(users)}`);
-    else if (unknown.length > 0) keep(`shared: the references of ${byName(unknown.map((c) => c.name))} are unknown (${unknown[0].problem ?? 'unreadable _metadata'})`);
+    else if (unknown.length > 0)
+      keep(`shared: the references of ${byName(unknown.map((c) => c.name))} are unknown (${unknown[0].problem ?? 'unreadable _metadata'})`);
     else if (f.keepBecause !== undefined) keep(`shared: ${f.keepBecause}`);
     else plans.push({ path: f.path, bytes: f.bytes, action: 'delete', reason: `shared: referenced only by ${target}` });
   }

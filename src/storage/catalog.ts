@@ -100,7 +100,12 @@ export async function describeListed(store: ObjectStore, snapshot: ListedSnapsho
     // Flink's (or ours from before the facts): complete as far as the listing shows.
     return { ...guess, origin: 'flink', state: 'complete', completedAt: metadata.lastModified.getTime(), verified: 'listed' };
   }
-  return fromMetadata(guess, metadata, files, await readForListing(store, `${snapshot.prefix === '' ? '' : `${snapshot.prefix}/`}${METADATA_FILE}`, metadata.size));
+  return fromMetadata(
+    guess,
+    metadata,
+    files,
+    await readForListing(store, `${snapshot.prefix === '' ? '' : `${snapshot.prefix}/`}${METADATA_FILE}`, metadata.size),
+  );
 }
 
 function fromFacts(guess: CatalogEntry, facts: SnapshotFacts, metadata: ObjectInfo, state: readonly ObjectInfo[]): CatalogEntry {

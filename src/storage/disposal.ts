@@ -104,7 +104,9 @@ function liveWriter(location: string, files: ReadonlyMap<string, ObjectInfo>, fo
   const jobDir = path.posix.basename(path.posix.dirname(location));
   for (const job of context.jobs) {
     if (!job.inProgress?.length) continue;
-    const mine = job.inProgress.some((p) => (p === '*' ? base.startsWith(`savepoint-${job.jobId.slice(0, 6)}-`) || jobDir === job.jobId : snapshotKey(p) === key));
+    const mine = job.inProgress.some((p) =>
+      p === '*' ? base.startsWith(`savepoint-${job.jobId.slice(0, 6)}-`) || jobDir === job.jobId : snapshotKey(p) === key,
+    );
     if (mine) return `job ${job.jobId} has a snapshot in progress`;
   }
   const newest = Math.max(folderChanged, ...[...files.values()].map((f) => f.lastModified.getTime()));
@@ -138,7 +140,8 @@ export async function planDisposal(pointers: readonly string[], context: Disposa
   for (const pointer of pointers) {
     rejectHeapPointer(pointer);
     if (clusterOnly(pointer)) {
-      if (pointer.split(/[\\/]+/).includes('..')) throw new OperationError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
+      if (pointer.split(/[\\/]+/).includes('..'))
+        throw new OperationError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
       const refusal = judgeInUse(pointer, context.jobs);
       if (refusal) throw refusalError(refusal);
       steps.push({ pointer, reason: 'not on this machine: the cluster disposes it (/savepoint-disposal)' });
@@ -181,11 +184,12 @@ async function planFiles(facts: Target, context: DisposalContext): Promise<FileP
   if (facts.content === 'ours' || facts.content === 'missing' || !facts.located) return [];
   const { store, key, location } = facts.located;
   const folder = `${keyId(store, key)}/`;
+  // Its own root is always in play: the snapshots beside it are the likeliest to share its files.
+  const roots = [...context.roots, store.fileSystem ? store.fileSystem.pathOf('') : store.base];
   const files: OwnedFile[] = [...facts.files].map(([, o]) => ({ path: keyId(store, o.key), bytes: o.size, own: true }));
-  for (const outside of await referencedOutside(facts, folder)) files.push(await ownership(outside, context));
+  for (const outside of await referencedOutside(facts, folder)) files.push(await ownership(outside, { ...context, roots }));
   if (files.length === 0) return [];
-  const rootOf = store.fileSystem ? store.fileSystem.pathOf('') : store.base;
-  const retained = await retainedSnapshots(context.pool, [...context.roots, rootOf], { cacheDir: context.cacheDir });
+  const retained = await retainedSnapshots(context.pool, roots, { cacheDir: context.cacheDir });
   const others = retained.filter((s) => s.id !== keyId(store, key)).map((s) => ({ ...s, name: nameFrom(location, s) }));
   return planOwnedFiles(path.posix.basename(location), files, others);
 }

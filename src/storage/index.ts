@@ -24,7 +24,15 @@ import { checkReferencedFiles, checkStateFiles, contentsOf, verifySnapshot, type
 
 export type { DisposalStep } from './disposal.js';
 export type { GcOutcome } from './gc.js';
-export type { OperatorSnapshotInfo, SnapshotFormat, SnapshotKind, SnapshotMetadata, SnapshotMetadataInput, SnapshotTrigger, StateFileInfo } from './metadata.js';
+export type {
+  OperatorSnapshotInfo,
+  SnapshotFormat,
+  SnapshotKind,
+  SnapshotMetadata,
+  SnapshotMetadataInput,
+  SnapshotTrigger,
+  StateFileInfo,
+} from './metadata.js';
 export type { OpenedSnapshot } from './snapshot-reader.js';
 export type { FileProblem } from './verify.js';
 export { childOf } from './snapshot-writer.js';

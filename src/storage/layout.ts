@@ -83,7 +83,12 @@ export interface ListedSnapshot {
  * <job id>/chk-* (a checkpoint root); with `isSnapshot`, everything below `under` is one snapshot. Other
  * keys (a job's shared/ and taskowned/, unrelated objects) belong to no snapshot.
  */
-export function groupSnapshots(objects: Iterable<ObjectInfo>, under: string, isSnapshot = false, into = new Map<string, ListedSnapshot>()): Map<string, ListedSnapshot> {
+export function groupSnapshots(
+  objects: Iterable<ObjectInfo>,
+  under: string,
+  isSnapshot = false,
+  into = new Map<string, ListedSnapshot>(),
+): Map<string, ListedSnapshot> {
   for (const object of objects) {
     const parts = object.key.slice(under.length).split('/');
     let depth: number;

@@ -62,7 +62,13 @@ export async function retainedSnapshots(pool: StorePool, roots: readonly string[
       if (!metadata || byId.has(id)) continue;
       const location = locationOf(store, snapshot.prefix);
       const named = namedSnapshot(location);
-      const retained: RetainedSnapshot = { id, name: location, jobId: named?.jobId, checkpointId: named?.checkpointId, completedAt: metadata.lastModified.getTime() };
+      const retained: RetainedSnapshot = {
+        id,
+        name: location,
+        jobId: named?.jobId,
+        checkpointId: named?.checkpointId,
+        completedAt: metadata.lastModified.getTime(),
+      };
       byId.set(id, retained);
       if (factsIn(snapshot.files)) {
         retained.files = stateFilesOf(snapshot.files).map((o) => keyId(store, o.key));
@@ -71,14 +77,23 @@ export async function retainedSnapshots(pool: StorePool, roots: readonly string[
       pending.push(async () => void Object.assign(retained, await referencesOf(store, snapshot.prefix, metadata, cache)));
     }
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, pending.length) }, async () => { while (next < pending.length) await pending[next++](); }));
+    await Promise.all(
+      Array.from({ length: Math.min(READ_CONCURRENCY, pending.length) }, async () => {
+        while (next < pending.length) await pending[next++]();
+      }),
+    );
     await cache.save();
   }
   return [...byId.values()];
 }
 
 /** What one snapshot's `_metadata` references (cached by its size and ETag or time); a problem when it cannot be read. */
-async function referencesOf(store: ObjectStore, prefix: string, metadata: ObjectInfo, cache: ReferenceCache): Promise<Pick<CheckpointRefs, 'files' | 'problem'>> {
+async function referencesOf(
+  store: ObjectStore,
+  prefix: string,
+  metadata: ObjectInfo,
+  cache: ReferenceCache,
+): Promise<Pick<CheckpointRefs, 'files' | 'problem'>> {
   const key = `${prefix}/${METADATA_FILE}`;
   const tag = metadata.etag ?? String(metadata.lastModified.getTime());
   const known = cache.get(key, metadata.size, tag);

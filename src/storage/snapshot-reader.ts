@@ -54,7 +54,8 @@ export async function readSnapshot(pool: StorePool, pointer: string): Promise<Op
     metadata,
     async verify() {
       const problems = await checkStateFiles(await contentsOf(pool, directory), metadata.files, 'full');
-      if (problems.length > 0) throw new OperationError(`State file ${problems[0].path} ${problems[0].problem === 'missing' ? 'is missing' : problems[0].problem}.`);
+      if (problems.length > 0)
+        throw new OperationError(`State file ${problems[0].path} ${problems[0].problem === 'missing' ? 'is missing' : problems[0].problem}.`);
     },
     openStateFile(name: string) {
       const file = byName.get(name);
@@ -74,7 +75,8 @@ export async function readSnapshot(pool: StorePool, pointer: string): Promise<Op
             if (error instanceof StorageObjectNotFoundError) throw new OperationError(`State file ${at} is missing.`);
             throw new OperationError(`State file ${at} cannot be read: ${(error as Error).message}`);
           }
-          if (size !== file.size) throw new OperationError(`State file ${at} is ${size < file.size ? 'truncated' : 'too long'} (${size} bytes, expected ${file.size}).`);
+          if (size !== file.size)
+            throw new OperationError(`State file ${at} is ${size < file.size ? 'truncated' : 'too long'} (${size} bytes, expected ${file.size}).`);
           if (hash.digest('hex') !== file.sha256) throw new OperationError(`State file ${at} fails its checksum (corrupt).`);
         })(),
       );

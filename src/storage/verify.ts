@@ -54,7 +54,8 @@ export async function checkStateFiles(contents: SnapshotContents, files: readonl
     const at = `${contents.location}/${file.name}`;
     const size = contents.files.get(file.name)?.size;
     if (size === undefined) problems.push({ path: at, problem: 'missing' });
-    else if (size !== file.size) problems.push({ path: at, problem: `is ${size < file.size ? 'truncated' : 'too long'} (${size} bytes, expected ${file.size})` });
+    else if (size !== file.size)
+      problems.push({ path: at, problem: `is ${size < file.size ? 'truncated' : 'too long'} (${size} bytes, expected ${file.size})` });
     else sized.push(file);
   }
   if (level !== 'full') return problems;
@@ -86,7 +87,8 @@ export async function checkReferencedFiles(pool: StorePool, files: readonly Refe
   const found: Array<FileProblem | undefined> = new Array(files.length);
   const judge = (file: ReferencedFile, size: number | undefined): FileProblem | undefined => {
     if (size === undefined) return { path: file.path, problem: 'missing' };
-    if (file.exact ? size !== file.bytes : size < file.bytes) return { path: file.path, problem: `${size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}` };
+    if (file.exact ? size !== file.bytes : size < file.bytes)
+      return { path: file.path, problem: `${size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}` };
     return undefined;
   };
   const located: Array<{ store: ObjectStore; key: string } | undefined> = [];

@@ -75,13 +75,12 @@ export function threeStores(): ThreeStores {
       missingRoot: `wasbs://no-such-container@${AZURE_HOST}/state`,
     },
   ];
+  const openedStores = new Map<string, ReturnType<typeof openStore>>();
   const withStore = async <T>(location: string, run: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> => {
-    const store = await openStore(location.replace(/\/*$/, '/'), settingsOf(allLines()));
-    try {
-      return await run(store);
-    } finally {
-      store.close();
-    }
+    const base = location.replace(/\/*$/, '/');
+    let store = openedStores.get(base);
+    if (!store) openedStores.set(base, (store = openStore(base, settingsOf(allLines()))));
+    return run(await store);
   };
   return {
     flavours,
@@ -93,6 +92,7 @@ export function threeStores(): ThreeStores {
     },
     async stop() {
       for (const s of opened) s.close();
+      for (const s of openedStores.values()) (await s.catch(() => undefined))?.close();
       await Promise.all([s3?.stop(), azurite?.stop()]);
     },
     storage(options = {}) {

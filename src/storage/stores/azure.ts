@@ -74,7 +74,10 @@ export class AzureStore implements ObjectStore {
     const page = await this.call('list', prefix, async () => (await pages.next()).value);
     const strip = (n: string) => n.slice(this.location.prefix.length);
     const segment = page?.segment as
-      | { blobItems?: Array<{ name: string; properties: { contentLength?: number; lastModified: Date; etag?: string } }>; blobPrefixes?: Array<{ name: string }> }
+      | {
+          blobItems?: Array<{ name: string; properties: { contentLength?: number; lastModified: Date; etag?: string } }>;
+          blobPrefixes?: Array<{ name: string }>;
+        }
       | undefined;
     return {
       prefixes: (segment?.blobPrefixes ?? []).map((p) => strip(p.name)),

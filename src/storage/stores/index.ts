@@ -62,7 +62,10 @@ export class StorePool {
     }
     const segments = location.prefix.split('/').filter((s) => s !== '');
     const n = rootLength(segments);
-    const rootPrefix = segments.slice(0, n).map((s) => `${s}/`).join('');
+    const rootPrefix = segments
+      .slice(0, n)
+      .map((s) => `${s}/`)
+      .join('');
     const authority = location.kind === 's3' ? `${location.scheme}://${location.bucket}/` : `${location.scheme}://${location.container}@${location.host}/`;
     const key = segments.slice(n).join('/');
     const store = await this.open(authority + rootPrefix, { ...location, prefix: rootPrefix, uri: authority + rootPrefix });

@@ -78,6 +78,8 @@ describe('legacy snapshots of ours (written before the facts)', () => {
       files: [],
     });
     await stores.put(root, `${JOB}/chk-4/_metadata`, meta);
-    expect(await storage.scan([root])).toMatchObject([{ kind: 'persistent-checkpoint', trigger: 'periodic', jobName: 'old', completedAt: 5, state: 'complete' }]);
+    expect(await storage.scan([root])).toMatchObject([
+      { kind: 'persistent-checkpoint', trigger: 'periodic', jobName: 'old', completedAt: 5, state: 'complete' },
+    ]);
   });
 });

@@ -83,7 +83,8 @@ describe.each(stores.flavours)('disposal on $name', (flavour) => {
     ],
   ])('refuses %s, deleting nothing', async (_name, make, message) => {
     const pointer = await make(root);
-    const before = pointer.includes('://') && !pointer.startsWith(root) ? [] : await stores.keysUnder(pointer.replace(/\/\.\.\/\.\.\/etc$/, '')).catch(() => []);
+    const before =
+      pointer.includes('://') && !pointer.startsWith(root) ? [] : await stores.keysUnder(pointer.replace(/\/\.\.\/\.\.\/etc$/, '')).catch(() => []);
     await expect(storage.planDisposal([pointer], { roots: [`${root}/rootdir`], jobs: [] })).rejects.toThrow(message);
     await expect(storage.dispose(pointer, { roots: [`${root}/rootdir`], jobs: [] })).rejects.toThrow(message);
     if (before.length > 0) expect(await stores.keysUnder(pointer.replace(/\/\.\.\/\.\.\/etc$/, ''))).toEqual(before);
@@ -109,7 +110,9 @@ describe.each(stores.flavours)('disposal on $name', (flavour) => {
     await expect(storage.planDisposal([dir], { ...nobody, now: later })).rejects.toThrow(/may still be being written\.$/);
     // A job with a snapshot in progress holds its own folders, whatever their age.
     const jobs = [{ jobId: JOB, status: 'RUNNING', completedSinceRestore: 1, inProgress: ['*'] }];
-    await expect(storage.planDisposal([dir], { roots: [], jobs, force: true, now: later })).rejects.toThrow(/job fd72014d4c864993a2e5a9287b4a9c5d has a snapshot in progress/);
+    await expect(storage.planDisposal([dir], { roots: [], jobs, force: true, now: later })).rejects.toThrow(
+      /job fd72014d4c864993a2e5a9287b4a9c5d has a snapshot in progress/,
+    );
     const [step] = await storage.planDisposal([dir], { ...nobody, force: true, now: later });
     expect(step.reason).toBe('savepoint (incomplete leftover), forced');
     await storage.dispose(dir, { ...nobody, force: true, now: later });
@@ -156,7 +159,9 @@ describe('on a local directory only', () => {
   });
 
   it('the home directory and / are roots', async () => {
-    await expect(storage.planDisposal([homedir()], nobody)).rejects.toThrow(`Refusing to dispose ${path.resolve(homedir())}: it is the home directory, not one snapshot.`);
+    await expect(storage.planDisposal([homedir()], nobody)).rejects.toThrow(
+      `Refusing to dispose ${path.resolve(homedir())}: it is the home directory, not one snapshot.`,
+    );
     await expect(storage.planDisposal(['/'], nobody)).rejects.toThrow('Refusing to dispose /: it is the file system root, not one snapshot.');
   });
 
@@ -167,7 +172,12 @@ describe('on a local directory only', () => {
     try {
       await expect(storage.dispose(dir, { roots: [base], jobs: [] })).rejects.toThrow();
       const [entry] = await storage.scan([base]);
-      expect(entry).toMatchObject({ path: dir, state: 'incomplete', disposing: true, problem: expect.stringContaining('a disposal started and did not finish') });
+      expect(entry).toMatchObject({
+        path: dir,
+        state: 'incomplete',
+        disposing: true,
+        problem: expect.stringContaining('a disposal started and did not finish'),
+      });
       expect(existsSync(path.join(dir, '_metadata'))).toBe(false); // never restorable once a disposal began
       // Planning it again is allowed (unlike a folder without _metadata that may still be being written).
       expect((await storage.planDisposal([dir], { roots: [base], jobs: [] }))[0].directory).toBe(dir);

@@ -289,7 +289,14 @@ describe('on a local directory only', () => {
     const writer = path.join(work, 'writer.mjs');
     // The child uses the real storage layer, bundled from the sources.
     const { build } = await import('esbuild');
-    await build({ entryPoints: ['src/storage/index.ts'], bundle: true, platform: 'node', format: 'esm', outfile: path.join(work, 'storage.mjs'), logLevel: 'silent' });
+    await build({
+      entryPoints: ['src/storage/index.ts'],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile: path.join(work, 'storage.mjs'),
+      logLevel: 'silent',
+    });
     writeFileSync(
       writer,
       `

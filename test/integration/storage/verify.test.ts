@@ -2,9 +2,11 @@
 // passes quick and fails full; a truncated file, a damaged _metadata or a missing snapshot fail both; the name
 // of the folder does not matter; Flink's real savepoints pass (every file they reference is there).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SnapshotStorage } from '../../../src/storage/index.js';
+import { checkReferencedFiles } from '../../../src/storage/verify.js';
 import { threeStores } from '../../support/stores.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
@@ -61,7 +63,11 @@ describe.each(stores.flavours)('verification on $name', (flavour) => {
     const dir = await snapshot();
     await flip(dir, 'keyed/op-count-0.state', 1234);
     expect(await storage.verify(dir, 'quick')).toEqual({ level: 'quick', state: 'complete' });
-    expect(await storage.verify(dir, 'full')).toEqual({ level: 'full', state: 'corrupt', problem: 'state file keyed/op-count-0.state fails its checksum (corrupt)' });
+    expect(await storage.verify(dir, 'full')).toEqual({
+      level: 'full',
+      state: 'corrupt',
+      problem: 'state file keyed/op-count-0.state fails its checksum (corrupt)',
+    });
   });
 
   it('does not care what the folder is called (a restored savepoint may have been moved or renamed)', async () => {
@@ -95,4 +101,45 @@ describe.each(stores.flavours)('verification on $name', (flavour) => {
       expect(await storage.verify(copy, 'full')).toEqual({ level: 'full', state: 'complete' });
     }
   });
+});
+
+describe.each(stores.flavours)('checking many referenced files on $name', (flavour) => {
+  it('a folder of many is listed, not stat-ed one by one; what a cut-short listing missed is stat-ed; the answer is the same', async () => {
+    const root = await flavour.fresh();
+    const name = (i: number) => String(i).padStart(3, '0');
+    // 70 referenced objects in b/, sorted after 100 unreferenced ones in the same folder; 3 more in c/.
+    const keys = [
+      ...Array.from({ length: 100 }, (_, i) => `job/shared/a-${name(i)}`),
+      ...Array.from({ length: 70 }, (_, i) => `job/shared/b-${name(i)}`),
+      'job/c/x',
+      'job/c/y',
+      'job/c/z',
+    ];
+    for (let i = 0; i < keys.length; i += 16) await Promise.all(keys.slice(i, i + 16).map((k) => stores.put(root, k, 'four')));
+    await stores.remove(root, ['job/shared/b-013', 'job/c/y']);
+    await stores.put(root, 'job/shared/b-042', 'five!');
+    const files = keys.filter((k) => !k.includes('/a-')).map((k) => ({ path: `${root}/${k}`, bytes: 4, exact: true }));
+    const expected = [
+      { path: `${root}/job/shared/b-013`, problem: 'missing' },
+      { path: `${root}/job/shared/b-042`, problem: '5 bytes, expected 4' },
+      { path: `${root}/job/c/y`, problem: 'missing' },
+    ];
+    // Whole listing, and a listing cut short after 7 pages of 10 keys (before b/).
+    const heads: string[] = [];
+    const count = ({ request }: { request: { method: string; path: string } }) =>
+      void (request.method === 'HEAD' && request.path.includes('/job/') && heads.push(request.path)); // not S3's HeadBucket
+    subscribe('http.client.request.start', count as (message: unknown) => void);
+    try {
+      for (const [pageSize, stats] of [
+        [undefined, 3],
+        [10, 73],
+      ] as const) {
+        heads.length = 0;
+        expect(await checkReferencedFiles(storage.pool, files, { pageSize })).toEqual(expected);
+        if (flavour.name !== 'local directory') expect(heads).toHaveLength(stats); // c/ by HEADs; b/ from the listing, or by HEADs where it was cut short
+      }
+    } finally {
+      unsubscribe('http.client.request.start', count as (message: unknown) => void);
+    }
+  }, 60_000);
 });
