@@ -4,10 +4,11 @@
 //   - ours carry their facts in the name of an empty object beside `_metadata` (metadata.ts), so the
 //     listing knows kind, trigger, job and id, and checks the sizes it records (the quick level);
 //   - Flink's are completed at their `_metadata`'s modification time (its metadata has no timestamp);
-//   - a `_metadata` is read only where the listing leaves its facts unknown (Flink's, or ours written
-//     before the facts were) and reading costs what listing does: on a local disk. On an object store that
-//     would be a request per snapshot, so such a snapshot is listed as its listing shows it (`verified:
-//     'listed'`); verifying it (--latest, restore, dispose) reads it.
+//   - a `_metadata` is read only where the listing cannot decide: ours whose listed files do not add up to
+//     what the facts record (one missing or truncated, or a stray file beside them), and, where reading costs
+//     what listing does (a local disk), Flink's and ours written before the facts were. On an object store
+//     reading those would be a request per snapshot, so such a snapshot is listed as its listing shows it
+//     (`verified: 'listed'`); verifying it (--latest, restore, dispose) reads it.
 import type { CatalogEntry } from '../domain/catalog.js';
 import { FlinkCliError } from '../domain/errors.js';
 import { DISPOSING_MARKER, groupSnapshots, isSnapshotName, MARKERS, METADATA_FILE, namedSnapshot, PIN_FILE, type ListedSnapshot } from './layout.js';
@@ -94,8 +95,14 @@ export async function describeListed(store: ObjectStore, snapshot: ListedSnapsho
       return { ...guess, disposing: true, problem: 'a disposal started and did not finish (the next prune or dispose finishes it)' };
     return { ...guess, problem: 'no _metadata (never completed, or still being written)' };
   }
+  const metadataKey = `${snapshot.prefix === '' ? '' : `${snapshot.prefix}/`}${METADATA_FILE}`;
   const facts = factsIn(files);
-  if (facts) return fromFacts(guess, facts, metadata, state);
+  if (facts) {
+    const listed = fromFacts(guess, facts, metadata, state);
+    // The listing does not add up (a file missing or truncated, or one more beside them): only `_metadata` can
+    // say which, so this one is read, wherever it is.
+    return listed.state === 'complete' ? listed : fromMetadata(guess, metadata, files, await readForListing(store, metadataKey, metadata.size));
+  }
   if (!store.fileSystem) {
     // Flink's (or ours from before the facts): complete as far as the listing shows.
     return { ...guess, origin: 'flink', state: 'complete', completedAt: metadata.lastModified.getTime(), verified: 'listed' };

@@ -24,16 +24,31 @@ const facts: SnapshotFacts = {
   stateFiles: 1,
 };
 
-/** An object store's listing of one snapshot (what S3 or Azure return): no read is allowed. */
+/** An object store's listing of one snapshot (what S3 or Azure return), and a store that counts its reads. */
 function listingOf(entries: Record<string, number>): Map<string, ObjectInfo> {
   return new Map(Object.entries(entries).map(([key, size]) => [key, { key: `sp/savepoint-fd7201-000000000001/${key}`, size, lastModified: MTIME }]));
 }
+const ourMetadata = encodeMetadata({
+  ...facts,
+  formatVersion: 1,
+  jobFingerprint: 'f',
+  operators: [],
+  toolVersion: 't',
+  triggeredAt: 1,
+  files: [{ name: 'op-0.state', size: 10, sha256: 'x' }],
+});
+let reads = 0;
 const objectStore = {
   base: 's3://bucket/',
   uriOf: (key: string) => `s3://bucket/${key}`,
-  read: () => Promise.reject(new Error('a listing must not read on an object store')),
+  read: async (key: string) => {
+    reads++;
+    if (key.endsWith('/_metadata')) return ourMetadata;
+    throw new Error(`no ${key}`);
+  },
 } as unknown as ObjectStore;
 const listed = (entries: Record<string, number>) => describeListed(objectStore, { prefix: 'sp/savepoint-fd7201-000000000001', files: listingOf(entries) });
+const withFacts = { ...facts, metadataBytes: ourMetadata.length };
 
 describe('the facts of our snapshots, in an object name', () => {
   it('round-trip, job names with dots, spaces and any characters included; the name stays a valid file name', () => {
@@ -52,9 +67,10 @@ describe('the facts of our snapshots, in an object name', () => {
   });
 });
 
-describe('describeListed on an object store (nothing is read)', () => {
-  it('ours: kind, trigger, job, id and time from the facts; complete when the listed sizes are the recorded ones', async () => {
-    const files = { _metadata: 500, [factsName(facts)]: 0, 'op-0.state': 10, _pinned: 40 };
+describe('describeListed on an object store (a read only where the listing does not add up)', () => {
+  it('ours: kind, trigger, job, id and time from the facts; complete when the listed sizes add up to the recorded ones, without a read', async () => {
+    reads = 0;
+    const files = { _metadata: ourMetadata.length, [factsName(withFacts)]: 0, 'op-0.state': 10, _pinned: 40 };
     expect(await listed(files)).toMatchObject({
       path: 's3://bucket/sp/savepoint-fd7201-000000000001',
       origin: 'ours',
@@ -65,17 +81,21 @@ describe('describeListed on an object store (nothing is read)', () => {
       jobName: facts.jobName,
       snapshotId: 3,
       completedAt: facts.completedAt,
-      sizeBytes: 510,
+      sizeBytes: ourMetadata.length + 10,
       state: 'complete',
       pinned: true,
       verified: 'quick',
     });
-    expect(await listed({ ...files, 'op-0.state': 9 })).toMatchObject({
-      state: 'corrupt',
-      problem: expect.stringContaining('state files missing or truncated'),
-    });
-    expect(await listed({ _metadata: 500, [factsName(facts)]: 0 })).toMatchObject({ state: 'corrupt' });
-    expect(await listed({ ...files, _metadata: 499 })).toMatchObject({ state: 'corrupt', problem: '_metadata has 499 bytes, 500 were written' });
+    expect(reads).toBe(0);
+  });
+
+  it('ours whose listing does not add up: only then is _metadata read, and it says which file is wrong (a stray file is fine)', async () => {
+    reads = 0;
+    const files = { _metadata: ourMetadata.length, [factsName(withFacts)]: 0, 'op-0.state': 10 };
+    expect(await listed({ ...files, 'op-0.state': 9 })).toMatchObject({ state: 'corrupt', problem: 'state file op-0.state missing or truncated' });
+    expect(await listed({ _metadata: ourMetadata.length, [factsName(withFacts)]: 0 })).toMatchObject({ state: 'corrupt' });
+    expect(await listed({ ...files, 'stray-leftover': 7 })).toMatchObject({ state: 'complete', origin: 'ours' });
+    expect(reads).toBe(3);
   });
 
   it("Flink's (no facts): complete as far as the listing shows, completed at the _metadata object's time, the checkpoint id from its name", async () => {
