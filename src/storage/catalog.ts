@@ -78,19 +78,20 @@ export async function describeListed(store: ObjectStore, snapshot: ListedSnapsho
   const named = namedSnapshot(path);
   const state = stateFilesOf(files);
   const metadata = files.get(METADATA_FILE);
-  const stateBytes = state.reduce((n, f) => n + f.size, 0);
   const guess: CatalogEntry = {
     path,
     kind: named?.kind ?? 'checkpoint',
     jobIdPrefix: named?.jobIdPrefix,
     jobId: named?.jobId,
     snapshotId: named?.checkpointId,
-    sizeBytes: stateBytes + (metadata?.size ?? 0),
+    sizeBytes: 0,
     state: 'incomplete',
     origin: 'ours',
     pinned: files.has(PIN_FILE) || undefined,
   };
+  const listedBytes = () => state.reduce((n, f) => n + f.size, 0) + (metadata?.size ?? 0);
   if (!metadata) {
+    guess.sizeBytes = listedBytes();
     if (files.has(DISPOSING_MARKER))
       return { ...guess, disposing: true, problem: 'a disposal started and did not finish (the next prune or dispose finishes it)' };
     return { ...guess, problem: 'no _metadata (never completed, or still being written)' };
@@ -98,11 +99,13 @@ export async function describeListed(store: ObjectStore, snapshot: ListedSnapsho
   const metadataKey = `${snapshot.prefix === '' ? '' : `${snapshot.prefix}/`}${METADATA_FILE}`;
   const facts = factsIn(files);
   if (facts) {
-    const listed = fromFacts(guess, facts, metadata, state);
+    const listed = fromFacts(guess, facts, state);
     // The listing does not add up (a file missing or truncated, or one more beside them): only `_metadata` can
     // say which, so this one is read, wherever it is.
-    return listed.state === 'complete' ? listed : fromMetadata(guess, metadata, files, await readForListing(store, metadataKey, metadata.size));
+    if (listed.state === 'complete') return listed;
   }
+  guess.sizeBytes = listedBytes();
+  if (facts) return fromMetadata(guess, metadata, files, await readForListing(store, metadataKey, metadata.size));
   if (!store.fileSystem) {
     // Flink's (or ours from before the facts): complete as far as the listing shows.
     return { ...guess, origin: 'flink', state: 'complete', completedAt: metadata.lastModified.getTime(), verified: 'listed' };
@@ -115,14 +118,13 @@ export async function describeListed(store: ObjectStore, snapshot: ListedSnapsho
   );
 }
 
-function fromFacts(guess: CatalogEntry, facts: SnapshotFacts, metadata: ObjectInfo, state: readonly ObjectInfo[]): CatalogEntry {
-  const stateBytes = state.reduce((n, f) => n + f.size, 0);
+/** Ours, from the facts: complete when the listed state files add up to what was written (`_metadata` itself is checked where it is read). */
+function fromFacts(guess: CatalogEntry, facts: SnapshotFacts, state: readonly ObjectInfo[]): CatalogEntry {
+  const stateBytes = state.length === facts.stateFiles ? state.reduce((n, f) => n + f.size, 0) : -1;
   const problem =
-    metadata.size !== facts.metadataBytes
-      ? `_metadata has ${metadata.size} bytes, ${facts.metadataBytes} were written`
-      : state.length !== facts.stateFiles || stateBytes !== facts.stateBytes
-        ? `state files missing or truncated (${state.length} file(s), ${stateBytes} bytes; ${facts.stateFiles} file(s), ${facts.stateBytes} bytes were written)`
-        : undefined;
+    stateBytes !== facts.stateBytes
+      ? `state files missing or truncated (${state.length} file(s); ${facts.stateFiles} file(s), ${facts.stateBytes} bytes were written)`
+      : undefined;
   return {
     ...guess,
     kind: facts.kind,
@@ -133,7 +135,7 @@ function fromFacts(guess: CatalogEntry, facts: SnapshotFacts, metadata: ObjectIn
     jobName: facts.jobName,
     snapshotId: facts.id,
     completedAt: facts.completedAt,
-    sizeBytes: facts.metadataBytes + stateBytes,
+    sizeBytes: facts.metadataBytes + facts.stateBytes,
     state: problem ? 'corrupt' : 'complete',
     problem,
     verified: 'quick',

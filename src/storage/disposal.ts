@@ -259,6 +259,7 @@ async function remove(facts: Target, plan: readonly FilePlan[], pool: StorePool)
   const kept = new Set(plan.filter((p) => p.action === 'keep').map((p) => p.path));
   const marker = `${key}/${DISPOSING_MARKER}`;
   await store.write(marker, [new Date().toISOString(), ...doomed].join('\n') + '\n');
+  await store.fileSystem?.syncDirectory(key); // the marker is durable before _metadata goes
   await store.deleteMany([`${key}/${METADATA_FILE}`]);
   await store.deleteMany([...files.keys()].filter((k) => k !== marker && k !== `${key}/${METADATA_FILE}` && !kept.has(keyId(store, k))));
   await deleteFiles(pool, doomed);

@@ -100,6 +100,8 @@ export interface LocalFileSystem {
   makeDirectories(keys: readonly string[]): Promise<void>;
   /** Removes a directory that holds no file any more, with its empty subdirectories (never through a link). */
   removeEmptyDirectory(key: string): Promise<void>;
+  /** Makes the entries of a directory (files created or renamed in it) durable: fsync of the directory. */
+  syncDirectory(key: string): Promise<void>;
 }
 
 /** The largest page a caller may ask any store for (each store caps it at its own). */

@@ -6,7 +6,7 @@
 //   - state files are streamed, hashed while they pass, each written create-only;
 //   - `_metadata` goes last, after the empty object naming the snapshot's facts (what a listing reads):
 //     a snapshot is complete exactly when `_metadata` exists (a local write is fsynced and renamed, then
-//     its directory fsynced);
+//     the snapshot's directory fsynced once);
 //   - abort deletes everything under the snapshot's place.
 import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -97,6 +97,7 @@ export class SnapshotWriter {
     const bytes = encodeMetadata(metadata);
     await store.write(`${key}/${factsName(factsOf(meta, bytes.length))}`, Buffer.alloc(0));
     await store.write(`${key}/${METADATA_FILE}`, bytes);
+    await store.fileSystem?.syncDirectory(key);
     return metadata;
   }
 

@@ -1,15 +1,16 @@
 // The local file system as an object store: a key is a path below the base directory. Directories play
 // the part of common prefixes; a directory left empty by a delete is removed (an object store has no
-// empty "directories"), never the base itself. Writes go to a temp file first, are fsynced, appear
-// atomically (rename, or link() for "create only if absent") and the directory is fsynced: a write that
-// returned is durable, as on an object store.
+// empty "directories"), never the base itself. Writes go to a temp file first, are fsynced (an empty one
+// needs no data synced), and appear atomically (rename, or link() for "create only if absent"); making the
+// new directory entries durable is one fsync of the directory, which the snapshot writer asks for when it
+// publishes (fileSystem.syncDirectory), not one per file.
 //
 // Listing reads names only: a listed file's size and time are read (one stat) when first asked for, so a
 // listing that needs names (which snapshots exist, which have a _metadata) costs no stat per file. Listing
 // is synchronous on purpose: walking thousands of small directories is dominated by thread-pool round trips
 // otherwise, and a local page has no size limit (the whole listing is one page).
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { createWriteStream, lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { link, mkdir, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +58,10 @@ export class LocalStore implements ObjectStore {
         for (const key of keys) await mkdir(this.pathOf(key), { recursive: true }).catch((error: unknown) => Promise.reject(this.failure(error, 'write', key)));
       },
       removeEmptyDirectory: (key) => removeEmptyTree(this.pathOf(key)),
+      syncDirectory: async (key) => {
+        const directory = await open(this.pathOf(key), 'r').catch((error: unknown) => Promise.reject(this.failure(error, 'write', key)));
+        await directory.sync().finally(() => directory.close());
+      },
     };
   }
 
@@ -110,21 +115,8 @@ export class LocalStore implements ObjectStore {
     return { prefixes, objects, next: more ? last : undefined };
   }
 
-  /** A listed file: its size and time are read when first asked for (then kept). */
   private listed(key: string): ObjectInfo {
-    let info: { size: number; lastModified: Date } | undefined;
-    const read = () => {
-      if (!info) {
-        const s = statSync(path.join(this.root, key), { throwIfNoEntry: false });
-        // Deleted since it was listed: it reads as empty and old (a later listing no longer shows it).
-        info = { size: s?.size ?? 0, lastModified: s?.mtime ?? new Date(0) };
-      }
-      return info;
-    };
-    const object = { key } as ObjectInfo;
-    Object.defineProperty(object, 'size', { enumerable: true, get: () => read().size });
-    Object.defineProperty(object, 'lastModified', { enumerable: true, get: () => read().lastModified });
-    return object;
+    return new ListedFile(key, `${this.root}/${key}`);
   }
 
   private readdir(dir: string, listed: string): Dirent[] {
@@ -175,17 +167,25 @@ export class LocalStore implements ObjectStore {
     const temp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await mkdir(dir, { recursive: true });
+      let size = 0;
+      const counted = async function* (source: AsyncIterable<Buffer | Uint8Array | string>) {
+        for await (const chunk of source) {
+          size += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+          yield chunk;
+        }
+      };
       await pipeline(
         body instanceof Readable ? body : Readable.from([typeof body === 'string' ? Buffer.from(body) : body]),
+        counted,
         createWriteStream(temp, { flags: 'wx' }),
       );
-      const handle = await open(temp, 'r+');
-      await handle.sync().finally(() => handle.close());
+      if (size > 0) {
+        const handle = await open(temp, 'r+');
+        await handle.sync().finally(() => handle.close());
+      }
       // link() fails if the target exists, atomically: "create only if absent". rename() replaces atomically.
       if (options.ifAbsent) await link(temp, target).finally(() => unlink(temp).catch(() => undefined));
       else await rename(temp, target);
-      const directory = await open(dir, 'r');
-      await directory.sync().finally(() => directory.close());
     } catch (error) {
       await rm(temp, { force: true }).catch(() => undefined);
       if (isCode(error, 'EEXIST')) throw new StorageObjectExistsError(this.uriOf(key), { cause: error });
@@ -242,14 +242,40 @@ export class LocalStore implements ObjectStore {
   }
 }
 
+/** A listed file: its size and time are read (one stat) when first asked for, then kept. */
+class ListedFile implements ObjectInfo {
+  private stats?: Stats | null;
+
+  constructor(
+    readonly key: string,
+    private readonly path: string,
+  ) {}
+
+  private read(): Stats | null {
+    // Deleted since it was listed: it reads as empty and old (a later listing no longer shows it).
+    if (this.stats === undefined) this.stats = statSync(this.path, { throwIfNoEntry: false }) ?? null;
+    return this.stats;
+  }
+
+  get size(): number {
+    return this.read()?.size ?? 0;
+  }
+
+  get lastModified(): Date {
+    return this.read()?.mtime ?? new Date(0);
+  }
+}
+
 /** A directory's files and subdirectories as keys below `at`, in key order; temp files of writes in progress left out. */
 function sorted(at: string, entries: Dirent[]): Array<{ key: string; isDirectory: boolean }> {
-  const found: Array<{ key: string; isDirectory: boolean; order: string }> = [];
-  for (const e of entries) {
-    if (e.isDirectory()) found.push({ key: at + e.name, isDirectory: true, order: e.name + '/' });
-    else if (e.isFile() && !TEMP_FILE.test(e.name)) found.push({ key: at + e.name, isDirectory: false, order: e.name });
-  }
-  return found.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
+  const kept = entries.filter((e) => e.isDirectory() || (e.isFile() && !TEMP_FILE.test(e.name)));
+  // Keys sort as a directory's name followed by '/' (so "a/" after "a-b"): only names that are a prefix of each other need it.
+  kept.sort((a, b) => {
+    const x = a.isDirectory() ? `${a.name}/` : a.name;
+    const y = b.isDirectory() ? `${b.name}/` : b.name;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  return kept.map((e) => ({ key: at + e.name, isDirectory: e.isDirectory() }));
 }
 
 /** Removes empty directories bottom-up; stops quietly at anything that is not (a file, a link). */
