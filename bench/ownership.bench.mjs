@@ -24,7 +24,15 @@ const requests = [];
 subscribe('http.client.request.start', ({ request }) => requests.push(`${request.method} ${request.path}`));
 const isList = (r) => r.startsWith('GET ') && (/[?&]list-type=2/.test(r) || /[?&]comp=list/.test(r));
 
-const empty = { managedOperatorState: null, rawOperatorState: null, managedKeyedState: null, rawKeyedState: null, inputChannelState: [], outputChannelState: [], finished: false };
+const empty = {
+  managedOperatorState: null,
+  rawOperatorState: null,
+  managedKeyedState: null,
+  rawKeyedState: null,
+  inputChannelState: [],
+  outputChannelState: [],
+  finished: false,
+};
 const properties = {
   '@class': 'org.apache.flink.runtime.checkpoint.CheckpointProperties',
   forced: false,
@@ -132,7 +140,12 @@ try {
       requests.length = 0;
       try {
         const t = await timed(() => storage.planDisposal([`${base}/${jobId(1)}/chk-2`], { roots: [base], jobs: [] }));
-        return { ms: t.ms, list: requests.filter(isList).length, get: requests.filter((r) => r.startsWith('GET ') && !isList(r)).length, other: requests.filter((r) => !r.startsWith('GET ')).length };
+        return {
+          ms: t.ms,
+          list: requests.filter(isList).length,
+          get: requests.filter((r) => r.startsWith('GET ') && !isList(r)).length,
+          other: requests.filter((r) => !r.startsWith('GET ')).length,
+        };
       } finally {
         storage.close();
       }

@@ -21,7 +21,15 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'flink-scan-bench-'));
 
 async function bundle(contents, resolveDir, name) {
   const out = path.join(tmp, `${name}.mjs`);
-  await build({ stdin: { contents, resolveDir, loader: 'ts' }, bundle: true, platform: 'node', format: 'esm', outfile: out, logLevel: 'silent', nodePaths: [path.join(root, 'node_modules')] });
+  await build({
+    stdin: { contents, resolveDir, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: out,
+    logLevel: 'silent',
+    nodePaths: [path.join(root, 'node_modules')],
+  });
   return import(pathToFileURL(out).href);
 }
 

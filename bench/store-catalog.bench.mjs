@@ -105,7 +105,11 @@ try {
             requests.length = 0;
             const t = process.hrtime.bigint();
             const old = await before.lib.scanStoreRoots([uri], settings);
-            result.baseline = { complete: old.filter((e) => e.state === 'complete').length, ...counted(), scanMs: Math.round(Number(process.hrtime.bigint() - t) / 1e6) };
+            result.baseline = {
+              complete: old.filter((e) => e.state === 'complete').length,
+              ...counted(),
+              scanMs: Math.round(Number(process.hrtime.bigint() - t) / 1e6),
+            };
           }
           console.log(JSON.stringify(result));
         }

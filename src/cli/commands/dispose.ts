@@ -37,6 +37,8 @@ export const disposeCommand: CommandModule = {
         'after',
         "\nRefused, deleting nothing: a non-snapshot (by its _metadata), a symbolic link, a root, '..', a snapshot a running job restored from\n" +
           'and has not checkpointed past, the newest restorable snapshot of a running job, a pinned snapshot (unless --force).\n' +
+          'Kept: every file another retained checkpoint or savepoint under the snapshot roots references (of any job: a CLAIM\n' +
+          'restore shares files across jobs); --dry-run names the snapshot that needs each.\n' +
           '\nExamples:\n  flink dispose --dry-run /data/savepoints/savepoint-fd7201-0123456789ab\n  flink dispose /data/savepoints/savepoint-fd7201-0123456789ab /data/ckpt/fd72014d4c864993a2e5a9287b4a9c5d/chk-42\n' +
           '  flink dispose --force --reason "superseded by the 2.0 upgrade" /data/savepoints/savepoint-fd7201-0123456789ab\n',
       )

@@ -46,7 +46,8 @@ export async function completeSnapshot(
   kind: SnapshotKind = 'checkpoint',
   terminate = false,
 ): Promise<{ directory: string; result: SnapshotResult }> {
-  const directory = kind === 'savepoint' ? await localStorage.writer.createSavepoint(baseDir, job.jobId) : await localStorage.writer.createCheckpoint(baseDir, job.jobId, id);
+  const directory =
+    kind === 'savepoint' ? await localStorage.writer.createSavepoint(baseDir, job.jobId) : await localStorage.writer.createCheckpoint(baseDir, job.jobId, id);
   const result = terminate ? await job.stop({ id, directory }) : await job.triggerSnapshot({ id, directory, timeoutMs: 20_000 });
   await localStorage.writer.publish(directory, {
     id,
