@@ -2,9 +2,8 @@
 // retained RocksDB incremental checkpoints referencing 50 shared files (5 of them under the previous job's
 // folder, as after a CLAIM restore); the plan of disposing one checkpoint reads every _metadata under the root
 // (cold: a fresh cache; warm: the cache of the cold run, what a cron run meets). Locally the plan's time; on
-// S3Mock (OWNERSHIP_BENCH_S3_JOBS, default 100: S3Mock's PUT slows down as a bucket grows) the requests it
-// costs, counted on the wire, and what they come to for the local tree's size (LIST pages of 1,000 keys,
-// and one GET per _metadata when the cache is cold).
+// S3Mock the same root (written into its store directory before it starts: bench/object-stores.mjs) and the
+// requests the plan costs, counted on the wire.
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,6 @@ import { encodeFlinkMetadata } from './flink-metadata-encoder.mjs';
 import { withObjectStores } from './object-stores.mjs';
 
 const jobs = Number(process.env.OWNERSHIP_BENCH_JOBS ?? 1_000);
-const s3Jobs = Number(process.env.OWNERSHIP_BENCH_S3_JOBS ?? 100);
 const SHARED = 50;
 const CLAIMED = 5;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -80,7 +78,7 @@ function objects(base, count, keyOf) {
     for (const n of [1, 2]) {
       const { shared, metadata } = checkpoint(base, j, n);
       for (const s of shared) all.set(keyOf(s), Buffer.from('x'));
-      all.set(`${jobId(j)}/chk-${n}/_metadata`, metadata);
+      all.set(keyOf(`${base}/${jobId(j)}/chk-${n}/_metadata`), metadata);
     }
   }
   return all;
@@ -93,77 +91,69 @@ const timed = async (run) => {
 };
 
 try {
-  await withObjectStores(["export { SnapshotStorage } from './src/storage/index.ts';"], async ({ lib, s3, settings }) => {
-    // Locally.
-    const local = path.join(tmp, 'checkpoints');
-    const all = objects(`file:${local}`, jobs, (uri) => uri.slice(`file:${local}/`.length));
-    const writeStart = Date.now();
-    for (const [key, body] of all) {
-      mkdirSync(path.dirname(path.join(local, key)), { recursive: true });
-      writeFileSync(path.join(local, key), body);
-    }
-    const setupWriteMs = Date.now() - writeStart;
-    const target = path.join(local, jobId(1), 'chk-2');
-    const cacheDir = path.join(tmp, 'cache');
-    const plan = async () => {
-      const storage = new lib.SnapshotStorage({ settings, cacheDir });
-      try {
-        return await storage.planDisposal([target], { roots: [local], jobs: [] });
-      } finally {
-        storage.close();
+  const s3Objects = () => ({ 'ownership-bench': [...objects('s3://ownership-bench/checkpoints', jobs, (uri) => uri.slice('s3://ownership-bench/'.length))] });
+  await withObjectStores(
+    ["export { SnapshotStorage } from './src/storage/index.ts';"],
+    async ({ lib, settings }) => {
+      // Locally.
+      const local = path.join(tmp, 'checkpoints');
+      const all = objects(`file:${local}`, jobs, (uri) => uri.slice(`file:${local}/`.length));
+      const writeStart = Date.now();
+      for (const [key, body] of all) {
+        mkdirSync(path.dirname(path.join(local, key)), { recursive: true });
+        writeFileSync(path.join(local, key), body);
       }
-    };
-    const cold = await timed(plan);
-    const warm = [];
-    for (let r = 0; r < 3; r++) warm.push((await timed(plan)).ms);
-    const shared = cold.result[0].sharedFiles;
-    console.log(
-      JSON.stringify({
-        bench: `dispose plan on a local root of ${jobs} jobs x 2 retained checkpoints x ${SHARED} shared files (${all.size} files)`,
-        coldMs: cold.ms,
-        warmMedianMs: median(warm),
-        planned: { delete: shared.filter((f) => f.action === 'delete').length, keep: shared.filter((f) => f.action === 'keep').length },
-        setupWriteMs,
-      }),
-    );
+      const setupWriteMs = Date.now() - writeStart;
+      const target = path.join(local, jobId(1), 'chk-2');
+      const cacheDir = path.join(tmp, 'cache');
+      const plan = async () => {
+        const storage = new lib.SnapshotStorage({ settings, cacheDir });
+        try {
+          return await storage.planDisposal([target], { roots: [local], jobs: [] });
+        } finally {
+          storage.close();
+        }
+      };
+      const cold = await timed(plan);
+      const warm = [];
+      for (let r = 0; r < 3; r++) warm.push((await timed(plan)).ms);
+      const shared = cold.result[0].sharedFiles;
+      console.log(
+        JSON.stringify({
+          bench: `dispose plan on a local root of ${jobs} jobs x 2 retained checkpoints x ${SHARED} shared files (${all.size} files)`,
+          coldMs: cold.ms,
+          warmMedianMs: median(warm),
+          planned: { delete: shared.filter((f) => f.action === 'delete').length, keep: shared.filter((f) => f.action === 'keep').length },
+          setupWriteMs,
+        }),
+      );
 
-    // On S3Mock, a smaller root (S3Mock's PUT slows down as a bucket grows): the requests, counted.
-    const base = await lib.freshBucket(s3.endpoint, 'ownership-bench', 'checkpoints');
-    const store = await lib.openStore(`${base}/`, settings);
-    const remote = [...objects(base, s3Jobs, (uri) => uri.slice(`${base}/`.length))];
-    const s3Start = Date.now();
-    for (let i = 0; i < remote.length; i += 64) await Promise.all(remote.slice(i, i + 64).map(([key, body]) => store.write(key, body)));
-    store.close();
-    const s3CacheDir = path.join(tmp, 's3-cache');
-    const s3Plan = async () => {
-      const storage = new lib.SnapshotStorage({ settings, cacheDir: s3CacheDir });
-      requests.length = 0;
-      try {
-        const t = await timed(() => storage.planDisposal([`${base}/${jobId(1)}/chk-2`], { roots: [base], jobs: [] }));
-        return {
-          ms: t.ms,
-          list: requests.filter(isList).length,
-          get: requests.filter((r) => r.startsWith('GET ') && !isList(r)).length,
-          other: requests.filter((r) => !r.startsWith('GET ')).length,
-        };
-      } finally {
-        storage.close();
-      }
-    };
-    const s3Cold = await s3Plan();
-    const s3Warm = await s3Plan();
-    console.log(
-      JSON.stringify({
-        bench: `dispose plan on S3Mock, a root of ${s3Jobs} jobs x 2 x ${SHARED} (${remote.length} objects)`,
-        cold: s3Cold,
-        warm: s3Warm,
-        setupWriteMs: Date.now() - s3Start,
-        // The same plan on the local tree's size: a LIST page per 1,000 keys of the root (and one of the target's
-        // folder), a GET of each _metadata when the cache is cold (none when warm).
-        [`expected for ${jobs} jobs (${all.size} objects)`]: { listRequests: Math.ceil(all.size / 1000) + 1, coldGets: jobs * 2, warmGets: 1 },
-      }),
-    );
-  });
+      // On S3Mock, the same root (seeded before it started): the requests, counted.
+      const base = 's3://ownership-bench/checkpoints';
+      const s3CacheDir = path.join(tmp, 's3-cache');
+      const s3Plan = async () => {
+        const storage = new lib.SnapshotStorage({ settings, cacheDir: s3CacheDir });
+        requests.length = 0;
+        try {
+          const t = await timed(() => storage.planDisposal([`${base}/${jobId(1)}/chk-2`], { roots: [base], jobs: [] }));
+          const planned = t.result[0].sharedFiles;
+          return {
+            ms: t.ms,
+            listRequests: requests.filter(isList).length,
+            getRequests: requests.filter((r) => r.startsWith('GET ') && !isList(r)).length,
+            otherRequests: requests.filter((r) => !r.startsWith('GET ')).length,
+            planned: { delete: planned.filter((f) => f.action === 'delete').length, keep: planned.filter((f) => f.action === 'keep').length },
+          };
+        } finally {
+          storage.close();
+        }
+      };
+      const s3Cold = await s3Plan();
+      const s3Warm = await s3Plan();
+      console.log(JSON.stringify({ bench: `dispose plan on S3Mock, the same root (${all.size} objects)`, cold: s3Cold, warm: s3Warm }));
+    },
+    { s3Buckets: s3Objects },
+  );
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

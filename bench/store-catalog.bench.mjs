@@ -3,8 +3,9 @@
 // roots, on S3Mock and on Azurite, listed by the one implementation (SnapshotStorage.scan). Requests are
 // counted on the wire (LIST pages, GETs, anything else) and the listing timed. With BENCH_BASELINE, the same
 // roots are also scanned by that checkout's scanStoreRoots (today's: a GET of every _metadata).
-// S3Mock's PUT slows down as a bucket grows, so writing its 30,000 objects takes a long time (minutes; the
-// listing itself does not); STORE_BENCH_S3_COUNT sets its count apart.
+// S3Mock's PUT rewrites a bucket's whole index, so its buckets are written into its store directory before it
+// starts (bench/object-stores.mjs); Azurite's are written through the store. "listOnly" is the flat listing
+// of the root alone (what any listing-based catalog pays): the catalog's own cost is the rest.
 import { subscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +15,6 @@ import { withObjectStores } from './object-stores.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const count = Number(process.env.STORE_BENCH_COUNT ?? 10_000);
-const s3Count = Number(process.env.STORE_BENCH_S3_COUNT ?? count);
 const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : undefined;
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const requests = [];
@@ -43,11 +43,33 @@ async function baselineScan() {
   return { lib: await import(pathToFileURL(out).href), dir };
 }
 
-/** Writes `n` snapshots (`objects(i)` gives each one's keys and bodies), 64 PUTs in flight. */
-async function fill(store, n, objects) {
-  const all = Array.from({ length: n }, (_, i) => objects(i)).flat();
-  for (let i = 0; i < all.length; i += 64) await Promise.all(all.slice(i, i + 64).map(([key, body]) => store.write(key, body)));
-}
+const name6 = (i) => `savepoint-fd7201-${i.toString(16).padStart(12, '0')}`;
+/** Flink's small savepoints: only their _metadata. */
+const flinkObjects = (n) => Array.from({ length: n }, (_, i) => [`${name6(i)}/_metadata`, flinkMetadata]);
+/** Ours as the writer leaves them (no state files here): the facts object and _metadata. */
+const ourObjects = (lib, n) =>
+  Array.from({ length: n }, (_, i) => {
+    const input = {
+      id: i,
+      kind: 'savepoint',
+      trigger: 'manual',
+      format: 'canonical',
+      jobId: JOB,
+      jobName: 'bench',
+      jobFingerprint: 'f',
+      operators: [],
+      toolVersion: 'bench',
+      triggeredAt: i,
+      completedAt: i + 1,
+      files: [],
+    };
+    const metadata = lib.encodeMetadata({ formatVersion: 1, ...input });
+    return [
+      [`${name6(i)}/${lib.factsName(lib.factsOf(input, metadata.length))}`, Buffer.alloc(0)],
+      [`${name6(i)}/_metadata`, metadata],
+    ];
+  }).flat();
+const prefixed = (objects) => objects.map(([key, body]) => [`savepoints/${key}`, body]);
 
 const before = await baselineScan();
 try {
@@ -55,52 +77,40 @@ try {
     ["export { SnapshotStorage } from './src/storage/index.ts';", "export { encodeMetadata, factsName, factsOf } from './src/storage/metadata.ts';"],
     async ({ lib, s3, azurite, settings }) => {
       const storage = new lib.SnapshotStorage({ settings });
-      for (const [name, n, fresh] of [
-        ['Azurite', count, (p) => lib.freshContainer(azurite.endpoint, `bench-${p}`, 'savepoints')],
-        ['S3Mock', s3Count, (p) => lib.freshBucket(s3.endpoint, `bench-${p}`, 'savepoints')],
+      const azure = {
+        flink: await lib.freshContainer(azurite.endpoint, 'bench-flink', 'savepoints'),
+        ours: await lib.freshContainer(azurite.endpoint, 'bench-ours', 'savepoints'),
+      };
+      const writeStart = Date.now();
+      for (const [origin, uri] of Object.entries(azure)) {
+        const store = await lib.openStore(`${uri}/`, settings);
+        const all = origin === 'flink' ? flinkObjects(count) : ourObjects(lib, count);
+        for (let i = 0; i < all.length; i += 64) await Promise.all(all.slice(i, i + 64).map(([key, body]) => store.write(key, body)));
+        store.close();
+      }
+      const setupWriteMs = Date.now() - writeStart;
+      for (const [name, roots] of [
+        ['Azurite', azure],
+        ['S3Mock', { flink: 's3://bench-flink/savepoints', ours: 's3://bench-ours/savepoints' }],
       ]) {
-        const name6 = (i) => `savepoint-fd7201-${i.toString(16).padStart(12, '0')}`;
-        const roots = { flink: await fresh('flink'), ours: await fresh('ours') };
-        const writeStart = Date.now();
-        const flinkStore = await lib.openStore(`${roots.flink}/`, settings);
-        await fill(flinkStore, n, (i) => [[`${name6(i)}/_metadata`, flinkMetadata]]);
-        flinkStore.close();
-        const oursStore = await lib.openStore(`${roots.ours}/`, settings);
-        await fill(oursStore, n, (i) => {
-          const input = {
-            id: i,
-            kind: 'savepoint',
-            trigger: 'manual',
-            format: 'canonical',
-            jobId: JOB,
-            jobName: 'bench',
-            jobFingerprint: 'f',
-            operators: [],
-            toolVersion: 'bench',
-            triggeredAt: i,
-            completedAt: i + 1,
-            files: [],
-          };
-          const metadata = lib.encodeMetadata({ formatVersion: 1, ...input });
-          return [
-            [`${name6(i)}/${lib.factsName(lib.factsOf(input, metadata.length))}`, Buffer.alloc(0)],
-            [`${name6(i)}/_metadata`, metadata],
-          ];
-        });
-        oursStore.close();
-        const setupWriteMs = Date.now() - writeStart;
         for (const [origin, uri] of Object.entries(roots)) {
           requests.length = 0;
-          const start = process.hrtime.bigint();
+          let start = process.hrtime.bigint();
           const entries = await storage.scan([uri]);
           const scanMs = Math.round(Number(process.hrtime.bigint() - start) / 1e6);
           const result = {
-            bench: `catalog listing of ${n} snapshots (${origin === 'flink' ? "Flink's" : 'ours'}): ${name}`,
+            bench: `catalog listing of ${count} snapshots (${origin === 'flink' ? "Flink's" : 'ours'}): ${name}`,
             complete: entries.filter((e) => e.state === 'complete' && e.origin === (origin === 'flink' ? 'flink' : 'ours')).length,
             ...counted(),
             scanMs,
-            setupWriteMs,
           };
+          const store = await lib.openStore(`${uri}/`, settings);
+          start = process.hrtime.bigint();
+          let keys = 0;
+          for await (const page of lib.listAll(store, '', { pageSize: Number.MAX_SAFE_INTEGER })) keys += page.objects.length;
+          result.listOnly = { keys, ms: Math.round(Number(process.hrtime.bigint() - start) / 1e6) };
+          store.close();
+          if (name === 'Azurite') result.setupWriteMs = setupWriteMs;
           if (before) {
             requests.length = 0;
             const t = process.hrtime.bigint();
@@ -116,6 +126,7 @@ try {
       }
       storage.close();
     },
+    { s3Buckets: (lib) => ({ 'bench-flink': prefixed(flinkObjects(count)), 'bench-ours': prefixed(ourObjects(lib, count)) }) },
   );
 } finally {
   if (before) rmSync(before.dir, { recursive: true, force: true });

@@ -60,7 +60,9 @@ export interface OwnedFile {
  */
 export function planOwnedFiles(target: string, files: readonly OwnedFile[], others: readonly CheckpointRefs[]): FilePlan[] {
   const rest = others.filter((c) => c.name !== target);
-  const counts = referenceCounts(rest);
+  // Only the target's files are counted (a root may hold 100,000s of references).
+  const wanted = new Set(files.map((f) => f.path));
+  const counts = referenceCounts(rest.map((c) => ({ ...c, files: c.files?.filter((f) => wanted.has(f)) })));
   const unknown = rest.filter((c) => c.files === undefined);
   const plans: FilePlan[] = [];
   const seen = new Set<string>();

@@ -185,7 +185,7 @@ async function planFiles(facts: Target, context: DisposalContext): Promise<FileP
   const { store, key, location } = facts.located;
   const folder = `${keyId(store, key)}/`;
   // Its own root is always in play: the snapshots beside it are the likeliest to share its files.
-  const roots = [...context.roots, store.fileSystem ? store.fileSystem.pathOf('') : store.base];
+  const roots = [...context.roots, locationOf(store, '')];
   const files: OwnedFile[] = [...facts.files].map(([, o]) => ({ path: keyId(store, o.key), bytes: o.size, own: true }));
   for (const outside of await referencedOutside(facts, folder)) files.push(await ownership(outside, { ...context, roots }));
   if (files.length === 0) return [];
@@ -224,7 +224,7 @@ async function ownership(file: { path: string; bytes?: number }, context: Dispos
   const { store, key } = await context.pool.locate(file.path);
   const bytes = file.bytes ?? (await store.stat(key))?.size;
   const owned: OwnedFile = { path: file.path, bytes: bytes ?? 0, own: false };
-  const root = fileId(store.fileSystem ? store.fileSystem.pathOf('') : store.base);
+  const root = fileId(locationOf(store, ''));
   if (bytes === undefined) return { ...owned, keepBecause: 'already gone' };
   const link = store.fileSystem?.facts(key);
   if (link?.throughLink !== undefined || link?.symlinkTo !== undefined || link?.escapesTo !== undefined)

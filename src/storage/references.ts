@@ -36,6 +36,9 @@ const READ_CONCURRENCY = 16;
  * scheme and authority, no doubled slashes.
  */
 export function fileId(uri: string): string {
+  // The common spellings of a local file without anything to decode or normalise: no URL parser needed.
+  const plain = /^file:(?:\/\/(?:localhost)?)?(\/[^%?#]*)$/i.exec(uri)?.[1] ?? (uri.startsWith('/') ? uri : undefined);
+  if (plain !== undefined && !/\/\.{0,2}(\/|$)|\/\//.test(plain)) return plain.length > 1 && plain.endsWith('/') ? plain.slice(0, -1) : plain;
   const local = pointerToPath(uri);
   if (local !== undefined) return path.resolve(local);
   const m = /^([a-z][a-z0-9+.-]*):\/\/([^/]*)(\/.*)?$/i.exec(uri);
@@ -46,13 +49,15 @@ export function fileId(uri: string): string {
 
 /** The id of a key of a store. */
 export function keyId(store: ObjectStore, key: string): string {
-  return fileId(store.fileSystem ? store.fileSystem.pathOf(key) : store.uriOf(key));
+  return fileId(locationOf(store, key));
 }
 
 /** Every retained snapshot under the roots (each root listed once, flat), with what it references. */
 export async function retainedSnapshots(pool: StorePool, roots: readonly string[], options: { cacheDir?: string } = {}): Promise<RetainedSnapshot[]> {
   const byId = new Map<string, RetainedSnapshot>();
-  for (const root of roots) {
+  // Each root once (the same root named twice would share, and overwrite, one cache file).
+  const unique = [...new Map(roots.map((r) => [fileId(pool.absolute(r)), r])).values()];
+  for (const root of unique) {
     const store = await pool.at(root);
     const cache = await ReferenceCache.open(options.cacheDir, store.base);
     const pending: Array<() => Promise<void>> = [];

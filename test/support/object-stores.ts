@@ -32,10 +32,11 @@ export function s3MockJar(): string {
   return jar;
 }
 
-export async function startS3Mock(): Promise<RunningServer> {
-  if (process.env.FLINK_TEST_S3_ENDPOINT) return { endpoint: process.env.FLINK_TEST_S3_ENDPOINT, stop: async () => undefined };
+/** `options.root`: a store directory to start from (a benchmark seeds one: S3Mock's PUT slows down as a bucket grows); removed on stop. */
+export async function startS3Mock(options: { root?: string } = {}): Promise<RunningServer> {
+  if (process.env.FLINK_TEST_S3_ENDPOINT && !options.root) return { endpoint: process.env.FLINK_TEST_S3_ENDPOINT, stop: async () => undefined };
   const jar = s3MockJar();
-  const root = mkdtempSync(path.join(tmpdir(), 's3mock-'));
+  const root = options.root ?? mkdtempSync(path.join(tmpdir(), 's3mock-'));
   const child = spawn(
     'java',
     [

@@ -11,7 +11,7 @@
 // otherwise, and a local page has no size limit (the whole listing is one page).
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { link, mkdir, open, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -140,6 +140,7 @@ export class LocalStore implements ObjectStore {
 
   async read(key: string, range?: ByteRange): Promise<Buffer> {
     try {
+      if (range === undefined) return await readFile(this.pathOf(key));
       const handle = await open(this.pathOf(key), 'r');
       try {
         const size = (await handle.stat()).size;
