@@ -63,7 +63,7 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
   const scannedAll: CatalogEntry[] = [];
   for (const root of roots) {
     try {
-      scannedAll.push(...(await storage.scan([root])));
+      for (const entry of await storage.scan([root])) scannedAll.push(entry);
     } catch (error) {
       // A failing listing (no such bucket, denied) is an error naming the URI, never "nothing found"; only a
       // configured root with the coordinator answering degrades to a warning (the cluster's list stands).

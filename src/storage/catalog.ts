@@ -48,7 +48,7 @@ export async function scanRoots(pool: StorePool, roots: readonly string[]): Prom
 /** Every object below `prefix` (one flat listing, in the store's largest pages). */
 export async function listed(store: ObjectStore, prefix: string): Promise<ObjectInfo[]> {
   const objects: ObjectInfo[] = [];
-  for await (const page of listAll(store, prefix, { pageSize: LARGEST_PAGE })) objects.push(...page.objects);
+  for await (const page of listAll(store, prefix, { pageSize: LARGEST_PAGE })) for (const o of page.objects) objects.push(o); // a local page may be 100,000s long
   return objects;
 }
 

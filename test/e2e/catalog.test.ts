@@ -3,7 +3,6 @@
 // (ours described by the facts beside their _metadata, no request per snapshot), and a store that cannot be
 // read is an error naming the URI and the action, never "nothing found".
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -58,7 +57,6 @@ async function putSavepoint(dir: string, id: number, completedAt: number, option
     data[3] ^= 0xff;
     await stores.put(dir, file.name, data);
   }
-  void createHash;
 }
 
 /**
