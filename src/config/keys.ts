@@ -189,6 +189,29 @@ export const KEYS: readonly KeySpec[] = [
   { key: 's3.secret-key', type: 'string', description: 'S3 secret access key (never printed).' },
   { key: 's3.region', type: 'string', description: 'S3 region; unset = AWS_REGION or the profile (us-east-1 when s3.endpoint is set).' },
   {
+    key: 's3.retry.limit',
+    default: '4',
+    type: 'int',
+    description: 'Retries of an S3 request that failed in a way safe to repeat (throttling, 5xx, a reset connection); 0 = none.',
+  },
+  {
+    key: 's3.retry.interval',
+    type: 'duration',
+    description: "First pause before an S3 retry, doubling each time (with jitter); unset = the AWS SDK's (50 ms, 1 s when throttled).",
+  },
+  {
+    key: 'fs.azure.io.retry.max.retries',
+    default: '4',
+    type: 'int',
+    description: 'Retries of an Azure Blob request that failed in a way safe to repeat (ServerBusy, 5xx, a reset connection); 0 = none.',
+  },
+  {
+    key: 'fs.azure.io.retry.backoff.interval',
+    default: '1 s',
+    type: 'duration',
+    description: "Pause unit between Azure Blob retries (the SDK's exponential policy: pauses of 0, 1, 3, 7 units, at most 20 s).",
+  },
+  {
     key: 'azure.blob.endpoint',
     type: 'string',
     extension: true,
