@@ -254,7 +254,9 @@ function partialBatch(answer: Buffer, sent: string, flavour: 's3' | 'azure', at:
   }
   const parts = text.split('HTTP/1.1 202 Accepted').length - 1;
   let left = Math.max(1, Math.ceil(parts * at));
-  return Buffer.from(text.replace(/HTTP\/1\.1 202 Accepted/g, (accepted) => (left-- > 0 ? 'HTTP/1.1 503 The server is busy.\r\nx-ms-error-code: ServerBusy' : accepted)));
+  return Buffer.from(
+    text.replace(/HTTP\/1\.1 202 Accepted/g, (accepted) => (left-- > 0 ? 'HTTP/1.1 503 The server is busy.\r\nx-ms-error-code: ServerBusy' : accepted)),
+  );
 }
 
 function hasBody(req: IncomingMessage): boolean {

@@ -19,8 +19,13 @@ export interface RunningServer {
   /** S3: http://127.0.0.1:<port>; Azurite: http://127.0.0.1:<port>/devstoreaccount1 (the account's Blob service URL). */
   endpoint: string;
   stop(): Promise<void>;
-  /** Kills the server process with `signal` (its data stays where `root` put it); only servers this process started. */
-  kill?(signal: NodeJS.Signals): Promise<void>;
+  /**
+   * Ends the server at once, as a crash does, keeping what it acknowledged (under `root`, for a restart): S3Mock
+   * writes through to disk and is killed (SIGKILL); Azurite keeps its index in memory and saves it every 5 s, so
+   * a SIGKILL would lose acknowledged writes (no real store does): it is told to stop, and killed once it saved.
+   * Only servers this process started.
+   */
+  crash?(): Promise<void>;
 }
 
 export interface ServerOptions {
@@ -71,7 +76,7 @@ export async function startS3Mock(options: ServerOptions = {}): Promise<RunningS
   });
   const endpoint = `http://127.0.0.1:${port}`;
   await until('S3Mock to answer', async () => ((await fetch(endpoint).catch(() => undefined))?.ok ? true : undefined), 60_000);
-  return { endpoint, stop: () => stopChild(child, cleanup), kill: (signal) => killChild(child, signal) };
+  return { endpoint, stop: () => stopChild(child, cleanup), crash: () => killChild(child) };
 }
 
 export async function startAzurite(options: ServerOptions = {}): Promise<RunningServer> {
@@ -88,7 +93,13 @@ export async function startAzurite(options: ServerOptions = {}): Promise<Running
     cleanup();
     throw error;
   });
-  return { endpoint: `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`, stop: () => stopChild(child, cleanup), kill: (signal) => killChild(child, signal) };
+  const crash = async () => {
+    const saved = new Promise<void>((resolve) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('successfully closed') && resolve()));
+    child.kill('SIGTERM');
+    await saved; // its index is on disk: anything still running is what dies with it
+    await killChild(child);
+  };
+  return { endpoint: `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`, stop: () => stopChild(child, cleanup), crash };
 }
 
 const children = new Set<ChildProcess>();
@@ -123,10 +134,10 @@ function portFromOutput(child: ChildProcess, pattern: RegExp, name: string, time
   });
 }
 
-async function killChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+async function killChild(child: ChildProcess): Promise<void> {
   if (child.exitCode === null && child.signalCode === null) {
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill(signal);
+    child.kill('SIGKILL');
     await exited;
   }
   children.delete(child);

@@ -160,7 +160,7 @@ export class AzureStore implements ObjectStore {
       let pending = batch; // after a partial answer, only the blobs still there are sent again
       const { response, sent } = await this.call('delete', batch[0], async () => {
         const sent = pending;
-        const response = await unreadableIsRepeatable(batchClient.deleteBlobs(sent.map((k) => this.container.getBlobClient(this.nameOf(k)))));
+        const response = await unreadableIsRepeatable(batchClient.deleteBlobs(sent.map((k) => this.container.getBlobClient(this.nameOf(k)))), true);
         if (response.subResponses.length !== sent.length) {
           throw new RepeatableFailure(`an incomplete batch answer (${response.subResponses.length} of ${sent.length} parts)`);
         }
@@ -232,15 +232,19 @@ function firstLine(text: string): string {
 
 /**
  * The result of a request, where an answer that could not be read (PARSE_ERROR: cut off, or a truncated
- * listing page) or a connection error raised outside the SDK's retry policy is a RepeatableFailure.
+ * listing page) or a connection error raised outside the SDK's retry policy is a RepeatableFailure. A batch
+ * answer is parsed outside the pipeline: with `batch`, every error that is not the pipeline's (a RestError,
+ * already repeated where that is safe) or ours is an unreadable answer.
  */
-async function unreadableIsRepeatable<T>(request: Promise<T>): Promise<T> {
+async function unreadableIsRepeatable<T>(request: Promise<T>, batch = false): Promise<T> {
   try {
     return await request;
   } catch (error) {
     const e = error as { code?: string; statusCode?: number; message?: string; name?: string };
-    const outsidePolicy = e.name !== 'RestError' && CONNECTION_ERRORS.test(`${e.code} ${e.message}`);
-    if (e.code === 'PARSE_ERROR' || outsidePolicy) throw new RepeatableFailure(`an unreadable answer (${firstLine(e.message ?? String(error))})`, { cause: error });
+    const outsidePipeline = e.name !== 'RestError' && !isFlinkCliError(error);
+    if (e.code === 'PARSE_ERROR' || (outsidePipeline && (batch || CONNECTION_ERRORS.test(`${e.code} ${e.message}`)))) {
+      throw new RepeatableFailure(`an unreadable answer (${firstLine(e.message ?? String(error))})`, { cause: error });
+    }
     throw error;
   }
 }

@@ -124,7 +124,7 @@ describe('retries of requests that are safe to repeat', () => {
     expect(s3ClientConfig(settingsOf('s3.retry.limit=0').s3, {})).toMatchObject({ maxAttempts: 1 });
     const config = s3ClientConfig(settingsOf('s3.retry.limit=2', 's3.retry.interval=100 ms').s3, {});
     expect(config.maxAttempts).toBe(3);
-    const strategy = config.retryStrategy as { maxAttempts(): Promise<number> };
+    const strategy = config.retryStrategy as unknown as { maxAttempts(): Promise<number> };
     expect(await strategy.maxAttempts()).toBe(3);
   });
 
