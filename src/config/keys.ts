@@ -82,6 +82,14 @@ export const KEYS: readonly KeySpec[] = [
     description: 'Bearer token the local coordinator requires (mandatory when it binds a non-loopback address).',
   },
   {
+    key: 'coordinator.rest.allow-other-users',
+    default: 'false',
+    type: 'bool',
+    extension: true,
+    description:
+      'Let other users of this host use the local coordinator. By default it answers its owner only (Linux tells it who is at the other end of a loopback connection); elsewhere it requires a token it writes for its owner.',
+  },
+  {
     key: 'coordinator.dir',
     type: 'string',
     extension: true,

@@ -52,7 +52,12 @@ afterAll(() => {
 });
 
 /** Figures of the whole run, for the README's reliability section. */
-const figures = { commands: 0, succeeded: 0, refused: 0, injected: 0, retried: 0 };
+const figures = { commands: 0, succeeded: 0, refused: 0, injected: {} as Record<string, number>, retried: 0 };
+function countFaults(proxy: FaultProxy | undefined): void {
+  if (!proxy) return;
+  for (const [kind, n] of Object.entries(proxy.injected())) figures.injected[kind] = (figures.injected[kind] ?? 0) + n;
+  figures.retried += proxy.retried();
+}
 afterAll(() => {
   process.stdout.write(`object-store faults through the CLI: ${JSON.stringify(figures)}\n`);
 });
@@ -158,8 +163,7 @@ describe.each(flavours)('bin/flink on $name through a fault-injecting proxy', (f
     direct = await openDirect();
   }, 240_000);
   afterAll(async () => {
-    figures.injected += proxy ? Object.values(proxy.injected()).reduce((a, b) => a + b, 0) : 0;
-    figures.retried += proxy?.retried() ?? 0;
+    countFaults(proxy);
     direct?.close();
     await proxy?.close();
     await server?.stop();
@@ -313,6 +317,7 @@ describe('the local coordinator writing to S3 through a proxy that loses answers
   }, 240_000);
   afterAll(async () => {
     if (address) await flink(['cluster', 'stop']);
+    countFaults(proxy);
     await proxy?.close();
     await server?.stop();
   }, 60_000);
