@@ -3,7 +3,8 @@
 // every point, truncated listing pages and partial batch deletes; throttling that does not end; the server
 // killed half-way through a disposal and started again. Whatever happens, each command either does what it
 // says or fails with one line and exit 1, no snapshot is lost, and none is half-deleted while listed as
-// restorable: the next dispose or prune finishes what an interrupted one began.
+// restorable: the next dispose or prune finishes what an interrupted one began. And the local coordinator's
+// create-only state files on S3 survive answers lost after the object was stored.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,17 +40,43 @@ interface Flavour {
   fresh(endpoint: string, name: string): Promise<string>;
   /** What finishes the interrupted disposal after the restart. */
   finisher: 'dispose' | 'prune';
+  /** Where the server keeps its data (it survives a crash and a restart). */
+  dataRoot: string;
+  /** The running server (replaced when it is started again) and the proxy in front of it, for the whole file. */
+  server?: RunningServer;
+  proxy?: FaultProxy;
 }
 
 const flavours: Flavour[] = [
-  { name: 'S3 (S3Mock)', kind: 's3', start: startS3Mock, fresh: freshBucket, finisher: 'dispose' },
-  { name: 'Azure Blob (Azurite)', kind: 'azure', start: startAzurite, fresh: freshContainer, finisher: 'prune' },
+  { name: 'S3 (S3Mock)', kind: 's3', start: startS3Mock, fresh: freshBucket, finisher: 'dispose', dataRoot: mkdtempSync(path.join(tmpdir(), 'faults-s3-')) },
+  {
+    name: 'Azure Blob (Azurite)',
+    kind: 'azure',
+    start: startAzurite,
+    fresh: freshContainer,
+    finisher: 'prune',
+    dataRoot: mkdtempSync(path.join(tmpdir(), 'faults-azure-')),
+  },
 ];
 
-const roots: string[] = [];
-afterAll(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
-});
+beforeAll(async () => {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const started = await Promise.allSettled(flavours.map((f) => f.start({ root: f.dataRoot })));
+  started.forEach((r, i) => {
+    if (r.status === 'fulfilled') flavours[i].server = r.value;
+  });
+  for (const r of started) if (r.status === 'rejected') throw r.reason;
+  for (const flavour of flavours) flavour.proxy = await startFaultProxy(flavour.server!.endpoint, flavour.kind);
+}, 240_000);
+afterAll(async () => {
+  for (const flavour of flavours) {
+    countFaults(flavour.proxy);
+    await flavour.proxy?.close();
+  }
+  await Promise.all(flavours.map((f) => f.server?.stop()));
+  for (const flavour of flavours) rmSync(flavour.dataRoot, { recursive: true, force: true });
+  process.stdout.write(`object-store faults through the CLI: ${JSON.stringify(figures)}\n`);
+}, 60_000);
 
 /** Figures of the whole run, for the README's reliability section. */
 const figures = { commands: 0, succeeded: 0, refused: 0, injected: {} as Record<string, number>, retried: 0 };
@@ -58,9 +85,6 @@ function countFaults(proxy: FaultProxy | undefined): void {
   for (const [kind, n] of Object.entries(proxy.injected())) figures.injected[kind] = (figures.injected[kind] ?? 0) + n;
   figures.retried += proxy.retried();
 }
-afterAll(() => {
-  process.stdout.write(`object-store faults through the CLI: ${JSON.stringify(figures)}\n`);
-});
 
 const sp = (n: number) => `savepoint-fd7201-${String(n).padStart(12, '0')}`;
 
@@ -121,16 +145,12 @@ function expectOneLineFailure(r: RunResult): void {
 const succeeded = (r: RunResult) => r.exitCode === 0 || r.exitCode === 8;
 
 describe.each(flavours)('bin/flink on $name through a fault-injecting proxy', (flavour) => {
-  const dataRoot = mkdtempSync(path.join(tmpdir(), `faults-${flavour.kind}-`));
-  roots.push(dataRoot);
-  let server: RunningServer;
-  let proxy: FaultProxy;
   let direct: ObjectStore;
   let root = '';
   let conf = '';
   const flink = (args: string[]): Promise<RunResult> => runFlink(['--config-dir', conf, ...NO_COORDINATOR, ...args]);
   const openDirect = async () => {
-    const keys = flavour.kind === 's3' ? s3ConfigLines(server.endpoint) : azureConfigLines(server.endpoint);
+    const keys = flavour.kind === 's3' ? s3ConfigLines(flavour.server!.endpoint) : azureConfigLines(flavour.server!.endpoint);
     return openStore(
       `${root}/`,
       storageSettings(
@@ -140,6 +160,7 @@ describe.each(flavours)('bin/flink on $name through a fault-injecting proxy', (f
   };
   /** Runs a command under `schedule`, counting it in the figures. */
   const underFaults = async (schedule: Schedule | undefined, args: string[]): Promise<RunResult> => {
+    const proxy = flavour.proxy!;
     proxy.schedule(schedule);
     try {
       const r = await flink(args);
@@ -153,21 +174,13 @@ describe.each(flavours)('bin/flink on $name through a fault-injecting proxy', (f
   };
 
   beforeAll(async () => {
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    server = await flavour.start({ root: dataRoot });
-    proxy = await startFaultProxy(server.endpoint, flavour.kind);
-    root = await flavour.fresh(server.endpoint, `faults-${flavour.kind}`);
+    root = await flavour.fresh(flavour.server!.endpoint, `faults-${flavour.kind}`);
     conf = emptyDir('conf-');
-    const keys = flavour.kind === 's3' ? s3ConfigLines(proxy.endpoint) : azureConfigLines(proxy.endpoint);
+    const keys = flavour.kind === 's3' ? s3ConfigLines(flavour.proxy!.endpoint) : azureConfigLines(flavour.proxy!.endpoint);
     writeFileSync(path.join(conf, 'config.yaml'), [...keys, ...FAST_RETRIES, `state.savepoints.dir: ${root}/savepoints`, ''].join('\n'));
     direct = await openDirect();
-  }, 240_000);
-  afterAll(async () => {
-    countFaults(proxy);
-    direct?.close();
-    await proxy?.close();
-    await server?.stop();
   }, 60_000);
+  afterAll(() => direct?.close());
 
   it('seeded faults over listings, disposals and prunes: each command does what it says or fails in one line; nothing lost or half-deleted', async () => {
     const names = Array.from({ length: 10 }, (_, i) => `savepoints/${sp(i + 1)}`);
@@ -231,7 +244,7 @@ describe.each(flavours)('bin/flink on $name through a fault-injecting proxy', (f
     expect(succeeded(finished)).toBe(true);
     for (const name of names)
       expect({ name, condition: await conditionOf(direct, name) }).toEqual({ name, condition: names.slice(-4).includes(name) ? 'complete' : 'gone' });
-    expect(Object.values(proxy.injected()).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
+    expect(Object.values(flavour.proxy!.injected()).reduce((a, b) => a + b, 0)).toBeGreaterThan(10);
     // Retries carry nearly every command through (five attempts each request); a refusal is the rare exception.
     const ran = figures.commands - commandsBefore.commands;
     expect(figures.succeeded - commandsBefore.succeeded).toBeGreaterThanOrEqual(ran - 2);
@@ -259,8 +272,9 @@ describe.each(flavours)('bin/flink on $name through a fault-injecting proxy', (f
     await putSavepoint(direct, `savepoints/${sp(29)}`, 29);
     // The second batch delete of the disposal (the first deleted _metadata) finds the server dead.
     let batches = 0;
+    const proxy = flavour.proxy!;
     proxy.onRequest(async (req) => {
-      if (isBatchDelete(req) && ++batches === 2) await server.crash!();
+      if (isBatchDelete(req) && ++batches === 2) await flavour.server!.crash!();
     });
     let r: RunResult;
     try {
@@ -271,8 +285,8 @@ describe.each(flavours)('bin/flink on $name through a fault-injecting proxy', (f
     expectOneLineFailure(r);
     expect(r.stderr).toContain(root);
 
-    server = await flavour.start({ root: dataRoot });
-    proxy.retarget(server.endpoint);
+    flavour.server = await flavour.start({ root: flavour.dataRoot });
+    proxy.retarget(flavour.server.endpoint);
     direct.close();
     direct = await openDirect();
     expect(await conditionOf(direct, name, files)).toBe('marked');
@@ -297,29 +311,22 @@ describe.each(flavours)('bin/flink on $name through a fault-injecting proxy', (f
 describe('the local coordinator writing to S3 through a proxy that loses answers after the object was stored', () => {
   const work = emptyDir('coordinator-faults-');
   const conf = path.join(work, 'conf');
-  let server: RunningServer;
-  let proxy: FaultProxy;
+  const s3 = flavours[0];
   let address = '';
   const flink = (args: string[]): Promise<RunResult> => runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work });
 
   beforeAll(async () => {
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    server = await startS3Mock();
-    proxy = await startFaultProxy(server.endpoint, 's3');
-    const root = await freshBucket(server.endpoint, 'coordinator-faults');
+    const root = await freshBucket(s3.server!.endpoint, 'coordinator-faults');
     address = await startLocalCoordinator(conf, work, [
       `coordinator.dir: ${path.join(work, 'state')}`,
       `state.savepoints.dir: ${root}/savepoints`,
       `state.checkpoints.dir: ${root}/checkpoints`,
-      ...s3ConfigLines(proxy.endpoint),
+      ...s3ConfigLines(s3.proxy!.endpoint),
       ...FAST_RETRIES,
     ]);
   }, 240_000);
   afterAll(async () => {
     if (address) await flink(['cluster', 'stop']);
-    countFaults(proxy);
-    await proxy?.close();
-    await server?.stop();
   }, 60_000);
 
   it('state files are written create-only; a create repeated after its answer was lost is the same write: the savepoint completes, whole', async () => {
@@ -329,6 +336,8 @@ describe('the local coordinator writing to S3 through a proxy that loses answers
     const jobId = /JobID ([0-9a-f]{32})/.exec(run.stdout)![1];
     await until('RUNNING', async () => ((await listedJobState(flink, jobId)) === 'RUNNING' ? true : undefined));
     // Every second upload is stored, and its answer lost before the status line: the SDK sends it again.
+    const proxy = s3.proxy!;
+    const lostBefore = proxy.injected()['reset-response'];
     let puts = 0;
     proxy.schedule((req) => (req.method === 'PUT' && ++puts % 2 === 1 ? { kind: 'reset-response', at: 0.05 } : undefined));
     let r: RunResult;
@@ -337,7 +346,7 @@ describe('the local coordinator writing to S3 through a proxy that loses answers
     } finally {
       proxy.schedule(undefined);
     }
-    expect(proxy.injected()['reset-response']).toBeGreaterThan(0);
+    expect(proxy.injected()['reset-response']).toBeGreaterThan(lostBefore);
     expect(r.stderr).not.toContain('Already exists');
     expect(r.exitCode).toBe(0);
     const savepoint = /^Savepoint completed\. Path: (\S+)$/m.exec(r.stdout)![1];

@@ -90,7 +90,7 @@ const operations: Operation[] = [
     target: isObjectGet,
     kinds: ['busy', 'reset-request', 'reset-response'],
     async run({ faulty, direct }, id) {
-      const bytes = pattern(300_000, id.length);
+      const bytes = pattern(100_000, id.length);
       await direct!.write(`read/${id}`, bytes);
       expect((await faulty!.read(`read/${id}`)).equals(bytes)).toBe(true);
       expect((await faulty!.read(`read/${id}`, { offset: 1000, length: 5000 })).equals(bytes.subarray(1000, 6000))).toBe(true);
@@ -110,14 +110,14 @@ const operations: Operation[] = [
     target: isList,
     kinds: ['busy', 'reset-request', 'reset-response', 'truncate'],
     async run({ faulty, direct }, id) {
-      const keys = Array.from({ length: 25 }, (_, i) => `list/${id}/${i % 5}/k${String(i).padStart(3, '0')}`).sort();
+      const keys = Array.from({ length: 12 }, (_, i) => `list/${id}/${i % 4}/k${String(i).padStart(3, '0')}`).sort();
       await Promise.all(keys.map((k) => direct!.write(k, 'x')));
       const listed: string[] = [];
-      for await (const page of listAll(faulty!, `list/${id}/`, { pageSize: 10 })) listed.push(...page.objects.map((o) => o.key));
+      for await (const page of listAll(faulty!, `list/${id}/`, { pageSize: 5 })) listed.push(...page.objects.map((o) => o.key));
       expect(listed).toEqual(keys);
       const prefixes: string[] = [];
       for await (const page of listAll(faulty!, `list/${id}/`, { delimiter: '/', pageSize: 2 })) prefixes.push(...page.prefixes);
-      expect(prefixes).toEqual([0, 1, 2, 3, 4].map((n) => `list/${id}/${n}/`));
+      expect(prefixes).toEqual([0, 1, 2, 3].map((n) => `list/${id}/${n}/`));
     },
   },
   {
@@ -147,7 +147,7 @@ const operations: Operation[] = [
     target: isBatchDelete,
     kinds: ['busy', 'reset-request', 'reset-upload', 'reset-response', 'truncate', 'partial-batch'],
     async run({ faulty, direct }, id) {
-      const keys = Array.from({ length: 12 }, (_, i) => `delete/${id}/k${i}`);
+      const keys = Array.from({ length: 6 }, (_, i) => `delete/${id}/k${i}`);
       await Promise.all(keys.map((k) => direct!.write(k, 'x')));
       await faulty!.deleteMany(keys);
       const left: string[] = [];
