@@ -39,14 +39,18 @@ export async function peerUid(peer: Address, us: Address, procNet = PROC_NET): P
   return undefined;
 }
 
-/** Where to look: IPv4 sockets in tcp, IPv6 ones in tcp6; an IPv4-mapped address may be either. */
+/**
+ * Where to look: an IPv4 peer's socket is in tcp, or in tcp6 under its IPv4-mapped address (a dual-stack
+ * client socket, as Java opens by default: Flink's CLI); an IPv6 peer's socket is in tcp6.
+ */
 function candidates(peer: Address, us: Address): Array<[string, string, string]> {
   const v4 = (a: string) => (a.startsWith('::ffff:') && isIPv4(a.slice(7)) ? a.slice(7) : isIPv4(a) ? a : undefined);
-  const found: Array<[string, string, string]> = [];
   const peer4 = v4(peer.address);
   const us4 = v4(us.address);
+  const v6 = (a: string, four: string | undefined) => ipv6Bytes(four ? `::ffff:${four}` : a);
+  const found: Array<[string, string, string]> = [];
   if (peer4 && us4) found.push(['tcp', hexEnd(ipv4Bytes(peer4), peer.port), hexEnd(ipv4Bytes(us4), us.port)]);
-  if (!isIPv4(peer.address)) found.push(['tcp6', hexEnd(ipv6Bytes(peer.address), peer.port), hexEnd(ipv6Bytes(us.address), us.port)]);
+  found.push(['tcp6', hexEnd(v6(peer.address, peer4), peer.port), hexEnd(v6(us.address, us4), us.port)]);
   return found;
 }
 

@@ -50,19 +50,23 @@ async function ipv6Available(): Promise<boolean> {
     }
   });
 
-  it('IPv6 loopback, and an IPv4 client of a dual-stack server (::ffff:127.0.0.1)', async () => {
+  it('IPv6 loopback; an IPv4 client of a dual-stack server; a dual-stack client (as Java opens: Flink’s CLI) of an IPv4 server', async () => {
     if (!(await ipv6Available())) {
       console.warn('IPv6 loopback is not available here: the IPv6 cases of peerUid are not exercised');
       return;
     }
     const v6 = await connection('::1', '::1');
     const mapped = await connection('::', '127.0.0.1');
+    // The client's socket is an IPv6 one (listed in tcp6 as ::ffff:127.0.0.1); the server sees 127.0.0.1.
+    const dualStackClient = await connection('127.0.0.1', '::ffff:127.0.0.1');
     try {
       expect(await peerUid(...ends(v6.accepted))).toBe(process.getuid!());
       expect(mapped.accepted.remoteAddress).toBe('::ffff:127.0.0.1');
       expect(await peerUid(...ends(mapped.accepted))).toBe(process.getuid!());
+      expect(dualStackClient.accepted.remoteAddress).toBe('127.0.0.1');
+      expect(await peerUid(...ends(dualStackClient.accepted))).toBe(process.getuid!());
     } finally {
-      for (const c of [v6, mapped]) {
+      for (const c of [v6, mapped, dualStackClient]) {
         c.client.destroy();
         c.server.close();
       }
@@ -101,13 +105,15 @@ describe('the owner guard (tables written here)', () => {
     expect(await peerUid({ address: '127.0.0.1', port: 50001 }, { address: '127.0.0.1', port: 8081 }, procNet)).toBeUndefined();
   });
 
-  it('IPv6 rows: four 32-bit words in host order', async () => {
+  it('IPv6 rows: four 32-bit words in host order; an IPv4 peer with a dual-stack socket under its mapped address', async () => {
     const procNet = fakeProcNet([], {
       tcp6: [
         '   0: 00000000000000000000000001000000:C350 00000000000000000000000001000000:1F91 01 00000000:00000000 00:00000000 00000000  1002        0 9 1 0 20 4 30 10 -1',
+        '   1: 0000000000000000FFFF00000100007F:C351 0000000000000000FFFF00000100007F:1F91 01 00000000:00000000 00:00000000 00000000  1003        0 9 1 0 20 4 30 10 -1',
       ],
     });
     expect(await peerUid({ address: '::1', port: 50000 }, { address: '::1', port: 8081 }, procNet)).toBe(1002);
+    expect(await peerUid({ address: '127.0.0.1', port: 50001 }, { address: '127.0.0.1', port: 8081 }, procNet)).toBe(1003);
   });
 
   it("admits the owner; refuses another user in one line naming both; refuses a loopback peer it cannot find; admits another host's peer", async () => {
