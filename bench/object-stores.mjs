@@ -85,6 +85,7 @@ export async function withObjectStores(exports, run, options = {}) {
   mkdirSync(path.join(root, 'dist'), { recursive: true });
   const bundleDir = mkdtempSync(path.join(root, 'dist', '.object-bench-'));
   const servers = [];
+  let s3Root;
   try {
     await build({
       stdin: {
@@ -109,7 +110,7 @@ export async function withObjectStores(exports, run, options = {}) {
     });
     const lib = await import(pathToFileURL(path.resolve(bundleDir, 'stdin.js')).href);
     // allSettled: if one fails to start, the other is still stopped below.
-    const s3Root = options.s3Buckets ? seedS3Mock(options.s3Buckets(lib)) : undefined;
+    s3Root = options.s3Buckets ? seedS3Mock(options.s3Buckets(lib)) : undefined;
     const started = await Promise.allSettled([lib.startS3Mock({ root: s3Root }), lib.startAzurite()]);
     for (const r of started) if (r.status === 'fulfilled') servers.push(r.value);
     for (const r of started) if (r.status === 'rejected') throw r.reason;
@@ -122,5 +123,7 @@ export async function withObjectStores(exports, run, options = {}) {
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
     rmSync(bundleDir, { recursive: true, force: true });
+    if (s3Root) rmSync(s3Root, { recursive: true, force: true }); // a seeded root outlives its server
+
   }
 }

@@ -9,6 +9,7 @@ import { startRestServer, type RunningRestServer } from '../server/rest-server.j
 import { SnapshotStorage } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { JobManager } from '../coordinator/job-manager.js';
+import { restToken } from './owner-token.js';
 import { daemonSettings } from './settings.js';
 
 function parseArgs(argv: string[]): { configDir?: string; dynamic: string[] } {
@@ -86,7 +87,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
-  const server = (started.server = await startRestServer({ dispatcher: jobs, host: settings.host, port: settings.port, token: settings.token, log }));
+  // Its owner only (the kernel says who connects); where it cannot say, a token of the owner's (owner-token.ts).
+  const token = await restToken({ stateDir: settings.stateDir, token: settings.token, allowOtherUsers: settings.allowOtherUsers }, log);
+  const server = (started.server = await startRestServer({
+    dispatcher: jobs,
+    host: settings.host,
+    port: settings.port,
+    token,
+    allowOtherUsers: settings.allowOtherUsers,
+    log,
+  }));
   log(`REST endpoint listening at ${server.url}`);
   // Jobs are known before the pid file says "ready": `cluster start` then reports which ones resumed.
   await jobs.recover();

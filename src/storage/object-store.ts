@@ -8,6 +8,7 @@
 // is the one place that opens a store for a location, loading its SDK then (a command that never touches an
 // object store never pays for one).
 import type { Readable } from 'node:stream';
+import { DEFAULT_RETRIES, type RetrySettings } from '../config/storage.js';
 import { StorageRequestError, UsageError } from '../domain/errors.js';
 
 export { parseStorageUri, type StorageLocation } from './uri.js';
@@ -152,4 +153,57 @@ export function checkKey(base: string, key: string): string {
     throw new UsageError(`Invalid storage key '${key}' below ${base}: keys are relative, without '.' or '..'`);
   }
   return key;
+}
+
+/**
+ * An attempt that failed in a way that is safe to repeat and that the SDK does not repeat itself: an answer
+ * cut off after its headers (a reset mid-body), a 2xx answer that does not parse (a truncated listing page),
+ * keys a batch delete reports as failed for a passing reason, a batch answer missing some of its parts.
+ * `retrying` repeats these; once it gives up, `attempts` says how often it tried.
+ */
+export class RepeatableFailure extends Error {
+  attempts = 1;
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RepeatableFailure';
+  }
+}
+
+/** The first pause of a retry when none is configured, and the longest pause. */
+export const DEFAULT_RETRY_INTERVAL_MS = 100;
+export const MAX_RETRY_DELAY_MS = 20_000;
+
+/** Exponential backoff with full jitter: a random pause up to interval * 2^retry, capped. */
+export function backoffDelay(retry: RetrySettings, attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min((retry.intervalMs ?? DEFAULT_RETRY_INTERVAL_MS) * 2 ** attempt, MAX_RETRY_DELAY_MS);
+  return Math.floor(random() * ceiling);
+}
+
+/** Runs `attempt` again after a pause while it throws a RepeatableFailure, at most `retry.retries` more times. */
+export async function retrying<T>(retry: RetrySettings | undefined, attempt: () => Promise<T>): Promise<T> {
+  const retries = retry?.retries ?? DEFAULT_RETRIES;
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof RepeatableFailure)) throw error;
+      if (n >= retries) {
+        error.attempts = n + 1;
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(retry ?? { retries }, n)));
+    }
+  }
+}
+
+/** The whole body of an answer; a stream that breaks off is a RepeatableFailure (the request is safe to send again). */
+export async function readAnswer(body: AsyncIterable<Uint8Array> | undefined): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  try {
+    for await (const chunk of body ?? []) chunks.push(chunk);
+  } catch (error) {
+    throw new RepeatableFailure(`the answer broke off after ${chunks.reduce((n, c) => n + c.length, 0)} bytes`, { cause: error });
+  }
+  return Buffer.concat(chunks);
 }
