@@ -92,7 +92,11 @@ try {
       const result = { bench: `shared objects on ${name}: a checkpoint referencing ${count}, ${count} orphans`, setupWriteMs };
       const cases = [
         ['inspectVerify', ['savepoints', 'inspect', chk, '--verify', '--json'], (doc) => doc.verified === true && doc.files.length === count + 1],
-        ['gcDryRun', ['savepoints', 'gc', '--job', JOB, '--dir', base, '--min-age', '0s', '--dry-run', '--json'], (doc) => doc.files.length === count],
+        [
+          'gcDryRun',
+          ['savepoints', 'gc', '--job', JOB, '--dir', base, '--min-age', '0s', '--dry-run', '--json', '--offline'],
+          (doc) => doc.files.length === count,
+        ],
         ['disposeDryRun', ['dispose', '--dry-run', '--json', '--offline', chk], (doc) => doc.plan[0].sharedFiles.length === count],
       ];
       for (const [label, args, check] of cases) {

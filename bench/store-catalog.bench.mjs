@@ -1,76 +1,133 @@
-// The catalog scan on object stores: N of our savepoints (savepoint-*/_metadata, a real _metadata each)
-// scanned by scanStoreRoots on Azurite (STORE_BENCH_COUNT, default 10,000) and S3Mock (STORE_BENCH_S3_COUNT,
-// default 2,000: S3Mock's PUT slows down as a bucket grows). Counted on the wire: LIST and GET requests. For
-// comparison, the flat listing alone (what a scan costs without reading any _metadata).
+// The catalog on object stores: STORE_BENCH_COUNT (default 10,000) of Flink's savepoints (each only its
+// _metadata, as Flink writes a small one) and as many of ours (_metadata and the facts object beside it) in two
+// roots, on S3Mock and on Azurite, listed by the one implementation (SnapshotStorage.scan). Requests are
+// counted on the wire (LIST pages, GETs, anything else) and the listing timed. With BENCH_BASELINE, the same
+// roots are also scanned by that checkout's scanStoreRoots (today's: a GET of every _metadata).
+// S3Mock's PUT rewrites a bucket's whole index, so its buckets are written into its store directory before it
+// starts (bench/object-stores.mjs); Azurite's are written through the store. "listOnly" is the flat listing
+// of the root alone (what any listing-based catalog pays): the catalog's own cost is the rest.
 import { subscribe } from 'node:diagnostics_channel';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
 import { withObjectStores } from './object-stores.mjs';
 
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const count = Number(process.env.STORE_BENCH_COUNT ?? 10_000);
-const s3Count = Number(process.env.STORE_BENCH_S3_COUNT ?? Math.min(count, 2_000));
+const baseline = process.env.BENCH_BASELINE ? path.resolve(process.env.BENCH_BASELINE) : undefined;
+const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const requests = [];
 subscribe('http.client.request.start', ({ request }) => requests.push(`${request.method} ${request.path}`));
 const isList = (r) => r.startsWith('GET ') && (/[?&]list-type=2/.test(r) || /[?&]comp=list/.test(r));
+const counted = () => ({
+  listRequests: requests.filter(isList).length,
+  getRequests: requests.filter((r) => r.startsWith('GET ') && !isList(r)).length,
+  otherRequests: requests.filter((r) => !r.startsWith('GET ')).length,
+});
+const flinkMetadata = readFileSync(path.join(root, 'fixtures/snapshots/flink-2.3.0/savepoint-ecdf40-d4020aa67007/_metadata'));
 
-await withObjectStores(
-  ["export * from './src/storage/store-catalog.ts';", "export { encodeMetadata } from './src/storage/metadata.ts';"],
-  async ({ lib, s3, azurite, settings }) => {
-    const s3Root = await lib.freshBucket(s3.endpoint, 'bench', 'savepoints');
-    const azureRoot = await lib.freshContainer(azurite.endpoint, 'bench', 'savepoints');
-    for (const [name, uri, n] of [
-      ['Azurite', azureRoot, count],
-      ['S3Mock', s3Root, s3Count],
-    ]) {
-      const store = await lib.openStore(uri, settings);
+async function baselineScan() {
+  if (!baseline) return undefined;
+  const dir = mkdtempSync(path.join(root, 'dist', '.baseline-bench-'));
+  const out = path.join(dir, 'baseline.mjs');
+  await build({
+    stdin: { contents: "export { scanStoreRoots } from './src/storage/store-catalog.ts';", resolveDir: baseline, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    outfile: out,
+    logLevel: 'silent',
+  });
+  return { lib: await import(pathToFileURL(out).href), dir };
+}
+
+const name6 = (i) => `savepoint-fd7201-${i.toString(16).padStart(12, '0')}`;
+/** Flink's small savepoints: only their _metadata. */
+const flinkObjects = (n) => Array.from({ length: n }, (_, i) => [`${name6(i)}/_metadata`, flinkMetadata]);
+/** Ours as the writer leaves them (no state files here): the facts object and _metadata. */
+const ourObjects = (lib, n) =>
+  Array.from({ length: n }, (_, i) => {
+    const input = {
+      id: i,
+      kind: 'savepoint',
+      trigger: 'manual',
+      format: 'canonical',
+      jobId: JOB,
+      jobName: 'bench',
+      jobFingerprint: 'f',
+      operators: [],
+      toolVersion: 'bench',
+      triggeredAt: i,
+      completedAt: i + 1,
+      files: [],
+    };
+    const metadata = lib.encodeMetadata({ formatVersion: 1, ...input });
+    return [
+      [`${name6(i)}/${lib.factsName(lib.factsOf(input, metadata.length))}`, Buffer.alloc(0)],
+      [`${name6(i)}/_metadata`, metadata],
+    ];
+  }).flat();
+const prefixed = (objects) => objects.map(([key, body]) => [`savepoints/${key}`, body]);
+
+const before = await baselineScan();
+try {
+  await withObjectStores(
+    ["export { SnapshotStorage } from './src/storage/index.ts';", "export { encodeMetadata, factsName, factsOf } from './src/storage/metadata.ts';"],
+    async ({ lib, s3, azurite, settings }) => {
+      const storage = new lib.SnapshotStorage({ settings });
+      const azure = {
+        flink: await lib.freshContainer(azurite.endpoint, 'bench-flink', 'savepoints'),
+        ours: await lib.freshContainer(azurite.endpoint, 'bench-ours', 'savepoints'),
+      };
       const writeStart = Date.now();
-      for (let i = 0; i < n; i += 64) {
-        await Promise.all(
-          Array.from({ length: Math.min(64, n - i) }, (_, j) => i + j).map((k) =>
-            store.write(
-              `savepoint-fd7201-${k.toString(16).padStart(12, '0')}/_metadata`,
-              lib.encodeMetadata({
-                formatVersion: 1,
-                id: k,
-                kind: 'savepoint',
-                trigger: 'manual',
-                format: 'canonical',
-                jobId: 'fd72014d4c864993a2e5a9287b4a9c5d',
-                jobName: 'bench',
-                jobFingerprint: 'f',
-                operators: [],
-                toolVersion: 'bench',
-                triggeredAt: k,
-                completedAt: k + 1,
-                files: [],
-              }),
-            ),
-          ),
-        );
+      for (const [origin, uri] of Object.entries(azure)) {
+        const store = await lib.openStore(`${uri}/`, settings);
+        const all = origin === 'flink' ? flinkObjects(count) : ourObjects(lib, count);
+        for (let i = 0; i < all.length; i += 64) await Promise.all(all.slice(i, i + 64).map(([key, body]) => store.write(key, body)));
+        store.close();
       }
-      const writeMs = Date.now() - writeStart;
-      requests.length = 0;
-      let start = process.hrtime.bigint();
-      let keys = 0;
-      for await (const page of lib.listAll(store, '')) keys += page.objects.length;
-      const listMs = Number(process.hrtime.bigint() - start) / 1e6;
-      const listOnly = requests.filter(isList).length;
-      store.close();
-      requests.length = 0;
-      start = process.hrtime.bigint();
-      const entries = await lib.scanStoreRoots([uri], settings);
-      const scanMs = Number(process.hrtime.bigint() - start) / 1e6;
-      const complete = entries.filter((e) => e.state === 'complete').length;
-      console.log(
-        JSON.stringify({
-          bench: `catalog scan of ${n} snapshots: ${name}`,
-          complete,
-          listRequests: requests.filter(isList).length,
-          getRequests: requests.filter((r) => r.startsWith('GET ') && !isList(r)).length,
-          otherRequests: requests.filter((r) => !r.startsWith('GET ')).length,
-          scanMs: Math.round(scanMs),
-          listOnly: { keys, listRequests: listOnly, ms: Math.round(listMs) },
-          setupWriteMs: writeMs,
-        }),
-      );
-    }
-  },
-);
+      const setupWriteMs = Date.now() - writeStart;
+      for (const [name, roots] of [
+        ['Azurite', azure],
+        ['S3Mock', { flink: 's3://bench-flink/savepoints', ours: 's3://bench-ours/savepoints' }],
+      ]) {
+        for (const [origin, uri] of Object.entries(roots)) {
+          requests.length = 0;
+          let start = process.hrtime.bigint();
+          const entries = await storage.scan([uri]);
+          const scanMs = Math.round(Number(process.hrtime.bigint() - start) / 1e6);
+          const result = {
+            bench: `catalog listing of ${count} snapshots (${origin === 'flink' ? "Flink's" : 'ours'}): ${name}`,
+            complete: entries.filter((e) => e.state === 'complete' && e.origin === (origin === 'flink' ? 'flink' : 'ours')).length,
+            ...counted(),
+            scanMs,
+          };
+          const store = await lib.openStore(`${uri}/`, settings);
+          start = process.hrtime.bigint();
+          let keys = 0;
+          for await (const page of lib.listAll(store, '', { pageSize: Number.MAX_SAFE_INTEGER })) keys += page.objects.length;
+          result.listOnly = { keys, ms: Math.round(Number(process.hrtime.bigint() - start) / 1e6) };
+          store.close();
+          if (name === 'Azurite') result.setupWriteMs = setupWriteMs;
+          if (before) {
+            requests.length = 0;
+            const t = process.hrtime.bigint();
+            const old = await before.lib.scanStoreRoots([uri], settings);
+            result.baseline = {
+              complete: old.filter((e) => e.state === 'complete').length,
+              ...counted(),
+              scanMs: Math.round(Number(process.hrtime.bigint() - t) / 1e6),
+            };
+          }
+          console.log(JSON.stringify(result));
+        }
+      }
+      storage.close();
+    },
+    { s3Buckets: (lib) => ({ 'bench-flink': prefixed(flinkObjects(count)), 'bench-ours': prefixed(ourObjects(lib, count)) }) },
+  );
+} finally {
+  if (before) rmSync(before.dir, { recursive: true, force: true });
+}

@@ -31,6 +31,7 @@ export async function runCli(typed: readonly string[], init: ContextInit): Promi
     failure = error;
     code = await report(error, init, argv);
   }
+  if (deps.current) await (await import('./services/storage.js')).closeStorage(deps.current.context);
   await audit(deps, argv, code, failure, started, init.via);
   return code;
 }

@@ -12,7 +12,7 @@ export const EXIT_CODES: readonly ExitCodeRow[] = [
   { code: 0, kind: 'ok', meaning: 'Success.' },
   { code: 1, kind: 'operation-failed', meaning: 'The operation ran and failed (savepoint failed, disposal refused, job did not start).' },
   { code: 2, kind: 'usage', meaning: 'Usage error: unknown command or option, bad argument (e.g. a malformed job id).' },
-  { code: 3, kind: 'config', meaning: 'Configuration error: malformed or missing configuration file or value.' },
+  { code: 3, kind: 'config', meaning: 'Configuration error: malformed or missing configuration file or value; the coordinator refuses this token or OS user.' },
   { code: 4, kind: 'unreachable', meaning: 'The coordinator (local or Flink JobManager) could not be reached.' },
   { code: 5, kind: 'not-found', meaning: 'Not found: unknown job, trigger, snapshot or path.' },
   { code: 6, kind: 'timeout', meaning: 'Timed out waiting; the operation may still be running (reattach with the printed trigger id).' },

@@ -6,8 +6,9 @@ import type { FlinkApi } from '../client/rest-client.js';
 import { comparePreflight, describeOperator, describePlanned, type SnapshotOperator } from '../domain/preflight.js';
 import { FlinkCliError, OperationError } from '../domain/errors.js';
 import { operatorIdForUid } from '../domain/operator-id.js';
-import { pointerToPath } from '../domain/pointers.js';
+import type { SnapshotStorage } from '../storage/index.js';
 import type { CommandContext } from './context.js';
+import { storageOf } from './services/storage.js';
 
 export interface PreflightRequest {
   args: string[];
@@ -18,32 +19,27 @@ export interface PreflightRequest {
 
 const list = (items: string[]) => (items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')} and ${items.length - 5} more`);
 
-/** The operators of a local snapshot (ours or Flink's); a reason string when it cannot be read here. */
-/** snapshotOperators' answer for a local path that does not exist on this machine. */
+/** snapshotOperators' answer for a snapshot this machine does not reach (the cluster may: its own disk, hdfs://). */
 export const NOT_HERE = 'not on this machine';
 
-export async function snapshotOperators(pointer: string): Promise<SnapshotOperator[] | string> {
-  const local = pointerToPath(pointer);
-  if (local === undefined) return `${pointer} is not on this machine`;
-  const { readFile } = await import('node:fs/promises');
-  const fm = await import('../storage/flink-metadata/index.js');
-  const dir = fm.snapshotDirectory(local);
+/** The operators of a snapshot (ours or Flink's) on any store this machine reaches; a reason string when it cannot be read here. */
+export async function snapshotOperators(pointer: string, storage: SnapshotStorage): Promise<SnapshotOperator[] | string> {
+  const { hasAdapter } = await import('../storage/index.js');
+  if (!hasAdapter(pointer)) return `${pointer} is not on this machine`;
   // Not here: the cluster may still reach it (its own disk); it says whether it can, so nothing to note.
-  const { existsSync } = await import('node:fs');
-  if (!existsSync(dir)) return NOT_HERE;
+  if (!(await storage.describe(pointer).catch(() => undefined))) return NOT_HERE;
   try {
-    const head = await readFile(`${dir}/_metadata`);
-    if (head.length >= 4 && head.readInt32BE(0) === fm.FLINK_METADATA_MAGIC) {
-      const { metadata } = await fm.readFlinkSnapshot(dir);
-      return metadata.operators.map((op) => {
-        const bytes = fm.operatorBytes(op);
+    const inspected = await storage.inspect(pointer);
+    if (inspected.origin === 'flink') {
+      const { operatorBytes } = await import('../storage/flink-metadata/index.js');
+      return inspected.snapshot.metadata.operators.map((op) => {
+        const bytes = operatorBytes(op);
         return { id: op.id, uid: op.uid, name: op.name, bytes, hasState: bytes > 0 || op.coordinatorState !== null };
       });
     }
-    const { readSnapshot } = await import('../storage/index.js');
-    const snapshot = await readSnapshot(dir);
-    const sizes = new Map(snapshot.metadata.files.map((f) => [f.name, f.size]));
-    return snapshot.metadata.operators.map((op) => {
+    const { metadata } = inspected.snapshot;
+    const sizes = new Map(metadata.files.map((f) => [f.name, f.size]));
+    return metadata.operators.map((op) => {
       const subtasks = (op.state as { subtasks?: Array<{ file?: string }> } | undefined)?.subtasks ?? [];
       const bytes = subtasks.reduce((n, s) => n + (s.file ? (sizes.get(s.file) ?? 0) : 0), 0);
       return { id: operatorIdForUid(op.uid), uid: op.uid, name: op.name ?? null, bytes, hasState: op.state !== undefined && op.state !== null };
@@ -68,7 +64,7 @@ export async function preflight(
   read?: SnapshotOperator[],
 ): Promise<void> {
   const { io } = ctx;
-  const operators = read ?? (await snapshotOperators(pointer));
+  const operators = read ?? (await snapshotOperators(pointer, await storageOf(ctx)));
   if (operators === NOT_HERE) return;
   if (typeof operators === 'string') {
     io.note(`Restore pre-flight skipped: ${operators}; the cluster checks the state mapping when the job starts.`);
@@ -126,15 +122,17 @@ export async function latestSnapshotOf(client: FlinkApi, jobId: string): Promise
  * The operators of a running job's newest snapshot. A checkpoint can be subsumed (and deleted) between the
  * question and the read: then the next newest is asked for, a few times.
  */
-export async function runningJobOperators(client: FlinkApi, jobId: string): Promise<{ pointer: string; operators: SnapshotOperator[] } | undefined> {
-  const { existsSync } = await import('node:fs');
+export async function runningJobOperators(
+  client: FlinkApi,
+  jobId: string,
+  storage: SnapshotStorage,
+): Promise<{ pointer: string; operators: SnapshotOperator[] } | undefined> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const pointer = await latestSnapshotOf(client, jobId);
     if (pointer === undefined) return undefined;
-    const operators = await snapshotOperators(pointer);
+    const operators = await snapshotOperators(pointer, storage);
     if (typeof operators !== 'string') return { pointer, operators };
-    const local = pointerToPath(pointer);
-    if (local === undefined || existsSync(local)) return undefined;
+    if (operators !== NOT_HERE) return undefined; // there, but unreadable: asking again gives the same
   }
   return undefined;
 }

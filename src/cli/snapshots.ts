@@ -14,7 +14,7 @@ import {
   type Verification,
 } from '../domain/catalog.js';
 import { FlinkCliError } from '../domain/errors.js';
-import { hasScheme, pointerToPath } from '../domain/pointers.js';
+import { pointerToPath } from '../domain/pointers.js';
 import type { CommandContext } from './context.js';
 
 export interface Gathered {
@@ -26,20 +26,22 @@ export interface Gathered {
 
 export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter & { dirs?: string[] }): Promise<Gathered> {
   const config = await ctx.config();
-  const { scanSnapshots, localPath } = await import('../storage/catalog.js');
+  const { storageOf } = await import('./services/storage.js');
+  const { childOf, hasAdapter } = await import('../storage/index.js');
+  const storage = await storageOf(ctx);
+  // Configured roots on a store this machine has no adapter for (hdfs://, gs://) are the cluster's to list;
+  // a --dir on one is an error saying so (below), never an empty scan.
+  const explicit = new Set<string>();
   const roots = new Set<string>();
-  const local = (value: string | undefined) => (value && (!hasScheme(value) || /^file:/i.test(value)) ? localPath(path.resolve(ctx.cwd, value)) : undefined);
-  const savepointDir = local(resolveSavepointTarget(config).directory);
-  const checkpointDir = local(config.string('execution.checkpointing.dir'));
-  if (savepointDir) roots.add(savepointDir);
-  if (checkpointDir) roots.add(filter.jobId ? path.join(checkpointDir, filter.jobId) : checkpointDir);
-  for (const dir of filter.dirs ?? []) roots.add(local(dir) ?? dir);
-  // Object-store roots (s3://, wasbs://, abfss://) are listed through the storage interface.
-  const { isRemote } = await import('../storage/store-catalog.js');
-  const configured = [resolveSavepointTarget(config).directory, config.string('execution.checkpointing.dir')];
-  const remoteCheckpoints = configured[1] && isRemote(configured[1]) ? configured[1].replace(/\/+$/, '') : undefined;
-  if (configured[0] && isRemote(configured[0])) roots.add(configured[0]);
-  if (remoteCheckpoints) roots.add(filter.jobId ? `${remoteCheckpoints}/${filter.jobId}` : remoteCheckpoints);
+  const savepointDir = resolveSavepointTarget(config).directory;
+  const checkpointDir = config.string('execution.checkpointing.dir');
+  if (savepointDir && hasAdapter(savepointDir)) roots.add(storage.pool.absolute(savepointDir));
+  if (checkpointDir && hasAdapter(checkpointDir)) roots.add(storage.pool.absolute(filter.jobId ? childOf(checkpointDir, filter.jobId) : checkpointDir));
+  for (const dir of filter.dirs ?? []) {
+    const root = storage.pool.absolute(dir);
+    roots.add(root);
+    explicit.add(root);
+  }
 
   const byPath = new Map<string, CatalogEntry>();
   let coordinator: Gathered['coordinator'] = 'unreachable';
@@ -58,74 +60,52 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
         `The coordinator is not reachable (${error.message.replace(/^Could not reach the coordinator at /, '').replace(/\.$/, '')}); listing from storage only.`,
       );
   }
-  // A --dir on a scheme without an adapter (gs://, hdfs://) is an error saying so, never an empty scan.
-  const { openStore } = await import('../storage/object-store.js');
-  for (const dir of filter.dirs ?? [])
-    if (hasScheme(dir) && !/^file:/i.test(dir) && !isRemote(dir)) await openStore(dir, { s3: { pathStyle: false }, azure: { accountKey: () => undefined } });
-  const remoteRoots = [...roots].filter(isRemote);
-  const scannedAll = await scanSnapshots([...roots].filter((r) => !isRemote(r)));
-  if (remoteRoots.length > 0) {
-    const { scanStoreRoots } = await import('../storage/store-catalog.js');
-    const { storageSettings } = await import('../config/storage.js');
-    const explicit = new Set(filter.dirs ?? []);
-    for (const root of remoteRoots) {
-      try {
-        scannedAll.push(...(await scanStoreRoots([root], storageSettings(config), { jobId: filter.jobId })));
-      } catch (error) {
-        // A failing LIST (no such bucket, denied) is an error naming the URI, never "nothing found"; only a
-        // configured root with the coordinator answering degrades to a warning (the cluster's list stands).
-        if (explicit.has(root) || coordinator === 'unreachable' || !(error instanceof FlinkCliError)) throw error;
-        ctx.io.warn(`${error.message}; listing what the coordinator reports`);
-      }
+  const scannedAll: CatalogEntry[] = [];
+  for (const root of roots) {
+    try {
+      for (const entry of await storage.scan([root])) scannedAll.push(entry);
+    } catch (error) {
+      // A failing listing (no such bucket, denied) is an error naming the URI, never "nothing found"; only a
+      // configured root with the coordinator answering degrades to a warning (the cluster's list stands).
+      if (explicit.has(root) || coordinator === 'unreachable' || !(error instanceof FlinkCliError)) throw error;
+      ctx.io.warn(`${error.message}; listing what the coordinator reports`);
     }
   }
   const scannedKeys = new Set<string>();
   for (const scanned of scannedAll) {
     scannedKeys.add(keyOf(scanned.path));
-    // What the scan established, it established at the quick level.
-    const entry: CatalogEntry = { ...(jobs ? attributed(scanned, jobs) : scanned), verified: 'quick' };
+    const entry: CatalogEntry = { ...(jobs ? attributed(scanned, jobs) : scanned), verified: scanned.verified ?? 'quick' };
     const known = byPath.get(keyOf(entry.path));
     // The scan is the truth about the files; the coordinator knows kind, trigger and job.
     byPath.set(keyOf(entry.path), known ? { ...entry, ...pick(known), state: entry.state, sizeBytes: entry.sizeBytes || known.sizeBytes } : entry);
   }
-  const { isPinned } = await import('../storage/pins.js');
-  const { inspect } = await import('../storage/catalog.js');
   for (const [key, entry] of byPath) {
-    // One size everywhere: a local snapshot only the coordinator listed (outside the scanned roots) is measured
-    // the way the scan and dispose measure it (_metadata plus state files), not by the coordinator's state size.
-    if (!scannedKeys.has(key) && entry.state === 'complete' && !hasScheme(entry.path)) {
-      const measured = await inspect(entry.path).catch(() => undefined);
-      if (measured && measured.sizeBytes > 0) byPath.set(key, { ...entry, sizeBytes: measured.sizeBytes });
-    }
-  }
-  for (const [key, entry] of byPath) {
-    // Listed by the coordinator but gone from a local disk: not restorable any more (what the scan just read is there).
-    if (entry.state === 'complete' && !hasScheme(entry.path) && !scannedKeys.has(key) && !(await exists(entry.path)))
-      byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });
-    else if (!hasScheme(entry.path) && isPinned(entry.path)) byPath.set(key, { ...entry, pinned: true });
+    if (scannedKeys.has(key) || !hasAdapter(entry.path)) continue;
+    // Only the coordinator listed it (outside the scanned roots): measured the way the scan and dispose measure
+    // it (_metadata plus state files, not the coordinator's state size); gone from storage, it is not restorable.
+    const found = await storage.describe(entry.path).catch(() => undefined);
+    if (!found && entry.state === 'complete') byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });
+    else if (found) byPath.set(key, { ...entry, sizeBytes: found.sizeBytes > 0 ? found.sizeBytes : entry.sizeBytes, pinned: found.pinned });
   }
   return { entries: sortByCompletion(filterCatalog([...byPath.values()], filter)), roots: [...roots], coordinator };
 }
 
 /**
- * Full verification of a listed snapshot: local ones, and object-store ones when `ctx` gives the settings to
- * reach them; what only a remote coordinator reported (hdfs://, ...) stays as it said.
+ * Full verification of a listed snapshot, on any store this machine reaches; what only a remote coordinator
+ * reported (hdfs://, ...) stays as it said.
  */
-export async function verifyFully(entry: CatalogEntry, ctx?: CommandContext): Promise<Verification> {
-  const { isRemote } = await import('../storage/store-catalog.js');
-  if (ctx && isRemote(entry.path)) {
-    const [{ verifyRemote }, { storageSettings }] = await Promise.all([import('../storage/store-catalog.js'), import('../config/storage.js')]);
-    try {
-      return await verifyRemote(entry.path, 'full', storageSettings(await ctx.config()));
-    } catch (error) {
-      // Only the coordinator reported it and this machine cannot read the store: it stays as reported.
-      if (entry.verified !== undefined || !(error instanceof FlinkCliError)) throw error;
-      return { level: 'quick', state: entry.state, problem: entry.problem };
-    }
+export async function verifyFully(entry: CatalogEntry, ctx: CommandContext): Promise<Verification> {
+  const { hasAdapter } = await import('../storage/index.js');
+  const reported = (): Verification => ({ level: entry.verified === 'full' ? 'full' : 'quick', state: entry.state, problem: entry.problem });
+  if (!hasAdapter(entry.path)) return reported();
+  const { storageOf } = await import('./services/storage.js');
+  try {
+    return await (await storageOf(ctx)).verify(entry.path, 'full');
+  } catch (error) {
+    // Only the coordinator reported it and this machine cannot read the store: it stays as reported.
+    if (entry.verified !== undefined || !(error instanceof FlinkCliError)) throw error;
+    return reported();
   }
-  if (hasScheme(entry.path) && !/^file:/i.test(entry.path)) return { level: entry.verified ?? 'quick', state: entry.state, problem: entry.problem };
-  const { verifySnapshot } = await import('../storage/verify.js');
-  return verifySnapshot(entry.path, 'full');
 }
 
 /**
@@ -167,14 +147,6 @@ export function attributed(entry: CatalogEntry, jobs: readonly KnownJob[]): Cata
 function pick(entry: CatalogEntry): Partial<CatalogEntry> {
   const { kind, trigger, format, jobId, jobName, snapshotId, completedAt } = entry;
   return Object.fromEntries(Object.entries({ kind, trigger, format, jobId, jobName, snapshotId, completedAt }).filter(([, v]) => v !== undefined));
-}
-
-async function exists(p: string): Promise<boolean> {
-  const { stat } = await import('node:fs/promises');
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 function keyOf(pointer: string): string {

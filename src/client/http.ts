@@ -66,7 +66,7 @@ export class RestError extends FlinkCliError {
 
   constructor(status: number, errors: string[], method: string, path: string) {
     super(kindForStatus(status), restErrorMessage(status, errors, method, path), {
-      hint: status === 401 || status === 403 ? "Set the coordinator's token with -D coordinator.rest.token=<token> (or in your configuration)." : undefined,
+      hint: status === 401 ? "Set the coordinator's token with -D coordinator.rest.token=<token> (or in your configuration)." : undefined,
     });
     this.status = status;
     this.errors = errors;

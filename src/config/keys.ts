@@ -88,6 +88,14 @@ export const KEYS: readonly KeySpec[] = [
     description: 'Bearer token the local coordinator requires (mandatory when it binds a non-loopback address).',
   },
   {
+    key: 'coordinator.rest.allow-other-users',
+    default: 'false',
+    type: 'bool',
+    extension: true,
+    description:
+      'Let other users of this host use the local coordinator. By default it answers its owner only (Linux tells it who is at the other end of a loopback connection); elsewhere it requires a token it writes for its owner.',
+  },
+  {
     key: 'coordinator.dir',
     type: 'string',
     extension: true,
@@ -122,6 +130,11 @@ export const KEYS: readonly KeySpec[] = [
     deprecated: ['state.backend.fs.checkpointdir'],
     type: 'string',
     description: 'Directory of checkpoints: <dir>/<job id>/chk-<n>.',
+  },
+  {
+    key: 'dstl.dfs.base-path',
+    type: 'string',
+    description: "Root of the changelog state backend's files (<dir>/<job id>/dstl/): never disposed, and counted when deciding what a checkpoint still needs.",
   },
   {
     key: 'execution.checkpointing.num-retained',
@@ -258,6 +271,29 @@ export const KEYS: readonly KeySpec[] = [
   { key: 's3.access-key', type: 'string', description: "S3 access key id; unset = the AWS SDK's default chain (environment, profile, instance/pod identity)." },
   { key: 's3.secret-key', type: 'string', description: 'S3 secret access key (never printed).' },
   { key: 's3.region', type: 'string', description: 'S3 region; unset = AWS_REGION or the profile (us-east-1 when s3.endpoint is set).' },
+  {
+    key: 's3.retry.limit',
+    default: '4',
+    type: 'int',
+    description: 'Retries of an S3 request that failed in a way safe to repeat (throttling, 5xx, a reset connection); 0 = none.',
+  },
+  {
+    key: 's3.retry.interval',
+    type: 'duration',
+    description: "First pause before an S3 retry, doubling each time (with jitter); unset = the AWS SDK's (50 ms, 1 s when throttled).",
+  },
+  {
+    key: 'fs.azure.io.retry.max.retries',
+    default: '4',
+    type: 'int',
+    description: 'Retries of an Azure Blob request that failed in a way safe to repeat (ServerBusy, 5xx, a reset connection); 0 = none.',
+  },
+  {
+    key: 'fs.azure.io.retry.backoff.interval',
+    default: '1 s',
+    type: 'duration',
+    description: "Pause unit between Azure Blob retries (the SDK's exponential policy: pauses of 0, 1, 3, 7 units, at most 20 s).",
+  },
   {
     key: 'azure.blob.endpoint',
     type: 'string',

@@ -5,6 +5,12 @@ import path from 'node:path';
 import { pointerToPath } from '../domain/pointers.js';
 import type { ResolvedConfig } from './resolve.js';
 
+/**
+ * Where a system cannot tell local users apart (no kernel socket table), the local coordinator writes a token
+ * here, readable by its owner only, and requires it; the owner's `flink` sends it to that coordinator.
+ */
+export const OWNER_TOKEN_FILE = 'rest.token';
+
 export function coordinatorStateDir(config: ResolvedConfig, env: NodeJS.ProcessEnv, cwd: string): string {
   const configured = config.string('coordinator.dir');
   if (configured) return path.resolve(cwd, (pointerToPath(configured) ?? configured).replace(/^~(?=$|\/)/, env.HOME ?? os.homedir()));

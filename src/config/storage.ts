@@ -1,6 +1,7 @@
 // Object-store settings from Flink's own keys (pure: a resolved configuration in, settings out). Secret
 // values are wrapped so that printing, logging or JSON-encoding the settings never shows them.
 import { inspect } from 'node:util';
+import { ConfigError } from '../domain/errors.js';
 import { HIDDEN } from './keys.js';
 import type { ResolvedConfig } from './resolve.js';
 import { describeOrigin } from './types.js';
@@ -33,6 +34,17 @@ export class Secret {
   }
 }
 
+/** How an object store repeats a request that failed in a way that is safe to repeat (throttling, a reset connection). */
+export interface RetrySettings {
+  /** Further attempts after the first; 0 turns retries off. */
+  retries: number;
+  /** The first pause; each further one doubles (with jitter). Unset: the SDK's own. */
+  intervalMs?: number;
+}
+
+/** Retries of a store request when nothing is configured. */
+export const DEFAULT_RETRIES = 4;
+
 export interface S3Settings {
   endpoint?: string;
   pathStyle: boolean;
@@ -40,6 +52,8 @@ export interface S3Settings {
   /** Both set, or neither (then the AWS SDK's default credential chain). */
   accessKey?: string;
   secretKey?: Secret;
+  /** s3.retry.limit / s3.retry.interval; unset: DEFAULT_RETRIES with the SDK's pauses. */
+  retry?: RetrySettings;
 }
 
 export interface AzureSettings {
@@ -49,6 +63,8 @@ export interface AzureSettings {
   accountKey(host: string): Secret | undefined;
   /** Hosts with a configured account key (so the settings can be handed to a TaskManager process). */
   keyedHosts?(): string[];
+  /** fs.azure.io.retry.max.retries / fs.azure.io.retry.backoff.interval; unset: DEFAULT_RETRIES with the SDK's pauses. */
+  retry?: RetrySettings;
 }
 
 export interface StorageSettings {
@@ -76,6 +92,7 @@ export function storageSettings(config: ResolvedConfig): StorageSettings {
       region: config.string('s3.region') || undefined,
       accessKey: config.string('s3.access-key') || undefined,
       secretKey: secret('s3.secret-key'),
+      retry: retrySettings(config, 's3.retry.limit', 's3.retry.interval'),
     },
     azure: {
       endpoint: config.string('azure.blob.endpoint') || undefined,
@@ -89,6 +106,13 @@ export function storageSettings(config: ResolvedConfig): StorageSettings {
           .map((v) => v.key)
           .filter((k) => k.startsWith(ACCOUNT_KEY_PREFIX) && secret(k) !== undefined)
           .map((k) => k.slice(ACCOUNT_KEY_PREFIX.length)),
+      retry: retrySettings(config, 'fs.azure.io.retry.max.retries', 'fs.azure.io.retry.backoff.interval'),
     },
   };
+}
+
+function retrySettings(config: ResolvedConfig, limitKey: string, intervalKey: string): RetrySettings {
+  const retries = config.int(limitKey) ?? DEFAULT_RETRIES;
+  if (retries < 0) throw new ConfigError(`Invalid value for ${limitKey}: ${retries} (expected 0 or more retries)`);
+  return { retries, intervalMs: config.duration(intervalKey) };
 }

@@ -21,14 +21,14 @@ import {
 } from '../domain/snapshot-properties.js';
 import { snapshotLabel } from '../domain/snapshot-vocabulary.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
-import { checkpointPath, createSnapshotDirectory, newSavepointPath, publishSnapshot, abortSnapshot } from '../storage/index.js';
+import { childOf } from '../storage/index.js';
+import type { CoordinatorDeps, RemoveDirectory, SnapshotEntry } from './coordinator-types.js';
 import type { SnapshotProgress } from '../runtime/host.js';
-import type { CoordinatorDeps, SnapshotEntry } from './coordinator-types.js';
 import { addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type TriggerRequest } from './policies.js';
 import { systemScheduler, type Cancel, type Scheduler } from './scheduler.js';
 import { SnapshotCleaner } from './snapshot-cleaner.js';
 import { periodicSavepointSettings, persistentCheckpointSettings } from './snapshot-settings.js';
-import { capitalized, childOf, mapReason, removeSnapshotDirectory, settledWithin } from './snapshot-io.js';
+import { capitalized, mapReason, removeSnapshotDirectory, settledWithin } from './snapshot-io.js';
 
 // The coordinator's record, settings and dependencies live in coordinator-types.ts; callers import them from here as before.
 export type { CoordinatorDeps, CoordinatorSettings, SnapshotAttempt, SnapshotEntry } from './coordinator-types.js';
@@ -200,10 +200,11 @@ export class CheckpointCoordinator {
     let triggered = false;
     const deadline = triggeredAt + this.deps.settings.timeoutMs;
     const location = locationOf(properties);
+    const { writer } = this.deps.storage;
     const directory =
       location === 'target-directory'
-        ? newSavepointPath(targetDirectory ?? this.deps.settings.savepointDir!, this.deps.jobId)
-        : checkpointPath(
+        ? writer.newSavepointPath(targetDirectory ?? this.deps.settings.savepointDir!, this.deps.jobId)
+        : writer.checkpointPath(
             location === 'persistent-checkpoint-directory' ? this.persistentCheckpoints.dir : this.deps.settings.checkpointDir,
             this.deps.jobId,
             id,
@@ -228,7 +229,7 @@ export class CheckpointCoordinator {
       snapshotting.catch(() => {}); // when `stopped` wins, the abort below rejects it
       // Once the barriers are out, closing the coordinator aborts the snapshot (as Flink's shutdown does).
       const result = await Promise.race([snapshotting, stopped]);
-      await publishSnapshot(directory, {
+      await writer.publish(directory, {
         id,
         kind: properties.kind,
         trigger: properties.trigger,
@@ -266,7 +267,7 @@ export class CheckpointCoordinator {
       if (created) {
         // A job that ended may still write into the directory until its thread is gone: remove it after that.
         if (attempt.status !== 'RUNNING') await settledWithin(attempt.done, 10_000, this.scheduler);
-        await abortSnapshot(directory).catch(() => {});
+        await writer.abort(directory).catch(() => {});
       }
       this.trimHistory();
       await this.deps.persist().catch(() => {});
@@ -283,7 +284,7 @@ export class CheckpointCoordinator {
    * expires the snapshot instead of holding every later one back; if it ever finishes, its directory goes.
    */
   private async createDirectory(directory: string, deadline: number, stopped: Promise<never>): Promise<void> {
-    const creating = (this.deps.createDirectory ?? createSnapshotDirectory)(directory);
+    const creating = this.deps.createDirectory ? this.deps.createDirectory(directory) : this.deps.storage.writer.create(directory);
     let cancel: Cancel | undefined;
     const expired = new Promise<never>((_resolve, reject) => {
       cancel = this.scheduler.after(Math.max(0, deadline - this.now()), () =>
@@ -293,7 +294,7 @@ export class CheckpointCoordinator {
     try {
       await Promise.race([creating, expired, stopped]);
     } catch (error) {
-      if (error instanceof SnapshotFailure) creating.then(() => abortSnapshot(directory)).catch(() => {});
+      if (error instanceof SnapshotFailure) creating.then(() => this.deps.storage.writer.abort(directory)).catch(() => {});
       throw error;
     } finally {
       cancel?.();
@@ -335,7 +336,7 @@ export class CheckpointCoordinator {
    * a record is marked discarded only once its files are gone. close() awaits every such deletion.
    */
   discardAll(entries: SnapshotEntry[]): Promise<void> {
-    const remove = this.deps.removeDirectory ?? removeSnapshotDirectory;
+    const remove: RemoveDirectory = this.deps.removeDirectory ?? ((pointer, context) => removeSnapshotDirectory(this.deps.storage, pointer, context));
     const { taken, done } = this.cleaner.dispose(
       entries.filter((e) => !e.discarded),
       async (entry) => {

@@ -1,11 +1,11 @@
 // What the checkpoint coordinator remembers of a snapshot (persisted with the job), its settings, and what it
 // needs from the job manager and the runtime.
 import type { JobFacts } from '../domain/disposal-guard.js';
+import type { SnapshotStorage } from '../storage/index.js';
 import type { RuntimeJobStatus, SnapshotProgress, SnapshotRequest, SnapshotResult, SubtaskAck } from '../runtime/host.js';
 import type { JobPlan } from '../runtime/plan.js';
 import type { SnapshotRecord } from './policies.js';
 import type { Scheduler } from './scheduler.js';
-import type { removeSnapshotDirectory } from './snapshot-io.js';
 
 /** A snapshot as the coordinator remembers it (persisted with the job). */
 export interface SnapshotEntry extends SnapshotRecord {
@@ -44,6 +44,8 @@ export interface CoordinatorDeps {
   jobName: string;
   plan: JobPlan;
   settings: CoordinatorSettings;
+  /** Where snapshots are written, verified and disposed (with the coordinator's storage settings). */
+  storage: SnapshotStorage;
   /** The attempt running now, if any. */
   currentAttempt(): SnapshotAttempt | undefined;
   /** Persist the job's record (called before sinks commit, so a crash never replays committed output). */
@@ -55,11 +57,13 @@ export interface CoordinatorDeps {
   now?: () => number;
   /** Timers for periodic triggers, the minimum pause and timeouts (default: real time). */
   scheduler?: Scheduler;
-  /** Creates a snapshot directory (default: storage's createSnapshotDirectory); a test gives one that hangs. */
+  /** Creates a snapshot directory (default: the storage writer's create); a test gives one that hangs. */
   createDirectory?: (dir: string) => Promise<void>;
-  /** Deletes a snapshot's directory through the disposal guard (default: removeSnapshotDirectory); a test gives a slow one. */
-  removeDirectory?: typeof removeSnapshotDirectory;
+  /** Deletes a snapshot's directory through the disposal guard (default: the storage's dispose); a test gives a slow one. */
+  removeDirectory?: RemoveDirectory;
 }
+
+export type RemoveDirectory = (pointer: string, context: { jobs: readonly JobFacts[]; roots: readonly string[]; force?: boolean }) => Promise<void>;
 
 /** What the coordinator needs of a running job attempt (the runtime's RunningJob). */
 export interface SnapshotAttempt {

@@ -13,7 +13,7 @@ import { forCancelWithSavepoint, forCheckpoint, forManualSavepoint, forStopWithS
 import { buildPlan } from '../runtime/host.js';
 import { JobMaster, type RestartStrategy, type TaskFailure } from '../runtime/job-master.js';
 import { snapshotKey, type JobFacts } from '../domain/disposal-guard.js';
-import { guardAndRemove } from '../storage/disposal.js';
+import { NO_STORAGE_SETTINGS, SnapshotStorage } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { ArtifactStore, type ArtifactInfo } from './artifact-store.js';
 import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
@@ -37,6 +37,8 @@ export interface JobManagerOptions {
   log: (line: string) => void;
   /** How snapshot directories are created (default: the real mkdir); a test gives one that hangs. */
   createSnapshotDirectory?: (dir: string) => Promise<void>;
+  /** Snapshot storage with the coordinator's settings (default: none for object stores, its cache in <state dir>/cache). */
+  storage?: SnapshotStorage;
 }
 
 const TERMINAL_END: Record<string, EndStatus> = { FINISHED: 'FINISHED', CANCELED: 'CANCELED', FAILED: 'FAILED', SUSPENDED: 'SUSPENDED' };
@@ -51,7 +53,10 @@ export class JobManager {
   private readonly writer: RecordWriter = { log: (line) => this.options.log(line), closing: () => this.closing };
   private sweeper: NodeJS.Timeout | undefined;
 
+  private readonly storage: SnapshotStorage;
+
   constructor(private readonly options: JobManagerOptions) {
+    this.storage = options.storage ?? new SnapshotStorage({ settings: NO_STORAGE_SETTINGS, cacheDir: path.join(options.stateDir, 'cache') });
     this.uploads = new ArtifactStore(path.join(options.stateDir, 'artifacts'), options.log);
     this.jobsDir = path.join(options.stateDir, 'jobs');
   }
@@ -116,7 +121,8 @@ export class JobManager {
 
   private async cleanCrashLeftovers(job: Job): Promise<void> {
     await removeRecordTempFiles(job.dir);
-    if (await settleInterrupted(job.coordinator.snapshots, job.record.jobId, this.options.log)) await persistJob(job, this.writer).catch(() => {});
+    if (await settleInterrupted(this.storage, job.coordinator.snapshots, job.record.jobId, this.options.log))
+      await persistJob(job, this.writer).catch(() => {});
   }
 
   /** Suspends running jobs (their snapshots stay; the next start resumes them). */
@@ -139,6 +145,7 @@ export class JobManager {
         job.stdout.end();
       }),
     );
+    if (!this.options.storage) this.storage.close();
   }
 
   private track(record: JobRecord): Job {
@@ -156,6 +163,7 @@ export class JobManager {
         jobName: record.name,
         plan: record.plan,
         settings: this.settings,
+        storage: this.storage,
         currentAttempt: () => job.master?.current,
         persist: () => persistJob(job, this.writer),
         log: this.options.log,
@@ -171,6 +179,7 @@ export class JobManager {
   /** The newest snapshot of the job that passes full verification (see recovery.ts). */
   private usable(job: Job): Promise<string | undefined> {
     return usableSnapshot({
+      storage: this.storage,
       jobId: job.record.jobId,
       snapshots: job.coordinator.snapshots,
       restorePointer: job.record.restore?.pointer,
@@ -205,6 +214,7 @@ export class JobManager {
       latestSnapshot: () => this.usable(job),
       stdout: job.stdout,
       cacheDir: path.join(this.options.stateDir, 'cache'),
+      storage: this.storage,
       memoryLimitBytes: this.options.taskManagerMemoryBytes,
       restarts: record.restarts ?? 0,
     });
@@ -299,7 +309,7 @@ export class JobManager {
     });
     const claimMode = request.claimMode ?? 'NO_CLAIM';
     let restoredEntry: SnapshotEntry | undefined;
-    if (request.savepointPath) restoredEntry = await checkRestoreSource(request.savepointPath, plan, claimMode);
+    if (request.savepointPath) restoredEntry = await checkRestoreSource(this.storage, request.savepointPath, plan, claimMode);
 
     const dir = path.join(this.jobsDir, jobId);
     try {
@@ -391,7 +401,7 @@ export class JobManager {
     const roots = [s.checkpointDir, s.savepointDir, s.periodicSavepoints?.dir, ...[...this.registry.values()].flatMap((j) => j.coordinator.roots())].filter(
       (d): d is string => d !== undefined,
     );
-    const dir = await guardAndRemove(pointer, { jobs: this.jobFacts(), roots, cwd: '/', force: options.force });
+    const dir = await this.storage.dispose(pointer, { jobs: this.jobFacts(), roots, force: options.force });
     for (const job of this.registry.values()) {
       const entry = job.coordinator.snapshots.find((e) => e.pointer !== '' && snapshotKey(e.pointer) === snapshotKey(dir));
       if (entry) {

@@ -3,7 +3,7 @@
 // job that had state but has no usable snapshot left never starts from nothing: it fails with the reason.
 import { OperationError } from '../domain/errors.js';
 import { byNewestCompletion } from '../domain/ordering.js';
-import { verifySnapshot } from '../storage/verify.js';
+import type { SnapshotStorage } from '../storage/index.js';
 import type { SnapshotEntry } from './checkpoint-coordinator.js';
 
 /** The job had snapshots (or a restore source) and none of them is usable: it must not run from empty state. */
@@ -15,6 +15,7 @@ export function restoreCandidates(snapshots: readonly SnapshotEntry[]): Snapshot
 }
 
 export interface UsableSnapshotInput {
+  storage: SnapshotStorage;
   jobId: string;
   snapshots: readonly SnapshotEntry[];
   /** Where the job was first restored from (`flink run -s`), if anywhere. */
@@ -26,13 +27,13 @@ export interface UsableSnapshotInput {
  * The newest candidate that passes full verification, or undefined when the job never had any state.
  * Throws NoUsableSnapshotError when it had some and none is usable.
  */
-export async function usableSnapshot({ jobId, snapshots, restorePointer, log }: UsableSnapshotInput): Promise<string | undefined> {
+export async function usableSnapshot({ storage, jobId, snapshots, restorePointer, log }: UsableSnapshotInput): Promise<string | undefined> {
   const candidates = restoreCandidates(snapshots).map((e) => e.pointer);
   if (restorePointer && !candidates.includes(restorePointer)) candidates.push(restorePointer);
   const hadState = candidates.length > 0 || snapshots.some((e) => e.status === 'COMPLETED');
   const failures: string[] = [];
   for (const pointer of candidates) {
-    const found = await verifySnapshot(pointer, 'full');
+    const found = await storage.verify(pointer, 'full');
     if (found.state === 'complete') {
       if (failures.length > 0) {
         // The sinks may have committed output of the newer snapshots: those records are written again.

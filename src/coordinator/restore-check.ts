@@ -3,7 +3,7 @@
 import { NotFoundError, OperationError } from '../domain/errors.js';
 import { forCheckpoint, forManualSavepoint, forRestoredSnapshot, type SnapshotProperties } from '../domain/snapshot-properties.js';
 import type { JobPlan } from '../runtime/plan.js';
-import { readSnapshot } from '../storage/index.js';
+import type { SnapshotStorage } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
 import type { SnapshotEntry } from './checkpoint-coordinator.js';
 
@@ -11,10 +11,10 @@ import type { SnapshotEntry } from './checkpoint-coordinator.js';
  * FLIP-10: a savepoint restores into a changed job; a persistent checkpoint only into the same job
  * (operator graph fingerprint) and the same version of this tool. Checked before anything starts.
  */
-export async function checkRestoreSource(pointer: string, plan: JobPlan, claimMode: 'CLAIM' | 'NO_CLAIM'): Promise<SnapshotEntry> {
+export async function checkRestoreSource(storage: SnapshotStorage, pointer: string, plan: JobPlan, claimMode: 'CLAIM' | 'NO_CLAIM'): Promise<SnapshotEntry> {
   let snapshot;
   try {
-    snapshot = await readSnapshot(pointer);
+    snapshot = await storage.read(pointer);
     await snapshot.verify(); // full verification: refuse a damaged snapshot before anything starts
   } catch (error) {
     // A snapshot that is not there stays "not found" (exit 5), whatever else is wrong with it is a failure.

@@ -1,9 +1,8 @@
 // The coordinator's small I/O helpers: deleting a snapshot directory through the disposal guard, waiting
 // for a job's process within a bound, and mapping the runtime's failure reasons to the coordinator's.
-import path from 'node:path';
 import type { JobFacts } from '../domain/disposal-guard.js';
 import { SnapshotFailure } from '../domain/failure-reason.js';
-import { guardAndRemove } from '../storage/disposal.js';
+import type { SnapshotStorage } from '../storage/index.js';
 import type { Scheduler } from './scheduler.js';
 
 export function capitalized(text: string): string {
@@ -31,17 +30,14 @@ export function mapReason(error: unknown): SnapshotFailure['reason'] {
 }
 
 /**
- * Deletes one snapshot directory through the disposal guard: a corrupted record, a symbolic link or a
- * directory that is not a snapshot by content can never make the coordinator delete unrelated files.
+ * Deletes one snapshot through the disposal guard (and ownership across the roots: a file another retained
+ * snapshot references stays): a corrupted record, a symbolic link or a directory that is not a snapshot by
+ * content can never make the coordinator delete unrelated files.
  */
 export async function removeSnapshotDirectory(
+  storage: SnapshotStorage,
   pointer: string,
   context: { jobs: readonly JobFacts[]; roots: readonly string[]; force?: boolean },
 ): Promise<void> {
-  await guardAndRemove(pointer, { ...context, cwd: '/' });
-}
-
-/** A directory below a local path or an object-store URI (path.join would fold s3:// into s3:/). */
-export function childOf(dir: string, name: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(dir) ? `${dir.replace(/\/+$/, '')}/${name}` : path.join(dir, name);
+  await storage.dispose(pointer, context);
 }

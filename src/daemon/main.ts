@@ -9,9 +9,10 @@ import { HIDDEN, isSecretKey } from '../config/keys.js';
 import { loadConfig } from '../config/load.js';
 import { resolveConfig } from '../config/resolve.js';
 import { startRestServer, type RunningRestServer } from '../server/rest-server.js';
-import { useStorageSettings } from '../storage/remote-snapshots.js';
+import { SnapshotStorage } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { JobManager } from '../coordinator/job-manager.js';
+import { restToken } from './owner-token.js';
 import { daemonSettings } from './settings.js';
 
 function parseArgs(argv: string[]): { configDir?: string; dynamic: string[] } {
@@ -51,9 +52,9 @@ async function main(): Promise<void> {
   const loaded = await loadConfig({ configDir: args.configDir, env: process.env, cwd: process.cwd() });
   const config = resolveConfig({ loaded, dynamic: args.dynamic });
   const settings = daemonSettings(config, process.env, process.cwd());
-  // Snapshots on S3/Azure (the coordinator's and, over IPC, its TaskManagers') use the cluster's own keys.
-  useStorageSettings(settings.storage);
   mkdirSync(settings.stateDir, { recursive: true });
+  // Snapshots on S3/Azure (the coordinator's and, over IPC, its TaskManagers') use the cluster's own keys.
+  const storage = new SnapshotStorage({ settings: settings.storage, cwd: process.cwd(), cacheDir: path.join(settings.stateDir, 'cache') });
   const logFile = path.join(settings.stateDir, 'coordinator.log');
   const log = safeLog(logFile);
   // Last resort: a bug in a callback is logged, and the coordinator (and the jobs it runs) stays up.
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
     settings: settings.coordinator,
     restartStrategy: settings.restartStrategy,
     taskManagerMemoryBytes: settings.taskManagerMemoryBytes,
+    storage,
     log,
   });
   const pidFile = path.join(settings.stateDir, 'coordinator.pid');
@@ -88,6 +90,8 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
 
+  // Its owner only (the kernel says who connects); where it cannot say, a token of the owner's (owner-token.ts).
+  const token = await restToken({ stateDir: settings.stateDir, token: settings.token, allowOtherUsers: settings.allowOtherUsers }, log);
   // GET /jobmanager/config lists what the coordinator resolved, secrets hidden as Flink hides them.
   const configuration = config
     .all()
@@ -109,7 +113,8 @@ async function main(): Promise<void> {
     dispatcher: jobs,
     host: settings.host,
     port: settings.port,
-    token: settings.token,
+    token,
+    allowOtherUsers: settings.allowOtherUsers,
     log,
     jobManager: { logFile, configuration },
     dashboard: { assetsDir, commands },

@@ -16,6 +16,8 @@ export interface DaemonSettings {
   host: string;
   port: number;
   token?: string;
+  /** coordinator.rest.allow-other-users: other users of this host may use the REST API (by default only its owner). */
+  allowOtherUsers: boolean;
   coordinator: Omit<CoordinatorSettings, 'toolVersion'>;
   restartStrategy: RestartStrategy;
   /** `taskmanager.memory.process.size`: resident memory of each job's TaskManager process, in bytes. */
@@ -62,6 +64,7 @@ export function daemonSettings(config: ResolvedConfig, env: NodeJS.ProcessEnv, c
     host: config.string('rest.bind-address') ?? '127.0.0.1',
     port: config.int('rest.port') ?? 8081,
     token: config.string('coordinator.rest.token'),
+    allowOtherUsers: config.bool('coordinator.rest.allow-other-users') ?? false,
     coordinator: {
       checkpointDir: checkpointDir ? snapshotDir(checkpointDir, 'execution.checkpointing.dir', cwd) : path.join(stateDir, 'checkpoints'),
       savepointDir: target.directory ? snapshotDir(target.directory, 'execution.checkpointing.savepoint-dir', cwd) : undefined,

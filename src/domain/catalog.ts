@@ -7,14 +7,15 @@ import type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from './snapshot-v
 export type CatalogKind = SnapshotKind;
 export type CatalogState = 'complete' | 'incomplete' | 'corrupt';
 /**
+ * listed: its _metadata is there, as far as a listing shows (an object store's listing of Flink's snapshots);
  * quick: _metadata decodes and every listed state file exists with its recorded size (listings);
  * full: quick plus every state file's sha256 (wherever a decision deletes or restores).
  */
-export type VerificationLevel = 'quick' | 'full';
+export type VerificationLevel = 'listed' | 'quick' | 'full';
 
 /** What verifying a snapshot at some level found. */
 export interface Verification {
-  level: VerificationLevel;
+  level: Exclude<VerificationLevel, 'listed'>;
   state: CatalogState;
   problem?: string;
 }

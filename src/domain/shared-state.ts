@@ -1,11 +1,11 @@
-// Pure rules over the files of one job's checkpoint directory (Flink's layout: <job>/chk-<n>/, shared/,
-// taskowned/): reference counts over every retained checkpoint, what disposing one checkpoint frees in shared/,
-// and what garbage collection may reclaim. No I/O: callers pass lists of files and of what each _metadata references,
-// so the same rules work on local storage and on object stores.
+// Pure rules of ownership over the snapshot roots in play (Flink's layout: <job>/chk-<n>/, shared/, taskowned/,
+// a changelog root's dstl/): reference counts over every retained checkpoint and savepoint, what disposing one
+// snapshot frees, and what garbage collection may reclaim. No I/O: callers pass lists of files and of what each
+// _metadata references, so the same rules work on every store.
 
-/** What one retained checkpoint of the job references (absolute, normalised paths). */
+/** What one retained snapshot references (canonical ids of files). */
 export interface CheckpointRefs {
-  /** e.g. chk-7 */
+  /** How messages name it: chk-7 (of the same job), <job id>/chk-7, savepoint-..., or its location. */
   name: string;
   /** Undefined when its _metadata could not be read: its references are unknown. */
   files?: readonly string[];
@@ -40,34 +40,44 @@ function byName(names: readonly string[]): string {
   return sorted.length <= 3 ? sorted.join(', ') : `${sorted.slice(0, 3).join(', ')} and ${sorted.length - 3} more`;
 }
 
+/** A file that disposing a snapshot concerns: one of its own folder, or one it references outside it. */
+export interface OwnedFile {
+  /** Its id, as the references name it. */
+  path: string;
+  bytes: number;
+  /** In the snapshot's own folder: it goes with the folder unless another retained snapshot references it. */
+  own: boolean;
+  /** Outside the folder, why it is never deleted here whoever references it (outside the roots in play, a running job's). */
+  keepBecause?: string;
+}
+
 /**
- * Disposing checkpoint `target`: each of its files that lives in the job's shared directory is deleted when no
- * other retained checkpoint references it, and kept otherwise (also when some checkpoint's references are unknown).
- * Files outside the shared directory are not planned here (its own directory goes with it).
+ * Ownership across the roots in play: disposing `target` deletes a file only when no other retained snapshot
+ * references it. Its own files that another snapshot references are kept (a job that claimed it, or restored
+ * from it in LEGACY mode, reads them); a file it references outside its folder (a job's shared/, a changelog
+ * root) is deleted when nothing else references it, it is ours to delete, and every other snapshot's
+ * references are known. The plan lists every file outside the folder and every own file that is kept.
  */
-export function planSharedDisposal(
-  target: { name: string; files: ReadonlyArray<{ path: string; bytes: number }> },
-  others: readonly CheckpointRefs[],
-  isShared: (path: string) => boolean,
-): FilePlan[] {
-  const rest = others.filter((c) => c.name !== target.name);
-  const counts = referenceCounts(rest);
+export function planOwnedFiles(target: string, files: readonly OwnedFile[], others: readonly CheckpointRefs[]): FilePlan[] {
+  const rest = others.filter((c) => c.name !== target);
+  // Only the target's files are counted (a root may hold 100,000s of references).
+  const wanted = new Set(files.map((f) => f.path));
+  const counts = referenceCounts(rest.map((c) => ({ ...c, files: c.files?.filter((f) => wanted.has(f)) })));
   const unknown = rest.filter((c) => c.files === undefined);
   const plans: FilePlan[] = [];
   const seen = new Set<string>();
-  for (const f of target.files) {
-    if (!isShared(f.path) || seen.has(f.path)) continue;
+  for (const f of files) {
+    if (seen.has(f.path)) continue;
     seen.add(f.path);
     const users = counts.get(f.path);
-    if (users) plans.push({ path: f.path, bytes: f.bytes, action: 'keep', reason: `shared: also referenced by ${byName(users)}` });
-    else if (unknown.length > 0) {
-      plans.push({
-        path: f.path,
-        bytes: f.bytes,
-        action: 'keep',
-        reason: `shared: the references of ${byName(unknown.map((c) => c.name))} are unknown (${unknown[0].problem ?? 'unreadable _metadata'})`,
-      });
-    } else plans.push({ path: f.path, bytes: f.bytes, action: 'delete', reason: `shared: referenced only by ${target.name}` });
+    const keep = (reason: string) => plans.push({ path: f.path, bytes: f.bytes, action: 'keep', reason });
+    if (f.own) {
+      if (users) keep(`own file: also referenced by ${byName(users)}`);
+    } else if (users) keep(`shared: also referenced by ${byName(users)}`);
+    else if (unknown.length > 0)
+      keep(`shared: the references of ${byName(unknown.map((c) => c.name))} are unknown (${unknown[0].problem ?? 'unreadable _metadata'})`);
+    else if (f.keepBecause !== undefined) keep(`shared: ${f.keepBecause}`);
+    else plans.push({ path: f.path, bytes: f.bytes, action: 'delete', reason: `shared: referenced only by ${target}` });
   }
   return plans;
 }
@@ -87,7 +97,7 @@ export interface GcPlan {
   cutoff: number;
 }
 
-/** Why gc cannot decide: a retained checkpoint whose references are unknown. */
+/** Why gc cannot decide: a retained snapshot whose references are unknown. */
 export function gcRefusal(checkpoints: readonly CheckpointRefs[]): string | undefined {
   const unknown = checkpoints.filter((c) => c.files === undefined);
   if (unknown.length === 0) return undefined;
@@ -96,14 +106,19 @@ export function gcRefusal(checkpoints: readonly CheckpointRefs[]): string | unde
 
 /**
  * Garbage collection of one job's shared and task-owned files: a stored file is reclaimed when no retained
- * checkpoint references it and it is older than `minAgeMs` and older than the newest checkpoint (a checkpoint
- * still being written has no _metadata yet, and its new files are younger than both).
+ * snapshot under the roots in play references it, whichever job that snapshot belongs to, and it is older than
+ * `minAgeMs` and than the job's newest checkpoint (a checkpoint still being written has no _metadata yet, and its
+ * new files are younger than both). `jobCheckpoints` are the job's own retained checkpoints (default: all).
  */
-export function planGc(stored: readonly StoredFile[], checkpoints: readonly CheckpointRefs[], options: { minAgeMs: number; now: number }): GcPlan {
+export function planGc(
+  stored: readonly StoredFile[],
+  checkpoints: readonly CheckpointRefs[],
+  options: { minAgeMs: number; now: number; jobCheckpoints?: readonly CheckpointRefs[] },
+): GcPlan {
   const refusal = gcRefusal(checkpoints);
   if (refusal) throw new Error(refusal);
   const counts = referenceCounts(checkpoints);
-  const newest = Math.max(-Infinity, ...checkpoints.map((c) => c.completedAt ?? -Infinity));
+  const newest = Math.max(-Infinity, ...(options.jobCheckpoints ?? checkpoints).map((c) => c.completedAt ?? -Infinity));
   const cutoff = Math.min(options.now - options.minAgeMs, newest === -Infinity ? Infinity : newest);
   const files: FilePlan[] = [];
   const young: StoredFile[] = [];
@@ -117,8 +132,8 @@ export function planGc(stored: readonly StoredFile[], checkpoints: readonly Chec
         action: 'delete',
         reason:
           checkpoints.length === 0
-            ? 'no retained checkpoint of the job references it'
-            : `referenced by none of the ${checkpoints.length} retained checkpoint(s)`,
+            ? 'no retained checkpoint or savepoint references it'
+            : `referenced by none of the ${checkpoints.length} retained checkpoint(s) and savepoint(s)`,
       });
   }
   return { files, young, cutoff };

@@ -1,6 +1,7 @@
 // Runs one job's subtasks inside its worker thread: creates and wires them from the plan, restores their
 // state, starts the sources, and handles the checkpoint coordinator's requests (trigger, notify, abort).
 
+import type { SnapshotStorage } from '../storage/index.js';
 import type { Collector, Key, KeyedProcessFunction } from './api.js';
 import type { BuiltJob } from './environment.js';
 import type { PlanOperator } from './plan.js';
@@ -28,11 +29,13 @@ const QUEUE_LIMIT = 2 * 1024 * 1024;
 export interface ExecutorOptions {
   attemptToken: string;
   post: (message: WorkerToHost) => void;
+  storage: SnapshotStorage;
 }
 
 export class JobExecutor implements TaskServices {
   readonly maxParallelism: number;
   readonly attemptToken: string;
+  readonly storage: SnapshotStorage;
   readonly subtasks: Subtask[][] = [];
   private readonly sources: SourceSubtask[] = [];
   private readonly snapshots = new Map<number, PendingSnapshot>();
@@ -52,6 +55,7 @@ export class JobExecutor implements TaskServices {
   ) {
     this.maxParallelism = job.plan.maxParallelism;
     this.attemptToken = options.attemptToken;
+    this.storage = options.storage;
   }
 
   private post(message: WorkerToHost): void {

@@ -3,7 +3,7 @@
 // running-job.ts.
 
 import { OperationError } from '../domain/errors.js';
-import { readSnapshot, type OpenedSnapshot } from '../storage/index.js';
+import { NO_STORAGE_SETTINGS, SnapshotStorage, type OpenedSnapshot } from '../storage/index.js';
 import { bundleJob, defaultCacheDir, workerEntryPath } from './loader.js';
 import type { JobPlan } from './plan.js';
 import type { RestoreAssignment } from './protocol.js';
@@ -21,7 +21,14 @@ export async function startJob(options: StartJobOptions): Promise<RunningJob> {
   if (options.restoreFrom) {
     const from = options.restoreFrom.snapshot;
     try {
-      snapshot = typeof from === 'string' ? await readSnapshot(from) : from;
+      if (typeof from === 'string') {
+        const storage = options.storage ?? new SnapshotStorage({ settings: NO_STORAGE_SETTINGS });
+        try {
+          snapshot = await storage.read(from);
+        } finally {
+          if (!options.storage) storage.close();
+        }
+      } else snapshot = from;
       await snapshot.verify();
     } catch (error) {
       throw new OperationError(`cannot restore from ${typeof from === 'string' ? from : from.directory}: ${(error as Error).message}`, { cause: error });

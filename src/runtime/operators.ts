@@ -1,7 +1,6 @@
 // The operators between sources and sinks: map, filter, flatMap, keyed process (with keyed state), print.
 
 import { createInterface } from 'node:readline';
-import { readSnapshot, writeStateFile } from '../storage/index.js';
 import type { Collector, Key, KeyedContext, KeyedProcessFunction } from './api.js';
 import type { KeyedRecord } from './channels.js';
 import { KeyedStateBackend } from './keyed-state.js';
@@ -85,7 +84,7 @@ export class KeyedProcessSubtask extends Subtask {
     if (restore.kind !== 'keyed') throw new Error(`${this.label}: cannot restore ${restore.kind} state into a keyed operator`);
     const files = restore.perSubtask[this.index] ?? [];
     if (files.length === 0) return;
-    const snapshot = await readSnapshot(directory);
+    const snapshot = await this.services.storage.read(directory);
     for (const file of files) {
       const lines = createInterface({ input: snapshot.openStateFile(file), crlfDelay: Infinity });
       for await (const line of lines) this.backend.restoreLine(line);
@@ -110,7 +109,7 @@ export class KeyedProcessSubtask extends Subtask {
     return {
       state: { index: this.index, kind: 'keyed', keyGroups: [range.start, range.end], file, entries },
       write: async (directory) => [
-        await writeStateFile(
+        await this.services.storage.writer.writeStateFile(
           directory,
           file,
           (async function* () {

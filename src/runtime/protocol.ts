@@ -2,7 +2,7 @@
 // channel with Node's 'advanced' (structured-clone) serialization.
 
 import type { StateFileInfo } from '../storage/index.js';
-import type { StorageSettingsWire } from '../storage/remote-snapshots.js';
+import type { StorageSettingsWire } from '../storage/index.js';
 import type { JobPlan, StateKind } from './plan.js';
 
 /** A source split's position. */

@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { isGloballyTerminal } from '../domain/job-status.js';
-import type { OpenedSnapshot, OperatorSnapshotInfo, StateFileInfo } from '../storage/index.js';
+import { storageSettingsWire, type OpenedSnapshot, type OperatorSnapshotInfo, type SnapshotStorage, type StateFileInfo } from '../storage/index.js';
 import { subtaskCount, type JobPlan } from './plan.js';
 import type { HeapFigures, HostToWorker, OperatorState, RestoreAssignment, SubtaskState, WorkerToHost } from './protocol.js';
 import { SnapshotFailedError, type SnapshotProgress, type SnapshotRequest, type SnapshotResult } from './snapshot-types.js';
@@ -53,6 +53,8 @@ export interface StartJobOptions {
   memoryCheckIntervalMs?: number;
   /** Where bundled job modules are cached. */
   cacheDir?: string;
+  /** Snapshot storage (with the coordinator's settings): restores read through it, and its settings go to the TaskManager process. */
+  storage?: SnapshotStorage;
 }
 
 export interface JobOutcome {
@@ -122,6 +124,7 @@ export class RunningJob extends EventEmitter {
         ...(options.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: options.memoryLimitBytes }),
         ...(options.maxHeapMb === undefined ? {} : { maxHeapMb: options.maxHeapMb }),
         ...(options.memoryCheckIntervalMs === undefined ? {} : { memoryCheckIntervalMs: options.memoryCheckIntervalMs }),
+        ...(options.storage ? { storageSettings: storageSettingsWire(options.storage.settings) } : {}),
       },
       {
         message: (message) => this.onMessage(message),

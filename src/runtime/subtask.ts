@@ -3,7 +3,7 @@
 // subtask's alignment. Snapshots are taken synchronously at alignment (the state cannot change while it is
 // captured) and written asynchronously afterwards.
 
-import type { StateFileInfo } from '../storage/index.js';
+import type { SnapshotStorage, StateFileInfo } from '../storage/index.js';
 import { BarrierAligner, type Barrier } from './alignment.js';
 import { Output, type Receiver } from './channels.js';
 import type { PlanOperator } from './plan.js';
@@ -18,6 +18,8 @@ export interface SubtaskSnapshot {
 /** The executor as the subtasks see it. */
 export interface TaskServices {
   readonly maxParallelism: number;
+  /** Where state files are written and read (with the coordinator's storage settings). */
+  readonly storage: SnapshotStorage;
   /** Unique per run of the job: names files a failed run may leave behind without clashing. */
   readonly attemptToken: string;
   acknowledge(id: number, subtask: Subtask, snapshot: SubtaskSnapshot): void;

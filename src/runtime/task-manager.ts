@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { storageSettingsWire } from '../storage/remote-snapshots.js';
+import type { StorageSettingsWire } from '../storage/index.js';
 import type { HeapFigures, HostToWorker, WorkerToHost } from './protocol.js';
 
 /** Flink's default for `taskmanager.memory.process.size` in its shipped config is 1728m; one job per process here needs less. */
@@ -23,6 +23,8 @@ export interface TaskManagerOptions {
   maxHeapMb?: number;
   /** How often resident memory is sampled (default 100 ms). */
   memoryCheckIntervalMs?: number;
+  /** The coordinator's object-store settings, sent to the process over IPC (unset: none). */
+  storageSettings?: StorageSettingsWire;
 }
 
 /** A failure of the process itself (not thrown by job code): its trace is the message, no coordinator frames. */
@@ -88,8 +90,7 @@ export class TaskManagerProcess {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     // The process writes and reads state on S3/Azure with the coordinator's settings: sent first, over IPC.
-    const storage = storageSettingsWire();
-    if (storage) this.child.send({ type: 'storage', settings: storage } satisfies HostToWorker, () => {});
+    if (options.storageSettings) this.child.send({ type: 'storage', settings: options.storageSettings } satisfies HostToWorker, () => {});
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-16_384)));
     const stderrClosed = new Promise<void>((resolve) => this.child.stderr!.once('close', () => resolve()));
     this.exited = new Promise((resolve) => {

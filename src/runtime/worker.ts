@@ -8,7 +8,7 @@ import { getHeapStatistics } from 'node:v8';
 import type { JobMain } from './api.js';
 import { Environment, type BuiltJob } from './environment.js';
 import { JobExecutor } from './executor.js';
-import { storageSettingsFromWire, useStorageSettings } from '../storage/remote-snapshots.js';
+import { NO_STORAGE_SETTINGS, SnapshotStorage, storageSettingsFromWire } from '../storage/index.js';
 import { serializeError, type HostToWorker, type WorkerToHost } from './protocol.js';
 
 if (!process.send) throw new Error('the job runtime must run in a TaskManager process forked with an IPC channel');
@@ -17,6 +17,8 @@ const heartbeatMs = Number(process.argv[2]) || 500;
 let built: BuiltJob | undefined;
 let executor: JobExecutor | undefined;
 let failed = false;
+/** Where this process writes and reads state: the coordinator's storage settings arrive first, over IPC. */
+let storage = new SnapshotStorage({ settings: NO_STORAGE_SETTINGS });
 
 function post(message: WorkerToHost): void {
   // The channel is gone once the coordinator is: nothing to tell (and 'disconnect' ends this process).
@@ -60,7 +62,8 @@ process.on('message', (message: HostToWorker) => {
   try {
     switch (message.type) {
       case 'storage':
-        useStorageSettings(storageSettingsFromWire(message.settings));
+        storage.close();
+        storage = new SnapshotStorage({ settings: storageSettingsFromWire(message.settings) });
         break;
       case 'build':
         // Job code runs only once the host heard from this process (its startup allowance ends there).
@@ -68,7 +71,7 @@ process.on('message', (message: HostToWorker) => {
         break;
       case 'run': {
         if (!built) throw new Error('run before build');
-        executor = new JobExecutor(built, { attemptToken: message.attemptToken || randomBytes(4).toString('hex'), post });
+        executor = new JobExecutor(built, { attemptToken: message.attemptToken || randomBytes(4).toString('hex'), post, storage });
         // "running" is on its way to the host before the first record: job code that then spins forever
         // must not keep it queued in this process (IPC writes are flushed by the event loop).
         executor.start(message.restore, () => postFlushed({ type: 'running' })).catch(fail);

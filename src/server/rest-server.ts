@@ -2,13 +2,14 @@
 // bodies ({"errors": [...]}), plus FLIP-10's GET /jobs/:jobid/savepoints. Binds loopback by default;
 // any other address requires a bearer token. Routes: routes.ts; HTTP plumbing: http.ts.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { ConfigError } from '../domain/errors.js';
 import { isLoopback } from '../domain/net.js';
 import type { Dispatcher } from './dispatcher.js';
 import { authorized, drain, errorStatus, readJsonBody, send, sendStatic, sendText, StaticFile, TextFile, type RequestContext, type Route } from './http.js';
 import { dashboardRoutes, type DashboardOptions } from './dashboard.js';
 import { monitorRoutes, type JobManagerFacts } from './monitor-routes.js';
+import { ownerGuard } from './peer-owner.js';
 import { buildRoutes } from './routes.js';
 import { HttpError } from './validation.js';
 
@@ -20,6 +21,10 @@ export interface RestServerOptions {
   port?: number;
   /** Required by every request when set; mandatory when binding a non-loopback address. */
   token?: string;
+  /** Other users of this host may connect too (coordinator.rest.allow-other-users); by default only the owner may. */
+  allowOtherUsers?: boolean;
+  /** The kernel's socket table (tests point it elsewhere). */
+  procNet?: string;
   maxJsonBytes?: number;
   maxUploadBytes?: number;
   log?: (line: string) => void;
@@ -84,6 +89,8 @@ interface ListenOptions {
   host: string;
   port?: number;
   token?: string;
+  allowOtherUsers?: boolean;
+  procNet?: string;
   maxJsonBytes?: number;
   log?: (line: string) => void;
   fallback?: (pathname: string, search: string) => Promise<{ status: number; body: unknown }>;
@@ -109,14 +116,30 @@ async function listen(routes: Route[], options: ListenOptions): Promise<RunningR
         }
       }),
   };
-  const server = createServer((req, res) => {
-    handle(req, res, routes, options).catch((error) => {
-      // Last resort: the server never crashes on bad input.
-      options.log?.(`request handling failed: ${(error as Error).message}`);
-      if (!res.headersSent) send(res, 500, { errors: ['Internal server error.'] });
-      else res.destroy();
-    });
+  // Each connection is judged once, from its first byte on: who is at the other end (peer-owner.ts).
+  const admit = await ownerGuard({
+    allowOtherUsers: options.allowOtherUsers ?? false,
+    ownerUid: process.getuid?.() ?? -1,
+    procNet: options.procNet,
+    log: options.log,
   });
+  const verdicts = new WeakMap<Socket, Promise<string | undefined>>();
+  const verdictOf = (socket: Socket) => verdicts.get(socket) ?? admit(socket);
+  const server = createServer((req, res) => {
+    verdictOf(req.socket)
+      .then((refusal) => {
+        if (refusal === undefined) return handle(req, res, routes, options);
+        drain(req);
+        send(res, 403, { errors: [refusal] }, { Connection: 'close' });
+      })
+      .catch((error) => {
+        // Last resort: the server never crashes on bad input.
+        options.log?.(`request handling failed: ${(error as Error).message}`);
+        if (!res.headersSent) send(res, 500, { errors: ['Internal server error.'] });
+        else res.destroy();
+      });
+  });
+  server.on('connection', (socket: Socket) => verdicts.set(socket, admit(socket)));
   server.requestTimeout = 10 * 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,146 +1,181 @@
-// The catalog scan: every snapshot under some root directories (the savepoint dir, the checkpoint dir,
-// --dir roots), ours and Apache Flink's, savepoints and retained checkpoints, with their state.
-import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import path from 'node:path';
+// The catalog: every snapshot under some roots (savepoint and checkpoint roots, --dir roots), ours and
+// Apache Flink's, savepoints and retained checkpoints, described from one flat listing of each root.
+//   - a snapshot is complete when its `_metadata` is there (it is written last, by Flink and by us);
+//   - ours carry their facts in the name of an empty object beside `_metadata` (metadata.ts), so the
+//     listing knows kind, trigger, job and id, and checks the sizes it records (the quick level);
+//   - Flink's are completed at their `_metadata`'s modification time (its metadata has no timestamp);
+//   - a `_metadata` is read only where the listing cannot decide: ours whose listed files do not add up to
+//     what the facts record (one missing or truncated, or a stray file beside them), and, where reading costs
+//     what listing does (a local disk), Flink's and ours written before the facts were. On an object store
+//     reading those would be a request per snapshot, so such a snapshot is listed as its listing shows it
+//     (`verified: 'listed'`); verifying it (--latest, restore, dispose) reads it.
 import type { CatalogEntry } from '../domain/catalog.js';
-import { localDirectory, type SnapshotMetadata } from './index.js';
-import { decodeMetadata, DISPOSING_MARKER } from './metadata.js';
-const SAVEPOINT_DIR = /^savepoint-([0-9a-f]{6})-[0-9a-z]{12}$/;
-const CHECKPOINT_DIR = /^chk-(\d+)$/;
-const JOB_DIR = /^[0-9a-f]{32}$/;
+import { FlinkCliError } from '../domain/errors.js';
+import { DISPOSING_MARKER, groupSnapshots, isSnapshotName, MARKERS, METADATA_FILE, namedSnapshot, PIN_FILE, type ListedSnapshot } from './layout.js';
+import {
+  decodeMetadata,
+  FACTS_PREFIX,
+  FLINK_HEADER_BYTES,
+  isFlinkMetadata,
+  isKnownFlinkVersion,
+  parseFactsName,
+  type SnapshotFacts,
+  type SnapshotMetadata,
+} from './metadata.js';
+import { LARGEST_PAGE, listAll, type ObjectInfo, type ObjectStore } from './object-store.js';
+import type { StorePool } from './stores/index.js';
 
-/** Local directory of a pointer: plain path, file:/ or file:/// URI, or its _metadata file. */
-export function localPath(pointer: string): string {
-  const p = localDirectory(pointer);
-  return path.basename(p) === '_metadata' ? path.dirname(p) : p;
+/** A _metadata up to this size is read whole; a larger one (Flink's, with inline state) only its header. */
+const WHOLE_READ_BYTES = 64 * 1024;
+
+/** A snapshot's location as users read it: a local path, or the URI. */
+export function locationOf(store: ObjectStore, key: string): string {
+  return (store.fileSystem ? store.fileSystem.pathOf(key) : store.uriOf(key)).replace(/\/+$/, '');
 }
 
-export async function scanSnapshots(roots: readonly string[]): Promise<CatalogEntry[]> {
-  const all = new Set<string>();
-  for (const root of roots) for (const candidate of await candidates(localPath(root))) all.add(candidate);
+/** Every snapshot under the roots (a root may also be one snapshot, or one job's checkpoint folder). */
+export async function scanRoots(pool: StorePool, roots: readonly string[]): Promise<CatalogEntry[]> {
   const found: CatalogEntry[] = [];
-  for (const dir of all) {
-    const entry = inspectSync(dir);
-    if (entry) found.push(entry);
+  for (const root of roots) {
+    const store = await pool.at(root);
+    const isSnapshot = isSnapshotName(lastSegment(root));
+    const groups = groupSnapshots(await listed(store, ''), '', isSnapshot);
+    for (const snapshot of groups.values()) found.push(await describeListed(store, snapshot));
   }
   return found;
 }
 
-async function list(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch {
-    return [];
-  }
+/** Every object below `prefix` (one flat listing, in the store's largest pages). */
+export async function listed(store: ObjectStore, prefix: string): Promise<ObjectInfo[]> {
+  const objects: ObjectInfo[] = [];
+  for await (const page of listAll(store, prefix, { pageSize: LARGEST_PAGE })) for (const o of page.objects) objects.push(o); // a local page may be 100,000s long
+  return objects;
 }
 
-/** Snapshot directories at a root: the root itself, savepoint-* and chk-* children, <jobId>/chk-* grandchildren. */
-async function candidates(root: string): Promise<string[]> {
-  const base = path.basename(root);
-  if (SAVEPOINT_DIR.test(base) || CHECKPOINT_DIR.test(base)) return [root];
-  const result: string[] = [];
-  for (const name of await list(root)) {
-    if (SAVEPOINT_DIR.test(name) || CHECKPOINT_DIR.test(name)) result.push(path.join(root, name));
-    else if (JOB_DIR.test(name))
-      for (const child of await list(path.join(root, name))) if (CHECKPOINT_DIR.test(child)) result.push(path.join(root, name, child));
-  }
-  return result;
+/** What one snapshot holds, by pointer; undefined when nothing is stored under it. */
+export async function describeSnapshot(pool: StorePool, pointer: string): Promise<(CatalogEntry & { files: Map<string, ObjectInfo> }) | undefined> {
+  const { store, key } = await pool.locate(pointer);
+  const snapshot = groupSnapshots(await listed(store, `${key}/`), `${key}/`, true).get(`${key}/`);
+  if (!snapshot) return undefined;
+  return { ...(await describeListed(store, snapshot)), files: snapshot.files };
 }
 
-/**
- * Total bytes under a directory, and each file's size and modification time (relative names). Synchronous
- * on purpose: a scan of thousands of small directories is dominated by thread-pool round trips otherwise
- * (measured: 1.5 s async vs well under that sync for 10,000 snapshots), and the CLI does nothing else meanwhile.
- */
-function directoryFiles(dir: string, prefix = ''): { total: number; sizes: Map<string, number>; mtimes: Map<string, number> } {
-  const sizes = new Map<string, number>();
-  const mtimes = new Map<string, number>();
-  let total = 0;
-  let entries: Dirent[] = [];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return { total, sizes, mtimes };
-  }
-  for (const entry of entries) {
-    const p = path.join(dir, entry.name);
-    if (entry.isFile()) {
-      const info = statSync(p, { throwIfNoEntry: false });
-      if (!info) continue;
-      sizes.set(prefix + entry.name, info.size);
-      mtimes.set(prefix + entry.name, Math.round(info.mtimeMs));
-      total += info.size;
-    } else if (entry.isDirectory()) {
-      const sub = directoryFiles(p, `${prefix}${entry.name}/`);
-      total += sub.total;
-      for (const [name, size] of sub.sizes) sizes.set(name, size);
-    }
-  }
-  return { total, sizes, mtimes };
+/** The facts an empty object beside `_metadata` names (ours, written by this version); undefined otherwise. */
+export function factsIn(files: ReadonlyMap<string, ObjectInfo>): SnapshotFacts | undefined {
+  for (const name of files.keys()) if (name.startsWith(FACTS_PREFIX)) return parseFactsName(name);
+  return undefined;
 }
 
-/** What one snapshot directory holds; undefined when it is not one. */
-export async function inspect(dir: string): Promise<CatalogEntry | undefined> {
-  return inspectSync(dir);
+/** The files of a snapshot that are its state (not `_metadata`, the facts, a pin or a disposal marker). */
+export function stateFilesOf(files: ReadonlyMap<string, ObjectInfo>): ObjectInfo[] {
+  return [...files].filter(([name]) => name !== METADATA_FILE && !MARKERS.has(name) && !name.startsWith(FACTS_PREFIX)).map(([, o]) => o);
 }
 
-function inspectSync(dir: string): CatalogEntry | undefined {
-  const base = path.basename(dir);
-  const savepoint = SAVEPOINT_DIR.exec(base);
-  const checkpoint = CHECKPOINT_DIR.exec(base);
-  if (!savepoint && !checkpoint) return undefined;
-  const parent = path.basename(path.dirname(dir));
+/** One listed snapshot as a catalog entry (see the top of this file for what is read, and when). */
+export async function describeListed(store: ObjectStore, snapshot: ListedSnapshot): Promise<CatalogEntry> {
+  const { files } = snapshot;
+  const path = locationOf(store, snapshot.prefix);
+  const named = namedSnapshot(path);
+  const state = stateFilesOf(files);
+  const metadata = files.get(METADATA_FILE);
   const guess: CatalogEntry = {
-    path: dir,
-    kind: savepoint ? 'savepoint' : 'checkpoint',
-    jobIdPrefix: savepoint ? savepoint[1] : undefined,
-    jobId: checkpoint && JOB_DIR.test(parent) ? parent : undefined,
-    snapshotId: checkpoint ? Number(checkpoint[1]) : undefined,
+    path,
+    kind: named?.kind ?? 'checkpoint',
+    jobIdPrefix: named?.jobIdPrefix,
+    jobId: named?.jobId,
+    snapshotId: named?.checkpointId,
     sizeBytes: 0,
     state: 'incomplete',
     origin: 'ours',
+    pinned: files.has(PIN_FILE) || undefined,
   };
-  // The common case (a published snapshot of ours) costs one read of _metadata and one stat per state
-  // file; only the rest (incomplete, corrupt, Flink's) walks the directory for its size.
-  const walked = () => ({ ...guess, sizeBytes: directoryFiles(dir).total });
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path.join(dir, '_metadata'));
-  } catch {
-    // A disposal removes _metadata right after writing its marker, so only this branch can meet one.
-    if (existsSync(path.join(dir, DISPOSING_MARKER)))
-      return { ...walked(), disposing: true, problem: 'a disposal started and did not finish (the next prune or dispose finishes it)' };
-    return { ...walked(), problem: 'no _metadata (never completed, or still being written)' };
+  const listedBytes = () => state.reduce((n, f) => n + f.size, 0) + (metadata?.size ?? 0);
+  if (!metadata) {
+    guess.sizeBytes = listedBytes();
+    if (files.has(DISPOSING_MARKER))
+      return { ...guess, disposing: true, problem: 'a disposal started and did not finish (the next prune or dispose finishes it)' };
+    return { ...guess, problem: 'no _metadata (never completed, or still being written)' };
   }
+  const metadataKey = `${snapshot.prefix === '' ? '' : `${snapshot.prefix}/`}${METADATA_FILE}`;
+  const facts = factsIn(files);
+  if (facts) {
+    const listed = fromFacts(guess, facts, state);
+    // The listing does not add up (a file missing or truncated, or one more beside them): only `_metadata` can
+    // say which, so this one is read, wherever it is.
+    if (listed.state === 'complete') return listed;
+  }
+  guess.sizeBytes = listedBytes();
+  if (facts) return fromMetadata(guess, metadata, files, await readForListing(store, metadataKey, metadata.size));
+  if (!store.fileSystem) {
+    // Flink's (or ours from before the facts): complete as far as the listing shows.
+    return { ...guess, origin: 'flink', state: 'complete', completedAt: metadata.lastModified.getTime(), verified: 'listed' };
+  }
+  return fromMetadata(
+    guess,
+    metadata,
+    files,
+    await readForListing(store, `${snapshot.prefix === '' ? '' : `${snapshot.prefix}/`}${METADATA_FILE}`, metadata.size),
+  );
+}
+
+/** Ours, from the facts: complete when the listed state files add up to what was written (`_metadata` itself is checked where it is read). */
+function fromFacts(guess: CatalogEntry, facts: SnapshotFacts, state: readonly ObjectInfo[]): CatalogEntry {
+  const stateBytes = state.length === facts.stateFiles ? state.reduce((n, f) => n + f.size, 0) : -1;
+  const problem =
+    stateBytes !== facts.stateBytes
+      ? `state files missing or truncated (${state.length} file(s); ${facts.stateFiles} file(s), ${facts.stateBytes} bytes were written)`
+      : undefined;
+  return {
+    ...guess,
+    kind: facts.kind,
+    trigger: facts.trigger,
+    format: facts.format,
+    jobId: facts.jobId,
+    jobIdPrefix: undefined,
+    jobName: facts.jobName,
+    snapshotId: facts.id,
+    completedAt: facts.completedAt,
+    sizeBytes: facts.metadataBytes + facts.stateBytes,
+    state: problem ? 'corrupt' : 'complete',
+    problem,
+    verified: 'quick',
+  };
+}
+
+async function readForListing(store: ObjectStore, key: string, size: number): Promise<Buffer | Error> {
+  try {
+    const head = await store.read(key, size <= WHOLE_READ_BYTES ? undefined : { offset: 0, length: FLINK_HEADER_BYTES });
+    return head.length < size && !isFlinkMetadata(head) ? await store.read(key) : head;
+  } catch (error) {
+    if (error instanceof FlinkCliError && error.kind !== 'not-found') throw error;
+    return error as Error;
+  }
+}
+
+/** A snapshot without facts, from its `_metadata` (read on a local disk): Flink's header, or ours decoded. */
+function fromMetadata(guess: CatalogEntry, metadata: ObjectInfo, files: ReadonlyMap<string, ObjectInfo>, bytes: Buffer | Error): CatalogEntry {
+  if (bytes instanceof Error) return { ...guess, problem: 'no _metadata (never completed, or still being written)' };
   let decoded;
   try {
-    decoded = decodeMetadata<SnapshotMetadata>(bytes);
+    decoded = decodeMetadata<SnapshotMetadata>(bytes, { whole: false });
   } catch (error) {
-    return { ...walked(), state: 'corrupt', problem: `_metadata is ${(error as Error).message}` };
+    return { ...guess, state: 'corrupt', problem: `_metadata is ${(error as Error).message}`, verified: 'quick' };
   }
   if (decoded.kind === 'flink') {
-    const files = directoryFiles(dir);
-    const valid = decoded.version !== undefined && decoded.version >= 1 && decoded.version <= 6;
+    const valid = isKnownFlinkVersion(decoded.version);
     return {
       ...guess,
-      sizeBytes: files.total,
       origin: 'flink',
       state: valid ? 'complete' : 'corrupt',
       flinkMetadataVersion: decoded.version,
       snapshotId: decoded.checkpointId ?? guess.snapshotId,
-      completedAt: files.mtimes.get('_metadata') ?? 0,
+      completedAt: metadata.lastModified.getTime(),
       problem: valid ? undefined : `unknown Flink metadata version ${decoded.version}`,
+      verified: 'quick',
     };
   }
   const m = decoded.metadata;
-  let sizeBytes = bytes.length;
-  const missing: string[] = [];
-  for (const file of m.files) {
-    const info = statSync(path.join(dir, file.name), { throwIfNoEntry: false });
-    if (info?.isFile()) sizeBytes += info.size;
-    if (!info?.isFile() || info.size !== file.size) missing.push(file.name);
-  }
+  const missing = m.files.filter((f) => files.get(f.name)?.size !== f.size).map((f) => f.name);
   return {
     ...guess,
     kind: m.kind,
@@ -151,8 +186,14 @@ function inspectSync(dir: string): CatalogEntry | undefined {
     jobName: m.jobName,
     snapshotId: m.id,
     completedAt: m.completedAt,
-    sizeBytes,
+    sizeBytes: bytes.length + m.files.reduce((n, f) => n + (files.get(f.name)?.size ?? 0), 0),
     state: missing.length === 0 ? 'complete' : 'corrupt',
     problem: missing.length === 0 ? undefined : `state file ${missing[0]} missing or truncated`,
+    verified: 'quick',
   };
+}
+
+function lastSegment(pointer: string): string {
+  const trimmed = pointer.trim().replace(/\/+$/, '');
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1);
 }

@@ -4,26 +4,29 @@
 //
 // A store is rooted at a base location (a directory, s3://bucket/some/prefix/, wasbs://c@a.../path/); keys
 // are relative to it and use '/'. Listing is by prefix, in key order, a page at a time, so 10,000
-// snapshots cost ten LIST requests and no request per snapshot. The SDKs load lazily (dynamic import in
-// openStore), so a command that never touches an object store never pays for them.
+// snapshots cost ten LIST requests and no request per snapshot. The adapters live in stores/; stores/index.ts
+// is the one place that opens a store for a location, loading its SDK then (a command that never touches an
+// object store never pays for one).
 import type { Readable } from 'node:stream';
-import type { StorageSettings } from '../config/storage.js';
-import { StorageRequestError, UnsupportedSchemeError, UsageError } from '../domain/errors.js';
-import { parseStorageUri, type StorageLocation } from './uri.js';
+import { DEFAULT_RETRIES, type RetrySettings } from '../config/storage.js';
+import { StorageRequestError, UsageError } from '../domain/errors.js';
 
 export { parseStorageUri, type StorageLocation } from './uri.js';
+export { openLocation, openStore, SUPPORTED_SCHEMES } from './stores/index.js';
 
 export interface ObjectInfo {
   /** Relative to the store's base, e.g. "savepoint-fd7201-0a1b2c3d4e5f/_metadata". */
   key: string;
   size: number;
   lastModified: Date;
+  /** The store's version tag of the content, where it has one (S3, Azure): with the size, what a cache is keyed by. */
+  etag?: string;
 }
 
 export interface ListOptions {
   /** "/" groups keys below the next "/" into common prefixes (one level, like `ls`); unset lists every key below the prefix. */
   delimiter?: string;
-  /** At most this many entries (objects + prefixes) per page; stores cap it at 1,000 (the default). */
+  /** At most this many entries (objects + prefixes) per page, 1,000 by default; a store caps it at its own largest page (S3 1,000, Azure 5,000, a local directory none). */
   pageSize?: number;
   /** The `next` of the previous page. */
   continuation?: string;
@@ -71,7 +74,39 @@ export interface ObjectStore {
   deleteMany(keys: readonly string[], options?: DeleteOptions): Promise<void>;
   /** Releases sockets (the SDK clients keep connections alive). */
   close(): void;
+  /** What only a local file system has (folders, symbolic links, real paths, protected directories): its adapter reports and does it; object stores have none. */
+  readonly fileSystem?: LocalFileSystem;
 }
+
+/** A key as the local file system sees it, without following a final symbolic link. */
+export interface LocalKeyFacts {
+  kind: 'file' | 'directory' | 'other' | 'missing';
+  /** The key itself is a symbolic link: its destination. */
+  symlinkTo?: string;
+  /** Its real path lies outside its parent directory (a link further up). */
+  escapesTo?: string;
+  /** A directory's own modification time (an entry created or removed in it). */
+  modifiedAt?: number;
+  /** Its real path, when a symbolic link below the store's base leads there (deleting it would delete there). */
+  throughLink?: string;
+}
+
+export interface LocalFileSystem {
+  /** The local path of a key. */
+  pathOf(key: string): string;
+  facts(key: string): LocalKeyFacts;
+  /** Why a key must never be disposed as a whole: 'the file system root', 'the home directory'. */
+  protectedAs(key: string): string | undefined;
+  /** Creates directories (an object store needs none: a key's "folders" exist with it). */
+  makeDirectories(keys: readonly string[]): Promise<void>;
+  /** Removes a directory that holds no file any more, with its empty subdirectories (never through a link). */
+  removeEmptyDirectory(key: string): Promise<void>;
+  /** Makes the entries of a directory (files created or renamed in it) durable: fsync of the directory. */
+  syncDirectory(key: string): Promise<void>;
+}
+
+/** The largest page a caller may ask any store for (each store caps it at its own). */
+export const LARGEST_PAGE = Number.MAX_SAFE_INTEGER;
 
 /** Every page of a listing, following continuations. */
 export async function* listAll(store: ObjectStore, prefix: string, options: Omit<ListOptions, 'continuation'> = {}): AsyncGenerator<ListPage> {
@@ -85,10 +120,11 @@ export async function* listAll(store: ObjectStore, prefix: string, options: Omit
 
 export const MAX_PAGE_SIZE = 1000;
 
-export function pageSizeOf(options: ListOptions | undefined): number {
+/** The page size to ask for: the caller's (1,000 by default), capped at the store's largest page. */
+export function pageSizeOf(options: ListOptions | undefined, largest: number = MAX_PAGE_SIZE): number {
   const size = options?.pageSize ?? MAX_PAGE_SIZE;
   if (!Number.isInteger(size) || size < 1) throw new UsageError(`Invalid page size ${size}: expected a positive integer`);
-  return Math.min(size, MAX_PAGE_SIZE);
+  return Math.min(size, largest);
 }
 
 /** Splits keys into batches and stops between batches when the signal is aborted. */
@@ -119,23 +155,55 @@ export function checkKey(base: string, key: string): string {
   return key;
 }
 
-export const SUPPORTED_SCHEMES = ['file', 's3', 's3a', 's3p', 'wasbs', 'wasb', 'abfss', 'abfs'] as const;
+/**
+ * An attempt that failed in a way that is safe to repeat and that the SDK does not repeat itself: an answer
+ * cut off after its headers (a reset mid-body), a 2xx answer that does not parse (a truncated listing page),
+ * keys a batch delete reports as failed for a passing reason, a batch answer missing some of its parts.
+ * `retrying` repeats these; once it gives up, `attempts` says how often it tried.
+ */
+export class RepeatableFailure extends Error {
+  attempts = 1;
 
-/** The store for a location (its adapter loaded on first use). `cwd` resolves plain relative paths. */
-export async function openStore(uri: string, settings: StorageSettings, cwd: string = process.cwd()): Promise<ObjectStore> {
-  const location = parseStorageUri(uri, cwd);
-  return openLocation(location, settings);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'RepeatableFailure';
+  }
 }
 
-export async function openLocation(location: StorageLocation, settings: StorageSettings): Promise<ObjectStore> {
-  switch (location.kind) {
-    case 'local':
-      return new (await import('./stores/local.js')).LocalStore(location.path);
-    case 's3':
-      return (await import('./stores/s3.js')).openS3Store(location, settings.s3);
-    case 'azure':
-      return (await import('./stores/azure.js')).openAzureStore(location, settings.azure);
-    case 'unsupported':
-      throw new UnsupportedSchemeError(location.scheme, location.uri, SUPPORTED_SCHEMES);
+/** The first pause of a retry when none is configured, and the longest pause. */
+export const DEFAULT_RETRY_INTERVAL_MS = 100;
+export const MAX_RETRY_DELAY_MS = 20_000;
+
+/** Exponential backoff with full jitter: a random pause up to interval * 2^retry, capped. */
+export function backoffDelay(retry: RetrySettings, attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min((retry.intervalMs ?? DEFAULT_RETRY_INTERVAL_MS) * 2 ** attempt, MAX_RETRY_DELAY_MS);
+  return Math.floor(random() * ceiling);
+}
+
+/** Runs `attempt` again after a pause while it throws a RepeatableFailure, at most `retry.retries` more times. */
+export async function retrying<T>(retry: RetrySettings | undefined, attempt: () => Promise<T>): Promise<T> {
+  const retries = retry?.retries ?? DEFAULT_RETRIES;
+  for (let n = 0; ; n++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof RepeatableFailure)) throw error;
+      if (n >= retries) {
+        error.attempts = n + 1;
+        throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, backoffDelay(retry ?? { retries }, n)));
+    }
   }
+}
+
+/** The whole body of an answer; a stream that breaks off is a RepeatableFailure (the request is safe to send again). */
+export async function readAnswer(body: AsyncIterable<Uint8Array> | undefined): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  try {
+    for await (const chunk of body ?? []) chunks.push(chunk);
+  } catch (error) {
+    throw new RepeatableFailure(`the answer broke off after ${chunks.reduce((n, c) => n + c.length, 0)} bytes`, { cause: error });
+  }
+  return Buffer.concat(chunks);
 }

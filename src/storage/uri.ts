@@ -53,3 +53,9 @@ function prefixOf(pathPart: string | undefined): string {
     .join('/');
   return trimmed === '' ? '' : `${trimmed}/`;
 }
+
+/** Whether this machine reaches a location itself: a local path, or a store it has an adapter for (not hdfs://, gs://). */
+export function hasAdapter(pointer: string): boolean {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(pointer.trim())?.[1]?.toLowerCase();
+  return scheme === undefined || scheme.length === 1 || scheme === 'file' || S3_SCHEMES.has(scheme) || AZURE_SCHEMES.has(scheme);
+}

@@ -1,65 +1,193 @@
-// The two verification levels (README, "Verification levels"), by content, whatever the directory is named:
-//   quick: _metadata decodes and every state file it lists exists with its recorded size (what listings use);
+// Verification, by content, whatever the folder is called (README, "Verification levels"):
+//   quick: _metadata decodes and every state file it lists exists with its recorded size;
 //   full:  quick plus every state file's sha256 (wherever a decision deletes or restores).
-// For Apache Flink's snapshots quick is a known _metadata version, full reads the whole _metadata and checks
-// that every file it references is present with its recorded size.
-import { readFile, stat } from 'node:fs/promises';
-import path from 'node:path';
+// For Apache Flink's snapshots quick is a known _metadata version; full decodes the whole _metadata and
+// checks that every file it references is present with its recorded size (segments of one merged file:
+// at least the end of the last one). One loop checks our state files (checkStateFiles), one checks the
+// files a Flink snapshot references (checkReferencedFiles), on every store.
+import { createHash } from 'node:crypto';
 import type { Verification, VerificationLevel } from '../domain/catalog.js';
-import { isObjectStorePointer, localDirectory, readSnapshot, type SnapshotMetadata } from './index.js';
-import { decodeMetadata, METADATA_FILE } from './metadata.js';
-import { localPathOf } from './flink-metadata/summary.js';
+import { StorageObjectNotFoundError } from '../domain/errors.js';
+import type { ReferencedFile } from './flink-metadata/index.js';
+import { listed, locationOf } from './catalog.js';
+import { METADATA_FILE, snapshotPointer } from './layout.js';
+import { decodeMetadata, isKnownFlinkVersion, type SnapshotMetadata, type StateFileInfo } from './metadata.js';
+import { listAll, type ObjectInfo, type ObjectStore } from './object-store.js';
+import type { StorePool } from './stores/index.js';
 
-export async function verifySnapshot(pointer: string, level: VerificationLevel): Promise<Verification> {
-  if (isObjectStorePointer(pointer)) {
-    const [{ verifyRemote }, { storageSettingsInUse }] = await Promise.all([import('./store-catalog.js'), import('./remote-snapshots.js')]);
-    return verifyRemote(pointer, level, storageSettingsInUse());
+export interface FileProblem {
+  path: string;
+  problem: string;
+}
+
+/** Bytes a read asks for at a time (a state file is hashed without holding it whole). */
+export const READ_CHUNK = 4 * 1024 * 1024;
+/** Stats in flight at once. */
+const STAT_CONCURRENCY = 32;
+/** A folder with at least this many referenced files is listed instead of stat-ed file by file. */
+const LIST_THRESHOLD = 64;
+
+/** A snapshot's `_metadata` and the sizes of everything under it, from one listing. */
+export interface SnapshotContents {
+  store: ObjectStore;
+  /** The snapshot folder's key ('' never: a snapshot is below its root). */
+  key: string;
+  location: string;
+  files: Map<string, ObjectInfo>;
+}
+
+export async function contentsOf(pool: StorePool, pointer: string): Promise<SnapshotContents> {
+  const { store, key, location } = await pool.locate(snapshotPointer(pointer));
+  const files = new Map<string, ObjectInfo>();
+  for (const o of await listed(store, `${key}/`)) files.set(o.key.slice(key.length + 1), o);
+  return { store, key, location, files };
+}
+
+/**
+ * The problems with our state files: every size first (from the listing: a missing or truncated file costs
+ * no read), then, at the full level, every checksum of the rest (the one checksum loop).
+ */
+export async function checkStateFiles(contents: SnapshotContents, files: readonly StateFileInfo[], level: VerificationLevel): Promise<FileProblem[]> {
+  const problems: FileProblem[] = [];
+  const sized: StateFileInfo[] = [];
+  for (const file of files) {
+    const at = `${contents.location}/${file.name}`;
+    const size = contents.files.get(file.name)?.size;
+    if (size === undefined) problems.push({ path: at, problem: 'missing' });
+    else if (size !== file.size)
+      problems.push({ path: at, problem: `is ${size < file.size ? 'truncated' : 'too long'} (${size} bytes, expected ${file.size})` });
+    else sized.push(file);
   }
-  const given = localDirectory(pointer);
-  const dir = path.basename(given) === METADATA_FILE ? path.dirname(given) : given;
+  if (level !== 'full') return problems;
+  for (const file of sized) {
+    const hash = createHash('sha256');
+    for await (const chunk of readChunks(contents.store, `${contents.key}/${file.name}`)) hash.update(chunk);
+    if (hash.digest('hex') !== file.sha256) problems.push({ path: `${contents.location}/${file.name}`, problem: 'fails its checksum (corrupt)' });
+  }
+  return problems;
+}
+
+/** An object in chunks of READ_CHUNK bytes (a missing one: StorageObjectNotFoundError). */
+export async function* readChunks(store: ObjectStore, key: string): AsyncGenerator<Buffer> {
+  for (let offset = 0; ; offset += READ_CHUNK) {
+    const chunk = await store.read(key, { offset, length: READ_CHUNK });
+    if (chunk.length > 0) yield chunk;
+    if (chunk.length < READ_CHUNK) return;
+  }
+}
+
+/**
+ * Each file a Flink snapshot references: present, and of its recorded size (at least it, for merged segments).
+ * Problems in metadata order. A folder holding many of them (a job's shared/) is listed, in the store's
+ * largest pages, instead of a stat per file: a checkpoint referencing 10,000 shared files costs ~10 requests.
+ * The listing stops at a tenth of the stats it saves (a folder of far more objects); what it did not reach
+ * is stat-ed. `pageSize` (tests) lists in smaller pages.
+ */
+export async function checkReferencedFiles(pool: StorePool, files: readonly ReferencedFile[], options: { pageSize?: number } = {}): Promise<FileProblem[]> {
+  const found: Array<FileProblem | undefined> = new Array(files.length);
+  const judge = (file: ReferencedFile, size: number | undefined): FileProblem | undefined => {
+    if (size === undefined) return { path: file.path, problem: 'missing' };
+    if (file.exact ? size !== file.bytes : size < file.bytes)
+      return { path: file.path, problem: `${size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}` };
+    return undefined;
+  };
+  const located: Array<{ store: ObjectStore; key: string } | undefined> = [];
+  const folders = new Map<ObjectStore, Map<string, number[]>>();
+  for (let i = 0; i < files.length; i++) {
+    const at = await pool.locate(files[i].path).catch(() => undefined);
+    located.push(at);
+    if (!at) {
+      found[i] = { path: files[i].path, problem: 'on a store this machine has no adapter for; cannot be checked here' };
+      continue;
+    }
+    const folder = at.key.slice(0, at.key.lastIndexOf('/') + 1);
+    const byFolder = folders.get(at.store) ?? new Map<string, number[]>();
+    folders.set(at.store, byFolder);
+    byFolder.set(folder, [...(byFolder.get(folder) ?? []), i]);
+  }
+  const toStat: number[] = [];
+  for (const [store, byFolder] of folders) {
+    for (const [folder, indices] of byFolder) {
+      if (indices.length < LIST_THRESHOLD) {
+        toStat.push(...indices);
+        continue;
+      }
+      const sizes = new Map<string, number>();
+      let pages = 0;
+      let complete = false;
+      for await (const page of listAll(store, folder, { delimiter: '/', pageSize: options.pageSize ?? 1000 })) {
+        for (const o of page.objects) sizes.set(o.key, o.size);
+        complete = page.next === undefined;
+        if (++pages >= Math.ceil(indices.length / 10)) break;
+      }
+      for (const i of indices) {
+        const size = sizes.get(located[i]!.key);
+        if (size === undefined && !complete) toStat.push(i);
+        else found[i] = judge(files[i], size);
+      }
+    }
+  }
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(STAT_CONCURRENCY, toStat.length) }, async () => {
+      while (next < toStat.length) {
+        const i = toStat[next++];
+        found[i] = judge(files[i], (await located[i]!.store.stat(located[i]!.key))?.size);
+      }
+    }),
+  );
+  return found.filter((p): p is FileProblem => p !== undefined);
+}
+
+/** A snapshot at a verification level: what a listing and (full) a read of every file find. */
+export async function verifySnapshot(pool: StorePool, pointer: string, level: Exclude<VerificationLevel, 'listed'>): Promise<Verification> {
   const failed = (state: Verification['state'], problem: string): Verification => ({ level, state, problem });
-  if (!(await stat(dir).catch(() => undefined))) return failed('incomplete', 'directory no longer exists');
+  const contents = await contentsOf(pool, pointer);
+  const { store, key, files } = contents;
+  if (files.size === 0 && store.fileSystem?.facts(key).kind !== 'directory') return failed('incomplete', 'directory no longer exists');
+  if (!files.has(METADATA_FILE)) return failed('incomplete', 'no _metadata (never completed, or still being written)');
   let bytes: Buffer;
   try {
-    bytes = await readFile(path.join(dir, METADATA_FILE));
-  } catch {
-    return failed('incomplete', 'no _metadata (never completed, or still being written)');
+    bytes = await store.read(`${key}/${METADATA_FILE}`);
+  } catch (error) {
+    if (error instanceof StorageObjectNotFoundError) return failed('incomplete', 'no _metadata (never completed, or still being written)');
+    throw error;
   }
   let decoded;
   try {
-    decoded = decodeMetadata<SnapshotMetadata>(bytes);
+    decoded = decodeMetadata<SnapshotMetadata>(bytes, { whole: false });
   } catch (error) {
     return failed('corrupt', `_metadata is ${(error as Error).message}`);
   }
-  if (decoded.kind === 'flink') return verifyFlinkSnapshot(dir, decoded.version, level);
-  for (const file of decoded.metadata.files) {
-    const info = await stat(path.join(dir, file.name)).catch(() => undefined);
-    if (!info?.isFile() || info.size !== file.size) return failed('corrupt', `state file ${file.name} missing or truncated`);
-  }
-  if (level === 'full') {
+  if (decoded.kind === 'flink') {
+    if (!isKnownFlinkVersion(decoded.version)) return failed('corrupt', `unknown Flink metadata version ${decoded.version}`);
+    if (level === 'quick') return { level, state: 'complete' };
+    const { decodeFlinkMetadata, referencedFiles } = await import('./flink-metadata/index.js');
+    let references;
     try {
-      await (await readSnapshot(dir)).verify();
+      references = referencedFiles(decodeFlinkMetadata(bytes, { snapshotDir: locationOf(store, key) }));
     } catch (error) {
-      const message = (error as Error).message.replace(/\.$/, '').replace(`${dir}${path.sep}`, '');
-      return failed('corrupt', message.charAt(0).toLowerCase() + message.slice(1));
+      return failed('corrupt', `_metadata is ${(error as Error).message.replace(/\.$/, '')}`);
     }
+    const problems = await checkReferencedFiles(pool, references);
+    if (problems.length === 0) return { level, state: 'complete' };
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+    return failed('corrupt', `referenced file ${displayPath(problems[0].path)}: ${problems[0].problem}${more}`);
   }
-  return { level, state: 'complete' };
+  const problems = await checkStateFiles(contents, decoded.metadata.files, level);
+  if (problems.length === 0) return { level, state: 'complete' };
+  const first = problems[0];
+  const name = first.path.slice(contents.location.length + 1);
+  if (level === 'quick' || /missing|truncated|too long/.test(first.problem)) return failed('corrupt', `state file ${name} missing or truncated`);
+  return failed('corrupt', `state file ${name} ${first.problem}`);
 }
 
-/** Apache Flink's _metadata: a version this tool knows; at the full level also every file it references. */
-export async function verifyFlinkSnapshot(dir: string, version: number | undefined, level: VerificationLevel): Promise<Verification> {
-  if (version === undefined || version < 1 || version > 6) return { level, state: 'corrupt', problem: `unknown Flink metadata version ${version}` };
-  if (level === 'quick') return { level, state: 'complete' };
-  const { verifyFlinkSnapshot: verifyReferenced } = await import('./flink-metadata/index.js');
-  let found;
+/** A file: URI as a path (how the local file system's files are named in messages). */
+export function displayPath(uri: string): string {
+  if (!/^file:/i.test(uri)) return uri;
   try {
-    found = await verifyReferenced(dir);
-  } catch (error) {
-    return { level, state: 'corrupt', problem: (error as Error).message.replace(/\.$/, '').replace(`${dir}${path.sep}`, '') };
+    return decodeURIComponent(new URL(uri).pathname);
+  } catch {
+    return uri;
   }
-  if (found.ok) return { level, state: 'complete' };
-  const first = found.problems[0];
-  const more = found.problems.length > 1 ? ` (and ${found.problems.length - 1} more)` : '';
-  return { level, state: 'corrupt', problem: `referenced file ${localPathOf(first.path) ?? first.path}: ${first.problem}${more}` };
 }

@@ -8,7 +8,7 @@ import { afterAll, test } from '@jest/globals';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { startJob as currentStartJob } from '../../src/runtime/host.js';
-import { createCheckpointDir } from '../../src/storage/index.js';
+import { localStorage } from '../support/storage.js';
 import { JOBS, removeTempDirs, tempDir } from '../integration/runtime/helpers.js';
 
 afterAll(removeTempDirs);
@@ -50,7 +50,7 @@ test.each([10_000, 100_000, 500_000].flatMap((u) => runtimes.map(([name, load]) 
     // Let every key appear (3 records per user visit every type).
     await delay(Math.max(1500, users * 3 * 0.002));
     for (const id of [1, 2]) {
-      const directory = await createCheckpointDir(work, job.jobId, id);
+      const directory = await localStorage.writer.createCheckpoint(work, job.jobId, id);
       const started = performance.now();
       const acks: string[] = [];
       const onAck = (p: { last?: { uid: string; subtask: number } }) =>

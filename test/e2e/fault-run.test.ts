@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readSnapshot } from '../../src/storage/index.js';
+import { localStorage } from '../support/storage.js';
 import { counterOutput } from '../support/counter-output.js';
 import { until } from '../support/until.js';
 import { coordinatorPid, emptyDir, isAlive, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
@@ -159,7 +159,7 @@ describe('repeated kill -9 of the coordinator during checkpoints, savepoints, pr
       const broken: string[] = [];
       for (const p of restorable) {
         try {
-          await (await readSnapshot(p)).verify();
+          await (await localStorage.read(p)).verify();
         } catch (error) {
           broken.push(`${p}: ${(error as Error).message}`);
         }

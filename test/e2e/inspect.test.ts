@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { copyFileSync, mkdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { operatorIdForUid } from '../../src/domain/operator-id.js';
-import { createSavepointDir, publishSnapshot, writeStateFile } from '../../src/storage/index.js';
+import { localStorage } from '../support/storage.js';
 import { emptyDir, fixture, runFlink } from './helpers.js';
 
 interface Listing {
@@ -31,9 +31,9 @@ function materialise(version: string, name: string): { dir: string; files: strin
 }
 
 async function ourSnapshot(): Promise<{ dir: string; state: string }> {
-  const dir = await createSavepointDir(emptyDir('ours-'), 'fd72014d4c864993a2e5a9287b4a9c5d');
-  const file = await writeStateFile(dir, 'counter-0.state', 'x'.repeat(1000));
-  await publishSnapshot(dir, {
+  const dir = await localStorage.writer.createSavepoint(emptyDir('ours-'), 'fd72014d4c864993a2e5a9287b4a9c5d');
+  const file = await localStorage.writer.writeStateFile(dir, 'counter-0.state', 'x'.repeat(1000));
+  await localStorage.writer.publish(dir, {
     id: 3,
     kind: 'savepoint',
     trigger: 'manual',

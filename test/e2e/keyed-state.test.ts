@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { KeyedStateBackend } from '../../src/runtime/keyed-state.js';
 import { keyGroupOf, keyText } from '../../src/runtime/key-groups.js';
-import { createSavepointDir, publishSnapshot, writeStateFile } from '../../src/storage/index.js';
+import { localStorage } from '../support/storage.js';
 import { emptyDir, fixture, runFlink } from './helpers.js';
 
 const SP = (version: string, variant: string) => fixture('keyed-state', version, variant);
@@ -168,15 +168,15 @@ async function ourSnapshot(keys: Record<string, number>): Promise<string> {
     seen.put('b', n * 2);
   }
   const { chunks, entries } = backend.snapshotChunks();
-  const dir = await createSavepointDir(emptyDir('ours-'), 'fd72014d4c864993a2e5a9287b4a9c5d');
-  const file = await writeStateFile(
+  const dir = await localStorage.writer.createSavepoint(emptyDir('ours-'), 'fd72014d4c864993a2e5a9287b4a9c5d');
+  const file = await localStorage.writer.writeStateFile(
     dir,
     'counter-0.keyed.jsonl',
     (async function* () {
       yield* chunks;
     })(),
   );
-  await publishSnapshot(dir, {
+  await localStorage.writer.publish(dir, {
     id: 3,
     kind: 'savepoint',
     trigger: 'manual',

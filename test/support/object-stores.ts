@@ -19,6 +19,22 @@ export interface RunningServer {
   /** S3: http://127.0.0.1:<port>; Azurite: http://127.0.0.1:<port>/devstoreaccount1 (the account's Blob service URL). */
   endpoint: string;
   stop(): Promise<void>;
+  /**
+   * Ends the server at once, as a crash does, keeping what it acknowledged (under `root`, for a restart): S3Mock
+   * writes through to disk and is killed (SIGKILL); Azurite keeps its index in memory and saves it every 5 s, so
+   * a SIGKILL would lose acknowledged writes (no real store does): it is told to stop, and killed once it saved.
+   * Only servers this process started.
+   */
+  crash?(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /**
+   * Where the server keeps its data, kept when it stops or is killed: a server started again on the same root
+   * finds it (a crash and a restart). Unset: a temporary directory, removed on stop. A server with a root is
+   * always this process's own, whatever FLINK_TEST_*_ENDPOINT says.
+   */
+  root?: string;
 }
 
 export function s3MockJar(): string {
@@ -32,10 +48,13 @@ export function s3MockJar(): string {
   return jar;
 }
 
-export async function startS3Mock(): Promise<RunningServer> {
-  if (process.env.FLINK_TEST_S3_ENDPOINT) return { endpoint: process.env.FLINK_TEST_S3_ENDPOINT, stop: async () => undefined };
+export async function startS3Mock(options: ServerOptions = {}): Promise<RunningServer> {
+  if (process.env.FLINK_TEST_S3_ENDPOINT && !options.root) return { endpoint: process.env.FLINK_TEST_S3_ENDPOINT, stop: async () => undefined };
   const jar = s3MockJar();
-  const root = mkdtempSync(path.join(tmpdir(), 's3mock-'));
+  const root = options.root ?? mkdtempSync(path.join(tmpdir(), 's3mock-'));
+  const cleanup = () => {
+    if (!options.root) rmSync(root, { recursive: true, force: true });
+  };
   const child = spawn(
     'java',
     [
@@ -46,31 +65,41 @@ export async function startS3Mock(): Promise<RunningServer> {
       '--server.port=0', // https, unused
       '--com.adobe.testing.s3mock.httpPort=0',
       `--com.adobe.testing.s3mock.store.root=${root}`,
+      `--com.adobe.testing.s3mock.store.retainFilesOnExit=${options.root !== undefined}`,
       '--spring.main.banner-mode=off',
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const port = await portFromOutput(child, /Tomcat started on ports? (?:\d+ \(https\), )?(\d+) \(http\)/, 'S3Mock', 180_000).catch((error: unknown) => {
-    rmSync(root, { recursive: true, force: true });
+    cleanup();
     throw error;
   });
   const endpoint = `http://127.0.0.1:${port}`;
   await until('S3Mock to answer', async () => ((await fetch(endpoint).catch(() => undefined))?.ok ? true : undefined), 60_000);
-  return { endpoint, stop: () => stopChild(child, () => rmSync(root, { recursive: true, force: true })) };
+  return { endpoint, stop: () => stopChild(child, cleanup), crash: () => killChild(child) };
 }
 
-export async function startAzurite(): Promise<RunningServer> {
-  if (process.env.FLINK_TEST_AZURITE_ENDPOINT) return { endpoint: process.env.FLINK_TEST_AZURITE_ENDPOINT, stop: async () => undefined };
+export async function startAzurite(options: ServerOptions = {}): Promise<RunningServer> {
+  if (process.env.FLINK_TEST_AZURITE_ENDPOINT && !options.root) return { endpoint: process.env.FLINK_TEST_AZURITE_ENDPOINT, stop: async () => undefined };
   const main = path.join(path.dirname(createRequire(import.meta.url).resolve('azurite/package.json')), 'dist', 'src', 'blob', 'main.js');
-  const root = mkdtempSync(path.join(tmpdir(), 'azurite-'));
+  const root = options.root ?? mkdtempSync(path.join(tmpdir(), 'azurite-'));
+  const cleanup = () => {
+    if (!options.root) rmSync(root, { recursive: true, force: true });
+  };
   const child = spawn(process.execPath, [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--location', root, '--silent', '--skipApiVersionCheck'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const port = await portFromOutput(child, /successfully listens on http:\/\/127\.0\.0\.1:(\d+)/, 'Azurite', 60_000).catch((error: unknown) => {
-    rmSync(root, { recursive: true, force: true });
+    cleanup();
     throw error;
   });
-  return { endpoint: `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`, stop: () => stopChild(child, () => rmSync(root, { recursive: true, force: true })) };
+  const crash = async () => {
+    const saved = new Promise<void>((resolve) => child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('successfully closed') && resolve()));
+    child.kill('SIGTERM');
+    await saved; // its index is on disk: anything still running is what dies with it
+    await killChild(child);
+  };
+  return { endpoint: `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`, stop: () => stopChild(child, cleanup), crash };
 }
 
 const children = new Set<ChildProcess>();
@@ -103,6 +132,15 @@ function portFromOutput(child: ChildProcess, pattern: RegExp, name: string, time
     child.once('error', (error) => fail(new Error(`${name} could not be started: ${error.message}`)));
     child.once('exit', (code) => fail(new Error(`${name} exited (${code}) before it listened:\n${output.slice(-2000)}`)));
   });
+}
+
+async function killChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+  children.delete(child);
 }
 
 async function stopChild(child: ChildProcess, cleanup: () => void): Promise<void> {

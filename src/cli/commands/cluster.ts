@@ -86,7 +86,7 @@ async function stopCluster(ctx: CommandContext, timeoutMs: number): Promise<void
     return emit(io, { data: { stopped: false, running: false }, human: () => io.note(`No local coordinator is running (state dir ${dir}).`) });
   }
   // The daemon that answers must be the process about to be signalled, and must accept our token.
-  const answer = await probe(pidFile.url, await tokenOf(ctx));
+  const answer = await probe(pidFile.url, await tokenOf(ctx, pidFile.url));
   if (answer.answer === 'unauthorized') {
     throw new OperationError(`The local coordinator (pid ${pidFile.pid}) at ${pidFile.url} rejects this token; not stopping it.`, { hint: TOKEN_HINT });
   }
@@ -104,7 +104,7 @@ async function clusterStatus(ctx: CommandContext): Promise<void> {
   const dir = await stateDir(ctx);
   const pidFile = readPidFile(dir);
   const { io } = ctx;
-  const token = await tokenOf(ctx);
+  const token = pidFile ? await tokenOf(ctx, pidFile.url) : undefined;
   const answer = pidFile && isCoordinatorProcess(pidFile.pid) ? await probe(pidFile.url, token) : { answer: 'none' as const };
   if (answer.answer === 'unauthorized')
     throw new OperationError(`The local coordinator (pid ${pidFile!.pid}) at ${pidFile!.url} rejects this token.`, { hint: TOKEN_HINT });

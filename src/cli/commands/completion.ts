@@ -122,17 +122,17 @@ async function jobIds(ctx: CommandContext): Promise<string[]> {
 
 /** Complete snapshots under the configured (local) savepoint and checkpoint directories, newest first. */
 async function snapshotPaths(ctx: CommandContext): Promise<string[]> {
-  const [config, { resolveSavepointTarget }, { hasScheme }, { scanSnapshots, localPath }, path] = await Promise.all([
+  const [config, { resolveSavepointTarget }, { hasScheme }, { storageOf }] = await Promise.all([
     ctx.config(),
     import('../../config/savepoint-target.js'),
     import('../../domain/pointers.js'),
-    import('../../storage/catalog.js'),
-    import('node:path'),
+    import('../services/storage.js'),
   ]);
-  const roots = [resolveSavepointTarget(config).directory, config.string('execution.checkpointing.dir')]
-    .filter((d): d is string => d !== undefined && (!hasScheme(d) || /^file:/i.test(d)))
-    .map((d) => localPath(path.resolve(ctx.cwd, d)));
-  const entries = await scanSnapshots(roots);
+  // A TAB never waits for an object store: local roots only.
+  const roots = [resolveSavepointTarget(config).directory, config.string('execution.checkpointing.dir')].filter(
+    (d): d is string => d !== undefined && (!hasScheme(d) || /^file:/i.test(d)),
+  );
+  const entries = await (await storageOf(ctx)).scan(roots);
   return entries
     .filter((e) => e.state === 'complete')
     .sort((a, b) => (b.completedAt ?? 0) - (a.completedAt ?? 0))

@@ -5,11 +5,12 @@
 // object-store paths (s3://, wasbs://, abfss://) are disposed from here through the storage interface.
 import type { Command } from 'commander';
 import { UnreachableError, UsageError } from '../../domain/errors.js';
-import type { DisposalStep } from '../../storage/disposal.js';
+import type { DisposalStep } from '../../storage/index.js';
 import type { CommandContext } from '../context.js';
 import { emit, humanNow } from '../output/export.js';
 import type { CommandModule } from '../program.js';
-import { clusterView, createDisposer, snapshotRoots, storageSettingsOf } from '../services/disposer.js';
+import { clusterView, createDisposer } from '../services/disposer.js';
+import { snapshotRoots, storageOf } from '../services/storage.js';
 import { formatBytes } from '../output/format.js';
 
 export interface DisposeOptions {
@@ -36,6 +37,8 @@ export const disposeCommand: CommandModule = {
         'after',
         "\nRefused, deleting nothing: a non-snapshot (by its _metadata), a symbolic link, a root, '..', a snapshot a running job restored from\n" +
           'and has not checkpointed past, the newest restorable snapshot of a running job, a pinned snapshot (unless --force).\n' +
+          'Kept: every file another retained checkpoint or savepoint under the snapshot roots references (of any job: a CLAIM\n' +
+          'restore shares files across jobs); --dry-run names the snapshot that needs each.\n' +
           '\nExamples:\n  flink dispose --dry-run /data/savepoints/savepoint-fd7201-0123456789ab\n  flink dispose /data/savepoints/savepoint-fd7201-0123456789ab /data/ckpt/fd72014d4c864993a2e5a9287b4a9c5d/chk-42\n' +
           '  flink dispose --force --reason "superseded by the 2.0 upgrade" /data/savepoints/savepoint-fd7201-0123456789ab\n',
       )
@@ -70,14 +73,8 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     }
     io.note('--offline: running jobs are not checked; disposing from storage alone.');
   }
-  const { planDisposal } = await import('../../storage/disposal.js');
-  const steps = await planDisposal(options.paths, {
-    roots: await snapshotRoots(ctx),
-    cwd: ctx.cwd,
-    jobs: cluster.jobs ?? [],
-    force: options.force,
-    storage: await storageSettingsOf(ctx),
-  });
+  const storage = await storageOf(ctx);
+  const steps = await storage.planDisposal(options.paths, { roots: await snapshotRoots(ctx), jobs: cluster.jobs ?? [], force: options.force });
   if (options.dryRun) {
     return emit(io, {
       data: { dryRun: true, plan: steps.map(stepJson) },
@@ -126,5 +123,6 @@ function sharedSummary(s: DisposalStep): string {
   const shared = s.sharedFiles ?? [];
   if (shared.length === 0) return '';
   const deleted = shared.filter((f) => f.action === 'delete');
-  return `; and ${deleted.length} of its ${shared.length} shared file(s) (${formatBytes(deleted.reduce((n, f) => n + f.bytes, 0))}) no other retained checkpoint references`;
+  const kept = shared.length - deleted.length;
+  return `; and ${deleted.length} of its ${shared.length} shared file(s) (${formatBytes(deleted.reduce((n, f) => n + f.bytes, 0))}) no other retained snapshot references${kept > 0 ? ` (${kept} kept: another snapshot needs them, or they are not ours to delete)` : ''}`;
 }

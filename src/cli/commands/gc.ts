@@ -1,11 +1,12 @@
-// `flink savepoints gc --job <id> [--dir <root>] [--min-age <duration>] [--dry-run] [--json] [--force]`: reclaims
-// the files under a job's shared/ and taskowned/ that no retained checkpoint (chk-*/_metadata) references, once
-// they are older than --min-age and than the newest checkpoint (so a checkpoint being written is never touched).
-// Refused while the job runs on a reachable cluster (its JobManager owns those files then) unless --force.
+// `flink savepoints gc --job <id> [--dir <root>] [--min-age <duration>] [--dry-run] [--json] [--force] [--offline]`:
+// reclaims the files under a job's shared/ and taskowned/ (dstl/ below a changelog root given as --dir) that no
+// retained checkpoint or savepoint under the snapshot roots in play references, whichever job it belongs to (a job
+// that claimed this one's checkpoint references its files), once they are older than --min-age and than the job's
+// newest checkpoint (so a checkpoint being written is never touched). Refused while the job runs on the cluster (its
+// JobManager owns those files then) unless --force, and, as dispose, while the cluster is unreachable unless --offline.
 import { formatDuration } from '../../domain/duration.js';
-import { OperationError, UsageError } from '../../domain/errors.js';
+import { OperationError, UnreachableError, UsageError } from '../../domain/errors.js';
 import { isGloballyTerminal, type JobStatus } from '../../domain/job-status.js';
-import type { JobCheckpointDir } from '../../storage/job-state.js';
 import type { CommandContext } from '../context.js';
 import { parseDurationOption } from '../options.js';
 import { emit } from '../output/export.js';
@@ -19,6 +20,8 @@ export interface GcOptions {
   minAgeMs: number;
   dryRun: boolean;
   force: boolean;
+  /** Collect from storage alone when the cluster is unreachable (whether the job runs cannot be checked). */
+  offline?: boolean;
 }
 
 export function parseMinAge(value: string | undefined): number {
@@ -26,51 +29,42 @@ export function parseMinAge(value: string | undefined): number {
   return parseDurationOption('--min-age', value, '1h or 30min', { zero: true })!;
 }
 
-/** The job's checkpoint directory, local or on an object store: under each --dir (or the configured checkpoint dir). */
-async function jobDirectory(ctx: CommandContext, options: GcOptions) {
+export async function runGc(options: GcOptions, ctx: CommandContext): Promise<void> {
+  const { io } = ctx;
+  ctx.audit.job = options.jobId;
   const config = await ctx.config();
   const configured = config.string('execution.checkpointing.dir');
-  const roots = options.dirs.length > 0 ? options.dirs : configured !== undefined ? [configured] : [];
-  if (roots.length === 0) throw new UsageError('savepoints gc needs --dir <checkpoint root> (or execution.checkpointing.dir in the configuration).');
-  const { storageSettings } = await import('../../config/storage.js');
-  const { openJobCheckpointDir } = await import('../../storage/job-state.js');
-  return openJobCheckpointDir(roots, options.jobId, ctx.cwd, storageSettings(config));
-}
-
-export async function runGc(options: GcOptions, ctx: CommandContext): Promise<void> {
-  ctx.audit.job = options.jobId;
-  const job = await jobDirectory(ctx, options);
-  try {
-    await collect(job, options, ctx);
-  } finally {
-    job.close();
-  }
-}
-
-async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandContext): Promise<void> {
-  const { io } = ctx;
-  const jobDir = job.location;
+  const dirs = options.dirs.length > 0 ? options.dirs : configured !== undefined ? [configured] : [];
+  if (dirs.length === 0) throw new UsageError('savepoints gc needs --dir <checkpoint root> (or execution.checkpointing.dir in the configuration).');
   const { clusterView } = await import('../services/disposer.js');
+  const { snapshotRoots, storageOf } = await import('../services/storage.js');
   const cluster = await clusterView(ctx);
-  if (cluster.jobs === undefined) io.note('The coordinator is not reachable: whether the job still runs cannot be checked.');
+  if (cluster.jobs === undefined) {
+    if (!options.offline) {
+      throw new UnreachableError(
+        `Cannot see running jobs (the coordinator is unreachable), so whether job ${options.jobId} still writes its files cannot be checked; nothing was deleted.`,
+        { hint: 'Run it when the coordinator answers, or pass --offline to collect from storage alone.' },
+      );
+    }
+    io.note('--offline: running jobs are not checked; collecting from storage alone.');
+  }
   const running = cluster.jobs?.find((j) => j.jobId === options.jobId && !isGloballyTerminal(j.status as JobStatus));
   if (running && !options.force) {
+    const { childOf } = await import('../../storage/index.js');
     throw new OperationError(
-      `Refusing to collect garbage of job ${options.jobId}: it is ${running.status}, and its JobManager owns the files under ${jobDir}.`,
-      {
-        hint: 'Stop or cancel the job first, or pass --force if you are sure nothing writes there.',
-      },
+      `Refusing to collect garbage of job ${options.jobId}: it is ${running.status}, and its JobManager owns the files under ${dirs.map((d) => childOf(d, options.jobId)).join(', ')}.`,
+      { hint: 'Stop or cancel the job first, or pass --force if you are sure nothing writes there.' },
     );
   }
   if (running) ctx.audit.forced = true;
-  const { gcRefusal, planGc } = await import('../../domain/shared-state.js');
-  const checkpoints = await job.checkpoints();
-  const refusal = gcRefusal(checkpoints);
-  if (refusal) throw new OperationError(`Refusing to collect garbage in ${jobDir}: ${refusal}. Nothing was deleted.`);
-  const plan = planGc(await job.storedFiles(), checkpoints, { minAgeMs: options.minAgeMs, now: Date.now() });
+  const storage = await storageOf(ctx);
+  const outcome = await storage.planGc({ jobId: options.jobId, dirs, roots: await snapshotRoots(ctx), minAgeMs: options.minAgeMs, now: Date.now() });
+  const where = outcome.locations.join(', ');
+  if (outcome.refusal || !outcome.plan) throw new OperationError(`Refusing to collect garbage in ${where}: ${outcome.refusal}. Nothing was deleted.`);
+  const plan = outcome.plan;
   const bytes = plan.files.reduce((n, f) => n + f.bytes, 0);
   if (!options.dryRun) {
-    await job.deletePlanned(plan.files);
+    await storage.deleteGc(outcome);
     ctx.audit.paths.push(...plan.files.map((f) => f.path));
   }
   await emit(io, {
@@ -83,7 +77,8 @@ async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandCo
     plan.young.length > 0
       ? `; ${plan.young.length} unreferenced file(s) newer than ${formatDuration(options.minAgeMs)} or than the newest checkpoint left alone`
       : '';
+  const others = outcome.retained.length - outcome.jobCheckpoints.length;
   io.note(
-    `${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${jobDir} (${checkpoints.length} retained checkpoint(s))${young}.`,
+    `${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${where} (${outcome.jobCheckpoints.length} retained checkpoint(s) of the job${others > 0 ? `, ${others} other retained snapshot(s) under the roots` : ''})${young}.`,
   );
 }

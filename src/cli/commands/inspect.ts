@@ -3,7 +3,7 @@
 // agree across both worlds), uid, parallelism and bytes — and every file it references. `--verify` checks that
 // each referenced file exists with its recorded size (and, for ours, checksum) and exits 1 naming the bad ones.
 import { operatorIdForUid } from '../../domain/operator-id.js';
-import { NotFoundError, OperationError } from '../../domain/errors.js';
+import { OperationError } from '../../domain/errors.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
 import { emit } from '../output/export.js';
@@ -135,66 +135,14 @@ export async function runInspect(pointer: string, options: InspectOptions, ctx: 
 }
 
 async function buildReport(pointer: string, options: InspectOptions, ctx: CommandContext): Promise<InspectReport> {
-  const { isRemote } = await import('../../storage/store-catalog.js');
-  if (isRemote(pointer)) return buildRemoteReport(pointer, options, ctx);
-  const { readFile } = await import('node:fs/promises');
-  const fm = await import('../../storage/flink-metadata/index.js');
-  const { resolve } = await import('node:path');
-  const directory = resolve(fm.snapshotDirectory(pointer));
-  const head = await readFile(`${directory}/_metadata`).catch(() => undefined);
-  if (!head) throw new NotFoundError(`Cannot find meta data file '_metadata' in directory '${directory}'.`);
-  if (head.length >= 4 && head.readInt32BE(0) === fm.FLINK_METADATA_MAGIC) {
-    const snapshot = await fm.readFlinkSnapshot(directory);
-    const report = flinkReport(snapshot, options.uids);
-    if (options.verify) {
-      const v = await fm.verifyFiles(snapshot.files);
-      Object.assign(report, { verified: v.ok, missing: v.missing, problems: v.problems.map((p) => p.problem) });
-    }
-    return report;
-  }
-  const { readSnapshot } = await import('../../storage/index.js');
-  const snapshot = await readSnapshot(directory);
-  const report = oursReport(snapshot);
+  const storage = await (await import('../services/storage.js')).storageOf(ctx);
+  const inspected = await storage.inspect(pointer);
+  const report = inspected.origin === 'flink' ? flinkReport(inspected.snapshot, options.uids) : oursReport(inspected.snapshot);
   if (options.verify) {
-    for (const f of snapshot.metadata.files) {
-      const problem = await checkOurFile(snapshot, f.name);
-      if (problem) {
-        report.missing.push(`${snapshot.directory}/${f.name}`);
-        report.problems.push(problem);
-      }
-    }
-    report.verified = report.missing.length === 0;
+    const problems = await storage.problems(inspected);
+    Object.assign(report, { verified: problems.length === 0, missing: problems.map((p) => p.path), problems: problems.map((p) => p.problem) });
   }
   return report;
-}
-
-/** The same report for a snapshot on an object store (s3://, wasbs://, abfss://), read through the storage interface. */
-async function buildRemoteReport(pointer: string, options: InspectOptions, ctx: CommandContext): Promise<InspectReport> {
-  const { storageSettings } = await import('../../config/storage.js');
-  const settings = storageSettings(await ctx.config());
-  const remote = await import('../../storage/store-inspect.js');
-  const read = await remote.readRemoteSnapshot(pointer, settings);
-  const report = read.origin === 'flink' ? flinkReport(read.snapshot, options.uids) : oursReport(read);
-  if (options.verify) {
-    const v =
-      read.origin === 'flink'
-        ? await remote.checkRemoteFiles(read.snapshot.files, settings)
-        : await remote.checkRemoteStateFiles(read.directory, read.metadata, settings);
-    Object.assign(report, { verified: v.ok, missing: v.missing, problems: v.problems.map((p) => p.problem) });
-  }
-  return report;
-}
-
-/** Streams one of our state files through its size and checksum check; the problem, or undefined. */
-async function checkOurFile(snapshot: OpenedSnapshot, name: string): Promise<string | undefined> {
-  try {
-    for await (const _chunk of snapshot.openStateFile(name) as AsyncIterable<Buffer>) void _chunk;
-    return undefined;
-  } catch (error) {
-    const message = (error as Error).message;
-    if (/ENOENT|no such file/i.test(message)) return 'missing';
-    return message.replace(/^State file \S+ /, '').replace(/\.$/, '');
-  }
 }
 
 async function printReport(r: InspectReport, ctx: CommandContext): Promise<void> {

@@ -66,7 +66,7 @@ export const savepointsCommand: CommandModule = {
       .option('--dry-run', 'prune, gc: print the plan (paths, bytes, reasons), change nothing')
       .option('--min-age <duration>', 'gc: only reclaim files older than this (default 1h; never newer than the newest checkpoint)')
       .option('--force', 'gc: also while the job runs on the reachable cluster')
-      .option('--offline', 'prune: prune from storage alone when the coordinator is unreachable')
+      .option('--offline', 'prune, gc: work from storage alone when the coordinator is unreachable (running jobs are not checked)')
       .option('--reason <text>', 'pin: why it is pinned')
       .option('--uid <uid>', "inspect, state: name the operator with this uid (Flink's hash of it; repeatable)", collect)
       .option('--operator <id>', 'state: only the operator with this id (32 hex digits; repeatable)', collect)
@@ -103,8 +103,10 @@ export const savepointsCommand: CommandModule = {
           'savepoint also check every checksum (full), skipping a corrupt one. STATUS "verified" marks a full check.',
           'While a savepoint of the job fails full verification, prune disposes nothing intact.',
           '',
-          'gc reclaims files under <dir>/<job>/shared/ and taskowned/ that no retained checkpoint (chk-*/_metadata) references',
-          'and that are older than --min-age and than the newest checkpoint; refused while the job runs (unless --force).',
+          'gc reclaims files under <dir>/<job>/shared/ and taskowned/ (dstl/ below a changelog root given as --dir) that no',
+          'retained checkpoint or savepoint under the snapshot roots references, whichever job it belongs to, and that are',
+          'older than --min-age and than the newest checkpoint; refused while the job runs (unless --force), and, as dispose,',
+          'while the coordinator is unreachable (unless --offline).',
           '',
         ].join('\n'),
       )
@@ -157,6 +159,7 @@ export const savepointsCommand: CommandModule = {
                 minAgeMs: parseMinAge(opts.minAge),
                 dryRun: Boolean(opts.dryRun),
                 force: Boolean(opts.force),
+                offline: Boolean(opts.offline),
               },
               await deps.contextFor(command),
             );
@@ -324,22 +327,14 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
 }
 
 async function runPin(action: 'pin' | 'unpin', pointer: string, reason: string | undefined, ctx: CommandContext): Promise<void> {
-  const [{ inspect, localPath }, pins, { currentUser }, remote] = await Promise.all([
-    import('../../storage/catalog.js'),
-    import('../../storage/pins.js'),
-    import('../audit.js'),
-    import('../../storage/store-catalog.js'),
-  ]);
-  const onStore = remote.isRemote(pointer);
-  const settings = onStore ? (await import('../../config/storage.js')).storageSettings(await ctx.config()) : undefined;
-  const dir = onStore ? remote.remoteSnapshotUri(pointer) : localPath(pointer);
-  const entry = settings ? await remote.inspectRemote(dir, settings) : await inspect(dir);
+  const [{ storageOf }, { currentUser }] = await Promise.all([import('../services/storage.js'), import('../audit.js')]);
+  const storage = await storageOf(ctx);
+  const entry = await storage.describe(pointer);
+  const dir = entry?.path ?? pointer;
   if (!entry || entry.state === 'incomplete') throw new NotFoundError(`No snapshot at ${dir} (expected a savepoint-* or chk-<n> directory with _metadata).`);
   ctx.audit.paths.push(dir);
-  const info = { user: currentUser(ctx.env), ...(reason ? { reason } : {}) };
-  if (settings) await remote.pinRemote(dir, settings, action === 'pin' ? info : undefined);
-  else if (action === 'pin') await pins.pin(dir, info);
-  else await pins.unpin(dir);
+  if (action === 'pin') await storage.pin(dir, { user: currentUser(ctx.env), ...(reason ? { reason } : {}) });
+  else await storage.unpin(dir);
   await emit(ctx.io, { data: { path: dir, pinned: action === 'pin' }, human: (io) => io.print(`${action === 'pin' ? 'Pinned' : 'Unpinned'} ${dir}`) });
 }
 

@@ -144,7 +144,7 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
     // The pre-flight runs before anything is stopped, against the running job's newest snapshot (what its
     // savepoint will hold); a job without one is checked against the savepoint itself (a refusal rolls back).
     const { runningJobOperators, preflight } = await import('../preflight.js');
-    const before = await runningJobOperators(client, options.jobId);
+    const before = await runningJobOperators(client, options.jobId, await (await import('../services/storage.js')).storageOf(ctx));
     const checks = {
       args: options.args,
       entryClass: options.entryClass,

@@ -51,26 +51,10 @@ export function selectOperators(snapshot: StateSnapshot, selection: Selection, c
 
 /** Opens a snapshot (a directory or its _metadata; a path, file: URI, or s3://, wasbs://, abfss:// location). */
 export async function openStateSnapshot(pointer: string, ctx: CommandContext): Promise<StateSnapshot> {
-  const [{ storageSettings }, { isRemote }] = await Promise.all([import('../../config/storage.js'), import('../../storage/store-catalog.js')]);
-  const settings = storageSettings(await ctx.config());
-  let flink: { directory: string; metadata: FlinkCheckpointMetadata } | undefined;
-  if (isRemote(pointer)) {
-    const read = await (await import('../../storage/store-inspect.js')).readRemoteSnapshot(pointer, settings);
-    if (read.origin === 'flink') flink = { directory: read.snapshot.directory, metadata: read.snapshot.metadata };
-    else (await import('../../storage/remote-snapshots.js')).useStorageSettings(settings);
-  } else {
-    const fm = await import('../../storage/flink-metadata/index.js');
-    const { readFile } = await import('node:fs/promises');
-    const { resolve } = await import('node:path');
-    const directory = resolve(ctx.cwd, fm.snapshotDirectory(pointer));
-    const head = await readFile(`${directory}/_metadata`).catch(() => undefined);
-    if (!head) throw new NotFoundError(`Cannot find meta data file '_metadata' in directory '${directory}'.`);
-    if (head.length >= 4 && head.readInt32BE(0) === fm.FLINK_METADATA_MAGIC) flink = { directory, metadata: (await fm.readFlinkSnapshot(directory)).metadata };
-    else pointer = directory;
-  }
-  if (flink) return openFlink(flink.directory, flink.metadata, settings);
-  const { readSnapshot } = await import('../../storage/index.js');
-  return openOurs(await readSnapshot(pointer));
+  const storage = await (await import('./storage.js')).storageOf(ctx);
+  const inspected = await storage.inspect(pointer);
+  if (inspected.origin === 'flink') return openFlink(inspected.snapshot.directory, inspected.snapshot.metadata, storage.settings);
+  return openOurs(inspected.snapshot);
 }
 
 async function openFlink(directory: string, metadata: FlinkCheckpointMetadata, settings: StorageSettings): Promise<StateSnapshot> {

@@ -54,8 +54,13 @@ export function authHeaders(token: string | undefined): Record<string, string> {
   return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
-export async function tokenOf(ctx: CommandContext): Promise<string | undefined> {
-  return (await ctx.config()).string('coordinator.rest.token');
+/** The token for the local coordinator at `url`: the configured one, else the one it wrote for its owner (if any). */
+export async function tokenOf(ctx: CommandContext, url?: string): Promise<string | undefined> {
+  const config = await ctx.config();
+  const configured = config.string('coordinator.rest.token');
+  if (configured !== undefined || url === undefined) return configured;
+  const { ownerToken } = await import('../endpoint.js');
+  return ownerToken(config, ctx.env, url);
 }
 
 /**
@@ -103,11 +108,10 @@ export interface Recovery {
 export async function startCluster(ctx: CommandContext, timeoutMs = 30_000): Promise<StartResult> {
   const dir = await stateDir(ctx);
   const log = path.join(dir, 'coordinator.log');
-  const token = await tokenOf(ctx);
   const existing = readPidFile(dir);
   if (existing && isCoordinatorProcess(existing.pid)) {
     // A live daemon keeps its pid file, whatever it answers: deleting it would orphan the daemon.
-    const answer = await probe(existing.url, token);
+    const answer = await probe(existing.url, await tokenOf(ctx, existing.url));
     if (answer.answer === 'coordinator') return { url: existing.url, pid: existing.pid, stateDir: dir, log, alreadyRunning: true };
     if (answer.answer === 'unauthorized')
       throw new OperationError(`The local coordinator (pid ${existing.pid}) is running at ${existing.url} but rejects this token.`, { hint: TOKEN_HINT });
@@ -145,7 +149,7 @@ export async function startCluster(ctx: CommandContext, timeoutMs = 30_000): Pro
     const answering = await pollUntil(
       async () => {
         const pid = readPidFile(dir);
-        if (pid && pid.pid === child.pid && (await probe(pid.url, token)).answer === 'coordinator') return pid;
+        if (pid && pid.pid === child.pid && (await probe(pid.url, await tokenOf(ctx, pid.url))).answer === 'coordinator') return pid;
         if (exited) {
           const tail = existsSync(path.join(dir, 'coordinator.out'))
             ? readFileSync(path.join(dir, 'coordinator.out'), 'utf8').trim().split('\n').slice(-3).join(' | ')
@@ -158,7 +162,7 @@ export async function startCluster(ctx: CommandContext, timeoutMs = 30_000): Pro
     );
     if (answering) {
       const result: StartResult = { url: answering.url, pid: answering.pid, stateDir: dir, log, alreadyRunning: false };
-      if (existing) result.recovery = await recoveryAfterCrash(answering.url, token, existing, deadline);
+      if (existing) result.recovery = await recoveryAfterCrash(answering.url, await tokenOf(ctx, answering.url), existing, deadline);
       return result;
     }
   } finally {

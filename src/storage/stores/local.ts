@@ -1,9 +1,18 @@
 // The local file system as an object store: a key is a path below the base directory. Directories play
 // the part of common prefixes; a directory left empty by a delete is removed (an object store has no
-// empty "directories"), never the base itself. Writes go to a temp file first and appear atomically.
+// empty "directories"), never the base itself. Writes go to a temp file first, are fsynced (an empty one
+// needs no data synced), and appear atomically (rename, or link() for "create only if absent"); making the
+// new directory entries durable is one fsync of the directory, which the snapshot writer asks for when it
+// publishes (fileSystem.syncDirectory), not one per file.
+//
+// Listing reads names only: a listed file's size and time are read (one stat) when first asked for, so a
+// listing that needs names (which snapshots exist, which have a _metadata) costs no stat per file. Listing
+// is synchronous on purpose: walking thousands of small directories is dominated by thread-pool round trips
+// otherwise, and a local page has no size limit (the whole listing is one page).
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type Dirent } from 'node:fs';
-import { link, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { createWriteStream, lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { link, mkdir, open, readFile, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -22,20 +31,38 @@ import {
   pageSizeOf,
   type ByteRange,
   type DeleteOptions,
+  type LocalFileSystem,
   type ListOptions,
   type ListPage,
+  type LocalKeyFacts,
   type ObjectInfo,
   type ObjectStore,
   type WriteOptions,
 } from '../object-store.js';
 
 const DELETE_BATCH = 1000;
+/** A temp file of a write in progress (never listed). */
+const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
 
 export class LocalStore implements ObjectStore {
   readonly base: string;
+  readonly fileSystem: LocalFileSystem;
 
   constructor(private readonly root: string) {
     this.base = pathToFileURL(root).href.replace(/\/?$/, '/');
+    this.fileSystem = {
+      pathOf: (key) => this.pathOf(key),
+      facts: (key) => this.keyFacts(key),
+      protectedAs: (key) => protectedAs(this.pathOf(key)),
+      makeDirectories: async (keys) => {
+        for (const key of keys) await mkdir(this.pathOf(key), { recursive: true }).catch((error: unknown) => Promise.reject(this.failure(error, 'write', key)));
+      },
+      removeEmptyDirectory: (key) => removeEmptyTree(this.pathOf(key)),
+      syncDirectory: async (key) => {
+        const directory = await open(this.pathOf(key), 'r').catch((error: unknown) => Promise.reject(this.failure(error, 'write', key)));
+        await directory.sync().finally(() => directory.close());
+      },
+    };
   }
 
   uriOf(key: string): string {
@@ -47,52 +74,58 @@ export class LocalStore implements ObjectStore {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
-    const size = pageSizeOf(options);
+    const size = pageSizeOf(options, Number.MAX_SAFE_INTEGER);
     if (options.delimiter !== undefined && options.delimiter !== '/')
       throw new UsageError(`The local file system lists with delimiter '/' only (got '${options.delimiter}')`);
     const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
     const start = prefix.slice(dir.length);
-    // Names first (cheap), sorted as an object store sorts keys; only the page's files are stat-ed.
-    const entries: Array<{ key: string; isPrefix: boolean }> = [];
-    for (const entry of await this.readdir(dir, prefix)) {
-      if (!entry.name.startsWith(start)) continue;
-      const key = dir + entry.name;
-      if (entry.isDirectory()) {
-        if (options.delimiter) entries.push({ key: key + '/', isPrefix: true });
-        else for (const file of await this.walk(key + '/', prefix)) entries.push({ key: file, isPrefix: false });
-      } else if (entry.isFile()) {
-        entries.push({ key, isPrefix: false });
-      }
-    }
-    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     const after = options.continuation;
-    const rest = after === undefined ? entries : entries.filter((e) => e.key > after);
-    const page = rest.slice(0, size);
+    const prefixes: string[] = [];
     const objects: ObjectInfo[] = [];
-    for (const e of page) {
-      if (e.isPrefix) continue;
-      const info = await this.stat(e.key);
-      if (info) objects.push(info); // deleted since the readdir: skipped, as a later LIST would
-    }
-    return { prefixes: page.filter((e) => e.isPrefix).map((e) => e.key), objects, next: rest.length > size ? page[page.length - 1].key : undefined };
+    let more = false;
+    let last: string | undefined;
+    const take = (key: string, isPrefix: boolean): boolean => {
+      if (after !== undefined && key <= after) return true;
+      if (prefixes.length + objects.length >= size) {
+        more = true;
+        return false;
+      }
+      last = key;
+      if (isPrefix) prefixes.push(key);
+      else objects.push(this.listed(key));
+      return true;
+    };
+    // Key order: in each directory, names sorted as keys sort ("a/" after "a-b", as '/' sorts after '-').
+    const walk = (at: string, entries: Dirent[]): boolean => {
+      for (const { key, isDirectory } of sorted(at, entries)) {
+        if (!isDirectory) {
+          if (!take(key, false)) return false;
+        } else if (options.delimiter) {
+          if (!take(key + '/', true)) return false;
+        } else if (after === undefined || after < key + '/\uffff') {
+          if (!walk(key + '/', this.readdir(key + '/', prefix))) return false;
+        }
+      }
+      return true;
+    };
+    walk(
+      dir,
+      this.readdir(dir, prefix).filter((e) => e.name.startsWith(start)),
+    );
+    return { prefixes, objects, next: more ? last : undefined };
   }
 
-  private async readdir(dir: string, listed: string): Promise<Dirent[]> {
+  private listed(key: string): ObjectInfo {
+    return new ListedFile(key, `${this.root}/${key}`);
+  }
+
+  private readdir(dir: string, listed: string): Dirent[] {
     try {
-      return await readdir(path.join(this.root, dir === '' ? '' : checkKey(this.base, dir)), { withFileTypes: true });
+      return readdirSync(path.join(this.root, dir === '' ? '' : checkKey(this.base, dir)), { withFileTypes: true });
     } catch (error) {
       if (isCode(error, 'ENOENT', 'ENOTDIR')) return []; // like an object store: nothing has this prefix
       throw this.failure(error, 'list', listed);
     }
-  }
-
-  private async walk(dir: string, listed: string): Promise<string[]> {
-    const files: string[] = [];
-    for (const entry of await this.readdir(dir, listed)) {
-      if (entry.isDirectory()) files.push(...(await this.walk(`${dir}${entry.name}/`, listed)));
-      else if (entry.isFile()) files.push(dir + entry.name);
-    }
-    return files;
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
@@ -107,6 +140,7 @@ export class LocalStore implements ObjectStore {
 
   async read(key: string, range?: ByteRange): Promise<Buffer> {
     try {
+      if (range === undefined) return await readFile(this.pathOf(key));
       const handle = await open(this.pathOf(key), 'r');
       try {
         const size = (await handle.stat()).size;
@@ -130,15 +164,26 @@ export class LocalStore implements ObjectStore {
 
   async write(key: string, body: Buffer | Uint8Array | string | Readable, options: WriteOptions = {}): Promise<void> {
     const target = this.pathOf(key);
-    const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    const dir = path.dirname(target);
+    const temp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
     try {
-      await mkdir(path.dirname(target), { recursive: true });
+      await mkdir(dir, { recursive: true });
+      let size = 0;
+      const counted = async function* (source: AsyncIterable<Buffer | Uint8Array | string>) {
+        for await (const chunk of source) {
+          size += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+          yield chunk;
+        }
+      };
       await pipeline(
         body instanceof Readable ? body : Readable.from([typeof body === 'string' ? Buffer.from(body) : body]),
+        counted,
         createWriteStream(temp, { flags: 'wx' }),
       );
-      const handle = await open(temp, 'r+');
-      await handle.sync().finally(() => handle.close());
+      if (size > 0) {
+        const handle = await open(temp, 'r+');
+        await handle.sync().finally(() => handle.close());
+      }
       // link() fails if the target exists, atomically: "create only if absent". rename() replaces atomically.
       if (options.ifAbsent) await link(temp, target).finally(() => unlink(temp).catch(() => undefined));
       else await rename(temp, target);
@@ -173,12 +218,88 @@ export class LocalStore implements ObjectStore {
 
   close(): void {}
 
+  private keyFacts(key: string): LocalKeyFacts {
+    const at = this.pathOf(key);
+    const info = lstatSync(at, { throwIfNoEntry: false });
+    if (!info) return { kind: 'missing' };
+    if (info.isSymbolicLink()) return { kind: 'other', symlinkTo: safe(() => readlinkSync(at)) ?? '?' };
+    const real = safe(() => realpathSync(at));
+    const parent = safe(() => realpathSync(path.dirname(at))) ?? path.dirname(at);
+    if (real !== undefined && path.dirname(real) !== parent && real !== parent) return { kind: 'other', escapesTo: real };
+    const expected = path.join(safe(() => realpathSync(this.root)) ?? this.root, key);
+    return {
+      kind: info.isDirectory() ? 'directory' : info.isFile() ? 'file' : 'other',
+      modifiedAt: info.mtimeMs,
+      ...(real !== undefined && real !== expected ? { throughLink: real } : {}),
+    };
+  }
+
   private failure(error: unknown, action: StorageAction, key: string): Error {
     const uri = this.uriOf(key);
     if (error instanceof UsageError) return error;
     if (isCode(error, 'EACCES', 'EPERM')) return new StorageAccessDeniedError(uri, action, 'permission denied by the file system', { cause: error });
     if (isCode(error, 'ENOENT', 'EISDIR', 'ENOTDIR')) return new StorageObjectNotFoundError(uri, action, { cause: error });
     return new StorageRequestError(uri, action, (error as Error).message, { cause: error });
+  }
+}
+
+/** A listed file: its size and time are read (one stat) when first asked for, then kept. */
+class ListedFile implements ObjectInfo {
+  private stats?: Stats | null;
+
+  constructor(
+    readonly key: string,
+    private readonly path: string,
+  ) {}
+
+  private read(): Stats | null {
+    // Deleted since it was listed: it reads as empty and old (a later listing no longer shows it).
+    if (this.stats === undefined) this.stats = statSync(this.path, { throwIfNoEntry: false }) ?? null;
+    return this.stats;
+  }
+
+  get size(): number {
+    return this.read()?.size ?? 0;
+  }
+
+  get lastModified(): Date {
+    return this.read()?.mtime ?? new Date(0);
+  }
+}
+
+/** A directory's files and subdirectories as keys below `at`, in key order; temp files of writes in progress left out. */
+function sorted(at: string, entries: Dirent[]): Array<{ key: string; isDirectory: boolean }> {
+  const kept = entries.filter((e) => e.isDirectory() || (e.isFile() && !TEMP_FILE.test(e.name)));
+  // Keys sort as a directory's name followed by '/' (so "a/" after "a-b"): only names that are a prefix of each other need it.
+  kept.sort((a, b) => {
+    const x = a.isDirectory() ? `${a.name}/` : a.name;
+    const y = b.isDirectory() ? `${b.name}/` : b.name;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  return kept.map((e) => ({ key: at + e.name, isDirectory: e.isDirectory() }));
+}
+
+/** Removes empty directories bottom-up; stops quietly at anything that is not (a file, a link). */
+async function removeEmptyTree(dir: string): Promise<void> {
+  const info = lstatSync(dir, { throwIfNoEntry: false });
+  if (!info?.isDirectory()) return;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) await removeEmptyTree(path.join(dir, entry.name));
+  await rmdir(dir).catch(() => undefined); // ENOTEMPTY: something is left, and stays
+}
+
+/** The file system root and the home directory are never disposed as a whole. */
+function protectedAs(local: string): string | undefined {
+  const resolved = path.resolve(local);
+  if (resolved === path.parse(resolved).root) return 'the file system root';
+  if (resolved === path.resolve(os.homedir())) return 'the home directory';
+  return undefined;
+}
+
+function safe<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
   }
 }
 

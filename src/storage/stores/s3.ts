@@ -11,8 +11,10 @@ import {
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import type { S3Settings } from '../../config/storage.js';
+import { DEFAULT_RETRIES, type RetrySettings, type S3Settings } from '../../config/storage.js';
 import {
   ConfigError,
   isFlinkCliError,
@@ -24,9 +26,13 @@ import {
   type StorageAction,
 } from '../../domain/errors.js';
 import {
+  backoffDelay,
   checkKey,
   inBatches,
   pageSizeOf,
+  readAnswer,
+  RepeatableFailure,
+  retrying,
   type ByteRange,
   type DeleteOptions,
   type ListOptions,
@@ -39,6 +45,10 @@ import type { StorageLocation } from '../uri.js';
 
 /** DeleteObjects takes at most 1,000 keys a request. */
 const DELETE_BATCH = 1000;
+/** User metadata of a create-only-if-absent write: whose write stored the object (see write()). */
+const WRITE_ID = 'flink-write-id';
+/** Codes a DeleteObjects answer gives keys it did not delete this time (S3 sheds load per key too). */
+const PASSING_DELETE_ERRORS = new Set(['InternalError', 'SlowDown', 'ServiceUnavailable', 'RequestTimeout', 'OperationAborted']);
 
 export function s3ClientConfig(settings: S3Settings, env: NodeJS.ProcessEnv = process.env): S3ClientConfig {
   if ((settings.accessKey === undefined) !== (settings.secretKey === undefined)) {
@@ -54,14 +64,23 @@ export function s3ClientConfig(settings: S3Settings, env: NodeJS.ProcessEnv = pr
     credentials: settings.accessKey && settings.secretKey ? { accessKeyId: settings.accessKey, secretAccessKey: settings.secretKey.reveal() } : undefined,
     // S3-compatible stores vary in the newer checksum headers; send them only where S3 requires them.
     ...(custom ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+    // The SDK's standard strategy repeats throttling, 5xx and connection errors (with its retry quota);
+    // only how often, and the pause when one is configured, are ours.
+    ...sdkRetry(settings.retry),
   };
+}
+
+function sdkRetry(retry: RetrySettings | undefined): Pick<S3ClientConfig, 'maxAttempts' | 'retryStrategy'> {
+  const maxAttempts = (retry?.retries ?? DEFAULT_RETRIES) + 1;
+  if (retry?.intervalMs === undefined) return { maxAttempts };
+  return { maxAttempts, retryStrategy: new ConfiguredRetryStrategy(maxAttempts, (attempt) => backoffDelay(retry, attempt - 1)) };
 }
 
 export function openS3Store(location: Extract<StorageLocation, { kind: 's3' }>, settings: S3Settings): S3Store {
   // The SDK prints a multi-line notice on Node < 22 about its future releases; it is not about this one and
   // would land on every command's stderr. A user who sets the variable keeps their choice.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  return new S3Store(new S3Client(s3ClientConfig(settings)), location.scheme, location.bucket, location.prefix);
+  return new S3Store(new S3Client(s3ClientConfig(settings)), location.scheme, location.bucket, location.prefix, settings.retry);
 }
 
 export class S3Store implements ObjectStore {
@@ -73,6 +92,7 @@ export class S3Store implements ObjectStore {
     scheme: string,
     private readonly bucket: string,
     private readonly prefix: string,
+    private readonly retry?: RetrySettings,
   ) {
     this.base = `${scheme}://${bucket}/${prefix}`;
   }
@@ -86,21 +106,26 @@ export class S3Store implements ObjectStore {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListPage> {
-    const out = await this.send('list', prefix, (c) =>
-      c.send(
-        new ListObjectsV2Command({
-          Bucket: this.bucket,
-          Prefix: this.keyOf(prefix),
-          Delimiter: options.delimiter,
-          MaxKeys: pageSizeOf(options),
-          ContinuationToken: options.continuation,
-        }),
-      ),
-    );
+    const out = await this.send('list', prefix, async (c) => {
+      const page = await answered(
+        c.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.keyOf(prefix),
+            Delimiter: options.delimiter,
+            MaxKeys: pageSizeOf(options),
+            ContinuationToken: options.continuation,
+          }),
+        ),
+      );
+      // A page that says "more" without saying where would end the listing early: it must never pass for the whole.
+      if (page.IsTruncated && !page.NextContinuationToken) throw new RepeatableFailure('a listing page that says it is truncated but has no continuation');
+      return page;
+    });
     const strip = (key: string) => key.slice(this.prefix.length);
     return {
       prefixes: (out.CommonPrefixes ?? []).map((p) => strip(p.Prefix!)),
-      objects: (out.Contents ?? []).map((o) => ({ key: strip(o.Key!), size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0) })),
+      objects: (out.Contents ?? []).map((o) => ({ key: strip(o.Key!), size: o.Size ?? 0, lastModified: o.LastModified ?? new Date(0), etag: o.ETag })),
       next: out.IsTruncated ? out.NextContinuationToken : undefined,
     };
   }
@@ -108,7 +133,7 @@ export class S3Store implements ObjectStore {
   async stat(key: string): Promise<ObjectInfo | undefined> {
     try {
       const out = await this.send('stat', key, (c) => c.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })));
-      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0) };
+      return { key, size: out.ContentLength ?? 0, lastModified: out.LastModified ?? new Date(0), etag: out.ETag };
     } catch (error) {
       if (!(error instanceof StorageObjectNotFoundError)) throw error;
       // A HEAD answers a missing bucket with the same bare 404: ask once, so that is never "not found".
@@ -119,24 +144,62 @@ export class S3Store implements ObjectStore {
 
   async read(key: string, range?: ByteRange): Promise<Buffer> {
     if (range?.length === 0) return Buffer.alloc(0); // "bytes=5-4" is no range at all
-    const out = await this.send('read', key, (c) => c.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Range: rangeHeader(range) })));
-    return Buffer.from(await out.Body!.transformToByteArray());
+    return this.send('read', key, async (c) => {
+      const out = await c.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Range: rangeHeader(range) }));
+      return readAnswer(out.Body as AsyncIterable<Uint8Array> | undefined);
+    });
   }
 
   async write(key: string, body: Buffer | Uint8Array | string | Readable, options: WriteOptions = {}): Promise<void> {
     // A stream is collected first: PutObject needs its length. (Multipart upload for large state files
     // comes with the coordinator's writes.)
-    const bytes = body instanceof Readable ? Buffer.concat(await body.toArray()) : body;
-    await this.send('write', key, (c) =>
-      c.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: bytes, IfNoneMatch: options.ifAbsent ? '*' : undefined })),
-    );
+    const bytes = body instanceof Readable ? Buffer.concat(await body.toArray()) : typeof body === 'string' ? Buffer.from(body) : body;
+    // A create-only-if-absent write carries an id of its own: when the SDK repeats it after a reset whose first
+    // attempt was stored, the repeat finds the object there (412), and the id tells "ours" from "someone's".
+    const writeId = options.ifAbsent ? randomUUID() : undefined;
+    try {
+      await this.send('write', key, (c) =>
+        c.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.keyOf(key),
+            Body: bytes,
+            IfNoneMatch: writeId ? '*' : undefined,
+            Metadata: writeId ? { [WRITE_ID]: writeId } : undefined,
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof StorageObjectExistsError) || writeId === undefined || !(await this.storedBy(key, writeId))) throw error;
+    }
+  }
+
+  /** True when the object at `key` was stored by the write that carried `writeId`. */
+  private async storedBy(key: string, writeId: string): Promise<boolean> {
+    try {
+      const head = await this.send('stat', key, (c) => c.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key) })));
+      return head.Metadata?.[WRITE_ID] === writeId;
+    } catch {
+      return false; // gone again, or unreadable: not known to be ours
+    }
   }
 
   async deleteMany(keys: readonly string[], options: DeleteOptions = {}): Promise<void> {
     await inBatches(this, keys, DELETE_BATCH, options, async (batch) => {
-      const out = await this.send('delete', batch[0], (c) =>
-        c.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((k) => ({ Key: this.keyOf(k) })), Quiet: true } })),
-      );
+      let pending = batch; // after a partial answer, only the keys still there are sent again
+      const out = await this.send('delete', batch[0], async (c) => {
+        const answer = await answered(
+          c.send(new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: pending.map((k) => ({ Key: this.keyOf(k) })), Quiet: true } })),
+        );
+        const errors = (answer.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+        const passing = errors.filter((e) => PASSING_DELETE_ERRORS.has(e.Code ?? ''));
+        if (passing.length > 0 && passing.length === errors.length) {
+          const again = new Set(passing.map((e) => e.Key));
+          pending = pending.filter((k) => again.has(this.keyOf(k)));
+          throw new RepeatableFailure(`${passing.length} of ${batch.length} objects not deleted: ${passing[0].Code}`);
+        }
+        return answer;
+      });
       const failed = (out.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
       if (failed.length > 0) {
         const first = failed[0];
@@ -167,9 +230,10 @@ export class S3Store implements ObjectStore {
     this.bucketChecked = true;
   }
 
+  /** One request, repeated where the SDK does not repeat it (see RepeatableFailure); failures mapped to ours. */
   private async send<T>(action: StorageAction, key: string, run: (client: S3Client) => Promise<T>): Promise<T> {
     try {
-      return await run(this.client);
+      return await retrying(this.retry, () => run(this.client));
     } catch (error) {
       throw this.failure(error, action, key);
     }
@@ -178,6 +242,9 @@ export class S3Store implements ObjectStore {
   private failure(error: unknown, action: StorageAction, key: string, context?: string): Error {
     if (isFlinkCliError(error)) return error; // ours already (an invalid key, a config problem)
     const uri = this.uriOf(key);
+    if (error instanceof RepeatableFailure) {
+      return new StorageRequestError(uri, action, `${context ? `${context}: ` : ''}${error.message} (${attempts(error.attempts)})`, { cause: error });
+    }
     const e = error as { name?: string; Code?: string; message?: string; code?: string; $metadata?: { httpStatusCode?: number } };
     const code = e.Code ?? e.name ?? '';
     const status = e.$metadata?.httpStatusCode;
@@ -205,9 +272,33 @@ export class S3Store implements ObjectStore {
     const reason =
       e.code === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? '')
         ? 'the endpoint refused the connection'
-        : `${code || 'error'}: ${e.message ?? String(error)}`;
-    return new StorageRequestError(uri, action, detail(reason), { cause: error });
+        : `${code || 'error'}: ${firstLine(e.message ?? String(error))}`;
+    const tried = (error as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1;
+    return new StorageRequestError(uri, action, detail(tried > 1 ? `${reason} (${attempts(tried)})` : reason), { cause: error });
   }
+}
+
+/**
+ * The output of a request, where a 2xx answer that does not parse (cut short, a truncated listing page) is a
+ * RepeatableFailure: the SDK repeats only what failed before or with an error status.
+ */
+async function answered<T>(request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+    if (status >= 200 && status < 300) throw new RepeatableFailure(`an unreadable answer (${firstLine((error as Error).message)})`, { cause: error });
+    throw error;
+  }
+}
+
+function attempts(n: number): string {
+  return `gave up after ${n} attempts`;
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0];
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
 }
 
 function describe(action: StorageAction, uri: string): string {

@@ -13,7 +13,7 @@ import {
 } from '../../../src/coordinator/checkpoint-coordinator.js';
 import { forCheckpoint, forManualSavepoint } from '../../../src/domain/snapshot-properties.js';
 import { startJob, type RunningJob } from '../../../src/runtime/host.js';
-import { createSnapshotDirectory } from '../../../src/storage/index.js';
+import { localStorage } from '../../support/storage.js';
 import { ManualScheduler } from '../../support/manual-scheduler.js';
 import { until } from '../../support/until.js';
 import { captureStream, JOBS, removeTempDirs, tempDir } from '../runtime/helpers.js';
@@ -35,6 +35,7 @@ async function setUp(extra: Partial<CoordinatorDeps> = {}, settings: Partial<Coo
     jobId: job.jobId,
     jobName: job.plan.jobName,
     plan: checkpointIntervalMs === undefined ? job.plan : { ...job.plan, checkpointConfig: { ...job.plan.checkpointConfig, checkpointIntervalMs } },
+    storage: localStorage,
     settings: {
       checkpointDir: join(work, 'checkpoints'),
       savepointDir: join(work, 'savepoints'),
@@ -71,11 +72,11 @@ describe('close()', () => {
         if (holding === undefined) {
           holding = dir;
           await new Promise<void>((resolve) => (release = resolve));
-          await createSnapshotDirectory(dir);
+          await localStorage.writer.create(dir);
           lateDirectory = dir;
           return;
         }
-        await createSnapshotDirectory(dir);
+        await localStorage.writer.create(dir);
       },
     });
     let inFlightSettled = false;
@@ -113,7 +114,7 @@ describe('disposal of subsumed snapshots', () => {
       removeDirectory: async (pointer, context) => {
         removals.push(pointer);
         if (removals.length === 1) await new Promise<void>((resolve) => (release = resolve));
-        await removeSnapshotDirectory(pointer, context);
+        await removeSnapshotDirectory(localStorage, pointer, context);
       },
     });
     const first = await coordinator.trigger(manualCheckpoint());

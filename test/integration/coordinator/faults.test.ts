@@ -9,7 +9,7 @@ import { bundleJobModule } from '../../../src/cli/submit.js';
 import { forManualSavepoint } from '../../../src/domain/snapshot-properties.js';
 import { JobManager, type JobManagerOptions } from '../../../src/coordinator/job-manager.js';
 import { FlinkViews } from '../../../src/server/views/flink-views.js';
-import { createSnapshotDirectory } from '../../../src/storage/index.js';
+import { localStorage } from '../../support/storage.js';
 import { until } from '../../support/until.js';
 
 /** Flink's JSON views of the job manager's jobs, as the REST server renders them. */
@@ -77,7 +77,7 @@ describe('a snapshot directory whose creation hangs', () => {
             stuckDir = dir;
             await new Promise<void>((resolve) => (release = resolve));
           }
-          await createSnapshotDirectory(dir);
+          await localStorage.writer.create(dir);
         },
       },
       1500,

@@ -5,7 +5,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCheckpointDir, createSavepointDir, publishSnapshot, type SnapshotKind } from '../../../src/storage/index.js';
+import type { SnapshotKind } from '../../../src/storage/index.js';
+import { localStorage } from '../../support/storage.js';
 import type { RunningJob, SnapshotResult } from '../../../src/runtime/host.js';
 import { Writable } from 'node:stream';
 
@@ -45,9 +46,10 @@ export async function completeSnapshot(
   kind: SnapshotKind = 'checkpoint',
   terminate = false,
 ): Promise<{ directory: string; result: SnapshotResult }> {
-  const directory = kind === 'savepoint' ? await createSavepointDir(baseDir, job.jobId) : await createCheckpointDir(baseDir, job.jobId, id);
+  const directory =
+    kind === 'savepoint' ? await localStorage.writer.createSavepoint(baseDir, job.jobId) : await localStorage.writer.createCheckpoint(baseDir, job.jobId, id);
   const result = terminate ? await job.stop({ id, directory }) : await job.triggerSnapshot({ id, directory, timeoutMs: 20_000 });
-  await publishSnapshot(directory, {
+  await localStorage.writer.publish(directory, {
     id,
     kind,
     trigger: terminate ? 'stop' : kind === 'savepoint' ? 'manual' : 'periodic',

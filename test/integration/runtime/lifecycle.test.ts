@@ -7,7 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { buildPlan, startJob, SnapshotFailedError } from '../../../src/runtime/host.js';
-import { abortSnapshot, createSavepointDir, readSnapshot } from '../../../src/storage/index.js';
+import { localStorage } from '../../support/storage.js';
 import { captureStream, committedLines, completeSnapshot, JOBS, removeTempDirs, tempDir } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -63,16 +63,16 @@ describe('stop with savepoint', () => {
     // Two splits of the sequence 0..999999 (even and odd numbers): what was emitted is what was committed.
     const emitted = splits[0] / 2 + (splits[1] - 1) / 2;
     expect((await committedLines(out)).length).toBe(emitted);
-    expect((await readSnapshot(directory)).metadata.trigger).toBe('stop');
+    expect((await localStorage.read(directory)).metadata.trigger).toBe('stop');
   });
 
   test('an aborted stop lets the job run on; cancel ends it', async () => {
     const work = await tempDir();
     const job = await startJob({ artifactPath: join(JOBS, 'counter.ts'), args: ['--out', join(work, 'out'), '--rate', '5000', '--sequence', '1000000'] });
-    const directory = await createSavepointDir(work, job.jobId);
+    const directory = await localStorage.writer.createSavepoint(work, job.jobId);
     await job.stop({ id: 1, directory, drain: true });
     await job.abortSnapshot(1);
-    await abortSnapshot(directory);
+    await localStorage.writer.abort(directory);
     const before = job.snapshotsInProgress();
     expect(before).toEqual([]);
     await delay(50);
@@ -94,7 +94,7 @@ describe('snapshots', () => {
     const progress: number[] = [];
     job.on('snapshot-progress', (p: { acknowledged: number; total: number }) => progress.push(p.acknowledged / p.total));
     await delay(50);
-    const duplicate = job.triggerSnapshot({ id: 7, directory: await createSavepointDir(work, job.jobId) });
+    const duplicate = job.triggerSnapshot({ id: 7, directory: await localStorage.writer.createSavepoint(work, job.jobId) });
     await expect(job.triggerSnapshot({ id: 7, directory: join(work, 'dup') })).rejects.toBeInstanceOf(SnapshotFailedError);
     const result = await duplicate;
     expect(progress).toEqual([1 / 3, 2 / 3, 1]);
@@ -112,7 +112,7 @@ describe('snapshots', () => {
     const work = await tempDir();
     const job = await startJob({ artifactPath: join(JOBS, 'misbehaving.ts'), args: ['slow', '150'], stdout: captureStream().stream });
     await delay(20);
-    await expect(job.triggerSnapshot({ id: 1, directory: await createSavepointDir(work, job.jobId), timeoutMs: 10 })).rejects.toMatchObject({
+    await expect(job.triggerSnapshot({ id: 1, directory: await localStorage.writer.createSavepoint(work, job.jobId), timeoutMs: 10 })).rejects.toMatchObject({
       reason: 'CHECKPOINT_EXPIRED',
     });
     expect(job.snapshotsInProgress()).toEqual([]);

@@ -5,7 +5,7 @@ import { isSecretKey } from '../../../src/config/keys.js';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { storageSettings } from '../../../src/config/storage.js';
 import { UnsupportedSchemeError } from '../../../src/domain/errors.js';
-import { openStore, parseStorageUri } from '../../../src/storage/object-store.js';
+import { backoffDelay, openStore, parseStorageUri, RepeatableFailure, retrying } from '../../../src/storage/object-store.js';
 import { s3ClientConfig } from '../../../src/storage/stores/s3.js';
 
 const settingsOf = (...dynamic: string[]) => storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic }));
@@ -113,5 +113,62 @@ describe('storage settings from Flink keys', () => {
     ['state.savepoints.dir', false],
   ])('isSecretKey(%s) = %s', (key, secret) => {
     expect(isSecretKey(key)).toBe(secret);
+  });
+});
+
+describe('retries of requests that are safe to repeat', () => {
+  it("S3: s3.retry.limit sets the SDK's attempts; s3.retry.interval its pause (else the SDK's own strategy)", async () => {
+    const plain = s3ClientConfig(settingsOf().s3, {});
+    expect(plain.maxAttempts).toBe(5);
+    expect(plain.retryStrategy).toBeUndefined();
+    expect(s3ClientConfig(settingsOf('s3.retry.limit=0').s3, {})).toMatchObject({ maxAttempts: 1 });
+    const config = s3ClientConfig(settingsOf('s3.retry.limit=2', 's3.retry.interval=100 ms').s3, {});
+    expect(config.maxAttempts).toBe(3);
+    const strategy = config.retryStrategy as unknown as { maxAttempts(): Promise<number> };
+    expect(await strategy.maxAttempts()).toBe(3);
+  });
+
+  it('Azure: fs.azure.io.retry.* (defaults: 4 retries, a 1 s pause unit)', () => {
+    expect(settingsOf().azure.retry).toEqual({ retries: 4, intervalMs: 1000 });
+    expect(settingsOf('fs.azure.io.retry.max.retries=1', 'fs.azure.io.retry.backoff.interval=50').azure.retry).toEqual({ retries: 1, intervalMs: 50 });
+  });
+
+  it('a negative retry limit is a configuration error naming the key', () => {
+    expect(() => settingsOf('s3.retry.limit=-1')).toThrow('Invalid value for s3.retry.limit: -1 (expected 0 or more retries)');
+  });
+
+  it('backoff: a random pause up to interval * 2^attempt, capped at 20 s', () => {
+    const retry = { retries: 4, intervalMs: 100 };
+    expect([0, 1, 2, 3].map((n) => backoffDelay(retry, n, () => 0.999999))).toEqual([99, 199, 399, 799]);
+    expect(backoffDelay(retry, 20, () => 0.999999)).toBe(19_999);
+    expect(backoffDelay(retry, 3, () => 0)).toBe(0);
+  });
+
+  it('retrying repeats only a RepeatableFailure, at most `retries` more times, then says how often it tried', async () => {
+    let calls = 0;
+    const flaky = () => {
+      calls++;
+      return calls < 3 ? Promise.reject(new RepeatableFailure('cut off')) : Promise.resolve('done');
+    };
+    await expect(retrying({ retries: 4, intervalMs: 1 }, flaky)).resolves.toBe('done');
+    expect(calls).toBe(3);
+
+    calls = 0;
+    const failure = await retrying({ retries: 2, intervalMs: 1 }, () => {
+      calls++;
+      return Promise.reject(new RepeatableFailure('cut off'));
+    }).catch((e: unknown) => e);
+    expect(calls).toBe(3);
+    expect(failure).toMatchObject({ attempts: 3 });
+
+    calls = 0;
+    const refusal = new Error('denied');
+    await expect(
+      retrying({ retries: 4, intervalMs: 1 }, () => {
+        calls++;
+        return Promise.reject(refusal);
+      }),
+    ).rejects.toBe(refusal);
+    expect(calls).toBe(1);
   });
 });

@@ -5,9 +5,14 @@ import { coordinatorStateDir } from '../../../src/config/state-dir.js';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import { snapshotKey } from '../../../src/domain/disposal-guard.js';
 import { pointerToPath } from '../../../src/domain/pointers.js';
-import { localPathOf, snapshotDirectory } from '../../../src/storage/flink-metadata/index.js';
-import { localDirectory } from '../../../src/storage/index.js';
+import { localPathOf } from '../../../src/storage/flink-metadata/index.js';
+import { NO_STORAGE_SETTINGS } from '../../../src/storage/index.js';
+import { snapshotPointer } from '../../../src/storage/layout.js';
+import { fileId } from '../../../src/storage/references.js';
+import { StorePool } from '../../../src/storage/stores/index.js';
 import { parseStorageUri } from '../../../src/storage/uri.js';
+
+const localDirectory = (pointer: string) => new StorePool(NO_STORAGE_SETTINGS, '/work').absolute(pointer);
 
 const FORMS = ['/tmp/a b/sp', 'file:/tmp/a%20b/sp', 'file:///tmp/a%20b/sp', 'file://localhost/tmp/a%20b/sp', 'FILE:/tmp/a b/sp'];
 
@@ -28,7 +33,7 @@ describe('the conversions built on it agree', () => {
     expect(parseStorageUri(form, '/work')).toMatchObject({ kind: 'local', path: '/tmp/a b/sp' });
     expect(snapshotKey(form)).toBe('/tmp/a b/sp');
     expect(localPathOf(form)).toBe('/tmp/a b/sp');
-    expect(snapshotDirectory(`${form}/_metadata`)).toBe('/tmp/a b/sp');
+    expect(fileId(snapshotPointer(`${form}/_metadata`))).toBe('/tmp/a b/sp');
   });
 
   it('a literal % that starts no escape is kept, not a crash', () => {
