@@ -124,6 +124,5 @@ export async function withObjectStores(exports, run, options = {}) {
     await Promise.all(servers.map((s) => s.stop()));
     rmSync(bundleDir, { recursive: true, force: true });
     if (s3Root) rmSync(s3Root, { recursive: true, force: true }); // a seeded root outlives its server
-
   }
 }

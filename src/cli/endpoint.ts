@@ -16,7 +16,8 @@ export function endpointFromConfig(config: ResolvedConfig, env: NodeJS.ProcessEn
     host,
     port,
     path: config.string('rest.path') ?? '',
-    token: config.string('coordinator.rest.token') ?? ownerToken(config, env, `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`),
+    token:
+      config.string('coordinator.rest.token') ?? ownerToken(config, env, `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`),
     headers: parseHeaderLines(env.FLINK_REST_CLIENT_HEADERS),
     tls: https ? tlsSettingsFromConfig(config) : undefined,
   });

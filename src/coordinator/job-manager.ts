@@ -17,7 +17,7 @@ import { NO_STORAGE_SETTINGS, SnapshotStorage } from '../storage/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { ArtifactStore, type ArtifactInfo } from './artifact-store.js';
 import { CheckpointCoordinator, type CoordinatorSettings, type SnapshotEntry } from './checkpoint-coordinator.js';
-import type { JobPlan as RecordedPlan, JobRecord } from './job-record.js';
+import { newJobRecord, type JobPlan as RecordedPlan, type JobRecord } from './job-record.js';
 import { exceptionEntry, withException } from './job-exceptions.js';
 import { jobStdout, persistJob, type Job, type RecordWriter } from './job-persistence.js';
 import type { JobSnapshotSettings, PlanRequest, RunRequest, SavepointRequest, StopRequest, TaskManagerInfo } from './requests.js';
@@ -293,7 +293,6 @@ export class JobManager {
   }
 
   private async runUploaded(artifact: ArtifactInfo, request: RunRequest): Promise<string> {
-    const id = artifact.id;
     if (/\.jar$/i.test(artifact.name))
       throw new OperationError('The local coordinator runs JavaScript/TypeScript job modules; submit jars to an Apache Flink cluster (-m host:port).');
     const jobId = request.jobId ?? randomBytes(16).toString('hex');
@@ -319,26 +318,7 @@ export class JobManager {
     } catch (error) {
       throw ioOperationError(error, `Cannot store job ${jobId}`, dir) ?? error;
     }
-    const now = Date.now();
-    const record: JobRecord = {
-      version: 1,
-      jobId,
-      name: plan.jobName,
-      artifactName: artifact.name,
-      artifactId: id,
-      args,
-      parallelism: request.parallelism,
-      restore: request.savepointPath
-        ? { pointer: restoredEntry!.pointer, claimMode, allowNonRestoredState: request.allowNonRestoredState ?? false }
-        : undefined,
-      status: 'INITIALIZING',
-      timestamps: { INITIALIZING: now },
-      startTime: now,
-      endTime: -1,
-      plan,
-      nextSnapshotId: 1,
-      snapshots: restoredEntry ? [restoredEntry] : [],
-    };
+    const record = newJobRecord({ jobId, artifact, request, plan, restoredEntry, claimMode });
     const job = this.track(record);
     await persistJob(job, this.writer);
     this.options.log(`Job ${jobId} (${plan.jobName}) submitted${restoredEntry ? `, restoring from ${restoredEntry.pointer} (${claimMode})` : ''}`);

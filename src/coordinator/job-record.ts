@@ -1,7 +1,9 @@
 // The persisted record of one job on the local coordinator (<state dir>/jobs/<id>/job.json).
 import type { JobStatus } from '../domain/job-status.js';
 import type { JobPlan } from '../runtime/plan.js';
+import type { ArtifactInfo } from './artifact-store.js';
 import type { SnapshotEntry } from './checkpoint-coordinator.js';
+import type { RunRequest } from './requests.js';
 
 export type { JobPlan };
 
@@ -45,4 +47,36 @@ export interface JobRecord {
   plan: JobPlan;
   nextSnapshotId: number;
   snapshots: SnapshotEntry[];
+}
+
+/** The record of a job just submitted: INITIALIZING now, restoring from `restoredEntry` when one was given. */
+export function newJobRecord(job: {
+  jobId: string;
+  artifact: ArtifactInfo;
+  request: RunRequest;
+  plan: JobPlan;
+  restoredEntry: SnapshotEntry | undefined;
+  claimMode: 'CLAIM' | 'NO_CLAIM';
+}): JobRecord {
+  const { request, restoredEntry } = job;
+  const now = Date.now();
+  return {
+    version: 1,
+    jobId: job.jobId,
+    name: job.plan.jobName,
+    artifactName: job.artifact.name,
+    artifactId: job.artifact.id,
+    args: request.args ?? [],
+    parallelism: request.parallelism,
+    restore: restoredEntry
+      ? { pointer: restoredEntry.pointer, claimMode: job.claimMode, allowNonRestoredState: request.allowNonRestoredState ?? false }
+      : undefined,
+    status: 'INITIALIZING',
+    timestamps: { INITIALIZING: now },
+    startTime: now,
+    endTime: -1,
+    plan: job.plan,
+    nextSnapshotId: 1,
+    snapshots: restoredEntry ? [restoredEntry] : [],
+  };
 }
