@@ -7,21 +7,17 @@ export interface ErrorOptions {
   /** A second line telling the user what to do next. */
   hint?: string;
   cause?: unknown;
-  /** The command's --json output already reports this failure: no error document follows it on stdout. */
-  reportedInJson?: boolean;
 }
 
 export class FlinkCliError extends Error {
   readonly kind: ErrorKind;
   readonly hint?: string;
-  readonly reportedInJson?: boolean;
 
   constructor(kind: ErrorKind, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.kind = kind;
     this.hint = options.hint;
-    if (options.reportedInJson) this.reportedInJson = true;
   }
 }
 

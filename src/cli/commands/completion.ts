@@ -7,6 +7,7 @@ import type { JobsOverview } from '../../rest-api/types.js';
 import { UsageError } from '../../domain/errors.js';
 import { isGloballyTerminal } from '../../domain/job-status.js';
 import { createContext } from '../context.js';
+import { emit } from '../output/export.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule, ProgramDeps } from '../program.js';
 import { completionScript, SHELLS, type Shell } from '../services/completion-scripts.js';
@@ -39,7 +40,8 @@ export const completionCommand: CommandModule = {
       .action(async (shell: string, _opts: unknown, command: Command) => {
         const ctx = await deps.contextFor(command);
         if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`Unknown shell '${shell}': expected ${SHELLS.join(', ')}.`);
-        ctx.io.stdout.write(completionScript(shell as Shell));
+        const script = completionScript(shell as Shell);
+        await emit(ctx.io, { data: { shell, script }, human: (io) => void io.stdout.write(script) });
       });
   },
 };

@@ -226,7 +226,6 @@ async function check(ctx: CommandContext, config: ResolvedConfig): Promise<void>
     const { ConfigError } = await import('../../domain/errors.js');
     throw new ConfigError(
       `${typos.length} key(s) look like typos of known keys: ${typos.map((t) => `'${t.key}' (did you mean '${t.suggestion}'?)`).join(', ')}.`,
-      { reportedInJson: true },
     );
   }
 }

@@ -32,7 +32,7 @@ export const doctorCommand: CommandModule = {
         const results = await runDoctor(ctx);
         await printResults(ctx, results);
         const failed = results.filter((r) => r.status === 'fail').length;
-        if (failed > 0) throw new OperationError(`${failed} of ${results.length} checks failed.`, { reportedInJson: true });
+        if (failed > 0) throw new OperationError(`${failed} of ${results.length} checks failed.`);
       });
   },
 };
