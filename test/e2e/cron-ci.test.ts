@@ -246,20 +246,41 @@ describe('CI: upgrade with rollback', () => {
     expect(counterOutput(out).exact).toBe(true);
   });
 
-  it('a new version that fails on start is rolled back: the old version runs again from the same savepoint', async () => {
+  it('a new version that cannot start is refused before anything is stopped: exit 1, the old job runs on untouched', async () => {
+    // One job with a snapshot (the pre-flight compares state), one without (only the plan is checked).
+    const withSnapshot = await startCounter(path.join(work, 'out-refused-1'));
+    await until('a checkpoint', async () => {
+      const stats = JSON.parse((await flink(['checkpoints', withSnapshot, '--json'])).stdout) as { counts: { completed: number } };
+      return stats.counts.completed > 0 ? true : undefined;
+    });
+    const withoutSnapshot = await startCounter(path.join(work, 'out-refused-2'), 'counter.ts', ['--checkpoint-interval', '3600000']);
+    for (const jobId of [withSnapshot, withoutSnapshot]) {
+      const before = savepointDirs(jobId).length;
+      const r = await flink(['upgrade', jobId, path.resolve('fixtures/jobs/counter-v2-broken.ts'), '--timeout', '20s']);
+      expect([r.exitCode, r.stderr]).toEqual([1, expect.stringContaining('version 2 cannot start: required setting --region is missing')]);
+      expect(r.stderr).toContain(`Job ${jobId} keeps running; nothing was stopped.`);
+      expect(r.stderr).not.toMatch(/Stopping job|Rolling back|pre-flight skipped/);
+      expect(await state_(jobId)).toBe('RUNNING');
+      expect(savepointDirs(jobId)).toHaveLength(before);
+      await flink(['cancel', jobId]);
+    }
+  }, 120_000);
+
+  it('a new version that starts and then fails is rolled back: the old version runs again from the same savepoint', async () => {
     const out = path.join(work, 'out-rollback');
     const jobId = await startCounter(out);
     await until('output', async () => (existsSync(out) && counterOutput(out).records > 50 ? true : undefined));
-    const r = await flink(['upgrade', jobId, path.resolve('fixtures/jobs/counter-v2-broken.ts'), '--timeout', '20s']);
+    const args = ['--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '300'];
+    const r = await flink(['upgrade', jobId, '--timeout', '30s', path.resolve('fixtures/jobs/counter-v2-crashes.ts'), ...args]);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('version 2 cannot start');
+    expect(r.stderr).toContain('the new version ended FAILED');
     const rolledBack = /Rolled back: the previous version runs as job ([0-9a-f]{32})/.exec(r.stderr)![1];
     await until('RUNNING', async () => ((await state_(rolledBack)) === 'RUNNING' ? true : undefined));
     const before = counterOutput(out).records;
     await until('more output', async () => (counterOutput(out).records > before + 30 ? true : undefined));
     await flink(['stop', rolledBack]);
     expect(counterOutput(out).exact).toBe(true);
-  });
+  }, 90_000);
 
   it('without a record of the old artifact, upgrade refuses before stopping anything', async () => {
     const r = await flink(['upgrade', '0123456789abcdef0123456789abcdef', 'x.ts']);

@@ -143,7 +143,10 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   await withJobLock(ctx, options.jobId, async () => {
     // The pre-flight runs before anything is stopped, against the running job's newest snapshot (what its
     // savepoint will hold); a job without one is checked against the savepoint itself (a refusal rolls back).
-    const { runningJobOperators, preflight } = await import('../preflight.js');
+    const [{ runningJobOperators, preflight, planNewJob }, { explainRejection }] = await Promise.all([
+      import('../preflight.js'),
+      import('../services/run-job.js'),
+    ]);
     const before = await runningJobOperators(client, options.jobId);
     const checks = {
       args: options.args,
@@ -151,13 +154,17 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
       parallelism: options.parallelism,
       allowNonRestoredState: options.allowNonRestoredState,
     };
-    if (before) {
-      const jarId = await uploadPrepared(client, prepared);
-      try {
-        await preflight(ctx, client, jarId, before.pointer, checks, `Job ${options.jobId} keeps running; nothing was stopped.`, before.operators);
-      } finally {
-        await client.deleteJar(jarId).catch(() => {});
-      }
+    // The new version must plan (its main runs on the cluster) before the old one is stopped: one that cannot
+    // start is refused here, the old job untouched.
+    const untouched = `Job ${options.jobId} keeps running; nothing was stopped.`;
+    const jarId = await uploadPrepared(client, prepared);
+    try {
+      if (before) await preflight(ctx, client, jarId, before.pointer, checks, untouched, before.operators);
+      else await planNewJob(client, jarId, checks, untouched);
+    } catch (error) {
+      throw explainRejection(error, prepared.upload, options.artifact, options.args);
+    } finally {
+      await client.deleteJar(jarId).catch(() => {});
     }
     const savepoint = await takeSavepoint(ctx, client, {
       jobId: options.jobId,
