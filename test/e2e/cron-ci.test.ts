@@ -266,14 +266,15 @@ describe('CI: upgrade with rollback', () => {
     }
   }, 120_000);
 
-  it('a new version that starts and then fails is rolled back: the old version runs again from the same savepoint', async () => {
+  it('a new version that starts and then fails is rolled back with its cause: the old version runs again from the same savepoint', async () => {
     const out = path.join(work, 'out-rollback');
     const jobId = await startCounter(out);
     await until('output', async () => (existsSync(out) && counterOutput(out).records > 50 ? true : undefined));
     const args = ['--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '300'];
     const r = await flink(['upgrade', jobId, '--timeout', '30s', path.resolve('fixtures/jobs/counter-v2-crashes.ts'), ...args]);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('the new version ended FAILED');
+    // The cause `list -a` knows, not only the state.
+    expect(r.stderr).toMatch(/the new version ended FAILED: .*version 2 cannot parse/);
     const rolledBack = /Rolled back: the previous version runs as job ([0-9a-f]{32})/.exec(r.stderr)![1];
     await until('RUNNING', async () => ((await state_(rolledBack)) === 'RUNNING' ? true : undefined));
     const before = counterOutput(out).records;

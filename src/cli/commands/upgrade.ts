@@ -92,7 +92,11 @@ async function waitHealthy(client: FlinkApi, jobId: string, timeoutMs: number): 
     async () => {
       const job = await client.job(jobId);
       lastState = job.state;
-      if (isGloballyTerminal(job.state)) throw new OperationError(`the new version ended ${job.state}`);
+      if (isGloballyTerminal(job.state)) {
+        // Why, as `flink list -a` tells it (the JobManager's root exception).
+        const cause = job.state === 'FAILED' ? await (await import('../job-failure.js')).rootCauseOf(client, jobId) : undefined;
+        throw new OperationError(`the new version ended ${job.state}${cause ? `: ${cause.replace(/\.$/, '')}` : ''}`);
+      }
       if (job.state !== 'RUNNING') return undefined;
       const stats = await client.checkpoints(jobId).catch(() => undefined);
       return stats && stats.counts.completed > 0 ? true : undefined;
