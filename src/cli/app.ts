@@ -114,7 +114,8 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
   await io.loadColors();
   if (isFlinkCliError(error)) {
     if (io.mode.debug && error.stack) io.stderr.write(error.stack + '\n');
-    return printError(init, error.kind, error.message, error.hint, error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined);
+    const outcome = printError(init, error.kind, error.message, error.hint, error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined);
+    return error.details ? { ...outcome, error: { ...error.details, ...outcome.error! } } : outcome;
   }
   const err = error instanceof Error ? error : new Error(String(error));
   if (io.mode.debug && err.stack) io.stderr.write(err.stack + '\n');

@@ -115,3 +115,31 @@ export async function pickVerified(
     onSkip(checked);
   }
 }
+
+/** One job that has snapshots among a listing: what "latest" without a job id could mean. */
+export interface JobWithSnapshots {
+  /** The full job id, or undefined when only a Flink savepoint's 6-character prefix is known. */
+  jobId?: string;
+  jobIdPrefix?: string;
+  jobName?: string;
+  /** Its newest snapshot in the listing. */
+  newest: CatalogEntry;
+}
+
+/**
+ * The jobs whose snapshots the entries are, newest snapshot first. A job is its id, never its name: unrelated
+ * pipelines may share a name. A Flink savepoint that names only a prefix belongs to the one job with a full id
+ * starting with it; otherwise it is a job of its own (its prefix).
+ */
+export function jobsWithSnapshots(entries: readonly CatalogEntry[]): JobWithSnapshots[] {
+  const fullIds = [...new Set(entries.map((e) => e.jobId).filter((id): id is string => id !== undefined))];
+  const jobs = new Map<string, JobWithSnapshots>();
+  for (const entry of sortByCompletion(entries)) {
+    const owners = entry.jobId ? [entry.jobId] : fullIds.filter((id) => entry.jobIdPrefix !== undefined && id.startsWith(entry.jobIdPrefix));
+    const key = owners.length === 1 ? owners[0] : `prefix:${entry.jobIdPrefix ?? entry.path}`;
+    const job = jobs.get(key);
+    if (!job) jobs.set(key, { jobId: owners.length === 1 ? owners[0] : undefined, jobIdPrefix: entry.jobIdPrefix, jobName: entry.jobName, newest: entry });
+    else job.jobName ??= entry.jobName;
+  }
+  return [...jobs.values()];
+}

@@ -7,17 +7,21 @@ export interface ErrorOptions {
   /** A second line telling the user what to do next. */
   hint?: string;
   cause?: unknown;
+  /** Structured facts for the JSON document's "error" (e.g. the candidate jobs of an ambiguous "latest"). */
+  details?: Record<string, unknown>;
 }
 
 export class FlinkCliError extends Error {
   readonly kind: ErrorKind;
   readonly hint?: string;
+  readonly details?: Record<string, unknown>;
 
   constructor(kind: ErrorKind, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.kind = kind;
     this.hint = options.hint;
+    if (options.details) this.details = options.details;
   }
 }
 

@@ -149,11 +149,37 @@ describe('latest', () => {
     const restored = await flink(['restore', 'latest', '-d', fixture('jobs', 'counter.ts')]);
     for (const r of [listed, restored]) {
       expect(r.exitCode).toBe(exitCodeFor('usage'));
-      expect(r.stderr).toContain("'latest' is ambiguous: snapshots of several jobs exist (counter-");
-      expect(r.stderr).toMatch(/counter-a.*counter-b|counter-b.*counter-a/);
+      expect(r.stderr).toContain("'latest' is ambiguous: snapshots of 2 jobs exist; give a job id.");
+      for (const jobId of jobs) expect(r.stderr).toMatch(new RegExp(`^  ${jobId}  counter-[ab]  newest: \\S+/chk-\\d+, completed `, 'm'));
     }
     expect(listed.stdout).toBe('');
   });
+
+  it('a job name is not a job: two pipelines of the same name are candidates by job id, also with --name', async () => {
+    // A second, unrelated pipeline that happens to be called counter-a too.
+    const twin = await startCounter('counter-a');
+    await until(`a checkpoint of ${twin}`, () => {
+      const dir = path.join(checkpoints, twin);
+      return existsSync(dir) && readdirSync(dir).some((d) => /^chk-\d+$/.test(d) && existsSync(path.join(dir, d, '_metadata'))) ? true : undefined;
+    });
+    const listed = await flink(['savepoints', '--latest', '--name', 'counter-a']);
+    const restored = await flink(['restore', 'latest', '--name', 'counter-a', '-d', fixture('jobs', 'counter.ts')]);
+    for (const r of [listed, restored]) {
+      expect([r.exitCode, r.stdout]).toEqual([exitCodeFor('usage'), '']);
+      expect(r.stderr).toContain("'latest' is ambiguous: snapshots of 2 jobs named 'counter-a' exist; give a job id.");
+      expect(r.stderr).toContain(`  ${jobs[0]}  counter-a  newest: `);
+      expect(r.stderr).toContain(`  ${twin}  counter-a  newest: `);
+      expect(r.stderr).not.toContain(jobs[1]);
+    }
+    expect(restored.stderr).toContain('Pick one with --from-job <jobId>.');
+    // The same facts for a script, in the one JSON document.
+    const json = JSON.parse((await flink(['savepoints', '--latest', '--name', 'counter-a', '--json'])).stdout);
+    expect(json.error.candidates.map((c: { jobId: string }) => c.jobId).sort()).toEqual([jobs[0], twin].sort());
+    // A job id is never ambiguous.
+    const one = await flink(['savepoints', '--latest', twin]);
+    expect([one.exitCode, one.stdout]).toEqual([0, expect.stringContaining(`${twin}/chk-`)]);
+    await flink(['cancel', twin]);
+  }, 90_000);
 
   it('--latest of a running job warns when the pick is a checkpoint Flink may subsume', async () => {
     const r = await flink(['savepoints', '--latest', jobs[1]]);

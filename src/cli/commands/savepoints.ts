@@ -171,8 +171,8 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
   });
   if (options.latest) {
     const { requireOneJob, warnIfSubsumable } = await import('../latest.js');
-    // Without a job, "latest" agrees with restore latest: one job's snapshots, or an error naming the candidates.
-    if (!options.jobId && !options.name) requireOneJob(gathered.entries, 'Name one: flink savepoints --latest <jobId> (or --name <job name>).');
+    // Without a job id, "latest" agrees with restore latest: one job's snapshots, or an error naming the candidates.
+    if (!options.jobId) requireOneJob(gathered.entries, 'Name one: flink savepoints --latest <jobId>.');
     const { latest } = await latestVerified(ctx, gathered.entries, { maxAgeMs: options.maxAgeMs });
     if (!latest) {
       const what = options.jobId ? `job ${options.jobId}` : options.name ? `job '${options.name}'` : 'any job';

@@ -23,6 +23,8 @@ export interface JsonError {
   exitCode: number;
   hint?: string;
   triggerId?: string;
+  /** Structured facts of the failure (e.g. "candidates"). */
+  [detail: string]: unknown;
 }
 
 // Per invocation (one IO each): the result a command emitted, and whether the document was written.
