@@ -88,7 +88,7 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     // The scan is the truth about the files; the coordinator knows kind, trigger and job.
     byPath.set(keyOf(entry.path), known ? { ...entry, ...pick(known), state: entry.state, sizeBytes: entry.sizeBytes || known.sizeBytes } : entry);
   }
-  const { isPinned } = await import('../storage/pins.js');
+  const { readPin } = await import('../storage/pins.js');
   const { inspect } = await import('../storage/catalog.js');
   for (const [key, entry] of byPath) {
     // One size everywhere: a local snapshot only the coordinator listed (outside the scanned roots) is measured
@@ -102,7 +102,19 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     // Listed by the coordinator but gone from a local disk: not restorable any more (what the scan just read is there).
     if (entry.state === 'complete' && !hasScheme(entry.path) && !scannedKeys.has(key) && !(await exists(entry.path)))
       byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });
-    else if (!hasScheme(entry.path) && isPinned(entry.path)) byPath.set(key, { ...entry, pinned: true });
+    else if (!hasScheme(entry.path)) {
+      const pin = readPin(entry.path);
+      if (pin) byPath.set(key, { ...entry, pinned: true, pin });
+    }
+  }
+  // Pinned on an object store (the listing saw the _pinned object): why, from the pin's record (one GET each).
+  const pinnedRemote = [...byPath].filter(([, e]) => e.pinned && !e.pin && isRemote(e.path));
+  if (pinnedRemote.length > 0) {
+    const [{ readPinRemote }, { storageSettings }] = await Promise.all([import('../storage/store-catalog.js'), import('../config/storage.js')]);
+    for (const [key, entry] of pinnedRemote) {
+      const pin = await readPinRemote(entry.path, storageSettings(config)).catch(() => undefined);
+      if (pin) byPath.set(key, { ...entry, pin });
+    }
   }
   return { entries: sortByCompletion(filterCatalog([...byPath.values()], filter)), roots: [...roots], coordinator };
 }

@@ -1,6 +1,7 @@
 // Snapshots found on disk, and the pure rules over them: filters, ordering, "latest restorable".
 
 import { byNewestListed } from './ordering.js';
+import type { PinInfo } from './pin.js';
 import type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from './snapshot-vocabulary.js';
 
 /** The kinds a listing shows: the snapshot vocabulary's (Flink's own snapshots are savepoints or checkpoints). */
@@ -39,6 +40,8 @@ export interface CatalogEntry {
   flinkMetadataVersion?: number;
   problem?: string;
   pinned?: boolean;
+  /** Who pinned it, when and why (where the pin's record was read). */
+  pin?: PinInfo;
   /** A disposal started and did not finish: not restorable; the next prune or dispose finishes it. */
   disposing?: boolean;
   /** The level `state` was established at (undefined: only reported by a coordinator, not checked here). */

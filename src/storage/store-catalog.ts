@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { StorageSettings } from '../config/storage.js';
 import { matchesJob, type CatalogEntry, type Verification, type VerificationLevel } from '../domain/catalog.js';
+import { StorageObjectNotFoundError } from '../domain/errors.js';
+import { parsePin, type PinInfo } from '../domain/pin.js';
 import type { SnapshotMetadata } from './index.js';
 import { decodeMetadata, DISPOSING_MARKER, FLINK_MAGIC, METADATA_FILE } from './metadata.js';
 import { listAll, openStore, type ObjectStore } from './object-store.js';
@@ -246,11 +248,24 @@ async function verifyFlinkReferenced(store: ObjectStore, bytes: Buffer, settings
   };
 }
 
-export async function pinRemote(pointer: string, settings: StorageSettings, info: { user: string; reason?: string } | undefined): Promise<void> {
+export async function pinRemote(pointer: string, settings: StorageSettings, info: PinInfo | undefined): Promise<void> {
   await withSnapshotStore(pointer, settings, async (store) => {
-    if (info) await store.write(PIN_FILE, JSON.stringify({ pinnedAt: new Date().toISOString(), ...info }) + '\n');
+    if (info) await store.write(PIN_FILE, JSON.stringify(info) + '\n');
     else await store.deleteMany([PIN_FILE]);
   });
+}
+
+/** The pin's record on the store; undefined when the snapshot is not pinned. */
+export async function readPinRemote(pointer: string, settings: StorageSettings): Promise<PinInfo | undefined> {
+  return withSnapshotStore(pointer, settings, async (store) =>
+    store.read(PIN_FILE).then(
+      (bytes) => parsePin(bytes.toString('utf8')),
+      (error: unknown) => {
+        if (error instanceof StorageObjectNotFoundError) return undefined;
+        throw error;
+      },
+    ),
+  );
 }
 
 /**

@@ -83,7 +83,10 @@ describe('retention under cron', () => {
     const jobId = await startCounter(path.join(work, 'out-prune'));
     const made = await takeSavepoints(jobId, 5);
     const pin = await flink(['savepoints', 'pin', made[0], '--reason', 'golden']);
-    expect([pin.exitCode, pin.stdout]).toEqual([0, `Pinned ${made[0]}\n`]);
+    expect([pin.exitCode, pin.stdout]).toEqual([0, `Pinned ${made[0]} (golden)\n`]);
+    // Pinned again without a reason: the reason stays.
+    const repinned = await flink(['savepoints', 'pin', made[0]]);
+    expect([repinned.exitCode, repinned.stdout]).toEqual([0, `Pinned ${made[0]} (golden)\n`]);
     const dry = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--dry-run', '--json']);
     expect(dry.exitCode).toBe(0);
     const plan = JSON.parse(dry.stdout).decisions as Array<{ path: string; action: string; reason: string }>;
@@ -102,9 +105,15 @@ describe('retention under cron', () => {
     const again = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2']);
     expect(again.exitCode).toBe(8);
     expect(again.stderr).toContain('Nothing to prune');
+    // The reason is shown: in --json and in the table.
     const listing = JSON.parse((await flink(['savepoints', jobId, '--json'])).stdout).snapshots as Array<{ path: string; pinned: boolean }>;
-    expect(listing.find((s) => s.path === made[0])?.pinned).toBe(true);
-    await flink(['savepoints', 'unpin', made[0]]);
+    expect(listing.find((s) => s.path === made[0])).toMatchObject({ pinned: true, pin: { reason: 'golden', user: expect.any(String) } });
+    const table = (await flink(['savepoints', jobId])).stdout.split('\n');
+    expect(table.find((l) => l.includes(made[0]))).toMatch(/\tcomplete(, verified)?, pinned \(golden\)$/);
+    expect((await flink(['savepoints', 'unpin', made[0]])).exitCode).toBe(0);
+    // Unpinning what is not pinned is nothing to do, and says so.
+    const unpinned = await flink(['savepoints', 'unpin', made[0]]);
+    expect([unpinned.exitCode, unpinned.stdout, unpinned.stderr]).toEqual([8, '', `Not pinned: ${made[0]} (nothing to unpin).\n`]);
     await flink(['cancel', jobId]);
   });
 });

@@ -3,6 +3,7 @@
 // cluster are gone (storage scan). `--latest` prints one path for `$(...)`. `inspect <path>` looks inside one.
 import type { Command } from 'commander';
 import { filterCatalog, type CatalogEntry } from '../../domain/catalog.js';
+import type { PinInfo } from '../../domain/pin.js';
 import { formatDuration } from '../../domain/duration.js';
 import { NotFoundError, NothingToDoError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
@@ -238,7 +239,7 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
             value: (e) =>
               (e.problem ? `${e.state}: ${e.problem}` : e.state) +
               (e.state === 'complete' && e.verified === 'full' ? ', verified' : '') +
-              (e.pinned ? ', pinned' : ''),
+              (e.pinned ? `, pinned${e.pin?.reason ? ` (${e.pin.reason})` : ''}` : ''),
             color: (t, e, o) => (e.state === 'complete' ? o.out.green(t) : o.out.red(t)),
           },
         ],
@@ -294,23 +295,34 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
 }
 
 async function runPin(action: 'pin' | 'unpin', pointer: string, reason: string | undefined, ctx: CommandContext): Promise<void> {
-  const [{ inspect, localPath }, pins, { currentUser }, remote] = await Promise.all([
+  const [{ inspect, localPath }, pins, { currentUser }, remote, { nextPin }] = await Promise.all([
     import('../../storage/catalog.js'),
     import('../../storage/pins.js'),
     import('../audit.js'),
     import('../../storage/store-catalog.js'),
+    import('../../domain/pin.js'),
   ]);
+  if (action === 'unpin' && reason !== undefined) throw new UsageError('--reason goes with pin.');
   const onStore = remote.isRemote(pointer);
   const settings = onStore ? (await import('../../config/storage.js')).storageSettings(await ctx.config()) : undefined;
   const dir = onStore ? remote.remoteSnapshotUri(pointer) : localPath(pointer);
   const entry = settings ? await remote.inspectRemote(dir, settings) : await inspect(dir);
   if (!entry || entry.state === 'incomplete') throw new NotFoundError(`No snapshot at ${dir} (expected a savepoint-* or chk-<n> directory with _metadata).`);
+  const existing = settings ? await remote.readPinRemote(dir, settings) : pins.readPin(dir);
+  if (action === 'unpin' && existing === undefined) throw new NothingToDoError(`Not pinned: ${dir} (nothing to unpin).`);
   ctx.audit.paths.push(dir);
-  const info = { user: currentUser(ctx.env), ...(reason ? { reason } : {}) };
-  if (settings) await remote.pinRemote(dir, settings, action === 'pin' ? info : undefined);
-  else if (action === 'pin') await pins.pin(dir, info);
+  const info = action === 'pin' ? nextPin(existing, { user: currentUser(ctx.env), reason, now: new Date() }) : undefined;
+  if (settings) await remote.pinRemote(dir, settings, info);
+  else if (info) await pins.pin(dir, info);
   else await pins.unpin(dir);
-  await emit(ctx.io, { data: { path: dir, pinned: action === 'pin' }, human: (io) => io.print(`${action === 'pin' ? 'Pinned' : 'Unpinned'} ${dir}`) });
+  await emit(ctx.io, {
+    data: { path: dir, pinned: info !== undefined, ...(info ? { pin: pinJson(info) } : {}) },
+    human: (io) => io.print(info ? `Pinned ${dir}${info.reason ? ` (${info.reason})` : ''}` : `Unpinned ${dir}`),
+  });
+}
+
+function pinJson(pin: PinInfo): Record<string, unknown> {
+  return { reason: pin.reason ?? null, user: pin.user ?? null, pinnedAt: pin.pinnedAt ?? null };
 }
 
 function entryJson(e: CatalogEntry): Record<string, unknown> {
@@ -329,6 +341,7 @@ function entryJson(e: CatalogEntry): Record<string, unknown> {
     state: e.state,
     problem: e.problem ?? null,
     pinned: Boolean(e.pinned),
+    pin: e.pinned ? pinJson(e.pin ?? {}) : null,
     verified: e.verified ?? null,
   };
 }
