@@ -10,8 +10,12 @@ export interface ExitCodeRow {
 
 export const EXIT_CODES: readonly ExitCodeRow[] = [
   { code: 0, kind: 'ok', meaning: 'Success.' },
-  { code: 1, kind: 'operation-failed', meaning: 'The operation ran and failed (savepoint failed, disposal refused, job did not start).' },
-  { code: 2, kind: 'usage', meaning: 'Usage error: unknown command or option, bad argument (e.g. a malformed job id).' },
+  { code: 1, kind: 'operation-failed', meaning: 'The operation ran and failed (savepoint failed, disposal refused: pinned or in use, job did not start).' },
+  {
+    code: 2,
+    kind: 'usage',
+    meaning: "Usage error: unknown command or option, bad argument (a malformed job id; a path dispose does not take: not a snapshot, a root, '..').",
+  },
   { code: 3, kind: 'config', meaning: 'Configuration error: malformed or missing configuration file or value.' },
   { code: 4, kind: 'unreachable', meaning: 'The coordinator (local or Flink JobManager) could not be reached.' },
   { code: 5, kind: 'not-found', meaning: 'Not found: unknown job, trigger, snapshot or path.' },

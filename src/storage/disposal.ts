@@ -7,8 +7,17 @@ import os from 'node:os';
 import path from 'node:path';
 import type { StorageSettings } from '../config/storage.js';
 import type { CatalogEntry } from '../domain/catalog.js';
-import { judgeDisposal, judgeInUse, snapshotKey, type GuardOptions, type JobFacts, type Refusal, type TargetFacts } from '../domain/disposal-guard.js';
-import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../domain/errors.js';
+import {
+  DisposalRefusedError,
+  judgeDisposal,
+  judgeInUse,
+  snapshotKey,
+  type GuardOptions,
+  type JobFacts,
+  type Refusal,
+  type TargetFacts,
+} from '../domain/disposal-guard.js';
+import { FlinkCliError, UsageError } from '../domain/errors.js';
 import { hasScheme, rejectHeapPointer } from '../domain/pointers.js';
 import { inspect, localPath } from './catalog.js';
 import { isObjectStorePointer } from './index.js';
@@ -133,11 +142,9 @@ function safe<T>(read: () => T): T | undefined {
   }
 }
 
-/** A refusal as the typed error the CLI maps to an exit code: a missing path is "not found", every other refusal exits 1 (the table's "disposal refused"). */
+/** A refusal as the typed error whose kind the CLI maps to an exit code (domain/disposal-guard.ts refusalKind). */
 export function refusalError(refusal: Refusal): FlinkCliError {
-  const options = refusal.hint ? { hint: refusal.hint } : undefined;
-  if (refusal.rule === 'missing') return new NotFoundError(refusal.message, options);
-  return new OperationError(refusal.message, options);
+  return new DisposalRefusedError(refusal);
 }
 
 /** Runs the guard on one local target; throws the refusal (deleting nothing). */
@@ -175,7 +182,11 @@ export async function planDisposal(pointers: readonly string[], options: GuardCo
     rejectHeapPointer(pointer);
     if (hasScheme(pointer) && !/^file:/i.test(pointer)) {
       if (pointer.split(/[\\/]+/).includes('..'))
-        throw new OperationError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
+        throw refusalError({
+          rule: 'dot-dot',
+          message: `Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`,
+          overridable: false,
+        });
       if (context.storage && (await import('./store-catalog.js')).isRemote(pointer)) {
         // An object store this machine reaches: the whole guard runs on what it holds.
         const { guardRemote } = await import('./store-disposal.js');

@@ -115,7 +115,8 @@ describe('every documented error case exits with its code from the one table', (
       () => flink(['run', '-d', '-s', path.join(work, 'no-such-savepoint'), fixture('jobs', 'counter.ts'), '--out', path.join(work, 'o')]),
       /Cannot find checkpoint or savepoint directory/,
     ],
-    ['a dispose refusal (not a snapshot)', 'operation-failed', () => flink(['dispose', conf]), /not a snapshot/],
+    ['a dispose of what is not a snapshot', 'usage', () => flink(['dispose', conf]), /not a snapshot/],
+    ['a failed job start', 'operation-failed', () => flink(['run', '-d', fixture('jobs', 'counter-v2-broken.ts')]), /version 2 cannot start/],
     ['nothing to prune', 'nothing-to-do', () => flink(['savepoints', 'prune', '--job', UNKNOWN_JOB, '--keep', '3']), /Nothing to prune/],
   ];
   it.each(cases)('%s', async (_name, kind, run, message) => {

@@ -154,7 +154,7 @@ describe('every command with --json prints exactly one document', () => {
     await expectDocument(['checkpoint', UNKNOWN_JOB], 5);
     await expectDocument(['checkpoints', UNKNOWN_JOB], 5);
     await expectDocument(['upgrade', UNKNOWN_JOB, fixture('jobs', 'counter.ts')], 5);
-    await expectDocument(['dispose', conf], 1);
+    await expectDocument(['dispose', conf], 2);
     await expectDocument(['cluster', 'bogus'], 2);
     await expectDocument(['config', '--config-dir', path.join(work, 'no-such-dir')], 3);
     await expectDocument(['audit', '--since', 'never'], 2);
