@@ -22,6 +22,8 @@ import {
 import { snapshotLabel } from '../domain/snapshot-vocabulary.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
 import { checkpointPath, createSnapshotDirectory, newSavepointPath, publishSnapshot, abortSnapshot } from '../storage/index.js';
+import { encodeMetadata } from '../storage/metadata.js';
+import { snapshotSizeBytes } from '../domain/catalog.js';
 import type { CoordinatorDeps, SnapshotEntry } from './coordinator-types.js';
 import { addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type TriggerRequest } from './policies.js';
 import { systemScheduler, type Cancel, type Scheduler } from './scheduler.js';
@@ -225,7 +227,7 @@ export class CheckpointCoordinator {
       snapshotting.catch(() => {}); // when `stopped` wins, the abort below rejects it
       // Once the barriers are out, closing the coordinator aborts the snapshot (as Flink's shutdown does).
       const result = await Promise.race([snapshotting, stopped]);
-      await publishSnapshot(directory, {
+      const published = await publishSnapshot(directory, {
         id,
         kind: properties.kind,
         trigger: properties.trigger,
@@ -242,7 +244,7 @@ export class CheckpointCoordinator {
       entry.status = 'COMPLETED';
       entry.completedAt = result.completedAt;
       entry.numAcknowledged = entry.numSubtasks;
-      entry.stateSize = result.files.reduce((n, f) => n + f.size, 0);
+      entry.stateSize = snapshotSizeBytes(encodeMetadata(published).length, published.files);
       const discards = this.applyRetention(entry);
       // The job ended while this snapshot was being published (onJobEnd did not see it completed): what the
       // end of the job discards, it discards too (a plain checkpoint of a cancelled job), else it stayed forever.

@@ -48,6 +48,14 @@ export interface CatalogEntry {
   verified?: VerificationLevel;
 }
 
+/**
+ * A snapshot's size, one definition everywhere (listings, dispose, the local coordinator's REST state_size):
+ * its `_metadata` plus every state file.
+ */
+export function snapshotSizeBytes(metadataBytes: number, files: readonly { size: number }[]): number {
+  return files.reduce((n, f) => n + f.size, metadataBytes);
+}
+
 export interface CatalogFilter {
   jobId?: string;
   jobName?: string;

@@ -215,6 +215,11 @@ describe('output that explains itself', () => {
       (e) => e.path === dir,
     );
     expect(listed).toBeDefined();
+    // ... and what `flink checkpoints` shows for it (the cluster's state_size: one definition of a size).
+    const stats = JSON.parse((await flink(['checkpoints', jobs[1], '--json'])).stdout) as {
+      latest: { savepoint: { external_path: string; state_size: number } };
+    };
+    expect(stats.latest.savepoint).toMatchObject({ external_path: location, state_size: listed!.sizeBytes });
     const disposed = await flink(['dispose', dir, '--json']);
     expect(disposed.exitCode).toBe(0);
     expect(JSON.parse(disposed.stdout).bytes).toBe(listed!.sizeBytes);
