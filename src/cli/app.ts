@@ -1,9 +1,9 @@
 // Runs one invocation: parse, dispatch, and map whatever went wrong to one line and one exit code.
 // This is the only place that decides exit codes (see exit-codes.ts).
 import { CommanderError } from 'commander';
-import { isFlinkCliError } from '../domain/errors.js';
+import { isFlinkCliError, UnreachableError } from '../domain/errors.js';
 import { describeIoError } from '../domain/io-errors.js';
-import type { ContextInit } from './context.js';
+import type { CommandContext, ContextInit } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
 import { finishOutput, type JsonError } from './output/export.js';
 import { buildProgram, commandNameOf, normalizeFlinkArgv, type ProgramDeps } from './program.js';
@@ -31,7 +31,7 @@ export async function runCli(typed: readonly string[], init: ContextInit): Promi
     await program.parseAsync(normalizeFlinkArgv(argv), { from: 'user' });
   } catch (thrown) {
     failure = thrown;
-    ({ code, error } = await report(thrown, init, argv));
+    ({ code, error } = await report(thrown, init, argv, deps.current?.context));
   }
   // One invocation, one JSON document: the result, the error, or both (never --help's text and a document).
   if (!isHelp(failure)) finishOutput(init.io, error);
@@ -92,7 +92,7 @@ interface Outcome {
   error?: JsonError;
 }
 
-async function report(error: unknown, init: ContextInit, argv: readonly string[]): Promise<Outcome> {
+async function report(error: unknown, init: ContextInit, argv: readonly string[], context?: CommandContext): Promise<Outcome> {
   const { io } = init;
   if (error instanceof CommanderError) {
     if (isHelp(error)) return { code: 0 };
@@ -114,7 +114,12 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
   await io.loadColors();
   if (isFlinkCliError(error)) {
     if (io.mode.debug && error.stack) io.stderr.write(error.stack + '\n');
-    const outcome = printError(init, error.kind, error.message, error.hint, error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined);
+    // Where the coordinator is, or how to reach it, is known to the CLI only (not to the REST client).
+    const hint =
+      error instanceof UnreachableError && context
+        ? await (await import('./services/unreachable.js')).unreachableHint(context, error).catch(() => error.hint)
+        : error.hint;
+    const outcome = printError(init, error.kind, error.message, hint, error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined);
     return error.details ? { ...outcome, error: { ...error.details, ...outcome.error! } } : outcome;
   }
   const err = error instanceof Error ? error : new Error(String(error));

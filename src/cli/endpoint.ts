@@ -11,5 +11,6 @@ export function endpointFromConfig(config: ResolvedConfig, env: NodeJS.ProcessEn
     path: config.string('rest.path') ?? '',
     token: config.string('coordinator.rest.token'),
     headers: parseHeaderLines(env.FLINK_REST_CLIENT_HEADERS),
+    timeoutMs: config.duration('rest.idleness-timeout'),
   });
 }

@@ -39,10 +39,19 @@ export class ConfigError extends FlinkCliError {
   }
 }
 
+/** Why an address did not answer: nothing listens, something listens but does not answer, no such host. */
+export type UnreachableReason = 'refused' | 'no-answer' | 'unknown-host' | 'failed';
+
 /** Nothing answered at the coordinator's address. */
 export class UnreachableError extends FlinkCliError {
-  constructor(message: string, options?: ErrorOptions) {
+  /** The base URL that was asked, and why it did not answer (set by the REST client). */
+  readonly address?: string;
+  readonly reason?: UnreachableReason;
+
+  constructor(message: string, options: ErrorOptions & { address?: string; reason?: UnreachableReason } = {}) {
     super('unreachable', message, options);
+    this.address = options.address;
+    this.reason = options.reason;
   }
 }
 

@@ -3,7 +3,7 @@
 // `restore latest`, a subsumable pick of a running job warns, and `--debug` traces name src/ files.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { EXIT_CODES, exitCodeFor } from '../../src/cli/exit-codes.js';
 import type { ErrorKind } from '../../src/domain/errors.js';
@@ -233,6 +233,36 @@ describe('options after the job file', () => {
     expect(r.stderr).toContain(`cannot build the plan of ${fixture('jobs', 'counter.ts')}: unexpected argument -d`);
     expect(r.stderr).not.toMatch(/artifacts\/|\.mjs/);
     expect(r.stderr).toContain(`put CLI options before the job file (flink run -d ${fixture('jobs', 'counter.ts')} ...)`);
+  });
+});
+
+describe('an address that does not answer', () => {
+  it('names the local coordinator running at another address and how to reach it, instead of "start the local coordinator"', async () => {
+    const r = await runFlink(['--config-dir', conf, '-D', `rest.port=${await freePort()}`, 'list'], { cwd: work });
+    expect(r.exitCode).toBe(exitCodeFor('unreachable'));
+    expect(r.stderr).toContain(`runs at http://${address} (pid `);
+    expect(r.stderr).toContain(`reach it with -m ${address}, or set rest.port: ${address.split(':')[1]}`);
+    expect(r.stderr).not.toContain('Start the local coordinator');
+    // doctor gives the same fix.
+    const doctor = await runFlink(['--config-dir', conf, '-D', `rest.port=${await freePort()}`, 'doctor'], { cwd: work });
+    expect(doctor.stdout).toContain(`reach it with -m ${address}`);
+  });
+
+  it('a server that accepts and never answers is named as such after rest.idleness-timeout, not told to start the local coordinator', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket)).listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const at = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      const r = await runFlink(['-m', at, '-D', 'rest.idleness-timeout=1 s', 'list'], { cwd: work });
+      expect(r.exitCode).toBe(exitCodeFor('unreachable'));
+      expect(r.stderr).toContain(`Could not reach the coordinator at http://${at} (it accepted the connection but sent no answer within 1 s).`);
+      expect(r.stderr).toContain(`Something listens at http://${at} but does not answer as a REST endpoint`);
+      expect(r.stderr).not.toContain('Start the local coordinator');
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   });
 });
 
