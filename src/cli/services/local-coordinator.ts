@@ -119,6 +119,8 @@ export async function startCluster(ctx: CommandContext, timeoutMs = 30_000): Pro
     rmSync(path.join(dir, 'coordinator.pid'), { force: true });
     ctx.io.note(`Removed a stale pid file (pid ${existing.pid} is ${alive(existing.pid) ? 'not a coordinator' : 'gone'}).`);
   }
+  // A value the daemon would refuse (a duration of '10 parsecs') is a configuration error here, before it starts.
+  (await ctx.config()).requireValidValues();
   await mkdir(dir, { recursive: true });
   const args: string[] = [];
   if (ctx.globals.configDir) args.push('--config-dir', path.resolve(ctx.cwd, ctx.globals.configDir));
