@@ -4,7 +4,7 @@
 // and asks judgeDisposal. A refusal deletes nothing. --force overrides only the pin and the
 // incomplete-leftover rules, never the in-use rules while a job runs, never the path rules.
 import path from 'node:path';
-import { FlinkCliError, type ErrorKind } from './errors.js';
+import { NotFoundError, OperationError, UsageError, type ErrorKind, type FlinkCliError } from './errors.js';
 import { isGloballyTerminal, type JobStatus } from './job-status.js';
 import { pointerToPath } from './pointers.js';
 
@@ -85,13 +85,20 @@ export function refusalKind(rule: GuardRule): ErrorKind {
   }
 }
 
-/** A refusal of the disposal guard as a typed error; nothing was deleted. */
-export class DisposalRefusedError extends FlinkCliError {
-  readonly rule: GuardRule;
-
-  constructor(refusal: Refusal) {
-    super(refusalKind(refusal.rule), refusal.message, refusal.hint ? { hint: refusal.hint } : {});
-    this.rule = refusal.rule;
+/**
+ * A refusal of the disposal guard as the typed error of its kind (nothing was deleted). The error's class is
+ * the kind's (NotFoundError, UsageError, OperationError), so that it keeps its kind across the REST boundary too
+ * (a failure cause names the class, as Flink's do).
+ */
+export function refusalError(refusal: Refusal): FlinkCliError {
+  const options = refusal.hint ? { hint: refusal.hint } : {};
+  switch (refusalKind(refusal.rule)) {
+    case 'usage':
+      return new UsageError(refusal.message, options);
+    case 'not-found':
+      return new NotFoundError(refusal.message, options);
+    default:
+      return new OperationError(refusal.message, options);
   }
 }
 

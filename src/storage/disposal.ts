@@ -7,17 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { StorageSettings } from '../config/storage.js';
 import type { CatalogEntry } from '../domain/catalog.js';
-import {
-  DisposalRefusedError,
-  judgeDisposal,
-  judgeInUse,
-  snapshotKey,
-  type GuardOptions,
-  type JobFacts,
-  type Refusal,
-  type TargetFacts,
-} from '../domain/disposal-guard.js';
-import { FlinkCliError, UsageError } from '../domain/errors.js';
+import { judgeDisposal, judgeInUse, refusalError, snapshotKey, type GuardOptions, type JobFacts, type TargetFacts } from '../domain/disposal-guard.js';
+import { UsageError } from '../domain/errors.js';
 import { hasScheme, rejectHeapPointer } from '../domain/pointers.js';
 import { inspect, localPath } from './catalog.js';
 import { isObjectStorePointer } from './index.js';
@@ -142,10 +133,8 @@ function safe<T>(read: () => T): T | undefined {
   }
 }
 
-/** A refusal as the typed error whose kind the CLI maps to an exit code (domain/disposal-guard.ts refusalKind). */
-export function refusalError(refusal: Refusal): FlinkCliError {
-  return new DisposalRefusedError(refusal);
-}
+/** A refusal as the typed error whose kind the CLI maps to an exit code (the rule decides: domain/disposal-guard.ts). */
+export { refusalError };
 
 /** Runs the guard on one local target; throws the refusal (deleting nothing). */
 export function guardLocal(pointer: string, context: GuardContext): TargetFacts {

@@ -1,10 +1,10 @@
 // The one disposal guard's pure rules: each refusal, and what --force does and does not override.
 import { describe, expect, it } from '@jest/globals';
 import {
-  DisposalRefusedError,
   judgeDisposal,
   judgeInUse,
   protectedSnapshots,
+  refusalError,
   snapshotKey,
   type JobFacts,
   type TargetFacts,
@@ -119,7 +119,7 @@ describe('a refusal as an error kind (the exit-code table maps it)', () => {
   it('a path dispose does not take is a usage error, a missing one not found, a protected snapshot a refused operation', () => {
     const kindOf = (facts: Partial<TargetFacts>, jobs: JobFacts[] = []) => {
       const refusal = judgeDisposal({ directory: '/sp/savepoint-fd7201-0123456789ab', content: 'ours', ...facts }, jobs);
-      return refusal && new DisposalRefusedError(refusal).kind;
+      return refusal && refusalError(refusal).kind;
     };
     expect(kindOf({ content: 'not-a-snapshot' })).toBe('usage');
     expect(kindOf({ content: 'junk' })).toBe('usage');
