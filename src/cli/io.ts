@@ -55,6 +55,11 @@ export interface IO {
   print(line: string): void;
   /** A note on stderr (suppressed by --quiet). */
   note(line: string): void;
+  /**
+   * A progress line as Flink's CLI prints it ("Triggering savepoint for job ...", "Waiting for response..."):
+   * on stderr for a person, never with --json (the document says what happened) or --quiet.
+   */
+  progress(line: string): void;
   /** A warning on stderr (shown even with --quiet: it may change what the user should do). */
   warn(line: string): void;
   /** Loads chalk and enables colour where the streams support it (idempotent). */
@@ -140,6 +145,10 @@ class StreamIO implements IO {
 
   note(line: string): void {
     if (!this.mode.quiet) this.stderr.write(line + '\n');
+  }
+
+  progress(line: string): void {
+    if (!this.mode.json) this.note(line);
   }
 
   warn(line: string): void {

@@ -166,7 +166,10 @@ describe('a path dispose does not take is a usage error (exit 2); a missing one 
     }
     // savepoint -d asks the cluster (Flink's /savepoint-disposal): its refusal reads as one, without a class name.
     const viaCluster = await flink(['savepoint', '-d', conf]);
-    expect([viaCluster.exitCode, viaCluster.stderr.split('\n').at(-2)]).toEqual([1, `Error: Failed to dispose the savepoint '${conf}': Refusing to dispose ${conf}: not a snapshot directory (expected savepoint-<job>-<id> or chk-<n> with a _metadata file).`]);
+    expect([viaCluster.exitCode, viaCluster.stderr.split('\n').at(-2)]).toEqual([
+      1,
+      `Error: Failed to dispose the savepoint '${conf}': Refusing to dispose ${conf}: not a snapshot directory (expected savepoint-<job>-<id> or chk-<n> with a _metadata file).`,
+    ]);
     const table = await flink(['help', 'exit-codes']);
     expect(table.stdout).toMatch(/^\s+2 .*a path dispose does not take/m);
     expect(existsSync(conf)).toBe(true);

@@ -73,6 +73,8 @@ describe('every command with --json prints exactly one document', () => {
   it('run, list, savepoint, checkpoint, checkpoints, savepoints and their actions', async () => {
     jobId = await startCounter('a', ['--persistent-checkpoints', checkpoints]);
     expect((await expectDocument(['list'], 0)).jobs).toEqual(expect.arrayContaining([expect.objectContaining({ id: jobId })]));
+    // Flink's progress lines ("Waiting for response...") are for a person: none with --json.
+    for (const args of [['list'], ['savepoint', jobId], ['checkpoint', jobId]]) expect([args[0], (await flink(args)).stderr]).toEqual([args[0], '']);
     await expectDocument(['list', '-a'], 0);
     savepoint = pointerToPath((await expectDocument(['savepoint', jobId], 0)).location as string)!;
     const detached = await expectDocument(['savepoint', jobId, '-detached'], 0);
@@ -85,10 +87,10 @@ describe('every command with --json prints exactly one document', () => {
     await expectDocument(['savepoints', 'pin', savepoint, '--reason', 'kept'], 0);
     await expectDocument(['savepoints', 'unpin', savepoint], 0);
     await expectDocument(['savepoints', 'gc', '--job', jobId, '--dry-run', '--force'], 0);
-    // A third savepoint, so that --keep 2 prunes the oldest; then nothing is left to prune.
+    // A fourth savepoint, so that --keep 2 prunes the two oldest; then nothing is left to prune.
     savepoint = pointerToPath((await expectDocument(['savepoint', jobId], 0)).location as string)!;
     const pruned = await expectDocument(['savepoints', 'prune', '--job', jobId, '--keep', '2'], 0);
-    expect(pruned.disposed).toHaveLength(1);
+    expect(pruned.disposed).toHaveLength(2);
     const nothing = await expectDocument(['savepoints', 'prune', '--job', jobId, '--keep', '2'], 8);
     expect(nothing).toMatchObject({ decisions: expect.any(Array), error: { kind: 'nothing-to-do' } });
     await expectDocument(['dispose', '--dry-run', savepoint], 0);
