@@ -98,6 +98,12 @@ describe('retention under cron', () => {
     expect(plan.find((d) => d.path === made[0])).toMatchObject({ action: 'keep', reason: 'pinned' });
     expect(plan.find((d) => d.path === made[4])).toMatchObject({ action: 'keep', reason: 'newest complete savepoint' });
     expect(savepointDirs(jobId)).toHaveLength(5); // the dry run changed nothing
+    // The plan for a script (tab-separated, bytes) and for a person (--human: aligned, with units and a header).
+    const piped = (await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--dry-run'])).stdout.trim().split('\n');
+    expect(piped).toContainEqual(expect.stringMatching(new RegExp(`^Would dispose\t${made[1]}\t\\d+\t`)));
+    const human = (await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--dry-run', '--human'])).stdout.trim().split('\n');
+    expect(human[0]).toMatch(/^ACTION\s+LOCATION\s+SIZE\s+REASON$/);
+    expect(human.find((l) => l.includes(made[1]))).toMatch(new RegExp(`^Would dispose\\s+${made[1]}\\s+\\d+(\\.\\d)? KB\\s+\\S`));
     const real = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--json']);
     expect(real.exitCode).toBe(0);
     expect((JSON.parse(real.stdout).disposed as string[]).sort()).toEqual(planned);
@@ -115,7 +121,7 @@ describe('retention under cron', () => {
     const unpinned = await flink(['savepoints', 'unpin', made[0]]);
     expect([unpinned.exitCode, unpinned.stdout, unpinned.stderr]).toEqual([8, '', `Not pinned: ${made[0]} (nothing to unpin).\n`]);
     await flink(['cancel', jobId]);
-  });
+  }, 120_000);
 });
 
 describe('a disposal that fails', () => {

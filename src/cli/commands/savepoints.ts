@@ -275,10 +275,22 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
       disposed: outcome.disposed.map((d) => d.entry.path),
       failed: outcome.failed.map((f) => ({ path: f.decision.entry.path, error: f.error })),
     },
-    human: () => {
-      if (options.dryRun)
-        for (const d of outcome.decisions) io.print(`${d.action === 'dispose' ? 'Would dispose' : 'Keep'}\t${d.entry.path}\t${d.entry.sizeBytes}\t${d.reason}`);
-      else for (const d of outcome.disposed) io.print(`Disposed ${d.entry.path} (${formatBytes(d.entry.sizeBytes)}): ${d.reason}`);
+    human: async () => {
+      if (!options.dryRun) {
+        for (const d of outcome.disposed) io.print(`Disposed ${d.entry.path} (${formatBytes(d.entry.sizeBytes)}): ${d.reason}`);
+        return;
+      }
+      // The plan as a table: tab-separated when piped (scripts), aligned with units on a terminal or --human.
+      await printTable(
+        io,
+        [
+          { header: 'ACTION', value: (d: (typeof outcome.decisions)[number]) => (d.action === 'dispose' ? 'Would dispose' : 'Keep') },
+          { header: 'LOCATION', value: (d) => d.entry.path },
+          { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (d) => (io.humanOutput ? formatBytes(d.entry.sizeBytes) : String(d.entry.sizeBytes)) },
+          { header: 'REASON', value: (d) => d.reason },
+        ],
+        outcome.decisions,
+      );
     },
   });
   if (outcome.failed.length > 0) {
