@@ -50,6 +50,42 @@ function savepointLine(dir: string): string {
   return `cd ${quote(dir)}; stty -g > before; ${cli}; echo $? > code; stty -g > after`;
 }
 
+describe('an attached run', () => {
+  it('Ctrl-C exits 130 and says that the job keeps running, with its id and how to stop it', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        '--config-dir',
+        conf,
+        '-m',
+        address,
+        'run',
+        fixture('jobs', 'counter.ts'),
+        '--out',
+        path.join(work, 'out-attached'),
+        '--sequence',
+        '100000000',
+        '--rate',
+        '20',
+      ],
+      { cwd: work, env: { PATH: process.env.PATH, HOME: work, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const attached = await until('the submission line', () => /JobID ([0-9a-f]{32})/.exec(stdout)?.[1], 60_000);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain(`Interrupted: stopped waiting; job ${attached} keeps running on the cluster`);
+    expect(stderr).toContain(`Stop it with: flink stop ${attached}`);
+    await until('RUNNING', async () => ((await listedJobState(flink, attached)) === 'RUNNING' ? true : undefined));
+    expect((await flink(['cancel', attached])).exitCode).toBe(0);
+  }, 90_000);
+});
+
 describe('a waiting savepoint at a terminal', () => {
   it('Ctrl-C in a real pty exits 130 with the trigger id, and the terminal is restored', async () => {
     const dir = emptyDir('tmux-');

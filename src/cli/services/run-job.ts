@@ -222,13 +222,15 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
   humanNow(io, submittedLine);
   // Attached: wait for the job to end, as Flink's client does.
   const started = Date.now();
+  // Ctrl-C from here on leaves the job running on the cluster: the note says so, with its id.
+  const unmark = (await import('../interrupt.js')).markWaiting({ job: submitted.jobId });
   const job = (await pollUntil(
     async () => {
       const current = await client.job(submitted.jobId);
       return isGloballyTerminal(current.state as JobStatus) ? current : undefined;
     },
     { intervalMs: 500 },
-  ))!; // no timeout: it returns a job
+  ).finally(unmark))!; // no timeout: it returns a job
   const cause = job.state === 'FAILED' ? await (await import('../job-failure.js')).rootCauseOf(client, submitted.jobId) : undefined;
   const finished = () => {
     io.print('Program execution finished');
