@@ -215,27 +215,36 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
       await printTable(
         io,
         [
-          { header: 'KIND', value: (e: CatalogEntry) => (e.origin === 'flink' ? `${e.kind} (flink)` : e.kind) },
-          { header: 'TRIGGER', value: (e) => e.trigger ?? '-' },
+          // On a narrow terminal: TRIGGER and AGE go first, then LOCATION, JOB and STATUS are shortened, then
+          // JOB, SIZE, COMPLETED and KIND go; LOCATION (its end: the snapshot's name) and STATUS always stay.
+          { header: 'KIND', value: (e: CatalogEntry) => (e.origin === 'flink' ? `${e.kind} (flink)` : e.kind), priority: 8 },
+          { header: 'TRIGGER', value: (e) => e.trigger ?? '-', priority: 2 },
           {
             header: 'COMPLETED',
+            priority: 7,
             value: (e) =>
               e.completedAt === undefined ? '-' : io.humanOutput ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString(),
           },
           {
             header: 'AGE',
             plainHeader: 'AGE_MS',
+            priority: 3,
             value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? formatDuration(now - e.completedAt) : String(now - e.completedAt)),
           },
-          { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (e) => (io.humanOutput ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
+          { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (e) => (io.humanOutput ? formatBytes(e.sizeBytes) : String(e.sizeBytes)), priority: 6 },
           {
             header: 'JOB',
+            priority: 5,
+            minWidth: 14,
+            keep: 'start',
             value: (e) =>
               e.jobName ? `${e.jobName} (${(e.jobId ?? e.jobIdPrefix ?? '').slice(0, 8)})` : (e.jobId ?? (e.jobIdPrefix ? `${e.jobIdPrefix}…` : '-')),
           },
-          { header: 'LOCATION', value: (e) => e.path },
+          { header: 'LOCATION', value: (e) => e.path, minWidth: 32 },
           {
             header: 'STATUS',
+            minWidth: 10,
+            keep: 'start',
             value: (e) =>
               (e.problem ? `${e.state}: ${e.problem}` : e.state) +
               (e.state === 'complete' && e.verified === 'full' ? ', verified' : '') +
