@@ -3,6 +3,7 @@
 import { jobsWithSnapshots, type CatalogEntry, type JobWithSnapshots } from '../domain/catalog.js';
 import { UsageError } from '../domain/errors.js';
 import type { IO } from './io.js';
+import { formatTime, isoTime } from './output/format.js';
 
 /**
  * Snapshots of several jobs and no job id given (a name may fit several: pipelines can share one): ambiguous,
@@ -20,7 +21,7 @@ export function requireOneJob(entries: readonly CatalogEntry[], how: string): vo
 
 function describeCandidate(job: JobWithSnapshots): string {
   const id = job.jobId ?? `${job.jobIdPrefix ?? '?'}… (only the prefix is known)`;
-  const completed = job.newest.completedAt === undefined ? '' : `, completed ${new Date(job.newest.completedAt).toISOString()}`;
+  const completed = job.newest.completedAt === undefined ? '' : `, completed ${formatTime(job.newest.completedAt)}`;
   return `${id}  ${job.jobName ?? '(no name)'}  newest: ${job.newest.path}${completed}`;
 }
 
@@ -31,6 +32,7 @@ function candidateJson(job: JobWithSnapshots): Record<string, unknown> {
     jobName: job.jobName ?? null,
     newest: job.newest.path,
     completedAt: job.newest.completedAt ?? null,
+    completed: job.newest.completedAt === undefined ? null : isoTime(job.newest.completedAt),
   };
 }
 

@@ -207,6 +207,21 @@ describe('output that explains itself', () => {
     expect(lines.slice(1).some((l) => l.startsWith('savepoint\tmanual\t'))).toBe(true);
     const human = await flink(['savepoints', jobs[1], '--human']);
     expect(human.stdout).toMatch(/^KIND\s+TRIGGER\s+COMPLETED\s+AGE\s+SIZE/);
+    // One date format of our own: ISO-like local time for people, ISO 8601 with the zone for scripts.
+    const inIndia = (args: string[]) => runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work, env: { TZ: 'Asia/Kolkata' } });
+    // The savepoint just taken (the checkpoints of the running job come and go between calls).
+    const newest = (
+      JSON.parse((await inIndia(['savepoints', jobs[1], '--json'])).stdout).snapshots as Array<{ path: string; completedAt: number; completed: string }>
+    ).find((e) => e.path === location.replace(/^file:/, ''))!;
+    expect(newest.completed).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+05:30$/);
+    expect(Date.parse(newest.completed)).toBe(newest.completedAt);
+    const local = newest.completed.slice(0, 19).replace('T', ' ');
+    expect((await inIndia(['savepoints', jobs[1], '--human'])).stdout).toContain(local);
+    expect((await inIndia(['savepoints', jobs[1]])).stdout).toContain(`\t${newest.completed}\t`);
+    expect((await inIndia(['checkpoints', jobs[1], '--human'])).stdout).toMatch(/ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d /);
+    expect((await inIndia(['audit', '--human'])).stdout.split('\n')[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /);
+    // list keeps Flink's own format.
+    expect((await inIndia(['list'])).stdout).toMatch(/^\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d : /m);
     expect(human.stdout).toMatch(/\d+(\.\d)? (B|KB|MB)\b/);
     expect(human.stdout).toMatch(/\d+(\.\d)? (ms|s|min)\b/);
     // The bytes a listing shows are the bytes dispose reports.

@@ -5,6 +5,7 @@ import { NotFoundError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { collect } from '../options.js';
+import { formatTime } from '../output/format.js';
 import type { CommandModule } from '../program.js';
 import { gatherSnapshots, latestVerified } from '../snapshots.js';
 import { parseRunArgs, runRun, type RunOptions } from '../services/run-job.js';
@@ -99,7 +100,7 @@ export async function runRestore(options: RestoreOptions, ctx: CommandContext): 
       });
     pointer = latest.path;
     ctx.io.note(
-      `Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${new Date(latest.completedAt).toISOString()})` : ''}.`,
+      `Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${formatTime(latest.completedAt)})` : ''}.`,
     );
   }
   await runRun({ ...options, fromSavepoint: pointer }, ctx);

@@ -13,7 +13,7 @@ import { collect, parseKeep, parseMaxAge } from '../options.js';
 import { emit, humanNow } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 import { gatherSnapshots, latestVerified } from '../snapshots.js';
-import { formatBytes } from '../output/format.js';
+import { formatBytes, formatTime, isoTime } from '../output/format.js';
 
 export interface SavepointsOptions {
   jobId?: string;
@@ -222,8 +222,7 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
           {
             header: 'COMPLETED',
             priority: 7,
-            value: (e) =>
-              e.completedAt === undefined ? '-' : io.humanOutput ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString(),
+            value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? formatTime(e.completedAt) : isoTime(e.completedAt)),
           },
           {
             header: 'AGE',
@@ -280,6 +279,7 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
         reason: d.reason,
         bytes: d.entry.sizeBytes,
         completedAt: d.entry.completedAt ?? null,
+        completed: d.entry.completedAt === undefined ? null : isoTime(d.entry.completedAt),
       })),
       disposed: outcome.disposed.map((d) => d.entry.path),
       failed: outcome.failed.map((f) => ({ path: f.decision.entry.path, error: f.error })),
@@ -358,6 +358,7 @@ function entryJson(e: CatalogEntry): Record<string, unknown> {
     jobName: e.jobName ?? null,
     snapshotId: e.snapshotId ?? null,
     completedAt: e.completedAt ?? null,
+    completed: e.completedAt === undefined ? null : isoTime(e.completedAt),
     sizeBytes: e.sizeBytes,
     state: e.state,
     problem: e.problem ?? null,
