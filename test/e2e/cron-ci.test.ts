@@ -304,6 +304,35 @@ describe('CI: upgrade with rollback', () => {
   });
 });
 
+describe('the audit log and dry runs', () => {
+  it('keeps the quoting of arguments and the job id of a run that failed to start; gc --dry-run of a running job shows its plan', async () => {
+    const checkpoints = path.join(work, 'ckpt-audit');
+    const jobId = await startCounter(path.join(work, 'out-audit'), 'counter.ts', ['--persistent-checkpoints', checkpoints]);
+    const [made] = await takeSavepoints(jobId, 1);
+    expect((await flink(['savepoints', 'pin', made, '--reason', "before v2, Ann's"])).exitCode).toBe(0);
+    // Restored into another output directory: the cluster creates the job, and its sink refuses to start.
+    const failed = await flink(['run', '-d', '-s', made, path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out-elsewhere')]);
+    expect(failed.exitCode).toBe(1);
+    const failedJob = /Job ([0-9a-f]{32}) failed to start/.exec(failed.stderr)![1];
+    const entries = JSON.parse((await flink(['audit', '--json'])).stdout).entries as Array<{ command: string; argv: string[]; job?: string; result: string }>;
+    expect(entries.filter((e) => e.command === 'run' && e.result === 'failed').at(-1)?.job).toBe(failedJob);
+    const table = (await flink(['audit'])).stdout;
+    expect(table).toContain(`savepoints pin ${made} --reason 'before v2, Ann'\\''s'`);
+    // A dry run changes nothing: the plan of a running job, with a warning instead of a refusal.
+    await until('a checkpoint on disk', () =>
+      existsSync(path.join(checkpoints, jobId)) && readdirSync(path.join(checkpoints, jobId)).some((d) => d.startsWith('chk-')) ? true : undefined,
+    );
+    const dry = await flink(['savepoints', 'gc', '--job', jobId, '--dir', checkpoints, '--dry-run', '--json']);
+    expect([dry.exitCode, dry.stderr]).toEqual([0, expect.stringContaining(`Job ${jobId} is RUNNING`)]);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ files: expect.any(Array), bytes: expect.any(Number) });
+    const real = await flink(['savepoints', 'gc', '--job', jobId, '--dir', checkpoints]);
+    expect(real.exitCode).toBe(1);
+    expect(real.stderr).toContain('Refusing to collect garbage');
+    await flink(['savepoints', 'unpin', made]);
+    await flink(['cancel', jobId]);
+  }, 120_000);
+});
+
 describe('--require-savepoint and the audit log', () => {
   it('refuses to start a job from no state when it has a restorable snapshot', async () => {
     const r = await flink([

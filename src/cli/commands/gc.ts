@@ -54,7 +54,12 @@ async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandCo
   const cluster = await clusterView(ctx);
   if (cluster.jobs === undefined) io.note('The coordinator is not reachable: whether the job still runs cannot be checked.');
   const running = cluster.jobs?.find((j) => j.jobId === options.jobId && !isGloballyTerminal(j.status as JobStatus));
-  if (running && !options.force) {
+  if (running && options.dryRun) {
+    // A dry run deletes nothing: the plan is shown, with what a real run would refuse.
+    io.warn(
+      `Job ${options.jobId} is ${running.status}: its JobManager owns the files under ${jobDir}, so gc without --dry-run refuses (unless --force); this plan may change as it checkpoints.`,
+    );
+  } else if (running && !options.force) {
     throw new OperationError(
       `Refusing to collect garbage of job ${options.jobId}: it is ${running.status}, and its JobManager owns the files under ${jobDir}.`,
       {
@@ -62,7 +67,7 @@ async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandCo
       },
     );
   }
-  if (running) ctx.audit.forced = true;
+  if (running && !options.dryRun) ctx.audit.forced = true;
   const { gcRefusal, planGc } = await import('../../domain/shared-state.js');
   const checkpoints = await job.checkpoints();
   const refusal = gcRefusal(checkpoints);

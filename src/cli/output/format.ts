@@ -31,3 +31,8 @@ export function isoTime(ms: number): string {
   const zone = `${offset >= 0 ? '+' : '-'}${pad(offset / 60)}:${pad(offset % 60)}`;
   return `${formatTime(ms).replace(' ', 'T')}.${pad(d.getMilliseconds(), 3)}${zone}`;
 }
+
+/** argv as a shell line that gives the same words back: `--reason 'before v2'` (an empty word is ''). */
+export function shellLine(args: readonly string[]): string {
+  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

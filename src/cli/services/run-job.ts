@@ -164,6 +164,9 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
   if (options.requireSavepoint && !savepointPath) await refuseStartFromNothing(ctx, options);
   const client = await ctx.client();
   const prepared = await prepareArtifact(options.artifact);
+  // The job id is chosen here (Flink's JarRunRequestBody.jobId), so that a job the cluster created and then
+  // failed to start is known by its id (the audit log, the error) as a started one is.
+  const jobId = (await import('../../client/rest-client.js')).newTriggerId();
   let submitted: Submitted;
   try {
     const started = prepared.kind === 'module' ? await ensureLocalCoordinator(ctx, client, savepointPath) : undefined;
@@ -180,6 +183,7 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
           savepointPath,
           allowNonRestoredState: options.allowNonRestoredState,
           claimMode: savepointPath ? options.claimMode : undefined,
+          jobId,
         },
         (line) => io.warn(line),
         savepointPath === undefined
@@ -192,6 +196,14 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
       );
     } catch (error) {
       spinner.stop();
+      // The cluster may have created the job before it failed: then the audit log names it.
+      if (
+        await client.job(jobId).then(
+          () => true,
+          () => false,
+        )
+      )
+        ctx.audit.job = jobId;
       if (started) await stopStarted(ctx, started);
       throw explainRejection(error, prepared.upload, options.artifact, options.args);
     }
