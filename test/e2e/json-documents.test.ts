@@ -86,7 +86,8 @@ describe('every command with --json prints exactly one document', () => {
     await expectDocument(['savepoints', 'inspect', savepoint], 0);
     await expectDocument(['savepoints', 'pin', savepoint, '--reason', 'kept'], 0);
     await expectDocument(['savepoints', 'unpin', savepoint], 0);
-    await expectDocument(['savepoints', 'gc', '--job', jobId, '--dry-run', '--force'], 0);
+    expect(await expectDocument(['savepoints', 'unpin', savepoint], 8)).toMatchObject({ error: { kind: 'nothing-to-do' } });
+    await expectDocument(['savepoints', 'gc', '--job', jobId, '--dry-run'], 0);
     // A fourth savepoint, so that --keep 2 prunes the two oldest; then nothing is left to prune.
     savepoint = pointerToPath((await expectDocument(['savepoint', jobId], 0)).location as string)!;
     const pruned = await expectDocument(['savepoints', 'prune', '--job', jobId, '--keep', '2'], 0);
