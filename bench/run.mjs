@@ -37,10 +37,20 @@ startup('startup: flink config vs node -e 0', ['config', '--config-dir', path.jo
 
 // Further benchmarks live beside this file as bench/*.bench.mjs and print their own JSON lines.
 // BENCH_FILES=local-calls,scan runs only the files whose names contain one of these words.
+// A bench that fails does not stop the others, and `npm run bench` then exits non-zero naming it.
 const only = process.env.BENCH_FILES?.split(',').filter(Boolean);
+const failed = [];
 for (const file of readdirSync(path.join(root, 'bench'))
   .filter((f) => f.endsWith('.bench.mjs') && (!only || only.some((w) => f.includes(w))))
   .sort()) {
-  execFileSync(process.execPath, [path.join(root, 'bench', file)], { stdio: 'inherit', cwd: root });
+  try {
+    execFileSync(process.execPath, [path.join(root, 'bench', file)], { stdio: 'inherit', cwd: root });
+  } catch {
+    failed.push(file);
+  }
 }
 if (!existsSync(path.join(root, 'dist', 'cli.cjs'))) console.error('dist/ missing: run npm run build');
+if (failed.length > 0) {
+  console.error(`FAILED: ${failed.join(', ')} (see above); their figures are missing from this run.`);
+  process.exitCode = 1;
+}

@@ -1,11 +1,11 @@
 // Runs one invocation: parse, dispatch, and map whatever went wrong to one line and one exit code.
 // This is the only place that decides exit codes (see exit-codes.ts).
 import { CommanderError } from 'commander';
-import { isFlinkCliError } from '../domain/errors.js';
+import { isFlinkCliError, UnreachableError } from '../domain/errors.js';
 import { describeIoError } from '../domain/io-errors.js';
-import type { ContextInit } from './context.js';
+import type { CommandContext, ContextInit } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
-import { jsonDocument } from './output/export.js';
+import { finishOutput, type JsonError } from './output/export.js';
 import { buildProgram, commandNameOf, normalizeFlinkArgv, type ProgramDeps } from './program.js';
 
 /** Commands that change state: each run appends one line to the audit log. */
@@ -15,23 +15,27 @@ export async function runCli(typed: readonly string[], init: ContextInit): Promi
   const started = Date.now();
   const argv = versionFlagAsCommand(typed);
   const { program, deps } = await buildProgram(init, argv);
-  // Output options matter even when parsing fails before any command runs.
+  // Output options matter even when parsing fails before any command runs. Words after `--` are operands
+  // (`flink __complete -- list --json`), never options of this invocation.
+  const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
   init.io.setMode({
-    json: argv.includes('--json'),
-    quiet: argv.includes('-q') || argv.includes('--quiet'),
-    color: !argv.includes('--no-color'),
-    debug: argv.includes('--debug'),
+    json: options.includes('--json'),
+    quiet: options.includes('-q') || options.includes('--quiet'),
+    color: !options.includes('--no-color'),
+    debug: options.includes('--debug'),
   });
-  let code: number;
+  let code = 0;
   let failure: unknown;
+  let error: JsonError | undefined;
   try {
     await program.parseAsync(normalizeFlinkArgv(argv), { from: 'user' });
-    code = 0;
-  } catch (error) {
-    failure = error;
-    code = await report(error, init, argv);
+  } catch (thrown) {
+    failure = thrown;
+    ({ code, error } = await report(thrown, init, argv, deps.current?.context));
   }
   if (deps.current) await (await import('./services/storage.js')).closeStorage(deps.current.context);
+  // One invocation, one JSON document: the result, the error, or both (never --help's text and a document).
+  if (!isHelp(failure)) finishOutput(init.io, error);
   await audit(deps, argv, code, failure, started, init.via);
   return code;
 }
@@ -79,12 +83,26 @@ async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: numbe
   }
 }
 
-async function report(error: unknown, init: ContextInit, argv: readonly string[]): Promise<number> {
+/** --help and --version end with a CommanderError whose exitCode is 0, their text on stdout. */
+function isHelp(error: unknown): boolean {
+  return error instanceof CommanderError && (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version');
+}
+
+interface Outcome {
+  code: number;
+  /** The "error" of the JSON document. */
+  error?: JsonError;
+}
+
+async function report(error: unknown, init: ContextInit, argv: readonly string[], context?: CommandContext): Promise<Outcome> {
   const { io } = init;
   if (error instanceof CommanderError) {
-    // --help and --version end with a CommanderError whose exitCode is 0.
-    if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-    if (error.code === 'commander.help') return exitCodeFor('usage'); // no command given: help was printed to stderr
+    if (isHelp(error)) return { code: 0 };
+    if (error.code === 'commander.help') {
+      // No command given: the help went to stderr.
+      const code = exitCodeFor('usage');
+      return { code, error: { kind: 'usage', message: 'No command given.', exitCode: code } };
+    }
     await io.loadColors();
     const message = error.message.replace(/^error: /, '');
     const command = commandNameOf(argv);
@@ -98,14 +116,13 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
   await io.loadColors();
   if (isFlinkCliError(error)) {
     if (io.mode.debug && error.stack) io.stderr.write(error.stack + '\n');
-    return printError(
-      init,
-      error.kind,
-      error.message,
-      error.hint,
-      error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined,
-      error.reportedInJson,
-    );
+    // Where the coordinator is, or how to reach it, is known to the CLI only (not to the REST client).
+    const hint =
+      error instanceof UnreachableError && context
+        ? await (await import('./services/unreachable.js')).unreachableHint(context, error).catch(() => error.hint)
+        : error.hint;
+    const outcome = printError(init, error.kind, error.message, hint, error.kind === 'timeout' ? (error as { triggerId?: string }).triggerId : undefined);
+    return error.details ? { ...outcome, error: { ...error.details, ...outcome.error! } } : outcome;
   }
   const err = error instanceof Error ? error : new Error(String(error));
   if (io.mode.debug && err.stack) io.stderr.write(err.stack + '\n');
@@ -120,25 +137,13 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
   );
 }
 
-function printError(
-  init: ContextInit,
-  kind: Parameters<typeof exitCodeFor>[0],
-  message: string,
-  hint?: string,
-  triggerId?: string,
-  reportedInJson = false,
-): number {
+/** The one line (and hint) on stderr, and the exit code and JSON "error" of the failure. */
+function printError(init: ContextInit, kind: Parameters<typeof exitCodeFor>[0], message: string, hint?: string, triggerId?: string): Outcome {
   const { io } = init;
   const code = exitCodeFor(kind);
   io.stderr.write(kind === 'nothing-to-do' ? `${message}\n` : `${io.err.red('Error:')} ${message}\n`);
   if (hint) io.stderr.write(`${hint}\n`);
-  if (io.mode.json && !reportedInJson) {
-    const error: Record<string, unknown> = { kind, message, exitCode: code };
-    if (hint) error.hint = hint;
-    if (triggerId) error.triggerId = triggerId;
-    io.stdout.write(jsonDocument({ error }) + '\n');
-  }
-  return code;
+  return { code, error: { kind, message, exitCode: code, ...(hint ? { hint } : {}), ...(triggerId ? { triggerId } : {}) } };
 }
 
 function capitalize(text: string): string {

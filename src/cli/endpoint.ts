@@ -20,6 +20,7 @@ export function endpointFromConfig(config: ResolvedConfig, env: NodeJS.ProcessEn
       config.string('coordinator.rest.token') ?? ownerToken(config, env, `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`),
     headers: parseHeaderLines(env.FLINK_REST_CLIENT_HEADERS),
     tls: https ? tlsSettingsFromConfig(config) : undefined,
+    timeoutMs: config.duration('rest.idleness-timeout'),
   });
 }
 

@@ -10,14 +10,18 @@ export interface ExitCodeRow {
 
 export const EXIT_CODES: readonly ExitCodeRow[] = [
   { code: 0, kind: 'ok', meaning: 'Success.' },
-  { code: 1, kind: 'operation-failed', meaning: 'The operation ran and failed (savepoint failed, disposal refused, job did not start).' },
-  { code: 2, kind: 'usage', meaning: 'Usage error: unknown command or option, bad argument (e.g. a malformed job id).' },
+  { code: 1, kind: 'operation-failed', meaning: 'The operation ran and failed (savepoint failed, disposal refused: pinned or in use, job did not start).' },
+  {
+    code: 2,
+    kind: 'usage',
+    meaning: "Usage error: unknown command or option, bad argument (a malformed job id; a path dispose does not take: not a snapshot, a root, '..').",
+  },
   { code: 3, kind: 'config', meaning: 'Configuration error: malformed or missing configuration file or value; the coordinator refuses this token or OS user.' },
   { code: 4, kind: 'unreachable', meaning: 'The coordinator (local or Flink JobManager) could not be reached.' },
   { code: 5, kind: 'not-found', meaning: 'Not found: unknown job, trigger, snapshot or path.' },
   { code: 6, kind: 'timeout', meaning: 'Timed out waiting; the operation may still be running (reattach with the printed trigger id).' },
   { code: 7, kind: 'locked', meaning: "Another run holds this job's savepoint lock (an overlapping cron or CI run); nothing was triggered." },
-  { code: 8, kind: 'nothing-to-do', meaning: 'Nothing to do (e.g. savepoints prune found nothing beyond the rules).' },
+  { code: 8, kind: 'nothing-to-do', meaning: 'Nothing to do (savepoints prune found nothing beyond the rules; unpin of a snapshot that is not pinned).' },
   { code: 70, kind: 'internal', meaning: 'Internal error in this tool (please report it; rerun with --debug for a stack trace).' },
   { code: 130, kind: 'interrupted', meaning: 'Interrupted (Ctrl-C); a waited-for operation may still complete (the note names its trigger id).' },
   { code: 143, kind: 'terminated', meaning: 'Terminated (SIGTERM); as for 130.' },

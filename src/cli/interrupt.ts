@@ -2,13 +2,16 @@
 // say that the operation may still complete there (with the trigger id to reattach). main.ts installs the
 // handlers; the waiting code registers what it waits for and what to clean up.
 
-export interface Waiting {
-  /** e.g. "savepoint" */
-  what: string;
-  triggerId: string;
-  /** How to reattach, e.g. "flink savepoint status <jobId> <triggerId>". */
-  reattach?: string;
-}
+/** What this process waits for: an asynchronous operation (by trigger id), or a job an attached run watches. */
+export type Waiting =
+  | {
+      /** e.g. "savepoint" */
+      what: string;
+      triggerId: string;
+      /** How to reattach, e.g. "flink savepoint status <jobId> <triggerId>". */
+      reattach?: string;
+    }
+  | { job: string };
 
 let waiting: Waiting | undefined;
 const cleanups = new Set<() => void>();
@@ -40,11 +43,16 @@ export function interrupted(signal: keyof typeof SIGNAL_EXIT_CODES): { lines: st
   }
   cleanups.clear();
   const name = signal === 'SIGINT' ? 'Interrupted' : 'Terminated';
-  const lines = waiting
-    ? [
-        `${name}: stopped waiting; the ${waiting.what} may still complete on the cluster (trigger id ${waiting.triggerId}).`,
-        ...(waiting.reattach ? [`Reattach with: ${waiting.reattach}`] : []),
-      ]
-    : [`${name}.`];
+  const lines = !waiting
+    ? [`${name}.`]
+    : 'job' in waiting
+      ? [
+          `${name}: stopped waiting; job ${waiting.job} keeps running on the cluster (an attached run only watches it).`,
+          `Stop it with: flink stop ${waiting.job} (or flink cancel ${waiting.job})`,
+        ]
+      : [
+          `${name}: stopped waiting; the ${waiting.what} may still complete on the cluster (trigger id ${waiting.triggerId}).`,
+          ...(waiting.reattach ? [`Reattach with: ${waiting.reattach}`] : []),
+        ];
   return { lines, code: SIGNAL_EXIT_CODES[signal] };
 }

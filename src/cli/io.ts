@@ -41,6 +41,8 @@ export interface IO {
   readonly stderr: TextSink;
   readonly isStdoutTTY: boolean;
   readonly isStderrTTY: boolean;
+  /** The terminal's width on stdout (undefined when unknown or not a terminal): tables fit it. */
+  readonly stdoutColumns?: number;
   /** True when running under CI (the CI environment variable is set). */
   readonly ci: boolean;
   readonly mode: OutputMode;
@@ -55,6 +57,11 @@ export interface IO {
   print(line: string): void;
   /** A note on stderr (suppressed by --quiet). */
   note(line: string): void;
+  /**
+   * A progress line as Flink's CLI prints it ("Triggering savepoint for job ...", "Waiting for response..."):
+   * on stderr for a person, never with --json (the document says what happened) or --quiet.
+   */
+  progress(line: string): void;
   /** A warning on stderr (shown even with --quiet: it may change what the user should do). */
   warn(line: string): void;
   /** Loads chalk and enables colour where the streams support it (idempotent). */
@@ -72,6 +79,8 @@ interface IOInit {
   ci: boolean;
   /** stderr's terminal size now (0 or undefined when unknown, e.g. a 0x0 pty in some CI runners). */
   stderrSize?: () => { columns?: number; rows?: number };
+  /** stdout's terminal width now (0 or undefined when unknown). */
+  stdoutColumns?: () => number | undefined;
   /** Colour levels per stream; computed by chalk's detection when not given (the real process). */
   colorLevels?: () => Promise<{ stdout: 0 | 1 | 2 | 3; stderr: 0 | 1 | 2 | 3 }>;
   createSpinner?: (text: string, stream: TextSink) => Promise<Spinner>;
@@ -118,6 +127,11 @@ class StreamIO implements IO {
     this.err = new this.colors.Chalk({ level: on ? this.colors.stderr : 0 });
   }
 
+  get stdoutColumns(): number | undefined {
+    const columns = this.init.stdoutColumns?.();
+    return columns !== undefined && columns > 0 ? columns : undefined;
+  }
+
   get humanOutput(): boolean {
     return this.isStdoutTTY || Boolean(this.mode.human);
   }
@@ -140,6 +154,10 @@ class StreamIO implements IO {
 
   note(line: string): void {
     if (!this.mode.quiet) this.stderr.write(line + '\n');
+  }
+
+  progress(line: string): void {
+    if (!this.mode.json) this.note(line);
   }
 
   warn(line: string): void {
@@ -193,6 +211,7 @@ export function createSystemIO(): IO {
     isStderrTTY: Boolean(process.stderr.isTTY),
     ci: isCI(process.env),
     stderrSize: () => ({ columns: process.stderr.columns, rows: process.stderr.rows }),
+    stdoutColumns: () => (process.stdout.isTTY ? process.stdout.columns : undefined),
   });
 }
 
@@ -235,6 +254,7 @@ export function createTestIO(options: { tty?: boolean; ci?: boolean; size?: { co
     isStderrTTY: tty,
     ci: options.ci ?? false,
     stderrSize: () => options.size ?? (tty ? { columns: 80, rows: 24 } : {}),
+    stdoutColumns: () => (tty ? (options.size?.columns ?? 80) : undefined),
     colorLevels: async () => (tty ? { stdout: 1, stderr: 1 } : { stdout: 0, stderr: 0 }),
     createSpinner: async (text) => {
       spinnerEvents.push(`start:${text}`);

@@ -2,6 +2,7 @@
 import { runCli } from './app.js';
 import { interrupted } from './interrupt.js';
 import { createSystemIO } from './io.js';
+import { finishOutput } from './output/export.js';
 
 process.exitCode = 1; // crash guard: stays 1 if anything below throws before we set the real code
 const io = createSystemIO();
@@ -17,6 +18,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     const { lines, code } = interrupted(signal);
     process.stderr.write('\n' + lines.join('\n') + '\n');
+    // With --json a script still gets its one document, saying why it ended.
+    finishOutput(io, { kind: signal === 'SIGINT' ? 'interrupted' : 'terminated', message: lines.join(' '), exitCode: code });
     process.exitCode = code;
     process.exit(code);
   });

@@ -64,6 +64,8 @@ export async function preflight(
   read?: SnapshotOperator[],
 ): Promise<void> {
   const { io } = ctx;
+  // First whether the new job can start at all, whatever is known about the snapshot.
+  const nodes = await planNewJob(client, jarId, request, refusalTail);
   const operators = read ?? (await snapshotOperators(pointer, await storageOf(ctx)));
   if (operators === NOT_HERE) return;
   if (typeof operators === 'string') {
@@ -71,14 +73,6 @@ export async function preflight(
     return;
   }
   const caps = await client.capabilities();
-  let nodes;
-  try {
-    nodes = (await client.jarPlan(jarId, { programArgsList: request.args, entryClass: request.entryClass, parallelism: request.parallelism })).plan.nodes;
-  } catch (error) {
-    if (error instanceof FlinkCliError && (error.kind === 'unreachable' || error.kind === 'timeout')) throw error;
-    io.note(`Restore pre-flight skipped: the cluster could not plan the job (${(error as Error).message.replace(/\.$/, '')}).`);
-    return;
-  }
   const everyOperator = caps.kind === 'local';
   const report = comparePreflight(
     operators,
@@ -106,6 +100,25 @@ export async function preflight(
     io.note(
       `${unchecked}Flink's plan lists only the first operator of each chain (vertex ids), so an operator chained behind another cannot be told from a removed one; Flink checks every operator when the job starts${request.allowNonRestoredState ? '' : ' (and refuses without -n)'}.`,
     );
+  }
+}
+
+/**
+ * The plan of the uploaded artifact, as the cluster builds it (the job's main runs there, never here). A job
+ * whose plan cannot be built cannot start either: that refuses (`refusalTail` says what did not happen), before
+ * anything is stopped or started. Only a cluster that cannot be asked (unreachable, timed out) throws as it is.
+ */
+export async function planNewJob(
+  client: FlinkApi,
+  jarId: string,
+  request: PreflightRequest,
+  refusalTail: string,
+): Promise<Array<{ id: string; description: string }>> {
+  try {
+    return (await client.jarPlan(jarId, { programArgsList: request.args, entryClass: request.entryClass, parallelism: request.parallelism })).plan.nodes;
+  } catch (error) {
+    if (!(error instanceof FlinkCliError) || error.kind === 'unreachable' || error.kind === 'timeout') throw error;
+    throw new OperationError(`The new job cannot start: ${error.message.replace(/\.$/, '')}. ${refusalTail}`, { hint: error.hint, cause: error });
   }
 }
 

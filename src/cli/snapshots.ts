@@ -87,6 +87,12 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
     if (!found && entry.state === 'complete') byPath.set(key, { ...entry, state: 'incomplete', problem: 'directory no longer exists' });
     else if (found) byPath.set(key, { ...entry, sizeBytes: found.sizeBytes > 0 ? found.sizeBytes : entry.sizeBytes, pinned: found.pinned });
   }
+  // Pinned (the listing saw the _pinned object): why, from the pin's record (one read each).
+  for (const [key, entry] of byPath) {
+    if (!entry.pinned || entry.pin) continue;
+    const pin = await storage.readPin(entry.path).catch(() => undefined);
+    if (pin) byPath.set(key, { ...entry, pin });
+  }
   return { entries: sortByCompletion(filterCatalog([...byPath.values()], filter)), roots: [...roots], coordinator };
 }
 

@@ -1,6 +1,6 @@
 // The only module that makes HTTP calls. One place for the base URL, timeouts, extra headers, the bearer
 // token, bounded retries on connection errors, and the mapping of Flink's error bodies to typed errors.
-import { FlinkCliError, UnreachableError } from '../domain/errors.js';
+import { FlinkCliError, UnreachableError, type UnreachableReason } from '../domain/errors.js';
 import { kindForStatus } from '../rest-api/errors.js';
 import type { TlsSettings } from './tls/stores.js';
 
@@ -43,6 +43,8 @@ export interface ClientOptions {
   headers?: Record<string, string>;
   /** Certificates for https (Flink's security.ssl.rest.* keys). */
   tls?: TlsSettings;
+  /** How long a request waits for an answer (default 30 s). */
+  timeoutMs?: number;
 }
 
 export function endpointFor(options: ClientOptions): Endpoint {
@@ -53,7 +55,7 @@ export function endpointFor(options: ClientOptions): Endpoint {
   return {
     baseUrl: `${options.https ? 'https' : 'http'}://${hostPart}:${options.port}${restPath === '' ? '' : restPath.startsWith('/') ? restPath : `/${restPath}`}`,
     headers,
-    timeoutMs: 30_000,
+    timeoutMs: options.timeoutMs ?? 30_000,
     retries: 2,
     ...(options.https && options.tls ? { tls: options.tls } : {}),
   };
@@ -254,14 +256,23 @@ function isRetryable(error: unknown): boolean {
   return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE' || code === 'UND_ERR_SOCKET';
 }
 
+/** What the CLI can tell about an address that did not answer is decided there (cli/services/unreachable.ts). */
 function unreachable(baseUrl: string, error: unknown, timeoutMs: number): UnreachableError {
   const code = causeCode(error);
-  const reason = isTimeout(error)
-    ? `no answer within ${Math.round(timeoutMs / 1000)} s`
+  const reason: UnreachableReason = isTimeout(error)
+    ? 'no-answer'
     : code === 'ECONNREFUSED'
-      ? 'connection refused'
+      ? 'refused'
       : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-        ? 'unknown host'
-        : (code ?? ((error as Error)?.message || 'connection failed'));
-  return new UnreachableError(`Could not reach the coordinator at ${baseUrl} (${reason}).`, { hint: START_LOCAL_HINT, cause: error });
+        ? 'unknown-host'
+        : 'failed';
+  const why =
+    reason === 'no-answer'
+      ? `it accepted the connection but sent no answer within ${Math.round(timeoutMs / 1000)} s`
+      : reason === 'refused'
+        ? 'connection refused'
+        : reason === 'unknown-host'
+          ? 'unknown host'
+          : (code ?? ((error as Error)?.message || 'connection failed'));
+  return new UnreachableError(`Could not reach the coordinator at ${baseUrl} (${why}).`, { hint: START_LOCAL_HINT, cause: error, address: baseUrl, reason });
 }

@@ -60,6 +60,12 @@ export const KEYS: readonly KeySpec[] = [
   },
   { key: 'rest.port', deprecated: ['web.port'], default: '8081', type: 'int', description: 'Port of the REST endpoint.' },
   { key: 'rest.path', default: '', type: 'string', description: 'URL path prefix of the REST endpoint (e.g. behind a proxy).' },
+  {
+    key: 'rest.idleness-timeout',
+    default: '30 s',
+    type: 'duration',
+    description: "How long one REST request waits for an answer before the endpoint counts as not answering (Flink's key; its default there is 5 min).",
+  },
   { key: 'jobmanager.rpc.address', type: 'string', description: 'JobManager host; used for rest.address when that is unset.' },
   {
     key: 'security.ssl.rest.enabled',

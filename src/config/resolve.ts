@@ -146,6 +146,47 @@ export class ResolvedConfig {
     return match;
   }
 
+  /**
+   * Every set value of a known key that does not parse as its type (a duration, an integer, ...): what would
+   * otherwise fail only when something reads it (the coordinator at start, a command much later).
+   */
+  invalidValues(): Array<{ key: string; value: string; origin: Origin; message: string }> {
+    const read: Record<KeySpec['type'], ((key: string) => unknown) | undefined> = {
+      string: undefined,
+      int: (k) => this.int(k),
+      bool: (k) => this.bool(k),
+      duration: (k) => this.duration(k),
+      memory: (k) => this.memorySize(k),
+      enum: (k) => this.enumValue(k),
+    };
+    const invalid: Array<{ key: string; value: string; origin: Origin; message: string }> = [];
+    for (const spec of KEYS) {
+      const resolved = this.get(spec.key);
+      if (resolved.origin.kind === 'default' || resolved.value === undefined) continue;
+      try {
+        read[spec.type]?.(spec.key);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        invalid.push({ key: resolved.spelledAs ?? spec.key, value: resolved.value, origin: resolved.origin, message: error.message });
+      }
+    }
+    return invalid;
+  }
+
+  /** Throws the first invalid value as a configuration error (exit 3), naming every other one too. */
+  requireValidValues(): void {
+    const invalid = this.invalidValues();
+    if (invalid.length === 0) return;
+    const more =
+      invalid.length > 1
+        ? ` (and ${invalid.length - 1} more: ${invalid
+            .slice(1)
+            .map((i) => `'${i.key}'`)
+            .join(', ')})`
+        : '';
+    throw new ConfigError(`${invalid[0].message}${more}.`, { hint: "Fix the value(s); 'flink config --check' lists every problem." });
+  }
+
   /** Every declared setting plus every unknown key that is set, for `flink config`. */
   all(): ResolvedValue[] {
     const result = KEYS.map((spec) => this.get(spec.key));
@@ -160,21 +201,7 @@ export class ResolvedConfig {
   }
 
   private keyWarnings(): string[] {
-    const warnings: string[] = [];
-    for (const spec of KEYS) {
-      // The savepoint directory's names are explained by the savepoint target chain instead.
-      if (spec.key === SAVEPOINT_DIR) continue;
-      for (const name of spec.deprecated ?? []) {
-        const entry = this.byName.get(name);
-        if (!entry) continue;
-        const winner = this.get(spec.key);
-        const used = winner.spelledAs === name;
-        warnings.push(
-          `Config key '${name}' (${describeOrigin(entry.origin)}) is deprecated; use '${spec.key}' instead.` +
-            (used ? '' : ` It is ignored because '${winner.spelledAs ?? spec.key}' is set.`),
-        );
-      }
-    }
+    const warnings = this.deprecationWarnings();
     for (const { key, suggestion } of this.unknownKeys()) {
       if (suggestion === undefined) continue; // Flink's own keys this tool does not read
       warnings.push(`Unknown config key '${key}' (${describeOrigin(this.byName.get(key)!.origin)}) is ignored; did you mean '${suggestion}'?`);
@@ -194,6 +221,26 @@ export class ResolvedConfig {
       warnings.push(
         `Config key '${SAVEPOINT_BACKEND_REMOVED}' (${where}) is ignored: since FLIP-10 savepoints are always written to a directory; set '${SAVEPOINT_DIR}' (or 'state.savepoints.dir') instead.${jobmanager}`,
       );
+    }
+    return warnings;
+  }
+
+  /** Deprecated names in use (never a typo, which is an unknown key: unknownKeys()). */
+  deprecationWarnings(): string[] {
+    const warnings: string[] = [];
+    for (const spec of KEYS) {
+      // The savepoint directory's names are explained by the savepoint target chain instead.
+      if (spec.key === SAVEPOINT_DIR) continue;
+      for (const name of spec.deprecated ?? []) {
+        const entry = this.byName.get(name);
+        if (!entry) continue;
+        const winner = this.get(spec.key);
+        const used = winner.spelledAs === name;
+        warnings.push(
+          `Config key '${name}' (${describeOrigin(entry.origin)}) is deprecated; use '${spec.key}' instead.` +
+            (used ? '' : ` It is ignored because '${winner.spelledAs ?? spec.key}' is set.`),
+        );
+      }
     }
     return warnings;
   }

@@ -24,6 +24,8 @@ import type { JobFacts } from '../domain/disposal-guard.js';
 import { childOf } from '../storage/index.js';
 import type { CoordinatorDeps, RemoveDirectory, SnapshotEntry } from './coordinator-types.js';
 import type { SnapshotProgress } from '../runtime/host.js';
+import { encodeMetadata } from '../storage/metadata.js';
+import { snapshotSizeBytes } from '../domain/catalog.js';
 import { addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type TriggerRequest } from './policies.js';
 import { systemScheduler, type Cancel, type Scheduler } from './scheduler.js';
 import { SnapshotCleaner } from './snapshot-cleaner.js';
@@ -229,7 +231,7 @@ export class CheckpointCoordinator {
       snapshotting.catch(() => {}); // when `stopped` wins, the abort below rejects it
       // Once the barriers are out, closing the coordinator aborts the snapshot (as Flink's shutdown does).
       const result = await Promise.race([snapshotting, stopped]);
-      await writer.publish(directory, {
+      const published = await writer.publish(directory, {
         id,
         kind: properties.kind,
         trigger: properties.trigger,
@@ -246,7 +248,7 @@ export class CheckpointCoordinator {
       entry.status = 'COMPLETED';
       entry.completedAt = result.completedAt;
       entry.numAcknowledged = entry.numSubtasks;
-      entry.stateSize = result.files.reduce((n, f) => n + f.size, 0);
+      entry.stateSize = snapshotSizeBytes(encodeMetadata(published).length, published.files);
       if (result.subtasks) entry.subtasks = result.subtasks;
       const discards = this.applyRetention(entry);
       // The job ended while this snapshot was being published (onJobEnd did not see it completed): what the

@@ -4,6 +4,8 @@ import { NotFoundError, OperationError } from '../domain/errors.js';
 import { forCheckpoint, forManualSavepoint, forRestoredSnapshot, type SnapshotProperties } from '../domain/snapshot-properties.js';
 import type { JobPlan } from '../runtime/plan.js';
 import type { SnapshotStorage } from '../storage/index.js';
+import { encodeMetadata } from '../storage/metadata.js';
+import { snapshotSizeBytes } from '../domain/catalog.js';
 import { TOOL_VERSION } from '../version.js';
 import type { SnapshotEntry } from './checkpoint-coordinator.js';
 
@@ -47,7 +49,7 @@ export async function checkRestoreSource(storage: SnapshotStorage, pointer: stri
     completedAt: meta.completedAt,
     status: 'COMPLETED',
     triggeredAt: meta.triggeredAt,
-    stateSize: meta.files.reduce((n, f) => n + f.size, 0),
+    stateSize: snapshotSizeBytes(encodeMetadata(meta).length, meta.files),
     numSubtasks: 0,
     numAcknowledged: 0,
     discarded: false,

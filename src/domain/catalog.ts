@@ -1,6 +1,7 @@
 // Snapshots found on disk, and the pure rules over them: filters, ordering, "latest restorable".
 
 import { byNewestListed } from './ordering.js';
+import type { PinInfo } from './pin.js';
 import type { SnapshotFormat, SnapshotKind, SnapshotTrigger } from './snapshot-vocabulary.js';
 
 /** The kinds a listing shows: the snapshot vocabulary's (Flink's own snapshots are savepoints or checkpoints). */
@@ -40,10 +41,20 @@ export interface CatalogEntry {
   flinkMetadataVersion?: number;
   problem?: string;
   pinned?: boolean;
+  /** Who pinned it, when and why (where the pin's record was read). */
+  pin?: PinInfo;
   /** A disposal started and did not finish: not restorable; the next prune or dispose finishes it. */
   disposing?: boolean;
   /** The level `state` was established at (undefined: only reported by a coordinator, not checked here). */
   verified?: VerificationLevel;
+}
+
+/**
+ * A snapshot's size, one definition everywhere (listings, dispose, the local coordinator's REST state_size):
+ * its `_metadata` plus every state file.
+ */
+export function snapshotSizeBytes(metadataBytes: number, files: readonly { size: number }[]): number {
+  return files.reduce((n, f) => n + f.size, metadataBytes);
 }
 
 export interface CatalogFilter {
@@ -115,4 +126,32 @@ export async function pickVerified(
     if (checked.state === 'complete') return { entries: current, picked: checked };
     onSkip(checked);
   }
+}
+
+/** One job that has snapshots among a listing: what "latest" without a job id could mean. */
+export interface JobWithSnapshots {
+  /** The full job id, or undefined when only a Flink savepoint's 6-character prefix is known. */
+  jobId?: string;
+  jobIdPrefix?: string;
+  jobName?: string;
+  /** Its newest snapshot in the listing. */
+  newest: CatalogEntry;
+}
+
+/**
+ * The jobs whose snapshots the entries are, newest snapshot first. A job is its id, never its name: unrelated
+ * pipelines may share a name. A Flink savepoint that names only a prefix belongs to the one job with a full id
+ * starting with it; otherwise it is a job of its own (its prefix).
+ */
+export function jobsWithSnapshots(entries: readonly CatalogEntry[]): JobWithSnapshots[] {
+  const fullIds = [...new Set(entries.map((e) => e.jobId).filter((id): id is string => id !== undefined))];
+  const jobs = new Map<string, JobWithSnapshots>();
+  for (const entry of sortByCompletion(entries)) {
+    const owners = entry.jobId ? [entry.jobId] : fullIds.filter((id) => entry.jobIdPrefix !== undefined && id.startsWith(entry.jobIdPrefix));
+    const key = owners.length === 1 ? owners[0] : `prefix:${entry.jobIdPrefix ?? entry.path}`;
+    const job = jobs.get(key);
+    if (!job) jobs.set(key, { jobId: owners.length === 1 ? owners[0] : undefined, jobIdPrefix: entry.jobIdPrefix, jobName: entry.jobName, newest: entry });
+    else job.jobName ??= entry.jobName;
+  }
+  return [...jobs.values()];
 }

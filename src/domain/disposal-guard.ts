@@ -4,6 +4,7 @@
 // and asks judgeDisposal. A refusal deletes nothing. --force overrides only the pin and the
 // incomplete-leftover rules, never the in-use rules while a job runs, never the path rules.
 import path from 'node:path';
+import { NotFoundError, OperationError, UsageError, type ErrorKind, type FlinkCliError } from './errors.js';
 import { isGloballyTerminal, type JobStatus } from './job-status.js';
 import { pointerToPath } from './pointers.js';
 
@@ -59,6 +60,46 @@ export interface Refusal {
   hint?: string;
   /** --force would override it. */
   overridable: boolean;
+}
+
+/**
+ * What a refusal is, as an error kind (the one exit-code table maps kinds to codes): a path dispose does not
+ * take at all (not a snapshot, a root, a link, '..') is a bad argument; a missing one is not found; a snapshot
+ * the rules protect (in use, pinned, maybe still being written) is a refused operation.
+ */
+export function refusalKind(rule: GuardRule): ErrorKind {
+  switch (rule) {
+    case 'dot-dot':
+    case 'root':
+    case 'symlink':
+    case 'not-a-snapshot':
+    case 'junk-metadata':
+      return 'usage';
+    case 'missing':
+      return 'not-found';
+    case 'incomplete':
+    case 'restored-from':
+    case 'newest':
+    case 'pinned':
+      return 'operation-failed';
+  }
+}
+
+/**
+ * A refusal of the disposal guard as the typed error of its kind (nothing was deleted). The error's class is
+ * the kind's (NotFoundError, UsageError, OperationError), so that it keeps its kind across the REST boundary too
+ * (a failure cause names the class, as Flink's do).
+ */
+export function refusalError(refusal: Refusal): FlinkCliError {
+  const options = refusal.hint ? { hint: refusal.hint } : {};
+  switch (refusalKind(refusal.rule)) {
+    case 'usage':
+      return new UsageError(refusal.message, options);
+    case 'not-found':
+      return new NotFoundError(refusal.message, options);
+    default:
+      return new OperationError(refusal.message, options);
+  }
 }
 
 export interface GuardOptions {

@@ -7,21 +7,21 @@ export interface ErrorOptions {
   /** A second line telling the user what to do next. */
   hint?: string;
   cause?: unknown;
-  /** The command's --json output already reports this failure: no error document follows it on stdout. */
-  reportedInJson?: boolean;
+  /** Structured facts for the JSON document's "error" (e.g. the candidate jobs of an ambiguous "latest"). */
+  details?: Record<string, unknown>;
 }
 
 export class FlinkCliError extends Error {
   readonly kind: ErrorKind;
   readonly hint?: string;
-  readonly reportedInJson?: boolean;
+  readonly details?: Record<string, unknown>;
 
   constructor(kind: ErrorKind, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.kind = kind;
     this.hint = options.hint;
-    if (options.reportedInJson) this.reportedInJson = true;
+    if (options.details) this.details = options.details;
   }
 }
 
@@ -39,10 +39,19 @@ export class ConfigError extends FlinkCliError {
   }
 }
 
+/** Why an address did not answer: nothing listens, something listens but does not answer, no such host. */
+export type UnreachableReason = 'refused' | 'no-answer' | 'unknown-host' | 'failed';
+
 /** Nothing answered at the coordinator's address. */
 export class UnreachableError extends FlinkCliError {
-  constructor(message: string, options?: ErrorOptions) {
+  /** The base URL that was asked, and why it did not answer (set by the REST client). */
+  readonly address?: string;
+  readonly reason?: UnreachableReason;
+
+  constructor(message: string, options: ErrorOptions & { address?: string; reason?: UnreachableReason } = {}) {
     super('unreachable', message, options);
+    this.address = options.address;
+    this.reason = options.reason;
   }
 }
 

@@ -11,8 +11,8 @@
 // finishes it: the files its marker names are judged again against the snapshots retained then.
 import path from 'node:path';
 import type { CatalogEntry } from '../domain/catalog.js';
-import { judgeDisposal, judgeInUse, snapshotKey, type JobFacts, type Refusal, type TargetFacts } from '../domain/disposal-guard.js';
-import { FlinkCliError, NotFoundError, OperationError } from '../domain/errors.js';
+import { judgeDisposal, judgeInUse, refusalError, snapshotKey, type JobFacts, type TargetFacts } from '../domain/disposal-guard.js';
+import { FlinkCliError } from '../domain/errors.js';
 import { isGloballyTerminal, type JobStatus } from '../domain/job-status.js';
 import { rejectHeapPointer } from '../domain/pointers.js';
 import { planOwnedFiles, type FilePlan, type OwnedFile } from '../domain/shared-state.js';
@@ -114,12 +114,8 @@ function liveWriter(location: string, files: ReadonlyMap<string, ObjectInfo>, fo
   return age < LIVE_WRITER_WINDOW_MS ? `it changed ${Math.max(0, Math.round(age / 1000))} s ago` : undefined;
 }
 
-/** A refusal as the typed error the CLI maps to an exit code: a missing path is "not found", every other refusal exits 1. */
-export function refusalError(refusal: Refusal): FlinkCliError {
-  const options = refusal.hint ? { hint: refusal.hint } : undefined;
-  if (refusal.rule === 'missing') return new NotFoundError(refusal.message, options);
-  return new OperationError(refusal.message, options);
-}
+/** A refusal as the typed error whose kind the CLI maps to an exit code (the rule decides: domain/disposal-guard.ts). */
+export { refusalError };
 
 /** The guard on one target; throws the refusal (deleting nothing). */
 export async function guard(pointer: string, context: DisposalContext): Promise<Target> {
@@ -141,7 +137,11 @@ export async function planDisposal(pointers: readonly string[], context: Disposa
     rejectHeapPointer(pointer);
     if (clusterOnly(pointer)) {
       if (pointer.split(/[\\/]+/).includes('..'))
-        throw new OperationError(`Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`);
+        throw refusalError({
+          rule: 'dot-dot',
+          message: `Refusing '${pointer}': it contains '..' segments; give the snapshot directory itself.`,
+          overridable: false,
+        });
       const refusal = judgeInUse(pointer, context.jobs);
       if (refusal) throw refusalError(refusal);
       steps.push({ pointer, reason: 'not on this machine: the cluster disposes it (/savepoint-disposal)' });

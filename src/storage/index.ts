@@ -16,7 +16,7 @@ import type { FlinkSnapshot } from './flink-metadata/index.js';
 import { deleteGcFiles, planJobGc, type GcOutcome, type GcRequest } from './gc.js';
 import { METADATA_FILE, snapshotPointer } from './layout.js';
 import { decodeMetadata, isFlinkMetadata, type SnapshotMetadata } from './metadata.js';
-import { isPinned, pin, unpin, type PinInfo } from './pins.js';
+import { isPinned, pin, readPin, unpin, type PinInfo } from './pins.js';
 import { readSnapshot, type OpenedSnapshot } from './snapshot-reader.js';
 import { SnapshotWriter } from './snapshot-writer.js';
 import { StorePool } from './stores/index.js';
@@ -129,6 +129,10 @@ export class SnapshotStorage {
 
   pin(pointer: string, info: PinInfo): Promise<void> {
     return pin(this.pool, pointer, info);
+  }
+
+  readPin(pointer: string): Promise<PinInfo | undefined> {
+    return readPin(this.pool, pointer);
   }
 
   unpin(pointer: string): Promise<void> {

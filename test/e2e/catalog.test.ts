@@ -138,7 +138,9 @@ describe.each(flavours)('the catalog on $name, with the cluster gone', (flavour:
     expect(await keysUnder(`${root}/savepoints/${sp(3)}`)).toContain('_metadata'); // the newest, kept
     expect(await keysUnder(`${root}/savepoints/${sp(1)}`)).toContain('_metadata'); // pinned, kept
     const listed = JSON.parse((await flink(['--json', 'savepoints', JOB])).stdout).snapshots as Array<{ path: string; pinned: boolean }>;
-    expect(listed.find((e) => e.path.endsWith(sp(1)))?.pinned).toBe(true);
+    expect(listed.find((e) => e.path.endsWith(sp(1)))).toMatchObject({ pinned: true, pin: { reason: 'before the upgrade' } });
+    // Pinned again without a reason, the reason stays.
+    expect((await flink(['savepoints', 'pin', `${root}/savepoints/${sp(1)}`])).stdout).toContain('(before the upgrade)');
   });
 
   it('an interrupted disposal is recognised in the listing and finished by the next dispose', async () => {

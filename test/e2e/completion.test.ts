@@ -107,6 +107,28 @@ describe('bash', () => {
     expect(await bashComplete(['flink', '-m', address, 'savepoints', ''])).toEqual(['prune', 'pin', 'unpin', 'inspect', 'state', 'diff', jobId]);
   });
 
+  it('offers only jobs that can take the command: no ended job for savepoint, stop, cancel, checkpoint, upgrade', async () => {
+    const r = await flink([
+      'run',
+      '-d',
+      path.resolve('fixtures/jobs/counter.ts'),
+      '--out',
+      path.join(work, 'out-ended'),
+      '--sequence',
+      '100000',
+      '--rate',
+      '50',
+    ]);
+    const ended = /JobID ([0-9a-f]{32})/.exec(r.stdout)![1];
+    await until('RUNNING', async () => ((await listedJobState(flink, ended)) === 'RUNNING' ? true : undefined));
+    expect((await flink(['cancel', ended])).exitCode).toBe(0);
+    await until('CANCELED', async () => ((await listedJobState(flink, ended)) === 'CANCELED' ? true : undefined));
+    for (const command of ['savepoint', 'stop', 'cancel', 'checkpoint', 'upgrade'])
+      expect([command, await bashComplete(['flink', '-m', address, command, ''])]).toEqual([command, command === 'savepoint' ? ['status', jobId] : [jobId]]);
+    // The history of an ended job is still there to look at.
+    expect((await bashComplete(['flink', '-m', address, 'checkpoints', ''])).sort()).toEqual([jobId, ended].sort());
+  }, 60_000);
+
   it('completes snapshot paths from the catalog (the configured savepoint directory)', async () => {
     const taken = await flink(['savepoint', jobId]);
     expect(taken.exitCode).toBe(0);

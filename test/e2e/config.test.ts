@@ -1,7 +1,8 @@
 // `flink config` and the CLI shell, end to end: stdout, stderr and exit code asserted separately.
 import { describe, expect, it } from '@jest/globals';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ANSI, fixture, runFlink } from './helpers.js';
+import { ANSI, emptyDir, fixture, runFlink } from './helpers.js';
 
 const conf = (name: string) => ['--config-dir', fixture('config', name)];
 
@@ -162,6 +163,61 @@ describe('errors and exit codes', () => {
     expect(help.exitCode).toBe(0);
     expect(help.stdout).toContain('Examples:');
     expect(help.stdout).toContain('--jobmanager <address>');
+  });
+});
+
+describe('values, typos and defaults are checked before anything uses them', () => {
+  function badConf(): { dir: string; state: string } {
+    const dir = emptyDir('bad-values-');
+    writeFileSync(
+      path.join(dir, 'config.yaml'),
+      [
+        'execution.checkpointing.interval: 10 parsecs',
+        'restart-strategy.fixed-delay.attempts: three',
+        `coordinator.dir: ${path.join(dir, 'state')}`,
+        'rest.port: 0',
+        '',
+      ].join('\n'),
+    );
+    return { dir, state: path.join(dir, 'state') };
+  }
+
+  it('config --check names every invalid value and exits 3', async () => {
+    const { dir } = badConf();
+    const r = await runFlink(['--config-dir', dir, 'config', '--check']);
+    expect(r.exitCode).toBe(3);
+    const file = path.join(dir, 'config.yaml');
+    expect(r.stdout.split('\n')).toEqual([
+      `execution.checkpointing.interval\t${file}:1\tinvalid value: expected a duration such as '30 s', '5 min' or '1500' (ms)`,
+      `restart-strategy.fixed-delay.attempts\t${file}:2\tinvalid value: expected an integer`,
+      '',
+    ]);
+    expect(r.stderr).toContain("'execution.checkpointing.interval' has an invalid value, 'restart-strategy.fixed-delay.attempts' has an invalid value");
+  });
+
+  it('cluster start refuses them as a configuration error (exit 3) before a daemon starts', async () => {
+    const { dir, state } = badConf();
+    const r = await runFlink(['--config-dir', dir, 'cluster', 'start']);
+    expect([r.exitCode, r.stdout]).toEqual([3, '']);
+    expect(r.stderr).toContain(`Error: Invalid value '10 parsecs' for 'execution.checkpointing.interval' (${path.join(dir, 'config.yaml')}:1)`);
+    expect(r.stderr).toContain("(and 1 more: 'restart-strategy.fixed-delay.attempts')");
+    expect(existsSync(path.join(state, 'coordinator.pid'))).toBe(false);
+  });
+
+  it('--explain of a misspelled key says what it probably is', async () => {
+    const r = await runFlink(['config', '--explain', 'state.savepoint.dir', '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain("'state.savepoint.dir' is not a key this tool reads; did you mean 'state.savepoints.dir'?");
+    expect(JSON.parse(r.stdout)).toMatchObject({ known: false, didYouMean: 'state.savepoints.dir' });
+  });
+
+  it('keys whose default depends on the environment show it: coordinator.dir and audit.log', async () => {
+    const home = emptyDir('home-');
+    const r = await runFlink(['config', 'coordinator.dir', 'audit.log'], { env: { HOME: home } });
+    const dir = path.join(home, '.local', 'state', 'flink-cli');
+    expect(r.stdout).toBe(`coordinator.dir\t${dir}\tdefault\naudit.log\t${path.join(dir, 'audit.log')}\tdefault\n`);
+    const explained = JSON.parse((await runFlink(['config', '--explain', 'coordinator.dir', '--json'], { env: { HOME: home } })).stdout);
+    expect(explained).toMatchObject({ value: dir, candidates: expect.arrayContaining([{ name: 'default', value: dir, origin: null, outcome: 'used' }]) });
   });
 });
 

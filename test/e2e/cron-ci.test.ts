@@ -83,7 +83,10 @@ describe('retention under cron', () => {
     const jobId = await startCounter(path.join(work, 'out-prune'));
     const made = await takeSavepoints(jobId, 5);
     const pin = await flink(['savepoints', 'pin', made[0], '--reason', 'golden']);
-    expect([pin.exitCode, pin.stdout]).toEqual([0, `Pinned ${made[0]}\n`]);
+    expect([pin.exitCode, pin.stdout]).toEqual([0, `Pinned ${made[0]} (golden)\n`]);
+    // Pinned again without a reason: the reason stays.
+    const repinned = await flink(['savepoints', 'pin', made[0]]);
+    expect([repinned.exitCode, repinned.stdout]).toEqual([0, `Pinned ${made[0]} (golden)\n`]);
     const dry = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--dry-run', '--json']);
     expect(dry.exitCode).toBe(0);
     const plan = JSON.parse(dry.stdout).decisions as Array<{ path: string; action: string; reason: string }>;
@@ -95,6 +98,12 @@ describe('retention under cron', () => {
     expect(plan.find((d) => d.path === made[0])).toMatchObject({ action: 'keep', reason: 'pinned' });
     expect(plan.find((d) => d.path === made[4])).toMatchObject({ action: 'keep', reason: 'newest complete savepoint' });
     expect(savepointDirs(jobId)).toHaveLength(5); // the dry run changed nothing
+    // The plan for a script (tab-separated, bytes) and for a person (--human: aligned, with units and a header).
+    const piped = (await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--dry-run'])).stdout.trim().split('\n');
+    expect(piped).toContainEqual(expect.stringMatching(new RegExp(`^Would dispose\t${made[1]}\t\\d+\t`)));
+    const human = (await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--dry-run', '--human'])).stdout.trim().split('\n');
+    expect(human[0]).toMatch(/^ACTION\s+LOCATION\s+SIZE\s+REASON$/);
+    expect(human.find((l) => l.includes(made[1]))).toMatch(new RegExp(`^Would dispose\\s+${made[1]}\\s+\\d+(\\.\\d)? KB\\s+\\S`));
     const real = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2', '--json']);
     expect(real.exitCode).toBe(0);
     expect((JSON.parse(real.stdout).disposed as string[]).sort()).toEqual(planned);
@@ -102,11 +111,17 @@ describe('retention under cron', () => {
     const again = await flink(['savepoints', 'prune', '--job', jobId, '--keep', '2']);
     expect(again.exitCode).toBe(8);
     expect(again.stderr).toContain('Nothing to prune');
+    // The reason is shown: in --json and in the table.
     const listing = JSON.parse((await flink(['savepoints', jobId, '--json'])).stdout).snapshots as Array<{ path: string; pinned: boolean }>;
-    expect(listing.find((s) => s.path === made[0])?.pinned).toBe(true);
-    await flink(['savepoints', 'unpin', made[0]]);
+    expect(listing.find((s) => s.path === made[0])).toMatchObject({ pinned: true, pin: { reason: 'golden', user: expect.any(String) } });
+    const table = (await flink(['savepoints', jobId])).stdout.split('\n');
+    expect(table.find((l) => l.includes(made[0]))).toMatch(/\tcomplete(, verified)?, pinned \(golden\)$/);
+    expect((await flink(['savepoints', 'unpin', made[0]])).exitCode).toBe(0);
+    // Unpinning what is not pinned is nothing to do, and says so.
+    const unpinned = await flink(['savepoints', 'unpin', made[0]]);
+    expect([unpinned.exitCode, unpinned.stdout, unpinned.stderr]).toEqual([8, '', `Not pinned: ${made[0]} (nothing to unpin).\n`]);
     await flink(['cancel', jobId]);
-  });
+  }, 120_000);
 });
 
 describe('a disposal that fails', () => {
@@ -246,25 +261,76 @@ describe('CI: upgrade with rollback', () => {
     expect(counterOutput(out).exact).toBe(true);
   });
 
-  it('a new version that fails on start is rolled back: the old version runs again from the same savepoint', async () => {
+  it('a new version that cannot start is refused before anything is stopped: exit 1, the old job runs on untouched', async () => {
+    // One job with a snapshot (the pre-flight compares state), one without (only the plan is checked).
+    const withSnapshot = await startCounter(path.join(work, 'out-refused-1'));
+    await until('a checkpoint', async () => {
+      const stats = JSON.parse((await flink(['checkpoints', withSnapshot, '--json'])).stdout) as { counts: { completed: number } };
+      return stats.counts.completed > 0 ? true : undefined;
+    });
+    const withoutSnapshot = await startCounter(path.join(work, 'out-refused-2'), 'counter.ts', ['--checkpoint-interval', '3600000']);
+    for (const jobId of [withSnapshot, withoutSnapshot]) {
+      const before = savepointDirs(jobId).length;
+      const r = await flink(['upgrade', jobId, path.resolve('fixtures/jobs/counter-v2-broken.ts'), '--timeout', '20s']);
+      expect([r.exitCode, r.stderr]).toEqual([1, expect.stringContaining('version 2 cannot start: required setting --region is missing')]);
+      expect(r.stderr).toContain(`Job ${jobId} keeps running; nothing was stopped.`);
+      expect(r.stderr).not.toMatch(/Stopping job|Rolling back|pre-flight skipped/);
+      expect(await state_(jobId)).toBe('RUNNING');
+      expect(savepointDirs(jobId)).toHaveLength(before);
+      await flink(['cancel', jobId]);
+    }
+  }, 120_000);
+
+  it('a new version that starts and then fails is rolled back with its cause: the old version runs again from the same savepoint', async () => {
     const out = path.join(work, 'out-rollback');
     const jobId = await startCounter(out);
     await until('output', async () => (existsSync(out) && counterOutput(out).records > 50 ? true : undefined));
-    const r = await flink(['upgrade', jobId, path.resolve('fixtures/jobs/counter-v2-broken.ts'), '--timeout', '20s']);
+    const args = ['--out', out, '--sequence', '1000000', '--rate', '300', '--users', '3', '--checkpoint-interval', '300'];
+    const r = await flink(['upgrade', jobId, '--timeout', '30s', path.resolve('fixtures/jobs/counter-v2-crashes.ts'), ...args]);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain('version 2 cannot start');
+    // The cause `list -a` knows, not only the state.
+    expect(r.stderr).toMatch(/the new version ended FAILED: .*version 2 cannot parse/);
     const rolledBack = /Rolled back: the previous version runs as job ([0-9a-f]{32})/.exec(r.stderr)![1];
     await until('RUNNING', async () => ((await state_(rolledBack)) === 'RUNNING' ? true : undefined));
     const before = counterOutput(out).records;
     await until('more output', async () => (counterOutput(out).records > before + 30 ? true : undefined));
     await flink(['stop', rolledBack]);
     expect(counterOutput(out).exact).toBe(true);
-  });
+  }, 90_000);
 
   it('without a record of the old artifact, upgrade refuses before stopping anything', async () => {
     const r = await flink(['upgrade', '0123456789abcdef0123456789abcdef', 'x.ts']);
     expect(r.exitCode).toBe(5);
   });
+});
+
+describe('the audit log and dry runs', () => {
+  it('keeps the quoting of arguments and the job id of a run that failed to start; gc --dry-run of a running job shows its plan', async () => {
+    const checkpoints = path.join(work, 'ckpt-audit');
+    const jobId = await startCounter(path.join(work, 'out-audit'), 'counter.ts', ['--persistent-checkpoints', checkpoints]);
+    const [made] = await takeSavepoints(jobId, 1);
+    expect((await flink(['savepoints', 'pin', made, '--reason', "before v2, Ann's"])).exitCode).toBe(0);
+    // Restored into another output directory: the cluster creates the job, and its sink refuses to start.
+    const failed = await flink(['run', '-d', '-s', made, path.resolve('fixtures/jobs/counter.ts'), '--out', path.join(work, 'out-elsewhere')]);
+    expect(failed.exitCode).toBe(1);
+    const failedJob = /Job ([0-9a-f]{32}) failed to start/.exec(failed.stderr)![1];
+    const entries = JSON.parse((await flink(['audit', '--json'])).stdout).entries as Array<{ command: string; argv: string[]; job?: string; result: string }>;
+    expect(entries.filter((e) => e.command === 'run' && e.result === 'failed').at(-1)?.job).toBe(failedJob);
+    const table = (await flink(['audit'])).stdout;
+    expect(table).toContain(`savepoints pin ${made} --reason 'before v2, Ann'\\''s'`);
+    // A dry run changes nothing: the plan of a running job, with a warning instead of a refusal.
+    await until('a checkpoint on disk', () =>
+      existsSync(path.join(checkpoints, jobId)) && readdirSync(path.join(checkpoints, jobId)).some((d) => d.startsWith('chk-')) ? true : undefined,
+    );
+    const dry = await flink(['savepoints', 'gc', '--job', jobId, '--dir', checkpoints, '--dry-run', '--json']);
+    expect([dry.exitCode, dry.stderr]).toEqual([0, expect.stringContaining(`Job ${jobId} is RUNNING`)]);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ files: expect.any(Array), bytes: expect.any(Number) });
+    const real = await flink(['savepoints', 'gc', '--job', jobId, '--dir', checkpoints]);
+    expect(real.exitCode).toBe(1);
+    expect(real.stderr).toContain('Refusing to collect garbage');
+    await flink(['savepoints', 'unpin', made]);
+    await flink(['cancel', jobId]);
+  }, 120_000);
 });
 
 describe('--require-savepoint and the audit log', () => {

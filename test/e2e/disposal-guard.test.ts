@@ -148,6 +148,34 @@ describe('an incomplete leftover (no _metadata, nothing wrote to it for minutes)
   });
 });
 
+describe('a path dispose does not take is a usage error (exit 2); a missing one is not found (5)', () => {
+  it('a non-snapshot directory, a configured root, $HOME, /, a path with .., a missing path: exit codes as in flink help exit-codes', async () => {
+    const home = emptyDir('home-');
+    const cases: Array<[string, number, string]> = [
+      [conf, 2, 'not a snapshot directory'],
+      [path.join(work, 'savepoints'), 2, 'a configured snapshot root'],
+      [checkpoints, 2, 'a configured snapshot root'],
+      [home, 2, 'the home directory'],
+      ['/', 2, 'Refusing to dispose /'],
+      [`${work}/savepoints/../conf`, 2, "'..' segments"],
+      [path.join(work, 'savepoints', 'savepoint-0badc0-000000000000'), 5, 'does not exist'],
+    ];
+    for (const [target, code, message] of cases) {
+      const r = await runFlink(['--config-dir', conf, '-m', address, 'dispose', target], { cwd: work, env: { HOME: home } });
+      expect([target, r.exitCode, r.stderr]).toEqual([target, code, expect.stringContaining(message)]);
+    }
+    // savepoint -d asks the cluster (Flink's /savepoint-disposal): its refusal reads as one, without a class name.
+    const viaCluster = await flink(['savepoint', '-d', conf]);
+    expect([viaCluster.exitCode, viaCluster.stderr.split('\n').at(-2)]).toEqual([
+      1,
+      `Error: Failed to dispose the savepoint '${conf}': Refusing to dispose ${conf}: not a snapshot directory (expected savepoint-<job>-<id> or chk-<n> with a _metadata file).`,
+    ]);
+    const table = await flink(['help', 'exit-codes']);
+    expect(table.stdout).toMatch(/^\s+2 .*a path dispose does not take/m);
+    expect(existsSync(conf)).toBe(true);
+  });
+});
+
 describe('without a reachable coordinator', () => {
   it('dispose of a local path refuses and hints at --offline, deleting nothing', async () => {
     const r = await runFlink(['dispose', '-m', '127.0.0.1:1', path.join(work, 'savepoints')], { cwd: work });

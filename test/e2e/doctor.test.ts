@@ -85,6 +85,24 @@ describe('each check fails with a fix', () => {
     expect(r.checks['config-unknown']).toMatchObject({ status: 'warn', detail: 'not read by this tool: taskmanager.numberOfTaskSlotz' });
   });
 
+  it('configuration: a typo is a misspelled key (not a deprecated one), an invalid value fails before the coordinator would refuse it', async () => {
+    const work = emptyDir('doctor-typos-');
+    const conf = writeConf(path.join(work, 'conf'), [
+      `state.savepoint.dir: ${path.join(work, 'sp')}`,
+      'execution.checkpointing.interval: 10 parsecs',
+      `coordinator.dir: ${path.join(work, 'state')}`,
+    ]);
+    const r = await doctor(['--config-dir', conf, '-m', CLOSED], work);
+    expect(r.exitCode).toBe(1);
+    expect(r.checks['config-deprecated'].status).toBe('pass');
+    expect(r.checks['config-typos']).toMatchObject({ status: 'fail', fix: "Rename 'state.savepoint.dir' to 'state.savepoints.dir'." });
+    expect(r.checks['config-unknown'].status).toBe('pass');
+    expect(r.checks['config-values']).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining("Invalid value '10 parsecs' for 'execution.checkpointing.interval'"),
+    });
+  });
+
   it('REST endpoint: unreachable fails with how to start one; clock skew is then skipped', async () => {
     const work = emptyDir('doctor-rest-');
     const conf = writeConf(path.join(work, 'conf'), [`coordinator.dir: ${path.join(work, 'state')}`]);

@@ -3,7 +3,7 @@
 // `restore latest`, a subsumable pick of a running job warns, and `--debug` traces name src/ files.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { EXIT_CODES, exitCodeFor } from '../../src/cli/exit-codes.js';
 import type { ErrorKind } from '../../src/domain/errors.js';
@@ -115,7 +115,8 @@ describe('every documented error case exits with its code from the one table', (
       () => flink(['run', '-d', '-s', path.join(work, 'no-such-savepoint'), fixture('jobs', 'counter.ts'), '--out', path.join(work, 'o')]),
       /Cannot find checkpoint or savepoint directory/,
     ],
-    ['a dispose refusal (not a snapshot)', 'operation-failed', () => flink(['dispose', conf]), /not a snapshot/],
+    ['a dispose of what is not a snapshot', 'usage', () => flink(['dispose', conf]), /not a snapshot/],
+    ['a failed job start', 'operation-failed', () => flink(['run', '-d', fixture('jobs', 'counter-v2-broken.ts')]), /version 2 cannot start/],
     ['nothing to prune', 'nothing-to-do', () => flink(['savepoints', 'prune', '--job', UNKNOWN_JOB, '--keep', '3']), /Nothing to prune/],
   ];
   it.each(cases)('%s', async (_name, kind, run, message) => {
@@ -149,11 +150,37 @@ describe('latest', () => {
     const restored = await flink(['restore', 'latest', '-d', fixture('jobs', 'counter.ts')]);
     for (const r of [listed, restored]) {
       expect(r.exitCode).toBe(exitCodeFor('usage'));
-      expect(r.stderr).toContain("'latest' is ambiguous: snapshots of several jobs exist (counter-");
-      expect(r.stderr).toMatch(/counter-a.*counter-b|counter-b.*counter-a/);
+      expect(r.stderr).toContain("'latest' is ambiguous: snapshots of 2 jobs exist; give a job id.");
+      for (const jobId of jobs) expect(r.stderr).toMatch(new RegExp(`^  ${jobId}  counter-[ab]  newest: \\S+/chk-\\d+, completed `, 'm'));
     }
     expect(listed.stdout).toBe('');
   });
+
+  it('a job name is not a job: two pipelines of the same name are candidates by job id, also with --name', async () => {
+    // A second, unrelated pipeline that happens to be called counter-a too.
+    const twin = await startCounter('counter-a');
+    await until(`a checkpoint of ${twin}`, () => {
+      const dir = path.join(checkpoints, twin);
+      return existsSync(dir) && readdirSync(dir).some((d) => /^chk-\d+$/.test(d) && existsSync(path.join(dir, d, '_metadata'))) ? true : undefined;
+    });
+    const listed = await flink(['savepoints', '--latest', '--name', 'counter-a']);
+    const restored = await flink(['restore', 'latest', '--name', 'counter-a', '-d', fixture('jobs', 'counter.ts')]);
+    for (const r of [listed, restored]) {
+      expect([r.exitCode, r.stdout]).toEqual([exitCodeFor('usage'), '']);
+      expect(r.stderr).toContain("'latest' is ambiguous: snapshots of 2 jobs named 'counter-a' exist; give a job id.");
+      expect(r.stderr).toContain(`  ${jobs[0]}  counter-a  newest: `);
+      expect(r.stderr).toContain(`  ${twin}  counter-a  newest: `);
+      expect(r.stderr).not.toContain(jobs[1]);
+    }
+    expect(restored.stderr).toContain('Pick one with --from-job <jobId>.');
+    // The same facts for a script, in the one JSON document.
+    const json = JSON.parse((await flink(['savepoints', '--latest', '--name', 'counter-a', '--json'])).stdout);
+    expect(json.error.candidates.map((c: { jobId: string }) => c.jobId).sort()).toEqual([jobs[0], twin].sort());
+    // A job id is never ambiguous.
+    const one = await flink(['savepoints', '--latest', twin]);
+    expect([one.exitCode, one.stdout]).toEqual([0, expect.stringContaining(`${twin}/chk-`)]);
+    await flink(['cancel', twin]);
+  }, 90_000);
 
   it('--latest of a running job warns when the pick is a checkpoint Flink may subsume', async () => {
     const r = await flink(['savepoints', '--latest', jobs[1]]);
@@ -180,6 +207,21 @@ describe('output that explains itself', () => {
     expect(lines.slice(1).some((l) => l.startsWith('savepoint\tmanual\t'))).toBe(true);
     const human = await flink(['savepoints', jobs[1], '--human']);
     expect(human.stdout).toMatch(/^KIND\s+TRIGGER\s+COMPLETED\s+AGE\s+SIZE/);
+    // One date format of our own: ISO-like local time for people, ISO 8601 with the zone for scripts.
+    const inIndia = (args: string[]) => runFlink(['--config-dir', conf, '-m', address, ...args], { cwd: work, env: { TZ: 'Asia/Kolkata' } });
+    // The savepoint just taken (the checkpoints of the running job come and go between calls).
+    const newest = (
+      JSON.parse((await inIndia(['savepoints', jobs[1], '--json'])).stdout).snapshots as Array<{ path: string; completedAt: number; completed: string }>
+    ).find((e) => e.path === location.replace(/^file:/, ''))!;
+    expect(newest.completed).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+05:30$/);
+    expect(Date.parse(newest.completed)).toBe(newest.completedAt);
+    const local = newest.completed.slice(0, 19).replace('T', ' ');
+    expect((await inIndia(['savepoints', jobs[1], '--human'])).stdout).toContain(local);
+    expect((await inIndia(['savepoints', jobs[1]])).stdout).toContain(`\t${newest.completed}\t`);
+    expect((await inIndia(['checkpoints', jobs[1], '--human'])).stdout).toMatch(/ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d /);
+    expect((await inIndia(['audit', '--human'])).stdout.split('\n')[1]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d /);
+    // list keeps Flink's own format.
+    expect((await inIndia(['list'])).stdout).toMatch(/^\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d : /m);
     expect(human.stdout).toMatch(/\d+(\.\d)? (B|KB|MB)\b/);
     expect(human.stdout).toMatch(/\d+(\.\d)? (ms|s|min)\b/);
     // The bytes a listing shows are the bytes dispose reports.
@@ -188,6 +230,11 @@ describe('output that explains itself', () => {
       (e) => e.path === dir,
     );
     expect(listed).toBeDefined();
+    // ... and what `flink checkpoints` shows for it (the cluster's state_size: one definition of a size).
+    const stats = JSON.parse((await flink(['checkpoints', jobs[1], '--json'])).stdout) as {
+      latest: { savepoint: { external_path: string; state_size: number } };
+    };
+    expect(stats.latest.savepoint).toMatchObject({ external_path: location, state_size: listed!.sizeBytes });
     const disposed = await flink(['dispose', dir, '--json']);
     expect(disposed.exitCode).toBe(0);
     expect(JSON.parse(disposed.stdout).bytes).toBe(listed!.sizeBytes);
@@ -201,6 +248,36 @@ describe('options after the job file', () => {
     expect(r.stderr).toContain(`cannot build the plan of ${fixture('jobs', 'counter.ts')}: unexpected argument -d`);
     expect(r.stderr).not.toMatch(/artifacts\/|\.mjs/);
     expect(r.stderr).toContain(`put CLI options before the job file (flink run -d ${fixture('jobs', 'counter.ts')} ...)`);
+  });
+});
+
+describe('an address that does not answer', () => {
+  it('names the local coordinator running at another address and how to reach it, instead of "start the local coordinator"', async () => {
+    const r = await runFlink(['--config-dir', conf, '-D', `rest.port=${await freePort()}`, 'list'], { cwd: work });
+    expect(r.exitCode).toBe(exitCodeFor('unreachable'));
+    expect(r.stderr).toContain(`runs at http://${address} (pid `);
+    expect(r.stderr).toContain(`reach it with -m ${address}, or set rest.port: ${address.split(':')[1]}`);
+    expect(r.stderr).not.toContain('Start the local coordinator');
+    // doctor gives the same fix.
+    const doctor = await runFlink(['--config-dir', conf, '-D', `rest.port=${await freePort()}`, 'doctor'], { cwd: work });
+    expect(doctor.stdout).toContain(`reach it with -m ${address}`);
+  });
+
+  it('a server that accepts and never answers is named as such after rest.idleness-timeout, not told to start the local coordinator', async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket)).listen(0, '127.0.0.1');
+    await new Promise((resolve) => silent.once('listening', resolve));
+    const at = `127.0.0.1:${(silent.address() as { port: number }).port}`;
+    try {
+      const r = await runFlink(['-m', at, '-D', 'rest.idleness-timeout=1 s', 'list'], { cwd: work });
+      expect(r.exitCode).toBe(exitCodeFor('unreachable'));
+      expect(r.stderr).toContain(`Could not reach the coordinator at http://${at} (it accepted the connection but sent no answer within 1 s).`);
+      expect(r.stderr).toContain(`Something listens at http://${at} but does not answer as a REST endpoint`);
+      expect(r.stderr).not.toContain('Start the local coordinator');
+    } finally {
+      for (const socket of held) socket.destroy();
+      silent.close();
+    }
   });
 });
 

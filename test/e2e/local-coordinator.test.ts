@@ -206,7 +206,7 @@ describe('dispose', () => {
     expect(real.exitCode).toBe(0);
     expect(existsSync(target)).toBe(false);
     const refused = await flink(['dispose', conf]);
-    expect(refused.exitCode).toBe(1); // issue 17: a refusal exits 1 (the table's "disposal refused")
+    expect(refused.exitCode).toBe(2); // a path dispose does not take is a bad argument (a protected snapshot exits 1)
     expect(refused.stderr).toContain('not a snapshot directory');
     expect(existsSync(conf)).toBe(true);
   });

@@ -107,10 +107,10 @@ describe('misbehaving jobs hurt only themselves, and say why they failed', () =>
     const restarted = await runFlink(['--config-dir', conf, 'cluster', 'start'], { cwd: work });
     expect(restarted.exitCode).toBe(0);
     address = restarted.stdout.trim().replace(/^http:\/\//, '');
-    expect(restarted.stderr).toMatch(/did not stop cleanly: 1 job\(s\) resumed, 4 failed/);
+    // What the crash did: the jobs that ran then; the four that had failed minutes before are not its doing.
+    expect(restarted.stderr).toContain('did not stop cleanly: 1 job(s) resumed, 0 failed to resume.');
     expect(restarted.stderr).toMatch(new RegExp(`resumed: ${good} Event counter \\(RUNNING\\)`));
-    for (const [mode, id] of Object.entries(bad))
-      expect(restarted.stderr).toMatch(new RegExp(`failed: +${id} misbehaving \\(${mode}\\): ${CAUSES[mode].source}`));
+    for (const id of Object.values(bad)) expect(restarted.stderr).not.toContain(id);
     await until('more output', async () => (counterOutput(out).records > before + 100 ? true : undefined), 60_000);
     for (const id of Object.values(bad)) expect((await listed()).find((j) => j.id === id)?.state).toBe('FAILED');
     expect((await flink(['cancel', good])).exitCode).toBe(0);

@@ -50,6 +50,81 @@ function savepointLine(dir: string): string {
   return `cd ${quote(dir)}; stty -g > before; ${cli}; echo $? > code; stty -g > after`;
 }
 
+describe('the savepoints table at a terminal', () => {
+  it('fits the width of a real pty (columns dropped or shortened, a cell never wraps); piped --human keeps the full table', async () => {
+    for (let i = 0; i < 2; i++) expect((await flink(['savepoint', jobId])).exitCode).toBe(0);
+    const listed = JSON.parse((await flink(['savepoints', jobId, '--json'])).stdout).snapshots as Array<{ path: string }>;
+    const names = listed.map((e) => path.basename(e.path));
+    const cli = [process.execPath, BIN, '--config-dir', conf, '-m', address, 'savepoints', jobId].map(quote).join(' ');
+    for (const width of [200, 100, 60]) {
+      const dir = emptyDir(`table-${width}-`);
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        `t${width}`,
+        '-x',
+        String(width),
+        '-y',
+        '50',
+        `env -u CI NO_COLOR=1 bash -c ${quote(`cd ${quote(dir)}; ${cli} 2>err; echo $? > code; sleep 600`)}`,
+      );
+      await until('the listing', () => read(path.join(dir, 'code')), 30_000);
+      const lines = tmux('capture-pane', '-p', '-t', `t${width}`)
+        .split('\n')
+        .filter((l) => l.trim() !== '');
+      tmux('kill-session', '-t', `t${width}`);
+      // One line for the header and one per snapshot: nothing wrapped; every line within the width.
+      expect([width, lines.length]).toEqual([width, listed.length + 1]);
+      for (const line of lines) expect([width, line.length <= width]).toEqual([width, true]);
+      expect(lines[0]).toMatch(/LOCATION\s+STATUS$/);
+      // The location keeps its end (the snapshot's name), the status its start.
+      for (const name of names) expect(lines.some((l) => new RegExp(`${name}\\s+complete`).test(l))).toBe(true);
+      if (width === 200) expect(lines[0]).toMatch(/^KIND\s+TRIGGER\s+COMPLETED\s+AGE\s+SIZE\s+JOB\s+LOCATION\s+STATUS$/);
+      if (width === 100) expect(lines[0]).not.toContain('TRIGGER');
+    }
+    const piped = await flink(['savepoints', jobId, '--human']);
+    expect(piped.stdout.split('\n')[0]).toMatch(/^KIND\s+TRIGGER\s+COMPLETED\s+AGE\s+SIZE\s+JOB\s+LOCATION\s+STATUS$/);
+    for (const e of listed) expect(piped.stdout).toContain(e.path);
+  }, 120_000);
+});
+
+describe('an attached run', () => {
+  it('Ctrl-C exits 130 and says that the job keeps running, with its id and how to stop it', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        '--config-dir',
+        conf,
+        '-m',
+        address,
+        'run',
+        fixture('jobs', 'counter.ts'),
+        '--out',
+        path.join(work, 'out-attached'),
+        '--sequence',
+        '100000000',
+        '--rate',
+        '20',
+      ],
+      { cwd: work, env: { PATH: process.env.PATH, HOME: work, LANG: 'C.UTF-8' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    const attached = await until('the submission line', () => /JobID ([0-9a-f]{32})/.exec(stdout)?.[1], 60_000);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toContain(`Interrupted: stopped waiting; job ${attached} keeps running on the cluster`);
+    expect(stderr).toContain(`Stop it with: flink stop ${attached}`);
+    await until('RUNNING', async () => ((await listedJobState(flink, attached)) === 'RUNNING' ? true : undefined));
+    expect((await flink(['cancel', attached])).exitCode).toBe(0);
+  }, 90_000);
+});
+
 describe('a waiting savepoint at a terminal', () => {
   it('Ctrl-C in a real pty exits 130 with the trigger id, and the terminal is restored', async () => {
     const dir = emptyDir('tmux-');

@@ -8,6 +8,7 @@ import type { AuditRecord } from '../audit.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
 import { emit } from '../output/export.js';
+import { formatTime, isoTime, shellLine } from '../output/format.js';
 import type { CommandModule } from '../program.js';
 
 export function parseSince(text: string | undefined, now: number): number | undefined {
@@ -48,9 +49,9 @@ export async function runAudit(since: number | undefined, ctx: CommandContext): 
       await printTable(
         io,
         [
-          { header: 'TIME', value: (r: AuditRecord) => (io.isStdoutTTY ? new Date(r.time).toLocaleString() : r.time) },
+          { header: 'TIME', value: (r: AuditRecord) => (io.humanOutput ? formatTime(Date.parse(r.time)) : isoTime(Date.parse(r.time))) },
           { header: 'USER', value: (r) => `${r.user}@${r.host}` },
-          { header: 'COMMAND', value: (r) => r.argv.join(' ') },
+          { header: 'COMMAND', value: (r) => shellLine(r.argv) },
           { header: 'JOB', value: (r) => r.job ?? '-' },
           {
             header: 'RESULT',

@@ -43,9 +43,9 @@ export async function runCheckpoint(options: CheckpointOptions, ctx: CommandCont
   const client = await ctx.client();
   await requireJob(client, options.jobId);
   const { pollUntilComplete } = await import('../../client/async-operation.js');
-  io.note(`Triggering checkpoint for job ${options.jobId}.`);
+  io.progress(`Triggering checkpoint for job ${options.jobId}.`);
   const triggerId = await client.triggerCheckpoint(options.jobId, { checkpointType: options.full ? 'FULL' : 'CONFIGURED' });
-  io.note('Waiting for response...');
+  io.progress('Waiting for response...');
   const spinner = await io.spinner('Checkpoint: triggered');
   const operation = await pollUntilComplete(() => client.checkpointStatus(options.jobId, triggerId), { timeoutMs, what: 'Checkpoint', triggerId }).finally(() =>
     spinner.stop(),

@@ -8,7 +8,7 @@ import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
 import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
-import { formatBytes } from '../output/format.js';
+import { formatBytes, formatTime, isoTime } from '../output/format.js';
 
 export const checkpointsCommand: CommandModule = {
   name: 'checkpoints',
@@ -67,7 +67,7 @@ export async function runCheckpoints(jobId: string, ctx: CommandContext): Promis
           },
           {
             header: 'TRIGGERED',
-            value: (c) => (io.humanOutput ? new Date(c.trigger_timestamp).toLocaleTimeString() : new Date(c.trigger_timestamp).toISOString()),
+            value: (c) => (io.humanOutput ? formatTime(c.trigger_timestamp) : isoTime(c.trigger_timestamp)),
           },
           {
             header: 'DURATION',

@@ -66,7 +66,7 @@ async function printStart(ctx: CommandContext, result: StartResult): Promise<voi
       const recovery = result.recovery;
       if (recovery && recovery.resumed.length + recovery.failed.length > 0) {
         io.note(
-          `The previous coordinator (pid ${recovery.previousPid}) did not stop cleanly: ${recovery.resumed.length} job(s) resumed, ${recovery.failed.length} failed.`,
+          `The previous coordinator (pid ${recovery.previousPid}) did not stop cleanly: ${recovery.resumed.length} job(s) resumed, ${recovery.failed.length} failed to resume.`,
         );
         for (const job of recovery.resumed) io.note(`  resumed: ${job.id} ${job.name} (${job.state})`);
         for (const job of recovery.failed) io.warn(`failed: ${job.id} ${job.name}${job.rootCause ? `: ${job.rootCause}` : ''}`);

@@ -7,6 +7,7 @@ import type { JobsOverview } from '../../rest-api/types.js';
 import { UsageError } from '../../domain/errors.js';
 import { isGloballyTerminal } from '../../domain/job-status.js';
 import { createContext } from '../context.js';
+import { emit } from '../output/export.js';
 import type { CommandContext } from '../context.js';
 import type { CommandModule, ProgramDeps } from '../program.js';
 import { completionScript, SHELLS, type Shell } from '../services/completion-scripts.js';
@@ -39,7 +40,8 @@ export const completionCommand: CommandModule = {
       .action(async (shell: string, _opts: unknown, command: Command) => {
         const ctx = await deps.contextFor(command);
         if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`Unknown shell '${shell}': expected ${SHELLS.join(', ')}.`);
-        ctx.io.stdout.write(completionScript(shell as Shell));
+        const script = completionScript(shell as Shell);
+        await emit(ctx.io, { data: { shell, script }, human: (io) => void io.stdout.write(script) });
       });
   },
 };
@@ -101,7 +103,7 @@ export async function candidatesFor(deps: ProgramDeps, ctx: CommandContext, word
 }
 
 async function lookup(kind: Exclude<ValueKind, 'file' | 'dir'>, ctx: CommandContext, deps: ProgramDeps): Promise<string[]> {
-  if (kind === 'job') return jobIds(ctx);
+  if (kind === 'job' || kind === 'active-job') return jobIds(ctx, kind === 'active-job');
   if (kind === 'snapshot') return withTimeout(snapshotPaths(ctx), []);
   if (kind === 'config-key') {
     const [{ KEYS }, { namesOf }] = await Promise.all([import('../../config/keys.js'), import('../../config/resolve.js')]);
@@ -111,12 +113,15 @@ async function lookup(kind: Exclude<ValueKind, 'file' | 'dir'>, ctx: CommandCont
   return (await import('./index.js')).COMMANDS.filter((c) => !c.hidden).map((c) => c.name);
 }
 
-/** Running jobs first, then the others, as the cluster lists them. GET only; never starts anything. */
-async function jobIds(ctx: CommandContext): Promise<string[]> {
+/**
+ * Jobs that have not ended first, then the others, as the cluster lists them; `activeOnly`: only those (what
+ * savepoint, stop, cancel, checkpoint and upgrade can act on). GET only; never starts anything.
+ */
+async function jobIds(ctx: CommandContext, activeOnly: boolean): Promise<string[]> {
   const [config, { endpointFromConfig }, { quickGet }] = await Promise.all([ctx.config(), import('../endpoint.js'), import('../../client/quick-get.js')]);
   const { body } = await quickGet<JobsOverview>(endpointFromConfig(config, ctx.env), '/jobs/overview', LOOKUP_TIMEOUT_MS);
-  const jobs = body.jobs ?? [];
   const active = (state: string) => !isGloballyTerminal(state);
+  const jobs = (body.jobs ?? []).filter((j) => !activeOnly || active(j.state));
   return [...jobs].sort((a, b) => Number(active(b.state)) - Number(active(a.state))).map((j) => j.jid);
 }
 

@@ -1,9 +1,11 @@
 // `flink config [key...] [--explain <key>] [--path <dir>]`: effective configuration values with their
 // origin, and the savepoint directory chain walked step by step.
 import type { Command } from 'commander';
+import path from 'node:path';
 import { HIDDEN, isSecretKey, SAVEPOINT_DIR, SAVEPOINT_DIR_DEPRECATED, SAVEPOINT_DIR_FLIP10, specOf } from '../../config/keys.js';
 import { namesOf, type ResolvedConfig, type ResolvedValue } from '../../config/resolve.js';
 import { resolveSavepointTarget, type SavepointTarget } from '../../config/savepoint-target.js';
+import { coordinatorStateDir } from '../../config/state-dir.js';
 import { describeOrigin, type Origin } from '../../config/types.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
@@ -65,7 +67,10 @@ export async function runConfig(options: ConfigOptions, ctx: CommandContext): Pr
     }
     return;
   }
-  const values = (options.keys.length === 0 ? config.all() : options.keys.map((k) => config.get(k))).map(masked);
+  const computed = computedDefaults(ctx, config);
+  const values = (options.keys.length === 0 ? config.all() : options.keys.map((k) => config.get(k)))
+    .map((v) => (v.value === undefined && computed[v.key] !== undefined ? { ...v, value: computed[v.key] } : v))
+    .map(masked);
   const { io } = ctx;
   await emit(io, {
     data: { source: config.loaded.source, files: config.loaded.files, values: values.map(valueJson), warnings: config.warnings },
@@ -93,6 +98,12 @@ export async function runConfig(options: ConfigOptions, ctx: CommandContext): Pr
 /** Secrets (s3.secret-key, fs.azure.account.key.*, tokens, passwords) are shown as ******, as Flink shows them. */
 function masked<T extends { value?: string }>(v: T & { key: string; spelledAs?: string }): T {
   return v.value !== undefined && (isSecretKey(v.key) || (v.spelledAs !== undefined && isSecretKey(v.spelledAs))) ? { ...v, value: HIDDEN } : v;
+}
+
+/** Defaults that depend on the environment or on another key (the state directory and what lives in it). */
+function computedDefaults(ctx: CommandContext, config: ResolvedConfig): Record<string, string> {
+  const dir = coordinatorStateDir(config, ctx.env, ctx.cwd);
+  return { 'coordinator.dir': dir, 'audit.log': path.join(dir, 'audit.log') };
 }
 
 function originText(v: ResolvedValue): string {
@@ -177,22 +188,29 @@ async function explainKey(ctx: CommandContext, config: ResolvedConfig, key: stri
       outcome: fb && resolved.spelledAs === spec.fallback ? 'used' : fb ? 'shadowed' : 'not set',
     });
   }
+  const fallbackDefault = spec?.default ?? (spec ? computedDefaults(ctx, config)[spec.key] : undefined);
   rows.push({
     name: 'default',
-    value: spec?.default,
+    value: fallbackDefault,
     origin: undefined,
-    outcome: resolved.origin.kind === 'default' && resolved.value !== undefined ? 'used' : spec?.default === undefined ? 'not set' : 'not needed',
+    outcome: resolved.origin.kind === 'default' && fallbackDefault !== undefined ? 'used' : fallbackDefault === undefined ? 'not set' : 'not needed',
   });
+  const effective = resolved.value ?? (resolved.origin.kind === 'default' ? fallbackDefault : undefined);
+  // A key this tool does not read may be a typo of one it does.
+  const didYouMean = spec ? undefined : (await import('../../config/unknown-keys.js')).didYouMean(key);
+  if (didYouMean) io.warn(`'${key}' is not a key this tool reads; did you mean '${didYouMean}'?`);
   await emit(io, {
     data: {
       key: resolved.key,
-      value: resolved.value ?? null,
+      value: effective ?? null,
       origin: originJson(resolved.origin),
+      known: spec !== undefined,
+      didYouMean: didYouMean ?? null,
       candidates: rows.map((r) => ({ ...r, value: r.value ?? null, origin: originJson(r.origin) ?? null })),
     },
     human: async () => {
       if (io.isStdoutTTY) {
-        io.print(`${resolved.key}: ${io.out.bold(resolved.value ?? '(not set)')}${resolved.value === undefined ? '' : ` (from ${originText(resolved)})`}`);
+        io.print(`${resolved.key}: ${io.out.bold(effective ?? '(not set)')}${effective === undefined ? '' : ` (from ${originText(resolved)})`}`);
         if (spec) io.print(io.out.dim(spec.description));
         io.print('');
       }
@@ -210,23 +228,33 @@ async function explainKey(ctx: CommandContext, config: ResolvedConfig, key: stri
   });
 }
 
-/** `flink config --check`: every unknown key on stdout (key, tab, suggestion); a likely typo is a configuration error. */
+/**
+ * `flink config --check`: every unknown key (key, tab, origin, suggestion) and every value that does not parse as
+ * its key's type (key, tab, origin, what was expected) on stdout; a likely typo or an invalid value is a
+ * configuration error (exit 3), as it would be when the value is read (by the coordinator at start, or later).
+ */
 async function check(ctx: CommandContext, config: ResolvedConfig): Promise<void> {
   const unknown = config.unknownKeys();
+  const invalid = config.invalidValues();
   const { io } = ctx;
   await emit(io, {
-    data: { unknown: unknown.map((u) => ({ key: u.key, origin: describeOrigin(config.lookup(u.key)!.origin), didYouMean: u.suggestion ?? null })) },
+    data: {
+      unknown: unknown.map((u) => ({ key: u.key, origin: describeOrigin(config.lookup(u.key)!.origin), didYouMean: u.suggestion ?? null })),
+      invalid: invalid.map((i) => ({ key: i.key, value: isSecretKey(i.key) ? HIDDEN : i.value, origin: describeOrigin(i.origin), message: i.message })),
+    },
     human: () => {
       for (const u of unknown) io.print(`${u.key}\t${describeOrigin(config.lookup(u.key)!.origin)}${u.suggestion ? `\tdid you mean '${u.suggestion}'?` : ''}`);
-      if (unknown.length === 0) io.note('Every key that is set is one this tool reads.');
+      for (const i of invalid) io.print(`${i.key}\t${describeOrigin(i.origin)}\t${i.message.replace(/^.*: (expected .*)$/, 'invalid value: $1')}`);
+      if (unknown.length === 0 && invalid.length === 0) io.note('Every key that is set is one this tool reads, with a valid value.');
     },
   });
   const typos = unknown.filter((u) => u.suggestion !== undefined);
-  if (typos.length > 0) {
+  const problems = [
+    ...typos.map((t) => `'${t.key}' looks like a typo (did you mean '${t.suggestion}'?)`),
+    ...invalid.map((i) => `'${i.key}' has an invalid value`),
+  ];
+  if (problems.length > 0) {
     const { ConfigError } = await import('../../domain/errors.js');
-    throw new ConfigError(
-      `${typos.length} key(s) look like typos of known keys: ${typos.map((t) => `'${t.key}' (did you mean '${t.suggestion}'?)`).join(', ')}.`,
-      { reportedInJson: true },
-    );
+    throw new ConfigError(`${problems.length} configuration problem(s): ${problems.join(', ')}.`);
   }
 }

@@ -33,7 +33,7 @@ export const doctorCommand: CommandModule = {
         const results = await runDoctor(ctx);
         await printResults(ctx, results);
         const failed = results.filter((r) => r.status === 'fail').length;
-        if (failed > 0) throw new OperationError(`${failed} of ${results.length} checks failed.`, { reportedInJson: true });
+        if (failed > 0) throw new OperationError(`${failed} of ${results.length} checks failed.`);
       });
   },
 };
@@ -75,12 +75,13 @@ export async function runDoctor(ctx: CommandContext): Promise<CheckResult[]> {
 
   const { probeCluster, describeCluster } = await import('../services/cluster-probe.js');
   const probe = await probeCluster(ctx);
-  const { START_LOCAL_HINT } = await import('../../client/http.js');
-  results.push(
-    probe.reachable
-      ? { id: 'rest', title: 'REST endpoint', status: 'pass', detail: describeCluster(probe) }
-      : { id: 'rest', title: 'REST endpoint', status: 'fail', detail: probe.error ?? `not reachable at ${probe.url}`, fix: probe.hint ?? START_LOCAL_HINT },
-  );
+  if (probe.reachable) results.push({ id: 'rest', title: 'REST endpoint', status: 'pass', detail: describeCluster(probe) });
+  else {
+    const [{ unreachableHint }, { UnreachableError }] = await Promise.all([import('../services/unreachable.js'), import('../../domain/errors.js')]);
+    const detail = probe.error ?? `not reachable at ${probe.url}`;
+    const fix = probe.hint ?? (await unreachableHint(ctx, new UnreachableError(detail, { address: probe.url })));
+    results.push({ id: 'rest', title: 'REST endpoint', status: 'fail', detail, ...(fix ? { fix } : {}) });
+  }
   results.push(
     probe.reachable && probe.sentAt !== undefined && probe.receivedAt !== undefined
       ? checks.clockSkewCheck(probe.serverDate, probe.sentAt, probe.receivedAt)

@@ -49,14 +49,20 @@ export async function runGc(options: GcOptions, ctx: CommandContext): Promise<vo
     io.note('--offline: running jobs are not checked; collecting from storage alone.');
   }
   const running = cluster.jobs?.find((j) => j.jobId === options.jobId && !isGloballyTerminal(j.status as JobStatus));
-  if (running && !options.force) {
-    const { childOf } = await import('../../storage/index.js');
+  const { childOf } = await import('../../storage/index.js');
+  const jobDirs = dirs.map((d) => childOf(d, options.jobId)).join(', ');
+  if (running && options.dryRun) {
+    // A dry run deletes nothing: the plan is shown, with what a real run would refuse.
+    io.warn(
+      `Job ${options.jobId} is ${running.status}: its JobManager owns the files under ${jobDirs}, so gc without --dry-run refuses (unless --force); this plan may change as it checkpoints.`,
+    );
+  } else if (running && !options.force) {
     throw new OperationError(
-      `Refusing to collect garbage of job ${options.jobId}: it is ${running.status}, and its JobManager owns the files under ${dirs.map((d) => childOf(d, options.jobId)).join(', ')}.`,
+      `Refusing to collect garbage of job ${options.jobId}: it is ${running.status}, and its JobManager owns the files under ${jobDirs}.`,
       { hint: 'Stop or cancel the job first, or pass --force if you are sure nothing writes there.' },
     );
   }
-  if (running) ctx.audit.forced = true;
+  if (running && !options.dryRun) ctx.audit.forced = true;
   const storage = await storageOf(ctx);
   const outcome = await storage.planGc({ jobId: options.jobId, dirs, roots: await snapshotRoots(ctx), minAgeMs: options.minAgeMs, now: Date.now() });
   const where = outcome.locations.join(', ');

@@ -1,7 +1,8 @@
 // `flink help [topic|command]`: help of a command, or a topic such as the exit-code table.
 import type { Command } from 'commander';
 import { UsageError } from '../../domain/errors.js';
-import { renderExitCodeTable } from '../exit-codes.js';
+import { EXIT_CODES, renderExitCodeTable } from '../exit-codes.js';
+import { emit } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 
 const TOPICS: Record<string, string> = { 'exit-codes': 'the exit codes of every command' };
@@ -15,17 +16,13 @@ export const helpCommand: CommandModule = {
       .addHelpText('after', '\nExamples:\n  flink help exit-codes\n  flink help config\n')
       .action(async (topic: string | undefined, _opts: unknown, command: Command) => {
         const { io } = await deps.contextFor(command);
-        if (topic === undefined) {
-          program.outputHelp();
-          return;
-        }
         if (topic === 'exit-codes') {
-          io.stdout.write(renderExitCodeTable());
-          return;
+          const codes = EXIT_CODES.map(({ code, kind, meaning }) => ({ code, kind, meaning }));
+          return emit(io, { data: { exitCodes: codes }, human: (o) => void o.stdout.write(renderExitCodeTable()) });
         }
-        const target = await deps.describe(topic);
+        const target = topic === undefined ? program : await deps.describe(topic);
         if (!target) throw new UsageError(`Unknown help topic '${topic}'. Topics: ${Object.keys(TOPICS).join(', ')}, or a command name.`);
-        target.outputHelp();
+        await emit(io, { data: { help: target.helpInformation() }, human: () => target.outputHelp() });
       });
   },
 };

@@ -130,7 +130,7 @@ export async function runInspect(pointer: string, options: InspectOptions, ctx: 
   for (const uid of unmatched) io.warn(`No operator with uid '${uid}' (operator id ${operatorIdForUid(uid)}) in this snapshot.`);
   if (report.verified === false) {
     const list = report.missing.map((p, i) => `${p} (${report.problems[i]})`).join('; ');
-    throw new OperationError(`Verification failed: ${report.missing.length} referenced file(s) missing or wrong: ${list}`, { reportedInJson: true });
+    throw new OperationError(`Verification failed: ${report.missing.length} referenced file(s) missing or wrong: ${list}`);
   }
 }
 

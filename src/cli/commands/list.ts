@@ -47,7 +47,7 @@ const TERMINATED = new Set<string>(GLOBALLY_TERMINAL_STATUSES);
 
 export async function runList(options: ListOptions, ctx: CommandContext): Promise<void> {
   const client = await ctx.client();
-  ctx.io.note('Waiting for response...');
+  ctx.io.progress('Waiting for response...');
   const { jobs } = await client.jobsOverview();
   const sorted = [...jobs].sort((a, b) => a['start-time'] - b['start-time']);
   const scheduled = sorted.filter((j) => SCHEDULED.has(j.state));

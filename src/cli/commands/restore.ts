@@ -5,6 +5,7 @@ import { NotFoundError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { collect } from '../options.js';
+import { formatTime } from '../output/format.js';
 import type { CommandModule } from '../program.js';
 import { gatherSnapshots, latestVerified } from '../snapshots.js';
 import { parseRunArgs, runRun, type RunOptions } from '../services/run-job.js';
@@ -50,7 +51,7 @@ export const restoreCommand: CommandModule = {
       .argument('[from]', 'snapshot path, or latest')
       .argument('[job]', 'job module (.js, .mjs, .ts) or jar')
       .argument('[args...]', 'arguments of the job')
-      .option('--name <job name>', 'with latest: the job whose snapshots to use (default: the only job name that has snapshots)')
+      .option('--name <job name>', 'with latest: only jobs with this name (several jobs of that name: an error listing them)')
       .option('--from-job <jobId>', 'with latest: the snapshots of this job id')
       .option('--dir <root>', 'with latest: also scan this directory (repeatable)', collect)
       .option('-n, --allowNonRestoredState', 'allow state of operators that no longer exist to be skipped')
@@ -67,6 +68,7 @@ export const restoreCommand: CommandModule = {
           'Examples:',
           '  flink restore latest -d fixtures/jobs/counter-fixed.ts --out /tmp/out --input events.txt',
           '  flink restore latest --name "Event counter" -n -d job.ts',
+          '  flink restore latest --from-job fd72014d4c864993a2e5a9287b4a9c5d -d job.ts',
           '  flink restore /data/savepoints/savepoint-fd7201-0123456789ab -d -p 4 job.ts',
           '',
           "Options go before the job file: everything after it is the job's own arguments (as in Flink's run).",
@@ -86,20 +88,19 @@ export async function runRestore(options: RestoreOptions, ctx: CommandContext): 
   checkArtifact(options.artifact, ctx.cwd);
   if (pointer === 'latest') {
     const gathered = await gatherSnapshots(ctx, { jobId: options.fromJob, jobName: options.name, dirs: options.dirs });
-    let candidates = gathered.entries;
-    if (!options.name && !options.fromJob) {
+    if (!options.fromJob) {
+      // A name is not a job: pipelines may share one. Several jobs' snapshots: the error lists them.
       const { requireOneJob } = await import('../latest.js');
-      requireOneJob(candidates, 'Pick one with --name <job name> or --from-job <jobId>.');
-      candidates = gathered.entries;
+      requireOneJob(gathered.entries, 'Pick one with --from-job <jobId>.');
     }
-    const { latest } = await latestVerified(ctx, candidates);
+    const { latest } = await latestVerified(ctx, gathered.entries);
     if (!latest)
       throw new NotFoundError(`No restorable savepoint or persistent checkpoint${options.name ? ` of job '${options.name}'` : ''} found.`, {
         hint: 'List them with flink savepoints --all, or give a path.',
       });
     pointer = latest.path;
     ctx.io.note(
-      `Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${new Date(latest.completedAt).toISOString()})` : ''}.`,
+      `Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${formatTime(latest.completedAt)})` : ''}.`,
     );
   }
   await runRun({ ...options, fromSavepoint: pointer }, ctx);

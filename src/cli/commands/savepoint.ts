@@ -105,10 +105,11 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
   const target = await savepointTarget(ctx, options.targetDirectory, 'argument [targetDirectory]');
   const timeoutMs = await ctx.waitTimeoutMs(options.timeoutMs);
   const client = await ctx.client();
-  await requireJob(client, options.jobId);
+  // The code of the next steps loads while the cluster answers whether the job exists.
   const [{ withJobLock }, { takeSavepoint, pruneAfterSavepoint, pruneFailure }] = await Promise.all([
     import('../locking.js'),
     import('../services/take-savepoint.js'),
+    requireJob(client, options.jobId),
   ]);
   const request = { kind: 'savepoint', targetDirectory: target.send ?? null, formatType: options.format } as const;
   // One run at a time per job: an overlapping cron run exits 7 instead of triggering a second savepoint.

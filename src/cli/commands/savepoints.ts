@@ -3,6 +3,7 @@
 // cluster are gone (storage scan). `--latest` prints one path for `$(...)`. `inspect <path>` looks inside one.
 import type { Command } from 'commander';
 import { filterCatalog, type CatalogEntry } from '../../domain/catalog.js';
+import type { PinInfo } from '../../domain/pin.js';
 import { formatDuration } from '../../domain/duration.js';
 import { NotFoundError, NothingToDoError, OperationError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
@@ -12,7 +13,7 @@ import { collect, parseKeep, parseMaxAge } from '../options.js';
 import { emit, humanNow } from '../output/export.js';
 import type { CommandModule } from '../program.js';
 import { gatherSnapshots, latestVerified } from '../snapshots.js';
-import { formatBytes } from '../output/format.js';
+import { formatBytes, formatTime, isoTime } from '../output/format.js';
 
 export interface SavepointsOptions {
   jobId?: string;
@@ -204,8 +205,8 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
   });
   if (options.latest) {
     const { requireOneJob, warnIfSubsumable } = await import('../latest.js');
-    // Without a job, "latest" agrees with restore latest: one job's snapshots, or an error naming the candidates.
-    if (!options.jobId && !options.name) requireOneJob(gathered.entries, 'Name one: flink savepoints --latest <jobId> (or --name <job name>).');
+    // Without a job id, "latest" agrees with restore latest: one job's snapshots, or an error naming the candidates.
+    if (!options.jobId) requireOneJob(gathered.entries, 'Name one: flink savepoints --latest <jobId>.');
     const { latest } = await latestVerified(ctx, gathered.entries, { maxAgeMs: options.maxAgeMs });
     if (!latest) {
       const what = options.jobId ? `job ${options.jobId}` : options.name ? `job '${options.name}'` : 'any job';
@@ -247,31 +248,39 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
       await printTable(
         io,
         [
-          { header: 'KIND', value: (e: CatalogEntry) => (e.origin === 'flink' ? `${e.kind} (flink)` : e.kind) },
-          { header: 'TRIGGER', value: (e) => e.trigger ?? '-' },
+          // On a narrow terminal: TRIGGER and AGE go first, then LOCATION, JOB and STATUS are shortened, then
+          // JOB, SIZE, COMPLETED and KIND go; LOCATION (its end: the snapshot's name) and STATUS always stay.
+          { header: 'KIND', value: (e: CatalogEntry) => (e.origin === 'flink' ? `${e.kind} (flink)` : e.kind), priority: 8 },
+          { header: 'TRIGGER', value: (e) => e.trigger ?? '-', priority: 2 },
           {
             header: 'COMPLETED',
-            value: (e) =>
-              e.completedAt === undefined ? '-' : io.humanOutput ? new Date(e.completedAt).toLocaleString() : new Date(e.completedAt).toISOString(),
+            priority: 7,
+            value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? formatTime(e.completedAt) : isoTime(e.completedAt)),
           },
           {
             header: 'AGE',
             plainHeader: 'AGE_MS',
+            priority: 3,
             value: (e) => (e.completedAt === undefined ? '-' : io.humanOutput ? formatDuration(now - e.completedAt) : String(now - e.completedAt)),
           },
-          { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (e) => (io.humanOutput ? formatBytes(e.sizeBytes) : String(e.sizeBytes)) },
+          { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (e) => (io.humanOutput ? formatBytes(e.sizeBytes) : String(e.sizeBytes)), priority: 6 },
           {
             header: 'JOB',
+            priority: 5,
+            minWidth: 14,
+            keep: 'start',
             value: (e) =>
               e.jobName ? `${e.jobName} (${(e.jobId ?? e.jobIdPrefix ?? '').slice(0, 8)})` : (e.jobId ?? (e.jobIdPrefix ? `${e.jobIdPrefix}…` : '-')),
           },
-          { header: 'LOCATION', value: (e) => e.path },
+          { header: 'LOCATION', value: (e) => e.path, minWidth: 32 },
           {
             header: 'STATUS',
+            minWidth: 10,
+            keep: 'start',
             value: (e) =>
               (e.problem ? `${e.state}: ${e.problem}` : e.state) +
               (e.state === 'complete' && e.verified === 'full' ? ', verified' : '') +
-              (e.pinned ? ', pinned' : ''),
+              (e.pinned ? `, pinned${e.pin?.reason ? ` (${e.pin.reason})` : ''}` : ''),
             color: (t, e, o) => (e.state === 'complete' ? o.out.green(t) : o.out.red(t)),
           },
         ],
@@ -303,14 +312,27 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
         reason: d.reason,
         bytes: d.entry.sizeBytes,
         completedAt: d.entry.completedAt ?? null,
+        completed: d.entry.completedAt === undefined ? null : isoTime(d.entry.completedAt),
       })),
       disposed: outcome.disposed.map((d) => d.entry.path),
       failed: outcome.failed.map((f) => ({ path: f.decision.entry.path, error: f.error })),
     },
-    human: () => {
-      if (options.dryRun)
-        for (const d of outcome.decisions) io.print(`${d.action === 'dispose' ? 'Would dispose' : 'Keep'}\t${d.entry.path}\t${d.entry.sizeBytes}\t${d.reason}`);
-      else for (const d of outcome.disposed) io.print(`Disposed ${d.entry.path} (${formatBytes(d.entry.sizeBytes)}): ${d.reason}`);
+    human: async () => {
+      if (!options.dryRun) {
+        for (const d of outcome.disposed) io.print(`Disposed ${d.entry.path} (${formatBytes(d.entry.sizeBytes)}): ${d.reason}`);
+        return;
+      }
+      // The plan as a table: tab-separated when piped (scripts), aligned with units on a terminal or --human.
+      await printTable(
+        io,
+        [
+          { header: 'ACTION', value: (d: (typeof outcome.decisions)[number]) => (d.action === 'dispose' ? 'Would dispose' : 'Keep') },
+          { header: 'LOCATION', value: (d) => d.entry.path },
+          { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (d) => (io.humanOutput ? formatBytes(d.entry.sizeBytes) : String(d.entry.sizeBytes)) },
+          { header: 'REASON', value: (d) => d.reason },
+        ],
+        outcome.decisions,
+      );
     },
   });
   if (outcome.failed.length > 0) {
@@ -327,15 +349,30 @@ export async function runPrune(options: PruneOptions, ctx: CommandContext): Prom
 }
 
 async function runPin(action: 'pin' | 'unpin', pointer: string, reason: string | undefined, ctx: CommandContext): Promise<void> {
-  const [{ storageOf }, { currentUser }] = await Promise.all([import('../services/storage.js'), import('../audit.js')]);
+  const [{ storageOf }, { currentUser }, { nextPin }] = await Promise.all([
+    import('../services/storage.js'),
+    import('../audit.js'),
+    import('../../domain/pin.js'),
+  ]);
+  if (action === 'unpin' && reason !== undefined) throw new UsageError('--reason goes with pin.');
   const storage = await storageOf(ctx);
   const entry = await storage.describe(pointer);
   const dir = entry?.path ?? pointer;
   if (!entry || entry.state === 'incomplete') throw new NotFoundError(`No snapshot at ${dir} (expected a savepoint-* or chk-<n> directory with _metadata).`);
+  const existing = await storage.readPin(dir);
+  if (action === 'unpin' && existing === undefined) throw new NothingToDoError(`Not pinned: ${dir} (nothing to unpin).`);
   ctx.audit.paths.push(dir);
-  if (action === 'pin') await storage.pin(dir, { user: currentUser(ctx.env), ...(reason ? { reason } : {}) });
+  const info = action === 'pin' ? nextPin(existing, { user: currentUser(ctx.env), reason, now: new Date() }) : undefined;
+  if (info) await storage.pin(dir, info);
   else await storage.unpin(dir);
-  await emit(ctx.io, { data: { path: dir, pinned: action === 'pin' }, human: (io) => io.print(`${action === 'pin' ? 'Pinned' : 'Unpinned'} ${dir}`) });
+  await emit(ctx.io, {
+    data: { path: dir, pinned: info !== undefined, ...(info ? { pin: pinJson(info) } : {}) },
+    human: (io) => io.print(info ? `Pinned ${dir}${info.reason ? ` (${info.reason})` : ''}` : `Unpinned ${dir}`),
+  });
+}
+
+function pinJson(pin: PinInfo): Record<string, unknown> {
+  return { reason: pin.reason ?? null, user: pin.user ?? null, pinnedAt: pin.pinnedAt ?? null };
 }
 
 function entryJson(e: CatalogEntry): Record<string, unknown> {
@@ -350,10 +387,12 @@ function entryJson(e: CatalogEntry): Record<string, unknown> {
     jobName: e.jobName ?? null,
     snapshotId: e.snapshotId ?? null,
     completedAt: e.completedAt ?? null,
+    completed: e.completedAt === undefined ? null : isoTime(e.completedAt),
     sizeBytes: e.sizeBytes,
     state: e.state,
     problem: e.problem ?? null,
     pinned: Boolean(e.pinned),
+    pin: e.pinned ? pinJson(e.pin ?? {}) : null,
     verified: e.verified ?? null,
   };
 }

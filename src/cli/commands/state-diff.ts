@@ -55,7 +55,7 @@ export async function runDiff(first: string, second: string, options: DiffOption
       });
     }
     await emit(ctx.io, { data: { a: a.path, b: b.path, operators, problems }, human: () => printDiff(a.path, b!.path, operators, ctx) });
-    if (problems.length > 0) throw new OperationError(`Could not read all keyed state: ${problems.join('; ')}`, { reportedInJson: true });
+    if (problems.length > 0) throw new OperationError(`Could not read all keyed state: ${problems.join('; ')}`);
   } finally {
     a.close();
     b?.close();

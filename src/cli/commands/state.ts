@@ -52,7 +52,7 @@ export async function runState(pointer: string, options: StateOptions, ctx: Comm
       data: { path: snapshot.path, origin: snapshot.origin, operators: reports },
       human: () => printSummary(snapshot.path, reports, ctx),
     });
-    if (problems.length > 0) throw new OperationError(`Could not read all keyed state: ${problems.join('; ')}`, { reportedInJson: true });
+    if (problems.length > 0) throw new OperationError(`Could not read all keyed state: ${problems.join('; ')}`);
   } finally {
     snapshot.close();
   }
@@ -91,7 +91,7 @@ async function runLookup(
         found,
       ),
   });
-  if (problems.length > 0) throw new OperationError(`Could not read all keyed state: ${problems.join('; ')}`, { reportedInJson: true });
+  if (problems.length > 0) throw new OperationError(`Could not read all keyed state: ${problems.join('; ')}`);
 }
 
 async function printSummary(path: string, reports: OperatorReport[], ctx: CommandContext): Promise<void> {

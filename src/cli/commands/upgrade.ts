@@ -92,7 +92,11 @@ async function waitHealthy(client: FlinkApi, jobId: string, timeoutMs: number): 
     async () => {
       const job = await client.job(jobId);
       lastState = job.state;
-      if (isGloballyTerminal(job.state)) throw new OperationError(`the new version ended ${job.state}`);
+      if (isGloballyTerminal(job.state)) {
+        // Why, as `flink list -a` tells it (the JobManager's root exception).
+        const cause = job.state === 'FAILED' ? await (await import('../job-failure.js')).rootCauseOf(client, jobId) : undefined;
+        throw new OperationError(`the new version ended ${job.state}${cause ? `: ${cause.replace(/\.$/, '')}` : ''}`);
+      }
       if (job.state !== 'RUNNING') return undefined;
       const stats = await client.checkpoints(jobId).catch(() => undefined);
       return stats && stats.counts.completed > 0 ? true : undefined;
@@ -143,21 +147,29 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
   await withJobLock(ctx, options.jobId, async () => {
     // The pre-flight runs before anything is stopped, against the running job's newest snapshot (what its
     // savepoint will hold); a job without one is checked against the savepoint itself (a refusal rolls back).
-    const { runningJobOperators, preflight } = await import('../preflight.js');
-    const before = await runningJobOperators(client, options.jobId, await (await import('../services/storage.js')).storageOf(ctx));
+    const [{ runningJobOperators, preflight, planNewJob }, { explainRejection }, { storageOf }] = await Promise.all([
+      import('../preflight.js'),
+      import('../services/run-job.js'),
+      import('../services/storage.js'),
+    ]);
+    const before = await runningJobOperators(client, options.jobId, await storageOf(ctx));
     const checks = {
       args: options.args,
       entryClass: options.entryClass,
       parallelism: options.parallelism,
       allowNonRestoredState: options.allowNonRestoredState,
     };
-    if (before) {
-      const jarId = await uploadPrepared(client, prepared);
-      try {
-        await preflight(ctx, client, jarId, before.pointer, checks, `Job ${options.jobId} keeps running; nothing was stopped.`, before.operators);
-      } finally {
-        await client.deleteJar(jarId).catch(() => {});
-      }
+    // The new version must plan (its main runs on the cluster) before the old one is stopped: one that cannot
+    // start is refused here, the old job untouched.
+    const untouched = `Job ${options.jobId} keeps running; nothing was stopped.`;
+    const jarId = await uploadPrepared(client, prepared);
+    try {
+      if (before) await preflight(ctx, client, jarId, before.pointer, checks, untouched, before.operators);
+      else await planNewJob(client, jarId, checks, untouched);
+    } catch (error) {
+      throw explainRejection(error, prepared.upload, options.artifact, options.args);
+    } finally {
+      await client.deleteJar(jarId).catch(() => {});
     }
     const savepoint = await takeSavepoint(ctx, client, {
       jobId: options.jobId,

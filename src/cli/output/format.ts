@@ -12,3 +12,27 @@ export function formatBytes(bytes: number): string {
   }
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
+
+const pad = (n: number, width = 2) => String(Math.trunc(Math.abs(n))).padStart(width, '0');
+
+/**
+ * The one date format of this tool for people: ISO-like, local time, to the second: "2026-12-05 23:28:54".
+ * (`flink list` keeps Flink's own "05.12.2026 23:28:49".)
+ */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** The same instant for scripts (--json, piped tables): ISO 8601 in local time with its zone, "2026-12-05T23:28:54.123+01:00". */
+export function isoTime(ms: number): string {
+  const d = new Date(ms);
+  const offset = -d.getTimezoneOffset();
+  const zone = `${offset >= 0 ? '+' : '-'}${pad(offset / 60)}:${pad(offset % 60)}`;
+  return `${formatTime(ms).replace(' ', 'T')}.${pad(d.getMilliseconds(), 3)}${zone}`;
+}
+
+/** argv as a shell line that gives the same words back: `--reason 'before v2'` (an empty word is ''). */
+export function shellLine(args: readonly string[]): string {
+  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 
 /** What a value is, when it is not a fixed list: looked up (job, snapshot, config key) or left to the shell (file, dir). */
-export type ValueKind = 'job' | 'snapshot' | 'file' | 'dir' | 'config-key' | 'command';
+export type ValueKind = 'job' | 'active-job' | 'snapshot' | 'file' | 'dir' | 'config-key' | 'command';
 
 export interface ValueSpec {
   values?: readonly string[];
@@ -57,13 +57,14 @@ const OPTION_VALUES: Record<string, ValueSpec> = {
 const ARG_VALUES: Record<string, ValueSpec[]> = {
   run: [{ kinds: ['file'] }, { kinds: ['file'] }],
   restore: [{ values: ['latest'], kinds: ['snapshot'] }, { kinds: ['file'] }, { kinds: ['file'] }],
-  upgrade: [{ kinds: ['job'] }, { kinds: ['file'] }, { kinds: ['file'] }],
-  savepoint: [{ values: ['status'], kinds: ['job'] }, { kinds: ['dir'] }],
+  // Commands that act on a job that has not ended offer only those ('active-job'); looking at history, any.
+  upgrade: [{ kinds: ['active-job'] }, { kinds: ['file'] }, { kinds: ['file'] }],
+  savepoint: [{ values: ['status'], kinds: ['active-job'] }, { kinds: ['dir'] }],
   savepoints: [{ values: ['prune', 'pin', 'unpin', 'inspect', 'state', 'diff'], kinds: ['job'] }, { kinds: ['snapshot'] }, { kinds: ['snapshot'] }],
   dispose: [{ kinds: ['snapshot'] }],
-  stop: [{ kinds: ['job'] }],
-  cancel: [{ kinds: ['job'] }],
-  checkpoint: [{ kinds: ['job'] }],
+  stop: [{ kinds: ['active-job'] }],
+  cancel: [{ kinds: ['active-job'] }],
+  checkpoint: [{ kinds: ['active-job'] }],
   checkpoints: [{ kinds: ['job'] }],
   cluster: [{ values: ['start', 'stop', 'status'] }],
   config: [{ kinds: ['config-key'] }],

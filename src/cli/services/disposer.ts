@@ -60,9 +60,9 @@ export async function disposeViaCluster(
 ): Promise<void> {
   const { pollUntilComplete } = await import('../../client/async-operation.js');
   const { failureError } = await import('./snapshot-ops.js');
-  if (options.announce) ctx.io.note(`Disposing savepoint '${pointer}'.`);
+  if (options.announce) ctx.io.progress(`Disposing savepoint '${pointer}'.`);
   const triggerId = await client.disposeSavepoint(pointer, { force: Boolean(options.force) });
-  if (options.announce) ctx.io.note('Waiting for response...');
+  if (options.announce) ctx.io.progress('Waiting for response...');
   const operation = await pollUntilComplete(() => client.disposalStatus(triggerId), {
     timeoutMs: await ctx.waitTimeoutMs(options.timeoutMs),
     what: 'Disposal',

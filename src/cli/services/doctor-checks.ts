@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { SAVEPOINT_BACKEND_REMOVED } from '../../config/keys.js';
 import type { ResolvedConfig } from '../../config/resolve.js';
 import type { StorageSettings } from '../../config/storage.js';
 import { isProcessAlive } from '../pid.js';
@@ -23,11 +24,21 @@ export const MAX_CLOCK_SKEW_MS = 5_000;
 /** Keys this tool does not read, by prefix, that are still legitimate (storage credentials, Flink's own). */
 const KNOWN_PREFIXES = ['s3.', 'fs.azure.', 'azure.'];
 
-/** `savepointWarnings`: the savepoint target chain's warnings (it explains the savepoint directory's old names). */
+/**
+ * The configuration's keys and values: deprecated names (fail), likely typos of a known key (fail), values that
+ * do not parse as their key's type (fail: the coordinator or a later command would refuse them), and keys this
+ * tool does not read (a warning: fine when the Flink cluster reads them). `savepointWarnings`: the savepoint
+ * target chain's warnings (it explains the savepoint directory's old names).
+ */
 export function configKeysCheck(config: ResolvedConfig, known: ReadonlySet<string>, savepointWarnings: readonly string[] = []): CheckResult[] {
-  const entries = config.loaded.entries;
-  const deprecated = [...new Set([...config.warnings, ...savepointWarnings])].filter((w) => /deprecated|is ignored/i.test(w));
-  const unknown = [...new Set(entries.map((e) => e.key))].filter((k) => !known.has(k) && !KNOWN_PREFIXES.some((p) => k.startsWith(p)));
+  const backendRemoved = config.warnings.filter((w) => w.startsWith(`Config key '${SAVEPOINT_BACKEND_REMOVED}'`));
+  const deprecated = [...new Set([...config.deprecationWarnings(), ...backendRemoved, ...savepointWarnings.filter((w) => /deprecated|is ignored/i.test(w))])];
+  const typos = config.unknownKeys().filter((u) => u.suggestion !== undefined);
+  const typoKeys = new Set(typos.map((t) => t.key));
+  const unknown = [...new Set(config.loaded.entries.map((e) => e.key))].filter(
+    (k) => !known.has(k) && !typoKeys.has(k) && !KNOWN_PREFIXES.some((p) => k.startsWith(p)),
+  );
+  const invalid = config.invalidValues();
   const results: CheckResult[] = [];
   results.push(
     deprecated.length === 0
@@ -38,6 +49,28 @@ export function configKeysCheck(config: ResolvedConfig, known: ReadonlySet<strin
           status: 'fail',
           detail: deprecated.join(' '),
           fix: 'Rename each deprecated key to the name given (the old names still work, with a warning on every run).',
+        },
+  );
+  results.push(
+    typos.length === 0
+      ? { id: 'config-typos', title: 'Misspelled configuration keys', status: 'pass', detail: 'none' }
+      : {
+          id: 'config-typos',
+          title: 'Misspelled configuration keys',
+          status: 'fail',
+          detail: `ignored, each a small edit away from a key this tool reads: ${typos.map((t) => t.key).join(', ')}`,
+          fix: typos.map((t) => `Rename '${t.key}' to '${t.suggestion}'.`).join(' '),
+        },
+  );
+  results.push(
+    invalid.length === 0
+      ? { id: 'config-values', title: 'Configuration values', status: 'pass', detail: 'every value set parses as its type' }
+      : {
+          id: 'config-values',
+          title: 'Configuration values',
+          status: 'fail',
+          detail: invalid.map((i) => i.message).join('; '),
+          fix: "Correct each value (durations like '10 s' or '5 min', integers, memory sizes like '1g'); 'flink config --check' lists them.",
         },
   );
   results.push(

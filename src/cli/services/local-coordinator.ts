@@ -123,6 +123,8 @@ export async function startCluster(ctx: CommandContext, timeoutMs = 30_000): Pro
     rmSync(path.join(dir, 'coordinator.pid'), { force: true });
     ctx.io.note(`Removed a stale pid file (pid ${existing.pid} is ${alive(existing.pid) ? 'not a coordinator' : 'gone'}).`);
   }
+  // A value the daemon would refuse (a duration of '10 parsecs') is a configuration error here, before it starts.
+  (await ctx.config()).requireValidValues();
   await mkdir(dir, { recursive: true });
   const args: string[] = [];
   if (ctx.globals.configDir) args.push('--config-dir', path.resolve(ctx.cwd, ctx.globals.configDir));
@@ -137,6 +139,7 @@ export async function startCluster(ctx: CommandContext, timeoutMs = 30_000): Pro
   // A detached daemon that inherits only its log file descriptor: node's spawn is exactly that (execa
   // would keep piping, and this process could not exit before the daemon).
   const { spawn } = await import('node:child_process');
+  const spawnedAt = Date.now(); // a job that ended from now on ended on resume
   const child = spawn(process.execPath, [coordinatorEntry(), ...args], { detached: true, stdio: ['ignore', out, out], cwd: ctx.cwd, env: ctx.env });
   closeSync(out);
   child.unref();
@@ -162,7 +165,7 @@ export async function startCluster(ctx: CommandContext, timeoutMs = 30_000): Pro
     );
     if (answering) {
       const result: StartResult = { url: answering.url, pid: answering.pid, stateDir: dir, log, alreadyRunning: false };
-      if (existing) result.recovery = await recoveryAfterCrash(answering.url, await tokenOf(ctx, answering.url), existing, deadline);
+      if (existing) result.recovery = await recoveryAfterCrash(answering.url, await tokenOf(ctx, answering.url), existing, spawnedAt, deadline);
       return result;
     }
   } finally {
@@ -175,10 +178,11 @@ export async function startCluster(ctx: CommandContext, timeoutMs = 30_000): Pro
 
 /**
  * The previous daemon died without stopping (its pid file was left): its running jobs are resumed by the
- * new one. Waits (bounded) until each resumed job runs or ends, and lists the jobs that failed since the
- * previous daemon started (before the crash, or on resume), with their root causes.
+ * new one. Waits (bounded) until each resumed job runs or ends, and lists the jobs the crash concerned: those
+ * resumed, and those that failed to resume (on resume, so after this daemon started), with their root causes.
+ * Jobs that had ended before the crash are not its doing and are not counted.
  */
-async function recoveryAfterCrash(url: string, token: string | undefined, previous: PidFile, deadline: number): Promise<Recovery> {
+async function recoveryAfterCrash(url: string, token: string | undefined, previous: PidFile, spawnedAt: number, deadline: number): Promise<Recovery> {
   const get = async <T>(pathname: string): Promise<T> => {
     const response = await fetch(`${url}/v1${pathname}`, { signal: AbortSignal.timeout(5000), headers: authHeaders(token) });
     if (!response.ok) throw new OperationError(`GET ${pathname}: HTTP ${response.status}`);
@@ -197,7 +201,7 @@ async function recoveryAfterCrash(url: string, token: string | undefined, previo
       },
       { deadline, timeoutMs: 20_000, intervalMs: 200 },
     );
-    const failedJobs = jobs.filter((j) => j.state === 'FAILED' && (resumedIds.has(j.jid) || j['end-time'] >= (previous.startedAt ?? 0)));
+    const failedJobs = jobs.filter((j) => j.state === 'FAILED' && (resumedIds.has(j.jid) || j['end-time'] >= spawnedAt));
     const failed = await Promise.all(
       failedJobs.map(async (j) => {
         const exceptions = await get<{ exceptionHistory?: { entries?: Array<{ stacktrace: string }> } }>(`/jobs/${j.jid}/exceptions?maxExceptions=1`).catch(

@@ -88,32 +88,48 @@ async function refuseStartFromNothing(ctx: CommandContext, options: RunOptions):
   }
 }
 
-/** Options of run that, given after the job file, went to the job instead (Flink's rule, kept). */
-const RUN_OPTIONS = new Set([
-  '-d',
-  '--detached',
-  '-p',
-  '--parallelism',
-  '-s',
-  '--fromSavepoint',
-  '-n',
-  '--allowNonRestoredState',
-  '-cm',
-  '--claimMode',
-  '-rm',
-  '--restoreMode',
-  '-c',
-  '--class',
-  '-m',
-  '--jobmanager',
-  '-D',
-  '--json',
-  '-q',
-  '--quiet',
-  '--require-savepoint',
-  '-sae',
-  '--shutdownOnAttachedExit',
+/**
+ * Options of run that, given after the job file, went to the job instead (Flink's rule, kept): true for those
+ * that take a value (the hint moves the value with its option).
+ */
+const RUN_OPTIONS = new Map<string, boolean>([
+  ['-d', false],
+  ['--detached', false],
+  ['-p', true],
+  ['--parallelism', true],
+  ['-s', true],
+  ['--fromSavepoint', true],
+  ['-n', false],
+  ['--allowNonRestoredState', false],
+  ['-cm', true],
+  ['--claimMode', true],
+  ['-rm', true],
+  ['--restoreMode', true],
+  ['-c', true],
+  ['--class', true],
+  ['-m', true],
+  ['--jobmanager', true],
+  ['-D', true],
+  ['--json', false],
+  ['-q', false],
+  ['--quiet', false],
+  ['--require-savepoint', false],
+  ['-sae', false],
+  ['--shutdownOnAttachedExit', false],
 ]);
+
+/** The CLI options among a job's arguments, each with its value where it takes one: ['-p 0', '-d']. */
+export function misplacedOptions(args: readonly string[]): string[] {
+  const found: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [name, inline] = args[i].split(/=(.*)/s);
+    const takesValue = RUN_OPTIONS.get(name);
+    if (takesValue === undefined) continue;
+    if (takesValue && inline === undefined && i + 1 < args.length) found.push(`${args[i]} ${args[++i]}`);
+    else found.push(args[i]);
+  }
+  return found;
+}
 
 /**
  * A refused submission in the user's terms: the coordinator's copy of the bundle is named as the user's file,
@@ -124,7 +140,7 @@ export function explainRejection(error: unknown, upload: string, artifact: strin
   const base = path.basename(upload).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const stored = new RegExp(`\\S*(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}_)?${base}`, 'g');
   const message = error.message.replace(stored, artifact).split(upload).join(artifact);
-  const misplaced = args.filter((a) => RUN_OPTIONS.has(a.split('=')[0]));
+  const misplaced = misplacedOptions(args);
   if (message === error.message && misplaced.length === 0) return error;
   const hint =
     misplaced.length > 0
@@ -148,6 +164,9 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
   if (options.requireSavepoint && !savepointPath) await refuseStartFromNothing(ctx, options);
   const client = await ctx.client();
   const prepared = await prepareArtifact(options.artifact);
+  // The job id is chosen here (Flink's JarRunRequestBody.jobId), so that a job the cluster created and then
+  // failed to start is known by its id (the audit log, the error) as a started one is.
+  const jobId = (await import('../../client/rest-client.js')).newTriggerId();
   let submitted: Submitted;
   try {
     const started = prepared.kind === 'module' ? await ensureLocalCoordinator(ctx, client, savepointPath) : undefined;
@@ -164,6 +183,7 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
           savepointPath,
           allowNonRestoredState: options.allowNonRestoredState,
           claimMode: savepointPath ? options.claimMode : undefined,
+          jobId,
         },
         (line) => io.warn(line),
         savepointPath === undefined
@@ -176,6 +196,14 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
       );
     } catch (error) {
       spinner.stop();
+      // The cluster may have created the job before it failed: then the audit log names it.
+      if (
+        await client.job(jobId).then(
+          () => true,
+          () => false,
+        )
+      )
+        ctx.audit.job = jobId;
       if (started) await stopStarted(ctx, started);
       throw explainRejection(error, prepared.upload, options.artifact, options.args);
     }
@@ -206,13 +234,15 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
   humanNow(io, submittedLine);
   // Attached: wait for the job to end, as Flink's client does.
   const started = Date.now();
+  // Ctrl-C from here on leaves the job running on the cluster: the note says so, with its id.
+  const unmark = (await import('../interrupt.js')).markWaiting({ job: submitted.jobId });
   const job = (await pollUntil(
     async () => {
       const current = await client.job(submitted.jobId);
       return isGloballyTerminal(current.state as JobStatus) ? current : undefined;
     },
     { intervalMs: 500 },
-  ))!; // no timeout: it returns a job
+  ).finally(unmark))!; // no timeout: it returns a job
   const cause = job.state === 'FAILED' ? await (await import('../job-failure.js')).rootCauseOf(client, submitted.jobId) : undefined;
   const finished = () => {
     io.print('Program execution finished');

@@ -22,7 +22,8 @@ export function failureText(failure: SerializedFailure | undefined): string {
   const lines = trace.split('\n');
   const causes = lines.filter((l) => l.startsWith('Caused by: ')).map((l) => l.slice('Caused by: '.length));
   const line = (causes.length > 0 ? causes[causes.length - 1] : (lines[0] ?? '')).trim();
-  const message = line.replace(/^(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*: ?/, '').trim();
+  // Java's qualified class names, and the local coordinator's own error classes (OperationError: ...).
+  const message = line.replace(/^(?:(?:[a-zA-Z_$][\w$]*\.)+[A-Z][\w$]*|[A-Z][\w$]*(?:Exception|Error|Throwable)): ?/, '').trim();
   if (message !== '') return message;
   return failure?.class ?? 'unknown cause';
 }

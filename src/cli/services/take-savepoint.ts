@@ -45,7 +45,7 @@ export async function takeSavepoint(ctx: CommandContext, client: FlinkApi, run: 
       await records.writePendingTrigger(ctx, { jobId: run.jobId, triggerId: chosen, startedAt: new Date().toISOString(), request: run.reattach!.request });
     }
     try {
-      if (run.announce) ctx.io.note(run.announce);
+      if (run.announce) ctx.io.progress(run.announce);
       triggerId = await run.send(chosen);
       if (records && triggerId !== chosen) {
         // Clusters older than Flink 1.15 choose their own trigger id.
@@ -58,7 +58,7 @@ export async function takeSavepoint(ctx: CommandContext, client: FlinkApi, run: 
     }
   }
   if (run.detached) return { triggerId };
-  if (run.waitingNote) ctx.io.note('Waiting for response...');
+  if (run.waitingNote) ctx.io.progress('Waiting for response...');
   let location: string;
   try {
     location = await waitForSavepoint(ctx, client, run.jobId, triggerId, { what: run.what, timeoutMs: run.timeoutMs, failurePrefix: run.failurePrefix });

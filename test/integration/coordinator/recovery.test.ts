@@ -60,7 +60,12 @@ async function submit(jm: JobManager, out: string): Promise<string> {
 /** A savepoint, then a checkpoint (the newest snapshot); their directories. */
 async function savepointThenCheckpoint(jm: JobManager, id: string): Promise<{ savepoint: string; checkpoint: string }> {
   // First some keyed state (checkpoints subsume each other: only the newest stays a candidate).
-  await until('keyed state', async () => ((await views(jm).checkpointDetails(id, await jm.checkpoint(id))).state_size > 0 ? true : undefined));
+  await until('keyed state', async () => {
+    const { external_path: location } = (await views(jm).checkpointDetails(id, await jm.checkpoint(id))) as unknown as { external_path: string };
+    const dir = location.replace(/^file:/, '');
+    const stateFiles = (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[]).filter((d) => d.isFile() && d.name !== '_metadata');
+    return stateFiles.some((d) => statSync(path.join(d.parentPath, d.name)).size > 0) ? true : undefined;
+  });
   const savepoint = await jm.savepoint(id, { cancelJob: false, format: 'canonical' });
   const checkpointId = await jm.checkpoint(id);
   const checkpoint = (await views(jm).checkpointDetails(id, checkpointId)) as unknown as { external_path: string };

@@ -16,6 +16,7 @@ import { runCheckpoint } from '../../../src/cli/commands/checkpoint.js';
 import { formatFlinkDate, parseListArgs, runList } from '../../../src/cli/commands/list.js';
 import { parseSavepointArgs, runSavepoint } from '../../../src/cli/commands/savepoint.js';
 import { parseStopArgs, runStop } from '../../../src/cli/commands/stop.js';
+import { finishOutput } from '../../../src/cli/output/export.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const TRIGGER = '0'.repeat(31) + '1';
@@ -164,6 +165,7 @@ describe('flink list', () => {
     client.jobs = [job('RUNNING', 5), job('FINISHED', 1, 'c'.repeat(32))];
     const ctx = context(client, { json: true });
     await runList(parseListArgs({ running: true }), ctx);
+    finishOutput(ctx.io); // what app.ts does when the invocation ends
     expect(JSON.parse(ctx.io.stdoutText())).toEqual({
       version: 1,
       jobs: [{ id: JOB, name: 'counter', state: 'RUNNING', startTime: 5, endTime: null, duration: 1 }],
@@ -266,6 +268,7 @@ describe('flink savepoint', () => {
     expect(detached.io.stdoutText()).toMatch(/^Successfully trigger manual savepoint, triggerId: [0-9a-f]{32}\n$/);
     const json = context(running(), { json: true, yaml: 'state.savepoints.dir: /sp\n' });
     await runSavepoint(parseSavepointArgs([JOB], {}), json);
+    finishOutput(json.io);
     expect(JSON.parse(json.io.stdoutText())).toEqual({
       version: 1,
       jobId: JOB,

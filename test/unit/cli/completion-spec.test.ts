@@ -16,15 +16,15 @@ const complete = (...words: string[]) => completionFor(spec, words, SINGLE_DASH_
 describe('completionFor', () => {
   it('offers visible commands, then positional values and lookups by position', () => {
     expect(complete('').candidates).toEqual(['stop', 'savepoint']);
-    expect(complete('stop', '')).toMatchObject({ candidates: [], lookups: ['job'] });
-    expect(complete('savepoint', '')).toMatchObject({ candidates: ['status'], lookups: ['job'] });
+    expect(complete('stop', '')).toMatchObject({ candidates: [], lookups: ['active-job'] });
+    expect(complete('savepoint', '')).toMatchObject({ candidates: ['status'], lookups: ['active-job'] });
     expect(complete('savepoint', 'a'.repeat(32), '')).toMatchObject({ candidates: [], lookups: ['dir'] });
   });
 
   it('skips option values (also --opt=value and -Dkey=value) when counting positionals', () => {
-    expect(complete('stop', '--type', 'native', '')).toMatchObject({ lookups: ['job'] });
+    expect(complete('stop', '--type', 'native', '')).toMatchObject({ lookups: ['active-job'] });
     expect(complete('savepoint', '--type=native', 'x', '')).toMatchObject({ lookups: ['dir'] });
-    expect(complete('-Dk=v', 'stop', '')).toMatchObject({ lookups: ['job'], globals: { D: ['k=v'] } });
+    expect(complete('-Dk=v', 'stop', '')).toMatchObject({ lookups: ['active-job'], globals: { D: ['k=v'] } });
   });
 
   it('completes option values, Flink single-dash spellings included, and records -m / --config-dir / -D for lookups', () => {
@@ -39,7 +39,7 @@ describe('completionFor', () => {
   });
 
   it('an optional option value ([dir]) is not waited for: the next word is a positional', () => {
-    expect(complete('stop', '-p', '')).toMatchObject({ lookups: ['job'] });
+    expect(complete('stop', '-p', '')).toMatchObject({ lookups: ['active-job'] });
   });
 
   it('completes the options of the command and the global ones; nothing for an unknown command', () => {

@@ -26,6 +26,13 @@ describe('signals', () => {
     ]);
     unmark();
     expect(interrupted('SIGTERM')).toEqual({ lines: ['Terminated.'], code: 143 });
+    // An attached run: the job keeps running, and how to stop it.
+    const unwatch = markWaiting({ job: 'j1' });
+    expect(interrupted('SIGINT').lines).toEqual([
+      'Interrupted: stopped waiting; job j1 keeps running on the cluster (an attached run only watches it).',
+      'Stop it with: flink stop j1 (or flink cancel j1)',
+    ]);
+    unwatch();
     expect(cleaned).toEqual(['spinner']); // each cleanup runs once
   });
 });

@@ -1,6 +1,14 @@
 // The one disposal guard's pure rules: each refusal, and what --force does and does not override.
 import { describe, expect, it } from '@jest/globals';
-import { judgeDisposal, judgeInUse, protectedSnapshots, snapshotKey, type JobFacts, type TargetFacts } from '../../../src/domain/disposal-guard.js';
+import {
+  judgeDisposal,
+  judgeInUse,
+  protectedSnapshots,
+  refusalError,
+  snapshotKey,
+  type JobFacts,
+  type TargetFacts,
+} from '../../../src/domain/disposal-guard.js';
 
 const SP = '/data/savepoints/savepoint-fd7201-0123456789ab';
 const CHK = '/data/ckpt/fd72014d4c864993a2e5a9287b4a9c5d/chk-7';
@@ -105,4 +113,23 @@ describe('snapshotKey', () => {
     ['file:/x/with%20space', '/x/with space'],
     ['s3://b/p/', 's3://b/p'],
   ])('%s -> %s', (pointer, key) => expect(snapshotKey(pointer)).toBe(key));
+});
+
+describe('a refusal as an error kind (the exit-code table maps it)', () => {
+  it('a path dispose does not take is a usage error, a missing one not found, a protected snapshot a refused operation', () => {
+    const kindOf = (facts: Partial<TargetFacts>, jobs: JobFacts[] = []) => {
+      const refusal = judgeDisposal({ directory: '/sp/savepoint-fd7201-0123456789ab', content: 'ours', ...facts }, jobs);
+      return refusal && refusalError(refusal).kind;
+    };
+    expect(kindOf({ content: 'not-a-snapshot' })).toBe('usage');
+    expect(kindOf({ content: 'junk' })).toBe('usage');
+    expect(kindOf({ root: 'the home directory' })).toBe('usage');
+    expect(kindOf({ dotDot: true })).toBe('usage');
+    expect(kindOf({ symlinkTo: '/elsewhere' })).toBe('usage');
+    expect(kindOf({ content: 'missing' })).toBe('not-found');
+    expect(kindOf({ pinned: true })).toBe('operation-failed');
+    expect(kindOf({ content: 'incomplete' })).toBe('operation-failed');
+    expect(kindOf({}, [{ jobId: 'j', status: 'RUNNING', completedSinceRestore: 1, newest: '/sp/savepoint-fd7201-0123456789ab' }])).toBe('operation-failed');
+    expect(kindOf({})).toBeUndefined();
+  });
 });
