@@ -119,6 +119,8 @@ export interface ClusterOptions {
    * subdirectory per plugin, each with its own class loader.
    */
   plugins?: Record<string, string>;
+  /** Jars added to both JVMs' classpath (e.g. a state backend the harness pom does not list for every version). */
+  extraClasspath?: string[];
 }
 
 export class FlinkCluster {
@@ -141,7 +143,9 @@ export class FlinkCluster {
   }
 
   static async start(version: string, options: ClusterOptions = {}): Promise<FlinkCluster> {
-    const cluster = new FlinkCluster(version, await classpath(version), options);
+    const base = await classpath(version);
+    const extra = (options.extraClasspath ?? []).filter((jar) => !base.split(':').includes(jar));
+    const cluster = new FlinkCluster(version, [base, ...extra].join(':'), options);
     try {
       await cluster.boot();
     } catch (error) {

@@ -1,0 +1,60 @@
+// Harness pieces of the storage-layout suite (test/flink/layouts*.test.ts): the layout job (LayoutJob.java:
+// a keyed counter with write-once "ballast" state, configured per job through its program arguments) and, on
+// Flink 2.x, the ForSt state backend's jars. Both are cached in .flink-cache/<version>/ like the harness classpath.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { classpath } from './flink-cluster.js';
+
+const run = promisify(execFile);
+const ROOT = path.resolve('.');
+const HARNESS = path.join(ROOT, 'test', 'flink', 'harness');
+const JOB_SOURCES = path.join(ROOT, 'test', 'flink', 'job', 'harness');
+const CACHE = path.join(ROOT, '.flink-cache');
+
+const hashOf = (...texts: string[]) =>
+  texts
+    .reduce((h, t) => h.update(t), createHash('sha256'))
+    .digest('hex')
+    .slice(0, 12);
+
+/** Flink 2.x: ForSt and its native library (forstjni), for a cluster's extraClasspath. */
+export async function forstClasspath(version: string): Promise<string[]> {
+  const pom = path.join(HARNESS, 'forst-pom.xml');
+  const file = path.join(CACHE, version, `forst-cp-${hashOf(readFileSync(pom, 'utf8'))}.txt`);
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    await run(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        '-f',
+        pom,
+        `-Dflink.version=${version}`,
+        'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:build-classpath',
+        `-Dmdep.outputFile=${file}`,
+        '-Dmdep.includeScope=runtime',
+      ],
+      { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 },
+    );
+  }
+  return readFileSync(file, 'utf8').trim().split(':').filter(Boolean);
+}
+
+/** The layout job (plus, on 2.x, the async-state variant for ForSt), compiled against this version's jars. */
+export async function layoutJobJar(version: string): Promise<string> {
+  const names = ['LayoutJob.java', ...(version.startsWith('1.') ? [] : ['AsyncLayoutJob.java'])];
+  const sources = names.map((n) => path.join(JOB_SOURCES, n));
+  const jar = path.join(CACHE, version, 'layout-job.jar');
+  const stamp = hashOf(...sources.map((s) => readFileSync(s, 'utf8')));
+  if (existsSync(jar) && existsSync(`${jar}.src`) && readFileSync(`${jar}.src`, 'utf8') === stamp) return jar;
+  const classes = path.join(CACHE, version, 'layout-classes');
+  rmSync(classes, { recursive: true, force: true });
+  await run('javac', ['--release', '17', '-cp', await classpath(version), '-d', classes, ...sources], { maxBuffer: 16 * 1024 * 1024 });
+  await run('jar', ['--create', '--file', jar, '--main-class', 'harness.LayoutJob', '-C', classes, '.']);
+  writeFileSync(`${jar}.src`, stamp);
+  return jar;
+}
