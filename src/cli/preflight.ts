@@ -3,6 +3,7 @@
 // new job's operators, which the cluster plans from the uploaded artifact (POST /jars/:jarid/plan; the CLI never
 // evaluates job code itself). State that would be dropped refuses unless -n; operators starting empty are reported.
 import type { FlinkApi } from '../client/rest-client.js';
+import type { ClaimMode } from '../rest-api/types.js';
 import { comparePreflight, describeOperator, describePlanned, type SnapshotOperator } from '../domain/preflight.js';
 import { FlinkCliError, OperationError } from '../domain/errors.js';
 import { operatorIdForUid } from '../domain/operator-id.js';
@@ -110,6 +111,47 @@ export async function preflight(
     io.note(
       `${unchecked}Flink's plan lists only the first operator of each chain (vertex ids), so an operator chained behind another cannot be told from a removed one; Flink checks every operator when the job starts${request.allowNonRestoredState ? '' : ' (and refuses without -n)'}.`,
     );
+  }
+}
+
+/**
+ * Flink cannot restore the changelog state backend's state in NO_CLAIM mode: the new job must take a full
+ * snapshot first, which that backend does not support, so the job fails at its first checkpoint ("does not
+ * support enforcing a full snapshot"). Refused here, before anything is submitted (`given`: the mode as given, else
+ * the configured execution.state-recovery.claim-mode). A snapshot this machine cannot read is left to Flink.
+ */
+export async function refuseNoClaimOfChangelog(ctx: CommandContext, pointer: string, given: ClaimMode | undefined, refusalTail: string): Promise<void> {
+  const mode = given ?? ((await ctx.config()).enumValue('execution.state-recovery.claim-mode') as ClaimMode | undefined) ?? 'NO_CLAIM';
+  if (mode !== 'NO_CLAIM') return;
+  const metadata = await flinkMetadataOf(ctx, pointer);
+  const fm = await import('../storage/flink-metadata/index.js');
+  if (!metadata || !fm.usesChangelog(metadata)) return;
+  throw new OperationError(
+    `${pointer} holds state of the changelog state backend, which Flink cannot restore in NO_CLAIM mode${given ? '' : ' (the default)'}: the new job would fail at its first checkpoint (the backend does not support enforcing a full snapshot). ${refusalTail}`,
+    { hint: 'Restore it in CLAIM mode (-claimMode claim): the new job then owns the checkpoint and its change-log files.' },
+  );
+}
+
+/** Flink's decoded _metadata at a snapshot pointer, local or on an object store; undefined when it is not Flink's or cannot be read here. */
+async function flinkMetadataOf(ctx: CommandContext, pointer: string) {
+  try {
+    const { isRemote } = await import('../storage/store-catalog.js');
+    if (isRemote(pointer)) {
+      const { storageSettings } = await import('../config/storage.js');
+      const { readRemoteSnapshot } = await import('../storage/store-inspect.js');
+      const read = await readRemoteSnapshot(pointer, storageSettings(await ctx.config()));
+      return read.origin === 'flink' ? read.snapshot.metadata : undefined;
+    }
+    const local = pointerToPath(pointer);
+    if (local === undefined) return undefined;
+    const fm = await import('../storage/flink-metadata/index.js');
+    const { readFile } = await import('node:fs/promises');
+    const dir = fm.snapshotDirectory(local);
+    const head = await readFile(`${dir}/_metadata`);
+    if (head.length < 4 || head.readInt32BE(0) !== fm.FLINK_METADATA_MAGIC) return undefined;
+    return (await fm.readFlinkSnapshot(dir)).metadata;
+  } catch {
+    return undefined; // unreadable here: the other checks say so, and the cluster decides
   }
 }
 

@@ -83,6 +83,8 @@ export interface GcPlan {
   files: FilePlan[];
   /** Unreferenced files left alone because they are too young (a checkpoint may still be writing them). */
   young: StoredFile[];
+  /** Unreferenced files of a ForSt database folder, left alone: they belong to the database, not to checkpoints. */
+  database: StoredFile[];
   /** Files older than this are old enough. */
   cutoff: number;
 }
@@ -95,9 +97,19 @@ export function gcRefusal(checkpoints: readonly CheckpointRefs[]): string | unde
 }
 
 /**
+ * ForSt (Flink 2.x, asynchronous state) keeps its live database on its primary directory, by default the job's
+ * checkpoint folder: shared/op_<operator>_<id>__<subtask>_<parallelism>__attempt_<n>/db/. Checkpoints reference
+ * those files in place; the ones no checkpoint references yet are the running database's, whatever their age.
+ */
+export function isForStDatabaseFile(path: string): boolean {
+  return /[/\\]shared[/\\]op_[^/\\]+__attempt_\d+[/\\]db[/\\]/.test(path);
+}
+
+/**
  * Garbage collection of one job's shared and task-owned files: a stored file is reclaimed when no retained
  * checkpoint references it and it is older than `minAgeMs` and older than the newest checkpoint (a checkpoint
- * still being written has no _metadata yet, and its new files are younger than both).
+ * still being written has no _metadata yet, and its new files are younger than both). Files of a ForSt database
+ * folder are never reclaimed (see isForStDatabaseFile).
  */
 export function planGc(stored: readonly StoredFile[], checkpoints: readonly CheckpointRefs[], options: { minAgeMs: number; now: number }): GcPlan {
   const refusal = gcRefusal(checkpoints);
@@ -107,9 +119,11 @@ export function planGc(stored: readonly StoredFile[], checkpoints: readonly Chec
   const cutoff = Math.min(options.now - options.minAgeMs, newest === -Infinity ? Infinity : newest);
   const files: FilePlan[] = [];
   const young: StoredFile[] = [];
+  const database: StoredFile[] = [];
   for (const f of stored) {
     if (counts.has(f.path)) continue;
-    if (f.modifiedAt >= cutoff) young.push(f);
+    if (isForStDatabaseFile(f.path)) database.push(f);
+    else if (f.modifiedAt >= cutoff) young.push(f);
     else
       files.push({
         path: f.path,
@@ -121,5 +135,5 @@ export function planGc(stored: readonly StoredFile[], checkpoints: readonly Chec
             : `referenced by none of the ${checkpoints.length} retained checkpoint(s)`,
       });
   }
-  return { files, young, cutoff };
+  return { files, young, database, cutoff };
 }

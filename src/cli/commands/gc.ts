@@ -83,7 +83,8 @@ async function collect(job: JobCheckpointDir, options: GcOptions, ctx: CommandCo
     plan.young.length > 0
       ? `; ${plan.young.length} unreferenced file(s) newer than ${formatDuration(options.minAgeMs)} or than the newest checkpoint left alone`
       : '';
+  const database = plan.database.length > 0 ? `; ${plan.database.length} unreferenced file(s) of a ForSt database (shared/op_*/db/) left to it` : '';
   io.note(
-    `${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${jobDir} (${checkpoints.length} retained checkpoint(s))${young}.`,
+    `${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${jobDir} (${checkpoints.length} retained checkpoint(s))${young}${database}.`,
   );
 }

@@ -1,14 +1,24 @@
 // I/O around the pure decoder: read a Flink snapshot's `_metadata` from local storage, and verify that every
 // file it references exists with the size it must have. (Object stores come with the storage interface.)
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { NotFoundError, OperationError } from '../../domain/errors.js';
 import { decodeFlinkMetadata, FlinkMetadataError } from './decode.js';
-import { localPathOf, referencedFiles, type ReferencedFile } from './summary.js';
+import { localPathOf, referencedFiles, sizeProblem, type ReferencedFile } from './summary.js';
 import type { FlinkCheckpointMetadata } from './types.js';
 
 export { decodeFlinkMetadata, FLINK_METADATA_MAGIC, FlinkMetadataError, HANDLE, SUPPORTED_VERSIONS } from './decode.js';
-export { localPathOf, operatorBytes, referencedFiles, streamHandles, totalBytes, type ReferencedFile } from './summary.js';
+export {
+  CHANGELOG_SNAPPY,
+  localPathOf,
+  operatorBytes,
+  referencedFiles,
+  sizeProblem,
+  streamHandles,
+  totalBytes,
+  usesChangelog,
+  type ReferencedFile,
+} from './summary.js';
 export type * from './types.js';
 
 export interface FlinkSnapshot {
@@ -63,9 +73,9 @@ export async function verifyFiles(files: ReferencedFile[]): Promise<FlinkVerific
     if (local === undefined) return { path: f.path, problem: 'not on local storage; cannot be checked here' };
     const info = await stat(local).catch(() => undefined);
     if (!info || !info.isFile()) return { path: f.path, problem: 'missing' };
-    if (f.exact ? info.size !== f.bytes : info.size < f.bytes)
-      return { path: f.path, problem: `${info.size} bytes, expected ${f.exact ? '' : 'at least '}${f.bytes}` };
-    return undefined;
+    if (sizeProblem(f, info.size) === undefined) return undefined;
+    const problem = sizeProblem(f, info.size, f.changelog ? await firstByte(local) : undefined);
+    return problem === undefined ? undefined : { path: f.path, problem };
   };
   // A checkpoint can reference 10,000s of shared files: a few dozen stats in flight, results in metadata order.
   let next = 0;
@@ -79,6 +89,18 @@ export async function verifyFiles(files: ReferencedFile[]): Promise<FlinkVerific
   );
   const problems = found.filter((p): p is FileProblem => p !== undefined);
   return { ok: problems.length === 0, missing: problems.map((p) => p.path), problems };
+}
+
+/** A file's first byte (a change-log file's format byte), or undefined when it has none. */
+async function firstByte(file: string): Promise<number | undefined> {
+  const handle = await open(file, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(1), 0, 1, 0);
+    return bytesRead === 1 ? buffer[0] : undefined;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Reads a Flink snapshot and verifies what it references (used by `inspect --verify` and full verification). */

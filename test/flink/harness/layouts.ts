@@ -1,9 +1,10 @@
 // Harness pieces of the storage-layout suite (test/flink/layouts*.test.ts): the layout job (LayoutJob.java:
 // a keyed counter with write-once "ballast" state, configured per job through its program arguments) and, on
 // Flink 2.x, the ForSt state backend's jars. Both are cached in .flink-cache/<version>/ like the harness classpath.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { classpath } from './flink-cluster.js';
@@ -56,5 +57,15 @@ export async function layoutJobJar(version: string): Promise<string> {
   await run('javac', ['--release', '17', '-cp', await classpath(version), '-d', classes, ...sources], { maxBuffer: 16 * 1024 * 1024 });
   await run('jar', ['--create', '--file', jar, '--main-class', 'harness.LayoutJob', '-C', classes, '.']);
   writeFileSync(`${jar}.src`, stamp);
+  return jar;
+}
+
+/** Flink's S3 file system plugin (flink-s3-fs-presto) of the version, from Maven Central (cached in ~/.m2). */
+export function s3PrestoJar(version: string): string {
+  const jar = path.join(homedir(), '.m2', 'repository', 'org', 'apache', 'flink', 'flink-s3-fs-presto', version, `flink-s3-fs-presto-${version}.jar`);
+  if (!existsSync(jar))
+    execFileSync('mvn', ['-q', '-B', 'dependency:get', `-Dartifact=org.apache.flink:flink-s3-fs-presto:${version}`, '-Dtransitive=false'], {
+      stdio: 'inherit',
+    });
   return jar;
 }

@@ -1,6 +1,6 @@
 // The pure reference counting of one job's retained checkpoints: what disposing one frees in shared/, and gc.
 import { describe, expect, it } from '@jest/globals';
-import { gcRefusal, planGc, planSharedDisposal, referenceCounts, type CheckpointRefs } from '../../../src/domain/shared-state.js';
+import { gcRefusal, isForStDatabaseFile, planGc, planSharedDisposal, referenceCounts, type CheckpointRefs } from '../../../src/domain/shared-state.js';
 
 const job = '/ckpt/6aedfb019476eb1e3b817201c1a5c4dd';
 const shared = (name: string) => `${job}/shared/${name}`;
@@ -91,6 +91,22 @@ describe('planGc', () => {
     expect(planGc([stored('x', 2)], [], { minAgeMs: hour, now }).files.map((f) => f.reason)).toEqual(['no retained checkpoint of the job references it']);
     const plan = planGc([stored('x', 2), stored('y', 0)], [{ name: 'chk-1', files: [], completedAt: now - hour }], { minAgeMs: 0, now });
     expect(plan.files.map((f) => f.path)).toEqual([shared('x')]);
+  });
+
+  it("never reclaims a file of a ForSt database folder (the running database's until a checkpoint references it), however old", () => {
+    const db = 'op_AsyncKeyedProcessOperator_0da08f51eaa85fc298e176a139b3649a__1_1__attempt_0/db';
+    const plan = planGc(
+      [stored(`${db}/0f3c-live`, 50), stored('orphan-old', 50)],
+      [{ name: 'chk-9', files: [shared(`${db}/in-chk`)], completedAt: now - hour }],
+      {
+        minAgeMs: 0,
+        now,
+      },
+    );
+    expect(plan.files.map((f) => f.path)).toEqual([shared('orphan-old')]);
+    expect(plan.database.map((f) => f.path)).toEqual([shared(`${db}/0f3c-live`)]);
+    expect(isForStDatabaseFile('s3://b/checkpoints/j/shared/op_KeyedProcessOperator_ab__2_4__attempt_1/db/x.sst')).toBe(true);
+    expect(isForStDatabaseFile('/ckpt/j/shared/db/x')).toBe(false);
   });
 
   it("refuses while a retained checkpoint's references are unknown", () => {
