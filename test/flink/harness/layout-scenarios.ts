@@ -49,7 +49,15 @@ export interface Outcome {
   facts: Record<string, unknown>;
 }
 
+const TRACE = process.env.LAYOUT_TRACE === '1';
+const started = Date.now();
+/** LAYOUT_TRACE=1: each step's duration on stderr (where the suite's time goes). */
+function trace(what: string, since: number): void {
+  if (TRACE) process.stderr.write(`[layout +${((Date.now() - started) / 1000).toFixed(1)}s] ${what}: ${Date.now() - since} ms\n`);
+}
+
 export async function ours(env: LayoutEnv, args: string[]): Promise<Run> {
+  const since = Date.now();
   const r = await execa(process.execPath, [BIN, ...env.cliArgs, ...args], {
     cwd: env.work,
     reject: false,
@@ -57,6 +65,13 @@ export async function ours(env: LayoutEnv, args: string[]): Promise<Run> {
     extendEnv: false,
     timeout: 120_000,
   });
+  trace(
+    `flink ${args
+      .filter((a) => !a.includes('/'))
+      .slice(0, 3)
+      .join(' ')}`,
+    since,
+  );
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
@@ -126,19 +141,23 @@ export async function checkpointsOf(env: LayoutEnv, jobId: string): Promise<Chec
 
 /** Waits until the job completed `n` checkpoints of its own (a restore does not count). */
 export async function waitForCheckpoints(env: LayoutEnv, jobId: string, n: number): Promise<void> {
+  const since = Date.now();
   await until(`${n} completed checkpoints of ${jobId}`, async () => {
     const state = (await env.cluster.rest<{ state: string }>(`/jobs/${jobId}`)).state;
     if (state === 'FAILED') throw Object.assign(new Error(`job ${jobId} FAILED`), { fatal: true });
     return (await checkpointsOf(env, jobId)).counts.completed >= n ? true : undefined;
   });
+  trace(`${n} checkpoints of ${jobId.slice(0, 6)}`, since);
 }
 
 export async function cancel(env: LayoutEnv, jobId: string): Promise<void> {
+  const since = Date.now();
   await env.cluster.rest(`/jobs/${jobId}`, { method: 'PATCH' }).catch(() => undefined);
   await until(`${jobId} to be cancelled`, async () => {
     const state = (await env.cluster.rest<{ state: string }>(`/jobs/${jobId}`)).state;
     return ['CANCELED', 'FAILED', 'FINISHED'].includes(state) ? true : undefined;
   });
+  trace(`cancel ${jobId.slice(0, 6)}`, since);
 }
 
 /** The retained chk-<n> directories of a job (with their _metadata), oldest first, as Flink writes paths. */
@@ -177,6 +196,7 @@ export const samePath = (a: string, b: string) => plain(a).replace(/\/+$/, '') =
  */
 export async function restoreRuns(env: LayoutEnv, from: string, job: Omit<JobStart, 'from'>): Promise<string | undefined> {
   const before = lines(job.countsFile).length;
+  const since = Date.now();
   const { run, jobId } = await startJob(env, { ...job, from });
   if (!jobId) return `the restore from ${from} was not submitted (exit ${run.exitCode}): ${run.stderr.trim().split('\n')[0]}`;
   try {
@@ -201,6 +221,7 @@ export async function restoreRuns(env: LayoutEnv, from: string, job: Omit<JobSta
         .pop();
       return `the job restored from ${from} FAILED: ${cause?.trim() ?? 'no exception recorded'}`;
     }
+    trace(`restore ${job.name} running`, since);
     if (!continuedFromState(job.countsFile, before)) return `the job restored from ${from} runs but its counts did not continue from the restored state`;
     return undefined;
   } finally {

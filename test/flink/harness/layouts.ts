@@ -15,6 +15,22 @@ const HARNESS = path.join(ROOT, 'test', 'flink', 'harness');
 const JOB_SOURCES = path.join(ROOT, 'test', 'flink', 'job', 'harness');
 const CACHE = path.join(ROOT, '.flink-cache');
 
+/** One run per key at a time: the suite's clusters start together and share the cached files. */
+const inFlight = new Map<string, Promise<unknown>>();
+function once<T>(key: string, make: () => Promise<T>): Promise<T> {
+  if (!inFlight.has(key))
+    inFlight.set(
+      key,
+      make().finally(() => inFlight.delete(key)),
+    );
+  return inFlight.get(key) as Promise<T>;
+}
+
+/** The harness classpath of a version, resolved once even when several clusters of it start together. */
+export function sharedClasspath(version: string): Promise<string> {
+  return once(`cp-${version}`, () => classpath(version));
+}
+
 const hashOf = (...texts: string[]) =>
   texts
     .reduce((h, t) => h.update(t), createHash('sha256'))
@@ -22,7 +38,11 @@ const hashOf = (...texts: string[]) =>
     .slice(0, 12);
 
 /** Flink 2.x: ForSt and its native library (forstjni), for a cluster's extraClasspath. */
-export async function forstClasspath(version: string): Promise<string[]> {
+export function forstClasspath(version: string): Promise<string[]> {
+  return once(`forst-${version}`, () => resolveForst(version));
+}
+
+async function resolveForst(version: string): Promise<string[]> {
   const pom = path.join(HARNESS, 'forst-pom.xml');
   const file = path.join(CACHE, version, `forst-cp-${hashOf(readFileSync(pom, 'utf8'))}.txt`);
   if (!existsSync(file)) {
@@ -46,7 +66,11 @@ export async function forstClasspath(version: string): Promise<string[]> {
 }
 
 /** The layout job (plus, on 2.x, the async-state variant for ForSt), compiled against this version's jars. */
-export async function layoutJobJar(version: string): Promise<string> {
+export function layoutJobJar(version: string): Promise<string> {
+  return once(`jar-${version}`, () => buildLayoutJob(version));
+}
+
+async function buildLayoutJob(version: string): Promise<string> {
   const names = ['LayoutJob.java', ...(version.startsWith('1.') ? [] : ['AsyncLayoutJob.java'])];
   const sources = names.map((n) => path.join(JOB_SOURCES, n));
   const jar = path.join(CACHE, version, 'layout-job.jar');
@@ -54,7 +78,7 @@ export async function layoutJobJar(version: string): Promise<string> {
   if (existsSync(jar) && existsSync(`${jar}.src`) && readFileSync(`${jar}.src`, 'utf8') === stamp) return jar;
   const classes = path.join(CACHE, version, 'layout-classes');
   rmSync(classes, { recursive: true, force: true });
-  await run('javac', ['--release', '17', '-cp', await classpath(version), '-d', classes, ...sources], { maxBuffer: 16 * 1024 * 1024 });
+  await run('javac', ['--release', '17', '-cp', await sharedClasspath(version), '-d', classes, ...sources], { maxBuffer: 16 * 1024 * 1024 });
   await run('jar', ['--create', '--file', jar, '--main-class', 'harness.LayoutJob', '-C', classes, '.']);
   writeFileSync(`${jar}.src`, stamp);
   return jar;
