@@ -123,7 +123,11 @@ export async function crossJob(env: LayoutEnv, c: CrossJobCase): Promise<Outcome
     if (dry.exitCode !== 0) problems.push(`dispose --dry-run of ${target} exited ${dry.exitCode}: ${firstLine(dry)}`);
     for (const f of needed) {
       const entry = entries.find((e) => samePath(e.path, f.path));
-      if (!entry) continue;
+      if (!entry) {
+        // The last of A's checkpoints references it too: its plan must list it (as kept, naming who needs it).
+        if (last) problems.push(`the plan to dispose ${target} does not list ${f.path}, which it references and ${needing} needs`);
+        continue;
+      }
       if (entry.action !== 'keep') problems.push(`the plan to dispose ${target} would ${entry.action} ${f.path}, which ${needing} needs`);
       // With A's other checkpoints gone, the snapshot that still needs the file is B's: the plan must say so.
       else if (last && !JSON.stringify(entry).includes(plain(needing)))
