@@ -12,20 +12,18 @@ import { localSetup, s3Setup } from './harness/layout-envs.js';
 import { LayoutSuite } from './harness/layout-suite.js';
 
 const S3_VERSION = '2.3.0';
+const s3: Array<[string, LayoutSuite]> = VERSIONS.includes(S3_VERSION)
+  ? [[`storage layouts of Apache Flink ${S3_VERSION} on S3 (S3Mock, flink-s3-fs-presto)`, new LayoutSuite(S3_VERSION, () => s3Setup(S3_VERSION))]]
+  : [];
+// The slowest first (S3): its cases run while the next cluster boots.
 const suites: Array<[string, LayoutSuite]> = [
-  ...VERSIONS.map((v): [string, LayoutSuite] => [`storage layouts of Apache Flink ${v} on local disk`, new LayoutSuite(v, () => localSetup(v))]),
-  ...(VERSIONS.includes(S3_VERSION)
-    ? [
-        [`storage layouts of Apache Flink ${S3_VERSION} on S3 (S3Mock, flink-s3-fs-presto)`, new LayoutSuite(S3_VERSION, () => s3Setup(S3_VERSION))] as [
-          string,
-          LayoutSuite,
-        ],
-      ]
-    : []),
+  ...s3,
+  ...[...VERSIONS].reverse().map((v): [string, LayoutSuite] => [`storage layouts of Apache Flink ${v} on local disk`, new LayoutSuite(v, () => localSetup(v))]),
 ];
 
 beforeAll(() => {
-  for (const [, suite] of suites) suite.start();
+  let booted: Promise<unknown> = Promise.resolve();
+  for (const [, suite] of suites) booted = suite.start(booted);
 });
 
 afterAll(async () => {

@@ -119,6 +119,8 @@ export interface ClusterOptions {
    * subdirectory per plugin, each with its own class loader.
    */
   plugins?: Record<string, string>;
+  /** How long the JobManager and TaskManager may take to offer a slot (default 90 s). */
+  bootTimeoutMs?: number;
   /** Jars added to both JVMs' classpath (e.g. a state backend the harness pom does not list for every version). */
   extraClasspath?: string[];
 }
@@ -236,7 +238,7 @@ export class FlinkCluster {
       this.conf,
       ...tmDynamic,
     ]);
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + (this.options.bootTimeoutMs ?? 90_000);
     while (Date.now() < deadline) {
       const overview = await this.rest<{ 'slots-available'?: number }>('/overview').catch(() => undefined);
       if (overview && (overview['slots-available'] ?? 0) > 0) return;

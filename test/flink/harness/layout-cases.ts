@@ -227,20 +227,11 @@ export async function forst(env: LayoutEnv): Promise<Outcome> {
   const facts: Record<string, unknown> = { job: jobId, database, planted };
 
   const gc = async (when: string, extra: string[]) => {
-    const run = await ours(env, [
-      'savepoints',
-      'gc',
-      '--job',
-      jobId,
-      '--dir',
-      env.storage.root,
-      '--min-age',
-      '0s',
-      '--json',
-      ...extra,
-      '-m',
-      env.cluster.address,
-    ]);
+    const args = ['savepoints', 'gc', '--job', jobId, '--dir', env.storage.root, '--min-age', '0s', '--json', ...extra, '-m', env.cluster.address];
+    let run = await ours(env, args);
+    // While the job runs, Flink may discard a subsumed checkpoint between gc's listing and its read of that
+    // checkpoint's _metadata; gc then refuses (references unknown), and an operator runs it again.
+    for (let i = 0; i < 3 && run.exitCode === 1 && /cannot be read \(Cannot find meta data file/.test(run.stderr); i++) run = await ours(env, args);
     if (run.exitCode !== 0) problems.push(`gc ${when} exited ${run.exitCode}: ${firstLine(run)}`);
     const inDatabase = (json<{ files: Array<{ path: string }> }>(run)?.files ?? []).filter((d) => plain(d.path).startsWith(plain(database)));
     for (const d of inDatabase) problems.push(`gc ${when} deleted ${d.path} from the live ForSt database`);

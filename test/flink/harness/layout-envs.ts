@@ -15,6 +15,8 @@ import type { LayoutSetup } from './layout-suite.js';
 import { forstClasspath, layoutJobJar, s3PrestoJar, sharedClasspath } from './layouts.js';
 
 const RECORD = process.env.RECORD_FIXTURES === '1';
+/** Several clusters share two cores (and a developer's machine may be busier still): boots may take minutes. */
+const BOOT_TIMEOUT_MS = 300_000;
 /** Two retained checkpoints, so job A keeps one besides the one B restores from (1.20's and 2.x's key). */
 const RETENTION = ['execution.checkpointing.num-retained: 2', 'state.checkpoints.num-retained: 2'];
 
@@ -61,6 +63,7 @@ export async function localSetup(version: string): Promise<LayoutSetup> {
   const [jar, forst] = await Promise.all([layoutJobJar(version), two ? forstClasspath(version) : [], sharedClasspath(version)]);
   const cluster = await FlinkCluster.start(version, {
     dataDir: path.join(work, 'data'),
+    bootTimeoutMs: BOOT_TIMEOUT_MS,
     extraClasspath: forst,
     config: [...RETENTION, ...(two ? ['state.changelog.storage: filesystem', `dstl.dfs.base-path: file://${checkpoints}`] : [])],
   });
@@ -132,6 +135,7 @@ export async function s3Setup(version: string): Promise<LayoutSetup> {
       checkpointUri: root,
       savepointUri: `s3://${BUCKET}/savepoints`,
       plugins: { 's3-fs-presto': s3PrestoJar(version) },
+      bootTimeoutMs: BOOT_TIMEOUT_MS,
       extraClasspath: forst,
       config: [...s3Keys, ...RETENTION, 'state.changelog.storage: filesystem', `dstl.dfs.base-path: ${root}`],
     });

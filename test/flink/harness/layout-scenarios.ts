@@ -75,7 +75,8 @@ export async function ours(env: LayoutEnv, args: string[]): Promise<Run> {
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+/** Generous: nothing waits this long when the machine is not overloaded, and a busy one must not fail the suite. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -208,7 +209,7 @@ export async function restoreRuns(env: LayoutEnv, from: string, job: Omit<JobSta
         const stats = await checkpointsOf(env, jobId);
         return stats.counts.completed >= 1 && lines(job.countsFile).length > before + 20 ? 'RUNNING' : undefined;
       },
-      120_000,
+      240_000,
     );
     if (outcome === 'FAILED') {
       const ex = await env.cluster.rest<{ exceptionHistory?: { entries?: Array<{ stacktrace?: string }> }; 'root-exception'?: string }>(

@@ -29,9 +29,13 @@ export class LayoutSuite {
     this.two = !version.startsWith('1.');
   }
 
-  /** Starts the cluster and every case without waiting for them (failures surface in the tests). */
-  start(): void {
-    this.ready = this.setup();
+  /**
+   * Starts the cluster once `after` settled (clusters boot one at a time: six JVMs booting together on two cores
+   * miss their deadline), then every case, without waiting for them (failures surface in the tests). Returns
+   * when this cluster is up (or failed to come up).
+   */
+  start(after: Promise<unknown> = Promise.resolve()): Promise<unknown> {
+    this.ready = after.catch(() => undefined).then(() => this.setup());
     const cases: Record<string, (env: LayoutEnv, dstlRoot: string) => Promise<Outcome>> = this.two
       ? {
           claim: (env) => crossJob(env, { label: 'claim', kind: 'checkpoint-claim', mode: ['-claimMode', 'claim'], settings: [], shares: true }),
@@ -60,6 +64,7 @@ export class LayoutSuite {
             (error: unknown) => ({ error }),
           ),
       );
+    return this.ready;
   }
 
   /** Waits for every case, then stops the cluster. */
