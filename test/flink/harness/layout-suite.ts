@@ -1,7 +1,7 @@
 // The tests of the storage-layout suite, defined once for every place a cluster writes to (local disk per version,
-// S3Mock for 2.3.0: see layout-envs.ts). Every environment's cluster and cases start at once (start(), from the
-// test file's beforeAll): the cases of one cluster run side by side on it (each job gets its own settings: state
-// backend, changelog, file merging; the restore mode on submission), and the clusters overlap too. Each test waits
+// S3Mock for 2.3.0: see layout-envs.ts). Clusters and cases start from the test file's beforeAll (start()): the
+// cases of one cluster run side by side on it (each job gets its own settings: state backend, changelog, file
+// merging; the restore mode on submission), and clusters overlap as the test file orders them. Each test waits
 // for its case and asserts on what it saw (see layout-cases.ts).
 import { expect, it } from '@jest/globals';
 import { changelog, crossJob, forst } from './layout-cases.js';
@@ -30,9 +30,8 @@ export class LayoutSuite {
   }
 
   /**
-   * Starts the cluster once `after` settled (clusters boot one at a time: six JVMs booting together on two cores
-   * miss their deadline), then every case, without waiting for them (failures surface in the tests). Returns
-   * when this cluster is up (or failed to come up).
+   * Starts the cluster once `after` settled, then every case, without waiting for them (failures surface in the
+   * tests). Returns when this cluster is up (or failed to come up).
    */
   start(after: Promise<unknown> = Promise.resolve()): Promise<unknown> {
     this.ready = after.catch(() => undefined).then(() => this.setup());
@@ -65,6 +64,11 @@ export class LayoutSuite {
           ),
       );
     return this.ready;
+  }
+
+  /** Settles when every case of this suite has (after start()). */
+  async settled(): Promise<void> {
+    await Promise.all(this.running.values());
   }
 
   /** Waits for every case, then stops the cluster. */
