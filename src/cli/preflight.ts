@@ -3,6 +3,7 @@
 // new job's operators, which the cluster plans from the uploaded artifact (POST /jars/:jarid/plan; the CLI never
 // evaluates job code itself). State that would be dropped refuses unless -n; operators starting empty are reported.
 import type { FlinkApi } from '../client/rest-client.js';
+import type { ClaimMode } from '../rest-api/types.js';
 import { comparePreflight, describeOperator, describePlanned, type SnapshotOperator } from '../domain/preflight.js';
 import { FlinkCliError, OperationError } from '../domain/errors.js';
 import { operatorIdForUid } from '../domain/operator-id.js';
@@ -119,6 +120,34 @@ export async function planNewJob(
   } catch (error) {
     if (!(error instanceof FlinkCliError) || error.kind === 'unreachable' || error.kind === 'timeout') throw error;
     throw new OperationError(`The new job cannot start: ${error.message.replace(/\.$/, '')}. ${refusalTail}`, { hint: error.hint, cause: error });
+  }
+}
+
+/**
+ * Flink cannot restore the changelog state backend's state in NO_CLAIM mode: the new job must take a full
+ * snapshot first, which that backend does not support, so the job fails at its first checkpoint ("does not
+ * support enforcing a full snapshot"). Refused here, before anything is submitted (`given`: the mode as given, else
+ * the configured execution.state-recovery.claim-mode). A snapshot this machine cannot read is left to Flink.
+ */
+export async function refuseNoClaimOfChangelog(ctx: CommandContext, pointer: string, given: ClaimMode | undefined, refusalTail: string): Promise<void> {
+  const mode = given ?? ((await ctx.config()).enumValue('execution.state-recovery.claim-mode') as ClaimMode | undefined) ?? 'NO_CLAIM';
+  if (mode !== 'NO_CLAIM') return;
+  const metadata = await flinkMetadataOf(ctx, pointer);
+  const fm = await import('../storage/flink-metadata/index.js');
+  if (!metadata || !fm.usesChangelog(metadata)) return;
+  throw new OperationError(
+    `${pointer} holds state of the changelog state backend, which Flink cannot restore in NO_CLAIM mode${given ? '' : ' (the default)'}: the new job would fail at its first checkpoint (the backend does not support enforcing a full snapshot). ${refusalTail}`,
+    { hint: 'Restore it in CLAIM mode (-claimMode claim): the new job then owns the checkpoint and its change-log files.' },
+  );
+}
+
+/** Flink's decoded _metadata at a snapshot pointer, on any store; undefined when it is not Flink's or cannot be read here. */
+async function flinkMetadataOf(ctx: CommandContext, pointer: string) {
+  try {
+    const inspected = await (await storageOf(ctx)).inspect(pointer);
+    return inspected.origin === 'flink' ? inspected.snapshot.metadata : undefined;
+  } catch {
+    return undefined; // unreadable here: the other checks say so, and the cluster decides
   }
 }
 

@@ -61,6 +61,8 @@ export const SINGLE_DASH_LONG: Record<string, string> = {
   '-detached': '--detached',
   '-cm': '--claimMode',
   '-rm': '--restoreMode',
+  '-claimMode': '--claimMode',
+  '-restoreMode': '--restoreMode',
   '-sae': '--shutdownOnAttachedExit',
   '-full': '--full',
 };

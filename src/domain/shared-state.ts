@@ -93,6 +93,8 @@ export interface GcPlan {
   files: FilePlan[];
   /** Unreferenced files left alone because they are too young (a checkpoint may still be writing them). */
   young: StoredFile[];
+  /** Unreferenced files of a ForSt database folder, left alone: they belong to the database, not to checkpoints. */
+  database: StoredFile[];
   /** Files older than this are old enough. */
   cutoff: number;
 }
@@ -105,10 +107,20 @@ export function gcRefusal(checkpoints: readonly CheckpointRefs[]): string | unde
 }
 
 /**
+ * ForSt (Flink 2.x, asynchronous state) keeps its live database on its primary directory, by default the job's
+ * checkpoint folder: shared/op_<operator>_<id>__<subtask>_<parallelism>__attempt_<n>/db/. Checkpoints reference
+ * those files in place; the ones no checkpoint references yet are the running database's, whatever their age.
+ */
+export function isForStDatabaseFile(path: string): boolean {
+  return /[/\\]shared[/\\]op_[^/\\]+__attempt_\d+[/\\]db[/\\]/.test(path);
+}
+
+/**
  * Garbage collection of one job's shared and task-owned files: a stored file is reclaimed when no retained
  * snapshot under the roots in play references it, whichever job that snapshot belongs to, and it is older than
  * `minAgeMs` and than the job's newest checkpoint (a checkpoint still being written has no _metadata yet, and its
  * new files are younger than both). `jobCheckpoints` are the job's own retained checkpoints (default: all).
+ * Files of a ForSt database folder are never reclaimed (see isForStDatabaseFile).
  */
 export function planGc(
   stored: readonly StoredFile[],
@@ -122,9 +134,11 @@ export function planGc(
   const cutoff = Math.min(options.now - options.minAgeMs, newest === -Infinity ? Infinity : newest);
   const files: FilePlan[] = [];
   const young: StoredFile[] = [];
+  const database: StoredFile[] = [];
   for (const f of stored) {
     if (counts.has(f.path)) continue;
-    if (f.modifiedAt >= cutoff) young.push(f);
+    if (isForStDatabaseFile(f.path)) database.push(f);
+    else if (f.modifiedAt >= cutoff) young.push(f);
     else
       files.push({
         path: f.path,
@@ -136,5 +150,5 @@ export function planGc(
             : `referenced by none of the ${checkpoints.length} retained checkpoint(s) and savepoint(s)`,
       });
   }
-  return { files, young, cutoff };
+  return { files, young, database, cutoff };
 }

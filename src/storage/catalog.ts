@@ -11,6 +11,7 @@
 //     (`verified: 'listed'`); verifying it (--latest, restore, dispose) reads it.
 import type { CatalogEntry } from '../domain/catalog.js';
 import { FlinkCliError } from '../domain/errors.js';
+import { versionRefusal } from './flink-metadata/decode.js';
 import { DISPOSING_MARKER, groupSnapshots, isSnapshotName, MARKERS, METADATA_FILE, namedSnapshot, PIN_FILE, type ListedSnapshot } from './layout.js';
 import {
   decodeMetadata,
@@ -170,7 +171,7 @@ function fromMetadata(guess: CatalogEntry, metadata: ObjectInfo, files: Readonly
       flinkMetadataVersion: decoded.version,
       snapshotId: decoded.checkpointId ?? guess.snapshotId,
       completedAt: metadata.lastModified.getTime(),
-      problem: valid ? undefined : `unknown Flink metadata version ${decoded.version}`,
+      problem: valid ? undefined : versionRefusal(decoded.version ?? 0),
       verified: 'quick',
     };
   }

@@ -8,7 +8,8 @@
 import { createHash } from 'node:crypto';
 import type { Verification, VerificationLevel } from '../domain/catalog.js';
 import { StorageObjectNotFoundError } from '../domain/errors.js';
-import type { ReferencedFile } from './flink-metadata/index.js';
+import { versionRefusal } from './flink-metadata/decode.js';
+import { sizeProblem, type ReferencedFile } from './flink-metadata/summary.js';
 import { listed, locationOf } from './catalog.js';
 import { METADATA_FILE, snapshotPointer } from './layout.js';
 import { decodeMetadata, isKnownFlinkVersion, type SnapshotMetadata, type StateFileInfo } from './metadata.js';
@@ -85,11 +86,12 @@ export async function* readChunks(store: ObjectStore, key: string): AsyncGenerat
  */
 export async function checkReferencedFiles(pool: StorePool, files: readonly ReferencedFile[], options: { pageSize?: number } = {}): Promise<FileProblem[]> {
   const found: Array<FileProblem | undefined> = new Array(files.length);
-  const judge = (file: ReferencedFile, size: number | undefined): FileProblem | undefined => {
-    if (size === undefined) return { path: file.path, problem: 'missing' };
-    if (file.exact ? size !== file.bytes : size < file.bytes)
-      return { path: file.path, problem: `${size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}` };
-    return undefined;
+  const sizes: Array<number | undefined> = new Array(files.length);
+  const judge = (i: number, size: number | undefined): FileProblem | undefined => {
+    sizes[i] = size;
+    if (size === undefined) return { path: files[i].path, problem: 'missing' };
+    const problem = sizeProblem(files[i], size);
+    return problem === undefined ? undefined : { path: files[i].path, problem };
   };
   const located: Array<{ store: ObjectStore; key: string } | undefined> = [];
   const folders = new Map<ObjectStore, Map<string, number[]>>();
@@ -123,7 +125,7 @@ export async function checkReferencedFiles(pool: StorePool, files: readonly Refe
       for (const i of indices) {
         const size = sizes.get(located[i]!.key);
         if (size === undefined && !complete) toStat.push(i);
-        else found[i] = judge(files[i], size);
+        else found[i] = judge(i, size);
       }
     }
   }
@@ -132,10 +134,17 @@ export async function checkReferencedFiles(pool: StorePool, files: readonly Refe
     Array.from({ length: Math.min(STAT_CONCURRENCY, toStat.length) }, async () => {
       while (next < toStat.length) {
         const i = toStat[next++];
-        found[i] = judge(files[i], (await located[i]!.store.stat(located[i]!.key))?.size);
+        found[i] = judge(i, (await located[i]!.store.stat(located[i]!.key))?.size);
       }
     }),
   );
+  // A compressed change-log file is shorter or longer than its handle says: its first byte tells (one ranged read).
+  for (let i = 0; i < files.length; i++) {
+    const at = located[i];
+    if (!found[i] || !files[i].changelog || sizes[i] === undefined || !at) continue;
+    const first = await at.store.read(at.key, { offset: 0, length: 1 }).catch(() => undefined);
+    if (sizeProblem(files[i], sizes[i]!, first?.[0]) === undefined) found[i] = undefined;
+  }
   return found.filter((p): p is FileProblem => p !== undefined);
 }
 
@@ -160,7 +169,7 @@ export async function verifySnapshot(pool: StorePool, pointer: string, level: Ex
     return failed('corrupt', `_metadata is ${(error as Error).message}`);
   }
   if (decoded.kind === 'flink') {
-    if (!isKnownFlinkVersion(decoded.version)) return failed('corrupt', `unknown Flink metadata version ${decoded.version}`);
+    if (!isKnownFlinkVersion(decoded.version)) return failed('corrupt', versionRefusal(decoded.version ?? 0));
     if (level === 'quick') return { level, state: 'complete' };
     const { decodeFlinkMetadata, referencedFiles } = await import('./flink-metadata/index.js');
     let references;

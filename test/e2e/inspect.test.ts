@@ -150,4 +150,16 @@ describe('flink savepoints inspect', () => {
     const usage = await runFlink(['savepoints', 'inspect']);
     expect(usage.exitCode).toBe(2);
   });
+
+  it('a _metadata version newer than any released Flink writes (2.3 writes 6): refused by name, exit 1, one line', async () => {
+    const dir = emptyDir('newer-');
+    const bytes = Buffer.from(readFileSync(fixture('flink-metadata', '2.3.0', 'savepoint-canonical', '_metadata')));
+    bytes.writeInt32BE(7, 4); // the format version follows the magic number
+    writeFileSync(path.join(dir, '_metadata'), bytes);
+    const r = await runFlink(['savepoints', 'inspect', dir, '--verify']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toBe(
+      `Error: ${dir}/_metadata: metadata format version 7 is newer than this reader (this reader knows versions 3 to 6, written by Apache Flink 1.11 to 2.3); a newer flink-cli is needed to read it.\n`,
+    );
+  });
 });

@@ -2,7 +2,7 @@
 // old job, the snapshot's operators holding state are compared with the new job's plan (POST /jars/:jarid/plan).
 // A renamed uid drops state: refused without -n (nothing started, the old job keeps running), allowed with it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pointerToPath } from '../../src/domain/pointers.js';
 import { operatorIdForUid } from '../../src/domain/operator-id.js';
@@ -134,5 +134,37 @@ describe('savepoints gc while the job runs', () => {
     expect(JSON.parse(forced.stdout).files.map((f: { path: string }) => f.path)).toEqual([orphan]);
     expect(existsSync(orphan)).toBe(false);
     await flink(['cancel', jobId]);
+  });
+});
+
+// Reuses this file's coordinator: a retained checkpoint of Flink 2.3's changelog state backend (the golden file)
+// cannot be restored in NO_CLAIM mode (Flink fails the job at its first checkpoint); refused before submitting.
+describe('restore pre-flight: the changelog state backend in NO_CLAIM mode', () => {
+  const chk = path.join(work, 'flink-checkpoints', 'a7c2d0f1e3b54c6d8e9f0a1b2c3d4e5f', 'chk-4');
+  beforeAll(() => {
+    mkdirSync(chk, { recursive: true });
+    copyFileSync(path.resolve('fixtures/flink-metadata/2.3.0/checkpoint-changelog/_metadata'), path.join(chk, '_metadata'));
+  });
+
+  it('refused by default and with -claimMode no_claim (exit 1, one line naming the mode, nothing started); CLAIM passes this check', async () => {
+    const before = JSON.parse((await flink(['list', '-a', '--json'])).stdout).jobs.length;
+    const byDefault = await flink(['run', '-d', '-s', chk, COUNTER, ...counterArgs(path.join(work, 'out-changelog'))]);
+    expect(byDefault.exitCode).toBe(1);
+    expect(byDefault.stdout).toBe('');
+    expect(byDefault.stderr).toContain(
+      `${chk} holds state of the changelog state backend, which Flink cannot restore in NO_CLAIM mode (the default): the new job would fail at its first checkpoint`,
+    );
+    expect(byDefault.stderr).toContain('Nothing was started.');
+    expect(byDefault.stderr).toContain('-claimMode claim');
+    expect(byDefault.stderr).not.toMatch(/\n\s+at /);
+    const explicit = await flink(['run', '-d', '-s', chk, '-claimMode', 'no_claim', COUNTER, ...counterArgs(path.join(work, 'out-changelog'))]);
+    expect(explicit.exitCode).toBe(1);
+    expect(explicit.stderr).toContain('which Flink cannot restore in NO_CLAIM mode: the new job');
+    expect(JSON.parse((await flink(['list', '-a', '--json'])).stdout).jobs.length).toBe(before);
+    // In CLAIM mode this check has nothing to say (what follows is the cluster's: this one cannot run Flink's state).
+    const claimed = await flink(['run', '-d', '-s', chk, '-claimMode', 'claim', COUNTER, ...counterArgs(path.join(work, 'out-changelog'))]);
+    expect(claimed.stderr).not.toContain('changelog state backend');
+    const jobId = JOB_RE.exec(claimed.stdout)?.[1];
+    if (jobId) await flink(['cancel', jobId]);
   });
 });

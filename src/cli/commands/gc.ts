@@ -83,8 +83,9 @@ export async function runGc(options: GcOptions, ctx: CommandContext): Promise<vo
     plan.young.length > 0
       ? `; ${plan.young.length} unreferenced file(s) newer than ${formatDuration(options.minAgeMs)} or than the newest checkpoint left alone`
       : '';
+  const database = plan.database.length > 0 ? `; ${plan.database.length} unreferenced file(s) of a ForSt database (shared/op_*/db/) left to it` : '';
   const others = outcome.retained.length - outcome.jobCheckpoints.length;
   io.note(
-    `${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${where} (${outcome.jobCheckpoints.length} retained checkpoint(s) of the job${others > 0 ? `, ${others} other retained snapshot(s) under the roots` : ''})${young}.`,
+    `${plan.files.length === 0 ? 'Nothing to reclaim' : `${options.dryRun ? 'Would reclaim' : 'Reclaimed'} ${plan.files.length} file(s), ${formatBytes(bytes)}`} in ${where} (${outcome.jobCheckpoints.length} retained checkpoint(s) of the job${others > 0 ? `, ${others} other retained snapshot(s) under the roots` : ''})${young}${database}.`,
   );
 }

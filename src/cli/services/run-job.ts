@@ -189,8 +189,9 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
         savepointPath === undefined
           ? undefined
           : async (jarId) => {
-              const { preflight } = await import('../preflight.js');
+              const { preflight, refuseNoClaimOfChangelog } = await import('../preflight.js');
               spinner.stop();
+              await refuseNoClaimOfChangelog(ctx, savepointPath, options.claimMode, 'Nothing was started.');
               await preflight(ctx, client, jarId, savepointPath, options, 'Nothing was started.');
             },
       );

@@ -32,6 +32,16 @@ export { FlinkMetadataError } from './byte-reader.js';
 export const FLINK_METADATA_MAGIC = 0x4960672d;
 const MASTER_STATE_MAGIC = 0xc96b1696 | 0;
 export const SUPPORTED_VERSIONS = [3, 4, 5, 6] as const;
+/** The newest Apache Flink release checked, and the metadata version it writes (the newest any release writes). */
+export const NEWEST_FLINK = { release: '2.3', metadataVersion: 6 } as const;
+
+/** Why a metadata version is not read: one that a newer Flink writes is named as such, so the fix is plain. */
+export function versionRefusal(version: number): string {
+  const known = `this reader knows versions ${SUPPORTED_VERSIONS[0]} to ${SUPPORTED_VERSIONS.at(-1)}, written by Apache Flink 1.11 to ${NEWEST_FLINK.release}`;
+  if (version > NEWEST_FLINK.metadataVersion && version < 1000)
+    return `metadata format version ${version} is newer than this reader (${known}); a newer flink-cli is needed to read it`;
+  return `unsupported metadata version ${version} (${known})`;
+}
 
 /** Handle type tags (MetadataV2V3SerializerBase). */
 export const HANDLE = {
@@ -69,11 +79,7 @@ export function decodeFlinkMetadata(bytes: Buffer, options: DecodeOptions = {}):
   if (bytes.length < 4 || r.i32('the magic number') !== FLINK_METADATA_MAGIC)
     throw new FlinkMetadataError('not Apache Flink checkpoint metadata (wrong magic number)');
   const version = r.i32('the format version');
-  if (!(SUPPORTED_VERSIONS as readonly number[]).includes(version)) {
-    throw new FlinkMetadataError(
-      `unsupported metadata version ${version} (this reader knows versions ${SUPPORTED_VERSIONS[0]} to ${SUPPORTED_VERSIONS.at(-1)})`,
-    );
-  }
+  if (!(SUPPORTED_VERSIONS as readonly number[]).includes(version)) throw new FlinkMetadataError(versionRefusal(version));
   return new Decoder(r, version, options.snapshotDir).metadata();
 }
 

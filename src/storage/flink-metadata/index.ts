@@ -5,7 +5,17 @@ import type { ReferencedFile } from './summary.js';
 import type { FlinkCheckpointMetadata } from './types.js';
 
 export { decodeFlinkMetadata, FLINK_METADATA_MAGIC, FlinkMetadataError, HANDLE, SUPPORTED_VERSIONS } from './decode.js';
-export { localPathOf, operatorBytes, referencedFiles, streamHandles, totalBytes, type ReferencedFile } from './summary.js';
+export {
+  CHANGELOG_SNAPPY,
+  localPathOf,
+  operatorBytes,
+  referencedFiles,
+  sizeProblem,
+  streamHandles,
+  totalBytes,
+  usesChangelog,
+  type ReferencedFile,
+} from './summary.js';
 export type * from './types.js';
 
 /** A Flink snapshot read for inspection: its folder (a local path or the URI), its decoded metadata, and every file it references. */

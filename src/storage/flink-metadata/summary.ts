@@ -9,6 +9,26 @@ export interface ReferencedFile {
   bytes: number;
   /** false for file-merging segments: the physical file holds at least `bytes` (the end of its last segment). */
   exact: boolean;
+  /**
+   * A change-log file of the changelog state backend (`<dstl.dfs.base-path>/<job id>/dstl/<uuid>`). Flink writes
+   * one byte first (1 when the log is Snappy-compressed, else 0) and records in the handle only what follows it,
+   * counted before compression: `bytes` is the handle's size plus that byte, the file's size when uncompressed.
+   */
+  changelog?: true;
+}
+
+/** The format byte that starts a Snappy-compressed change-log file. */
+export const CHANGELOG_SNAPPY = 1;
+
+/**
+ * Why a referenced file of `size` bytes is not what the metadata says, or undefined when it is. `firstByte` (a
+ * change-log file's first byte) is needed only when a change-log file's size differs: a compressed one's size
+ * cannot be checked against the handle.
+ */
+export function sizeProblem(file: ReferencedFile, size: number, firstByte?: number): string | undefined {
+  if (file.exact ? size === file.bytes : size >= file.bytes) return undefined;
+  if (file.changelog && firstByte === CHANGELOG_SNAPPY) return undefined;
+  return `${size} bytes, expected ${file.exact ? '' : 'at least '}${file.bytes}`;
 }
 
 export function streamBytes(h: StreamHandle | null): number {
@@ -88,21 +108,42 @@ export function* streamHandles(op: OperatorState): Generator<StreamHandle> {
   }
 }
 
+/** The change-log files (dstl) of an operator's changelog handles: the stream handles of its file-backed parts. */
+function changelogFiles(op: OperatorState): Set<StreamHandle> {
+  const found = new Set<StreamHandle>();
+  const keyed = (h: KeyedHandle | null): void => {
+    if (h?.type === 'changelog') for (const k of h.nonMaterialized) keyed(k);
+    else if (h?.type === 'changelog-file') for (const x of h.handles) if (x.handle) found.add(x.handle);
+  };
+  for (const s of op.subtasks) {
+    keyed(s.managedKeyedState);
+    keyed(s.rawKeyedState);
+  }
+  return found;
+}
+
 /** The files the snapshot needs, once each, in the order first met. Inlined (byte-stream) state is not a file. */
 export function referencedFiles(m: FlinkCheckpointMetadata): ReferencedFile[] {
   const byPath = new Map<string, ReferencedFile>();
   for (const op of m.operators) {
+    const logs = changelogFiles(op);
     for (const h of streamHandles(op)) {
       let file: ReferencedFile | undefined;
-      if (h.type === 'file' || h.type === 'relative-file') file = { path: h.path, bytes: h.size, exact: true };
+      if ((h.type === 'file' || h.type === 'relative-file') && logs.has(h)) file = { path: h.path, bytes: h.size + 1, exact: true, changelog: true };
+      else if (h.type === 'file' || h.type === 'relative-file') file = { path: h.path, bytes: h.size, exact: true };
       else if (h.type === 'segment-file') file = { path: h.path, bytes: h.startPos + h.size, exact: false };
       if (!file) continue;
       const seen = byPath.get(file.path);
       if (!seen) byPath.set(file.path, file);
-      else if (!seen.exact || !file.exact) byPath.set(file.path, { path: file.path, bytes: Math.max(seen.bytes, file.bytes), exact: seen.exact && file.exact });
+      else if (!seen.exact || !file.exact) byPath.set(file.path, { ...seen, bytes: Math.max(seen.bytes, file.bytes), exact: seen.exact && file.exact });
     }
   }
   return [...byPath.values()];
+}
+
+/** Whether the snapshot holds keyed state of the changelog state backend (which cannot be restored in NO_CLAIM mode). */
+export function usesChangelog(m: FlinkCheckpointMetadata): boolean {
+  return m.operators.some((op) => op.subtasks.some((s) => s.managedKeyedState?.type === 'changelog' || s.rawKeyedState?.type === 'changelog'));
 }
 
 /** A local path for a file: URI or plain path; undefined for other schemes (object stores). */

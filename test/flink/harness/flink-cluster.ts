@@ -122,6 +122,10 @@ export interface ClusterOptions {
   plugins?: Record<string, string>;
   /** The cluster's REST endpoint speaks https (its config lines set the stores): the harness's own probes use this agent. */
   restAgent?: HttpsAgent;
+  /** How long the JobManager and TaskManager may take to offer a slot (default 90 s). */
+  bootTimeoutMs?: number;
+  /** Jars added to both JVMs' classpath (e.g. a state backend the harness pom does not list for every version). */
+  extraClasspath?: string[];
 }
 
 export class FlinkCluster {
@@ -144,7 +148,9 @@ export class FlinkCluster {
   }
 
   static async start(version: string, options: ClusterOptions = {}): Promise<FlinkCluster> {
-    const cluster = new FlinkCluster(version, await classpath(version), options);
+    const base = await classpath(version);
+    const extra = (options.extraClasspath ?? []).filter((jar) => !base.split(':').includes(jar));
+    const cluster = new FlinkCluster(version, [base, ...extra].join(':'), options);
     try {
       await cluster.boot();
     } catch (error) {
@@ -235,7 +241,7 @@ export class FlinkCluster {
       this.conf,
       ...tmDynamic,
     ]);
-    const deadline = Date.now() + 90_000;
+    const deadline = Date.now() + (this.options.bootTimeoutMs ?? 90_000);
     while (Date.now() < deadline) {
       const overview = await this.rest<{ 'slots-available'?: number }>('/overview').catch(() => undefined);
       if (overview && (overview['slots-available'] ?? 0) > 0) return;

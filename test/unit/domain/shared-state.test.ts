@@ -1,6 +1,14 @@
 // The pure reference counting of one job's retained checkpoints: what disposing one frees in shared/, and gc.
 import { describe, expect, it } from '@jest/globals';
-import { gcRefusal, planGc, planOwnedFiles, referenceCounts, type CheckpointRefs, type OwnedFile } from '../../../src/domain/shared-state.js';
+import {
+  gcRefusal,
+  isForStDatabaseFile,
+  planGc,
+  planOwnedFiles,
+  referenceCounts,
+  type CheckpointRefs,
+  type OwnedFile,
+} from '../../../src/domain/shared-state.js';
 
 const job = '/ckpt/6aedfb019476eb1e3b817201c1a5c4dd';
 const shared = (name: string) => `${job}/shared/${name}`;
@@ -117,6 +125,22 @@ describe('planGc', () => {
     );
     expect(plan.files.map((f) => f.path)).toEqual([shared('orphan')]);
     expect(plan.young.map((f) => f.path)).toEqual([shared('after-own-newest')]);
+  });
+
+  it("never reclaims a file of a ForSt database folder (the running database's until a checkpoint references it), however old", () => {
+    const db = 'op_AsyncKeyedProcessOperator_0da08f51eaa85fc298e176a139b3649a__1_1__attempt_0/db';
+    const plan = planGc(
+      [stored(`${db}/0f3c-live`, 50), stored('orphan-old', 50)],
+      [{ name: 'chk-9', files: [shared(`${db}/in-chk`)], completedAt: now - hour }],
+      {
+        minAgeMs: 0,
+        now,
+      },
+    );
+    expect(plan.files.map((f) => f.path)).toEqual([shared('orphan-old')]);
+    expect(plan.database.map((f) => f.path)).toEqual([shared(`${db}/0f3c-live`)]);
+    expect(isForStDatabaseFile('s3://b/checkpoints/j/shared/op_KeyedProcessOperator_ab__2_4__attempt_1/db/x.sst')).toBe(true);
+    expect(isForStDatabaseFile('/ckpt/j/shared/db/x')).toBe(false);
   });
 
   it("refuses while a retained checkpoint's references are unknown", () => {

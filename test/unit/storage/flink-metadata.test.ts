@@ -5,7 +5,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeFlinkMetadata } from '../../../bench/flink-metadata-encoder.mjs';
 import { operatorIdForUid } from '../../../src/domain/operator-id.js';
-import { decodeFlinkMetadata, FlinkMetadataError, localPathOf, operatorBytes, referencedFiles, totalBytes } from '../../../src/storage/flink-metadata/index.js';
+import {
+  decodeFlinkMetadata,
+  FlinkMetadataError,
+  localPathOf,
+  operatorBytes,
+  referencedFiles,
+  sizeProblem,
+  totalBytes,
+  usesChangelog,
+} from '../../../src/storage/flink-metadata/index.js';
 import type { FlinkCheckpointMetadata, KeyedHandle, OperatorState, SubtaskState } from '../../../src/storage/flink-metadata/index.js';
 import { decodeMetadata } from '../../../src/storage/metadata.js';
 
@@ -17,8 +26,12 @@ interface Listing {
   directory: string;
   files: Array<{ path: string; bytes: number }>;
 }
+// The storage-layout fixtures (another job, other operators) have their own suite: flink-layouts.test.ts.
+const KINDS = ['checkpoint-file-merging', 'checkpoint-hashmap', 'checkpoint-rocksdb-incremental', 'savepoint-canonical', 'savepoint-native'];
 const fixtures = (existsSync(ROOT) ? readdirSync(ROOT) : []).flatMap((version) =>
-  readdirSync(path.join(ROOT, version)).map((name) => ({ version, name, dir: path.join(ROOT, version, name) })),
+  readdirSync(path.join(ROOT, version))
+    .filter((name) => KINDS.includes(name))
+    .map((name) => ({ version, name, dir: path.join(ROOT, version, name) })),
 );
 
 function load(dir: string): { bytes: Buffer; listing: Listing; m: FlinkCheckpointMetadata } {
@@ -32,11 +45,7 @@ const keyedOf = (m: FlinkCheckpointMetadata, uid: string): KeyedHandle | null =>
 
 describe('golden files from real Flink clusters', () => {
   it('covers both versions and the five kinds of snapshot', () => {
-    expect(fixtures.map((f) => `${f.version}/${f.name}`).sort()).toEqual(
-      ['1.20.5', '2.3.0'].flatMap((v) =>
-        ['checkpoint-file-merging', 'checkpoint-hashmap', 'checkpoint-rocksdb-incremental', 'savepoint-canonical', 'savepoint-native'].map((n) => `${v}/${n}`),
-      ),
-    );
+    expect(fixtures.map((f) => `${f.version}/${f.name}`).sort()).toEqual(['1.20.5', '2.3.0'].flatMap((v) => KINDS.map((n) => `${v}/${n}`)));
   });
 
   describe.each(fixtures)('$version $name', ({ version, name, dir }) => {
@@ -300,6 +309,9 @@ describe.each([3, 4, 5, 6])('synthetic metadata version %i', (version) => {
     expect(files).toContainEqual({ path: 'file:/cp/taskowned/x/merged-1', bytes: 120, exact: false });
     expect(files.filter((f) => f.path === 'file:/cp/taskowned/x/merged-1')).toHaveLength(1);
     expect(files.map((f) => f.path)).not.toContain('inline');
+    // A change-log file holds one format byte before what its handle counts.
+    expect(files).toContainEqual({ path: 'file:/dstl/f1', bytes: 51, exact: true, changelog: true });
+    expect(usesChangelog(decoded)).toBe(true);
   });
 
   it('names an unknown handle type and the version, and the byte', () => {
@@ -316,12 +328,18 @@ describe('refusals', () => {
   it('wrong magic, unknown versions, and garbage counts are one-line errors', () => {
     expect(() => decodeFlinkMetadata(Buffer.from('#flink-cli-snapshot 1\n'))).toThrow('not Apache Flink checkpoint metadata (wrong magic number)');
     expect(() => decodeFlinkMetadata(Buffer.alloc(2))).toThrow('not Apache Flink checkpoint metadata (wrong magic number)');
-    for (const v of [1, 2, 7, 1000]) {
+    const known = 'this reader knows versions 3 to 6, written by Apache Flink 1.11 to 2.3';
+    for (const v of [1, 2, 1000]) {
       const b = Buffer.alloc(24);
       b.writeUInt32BE(0x4960672d, 0);
       b.writeInt32BE(v, 4);
-      expect(() => decodeFlinkMetadata(b)).toThrow(`unsupported metadata version ${v} (this reader knows versions 3 to 6)`);
+      expect(() => decodeFlinkMetadata(b)).toThrow(`unsupported metadata version ${v} (${known})`);
     }
+    // A version past the newest a released Flink writes is refused by name: a newer reader is the fix.
+    const b = Buffer.alloc(24);
+    b.writeUInt32BE(0x4960672d, 0);
+    b.writeInt32BE(7, 4);
+    expect(() => decodeFlinkMetadata(b)).toThrow(`metadata format version 7 is newer than this reader (${known}); a newer flink-cli is needed to read it`);
     const huge = encodeFlinkMetadata({ version: 3, checkpointId: 1, masterStates: [], operators: [], properties: null });
     huge.writeInt32BE(0x7fffffff, 20);
     expect(() => decodeFlinkMetadata(huge)).toThrow(/^corrupt: the number of operator states at byte 20 is 2147483647/);
@@ -338,5 +356,19 @@ describe('refusals', () => {
     const broken = Buffer.from(bytes);
     broken[tagAt] = 42;
     expect(() => decodeFlinkMetadata(broken)).toThrow(`unsupported handle type 42 in version 4 (a keyed state handle at byte ${tagAt})`);
+  });
+});
+
+describe('the size a referenced file must have', () => {
+  it('exact files, merged segments (at least), change-log files (their format byte; compressed ones by that byte)', () => {
+    expect(sizeProblem({ path: 'a', bytes: 10, exact: true }, 10)).toBeUndefined();
+    expect(sizeProblem({ path: 'a', bytes: 10, exact: true }, 11)).toBe('11 bytes, expected 10');
+    expect(sizeProblem({ path: 'a', bytes: 10, exact: false }, 12)).toBeUndefined();
+    expect(sizeProblem({ path: 'a', bytes: 10, exact: false }, 9)).toBe('9 bytes, expected at least 10');
+    const log = { path: 'dstl/x', bytes: 121441, exact: true, changelog: true } as const;
+    expect(sizeProblem(log, 121441)).toBeUndefined();
+    expect(sizeProblem(log, 121440, 0)).toBe('121440 bytes, expected 121441');
+    expect(sizeProblem(log, 5000, 1)).toBeUndefined(); // Snappy: its size says nothing about the handle's
+    expect(sizeProblem(log, 5000)).toBe('5000 bytes, expected 121441');
   });
 });
