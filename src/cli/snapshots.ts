@@ -58,7 +58,7 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
         `The coordinator is not reachable (${error.message.replace(/^Could not reach the coordinator at /, '').replace(/\.$/, '')}); listing from storage only.`,
       );
   }
-  // A --dir on a scheme without an adapter (gs://, hdfs://) is an error saying so, never an empty scan.
+  // A --dir on a scheme without an adapter (gs://, ...) is an error saying so, never an empty scan.
   const { openStore } = await import('../storage/object-store.js');
   for (const dir of filter.dirs ?? [])
     if (hasScheme(dir) && !/^file:/i.test(dir) && !isRemote(dir)) await openStore(dir, { s3: { pathStyle: false }, azure: { accountKey: () => undefined } });
@@ -109,7 +109,7 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
 
 /**
  * Full verification of a listed snapshot: local ones, and object-store ones when `ctx` gives the settings to
- * reach them; what only a remote coordinator reported (hdfs://, ...) stays as it said.
+ * reach them; what only a remote coordinator reported (gs://, ...) stays as it said.
  */
 export async function verifyFully(entry: CatalogEntry, ctx?: CommandContext): Promise<Verification> {
   const { isRemote } = await import('../storage/store-catalog.js');

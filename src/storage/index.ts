@@ -18,7 +18,7 @@ import { decodeMetadata, encodeMetadata, FORMAT_VERSION, MetadataError, METADATA
 /** The object-store half (s3://, wasbs://, abfss://, ...), loaded only when a pointer is remote. */
 const remote = () => import('./remote-snapshots.js');
 /** store-catalog.ts's isRemote, inline: a local snapshot never loads the object-store modules. */
-const REMOTE = /^(s3|s3a|s3p|wasbs|wasb|abfss|abfs):\/\//i;
+const REMOTE = /^(s3|s3a|s3p|wasbs|wasb|abfss|abfs|hdfs|webhdfs):\/\//i;
 export const isObjectStorePointer = (pointer: string): boolean => REMOTE.test(pointer.trim());
 const isRemote = isObjectStorePointer;
 

@@ -1,5 +1,5 @@
 // One storage interface for snapshots wherever they live: the local file system, S3 (and S3-compatible
-// stores) and Azure Blob Storage. It has the shape of an object store (keys, prefixes, a delimiter, pages),
+// stores), Azure Blob Storage and HDFS (through WebHDFS). It has the shape of an object store (keys, prefixes, a delimiter, pages),
 // because that is the weaker model: a directory tree can answer object-store questions, not the other way.
 //
 // A store is rooted at a base location (a directory, s3://bucket/some/prefix/, wasbs://c@a.../path/); keys
@@ -119,7 +119,7 @@ export function checkKey(base: string, key: string): string {
   return key;
 }
 
-export const SUPPORTED_SCHEMES = ['file', 's3', 's3a', 's3p', 'wasbs', 'wasb', 'abfss', 'abfs'] as const;
+export const SUPPORTED_SCHEMES = ['file', 's3', 's3a', 's3p', 'wasbs', 'wasb', 'abfss', 'abfs', 'hdfs', 'webhdfs'] as const;
 
 /** The store for a location (its adapter loaded on first use). `cwd` resolves plain relative paths. */
 export async function openStore(uri: string, settings: StorageSettings, cwd: string = process.cwd()): Promise<ObjectStore> {
@@ -135,6 +135,8 @@ export async function openLocation(location: StorageLocation, settings: StorageS
       return (await import('./stores/s3.js')).openS3Store(location, settings.s3);
     case 'azure':
       return (await import('./stores/azure.js')).openAzureStore(location, settings.azure);
+    case 'hdfs':
+      return (await import('./stores/hdfs.js')).openHdfsStore(location, settings.hdfs);
     case 'unsupported':
       throw new UnsupportedSchemeError(location.scheme, location.uri, SUPPORTED_SCHEMES);
   }

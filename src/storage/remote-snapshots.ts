@@ -81,17 +81,19 @@ async function locate(pointer: string): Promise<{ store: ObjectStore; prefix: st
   const uri = pointer.replace(/\/+$/, '');
   const location = parseStorageUri(uri, '/');
   let root: string;
-  if (location.kind === 's3') root = `${location.scheme}://${location.bucket}/`;
-  else if (location.kind === 'azure') root = `${location.scheme}://${location.container}@${location.host}/`;
+  let prefix: string;
+  if (location.kind === 's3') [root, prefix] = [`${location.scheme}://${location.bucket}/`, location.prefix];
+  else if (location.kind === 'azure') [root, prefix] = [`${location.scheme}://${location.container}@${location.host}/`, location.prefix];
+  else if (location.kind === 'hdfs') [root, prefix] = [`${location.scheme}://${location.authority}/`, location.path.slice(1)];
   else throw new OperationError(`${pointer} is not on an object store`);
-  if (location.prefix === '') throw new OperationError(`${pointer} is a bucket or container root, not a snapshot`);
+  if (prefix === '') throw new OperationError(`${pointer} is a bucket or container root, not a snapshot`);
   let store = stores.get(root);
   if (!store) {
     store = openStore(root, storageSettingsInUse());
     stores.set(root, store);
     store.catch(() => stores.delete(root));
   }
-  return { store: await store, prefix: location.prefix, uri };
+  return { store: await store, prefix, uri };
 }
 
 async function objectsUnder(store: ObjectStore, prefix: string): Promise<Map<string, number>> {

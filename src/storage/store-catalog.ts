@@ -27,12 +27,12 @@ const FLINK_HEADER_BYTES = 16;
 /** A _metadata up to this size is read whole in a scan; a larger one (Flink's, with inline state) only its header. */
 const WHOLE_READ_BYTES = 64 * 1024;
 
-/** A pointer on an object store this tool has an adapter for (s3://, s3a://, s3p://, wasbs://, abfss://, ...). */
+/** A pointer on an object store this tool has an adapter for (s3://, s3a://, s3p://, wasbs://, abfss://, hdfs://, ...). */
 export function isRemote(pointer: string): boolean {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(pointer)?.[1]?.toLowerCase();
   return scheme !== undefined && REMOTE_SCHEMES.has(scheme);
 }
-const REMOTE_SCHEMES = new Set(['s3', 's3a', 's3p', 'wasbs', 'wasb', 'abfss', 'abfs']);
+const REMOTE_SCHEMES = new Set(['s3', 's3a', 's3p', 'wasbs', 'wasb', 'abfss', 'abfs', 'hdfs', 'webhdfs']);
 
 /** "s3://b/sp/savepoint-x/_metadata" or ".../savepoint-x/" → "s3://b/sp/savepoint-x". */
 export function remoteSnapshotUri(pointer: string): string {

@@ -75,9 +75,13 @@ describe('describeSnapshot', () => {
 });
 
 describe('pointers', () => {
-  it('object-store schemes this tool has adapters for are remote; file:, plain paths and hdfs:// are not', () => {
-    expect(['s3://b/x', 's3a://b/x', 's3p://b/x', 'wasbs://c@a.blob.core.windows.net/x', 'abfss://c@a.dfs.core.windows.net/x'].every(isRemote)).toBe(true);
-    expect(['/data/x', 'file:///data/x', 'hdfs://nn/x', 'gs://b/x'].some(isRemote)).toBe(false);
+  it('schemes this tool has store adapters for are remote (HDFS too); file:, plain paths and unknown schemes are not', () => {
+    expect(
+      ['s3://b/x', 's3a://b/x', 's3p://b/x', 'wasbs://c@a.blob.core.windows.net/x', 'abfss://c@a.dfs.core.windows.net/x', 'hdfs://nn/x', 'webhdfs://nn:9870/x'].every(
+        isRemote,
+      ),
+    ).toBe(true);
+    expect(['/data/x', 'file:///data/x', 'gs://b/x'].some(isRemote)).toBe(false);
     expect(remoteSnapshotUri('s3://b/sp/savepoint-fd7201-000000000001/_metadata')).toBe('s3://b/sp/savepoint-fd7201-000000000001');
     expect(remoteSnapshotUri('s3://b/sp/savepoint-fd7201-000000000001/')).toBe('s3://b/sp/savepoint-fd7201-000000000001');
   });
