@@ -34,6 +34,8 @@ const REQUEST_TIMEOUT_MS = 120_000;
 
 export class WebHdfsClient {
   private active = 0;
+  /** Whether `active` answered an operation a standby refuses (a standby still redirects CREATE to a DataNode). */
+  private confirmed = false;
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
   constructor(
@@ -44,27 +46,41 @@ export class WebHdfsClient {
 
   /** A NameNode operation that answers JSON (LISTSTATUS, GETFILESTATUS, DELETE, RENAME, ...). */
   async json<T>(method: 'GET' | 'PUT' | 'DELETE', path: string, op: string, params: Params = {}): Promise<T> {
-    const answer = await this.nameNode(method, path, op, params);
+    const { answer } = await this.nameNode(method, path, op, params);
     if (answer.status >= 300) throw errorOf(answer, 'the NameNode');
-    return parseJson(answer) as T;
+    this.confirmed = true;
+    // RENAME with options, among others, answers 200 with no body at all.
+    return (answer.body.length === 0 ? undefined : parseJson(answer)) as T;
   }
 
   /** OPEN: the NameNode redirects to a DataNode holding the data. */
   async open(path: string, params: Params = {}): Promise<Buffer> {
-    const answer = await this.nameNode('GET', path, 'OPEN', params);
-    if (answer.status === 200) return answer.body;
-    const location = redirectOf(answer);
-    const data = await send('GET', location, this.agent);
-    if (data.status >= 300) throw errorOf(data, 'the DataNode');
-    return data.body;
+    return this.viaDataNode('GET', path, 'OPEN', params);
   }
 
   /** CREATE: the NameNode names a DataNode (a redirect without data), which then takes the data. */
   async create(path: string, body: Buffer | Readable, params: Params = {}): Promise<void> {
-    const answer = await this.nameNode('PUT', path, 'CREATE', params);
-    const location = redirectOf(answer);
-    const done = await send('PUT', location, this.agent, body);
-    if (done.status >= 300) throw errorOf(done, 'the DataNode');
+    await this.viaDataNode('PUT', path, 'CREATE', params, body);
+  }
+
+  /**
+   * The NameNode's redirect, then the DataNode. The DataNode works through the NameNode that redirected: when
+   * that one turns out to be a standby, the operation starts again at the next NameNode (a stream body cannot be
+   * sent twice, so that is an error for it). With HA, the active NameNode is made sure of first.
+   */
+  private async viaDataNode(method: 'GET' | 'PUT', path: string, op: string, params: Params, body?: Buffer | Readable): Promise<Buffer> {
+    if (this.namenodes.length > 1 && !this.confirmed) await this.json('GET', '/', 'GETFILESTATUS');
+    for (let attempt = 1; ; attempt++) {
+      const { answer, index } = await this.nameNode(method, path, op, params);
+      if (answer.status === 200 && method === 'GET') return answer.body;
+      const data = await send(method, redirectOf(answer), this.agent, body);
+      if (data.status < 300) return data.body;
+      const error = errorOf(data, 'the DataNode');
+      const replayable = body === undefined || Buffer.isBuffer(body);
+      if (error.exception !== 'StandbyException' || !replayable || attempt >= this.namenodes.length) throw error;
+      this.active = (index + 1) % this.namenodes.length;
+      this.confirmed = false;
+    }
   }
 
   close(): void {
@@ -72,13 +88,14 @@ export class WebHdfsClient {
   }
 
   /** One request to the active NameNode, failing over through the others. */
-  private async nameNode(method: string, path: string, op: string, params: Params): Promise<Answer> {
+  private async nameNode(method: string, path: string, op: string, params: Params): Promise<{ answer: Answer; index: number }> {
     const query = new URLSearchParams({ op, 'user.name': this.user });
     for (const [k, v] of Object.entries(params)) if (v !== undefined) query.set(k, String(v));
     const tried: string[] = [];
     let last: WebHdfsError | undefined;
+    const first = this.active; // requests run concurrently: each goes round from where it started
     for (let i = 0; i < this.namenodes.length; i++) {
-      const index = (this.active + i) % this.namenodes.length;
+      const index = (first + i) % this.namenodes.length;
       const base = this.namenodes[index];
       let answer: Answer;
       try {
@@ -94,7 +111,7 @@ export class WebHdfsClient {
         continue;
       }
       this.active = index;
-      return answer;
+      return { answer, index };
     }
     if (this.namenodes.length === 1) throw last!;
     throw new WebHdfsError(`no active NameNode among ${tried.join(', ')}`, 503);

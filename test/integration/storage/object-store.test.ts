@@ -1,8 +1,7 @@
-// The object-store interface against real servers: the local file system, Adobe S3Mock (S3) and Azurite
-// (Azure Blob), each through the same tests. Settings come from Flink's own keys, as a user writes them.
+// The object-store interface against real servers: the local file system, Adobe S3Mock (S3), Azurite (Azure
+// Blob) and HDFS (MiniDFSCluster through WebHDFS), each through the same tests (test/support/stores.ts). Settings
+// come from Flink's own keys and Hadoop's own files, as a user writes them.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,82 +18,23 @@ import {
   StorageRequestError,
 } from '../../../src/domain/errors.js';
 import { listAll, openStore, type ObjectStore } from '../../../src/storage/object-store.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startS3Mock, type RunningServer } from '../../support/object-stores.js';
+import { AZURITE_ACCOUNT } from '../../support/object-stores.js';
+import { startStores, stopStores, testStores, type TestStore } from '../../support/stores.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the SDK's notice about its future Node versions
-const AZURE_HOST = `${AZURITE_ACCOUNT}.blob.core.windows.net`;
 const settingsOf = (...dynamic: string[]) => storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic }));
 
-let s3: RunningServer;
-let azurite: RunningServer;
+const stores = testStores();
 const localRoot = mkdtempSync(path.join(tmpdir(), 'flink-object-store-'));
-let counter = 0;
 
-beforeAll(async () => {
-  const [a, b] = await Promise.allSettled([startS3Mock(), startAzurite()]);
-  if (a.status === 'fulfilled') s3 = a.value;
-  if (b.status === 'fulfilled') azurite = b.value;
-  for (const r of [a, b]) if (r.status === 'rejected') throw r.reason; // afterAll still stops the one that started
-}, 240_000);
+beforeAll(() => startStores(stores), 300_000);
 afterAll(async () => {
-  await Promise.all([s3?.stop(), azurite?.stop()]);
+  await stopStores(stores);
   rmSync(localRoot, { recursive: true, force: true });
 }, 60_000);
 
-const s3Keys = () => [`s3.endpoint=${s3.endpoint}`, 's3.path.style.access=true', 's3.access-key=test', 's3.secret-key=test-secret'];
-const azureKeys = (key = AZURITE_KEY) => [`azure.blob.endpoint=${azurite.endpoint}`, `fs.azure.account.key.${AZURE_HOST}=${key}`];
-
-interface Flavour {
-  name: string;
-  /** A fresh, empty location with its bucket/container created. */
-  fresh(): Promise<ObjectStore>;
-  /** A location whose bucket/container does not exist. */
-  missing(): Promise<ObjectStore>;
-  deleteBatch: number;
-  /** False for S3Mock: with a delimiter it returns every common prefix in one page (S3 and Azure cap the page). */
-  capsPrefixPages: boolean;
-}
-
-const flavours: Flavour[] = [
-  {
-    name: 'local file system',
-    fresh: () => openStore(path.join(localRoot, `t${++counter}`), settingsOf()),
-    missing: async () => {
-      throw new Error('no buckets on a file system');
-    },
-    deleteBatch: 1000,
-    capsPrefixPages: true,
-  },
-  {
-    name: 'S3 (S3Mock)',
-    fresh: async () => {
-      const bucket = `bucket-${++counter}`;
-      const client = new S3Client({
-        endpoint: s3.endpoint,
-        forcePathStyle: true,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      });
-      await client.send(new CreateBucketCommand({ Bucket: bucket }));
-      client.destroy();
-      return openStore(`s3://${bucket}/savepoints`, settingsOf(...s3Keys()));
-    },
-    missing: () => openStore('s3a://no-such-bucket/savepoints', settingsOf(...s3Keys())),
-    deleteBatch: 1000,
-    capsPrefixPages: false,
-  },
-  {
-    name: 'Azure Blob (Azurite)',
-    fresh: async () => {
-      const container = `container-${++counter}`;
-      await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient(container).create();
-      return openStore(`wasbs://${container}@${AZURE_HOST}/savepoints`, settingsOf(...azureKeys()));
-    },
-    missing: () => openStore(`wasbs://no-such-container@${AZURE_HOST}/savepoints`, settingsOf(...azureKeys())),
-    deleteBatch: 256,
-    capsPrefixPages: true,
-  },
-];
+/** A fresh, empty location below a new bucket, container or directory. */
+const fresh = async (store: TestStore): Promise<ObjectStore> => openStore(`${await store.fresh('t')}/savepoints`, store.settings());
+const byKind = (kind: TestStore['kind']) => stores.find((s) => s.kind === kind)!;
 
 async function writeAll(store: ObjectStore, keys: readonly string[]): Promise<void> {
   for (let i = 0; i < keys.length; i += 32) await Promise.all(keys.slice(i, i + 32).map((k) => store.write(k, `data of ${k}`)));
@@ -106,9 +46,9 @@ async function allKeys(store: ObjectStore, prefix = ''): Promise<string[]> {
   return keys;
 }
 
-describe.each(flavours)('object store: $name', (flavour) => {
+describe.each(stores)('object store: $name', (flavour) => {
   it('writes, stats and reads an object whole and by byte range', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     const body = Buffer.from('0123456789abcdefghij');
     const before = Date.now();
     await store.write('savepoint-fd7201-0a1b2c3d4e5f/_metadata', body);
@@ -126,7 +66,7 @@ describe.each(flavours)('object store: $name', (flavour) => {
   });
 
   it('a missing object: stat says undefined, read says which object is missing', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     expect(await store.stat('nope/_metadata')).toBeUndefined();
     const error = await store.read('nope/_metadata').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageObjectNotFoundError);
@@ -135,7 +75,7 @@ describe.each(flavours)('object store: $name', (flavour) => {
   });
 
   it('lists with a delimiter, a page at a time, in key order', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     const snapshots = [
       'savepoint-fd7201-000000000003',
       'savepoint-fd7201-000000000001',
@@ -177,7 +117,7 @@ describe.each(flavours)('object store: $name', (flavour) => {
   });
 
   it('"create only if absent" never overwrites', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     await store.write('savepoint-fd7201-0a1b2c3d4e5f/_disposing', 'first', { ifAbsent: true });
     const error = await store.write('savepoint-fd7201-0a1b2c3d4e5f/_disposing', 'second', { ifAbsent: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageObjectExistsError);
@@ -189,7 +129,7 @@ describe.each(flavours)('object store: $name', (flavour) => {
   });
 
   it('deletes in batches; an interrupted delete is resumed by deleting again', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     const keys = Array.from({ length: flavour.deleteBatch + 150 }, (_, i) => `savepoint-fd7201-0a1b2c3d4e5f/op-${String(i).padStart(5, '0')}.state`);
     await writeAll(store, [...keys, 'savepoint-fd7201-ffffffffffff/_metadata']);
     const controller = new AbortController();
@@ -206,14 +146,15 @@ describe.each(flavours)('object store: $name', (flavour) => {
     // Resumed with the same list: keys already gone count as deleted.
     const resumed: number[] = [];
     await store.deleteMany(keys, { onBatch: (b) => resumed.push(b.length) });
-    expect(resumed).toEqual([flavour.deleteBatch, 150]);
+    const batch = flavour.deleteBatch;
+    expect(resumed).toEqual(Array.from({ length: Math.ceil(keys.length / batch) }, (_, i) => Math.min(batch, keys.length - i * batch)));
     expect(await allKeys(store)).toEqual(['savepoint-fd7201-ffffffffffff/_metadata']);
     expect((await store.list('', { delimiter: '/' })).prefixes).toEqual(['savepoint-fd7201-ffffffffffff/']); // no empty "directory" left
     store.close();
   }, 120_000);
 
   it('refuses keys that would leave the base', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     await expect(store.read('../elsewhere/_metadata')).rejects.toMatchObject({
       kind: 'usage',
       message: expect.stringContaining("Invalid storage key '../elsewhere/_metadata'"),
@@ -222,10 +163,10 @@ describe.each(flavours)('object store: $name', (flavour) => {
     store.close();
   });
 
-  if (flavour.name !== 'local file system') {
+  if (flavour.missingRoot !== undefined) {
     it('a bucket or container that does not exist is a clear error, never "nothing found"', async () => {
-      const store = await flavour.missing();
-      const what = flavour.name.startsWith('S3') ? "Bucket 'no-such-bucket'" : "Container 'no-such-container'";
+      const store = await openStore(flavour.missingRoot!, flavour.settings());
+      const what = flavour.kind === 's3' ? "Bucket 'no-such-bucket'" : "Container 'no-such-container'";
       for (const [action, run] of [
         ['listing', () => store.list('', { delimiter: '/' })],
         ['checking', () => store.stat('x/_metadata')],
@@ -257,7 +198,13 @@ describe('denied credentials', () => {
     const wrongKey = Buffer.from('not the key of this account, 64 bytes long......................').toString('base64');
     const store = await openStore(
       `abfss://anything@${AZURITE_ACCOUNT}.dfs.core.windows.net/savepoints`,
-      settingsOf(`azure.blob.endpoint=${azurite.endpoint}`, `fs.azure.account.key.${AZURITE_ACCOUNT}.dfs.core.windows.net=${wrongKey}`),
+      settingsOf(
+        byKind('azure')
+          .configLines()
+          .find((l) => l.startsWith('azure.blob.endpoint: '))!
+          .replace(': ', '='),
+        `fs.azure.account.key.${AZURITE_ACCOUNT}.dfs.core.windows.net=${wrongKey}`,
+      ),
     );
     const error = await store.list('', { delimiter: '/' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageAccessDeniedError);
@@ -272,7 +219,12 @@ describe('denied credentials', () => {
   it('S3Mock does not check credentials (a wrong secret is accepted), so S3 denial is tested where a server denies', async () => {
     const bucketStore = await openStore(
       's3://denial-bucket/',
-      settingsOf(...s3Keys().map((k) => (k.startsWith('s3.secret-key=') ? 's3.secret-key=wrong' : k))),
+      settingsOf(
+        ...byKind('s3')
+          .configLines()
+          .map((k) => k.replace(': ', '='))
+          .map((k) => (k.startsWith('s3.secret-key=') ? 's3.secret-key=wrong' : k)),
+      ),
     );
     await expect(bucketStore.list('', { delimiter: '/' })).rejects.toBeInstanceOf(StorageContainerNotFoundError); // answered, not denied
     bucketStore.close();

@@ -32,7 +32,11 @@ public class MiniHdfs {
     conf.setInt("dfs.datanode.handler.count", 4);
 
     MiniDFSCluster.Builder builder = new MiniDFSCluster.Builder(conf).numDataNodes(1).format(true);
-    if (ha) builder.nnTopology(MiniDFSNNTopology.simpleHATopology(2));
+    if (ha) {
+      builder.nnTopology(MiniDFSNNTopology.simpleHATopology(2));
+      // The DataNode's WebHDFS writes through a client of the name service: it fails over as every client does.
+      conf.set("dfs.client.failover.proxy.provider.minidfs-ns", "org.apache.hadoop.hdfs.server.namenode.ha.ConfiguredFailoverProxyProvider");
+    }
     else builder.nameNodePort(0).nameNodeHttpPort(0);
     final MiniDFSCluster cluster = builder.build();
     Runtime.getRuntime().addShutdownHook(new Thread(cluster::shutdown));

@@ -1,0 +1,145 @@
+// Every store of the storage interface, as a test reaches it: the local file system, S3 (S3Mock), Azure Blob
+// (Azurite) and HDFS (MiniDFSCluster, through an HA name service whose first NameNode is a standby). A suite
+// parameterised over `testStores()` runs its cases on each; adding a store to a suite is one entry here.
+//
+//   const stores = testStores();               // or testStores(['s3', 'hdfs'])
+//   beforeAll(() => startStores(stores), 300_000);
+//   afterAll(() => stopStores(stores), 60_000);
+//   describe.each(stores)('... on $name', (store) => { ... await store.fresh('name') ... });
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { storageSettings, type StorageSettings } from '../../src/config/storage.js';
+import { startHdfs, type RunningHdfs } from './hdfs.js';
+import { AZURE_HOST, azureConfigLines, freshBucket, freshContainer, s3ConfigLines, startAzurite, startS3Mock, type RunningServer } from './object-stores.js';
+
+export type StoreKind = 'local' | 's3' | 'azure' | 'hdfs';
+
+export interface TestStore {
+  kind: StoreKind;
+  /** For test titles: "local file system", "S3 (S3Mock)", "Azure Blob (Azurite)", "HDFS (MiniDFSCluster)". */
+  name: string;
+  /** Starts its server (S3Mock, Azurite, HDFS); nothing for the local file system. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** Flink's configuration lines ("key: value") that reach the store. */
+  configLines(): string[];
+  /** The environment bin/flink needs besides them (HADOOP_CONF_DIR, HADOOP_USER_NAME for HDFS). */
+  env(): Record<string, string>;
+  /** In-process settings from the same lines and environment. */
+  settings(): StorageSettings;
+  /** A fresh, empty root (its bucket or container created), as a URI without a trailing slash. */
+  fresh(name: string): Promise<string>;
+  /** A root whose bucket or container does not exist; undefined where a store has none (local, HDFS). */
+  missingRoot?: string;
+  /** Keys a deleteMany batch holds. */
+  deleteBatch: number;
+  /** False for S3Mock: with a delimiter it returns every common prefix in one page (S3, Azure and the rest cap the page). */
+  capsPrefixPages: boolean;
+  /** The running HDFS (HDFS only, once started). */
+  hdfs?: RunningHdfs;
+}
+
+const settingsFrom = (lines: string[], env: NodeJS.ProcessEnv = {}): StorageSettings =>
+  storageSettings(
+    resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic: lines.map((line) => line.replace(/^([^:]+): /, '$1=')) }),
+    env,
+  );
+
+let counter = 0;
+const unique = (name: string) => `${name}-${process.pid}-${++counter}`;
+
+function localStore(): TestStore {
+  let root = '';
+  return {
+    kind: 'local',
+    name: 'local file system',
+    start: async () => {
+      root = mkdtempSync(path.join(tmpdir(), 'flink-store-'));
+    },
+    stop: async () => void (root && rmSync(root, { recursive: true, force: true })),
+    configLines: () => [],
+    env: () => ({}),
+    settings: () => settingsFrom([]),
+    fresh: async (name) => `file://${path.join(root, unique(name))}`,
+    deleteBatch: 1000,
+    capsPrefixPages: true,
+  };
+}
+
+function s3Store(): TestStore {
+  let server: RunningServer | undefined;
+  return {
+    kind: 's3',
+    name: 'S3 (S3Mock)',
+    start: async () => {
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+      server = await startS3Mock();
+    },
+    stop: async () => server?.stop(),
+    configLines: () => s3ConfigLines(server!.endpoint),
+    env: () => ({}),
+    settings: () => settingsFrom(s3ConfigLines(server!.endpoint)),
+    fresh: async (name) => freshBucket(server!.endpoint, unique(name).toLowerCase().replace(/[^a-z0-9-]/g, '-')),
+    missingRoot: 's3://no-such-bucket/savepoints',
+    deleteBatch: 1000,
+    capsPrefixPages: false,
+  };
+}
+
+function azureStore(): TestStore {
+  let server: RunningServer | undefined;
+  return {
+    kind: 'azure',
+    name: 'Azure Blob (Azurite)',
+    start: async () => {
+      server = await startAzurite();
+    },
+    stop: async () => server?.stop(),
+    configLines: () => azureConfigLines(server!.endpoint),
+    env: () => ({}),
+    settings: () => settingsFrom(azureConfigLines(server!.endpoint)),
+    fresh: async (name) => freshContainer(server!.endpoint, unique(name).toLowerCase().replace(/[^a-z0-9-]/g, '-')),
+    missingRoot: `wasbs://no-such-container@${AZURE_HOST}/savepoints`,
+    deleteBatch: 256,
+    capsPrefixPages: true,
+  };
+}
+
+function hdfsStore(): TestStore {
+  const store: TestStore = {
+    kind: 'hdfs',
+    name: 'HDFS (MiniDFSCluster)',
+    start: async () => {
+      store.hdfs = await startHdfs({ ha: true });
+    },
+    stop: async () => store.hdfs?.stop(),
+    configLines: () => [],
+    // Hadoop's own configuration, as an operator has it: the site files of HADOOP_CONF_DIR, and the user.
+    env: () => ({ HADOOP_CONF_DIR: store.hdfs!.confDir, HADOOP_USER_NAME: store.hdfs!.user }),
+    settings: () => settingsFrom([], store.env()),
+    // Through the name service: every request resolves it from hdfs-site.xml and fails over from the standby.
+    fresh: async (name) => `hdfs://${store.hdfs!.nameservice}/${unique(name)}`,
+    deleteBatch: 100,
+    capsPrefixPages: true,
+  };
+  return store;
+}
+
+const FACTORIES: Record<StoreKind, () => TestStore> = { local: localStore, s3: s3Store, azure: azureStore, hdfs: hdfsStore };
+
+/** The stores a suite runs over (each with its own server, started by startStores). */
+export function testStores(kinds: readonly StoreKind[] = ['local', 's3', 'azure', 'hdfs']): TestStore[] {
+  return kinds.map((kind) => FACTORIES[kind]());
+}
+
+/** Starts every store's server at once; a failure is thrown after the others started (stopStores stops them). */
+export async function startStores(stores: readonly TestStore[]): Promise<void> {
+  const results = await Promise.allSettled(stores.map((s) => s.start()));
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
+export async function stopStores(stores: readonly TestStore[]): Promise<void> {
+  await Promise.all(stores.map((s) => s.stop()));
+}
