@@ -107,7 +107,7 @@ export class WebHdfsClient {
       }
       if (answer.status === 403 && remoteExceptionOf(answer)?.exception === 'StandbyException') {
         tried.push(`${new URL(base).host} (standby)`);
-        last = new WebHdfsError('the NameNode is in standby', 403, 'StandbyException');
+        last = errorOf(answer, 'the NameNode');
         continue;
       }
       this.active = index;

@@ -193,6 +193,125 @@ describe('local file system specifics', () => {
   });
 });
 
+describe('HDFS specifics', () => {
+  const hdfsStore = () => byKind('hdfs');
+  const h = () => hdfsStore().hdfs!;
+  const nn = (state: 'active' | 'standby') => h().namenodes.find((n) => n.state === state)!;
+  const asUser = (user: string) => storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] } }), { ...hdfsStore().env(), HADOOP_USER_NAME: user });
+  const closedPort = async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  };
+
+  it("one directory by every name: the HA name service, the active NameNode's RPC address, webhdfs:// of its HTTP address, hdfs:/// (fs.defaultFS)", async () => {
+    const dir = `names-${process.pid}`;
+    const settings = hdfsStore().settings();
+    const viaNameservice = await openStore(`hdfs://${h().nameservice}/${dir}`, settings);
+    await viaNameservice.write('savepoint-fd7201-0a1b2c3d4e5f/_metadata', 'written once');
+    for (const uri of [`hdfs://127.0.0.1:${nn('active').rpc}/${dir}`, `webhdfs://127.0.0.1:${nn('active').http}/${dir}/`, `hdfs:///${dir}`, `hdfs:/${dir}`]) {
+      const store = await openStore(uri, settings);
+      expect(store.base).toBe(`${uri.replace(/\/$/, '').replace(/^hdfs:\/(?!\/)/, 'hdfs:///')}/`); // hdfs:/x is hdfs:///x
+      expect((await store.read('savepoint-fd7201-0a1b2c3d4e5f/_metadata')).toString()).toBe('written once');
+      expect((await store.list('', { delimiter: '/' })).prefixes).toEqual(['savepoint-fd7201-0a1b2c3d4e5f/']);
+      store.close();
+    }
+    viaNameservice.close();
+  });
+
+  it('a write appears whole under its name: no temporary file is left, also when "create only if absent" finds the object', async () => {
+    const store = await fresh(hdfsStore());
+    await store.write('a/_pinned', 'first', { ifAbsent: true });
+    await expect(store.write('a/_pinned', 'second', { ifAbsent: true })).rejects.toBeInstanceOf(StorageObjectExistsError);
+    await store.write('a/_pinned', 'third');
+    expect(await allKeys(store)).toEqual(['a/_pinned']);
+    expect((await store.read('a/_pinned')).toString()).toBe('third');
+    store.close();
+  });
+
+  it('a standby NameNode addressed alone says it is a standby', async () => {
+    const store = await openStore(`hdfs://127.0.0.1:${nn('standby').rpc}/anything`, hdfsStore().settings());
+    const error = await store.list('', { delimiter: '/' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageRequestError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`^Failed listing hdfs://127\\.0\\.0\\.1:${nn('standby').rpc}/anything/: StandbyException: Operation category READ is not supported in state standby`),
+    );
+    store.close();
+  });
+
+  it("a name service from Flink's flink.hadoop.* keys alone fails over from its standby; when no NameNode is active, the error names each", async () => {
+    const keys = (name: string, second: string) => [
+      `flink.hadoop.dfs.nameservices=${name}`,
+      `flink.hadoop.dfs.ha.namenodes.${name}=one,two`,
+      `flink.hadoop.dfs.namenode.http-address.${name}.one=127.0.0.1:${nn('standby').http}`,
+      `flink.hadoop.dfs.namenode.http-address.${name}.two=${second}`,
+    ];
+    const settings = (...dynamic: string[]) =>
+      storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic }), { HADOOP_USER_NAME: h().user });
+    const good = await openStore('hdfs://viaflink/flink-keys', settings(...keys('viaflink', `127.0.0.1:${nn('active').http}`)));
+    await good.write('x', 'y');
+    expect((await good.read('x')).toString()).toBe('y');
+    good.close();
+    const closed = await closedPort();
+    const bad = await openStore('hdfs://broken/flink-keys', settings(...keys('broken', `127.0.0.1:${closed}`)));
+    const error = await bad.list('', { delimiter: '/' }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `Failed listing hdfs://broken/flink-keys/: no active NameNode among 127.0.0.1:${nn('standby').http} (standby), 127.0.0.1:${closed} (ECONNREFUSED)`,
+    );
+    bad.close();
+  });
+
+  it("HDFS permissions: another user is access denied, naming the URI, the action, HDFS's reason and HADOOP_USER_NAME", async () => {
+    const dir = `private-${process.pid}`;
+    const owner = await openStore(`hdfs://${h().nameservice}/${dir}`, asUser(h().user));
+    await owner.write('savepoint-fd7201-0a1b2c3d4e5f/_metadata', 'mine');
+    const chmod = await fetch(`http://127.0.0.1:${nn('active').http}/webhdfs/v1/${dir}?op=SETPERMISSION&permission=700&user.name=${h().user}`, { method: 'PUT' });
+    expect(chmod.status).toBe(200);
+    const other = await openStore(`hdfs://${h().nameservice}/${dir}`, asUser('intruder'));
+    const list = await other.list('', { delimiter: '/' }).catch((e: unknown) => e);
+    expect(list).toBeInstanceOf(StorageAccessDeniedError);
+    expect((list as Error).message).toBe(
+      `Access denied listing hdfs://${h().nameservice}/${dir}/: Permission denied: user=intruder, access=READ_EXECUTE, inode="/${dir}":${h().user}:supergroup:drwx------ (requests act as user 'intruder': HADOOP_USER_NAME)`,
+    );
+    const read = await other.read('savepoint-fd7201-0a1b2c3d4e5f/_metadata').catch((e: unknown) => e);
+    expect((read as Error).message).toMatch(new RegExp(`^Access denied reading hdfs://${h().nameservice}/${dir}/savepoint-fd7201-0a1b2c3d4e5f/_metadata: Permission denied: user=intruder`));
+    const write = await other.write('savepoint-fd7201-0a1b2c3d4e5f/_pinned', 'x').catch((e: unknown) => e);
+    expect((write as Error).message).toMatch(new RegExp(`^Access denied writing hdfs://${h().nameservice}/${dir}/savepoint-fd7201-0a1b2c3d4e5f/_pinned: Permission denied: user=intruder`));
+    const del = await other.deleteMany(['savepoint-fd7201-0a1b2c3d4e5f/_metadata']).catch((e: unknown) => e);
+    expect(del).toBeInstanceOf(StorageAccessDeniedError);
+    expect((await owner.read('savepoint-fd7201-0a1b2c3d4e5f/_metadata')).toString()).toBe('mine');
+    owner.close();
+    other.close();
+  });
+
+  it('nothing listening, or a server that is not WebHDFS: a failed request naming the address, never "nothing found"', async () => {
+    const closed = await closedPort();
+    const nobody = await openStore(`webhdfs://127.0.0.1:${closed}/x`, hdfsStore().settings());
+    expect(((await nobody.list('', { delimiter: '/' }).catch((e: unknown) => e)) as Error).message).toBe(
+      `Failed listing webhdfs://127.0.0.1:${closed}/x/: cannot reach 127.0.0.1:${closed} (ECONNREFUSED)`,
+    );
+    nobody.close();
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<html>Not Found</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const other = await openStore(`webhdfs://127.0.0.1:${port}/x`, hdfsStore().settings());
+      expect(((await other.stat('a').catch((e: unknown) => e)) as Error).message).toBe(
+        `Failed checking webhdfs://127.0.0.1:${port}/x/a: HTTP 404 from the NameNode without a WebHDFS answer (is this a NameNode's HTTP address, with dfs.webhdfs.enabled?)`,
+      );
+      other.close();
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('denied credentials', () => {
   it('Azurite checks the account key: a wrong key is access denied, naming the URI and the action', async () => {
     const wrongKey = Buffer.from('not the key of this account, 64 bytes long......................').toString('base64');
