@@ -71,7 +71,10 @@ export function hadoopConfDirs(env: NodeJS.ProcessEnv): string[] {
 }
 
 /** Reads the site files, then applies `flink.hadoop.<key>` entries of Flink's configuration (key without the prefix). */
-export function loadHadoopConfiguration(env: NodeJS.ProcessEnv, flinkHadoop: ReadonlyArray<{ key: string; value: string; from: string }> = []): HadoopConfiguration {
+export function loadHadoopConfiguration(
+  env: NodeJS.ProcessEnv,
+  flinkHadoop: ReadonlyArray<{ key: string; value: string; from: string }> = [],
+): HadoopConfiguration {
   const properties = new Map<string, HadoopProperty>();
   const files: string[] = [];
   const set = (key: string, property: HadoopProperty) => {
@@ -138,12 +141,16 @@ export function nameNodesOf(conf: HadoopConfiguration, scheme: 'hdfs' | 'webhdfs
     const m = fallback === undefined ? null : /^(hdfs|webhdfs):\/\/([^/]+)/i.exec(fallback);
     if (!m) {
       const where = fallback === undefined ? 'it is not set' : `it is ${fallback} (${conf.from('fs.defaultFS')})`;
-      throw new ConfigError(`${uri} names no NameNode and fs.defaultFS is no hdfs:// URI (${where}); set it in core-site.xml in HADOOP_CONF_DIR, or give hdfs://<namenode>:<port>/...`);
+      throw new ConfigError(
+        `${uri} names no NameNode and fs.defaultFS is no hdfs:// URI (${where}); set it in core-site.xml in HADOOP_CONF_DIR, or give hdfs://<namenode>:<port>/...`,
+      );
     }
     return nameNodesOf(conf, m[1].toLowerCase() as 'hdfs' | 'webhdfs', m[2], uri);
   }
   if (conf.get('dfs.http.policy')?.toUpperCase() === 'HTTPS_ONLY') {
-    throw new ConfigError(`${uri}: the cluster serves WebHDFS over HTTPS only (dfs.http.policy: HTTPS_ONLY, ${conf.from('dfs.http.policy')}), which is not supported yet`);
+    throw new ConfigError(
+      `${uri}: the cluster serves WebHDFS over HTTPS only (dfs.http.policy: HTTPS_ONLY, ${conf.from('dfs.http.policy')}), which is not supported yet`,
+    );
   }
   const [host, portText] = splitAuthority(authority);
   const nameservices = new Set([...conf.list('dfs.nameservices'), ...conf.list('dfs.internal.nameservices')]);
@@ -152,7 +159,8 @@ export function nameNodesOf(conf: HadoopConfiguration, scheme: 'hdfs' | 'webhdfs
     const keys = ids.length > 0 ? ids.map((id) => `dfs.namenode.http-address.${authority}.${id}`) : [`dfs.namenode.http-address.${authority}`];
     const urls = keys.map((key) => {
       const address = conf.get(key);
-      if (!address) throw new ConfigError(`${uri}: name service '${authority}' has no ${key} (the NameNode's HTTP address, for WebHDFS) in ${describeFiles(conf)}`);
+      if (!address)
+        throw new ConfigError(`${uri}: name service '${authority}' has no ${key} (the NameNode's HTTP address, for WebHDFS) in ${describeFiles(conf)}`);
       return `http://${address}`;
     });
     return { urls, nameservice: authority };
@@ -166,7 +174,8 @@ export function nameNodesOf(conf: HadoopConfiguration, scheme: 'hdfs' | 'webhdfs
     if (http) return { urls: [`http://${withHost(http, host)}`] };
   }
   const http = conf.get('dfs.namenode.http-address');
-  if (http && (isWildcard(splitAuthority(http)[0]) || splitAuthority(http)[0].toLowerCase() === host.toLowerCase())) return { urls: [`http://${withHost(http, host)}`] };
+  if (http && (isWildcard(splitAuthority(http)[0]) || splitAuthority(http)[0].toLowerCase() === host.toLowerCase()))
+    return { urls: [`http://${withHost(http, host)}`] };
   return { urls: [`http://${host}:${DEFAULT_HTTP_PORT}`] };
 }
 

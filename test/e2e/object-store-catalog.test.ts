@@ -1,6 +1,6 @@
-// The catalog, latest, pins, prune and dispose on S3 (S3Mock) and Azure Blob (Azurite), via bin/flink with
-// the cluster gone (issue 15): what works on a local directory works on an object store, and a store that
-// cannot be read is an error naming the URI and the action, never "nothing found".
+// The catalog, latest, pins, prune and dispose on S3 (S3Mock), Azure Blob (Azurite) and HDFS (MiniDFSCluster),
+// via bin/flink with the cluster gone: what works on a local directory works on an object store, and a store
+// that cannot be read is an error naming the URI and the action, never "nothing found".
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,62 +13,18 @@ import { encodeMetadata, FORMAT_VERSION } from '../../src/storage/metadata.js';
 import { decodeFlinkMetadata } from '../../src/storage/flink-metadata/index.js';
 import { encodeFlinkMetadata } from '../../bench/flink-metadata-encoder.mjs';
 import { listAll, openStore, type ObjectStore } from '../../src/storage/object-store.js';
-import {
-  AZURE_HOST,
-  azureConfigLines,
-  freshBucket,
-  freshContainer,
-  s3ConfigLines,
-  startAzurite,
-  startS3Mock,
-  type RunningServer,
-} from '../support/object-stores.js';
+import { siteXml } from '../support/hdfs.js';
+import { AZURE_HOST } from '../support/object-stores.js';
+import { startStores, stopStores, testStores, type TestStore } from '../support/stores.js';
 import { emptyDir, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const NO_COORDINATOR = ['-m', '127.0.0.1:1'];
-let s3: RunningServer;
-let azurite: RunningServer;
+const flavours = testStores(['s3', 'azure', 'hdfs']);
+const byKind = (kind: TestStore['kind']) => flavours.find((f) => f.kind === kind)!;
 
-beforeAll(async () => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // this file's own S3Client
-  const [a, b] = await Promise.allSettled([startS3Mock(), startAzurite()]);
-  if (a.status === 'fulfilled') s3 = a.value;
-  if (b.status === 'fulfilled') azurite = b.value;
-  for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
-}, 240_000);
-afterAll(async () => {
-  await Promise.all([s3?.stop(), azurite?.stop()]);
-}, 60_000);
-
-interface Flavour {
-  name: string;
-  /** Config lines (Flink's own keys) reaching the store. */
-  keys(): string[];
-  /** A fresh bucket/container; returns the root URI (no trailing slash). */
-  fresh(): Promise<string>;
-  missingRoot: string;
-}
-
-let counter = 0;
-const flavours: Flavour[] = [
-  {
-    name: 'S3 (S3Mock)',
-    keys: () => s3ConfigLines(s3.endpoint),
-    fresh: async () => {
-      return freshBucket(s3.endpoint, `catalog-${++counter}`);
-    },
-    missingRoot: 's3://no-such-bucket/savepoints',
-  },
-  {
-    name: 'Azure Blob (Azurite)',
-    keys: () => azureConfigLines(azurite.endpoint),
-    fresh: async () => {
-      return freshContainer(azurite.endpoint, `catalog-${++counter}`);
-    },
-    missingRoot: `wasbs://no-such-container@${AZURE_HOST}/savepoints`,
-  },
-];
+beforeAll(() => startStores(flavours), 300_000);
+afterAll(() => stopStores(flavours), 60_000);
 
 function confWith(lines: string[]): string {
   const dir = emptyDir('conf-');
@@ -76,9 +32,8 @@ function confWith(lines: string[]): string {
   return dir;
 }
 
-async function storeAt(flavour: Flavour, uri: string): Promise<ObjectStore> {
-  const dynamic = flavour.keys().map((line) => line.replace(/^([^:]+): /, '$1='));
-  return openStore(uri, storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic })));
+async function storeAt(flavour: TestStore, uri: string): Promise<ObjectStore> {
+  return openStore(uri, flavour.settings());
 }
 
 /** One of our savepoints, written to the store the way the coordinator publishes one (_metadata last). */
@@ -135,11 +90,11 @@ describe.each(flavours)('the catalog on $name, with the cluster gone', (flavour)
   let root = '';
   let conf = '';
   let store: ObjectStore;
-  const flink = (args: string[]): Promise<RunResult> => runFlink(['--config-dir', conf, ...NO_COORDINATOR, ...args]);
+  const flink = (args: string[]): Promise<RunResult> => runFlink(['--config-dir', conf, ...NO_COORDINATOR, ...args], { env: flavour.env() });
 
   beforeAll(async () => {
-    root = await flavour.fresh();
-    conf = confWith([...flavour.keys(), `state.savepoints.dir: ${root}/savepoints`, `execution.checkpointing.dir: ${root}/checkpoints`]);
+    root = await flavour.fresh('catalog');
+    conf = confWith([...flavour.configLines(), `state.savepoints.dir: ${root}/savepoints`, `execution.checkpointing.dir: ${root}/checkpoints`]);
     store = await storeAt(flavour, `${root}/`);
     await putSavepoint(store, `savepoints/${sp(1)}`, 1, 1_700_000_001_000);
     await putSavepoint(store, `savepoints/${sp(2)}`, 2, 1_700_000_002_000);
@@ -217,23 +172,28 @@ describe.each(flavours)('the catalog on $name, with the cluster gone', (flavour)
     expect(await keysUnder(store, `${name}/`)).toEqual([]);
   });
 
-  it('a bucket or container that does not exist is an error naming it, never "nothing found"', async () => {
-    const r = await flink(['savepoints', JOB, '--dir', flavour.missingRoot]);
-    expect(r.exitCode).toBe(5);
-    expect(r.stderr).toContain(flavour.missingRoot);
-    expect(r.stderr).toMatch(/listing/);
-    expect(r.stdout + r.stderr).not.toContain('No restorable snapshots found');
-    const dispose = await flink(['dispose', '--offline', `${flavour.missingRoot}/${sp(1)}`]);
-    expect(dispose.exitCode).toBe(5);
-    expect(dispose.stderr).toContain(flavour.missingRoot);
-  });
+  // HDFS has no buckets: a directory that does not exist lists as empty, as a prefix without objects does.
+  if (flavour.missingRoot)
+    it('a bucket or container that does not exist is an error naming it, never "nothing found"', async () => {
+      const r = await flink(['savepoints', JOB, '--dir', flavour.missingRoot!]);
+      expect(r.exitCode).toBe(5);
+      expect(r.stderr).toContain(flavour.missingRoot);
+      expect(r.stderr).toMatch(/listing/);
+      expect(r.stdout + r.stderr).not.toContain('No restorable snapshots found');
+      const dispose = await flink(['dispose', '--offline', `${flavour.missingRoot}/${sp(1)}`]);
+      expect(dispose.exitCode).toBe(5);
+      expect(dispose.stderr).toContain(flavour.missingRoot);
+    });
 });
 
 describe('denied credentials', () => {
   it('Azure: a wrong account key is access denied naming the URI and the action (exit 1), the key never printed', async () => {
-    const root = await flavours[1].fresh();
+    const root = await byKind('azure').fresh('denied');
     const wrong = Buffer.from('not the right key of this account').toString('base64');
-    const conf = confWith([`azure.blob.endpoint: ${azurite.endpoint}`, `fs.azure.account.key.${AZURE_HOST}: ${wrong}`]);
+    const endpoint = byKind('azure')
+      .configLines()
+      .find((l) => l.startsWith('azure.blob.endpoint: '))!;
+    const conf = confWith([endpoint, `fs.azure.account.key.${AZURE_HOST}: ${wrong}`]);
     const r = await runFlink(['--config-dir', conf, ...NO_COORDINATOR, 'savepoints', JOB, '--dir', `${root}/savepoints`]);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toContain(`Access denied listing ${root}/savepoints/`);
@@ -271,6 +231,63 @@ describe('denied credentials', () => {
   });
 });
 
+describe("HDFS with Hadoop's own configuration", () => {
+  const hadoopConf = (core: Record<string, string>) => {
+    const dir = emptyDir('hadoop-conf-');
+    writeFileSync(path.join(dir, 'core-site.xml'), siteXml(core));
+    return dir;
+  };
+
+  it('a Kerberos-secured cluster is one line saying so (exit 3), for listing and for dispose, nothing sent', async () => {
+    const dir = hadoopConf({ 'fs.defaultFS': 'hdfs://prod', 'hadoop.security.authentication': 'kerberos' });
+    const line = `the cluster uses kerberos authentication (hadoop.security.authentication: kerberos, ${path.join(dir, 'core-site.xml')}), which is not supported yet; only simple authentication (HADOOP_USER_NAME) is`;
+    const r = await runFlink([...NO_COORDINATOR, 'savepoints', JOB, '--dir', 'hdfs:///flink/savepoints'], { env: { HADOOP_CONF_DIR: dir } });
+    expect(r.exitCode).toBe(3);
+    const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('Error'));
+    expect(errorLines(r.stderr)).toEqual([`Error: hdfs:///flink/savepoints/: ${line}`]);
+    const d = await runFlink([...NO_COORDINATOR, 'dispose', '--offline', `hdfs://prod/flink/savepoints/savepoint-fd7201-000000000001`], {
+      env: { HADOOP_CONF_DIR: dir },
+    });
+    expect(d.exitCode).toBe(3);
+    expect(errorLines(d.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^Error: hdfs://prod/flink/savepoints/savepoint-fd7201-000000000001/?: ${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+      ),
+    ]);
+  });
+
+  it('hdfs:///path without fs.defaultFS says what to set (exit 3)', async () => {
+    const r = await runFlink([...NO_COORDINATOR, 'savepoints', JOB, '--dir', 'hdfs:///flink/savepoints']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('Error'))).toEqual([
+      'Error: hdfs:///flink/savepoints/ names no NameNode and fs.defaultFS is no hdfs:// URI (it is not set); set it in core-site.xml in HADOOP_CONF_DIR, or give hdfs://<namenode>:<port>/...',
+    ]);
+  });
+
+  it("a directory HADOOP_USER_NAME may not read is access denied (exit 1), naming HDFS's reason; as its owner it lists", async () => {
+    const hdfs = byKind('hdfs');
+    const root = await hdfs.fresh('owned');
+    const store = await openStore(`${root}/`, hdfs.settings());
+    await store.write(`savepoints/${sp(1)}/_metadata`, 'not ours, not Flink: corrupt');
+    store.close();
+    const active = hdfs.hdfs!.namenodes.find((n) => n.state === 'active')!;
+    const dir = new URL(root).pathname;
+    const chmod = await fetch(`http://127.0.0.1:${active.http}/webhdfs/v1${dir}?op=SETPERMISSION&permission=700&user.name=${hdfs.hdfs!.user}`, {
+      method: 'PUT',
+    });
+    expect(chmod.status).toBe(200);
+    const denied = await runFlink([...NO_COORDINATOR, 'savepoints', JOB, '--all', '--dir', `${root}/savepoints`], {
+      env: { ...hdfs.env(), HADOOP_USER_NAME: 'intruder' },
+    });
+    expect(denied.exitCode).toBe(1);
+    expect(denied.stderr).toContain(`Error: Access denied listing ${root}/savepoints/: Permission denied: user=intruder, access=EXECUTE, inode="${dir}"`);
+    expect(denied.stderr).toContain("(requests act as user 'intruder': HADOOP_USER_NAME)");
+    const owner = await runFlink([...NO_COORDINATOR, '--json', 'savepoints', JOB, '--all', '--dir', `${root}/savepoints`], { env: hdfs.env() });
+    expect(owner.exitCode).toBe(0);
+    expect(JSON.parse(owner.stdout).snapshots).toEqual([expect.objectContaining({ path: `${root}/savepoints/${sp(1)}`, state: 'corrupt' })]);
+  });
+});
+
 describe('a scheme without an adapter', () => {
   it('savepoints --dir gs://... says the scheme is not supported yet (exit 2), never an empty scan', async () => {
     const r = await runFlink([...NO_COORDINATOR, 'savepoints', JOB, '--dir', 'gs://bucket/savepoints']);
@@ -284,7 +301,7 @@ describe('a configured object-store root this machine cannot list, the coordinat
   it("is a warning naming the URI, and the coordinator's list stands (exit 0); as --dir it is an error", async () => {
     const work = emptyDir('reachable-');
     const conf = path.join(work, 'conf');
-    const keys = [`s3.endpoint: ${s3.endpoint}`, 's3.path.style.access: true', 's3.access-key: test', 's3.secret-key: test-secret'];
+    const keys = byKind('s3').configLines();
     // The coordinator itself writes local directories; the CLI's own configuration names the bucket.
     // Its own state directory: every runFlink gets a fresh HOME, so `cluster stop` must find the pid file here.
     const address = await startLocalCoordinator(conf, work, [

@@ -49,7 +49,15 @@ export async function hadoopClasspath(): Promise<string> {
     mkdirSync(CACHE, { recursive: true });
     await run(
       'mvn',
-      ['-q', '-B', '-f', pom, 'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:build-classpath', `-Dmdep.outputFile=${file}`, '-Dmdep.includeScope=runtime'],
+      [
+        '-q',
+        '-B',
+        '-f',
+        pom,
+        'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:build-classpath',
+        `-Dmdep.outputFile=${file}`,
+        '-Dmdep.includeScope=runtime',
+      ],
       { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 },
     );
   }

@@ -81,7 +81,13 @@ function s3Store(): TestStore {
     configLines: () => s3ConfigLines(server!.endpoint),
     env: () => ({}),
     settings: () => settingsFrom(s3ConfigLines(server!.endpoint)),
-    fresh: async (name) => freshBucket(server!.endpoint, unique(name).toLowerCase().replace(/[^a-z0-9-]/g, '-')),
+    fresh: async (name) =>
+      freshBucket(
+        server!.endpoint,
+        unique(name)
+          .toLowerCase()
+          .replace(/[^a-z0-9-]/g, '-'),
+      ),
     missingRoot: 's3://no-such-bucket/savepoints',
     deleteBatch: 1000,
     capsPrefixPages: false,
@@ -100,7 +106,13 @@ function azureStore(): TestStore {
     configLines: () => azureConfigLines(server!.endpoint),
     env: () => ({}),
     settings: () => settingsFrom(azureConfigLines(server!.endpoint)),
-    fresh: async (name) => freshContainer(server!.endpoint, unique(name).toLowerCase().replace(/[^a-z0-9-]/g, '-')),
+    fresh: async (name) =>
+      freshContainer(
+        server!.endpoint,
+        unique(name)
+          .toLowerCase()
+          .replace(/[^a-z0-9-]/g, '-'),
+      ),
     missingRoot: `wasbs://no-such-container@${AZURE_HOST}/savepoints`,
     deleteBatch: 256,
     capsPrefixPages: true,

@@ -175,7 +175,8 @@ export class HdfsStore implements ObjectStore {
       await this.client.json('PUT', temp, 'RENAME', { destination: target, renameoptions: options.ifAbsent ? 'NONE' : 'OVERWRITE' });
     } catch (error) {
       await this.client.json('DELETE', temp, 'DELETE', { recursive: false }).catch(() => undefined);
-      if (error instanceof WebHdfsError && error.exception === 'FileAlreadyExistsException') throw new StorageObjectExistsError(this.uriOf(key), { cause: error });
+      if (error instanceof WebHdfsError && error.exception === 'FileAlreadyExistsException')
+        throw new StorageObjectExistsError(this.uriOf(key), { cause: error });
       throw this.failure(error, 'write', key);
     }
   }

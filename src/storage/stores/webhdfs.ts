@@ -174,7 +174,10 @@ function errorOf(answer: Answer, who: string): WebHdfsError {
   const remote = remoteExceptionOf(answer);
   if (remote?.exception) return new WebHdfsError(firstLine(remote.message ?? remote.exception), answer.status, remote.exception);
   if (answer.status === 401) return new WebHdfsError(`${who} requires authentication (HTTP 401)`, 401);
-  return new WebHdfsError(`HTTP ${answer.status} from ${who} without a WebHDFS answer (is this a NameNode's HTTP address, with dfs.webhdfs.enabled?)`, answer.status);
+  return new WebHdfsError(
+    `HTTP ${answer.status} from ${who} without a WebHDFS answer (is this a NameNode's HTTP address, with dfs.webhdfs.enabled?)`,
+    answer.status,
+  );
 }
 
 function firstLine(text: string): string {

@@ -197,7 +197,8 @@ describe('HDFS specifics', () => {
   const hdfsStore = () => byKind('hdfs');
   const h = () => hdfsStore().hdfs!;
   const nn = (state: 'active' | 'standby') => h().namenodes.find((n) => n.state === state)!;
-  const asUser = (user: string) => storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] } }), { ...hdfsStore().env(), HADOOP_USER_NAME: user });
+  const asUser = (user: string) =>
+    storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] } }), { ...hdfsStore().env(), HADOOP_USER_NAME: user });
   const closedPort = async () => {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -236,7 +237,9 @@ describe('HDFS specifics', () => {
     const error = await store.list('', { delimiter: '/' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageRequestError);
     expect((error as Error).message).toMatch(
-      new RegExp(`^Failed listing hdfs://127\\.0\\.0\\.1:${nn('standby').rpc}/anything/: StandbyException: Operation category READ is not supported in state standby`),
+      new RegExp(
+        `^Failed listing hdfs://127\\.0\\.0\\.1:${nn('standby').rpc}/anything/: StandbyException: Operation category READ is not supported in state standby`,
+      ),
     );
     store.close();
   });
@@ -267,7 +270,9 @@ describe('HDFS specifics', () => {
     const dir = `private-${process.pid}`;
     const owner = await openStore(`hdfs://${h().nameservice}/${dir}`, asUser(h().user));
     await owner.write('savepoint-fd7201-0a1b2c3d4e5f/_metadata', 'mine');
-    const chmod = await fetch(`http://127.0.0.1:${nn('active').http}/webhdfs/v1/${dir}?op=SETPERMISSION&permission=700&user.name=${h().user}`, { method: 'PUT' });
+    const chmod = await fetch(`http://127.0.0.1:${nn('active').http}/webhdfs/v1/${dir}?op=SETPERMISSION&permission=700&user.name=${h().user}`, {
+      method: 'PUT',
+    });
     expect(chmod.status).toBe(200);
     const other = await openStore(`hdfs://${h().nameservice}/${dir}`, asUser('intruder'));
     const list = await other.list('', { delimiter: '/' }).catch((e: unknown) => e);
@@ -276,9 +281,13 @@ describe('HDFS specifics', () => {
       `Access denied listing hdfs://${h().nameservice}/${dir}/: Permission denied: user=intruder, access=READ_EXECUTE, inode="/${dir}":${h().user}:supergroup:drwx------ (requests act as user 'intruder': HADOOP_USER_NAME)`,
     );
     const read = await other.read('savepoint-fd7201-0a1b2c3d4e5f/_metadata').catch((e: unknown) => e);
-    expect((read as Error).message).toMatch(new RegExp(`^Access denied reading hdfs://${h().nameservice}/${dir}/savepoint-fd7201-0a1b2c3d4e5f/_metadata: Permission denied: user=intruder`));
+    expect((read as Error).message).toMatch(
+      new RegExp(`^Access denied reading hdfs://${h().nameservice}/${dir}/savepoint-fd7201-0a1b2c3d4e5f/_metadata: Permission denied: user=intruder`),
+    );
     const write = await other.write('savepoint-fd7201-0a1b2c3d4e5f/_pinned', 'x').catch((e: unknown) => e);
-    expect((write as Error).message).toMatch(new RegExp(`^Access denied writing hdfs://${h().nameservice}/${dir}/savepoint-fd7201-0a1b2c3d4e5f/_pinned: Permission denied: user=intruder`));
+    expect((write as Error).message).toMatch(
+      new RegExp(`^Access denied writing hdfs://${h().nameservice}/${dir}/savepoint-fd7201-0a1b2c3d4e5f/_pinned: Permission denied: user=intruder`),
+    );
     const del = await other.deleteMany(['savepoint-fd7201-0a1b2c3d4e5f/_metadata']).catch((e: unknown) => e);
     expect(del).toBeInstanceOf(StorageAccessDeniedError);
     expect((await owner.read('savepoint-fd7201-0a1b2c3d4e5f/_metadata')).toString()).toBe('mine');

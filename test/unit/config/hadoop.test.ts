@@ -143,7 +143,7 @@ describe('the NameNodes of an authority', () => {
     );
   });
 
-  it("a name service NameNode without an HTTP address is a configuration error naming the key and the files read", () => {
+  it('a name service NameNode without an HTTP address is a configuration error naming the key and the files read', () => {
     const broken = conf([
       ['dfs.nameservices', 'prod'],
       ['dfs.ha.namenodes.prod', 'nn1,nn2'],
