@@ -1,60 +1,28 @@
-// Retained RocksDB incremental checkpoints of real Flink clusters (golden _metadata, 1.20 and 2.3) on S3 (S3Mock)
-// and Azure Blob (Azurite), via bin/flink with the cluster gone: inspect (--verify, --uid, --json), dispose with
-// reference counts over the job's shared/ (and an interrupted disposal finished), and `savepoints gc`.
-// The layout is Flink's: <root>/checkpoints/<job>/chk-<n>/_metadata with relative private files, absolute
-// s3:// or wasbs:// URIs of the files in <job>/shared/ (the fixture's file:/ URIs rewritten, then re-encoded).
+// Retained RocksDB incremental checkpoints of real Flink clusters (golden _metadata, 1.20 and 2.3) on S3 (S3Mock),
+// Azure Blob (Azurite) and HDFS (MiniDFSCluster), via bin/flink with the cluster gone: inspect (--verify, --uid,
+// --json), dispose with reference counts over the job's shared/ (and an interrupted disposal finished), and
+// `savepoints gc`. The layout is Flink's: <root>/checkpoints/<job>/chk-<n>/_metadata with relative private files,
+// absolute s3://, wasbs:// or hdfs:// URIs of the files in <job>/shared/ (the fixture's file:/ URIs rewritten, then
+// re-encoded).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeFlinkMetadata } from '../../bench/flink-metadata-encoder.mjs';
-import { resolveConfig } from '../../src/config/resolve.js';
-import { storageSettings } from '../../src/config/storage.js';
 import { operatorIdForUid } from '../../src/domain/operator-id.js';
 import { decodeFlinkMetadata, referencedFiles, type FlinkCheckpointMetadata } from '../../src/storage/flink-metadata/index.js';
 import { listAll, openStore, type ObjectStore } from '../../src/storage/object-store.js';
 import { checkRemoteFiles } from '../../src/storage/store-inspect.js';
-import { azureConfigLines, freshBucket, freshContainer, s3ConfigLines, startAzurite, startS3Mock, type RunningServer } from '../support/object-stores.js';
+import { startStores, stopStores, testStores, type TestStore } from '../support/stores.js';
 import { until } from '../support/until.js';
 import { emptyDir, fixture, runFlink, type RunResult } from './helpers.js';
 
 const NO_COORDINATOR = ['-m', '127.0.0.1:1'];
-let s3: RunningServer;
-let azurite: RunningServer;
+const flavours = testStores(['s3', 'azure', 'hdfs']);
+type Flavour = TestStore;
 
-beforeAll(async () => {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const [a, b] = await Promise.allSettled([startS3Mock(), startAzurite()]);
-  if (a.status === 'fulfilled') s3 = a.value;
-  if (b.status === 'fulfilled') azurite = b.value;
-  for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
-}, 240_000);
-afterAll(async () => {
-  await Promise.all([s3?.stop(), azurite?.stop()]);
-}, 60_000);
-
-interface Flavour {
-  name: string;
-  keys(): string[];
-  fresh(): Promise<string>;
-}
-let counter = 0;
-const flavours: Flavour[] = [
-  {
-    name: 'S3 (S3Mock)',
-    keys: () => s3ConfigLines(s3.endpoint),
-    fresh: async () => {
-      return freshBucket(s3.endpoint, `shared-${++counter}`);
-    },
-  },
-  {
-    name: 'Azure Blob (Azurite)',
-    keys: () => azureConfigLines(azurite.endpoint),
-    fresh: async () => {
-      return freshContainer(azurite.endpoint, `shared-${++counter}`);
-    },
-  },
-];
+beforeAll(() => startStores(flavours), 300_000);
+afterAll(() => stopStores(flavours), 60_000);
 
 /** Every string of a decoded model passed through `map` (a deep copy). */
 function mapStrings<T>(value: T, map: (s: string) => string): T {
@@ -95,12 +63,11 @@ async function upload(flavour: Flavour, version: string, beforeNewest?: (l: Layo
   const oldRoot = path.dirname(path.dirname(listing.directory));
   const jobId = path.basename(path.dirname(listing.directory));
   const n = Number(/chk-(\d+)$/.exec(listing.directory)![1]);
-  const root = await flavour.fresh();
+  const root = await flavour.fresh('shared');
   const base = `${root}/checkpoints/`;
   const conf = emptyDir('conf-');
-  writeFileSync(path.join(conf, 'config.yaml'), [...flavour.keys(), ''].join('\n'));
-  const dynamic = flavour.keys().map((line) => line.replace(/^([^:]+): /, '$1='));
-  const store = await openStore(base, storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic })));
+  writeFileSync(path.join(conf, 'config.yaml'), [...flavour.configLines(), ''].join('\n'));
+  const store = await openStore(base, flavour.settings());
   const model = decodeFlinkMetadata(real);
   const properties = real.subarray(encodeFlinkMetadata(model, { propertiesBytes: Buffer.alloc(0) }).length);
   const keyOf = (uri: string) => uri.slice(base.length);
@@ -130,7 +97,7 @@ async function upload(flavour: Flavour, version: string, beforeNewest?: (l: Layo
     onlyOld,
     onlyNew,
     keyOf,
-    flink: (args) => runFlink(['--config-dir', conf, ...NO_COORDINATOR, ...args]),
+    flink: (args) => runFlink(['--config-dir', conf, ...NO_COORDINATOR, ...args], { env: flavour.env() }),
     keys: async (prefix) => {
       const found: string[] = [];
       for await (const page of listAll(store, prefix)) found.push(...page.objects.map((o) => o.key));
@@ -333,9 +300,8 @@ describe.each(flavours)('savepoints gc on $name', (flavour) => {
 
 describe.each(flavours)('checking many referenced objects on $name', (flavour) => {
   it('a folder of many is listed, not stat-ed one by one; what a cut-short listing missed is stat-ed; the answer is the same', async () => {
-    const root = await flavour.fresh();
-    const dynamic = flavour.keys().map((line) => line.replace(/^([^:]+): /, '$1='));
-    const settings = storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic }));
+    const root = await flavour.fresh('many');
+    const settings = flavour.settings();
     const store = await openStore(`${root}/`, settings);
     try {
       const name = (i: number) => String(i).padStart(3, '0');
@@ -357,9 +323,15 @@ describe.each(flavours)('checking many referenced objects on $name', (flavour) =
         { path: `${root}/job/c/y`, problem: 'missing' },
       ];
       // Whole listing (1,000 keys a page), and a listing cut short after 7 pages of 10 keys (before b/).
+      // A stat is a HEAD on S3 and Azure (not S3's HeadBucket), a GETFILESTATUS on HDFS (answered by the active NameNode).
+      const active = flavour.hdfs?.namenodes.find((n) => n.state === 'active');
+      const isStat = (request: { method: string; path: string; getHeader(name: string): unknown }) =>
+        flavour.kind === 'hdfs'
+          ? request.method === 'GET' && /[?&]op=GETFILESTATUS\b/.test(request.path) && request.getHeader('host') === `127.0.0.1:${active!.http}`
+          : request.method === 'HEAD';
       const heads: string[] = [];
-      const count = ({ request }: { request: { method: string; path: string } }) =>
-        void (request.method === 'HEAD' && request.path.includes('/job/') && heads.push(request.path)); // not S3's HeadBucket
+      const count = ({ request }: { request: { method: string; path: string; getHeader(name: string): unknown } }) =>
+        void (isStat(request) && request.path.includes('/job/') && heads.push(request.path));
       subscribe('http.client.request.start', count as (message: unknown) => void);
       try {
         for (const [pageSize, stats] of [
