@@ -276,10 +276,24 @@ export async function removeRemoteSnapshot(pointer: string, settings: StorageSet
       const rest = [...(await listFiles(store)).keys()].filter((k) => k !== DISPOSING_MARKER);
       await store.deleteMany(rest, options);
       if (opened) await opened.job.deletePlanned(shared, options);
-      await store.deleteMany([DISPOSING_MARKER], options);
+      await deleteLastOfSnapshot(remoteSnapshotUri(pointer), settings, options);
     });
   } finally {
     opened?.job.store.close();
+  }
+}
+
+/**
+ * The marker goes last, through the store of the snapshot's parent: a store with directories (HDFS) then removes
+ * the snapshot's directory the delete left empty, as Flink's own disposal does, and never the parent (a configured
+ * root) itself.
+ */
+async function deleteLastOfSnapshot(uri: string, settings: StorageSettings, options: { signal?: AbortSignal }): Promise<void> {
+  const parent = await openStore(path.posix.dirname(uri) + '/', settings);
+  try {
+    await parent.deleteMany([`${path.posix.basename(uri)}/${DISPOSING_MARKER}`], options);
+  } finally {
+    parent.close();
   }
 }
 

@@ -138,6 +138,8 @@ describe.each(flavours)('the catalog on $name, with the cluster gone', (flavour)
     expect(disposed.exitCode).toBe(0);
     expect(disposed.stdout).toContain(`Disposed ${root}/savepoints/${sp(4)}`);
     expect(await keysUnder(store, `savepoints/${sp(4)}/`)).toEqual([]);
+    // Not even an empty directory is left where a store has directories (HDFS), and the root stays.
+    expect((await store.list('savepoints/', { delimiter: '/' })).prefixes).toEqual([1, 2, 3, 5].map((n) => `savepoints/${sp(n)}/`));
 
     const pinned = await flink(['savepoints', 'pin', `${root}/savepoints/${sp(1)}`, '--reason', 'before the upgrade']);
     expect(pinned.exitCode).toBe(0);

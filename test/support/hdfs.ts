@@ -64,6 +64,14 @@ export async function hadoopClasspath(): Promise<string> {
   return readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * Hadoop's client for another JVM (a Flink cluster reaching hdfs://): the shaded hadoop-client-api and
+ * hadoop-client-runtime with what they need, without the minicluster and without a second slf4j-api.
+ */
+export async function hadoopClientJars(): Promise<string[]> {
+  return (await hadoopClasspath()).split(path.delimiter).filter((jar) => !/hadoop-client-minicluster|slf4j-api/.test(path.basename(jar)));
+}
+
 /** The launcher's classes, compiled when its source changed. */
 async function launcherClasses(cp: string): Promise<string> {
   const source = path.join(HERE, 'MiniHdfs.java');

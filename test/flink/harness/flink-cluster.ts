@@ -119,6 +119,10 @@ export interface ClusterOptions {
    * subdirectory per plugin, each with its own class loader.
    */
   plugins?: Record<string, string>;
+  /** Jars after Flink's own on the JobManager's and TaskManager's classpath, as bin/config.sh appends HADOOP_CLASSPATH. */
+  classpath?: string[];
+  /** Environment of both JVMs (e.g. HADOOP_CONF_DIR, read by Flink's Hadoop file system). */
+  env?: Record<string, string>;
 }
 
 export class FlinkCluster {
@@ -141,7 +145,8 @@ export class FlinkCluster {
   }
 
   static async start(version: string, options: ClusterOptions = {}): Promise<FlinkCluster> {
-    const cluster = new FlinkCluster(version, await classpath(version), options);
+    const cp = [await classpath(version), ...(options.classpath ?? [])].join(path.delimiter);
+    const cluster = new FlinkCluster(version, cp, options);
     try {
       await cluster.boot();
     } catch (error) {
@@ -245,7 +250,7 @@ export class FlinkCluster {
 
   private spawn(name: string, args: string[]): void {
     const out = path.join(this.root, 'log', `${name}.out`);
-    const env = { ...process.env, FLINK_PLUGINS_DIR: path.join(this.root, 'plugins') };
+    const env = { ...process.env, ...this.options.env, FLINK_PLUGINS_DIR: path.join(this.root, 'plugins') };
     const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false, env });
     child.stdout!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));
     child.stderr!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));
