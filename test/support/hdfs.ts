@@ -6,7 +6,7 @@
 // standby and nn2 active, and the failover proxy provider Hadoop's own client needs).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -47,6 +47,8 @@ export async function hadoopClasspath(): Promise<string> {
   const file = path.join(CACHE, `cp-${hash(pom)}.txt`);
   if (!existsSync(file)) {
     mkdirSync(CACHE, { recursive: true });
+    // Written aside and renamed: test files running at once never read a half-written list.
+    const temp = `${file}.${process.pid}.tmp`;
     await run(
       'mvn',
       [
@@ -55,11 +57,12 @@ export async function hadoopClasspath(): Promise<string> {
         '-f',
         pom,
         'org.apache.maven.plugins:maven-dependency-plugin:3.6.1:build-classpath',
-        `-Dmdep.outputFile=${file}`,
+        `-Dmdep.outputFile=${temp}`,
         '-Dmdep.includeScope=runtime',
       ],
       { maxBuffer: 16 * 1024 * 1024, timeout: 15 * 60_000 },
     );
+    renameSync(temp, file);
   }
   return readFileSync(file, 'utf8').trim();
 }
@@ -77,8 +80,15 @@ async function launcherClasses(cp: string): Promise<string> {
   const source = path.join(HERE, 'MiniHdfs.java');
   const classes = path.join(CACHE, `classes-${hash(source)}`);
   if (!existsSync(path.join(classes, 'MiniHdfs.class'))) {
-    rmSync(classes, { recursive: true, force: true });
-    await run('javac', ['--release', '17', '-cp', cp, '-d', classes, source], { maxBuffer: 16 * 1024 * 1024 });
+    // Compiled aside and renamed: another test file compiling at the same time gets the same classes.
+    const temp = `${classes}.${process.pid}.tmp`;
+    rmSync(temp, { recursive: true, force: true });
+    await run('javac', ['--release', '17', '-cp', cp, '-d', temp, source], { maxBuffer: 16 * 1024 * 1024 });
+    try {
+      renameSync(temp, classes);
+    } catch {
+      rmSync(temp, { recursive: true, force: true }); // another test file's rename came first
+    }
   }
   return classes;
 }
