@@ -7,8 +7,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { resolveConfig } from '../../src/config/resolve.js';
-import { storageSettings } from '../../src/config/storage.js';
 import { encodeMetadata, FORMAT_VERSION } from '../../src/storage/metadata.js';
 import { decodeFlinkMetadata } from '../../src/storage/flink-metadata/index.js';
 import { encodeFlinkMetadata } from '../../bench/flink-metadata-encoder.mjs';

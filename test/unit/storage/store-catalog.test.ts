@@ -77,9 +77,15 @@ describe('describeSnapshot', () => {
 describe('pointers', () => {
   it('schemes this tool has store adapters for are remote (HDFS too); file:, plain paths and unknown schemes are not', () => {
     expect(
-      ['s3://b/x', 's3a://b/x', 's3p://b/x', 'wasbs://c@a.blob.core.windows.net/x', 'abfss://c@a.dfs.core.windows.net/x', 'hdfs://nn/x', 'webhdfs://nn:9870/x'].every(
-        isRemote,
-      ),
+      [
+        's3://b/x',
+        's3a://b/x',
+        's3p://b/x',
+        'wasbs://c@a.blob.core.windows.net/x',
+        'abfss://c@a.dfs.core.windows.net/x',
+        'hdfs://nn/x',
+        'webhdfs://nn:9870/x',
+      ].every(isRemote),
     ).toBe(true);
     expect(['/data/x', 'file:///data/x', 'gs://b/x'].some(isRemote)).toBe(false);
     expect(remoteSnapshotUri('s3://b/sp/savepoint-fd7201-000000000001/_metadata')).toBe('s3://b/sp/savepoint-fd7201-000000000001');
