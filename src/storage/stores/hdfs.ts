@@ -37,6 +37,8 @@ import { WebHdfsClient, WebHdfsError } from './webhdfs.js';
 const DELETE_BATCH = 100;
 /** DELETE requests in flight at once. */
 const DELETE_CONCURRENCY = 16;
+/** Directory listings kept for a listing's next pages. */
+const LISTINGS_KEPT = 64;
 
 interface FileStatus {
   pathSuffix: string;
@@ -62,6 +64,12 @@ export function openHdfsStore(location: Extract<StorageLocation, { kind: 'hdfs' 
 
 export class HdfsStore implements ObjectStore {
   readonly base: string;
+  /**
+   * The directories the listing in progress read: its next pages walk them again from the top, and a page then
+   * costs no LISTSTATUS of a directory already read (a job's shared/ of 100,000 files is read once, not once a
+   * page). A first page reads afresh; a write or a delete through this store forgets them.
+   */
+  private readonly listings = new Map<string, FileStatus[]>();
 
   constructor(
     private readonly client: WebHdfsClient,
@@ -86,6 +94,7 @@ export class HdfsStore implements ObjectStore {
     const dir = prefix.slice(0, prefix.lastIndexOf('/') + 1);
     const start = prefix.slice(dir.length);
     const after = options.continuation;
+    if (after === undefined) this.listings.clear();
     const entries: Array<{ key: string; object?: ObjectInfo }> = [];
     const children = (await this.listDirectory(dir, prefix)).filter((s) => s.pathSuffix.startsWith(start));
     if (options.delimiter) {
@@ -134,15 +143,21 @@ export class HdfsStore implements ObjectStore {
 
   /** The entries of a directory below the base; none when it does not exist (like an object store's empty prefix). */
   private async listDirectory(dir: string, listed: string): Promise<FileStatus[]> {
+    const known = this.listings.get(dir);
+    if (known) return known;
+    let statuses: FileStatus[];
     try {
       const answer = await this.client.json<{ FileStatuses: { FileStatus: FileStatus[] } }>('GET', this.pathOf(dir.replace(/\/$/, '')), 'LISTSTATUS');
-      const statuses = answer.FileStatuses.FileStatus;
+      statuses = answer.FileStatuses.FileStatus;
       // LISTSTATUS of a file answers the file itself (an empty suffix): a file has no keys below it.
-      return statuses.length === 1 && statuses[0].pathSuffix === '' ? [] : statuses;
+      if (statuses.length === 1 && statuses[0].pathSuffix === '') statuses = [];
     } catch (error) {
-      if (error instanceof WebHdfsError && error.exception === 'FileNotFoundException') return [];
-      throw this.failure(error, 'list', listed);
+      if (!(error instanceof WebHdfsError && error.exception === 'FileNotFoundException')) throw this.failure(error, 'list', listed);
+      statuses = [];
     }
+    if (this.listings.size >= LISTINGS_KEPT) this.listings.delete(this.listings.keys().next().value!);
+    this.listings.set(dir, statuses);
+    return statuses;
   }
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
@@ -168,6 +183,7 @@ export class HdfsStore implements ObjectStore {
   async write(key: string, body: Buffer | Uint8Array | string | Readable, options: WriteOptions = {}): Promise<void> {
     const target = this.pathOf(key);
     const temp = path.posix.join(path.posix.dirname(target), `.${path.posix.basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
+    this.listings.clear();
     const data = typeof body === 'string' ? Buffer.from(body) : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, body.byteLength) : body;
     try {
       await this.client.create(temp, data, { overwrite: false });
@@ -182,6 +198,7 @@ export class HdfsStore implements ObjectStore {
   }
 
   async deleteMany(keys: readonly string[], options: DeleteOptions = {}): Promise<void> {
+    this.listings.clear();
     await inBatches(this, keys, DELETE_BATCH, options, async (batch) => {
       let next = 0;
       await Promise.all(

@@ -2,6 +2,7 @@
 // Blob) and HDFS (MiniDFSCluster through WebHDFS), each through the same tests (test/support/stores.ts). Settings
 // come from Flink's own keys and Hadoop's own files, as a user writes them.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -229,6 +230,30 @@ describe('HDFS specifics', () => {
     await store.write('a/_pinned', 'third');
     expect(await allKeys(store)).toEqual(['a/_pinned']);
     expect((await store.read('a/_pinned')).toString()).toBe('third');
+    store.close();
+  });
+
+  it("a listing's later pages read no directory twice: one LISTSTATUS a directory for the whole listing", async () => {
+    const store = await fresh(hdfsStore());
+    await writeAll(store, [...Array.from({ length: 30 }, (_, i) => `job/shared/f-${String(i).padStart(2, '0')}`), 'job/chk-1/_metadata']);
+    const listed: string[] = [];
+    const count = ({ request }: { request: { method: string; path: string } }) => void (/[?&]op=LISTSTATUS\b/.test(request.path) && listed.push(request.path));
+    subscribe('http.client.request.start', count as (message: unknown) => void);
+    try {
+      const pages: number[] = [];
+      for await (const page of listAll(store, '', { pageSize: 4 })) pages.push(page.objects.length);
+      expect(pages).toEqual([4, 4, 4, 4, 4, 4, 4, 3]);
+    } finally {
+      unsubscribe('http.client.request.start', count as (message: unknown) => void);
+    }
+    // The base, job/, job/chk-1/ and job/shared/, each once (a standby NameNode asked first adds none here: the
+    // store's first request found the active one).
+    expect(listed.map((p) => decodeURIComponent(p.replace(/^\/webhdfs\/v1/, '').replace(/\?.*$/, '')).replace(/^.*\/savepoints/, ''))).toEqual([
+      '',
+      '/job',
+      '/job/chk-1',
+      '/job/shared',
+    ]);
     store.close();
   });
 
