@@ -249,7 +249,7 @@ describe('HDFS specifics', () => {
     // The base, job/, job/chk-1/ and job/shared/, each once (a standby NameNode asked first adds none here: the
     // store's first request found the active one).
     expect(listed.map((p) => decodeURIComponent(p.replace(/^\/webhdfs\/v1/, '').replace(/\?.*$/, '')).replace(/^.*\/savepoints/, ''))).toEqual([
-      '',
+      '/',
       '/job',
       '/job/chk-1',
       '/job/shared',
