@@ -98,7 +98,7 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
 
 /**
  * Full verification of a listed snapshot, on any store this machine reaches; what only a remote coordinator
- * reported (hdfs://, ...) stays as it said.
+ * reported (gs://, ...) stays as it said.
  */
 export async function verifyFully(entry: CatalogEntry, ctx: CommandContext): Promise<Verification> {
   const { hasAdapter } = await import('../storage/index.js');

@@ -1,5 +1,6 @@
-// Object-store settings from Flink's own keys (pure: a resolved configuration in, settings out). Secret
-// values are wrapped so that printing, logging or JSON-encoding the settings never shows them.
+// Object-store settings from Flink's own keys, and where HDFS's Hadoop configuration is (pure: a resolved
+// configuration and the environment in, settings out). Secret values are wrapped so that printing, logging or
+// JSON-encoding the settings never shows them.
 import { inspect } from 'node:util';
 import { ConfigError } from '../domain/errors.js';
 import { HIDDEN } from './keys.js';
@@ -67,9 +68,30 @@ export interface AzureSettings {
   retry?: RetrySettings;
 }
 
+/** What an hdfs:// location needs to find its cluster; the Hadoop files themselves are read only when one is opened. */
+export interface HdfsSettings {
+  /** Where Hadoop's configuration is (HADOOP_HOME, HADOOP_CONF_DIR) and who WebHDFS requests act as (HADOOP_USER_NAME). */
+  env: { HADOOP_HOME?: string; HADOOP_CONF_DIR?: string; HADOOP_USER_NAME?: string };
+  /** Flink's `flink.hadoop.<key>` entries, the key without the prefix; applied over the site files, as Flink does. */
+  overrides: Array<{ key: string; value: Secret }>;
+}
+
 export interface StorageSettings {
   s3: S3Settings;
   azure: AzureSettings;
+  /** Unset: from this process's environment alone (see hdfsSettings). */
+  hdfs?: HdfsSettings;
+}
+
+const FLINK_HADOOP_PREFIX = 'flink.hadoop.';
+
+/** The Hadoop variables of an environment, and Flink's flink.hadoop.* entries (none without a configuration). */
+export function hdfsSettings(env: NodeJS.ProcessEnv, config?: ResolvedConfig): HdfsSettings {
+  const { HADOOP_HOME, HADOOP_CONF_DIR, HADOOP_USER_NAME } = env;
+  const overrides = (config?.all() ?? [])
+    .filter((v) => v.key.startsWith(FLINK_HADOOP_PREFIX) && v.key.length > FLINK_HADOOP_PREFIX.length && v.value !== undefined)
+    .map((v) => ({ key: v.key.slice(FLINK_HADOOP_PREFIX.length), value: new Secret(v.value!, `${v.key} (${describeOrigin(v.origin)})`) }));
+  return { env: { HADOOP_HOME, HADOOP_CONF_DIR, HADOOP_USER_NAME }, overrides };
 }
 
 const ACCOUNT_KEY_PREFIX = 'fs.azure.account.key.';
@@ -80,7 +102,7 @@ export function azureAccountKeyNames(host: string): string[] {
   return [`fs.azure.account.key.${host}`, `fs.azure.account.key.${other}`];
 }
 
-export function storageSettings(config: ResolvedConfig): StorageSettings {
+export function storageSettings(config: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): StorageSettings {
   const secret = (key: string): Secret | undefined => {
     const v = config.get(key);
     return v.value === undefined || v.value === '' ? undefined : new Secret(v.value, `${v.spelledAs ?? v.key} (${describeOrigin(v.origin)})`);
@@ -108,6 +130,7 @@ export function storageSettings(config: ResolvedConfig): StorageSettings {
           .map((k) => k.slice(ACCOUNT_KEY_PREFIX.length)),
       retry: retrySettings(config, 'fs.azure.io.retry.max.retries', 'fs.azure.io.retry.backoff.interval'),
     },
+    hdfs: hdfsSettings(env, config),
   };
 }
 

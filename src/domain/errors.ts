@@ -169,7 +169,7 @@ export class StorageRequestError extends OperationError {
   }
 }
 
-/** gs://, hdfs://, ...: a scheme without an adapter here. */
+/** gs://, oss://, ...: a scheme without an adapter here. */
 export class UnsupportedSchemeError extends UsageError {
   constructor(
     readonly scheme: string,

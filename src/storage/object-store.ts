@@ -1,5 +1,5 @@
 // One storage interface for snapshots wherever they live: the local file system, S3 (and S3-compatible
-// stores) and Azure Blob Storage. It has the shape of an object store (keys, prefixes, a delimiter, pages),
+// stores), Azure Blob Storage and HDFS (through WebHDFS). It has the shape of an object store (keys, prefixes, a delimiter, pages),
 // because that is the weaker model: a directory tree can answer object-store questions, not the other way.
 //
 // A store is rooted at a base location (a directory, s3://bucket/some/prefix/, wasbs://c@a.../path/); keys

@@ -1,5 +1,6 @@
 // Storage URIs as Flink spells them: plain paths and file:, s3:// (s3a://, s3p:// of Flink's two S3
-// plugins), wasbs://container@account.blob.core.windows.net/path and abfss://container@account.dfs.core.windows.net/path.
+// plugins), wasbs://container@account.blob.core.windows.net/path and abfss://container@account.dfs.core.windows.net/path,
+// hdfs://namenode:port/path, hdfs://nameservice/path and hdfs:///path (fs.defaultFS), webhdfs://namenode:httpport/path.
 import path from 'node:path';
 import { UsageError } from '../domain/errors.js';
 import { pointerToPath } from '../domain/pointers.js';
@@ -10,6 +11,8 @@ export type StorageLocation =
   | { kind: 's3'; uri: string; scheme: string; bucket: string; prefix: string }
   /** host: "<account>.blob.core.windows.net" or "<account>.dfs.core.windows.net" (the config key's suffix). */
   | { kind: 'azure'; uri: string; scheme: string; container: string; account: string; host: string; prefix: string }
+  /** authority: "host:port", a name service, or "" (fs.defaultFS); path: the directory below it, "/" or "/a/b/". */
+  | { kind: 'hdfs'; uri: string; scheme: 'hdfs' | 'webhdfs'; authority: string; path: string }
   | { kind: 'unsupported'; uri: string; scheme: string };
 
 const S3_SCHEMES = new Set(['s3', 's3a', 's3p']);
@@ -35,6 +38,14 @@ export function parseStorageUri(text: string, cwd: string): StorageLocation {
     }
     return { kind: 'azure', uri: text, scheme, container: m[1], account, host: host!, prefix: prefixOf(m[3]) };
   }
+  if (scheme === 'hdfs' || scheme === 'webhdfs') {
+    // hdfs:/path (one slash, as Hadoop's Path prints an unqualified URI) is hdfs:///path: fs.defaultFS's NameNode.
+    const m = /^[^:]+:(?:\/\/([^/?#]*))?(\/[^?#]*)?$/.exec(text);
+    if (!m || m[1]?.includes('@')) {
+      throw new UsageError(`Invalid HDFS URI '${text}': expected ${scheme}://namenode:port/path, ${scheme}://nameservice/path or ${scheme}:///path`);
+    }
+    return { kind: 'hdfs', uri: text, scheme, authority: m[1] ?? '', path: `/${prefixOf(m[2])}` };
+  }
   return { kind: 'unsupported', uri: text, scheme };
 }
 
@@ -54,8 +65,16 @@ function prefixOf(pathPart: string | undefined): string {
   return trimmed === '' ? '' : `${trimmed}/`;
 }
 
-/** Whether this machine reaches a location itself: a local path, or a store it has an adapter for (not hdfs://, gs://). */
+/** Whether this machine reaches a location itself: a local path, or a store it has an adapter for (not gs://, ...). */
 export function hasAdapter(pointer: string): boolean {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(pointer.trim())?.[1]?.toLowerCase();
-  return scheme === undefined || scheme.length === 1 || scheme === 'file' || S3_SCHEMES.has(scheme) || AZURE_SCHEMES.has(scheme);
+  return (
+    scheme === undefined ||
+    scheme.length === 1 ||
+    scheme === 'file' ||
+    S3_SCHEMES.has(scheme) ||
+    AZURE_SCHEMES.has(scheme) ||
+    scheme === 'hdfs' ||
+    scheme === 'webhdfs'
+  );
 }

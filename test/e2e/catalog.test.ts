@@ -1,5 +1,5 @@
-// The catalog, latest, pins, prune and dispose on a local directory, S3 (S3Mock) and Azure Blob (Azurite), via
-// bin/flink with the cluster gone (issue 15): the same answers on every store, from one listing of each root
+// The catalog, latest, pins, prune and dispose on a local directory, S3 (S3Mock), Azure Blob (Azurite) and HDFS
+// (MiniDFSCluster, reached with Hadoop's own configuration), via bin/flink with the cluster gone: the same answers on every store, from one listing of each root
 // (ours described by the facts beside their _metadata, no request per snapshot), and a store that cannot be
 // read is an error naming the URI and the action, never "nothing found".
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -10,6 +10,8 @@ import path from 'node:path';
 import { decodeFlinkMetadata } from '../../src/storage/flink-metadata/index.js';
 import { encodeFlinkMetadata } from '../../bench/flink-metadata-encoder.mjs';
 import type { SnapshotStorage } from '../../src/storage/index.js';
+import { openStore } from '../../src/storage/stores/index.js';
+import { siteXml } from '../support/hdfs.js';
 import { AZURE_HOST } from '../support/object-stores.js';
 import { threeStores, type StoreFlavour } from '../support/stores.js';
 import { emptyDir, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
@@ -255,5 +257,62 @@ describe('a configured object-store root this machine cannot list, the coordinat
     } finally {
       await runFlink(['--config-dir', conf, '-m', address, 'cluster', 'stop'], { cwd: work });
     }
+  });
+});
+
+describe("HDFS with Hadoop's own configuration", () => {
+  const hadoopConf = (core: Record<string, string>) => {
+    const dir = emptyDir('hadoop-conf-');
+    writeFileSync(path.join(dir, 'core-site.xml'), siteXml(core));
+    return dir;
+  };
+
+  it('a Kerberos-secured cluster is one line saying so (exit 3), for listing and for dispose, nothing sent', async () => {
+    const dir = hadoopConf({ 'fs.defaultFS': 'hdfs://prod', 'hadoop.security.authentication': 'kerberos' });
+    const line = `the cluster uses kerberos authentication (hadoop.security.authentication: kerberos, ${path.join(dir, 'core-site.xml')}), which is not supported yet; only simple authentication (HADOOP_USER_NAME) is`;
+    const r = await runFlink([...NO_COORDINATOR, 'savepoints', JOB, '--dir', 'hdfs:///flink/savepoints'], { env: { HADOOP_CONF_DIR: dir } });
+    expect(r.exitCode).toBe(3);
+    const errorLines = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('Error'));
+    expect(errorLines(r.stderr)).toEqual([`Error: hdfs:///flink/savepoints/: ${line}`]);
+    const d = await runFlink([...NO_COORDINATOR, 'dispose', '--offline', `hdfs://prod/flink/savepoints/savepoint-fd7201-000000000001`], {
+      env: { HADOOP_CONF_DIR: dir },
+    });
+    expect(d.exitCode).toBe(3);
+    expect(errorLines(d.stderr)).toEqual([
+      expect.stringMatching(
+        new RegExp(`^Error: hdfs://prod/flink/savepoints/savepoint-fd7201-000000000001/?: ${line.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+      ),
+    ]);
+  });
+
+  it('hdfs:///path without fs.defaultFS says what to set (exit 3)', async () => {
+    const r = await runFlink([...NO_COORDINATOR, 'savepoints', JOB, '--dir', 'hdfs:///flink/savepoints']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('Error'))).toEqual([
+      'Error: hdfs:///flink/savepoints/ names no NameNode and fs.defaultFS is no hdfs:// URI (it is not set); set it in core-site.xml in HADOOP_CONF_DIR, or give hdfs://<namenode>:<port>/...',
+    ]);
+  });
+
+  it("a directory HADOOP_USER_NAME may not read is access denied (exit 1), naming HDFS's reason; as its owner it lists", async () => {
+    const hdfs = stores.servers.find((s) => s.kind === 'hdfs')!;
+    const root = await hdfs.fresh('owned');
+    const store = await openStore(`${root}/`, hdfs.settings());
+    await store.write(`savepoints/${sp(1)}/_metadata`, 'not ours, not Flink: corrupt');
+    store.close();
+    const active = hdfs.hdfs!.namenodes.find((n) => n.state === 'active')!;
+    const dir = new URL(root).pathname;
+    const chmod = await fetch(`http://127.0.0.1:${active.http}/webhdfs/v1${dir}?op=SETPERMISSION&permission=700&user.name=${hdfs.hdfs!.user}`, {
+      method: 'PUT',
+    });
+    expect(chmod.status).toBe(200);
+    const denied = await runFlink([...NO_COORDINATOR, 'savepoints', JOB, '--all', '--dir', `${root}/savepoints`], {
+      env: { ...hdfs.env(), HADOOP_USER_NAME: 'intruder' },
+    });
+    expect(denied.exitCode).toBe(1);
+    expect(denied.stderr).toContain(`Error: Access denied listing ${root}/savepoints/: Permission denied: user=intruder, access=EXECUTE, inode="${dir}"`);
+    expect(denied.stderr).toContain("(requests act as user 'intruder': HADOOP_USER_NAME)");
+    const owner = await runFlink([...NO_COORDINATOR, '--json', 'savepoints', JOB, '--all', '--dir', `${root}/savepoints`], { env: hdfs.env() });
+    expect(owner.exitCode).toBe(0);
+    expect(JSON.parse(owner.stdout).snapshots).toEqual([expect.objectContaining({ path: `${root}/savepoints/${sp(1)}`, state: 'corrupt' })]);
   });
 });

@@ -8,7 +8,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN, emptyDir, fixture, ROOT } from './helpers.js';
 
-const SDK = /@aws-sdk\/|@azure\/|@smithy\//;
+// The S3 and Azure SDKs, and the XML parser of Hadoop's site files (HDFS).
+const SDK = /@aws-sdk\/|@azure\/|@smithy\/|fast-xml-parser/;
 
 function hookFiles(): { register: string; requireHook: string; log: string } {
   const dir = emptyDir('hook-');

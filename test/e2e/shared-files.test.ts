@@ -1,5 +1,5 @@
 // Retained RocksDB incremental checkpoints of real Flink clusters (golden _metadata, 1.20 and 2.3) on a local
-// directory, S3 (S3Mock) and Azure Blob (Azurite), via bin/flink with the cluster gone: inspect (--verify, --uid,
+// directory, S3 (S3Mock), Azure Blob (Azurite) and HDFS (MiniDFSCluster), via bin/flink with the cluster gone: inspect (--verify, --uid,
 // --json), full verification in listings, dispose with reference counts over every retained snapshot under the
 // roots (an interrupted disposal finished), `savepoints gc`, and ownership across jobs: a job that claimed
 // another's checkpoint (Flink's CLAIM restore) keeps the files of the other job's folder it references.
@@ -17,7 +17,7 @@ import { emptyDir, fixture, runFlink, type RunResult } from './helpers.js';
 
 const NO_COORDINATOR = ['-m', '127.0.0.1:1'];
 const OTHER_JOB = '9a8b7c6d5e4f30211203948576a6b7c8';
-const stores = threeStores();
+const stores = threeStores({ hdfs: true });
 // Each test runs bin/flink a dozen times against a store: on a loaded machine that takes its time.
 jest.setTimeout(120_000);
 
@@ -108,7 +108,7 @@ async function upload(flavour: StoreFlavour, version: string, beforeNewest?: (l:
     model: moved,
     write,
     remove: (locations) => stores.remove(checkpoints, locations.map(keyOf)),
-    flink: (args) => runFlink(['--config-dir', conf, ...NO_COORDINATOR, ...args]),
+    flink: (args) => runFlink(['--config-dir', conf, ...NO_COORDINATOR, ...args], { env: flavour.env() }),
     keys: async (prefix) => {
       const key = prefix.startsWith(checkpoints) ? keyOf(prefix) : prefix;
       return (await stores.keysUnder(checkpoints)).filter((k) => k.startsWith(key));

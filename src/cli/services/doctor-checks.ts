@@ -135,7 +135,7 @@ export async function directoryCheck(
       title,
       status: 'fail',
       detail: `${uri} (${origin}): ${(error as Error).message}`,
-      fix: 'Use a file path or a file://, s3://, wasbs:// or abfss:// URI.',
+      fix: 'Use a file path or a file://, s3://, wasbs://, abfss:// or hdfs:// URI.',
     };
   }
   if (location.kind === 'local' && !existsSync(location.path)) {
@@ -189,7 +189,9 @@ function fixForStorage(kind: string, step: string): string {
     return 'Check that the bucket exists, s3.endpoint / s3.path.style.access, and the credentials (s3.access-key / s3.secret-key or the AWS default chain).';
   if (kind === 'azure')
     return 'Check that the container exists, azure.blob.endpoint, and the account key (fs.azure.account.key.<account>.blob.core.windows.net).';
-  return 'Use a supported storage scheme (file, s3, wasbs, abfss).';
+  if (kind === 'hdfs')
+    return "Check HADOOP_CONF_DIR (fs.defaultFS, dfs.namenode.http-address, the name service's NameNodes), that WebHDFS is enabled, and the path's permissions for HADOOP_USER_NAME.";
+  return 'Use a supported storage scheme (file, s3, wasbs, abfss, hdfs).';
 }
 
 function nearestExisting(dir: string): string | undefined {

@@ -7,7 +7,7 @@ import { rootLength } from '../layout.js';
 import type { ObjectStore } from '../object-store.js';
 import { parseStorageUri, type StorageLocation } from '../uri.js';
 
-export const SUPPORTED_SCHEMES = ['file', 's3', 's3a', 's3p', 'wasbs', 'wasb', 'abfss', 'abfs'] as const;
+export const SUPPORTED_SCHEMES = ['file', 's3', 's3a', 's3p', 'wasbs', 'wasb', 'abfss', 'abfs', 'hdfs', 'webhdfs'] as const;
 
 /** The store for a location (its adapter loaded on first use). `cwd` resolves plain relative paths. */
 export async function openStore(uri: string, settings: StorageSettings, cwd: string = process.cwd()): Promise<ObjectStore> {
@@ -22,6 +22,8 @@ export async function openLocation(location: StorageLocation, settings: StorageS
       return (await import('./s3.js')).openS3Store(location, settings.s3);
     case 'azure':
       return (await import('./azure.js')).openAzureStore(location, settings.azure);
+    case 'hdfs':
+      return (await import('./hdfs.js')).openHdfsStore(location, settings.hdfs);
     case 'unsupported':
       throw new UnsupportedSchemeError(location.scheme, location.uri, SUPPORTED_SCHEMES);
   }
@@ -60,16 +62,23 @@ export class StorePool {
       const root = parts.slice(0, n).join('/') || '/';
       return { store: await this.open(root, { ...location, path: root, uri: root }), key: parts.slice(n).join('/'), location: path.resolve(location.path) };
     }
-    const segments = location.prefix.split('/').filter((s) => s !== '');
+    const prefix = location.kind === 'hdfs' ? location.path.slice(1) : location.prefix;
+    const segments = prefix.split('/').filter((s) => s !== '');
     const n = rootLength(segments);
     const rootPrefix = segments
       .slice(0, n)
       .map((s) => `${s}/`)
       .join('');
-    const authority = location.kind === 's3' ? `${location.scheme}://${location.bucket}/` : `${location.scheme}://${location.container}@${location.host}/`;
+    const authority =
+      location.kind === 's3'
+        ? `${location.scheme}://${location.bucket}/`
+        : location.kind === 'azure'
+          ? `${location.scheme}://${location.container}@${location.host}/`
+          : `${location.scheme}://${location.authority}/`;
     const key = segments.slice(n).join('/');
-    const store = await this.open(authority + rootPrefix, { ...location, prefix: rootPrefix, uri: authority + rootPrefix });
-    return { store, key, location: (authority + rootPrefix + key).replace(/\/$/, '') };
+    const uri = authority + rootPrefix;
+    const root: StorageLocation = location.kind === 'hdfs' ? { ...location, path: `/${rootPrefix}`, uri } : { ...location, prefix: rootPrefix, uri };
+    return { store: await this.open(uri, root), key, location: (uri + key).replace(/\/$/, '') };
   }
 
   /** A pointer made absolute: a local path (resolved against the working directory), or the URI as given. */

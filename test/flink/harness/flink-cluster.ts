@@ -124,8 +124,10 @@ export interface ClusterOptions {
   restAgent?: HttpsAgent;
   /** How long the JobManager and TaskManager may take to offer a slot (default 90 s). */
   bootTimeoutMs?: number;
-  /** Jars added to both JVMs' classpath (e.g. a state backend the harness pom does not list for every version). */
+  /** Jars added to both JVMs' classpath (a state backend the harness pom does not list for every version; Hadoop's client jars, as bin/config.sh appends HADOOP_CLASSPATH). */
   extraClasspath?: string[];
+  /** Environment of both JVMs (e.g. HADOOP_CONF_DIR, read by Flink's Hadoop file system). */
+  env?: Record<string, string>;
 }
 
 export class FlinkCluster {
@@ -254,7 +256,7 @@ export class FlinkCluster {
 
   private spawn(name: string, args: string[]): void {
     const out = path.join(this.root, 'log', `${name}.out`);
-    const env = { ...process.env, FLINK_PLUGINS_DIR: path.join(this.root, 'plugins') };
+    const env = { ...process.env, ...this.options.env, FLINK_PLUGINS_DIR: path.join(this.root, 'plugins') };
     const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false, env });
     child.stdout!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));
     child.stderr!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));

@@ -1,8 +1,8 @@
-// The object-store interface against real servers: the local file system, Adobe S3Mock (S3) and Azurite
-// (Azure Blob), each through the same tests. Settings come from Flink's own keys, as a user writes them.
+// The object-store interface against real servers: the local file system, Adobe S3Mock (S3), Azurite (Azure
+// Blob) and HDFS (MiniDFSCluster through WebHDFS), each through the same tests (test/support/stores.ts). Settings
+// come from Flink's own keys and Hadoop's own files, as a user writes them.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,82 +19,23 @@ import {
   StorageRequestError,
 } from '../../../src/domain/errors.js';
 import { listAll, openStore, type ObjectStore } from '../../../src/storage/object-store.js';
-import { AZURITE_ACCOUNT, AZURITE_KEY, startAzurite, startS3Mock, type RunningServer } from '../../support/object-stores.js';
+import { AZURITE_ACCOUNT } from '../../support/object-stores.js';
+import { startStores, stopStores, testStores, type TestStore } from '../../support/stores.js';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // the SDK's notice about its future Node versions
-const AZURE_HOST = `${AZURITE_ACCOUNT}.blob.core.windows.net`;
 const settingsOf = (...dynamic: string[]) => storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic }));
 
-let s3: RunningServer;
-let azurite: RunningServer;
+const stores = testStores();
 const localRoot = mkdtempSync(path.join(tmpdir(), 'flink-object-store-'));
-let counter = 0;
 
-beforeAll(async () => {
-  const [a, b] = await Promise.allSettled([startS3Mock(), startAzurite()]);
-  if (a.status === 'fulfilled') s3 = a.value;
-  if (b.status === 'fulfilled') azurite = b.value;
-  for (const r of [a, b]) if (r.status === 'rejected') throw r.reason; // afterAll still stops the one that started
-}, 240_000);
+beforeAll(() => startStores(stores), 300_000);
 afterAll(async () => {
-  await Promise.all([s3?.stop(), azurite?.stop()]);
+  await stopStores(stores);
   rmSync(localRoot, { recursive: true, force: true });
 }, 60_000);
 
-const s3Keys = () => [`s3.endpoint=${s3.endpoint}`, 's3.path.style.access=true', 's3.access-key=test', 's3.secret-key=test-secret'];
-const azureKeys = (key = AZURITE_KEY) => [`azure.blob.endpoint=${azurite.endpoint}`, `fs.azure.account.key.${AZURE_HOST}=${key}`];
-
-interface Flavour {
-  name: string;
-  /** A fresh, empty location with its bucket/container created. */
-  fresh(): Promise<ObjectStore>;
-  /** A location whose bucket/container does not exist. */
-  missing(): Promise<ObjectStore>;
-  deleteBatch: number;
-  /** False for S3Mock: with a delimiter it returns every common prefix in one page (S3 and Azure cap the page). */
-  capsPrefixPages: boolean;
-}
-
-const flavours: Flavour[] = [
-  {
-    name: 'local file system',
-    fresh: () => openStore(path.join(localRoot, `t${++counter}`), settingsOf()),
-    missing: async () => {
-      throw new Error('no buckets on a file system');
-    },
-    deleteBatch: 1000,
-    capsPrefixPages: true,
-  },
-  {
-    name: 'S3 (S3Mock)',
-    fresh: async () => {
-      const bucket = `bucket-${++counter}`;
-      const client = new S3Client({
-        endpoint: s3.endpoint,
-        forcePathStyle: true,
-        region: 'us-east-1',
-        credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
-      });
-      await client.send(new CreateBucketCommand({ Bucket: bucket }));
-      client.destroy();
-      return openStore(`s3://${bucket}/savepoints`, settingsOf(...s3Keys()));
-    },
-    missing: () => openStore('s3a://no-such-bucket/savepoints', settingsOf(...s3Keys())),
-    deleteBatch: 1000,
-    capsPrefixPages: false,
-  },
-  {
-    name: 'Azure Blob (Azurite)',
-    fresh: async () => {
-      const container = `container-${++counter}`;
-      await new BlobServiceClient(azurite.endpoint, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).getContainerClient(container).create();
-      return openStore(`wasbs://${container}@${AZURE_HOST}/savepoints`, settingsOf(...azureKeys()));
-    },
-    missing: () => openStore(`wasbs://no-such-container@${AZURE_HOST}/savepoints`, settingsOf(...azureKeys())),
-    deleteBatch: 256,
-    capsPrefixPages: true,
-  },
-];
+/** A fresh, empty location below a new bucket, container or directory. */
+const fresh = async (store: TestStore): Promise<ObjectStore> => openStore(`${await store.fresh('t')}/savepoints`, store.settings());
+const byKind = (kind: TestStore['kind']) => stores.find((s) => s.kind === kind)!;
 
 async function writeAll(store: ObjectStore, keys: readonly string[]): Promise<void> {
   for (let i = 0; i < keys.length; i += 32) await Promise.all(keys.slice(i, i + 32).map((k) => store.write(k, `data of ${k}`)));
@@ -106,9 +47,9 @@ async function allKeys(store: ObjectStore, prefix = ''): Promise<string[]> {
   return keys;
 }
 
-describe.each(flavours)('object store: $name', (flavour) => {
+describe.each(stores)('object store: $name', (flavour) => {
   it('writes, stats and reads an object whole and by byte range', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     const body = Buffer.from('0123456789abcdefghij');
     const before = Date.now();
     await store.write('savepoint-fd7201-0a1b2c3d4e5f/_metadata', body);
@@ -126,7 +67,7 @@ describe.each(flavours)('object store: $name', (flavour) => {
   });
 
   it('a missing object: stat says undefined, read says which object is missing', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     expect(await store.stat('nope/_metadata')).toBeUndefined();
     const error = await store.read('nope/_metadata').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageObjectNotFoundError);
@@ -135,7 +76,7 @@ describe.each(flavours)('object store: $name', (flavour) => {
   });
 
   it('lists with a delimiter, a page at a time, in key order', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     const snapshots = [
       'savepoint-fd7201-000000000003',
       'savepoint-fd7201-000000000001',
@@ -177,7 +118,7 @@ describe.each(flavours)('object store: $name', (flavour) => {
   });
 
   it('"create only if absent" never overwrites', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     await store.write('savepoint-fd7201-0a1b2c3d4e5f/_disposing', 'first', { ifAbsent: true });
     const error = await store.write('savepoint-fd7201-0a1b2c3d4e5f/_disposing', 'second', { ifAbsent: true }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageObjectExistsError);
@@ -189,7 +130,7 @@ describe.each(flavours)('object store: $name', (flavour) => {
   });
 
   it('deletes in batches; an interrupted delete is resumed by deleting again', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     const keys = Array.from({ length: flavour.deleteBatch + 150 }, (_, i) => `savepoint-fd7201-0a1b2c3d4e5f/op-${String(i).padStart(5, '0')}.state`);
     await writeAll(store, [...keys, 'savepoint-fd7201-ffffffffffff/_metadata']);
     const controller = new AbortController();
@@ -206,14 +147,15 @@ describe.each(flavours)('object store: $name', (flavour) => {
     // Resumed with the same list: keys already gone count as deleted.
     const resumed: number[] = [];
     await store.deleteMany(keys, { onBatch: (b) => resumed.push(b.length) });
-    expect(resumed).toEqual([flavour.deleteBatch, 150]);
+    const batch = flavour.deleteBatch;
+    expect(resumed).toEqual(Array.from({ length: Math.ceil(keys.length / batch) }, (_, i) => Math.min(batch, keys.length - i * batch)));
     expect(await allKeys(store)).toEqual(['savepoint-fd7201-ffffffffffff/_metadata']);
     expect((await store.list('', { delimiter: '/' })).prefixes).toEqual(['savepoint-fd7201-ffffffffffff/']); // no empty "directory" left
     store.close();
   }, 120_000);
 
   it('refuses keys that would leave the base', async () => {
-    const store = await flavour.fresh();
+    const store = await fresh(flavour);
     await expect(store.read('../elsewhere/_metadata')).rejects.toMatchObject({
       kind: 'usage',
       message: expect.stringContaining("Invalid storage key '../elsewhere/_metadata'"),
@@ -222,10 +164,10 @@ describe.each(flavours)('object store: $name', (flavour) => {
     store.close();
   });
 
-  if (flavour.name !== 'local file system') {
+  if (flavour.missingRoot !== undefined) {
     it('a bucket or container that does not exist is a clear error, never "nothing found"', async () => {
-      const store = await flavour.missing();
-      const what = flavour.name.startsWith('S3') ? "Bucket 'no-such-bucket'" : "Container 'no-such-container'";
+      const store = await openStore(flavour.missingRoot!, flavour.settings());
+      const what = flavour.kind === 's3' ? "Bucket 'no-such-bucket'" : "Container 'no-such-container'";
       for (const [action, run] of [
         ['listing', () => store.list('', { delimiter: '/' })],
         ['checking', () => store.stat('x/_metadata')],
@@ -252,12 +194,170 @@ describe('local file system specifics', () => {
   });
 });
 
+describe('HDFS specifics', () => {
+  const hdfsStore = () => byKind('hdfs');
+  const h = () => hdfsStore().hdfs!;
+  const nn = (state: 'active' | 'standby') => h().namenodes.find((n) => n.state === state)!;
+  const asUser = (user: string) =>
+    storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] } }), { ...hdfsStore().env(), HADOOP_USER_NAME: user });
+  const closedPort = async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  };
+
+  it("one directory by every name: the HA name service, the active NameNode's RPC address, webhdfs:// of its HTTP address, hdfs:/// (fs.defaultFS)", async () => {
+    const dir = `names-${process.pid}`;
+    const settings = hdfsStore().settings();
+    const viaNameservice = await openStore(`hdfs://${h().nameservice}/${dir}`, settings);
+    await viaNameservice.write('savepoint-fd7201-0a1b2c3d4e5f/_metadata', 'written once');
+    for (const uri of [`hdfs://127.0.0.1:${nn('active').rpc}/${dir}`, `webhdfs://127.0.0.1:${nn('active').http}/${dir}/`, `hdfs:///${dir}`, `hdfs:/${dir}`]) {
+      const store = await openStore(uri, settings);
+      expect(store.base).toBe(`${uri.replace(/\/$/, '').replace(/^hdfs:\/(?!\/)/, 'hdfs:///')}/`); // hdfs:/x is hdfs:///x
+      expect((await store.read('savepoint-fd7201-0a1b2c3d4e5f/_metadata')).toString()).toBe('written once');
+      expect((await store.list('', { delimiter: '/' })).prefixes).toEqual(['savepoint-fd7201-0a1b2c3d4e5f/']);
+      store.close();
+    }
+    viaNameservice.close();
+  });
+
+  it('a write appears whole under its name: no temporary file is left, also when "create only if absent" finds the object', async () => {
+    const store = await fresh(hdfsStore());
+    await store.write('a/_pinned', 'first', { ifAbsent: true });
+    await expect(store.write('a/_pinned', 'second', { ifAbsent: true })).rejects.toBeInstanceOf(StorageObjectExistsError);
+    await store.write('a/_pinned', 'third');
+    expect(await allKeys(store)).toEqual(['a/_pinned']);
+    expect((await store.read('a/_pinned')).toString()).toBe('third');
+    store.close();
+  });
+
+  it("a listing's later pages read no directory twice: one LISTSTATUS a directory for the whole listing", async () => {
+    const store = await fresh(hdfsStore());
+    await writeAll(store, [...Array.from({ length: 30 }, (_, i) => `job/shared/f-${String(i).padStart(2, '0')}`), 'job/chk-1/_metadata']);
+    const listed: string[] = [];
+    const count = ({ request }: { request: { method: string; path: string } }) => void (/[?&]op=LISTSTATUS\b/.test(request.path) && listed.push(request.path));
+    subscribe('http.client.request.start', count as (message: unknown) => void);
+    try {
+      const pages: number[] = [];
+      for await (const page of listAll(store, '', { pageSize: 4 })) pages.push(page.objects.length);
+      expect(pages).toEqual([4, 4, 4, 4, 4, 4, 4, 3]);
+    } finally {
+      unsubscribe('http.client.request.start', count as (message: unknown) => void);
+    }
+    // The base, job/, job/chk-1/ and job/shared/, each once (a standby NameNode asked first adds none here: the
+    // store's first request found the active one).
+    expect(listed.map((p) => decodeURIComponent(p.replace(/^\/webhdfs\/v1/, '').replace(/\?.*$/, '')).replace(/^.*\/savepoints/, ''))).toEqual([
+      '/',
+      '/job',
+      '/job/chk-1',
+      '/job/shared',
+    ]);
+    store.close();
+  });
+
+  it('a standby NameNode addressed alone says it is a standby', async () => {
+    const store = await openStore(`hdfs://127.0.0.1:${nn('standby').rpc}/anything`, hdfsStore().settings());
+    const error = await store.list('', { delimiter: '/' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StorageRequestError);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Failed listing hdfs://127\\.0\\.0\\.1:${nn('standby').rpc}/anything/: StandbyException: Operation category READ is not supported in state standby`,
+      ),
+    );
+    store.close();
+  });
+
+  it("a name service from Flink's flink.hadoop.* keys alone fails over from its standby; when no NameNode is active, the error names each", async () => {
+    const keys = (name: string, second: string) => [
+      `flink.hadoop.dfs.nameservices=${name}`,
+      `flink.hadoop.dfs.ha.namenodes.${name}=one,two`,
+      `flink.hadoop.dfs.namenode.http-address.${name}.one=127.0.0.1:${nn('standby').http}`,
+      `flink.hadoop.dfs.namenode.http-address.${name}.two=${second}`,
+    ];
+    const settings = (...dynamic: string[]) =>
+      storageSettings(resolveConfig({ loaded: { source: 'none', files: [], entries: [], warnings: [] }, dynamic }), { HADOOP_USER_NAME: h().user });
+    const good = await openStore('hdfs://viaflink/flink-keys', settings(...keys('viaflink', `127.0.0.1:${nn('active').http}`)));
+    await good.write('x', 'y');
+    expect((await good.read('x')).toString()).toBe('y');
+    good.close();
+    const closed = await closedPort();
+    const bad = await openStore('hdfs://broken/flink-keys', settings(...keys('broken', `127.0.0.1:${closed}`)));
+    const error = await bad.list('', { delimiter: '/' }).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      `Failed listing hdfs://broken/flink-keys/: no active NameNode among 127.0.0.1:${nn('standby').http} (standby), 127.0.0.1:${closed} (ECONNREFUSED)`,
+    );
+    bad.close();
+  });
+
+  it("HDFS permissions: another user is access denied, naming the URI, the action, HDFS's reason and HADOOP_USER_NAME", async () => {
+    const dir = `private-${process.pid}`;
+    const owner = await openStore(`hdfs://${h().nameservice}/${dir}`, asUser(h().user));
+    await owner.write('savepoint-fd7201-0a1b2c3d4e5f/_metadata', 'mine');
+    const chmod = await fetch(`http://127.0.0.1:${nn('active').http}/webhdfs/v1/${dir}?op=SETPERMISSION&permission=700&user.name=${h().user}`, {
+      method: 'PUT',
+    });
+    expect(chmod.status).toBe(200);
+    const other = await openStore(`hdfs://${h().nameservice}/${dir}`, asUser('intruder'));
+    const list = await other.list('', { delimiter: '/' }).catch((e: unknown) => e);
+    expect(list).toBeInstanceOf(StorageAccessDeniedError);
+    expect((list as Error).message).toBe(
+      `Access denied listing hdfs://${h().nameservice}/${dir}/: Permission denied: user=intruder, access=READ_EXECUTE, inode="/${dir}":${h().user}:supergroup:drwx------ (requests act as user 'intruder': HADOOP_USER_NAME)`,
+    );
+    const read = await other.read('savepoint-fd7201-0a1b2c3d4e5f/_metadata').catch((e: unknown) => e);
+    expect((read as Error).message).toMatch(
+      new RegExp(`^Access denied reading hdfs://${h().nameservice}/${dir}/savepoint-fd7201-0a1b2c3d4e5f/_metadata: Permission denied: user=intruder`),
+    );
+    const write = await other.write('savepoint-fd7201-0a1b2c3d4e5f/_pinned', 'x').catch((e: unknown) => e);
+    expect((write as Error).message).toMatch(
+      new RegExp(`^Access denied writing hdfs://${h().nameservice}/${dir}/savepoint-fd7201-0a1b2c3d4e5f/_pinned: Permission denied: user=intruder`),
+    );
+    const del = await other.deleteMany(['savepoint-fd7201-0a1b2c3d4e5f/_metadata']).catch((e: unknown) => e);
+    expect(del).toBeInstanceOf(StorageAccessDeniedError);
+    expect((await owner.read('savepoint-fd7201-0a1b2c3d4e5f/_metadata')).toString()).toBe('mine');
+    owner.close();
+    other.close();
+  });
+
+  it('nothing listening, or a server that is not WebHDFS: a failed request naming the address, never "nothing found"', async () => {
+    const closed = await closedPort();
+    const nobody = await openStore(`webhdfs://127.0.0.1:${closed}/x`, hdfsStore().settings());
+    expect(((await nobody.list('', { delimiter: '/' }).catch((e: unknown) => e)) as Error).message).toBe(
+      `Failed listing webhdfs://127.0.0.1:${closed}/x/: cannot reach 127.0.0.1:${closed} (ECONNREFUSED)`,
+    );
+    nobody.close();
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<html>Not Found</html>');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const other = await openStore(`webhdfs://127.0.0.1:${port}/x`, hdfsStore().settings());
+      expect(((await other.stat('a').catch((e: unknown) => e)) as Error).message).toBe(
+        `Failed checking webhdfs://127.0.0.1:${port}/x/a: HTTP 404 from the NameNode without a WebHDFS answer (is this a NameNode's HTTP address, with dfs.webhdfs.enabled?)`,
+      );
+      other.close();
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('denied credentials', () => {
   it('Azurite checks the account key: a wrong key is access denied, naming the URI and the action', async () => {
     const wrongKey = Buffer.from('not the key of this account, 64 bytes long......................').toString('base64');
     const store = await openStore(
       `abfss://anything@${AZURITE_ACCOUNT}.dfs.core.windows.net/savepoints`,
-      settingsOf(`azure.blob.endpoint=${azurite.endpoint}`, `fs.azure.account.key.${AZURITE_ACCOUNT}.dfs.core.windows.net=${wrongKey}`),
+      settingsOf(
+        byKind('azure')
+          .configLines()
+          .find((l) => l.startsWith('azure.blob.endpoint: '))!
+          .replace(': ', '='),
+        `fs.azure.account.key.${AZURITE_ACCOUNT}.dfs.core.windows.net=${wrongKey}`,
+      ),
     );
     const error = await store.list('', { delimiter: '/' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StorageAccessDeniedError);
@@ -272,7 +372,12 @@ describe('denied credentials', () => {
   it('S3Mock does not check credentials (a wrong secret is accepted), so S3 denial is tested where a server denies', async () => {
     const bucketStore = await openStore(
       's3://denial-bucket/',
-      settingsOf(...s3Keys().map((k) => (k.startsWith('s3.secret-key=') ? 's3.secret-key=wrong' : k))),
+      settingsOf(
+        ...byKind('s3')
+          .configLines()
+          .map((k) => k.replace(': ', '='))
+          .map((k) => (k.startsWith('s3.secret-key=') ? 's3.secret-key=wrong' : k)),
+      ),
     );
     await expect(bucketStore.list('', { delimiter: '/' })).rejects.toBeInstanceOf(StorageContainerNotFoundError); // answered, not denied
     bucketStore.close();

@@ -28,7 +28,11 @@ describe('parseStorageUri', () => {
       { kind: 'azure', scheme: 'abfss', container: 'sp', account: 'acct', host: 'acct.dfs.core.windows.net', prefix: '' },
     ],
     ['gs://bucket/savepoints', { kind: 'unsupported', scheme: 'gs' }],
-    ['hdfs://namenode:8020/flink', { kind: 'unsupported', scheme: 'hdfs' }],
+    ['hdfs://namenode:8020/flink', { kind: 'hdfs', scheme: 'hdfs', authority: 'namenode:8020', path: '/flink/' }],
+    ['hdfs://mycluster/flink/checkpoints/', { kind: 'hdfs', scheme: 'hdfs', authority: 'mycluster', path: '/flink/checkpoints/' }],
+    ['hdfs:///flink', { kind: 'hdfs', scheme: 'hdfs', authority: '', path: '/flink/' }], // fs.defaultFS's NameNode
+    ['hdfs:/flink', { kind: 'hdfs', scheme: 'hdfs', authority: '', path: '/flink/' }], // Hadoop's Path prints it so
+    ['webhdfs://namenode:9870/', { kind: 'hdfs', scheme: 'webhdfs', authority: 'namenode:9870', path: '/' }],
   ])('%s', (uri, expected) => {
     expect(parseStorageUri(uri, '/work')).toMatchObject({ ...expected, uri });
   });
@@ -51,7 +55,7 @@ describe('parseStorageUri', () => {
     const error = await openStore('gs://bucket/savepoints', settingsOf()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UnsupportedSchemeError);
     expect((error as Error).message).toBe(
-      'gs:// is not supported yet (gs://bucket/savepoints); supported: file://, s3://, s3a://, s3p://, wasbs://, wasb://, abfss://, abfs:// and local paths',
+      'gs:// is not supported yet (gs://bucket/savepoints); supported: file://, s3://, s3a://, s3p://, wasbs://, wasb://, abfss://, abfs://, hdfs://, webhdfs:// and local paths',
     );
     expect(error).toMatchObject({ kind: 'usage' });
   });
