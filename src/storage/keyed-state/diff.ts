@@ -122,11 +122,6 @@ export class KeyDiffer {
     while (this.queues[side].length > 0 && !this.done[side === 'a' ? 'b' : 'a']) await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
-  /** Key groups reported and not yet compared, per side. */
-  pending(side: Side): number {
-    return this.queues[side].length;
-  }
-
   private drain(): void {
     const { a, b } = this.queues;
     for (;;) {

@@ -56,7 +56,13 @@ export async function summarizeOurs(snapshot: OpenedSnapshot, op: OperatorSnapsh
   let digestGroup = -1;
   let digests = new KeyTable();
   const flushDigests = () => {
-    if (onDigests && digestGroup >= 0) onDigests(digestGroup, digests, (k) => JSON.parse(k.toString('utf8')) as StateValue, () => {});
+    if (onDigests && digestGroup >= 0)
+      onDigests(
+        digestGroup,
+        digests,
+        (k) => JSON.parse(k.toString('utf8')) as StateValue,
+        () => {},
+      );
     digests = new KeyTable();
   };
   const states = new Map<string, Stats>();
