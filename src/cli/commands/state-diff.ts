@@ -36,7 +36,7 @@ export async function runDiff(first: string, second: string, options: DiffOption
         const side = (snapshot: StateSnapshot, name: 'a' | 'b') =>
           snapshot
             .summarize(id, {
-              digestsFor: () => (g, k, decode) => differ.push(name, g, k, decode),
+              digestsFor: () => (g, k, decode, release) => differ.push(name, g, k, decode, release),
               afterChunk: () => differ.paced(name),
             })
             .finally(() => differ.finish(name));

@@ -3,7 +3,7 @@
 // byte deltas. KeyDiffer compares the keys themselves, key group by key group, as two readers report them in
 // key-group order: memory stays bounded by a few key groups, whatever the size of the snapshots.
 import type { OperatorReport, SnapshotStateReport, StateReport } from './model.js';
-import type { KeyDigest } from './summary.js';
+import type { KeyTable } from './key-table.js';
 import type { StateValue } from './values.js';
 
 export interface Delta {
@@ -93,11 +93,12 @@ export function diffSnapshots(a: SnapshotStateReport, b: SnapshotStateReport): O
 type Side = 'a' | 'b';
 interface Pending {
   keyGroup: number;
-  keys: Map<string, KeyDigest>;
-  decodeKey: (key: string) => StateValue;
+  keys: KeyTable;
+  decodeKey: (key: Buffer) => StateValue;
+  release: () => void;
 }
 
-/** Merges two key-group-ordered streams of key digests into key changes. */
+/** Merges two key-group-ordered streams of key tables into key changes. */
 export class KeyDiffer {
   readonly changes: KeyChanges = { added: 0, removed: 0, changed: 0, unchanged: 0, samples: { added: [], removed: [], changed: [] } };
   private readonly queues: Record<Side, Pending[]> = { a: [], b: [] };
@@ -106,8 +107,8 @@ export class KeyDiffer {
 
   constructor(private readonly sampleLimit = 20) {}
 
-  push(side: Side, keyGroup: number, keys: Map<string, KeyDigest>, decodeKey: (key: string) => StateValue): void {
-    this.queues[side].push({ keyGroup, keys, decodeKey });
+  push(side: Side, keyGroup: number, keys: KeyTable, decodeKey: (key: Buffer) => StateValue, release: () => void = () => {}): void {
+    this.queues[side].push({ keyGroup, keys, decodeKey, release });
     this.drain();
   }
 
@@ -128,14 +129,14 @@ export class KeyDiffer {
       const hb = b[0];
       if (ha && hb && ha.keyGroup === hb.keyGroup) {
         this.compare(ha, hb);
-        a.shift();
-        b.shift();
+        a.shift()!.release();
+        b.shift()!.release();
       } else if (ha && (hb ? ha.keyGroup < hb.keyGroup : this.done.b)) {
-        for (const k of ha.keys.keys()) this.count('removed', k, ha.decodeKey);
-        a.shift();
+        for (let i = 0; i < ha.keys.size; i++) this.count('removed', ha, i);
+        a.shift()!.release();
       } else if (hb && (ha ? hb.keyGroup < ha.keyGroup : this.done.a)) {
-        for (const k of hb.keys.keys()) this.count('added', k, hb.decodeKey);
-        b.shift();
+        for (let j = 0; j < hb.keys.size; j++) this.count('added', hb, j);
+        b.shift()!.release();
       } else break;
     }
     const wake = this.waiting;
@@ -144,18 +145,24 @@ export class KeyDiffer {
   }
 
   private compare(a: Pending, b: Pending): void {
-    for (const [k, da] of a.keys) {
-      const db = b.keys.get(k);
-      if (!db) this.count('removed', k, a.decodeKey);
-      else if (db.hash !== da.hash || db.mix !== da.mix || db.bytes !== da.bytes) this.count('changed', k, b.decodeKey);
-      else this.changes.unchanged++;
+    const matched = new Uint8Array(b.keys.size);
+    for (let i = 0; i < a.keys.size; i++) {
+      const key = a.keys.key(i);
+      const j = b.keys.find(key, 0, key.length);
+      if (j < 0) {
+        this.count('removed', a, i);
+        continue;
+      }
+      matched[j] = 1;
+      if (a.keys.sameEntries(i, b.keys, j)) this.changes.unchanged++;
+      else this.count('changed', b, j);
     }
-    for (const k of b.keys.keys()) if (!a.keys.has(k)) this.count('added', k, b.decodeKey);
+    for (let j = 0; j < b.keys.size; j++) if (!matched[j]) this.count('added', b, j);
   }
 
-  private count(what: 'added' | 'removed' | 'changed', key: string, decodeKey: (key: string) => StateValue): void {
+  private count(what: 'added' | 'removed' | 'changed', side: Pending, i: number): void {
     this.changes[what]++;
     const samples = this.changes.samples[what];
-    if (samples.length < this.sampleLimit) samples.push(decodeKey(key));
+    if (samples.length < this.sampleLimit) samples.push(side.decodeKey(side.keys.key(i)));
   }
 }

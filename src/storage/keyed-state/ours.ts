@@ -8,7 +8,7 @@ import type { KeyGroupStat, KeyLookup, OperatorReport, StateReport, TopKey } fro
 import type { StateValue } from './values.js';
 import { operatorIdForUid } from '../../domain/operator-id.js';
 import { keyText, type ReadOptions } from './reader.js';
-import type { KeyDigest } from './summary.js';
+import { KeyTable } from './key-table.js';
 
 function textHash(text: string): number {
   let h = 0x811c9dc5;
@@ -54,10 +54,16 @@ interface Stats {
 export async function summarizeOurs(snapshot: OpenedSnapshot, op: OperatorSnapshotInfo, options: ReadOptions = {}): Promise<OperatorReport> {
   const onDigests = options.digestsFor?.(operatorIdForUid(op.uid));
   let digestGroup = -1;
-  let digests = new Map<string, KeyDigest>();
+  let digests = new KeyTable();
   const flushDigests = () => {
-    if (onDigests && digestGroup >= 0) onDigests(digestGroup, digests, (k) => JSON.parse(k) as StateValue);
-    digests = new Map();
+    if (onDigests && digestGroup >= 0)
+      onDigests(
+        digestGroup,
+        digests,
+        (k) => JSON.parse(k.toString('utf8')) as StateValue,
+        () => {},
+      );
+    digests = new KeyTable();
   };
   const states = new Map<string, Stats>();
   const topN = options.top ?? 0;
@@ -75,13 +81,8 @@ export async function summarizeOurs(snapshot: OpenedSnapshot, op: OperatorSnapsh
     if (onDigests) {
       if (keyGroup !== digestGroup) flushDigests();
       digestGroup = keyGroup;
-      const k = JSON.stringify(key);
-      const d = digests.get(k) ?? { hash: 0, mix: 0, bytes: 0 };
-      const h = textHash(text);
-      d.hash = (d.hash + h) | 0;
-      d.mix ^= Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-      d.bytes += bytes;
-      digests.set(k, d);
+      const k = Buffer.from(JSON.stringify(key));
+      digests.count(digests.slot(k, 0, k.length), bytes, textHash(text));
     }
     await options.afterChunk?.();
     let s = states.get(name);

@@ -6,6 +6,7 @@
 import type { EntrySink } from './framing.js';
 import { keyGroupOf } from './framing.js';
 import { describeSerializers, type KeyedStateHeader } from './header.js';
+import { KeyTable } from './key-table.js';
 import { keyEnd, layoutOf, type StateLayout } from './layout.js';
 import type { KeyGroupStat, StateReport, TopKey } from './model.js';
 import { serializerName } from './serializer-snapshots.js';
@@ -25,56 +26,18 @@ interface StateStats {
   seed: number;
 }
 
-/** A key's digest in one key group (diff --keys): its bytes over all states, and two hashes of its entries. */
-export interface KeyDigest {
-  hash: number;
-  mix: number;
-  bytes: number;
-}
-
-interface KeySlot extends KeyDigest {
-  /** The key's bytes where they were read: buf[from, end) (the chunks of one key group stay referenced, no copy). */
-  buf: Buffer;
-  from: number;
-  end: number;
-  entries: number;
-}
-
-const keyOf = (s: KeySlot) => s.buf.toString('latin1', s.from, s.end);
-
-/** Keys of one key group by their bytes (a numeric hash map: far cheaper than a string per entry). */
-class KeyTable {
-  private readonly byHash = new Map<number, KeySlot | KeySlot[]>();
-
-  slot(buf: Buffer, from: number, end: number): KeySlot {
-    let h = 0x811c9dc5;
-    for (let i = from; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-    h &= 0x3fffffff; // a small integer: V8's maps are fastest with those
-    // No closures here: this runs once per entry (and the build names every closure it creates).
-    const found = this.byHash.get(h);
-    if (found && !Array.isArray(found) && sameBytes(found.buf, found.from, found.end, buf, from, end)) return found;
-    if (Array.isArray(found)) for (const s of found) if (sameBytes(s.buf, s.from, s.end, buf, from, end)) return s;
-    const slot: KeySlot = { buf, from, end, bytes: 0, entries: 0, hash: 0, mix: 0 };
-    if (!found) this.byHash.set(h, slot);
-    else if (Array.isArray(found)) found.push(slot);
-    else this.byHash.set(h, [found, slot]);
-    return slot;
-  }
-
-  *slots(): Generator<KeySlot> {
-    for (const v of this.byHash.values()) {
-      if (Array.isArray(v)) yield* v;
-      else yield v;
-    }
-  }
-}
-/** One key group's key digests; `decodeKey` turns a key (as the map holds it) into its value, for display. */
-export type KeyGroupDigests = (keyGroup: number, keys: Map<string, KeyDigest>, decodeKey: (key: string) => StateValue) => void;
+/**
+ * One key group's keys with their digests; `decodeKey` turns a key's bytes into its value, for display. The table
+ * is the receiver's until it calls `release` (then the reader reuses it for a later key group).
+ */
+export type KeyGroupDigests = (keyGroup: number, keys: KeyTable, decodeKey: (key: Buffer) => StateValue, release: () => void) => void;
 
 export class OperatorAccumulator {
   readonly states = new Map<string, StateStats>();
-  private readonly heap: Array<{ key: string; keyGroup: number; bytes: number; entries: number }> = [];
+  private readonly heap: Array<{ key: Buffer; keyGroup: number; bytes: number; entries: number }> = [];
   private topLayout: StateLayout | undefined;
+  /** Key tables released after their key group, for the next ones. */
+  private readonly spareTables: KeyTable[] = [];
 
   constructor(
     readonly keyGroupCount: number,
@@ -122,23 +85,33 @@ export class OperatorAccumulator {
 
   /** Folds one key group's per-key bytes into the top N (kept sorted, smallest first). */
   foldTop(keyGroup: number, perKey: KeyTable): void {
-    for (const v of perKey.slots()) {
-      if (this.heap.length === this.topN && v.bytes <= this.heap[0].bytes) continue;
-      const entry = { key: keyOf(v), keyGroup, bytes: v.bytes, entries: v.entries };
+    for (let i = 0; i < perKey.size; i++) {
+      const bytes = perKey.bytes[i];
+      if (this.heap.length === this.topN && bytes <= this.heap[0].bytes) continue;
+      const entry = { key: Buffer.from(perKey.key(i)), keyGroup, bytes, entries: perKey.entries[i] };
       if (this.heap.length < this.topN) this.heap.push(entry);
       else this.heap[0] = entry;
       this.heap.sort((a, b) => a.bytes - b.bytes);
     }
   }
 
-  digests(keyGroup: number, keys: Map<string, KeyDigest>): void {
-    this.onDigests?.(keyGroup, keys, (key) => this.decodeKey(key));
+  /** A key table for a key group starting (an empty one released earlier, when there is one). */
+  keyTable(): KeyTable {
+    const spare = this.spareTables.pop();
+    spare?.clear();
+    return spare ?? new KeyTable();
   }
 
-  private decodeKey(key: string): StateValue {
-    const raw = Buffer.from(key, 'latin1');
+  /** Ends a key group's key table: handed to diff --keys, or released at once. */
+  endKeyTable(keyGroup: number, keys: KeyTable): void {
+    const release = () => void this.spareTables.push(keys);
+    if (this.onDigests) this.onDigests(keyGroup, keys, (key) => this.decodeKey(key), release);
+    else release();
+  }
+
+  private decodeKey(key: Buffer): StateValue {
     const layout = this.topLayout;
-    return layout ? decodeWhole(layout.key, layout.keyDecoder, raw) : raw.toString('hex');
+    return layout ? decodeWhole(layout.key, layout.keyDecoder, key) : key.toString('hex');
   }
 
   get wantsTop(): boolean {
@@ -237,22 +210,18 @@ class FileSink implements EntrySink {
       set.add(buf.toString('latin1', from, end));
     }
     if (this.perKey) {
-      const slot = this.perKey.slot(buf, from, end);
-      slot.bytes += bytes;
-      slot.entries++;
-      if (this.op.wantsDigests) {
-        // Order-independent (states may be numbered differently in two files): a sum and an xor of entry hashes.
-        const h = hashBytes(buf, keyStart, keyStart + keyLength, hashBytes(buf, valueStart, valueStart + valueLength, s.seed));
-        slot.hash = (slot.hash + h) | 0;
-        slot.mix ^= Math.imul(h ^ (h >>> 15), 0x2c1b3c6d);
-      }
+      // The digest is order-independent: states may be numbered differently in two files.
+      const entryHash = this.op.wantsDigests
+        ? hashBytes(buf, keyStart, keyStart + keyLength, hashBytes(buf, valueStart, valueStart + valueLength, s.seed))
+        : undefined;
+      this.perKey.count(this.perKey.slot(buf, from, end), bytes, entryHash);
     }
   }
 
   private startKeyGroup(g: number): void {
     if (this.keyGroup >= 0) this.finishKeyGroup();
     this.keyGroup = g;
-    if (this.op.wantsTop || this.op.wantsDigests) this.perKey = new KeyTable();
+    if (this.op.wantsTop || this.op.wantsDigests) this.perKey = this.op.keyTable();
   }
 
   endKeyGroup(): void {
@@ -270,11 +239,7 @@ class FileSink implements EntrySink {
     this.sets.clear();
     this.lastKey.clear();
     if (this.perKey && this.op.wantsTop) this.op.foldTop(g, this.perKey);
-    if (this.perKey && this.op.wantsDigests) {
-      const digests = new Map<string, KeyDigest>();
-      for (const slot of this.perKey.slots()) digests.set(keyOf(slot), { hash: slot.hash, mix: slot.mix, bytes: slot.bytes });
-      this.op.digests(g, digests);
-    }
+    if (this.perKey) this.op.endKeyTable(g, this.perKey);
     this.perKey = undefined;
   }
 }
