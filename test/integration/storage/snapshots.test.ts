@@ -162,7 +162,7 @@ describe.each(stores.flavours)('snapshot I/O on $name', (flavour) => {
   if (flavour.missingRoot) {
     it('a missing bucket or container fails when the snapshot is created, naming the URI', async () => {
       const dir = `${flavour.missingRoot}/savepoint-fd7201-000000000001`;
-      await expect(storage.writer.create(dir)).rejects.toThrow(/does not exist \(listing .*no-such-.*\/state\/savepoint-fd7201-000000000001\/\)/);
+      await expect(storage.writer.create(dir)).rejects.toThrow(`does not exist (listing ${dir}/)`);
     });
   }
 
@@ -321,7 +321,11 @@ describe('on a local directory only', () => {
       await child;
     }
     const entries = await storage.scan([base]);
-    expect(entries.length).toBeGreaterThanOrEqual(12);
+    // Every folder the writers got a file into is listed (one killed before its first file left an empty folder:
+    // a listing of objects has nothing to show for it).
+    const written = readdirSync(base).filter((name) => readdirSync(path.join(base, name)).length > 0);
+    expect(written.length).toBeGreaterThan(0);
+    expect(entries.map((e) => path.basename(e.path)).sort()).toEqual(written.sort());
     for (const entry of entries.filter((e) => e.state === 'complete')) await (await storage.read(entry.path)).verify();
     expect(entries.some((e) => e.state === 'incomplete')).toBe(true);
     expect(entries.every((e) => e.state !== 'corrupt')).toBe(true);
