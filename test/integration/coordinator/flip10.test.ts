@@ -1,5 +1,5 @@
 // FLIP-10's coordinator-side behaviour, on a real JobManager (runtime, storage, coordinator) in-process.
-import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
 import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,9 @@ import { JobManager } from '../../../src/coordinator/job-manager.js';
 import { FlinkViews } from '../../../src/server/views/flink-views.js';
 import type { CoordinatorSettings } from '../../../src/coordinator/checkpoint-coordinator.js';
 import { until } from '../../support/until.js';
+
+// Each case runs real jobs in TaskManager processes: minutes on a loaded machine, seconds on an idle one.
+jest.setTimeout(90_000);
 
 /** Flink's JSON views of the job manager's jobs, as the REST server renders them. */
 const views = (jm: JobManager) => new FlinkViews(jm);
