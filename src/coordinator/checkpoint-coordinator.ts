@@ -24,8 +24,7 @@ import type { JobFacts } from '../domain/disposal-guard.js';
 import { childOf } from '../storage/index.js';
 import type { CoordinatorDeps, RemoveDirectory, SnapshotEntry } from './coordinator-types.js';
 import type { SnapshotProgress } from '../runtime/host.js';
-import { encodeMetadata } from '../storage/metadata.js';
-import { snapshotSizeBytes } from '../domain/catalog.js';
+import { stateFilesBytes } from '../domain/catalog.js';
 import { addAndSubsume, discardOnJobEnd, enqueue, nextRequest, retainPeriodicSavepoints, type TriggerRequest } from './policies.js';
 import { systemScheduler, type Cancel, type Scheduler } from './scheduler.js';
 import { SnapshotCleaner } from './snapshot-cleaner.js';
@@ -248,7 +247,7 @@ export class CheckpointCoordinator {
       entry.status = 'COMPLETED';
       entry.completedAt = result.completedAt;
       entry.numAcknowledged = entry.numSubtasks;
-      entry.stateSize = snapshotSizeBytes(encodeMetadata(published).length, published.files);
+      entry.stateSize = stateFilesBytes(published.files);
       if (result.subtasks) entry.subtasks = result.subtasks;
       const discards = this.applyRetention(entry);
       // The job ended while this snapshot was being published (onJobEnd did not see it completed): what the

@@ -4,8 +4,7 @@ import { NotFoundError, OperationError } from '../domain/errors.js';
 import { forCheckpoint, forManualSavepoint, forRestoredSnapshot, type SnapshotProperties } from '../domain/snapshot-properties.js';
 import type { JobPlan } from '../runtime/plan.js';
 import type { SnapshotStorage } from '../storage/index.js';
-import { encodeMetadata } from '../storage/metadata.js';
-import { snapshotSizeBytes } from '../domain/catalog.js';
+import { stateFilesBytes } from '../domain/catalog.js';
 import { TOOL_VERSION } from '../version.js';
 import type { SnapshotEntry } from './checkpoint-coordinator.js';
 
@@ -49,7 +48,7 @@ export async function checkRestoreSource(storage: SnapshotStorage, pointer: stri
     completedAt: meta.completedAt,
     status: 'COMPLETED',
     triggeredAt: meta.triggeredAt,
-    stateSize: snapshotSizeBytes(encodeMetadata(meta).length, meta.files),
+    stateSize: stateFilesBytes(meta.files),
     numSubtasks: 0,
     numAcknowledged: 0,
     discarded: false,

@@ -50,11 +50,12 @@ export interface CatalogEntry {
 }
 
 /**
- * A snapshot's size, one definition everywhere (listings, dispose, the local coordinator's REST state_size):
- * its `_metadata` plus every state file.
+ * A snapshot has two sizes, each named where it is shown: on storage (listings' SIZE, what dispose frees) its
+ * `_metadata` plus every state file; its state size (Flink's `state_size`, `flink checkpoints`' STATE SIZE, the
+ * sum of its subtasks' state, as the local coordinator's per-vertex statistics add up) the state files alone.
  */
-export function snapshotSizeBytes(metadataBytes: number, files: readonly { size: number }[]): number {
-  return files.reduce((n, f) => n + f.size, metadataBytes);
+export function stateFilesBytes(files: readonly { size: number }[]): number {
+  return files.reduce((n, f) => n + f.size, 0);
 }
 
 export interface CatalogFilter {

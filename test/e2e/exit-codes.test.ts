@@ -2,7 +2,7 @@
 // table (src/cli/exit-codes.ts); the table's rows are all walked. Also: `--latest` without a job agrees with
 // `restore latest`, a subsumable pick of a running job warns, and `--debug` traces name src/ files.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { EXIT_CODES, exitCodeFor } from '../../src/cli/exit-codes.js';
@@ -230,11 +230,14 @@ describe('output that explains itself', () => {
       (e) => e.path === dir,
     );
     expect(listed).toBeDefined();
-    // ... and what `flink checkpoints` shows for it (the cluster's state_size: one definition of a size).
+    // ... and `flink checkpoints` shows its STATE SIZE, Flink's state_size: the state files, without _metadata.
     const stats = JSON.parse((await flink(['checkpoints', jobs[1], '--json'])).stdout) as {
       latest: { savepoint: { external_path: string; state_size: number } };
     };
-    expect(stats.latest.savepoint).toMatchObject({ external_path: location, state_size: listed!.sizeBytes });
+    const metadataBytes = statSync(path.join(dir, '_metadata')).size;
+    expect(stats.latest.savepoint).toMatchObject({ external_path: location, state_size: listed!.sizeBytes - metadataBytes });
+    const checkpointsHeader = (await flink(['checkpoints', jobs[1], '--header'])).stdout.split('\n')[0];
+    expect(checkpointsHeader.split('\t')).toContain('STATE_SIZE_BYTES');
     const disposed = await flink(['dispose', dir, '--json']);
     expect(disposed.exitCode).toBe(0);
     expect(JSON.parse(disposed.stdout).bytes).toBe(listed!.sizeBytes);

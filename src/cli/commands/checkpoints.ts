@@ -74,7 +74,7 @@ export async function runCheckpoints(jobId: string, ctx: CommandContext): Promis
             plainHeader: 'DURATION_MS',
             value: (c) => (io.humanOutput ? formatDuration(c.end_to_end_duration) : String(c.end_to_end_duration)),
           },
-          { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (c) => (io.humanOutput ? formatBytes(c.state_size) : String(c.state_size)) },
+          { header: 'STATE SIZE', plainHeader: 'STATE_SIZE_BYTES', value: (c) => (io.humanOutput ? formatBytes(c.state_size) : String(c.state_size)) },
           { header: 'ACKS', value: (c) => `${c.num_acknowledged_subtasks}/${c.num_subtasks}` },
           { header: 'LOCATION', value: (c) => (c.external_path && !c.discarded ? c.external_path : c.discarded ? '(discarded)' : (c.failure_message ?? '')) },
         ],
