@@ -118,6 +118,8 @@ export function monitorRoutes(dispatcher: Dispatcher, facts: JobManagerFacts): R
     route('GET', '/jobs/:jobid/vertices/:vertexid/watermarks', async (ctx) => (await vertex(ctx), [])),
     route('GET', '/jobs/:jobid/vertices/:vertexid/metrics', async (ctx) => (await vertex(ctx), [])),
     route('GET', '/jobs/:jobid/vertices/:vertexid/subtasks/metrics', async (ctx) => (await vertex(ctx), [])),
+    // The local runtime samples no stacks: Flink's answer with rest.flamegraph.enabled false ("disabled").
+    route('GET', '/jobs/:jobid/vertices/:vertexid/flamegraph', async (ctx) => (await vertex(ctx), { endTimestamp: -2 })),
     route('GET', '/taskmanagers', async () => ({ taskmanagers: (await dispatcher.taskManagers()).map(taskManagerView) })),
     route('GET', '/taskmanagers/:taskmanagerid', async (ctx) => taskManagerDetailsView(await taskManager(ctx))),
     route('GET', '/taskmanagers/:taskmanagerid/logs', async (ctx) => ({ logs: await taskManagerLog(await taskManager(ctx)) })),

@@ -8,6 +8,7 @@ import { isLoopback } from '../domain/net.js';
 import type { Dispatcher } from './dispatcher.js';
 import { authorized, drain, errorStatus, readJsonBody, send, sendStatic, sendText, StaticFile, TextFile, type RequestContext, type Route } from './http.js';
 import { dashboardRoutes, type DashboardOptions } from './dashboard.js';
+import { applicationRoutes } from './application-routes.js';
 import { monitorRoutes, type JobManagerFacts } from './monitor-routes.js';
 import { ownerGuard } from './peer-owner.js';
 import { buildRoutes } from './routes.js';
@@ -50,6 +51,7 @@ export async function startRestServer(options: RestServerOptions): Promise<Runni
   const routes = [
     ...buildRoutes(options.dispatcher, options),
     ...monitorRoutes(options.dispatcher, options.jobManager ?? {}),
+    ...applicationRoutes(options.dispatcher, options.jobManager ?? {}),
     ...(dashboard
       ? dashboardRoutes(
           {

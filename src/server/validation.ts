@@ -65,7 +65,7 @@ export function optHexId(body: Body, field: string, type: string): string | unde
   return v.toLowerCase();
 }
 
-const HEX_ID_NAMES = { jobid: 'JobID', triggerid: 'TriggerId', vertexid: 'JobVertexID' } as const;
+const HEX_ID_NAMES = { jobid: 'JobID', triggerid: 'TriggerId', vertexid: 'JobVertexID', applicationid: 'ApplicationID' } as const;
 
 export function parseHexParam(value: string, what: keyof typeof HEX_ID_NAMES): string {
   if (!/^[0-9a-fA-F]{32}$/.test(value)) {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { FlinkCluster, testJobJar, VERSIONS } from './harness/flink-cluster.js';
 import { operatorIdForUid } from '../../src/domain/operator-id.js';
 import { startLocalCluster, type LocalCluster } from '../support/local-cluster.js';
-import { captureAll, parityProblems, PARITY_ENDPOINTS, type Captured } from '../support/rest-parity.js';
+import { captureAll, parityEndpoints, parityProblems, type Captured } from '../support/rest-parity.js';
 import { trimmed } from '../support/rest-shape.js';
 
 const BIN = path.resolve('bin/flink');
@@ -199,14 +199,14 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     const jobId = await startJob(path.join(work, 'counts-parity.txt'));
     const base = `http://${cluster.address}`;
     // Flink fetches metrics on the first request: asked until they arrived, so the shapes are complete.
-    const flink = await captureAll(base, jobId, { waitMs: 20_000 });
+    const flink = await captureAll(base, jobId, { waitMs: 20_000, version });
     if (RECORD) {
       const dir = path.resolve('fixtures/rest', version, 'dashboard');
       rmSync(dir, { recursive: true, force: true });
       for (const [name, captured] of Object.entries(flink)) record(dir, name, { ...captured, body: trimmed(captured.body) });
     }
-    const problems = parityProblems(flink, await localCapture());
-    expect(problems).toEqual(Object.fromEntries(PARITY_ENDPOINTS.map((e) => [e.name, []])));
+    const problems = parityProblems(flink, await localCapture(), version);
+    expect(problems).toEqual(Object.fromEntries(parityEndpoints(version).map((e) => [e.name, []])));
     await ours(['cancel', jobId, ...m()], work);
   });
 

@@ -12,6 +12,8 @@ export interface ParityIds {
   taskManagerId: string;
   /** A file of GET /jobmanager/logs. */
   logName: string;
+  /** The job's application (Flink 2.3: `application-id` of GET /jobs/:id; the job id where none is reported). */
+  applicationId: string;
 }
 
 export interface ParityEndpoint {
@@ -24,6 +26,8 @@ export interface ParityEndpoint {
    * the honest answer (it has no such thing to report).
    */
   honestlyEmpty?: Record<string, string>;
+  /** The first Flink version that serves the endpoint (older ones answer 404). */
+  since?: string;
 }
 
 const NO_OPERATOR_METRICS = 'the local coordinator collects no per-operator metrics (no metric reporters, no metric fetcher)';
@@ -82,7 +86,26 @@ export const PARITY_ENDPOINTS: ParityEndpoint[] = [
   { name: 'jobmanager-metrics', path: () => '/jobmanager/metrics' },
   { name: 'jobmanager-metrics-values', path: () => '/jobmanager/metrics?get=Status.JVM.Memory.Heap.Used' },
   { name: 'jobmanager-thread-dump', path: () => '/jobmanager/thread-dump' },
+  // Flink answers even with rest.flamegraph.enabled false (the default): "disabled", endTimestamp -2, no data.
+  { name: 'vertex-flamegraph', path: (i) => `/jobs/${i.jobId}/vertices/${i.vertexId}/flamegraph?type=FULL` },
+  // Applications (Flink 2.3): the dashboard's application list, details, exceptions and configuration.
+  { name: 'applications-overview', path: () => '/applications/overview', since: '2.3' },
+  { name: 'application', path: (i) => `/applications/${i.applicationId}`, since: '2.3' },
+  { name: 'application-exceptions', path: (i) => `/applications/${i.applicationId}/exceptions`, since: '2.3' },
+  { name: 'application-jobmanager-config', path: (i) => `/applications/${i.applicationId}/jobmanager/config`, since: '2.3' },
 ];
+
+const versionParts = (v: string) => v.split('.').map((n) => Number.parseInt(n, 10) || 0);
+function atLeast(version: string, since: string): boolean {
+  const [a, b] = [versionParts(version), versionParts(since)];
+  for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
+  return true;
+}
+
+/** The endpoints a Flink version serves; without a version, all of them (the local coordinator serves all). */
+export function parityEndpoints(version?: string): ParityEndpoint[] {
+  return PARITY_ENDPOINTS.filter((e) => version === undefined || e.since === undefined || atLeast(version, e.since));
+}
 
 export interface Captured {
   status: number;
@@ -124,7 +147,9 @@ export async function parityIds(base: string, jobId: string, headers: Record<str
   const stats = await json<{ latest: { completed: { id: number } } }>(`/jobs/${jobId}/checkpoints`);
   const tms = await json<{ taskmanagers: Array<{ id: string }> }>('/taskmanagers');
   const logs = await json<{ logs: Array<{ name: string }> }>('/jobmanager/logs');
+  const details = job as { 'application-id'?: string };
   return {
+    applicationId: details['application-id'] ?? jobId,
     jobId,
     vertexId: job.vertices[1].id,
     checkpointId: stats.latest.completed.id,
@@ -138,7 +163,7 @@ export async function parityIds(base: string, jobId: string, headers: Record<str
  * waited for (it fills every metric endpoint, watermarks too), and sampled endpoints are asked until settled.
  * The ids are taken after that wait, so the checkpoint asked for is still in Flink's short history.
  */
-export async function captureAll(base: string, jobId: string, options: { waitMs?: number; headers?: Record<string, string> } = {}) {
+export async function captureAll(base: string, jobId: string, options: { waitMs?: number; headers?: Record<string, string>; version?: string } = {}) {
   const headers = options.headers ?? {};
   const warmUp = PARITY_ENDPOINTS.find((e) => e.name === 'vertex-metrics')!;
   const first = await parityIds(base, jobId, headers);
@@ -146,13 +171,15 @@ export async function captureAll(base: string, jobId: string, options: { waitMs?
     if (settled(warmUp.name, await get(base, warmUp.path(first), headers))) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  const ids = await parityIds(base, jobId, headers);
+  let ids = await parityIds(base, jobId, headers);
   const result: Record<string, Captured> = {};
-  for (const endpoint of PARITY_ENDPOINTS) {
+  for (const endpoint of parityEndpoints(options.version)) {
     const deadline = Date.now() + (options.waitMs ?? 0);
     let captured = await get(base, endpoint.path(ids), headers);
     while (!settled(endpoint.name, captured) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 500));
+      // On a loaded machine the checkpoint asked for may have left Flink's short history meanwhile: ask anew.
+      if (endpoint.name.startsWith('checkpoint-')) ids = await parityIds(base, jobId, headers);
       captured = await get(base, endpoint.path(ids), headers);
     }
     result[endpoint.name] = captured;
@@ -160,15 +187,18 @@ export async function captureAll(base: string, jobId: string, options: { waitMs?
   return result;
 }
 
-/** Per endpoint, what ours lacks of Flink's shape (an empty list is accepted where the endpoint says why). */
-export function parityProblems(flink: Record<string, Captured>, ours: Record<string, Captured>): Record<string, string[]> {
+/**
+ * Per endpoint `version` serves, what ours lacks of Flink's shape (an empty list is accepted where the endpoint
+ * says why).
+ */
+export function parityProblems(flink: Record<string, Captured>, ours: Record<string, Captured>, version: string): Record<string, string[]> {
   const problems: Record<string, string[]> = {};
-  for (const endpoint of PARITY_ENDPOINTS) {
+  for (const endpoint of parityEndpoints(version)) {
     const f = flink[endpoint.name];
     const o = ours[endpoint.name];
-    if (!f) continue; // not recorded for this version
     const found: string[] = [];
-    if (!o) found.push('not captured');
+    if (!f) found.push('not recorded from Flink');
+    else if (!o) found.push('not captured');
     else if (o.status !== f.status) found.push(`status ${o.status}, Flink answers ${f.status}`);
     else if (endpoint.text) {
       if (o.contentType !== f.contentType) found.push(`content type ${o.contentType}, Flink sends ${f.contentType}`);

@@ -1,6 +1,7 @@
 // The endpoints Flink's web dashboard calls beyond the CLI's tell the truth about the local coordinator: the
 // TaskManager listed is the running job's process, per-vertex checkpoint statistics add up to the checkpoint,
-// the JobManager's log is the coordinator's, and nothing outside the log list is served as a log.
+// the JobManager's log is the coordinator's, nothing outside the log list is served as a log, and the job is its
+// own application whose status follows the job's.
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import { startLocalCluster, type LocalCluster } from '../../support/local-cluster.js';
@@ -78,10 +79,32 @@ it("serves the coordinator's log and configuration; refuses names outside the lo
   expect((await get(`/jobs/${jobId}/vertices/not-a-vertex`)).status).toBe(400);
 });
 
-it('once the job is cancelled, its TaskManager is gone from the list', async () => {
+it("the job is its own application (Flink 2.3's id and name); the flame graph answers as Flink's when disabled", async () => {
+  expect((await get(`/jobs/${jobId}`)).body['application-id']).toBe(jobId);
+  const { applications } = (await get('/applications/overview')).body;
+  expect(applications).toEqual([
+    expect.objectContaining({ id: jobId, name: 'SingleJobApplication(Event counter)', status: 'RUNNING', 'end-time': -1, jobs: { RUNNING: 1 } }),
+  ]);
+  const application = (await get(`/applications/${jobId}`)).body;
+  expect(application.jobs).toEqual([expect.objectContaining({ jid: jobId, state: 'RUNNING' })]);
+  expect(application.timestamps).toMatchObject({ CREATED: application['start-time'], RUNNING: application['start-time'], CANCELED: 0, FINISHED: 0 });
+  expect((await get(`/applications/${jobId}/exceptions`)).body).toEqual({ exceptionHistory: { entries: [] } });
+  expect((await get(`/applications/${jobId}/jobmanager/config`)).body).toEqual((await get('/jobmanager/config')).body);
+  expect((await get(`/applications/${'0'.repeat(32)}`)).status).toBe(404);
+  expect((await get('/applications/not-an-id/exceptions')).status).toBe(400);
+  const vertexId = (await get(`/jobs/${jobId}`)).body.vertices[0].id;
+  expect((await get(`/jobs/${jobId}/vertices/${vertexId}/flamegraph?type=FULL`)).body).toEqual({ endTimestamp: -2 });
+  expect((await get(`/jobs/${jobId}/vertices/${'0'.repeat(32)}/flamegraph`)).status).toBe(404);
+});
+
+it('once the job is cancelled, its TaskManager is gone from the list and its application is CANCELED', async () => {
   await local.jm.cancel(jobId);
   await until('no TaskManager', async () => ((await get('/taskmanagers')).body.taskmanagers.length === 0 ? true : undefined));
   expect((await get('/overview')).body.taskmanagers).toBe(0);
   const job = (await get(`/jobs/${jobId}`)).body;
   expect(job.timestamps.CANCELED).toBeGreaterThan(0);
+  const application = (await get(`/applications/${jobId}`)).body;
+  expect(application).toMatchObject({ status: 'CANCELED', 'end-time': job['end-time'], jobs: [expect.objectContaining({ state: 'CANCELED' })] });
+  expect(application.timestamps).toMatchObject({ CANCELING: job['end-time'], CANCELED: job['end-time'], FAILED: 0 });
+  expect((await get('/applications/overview')).body.applications[0].jobs).toEqual({ CANCELED: 1 });
 });
