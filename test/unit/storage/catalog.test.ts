@@ -139,7 +139,10 @@ describe('describeListed on a local disk (a _metadata without facts is read: as 
     header.writeBigInt64BE(42n, 8);
     expect(await at(`${JOB}/chk-42`, header)).toMatchObject({ state: 'complete', origin: 'flink', flinkMetadataVersion: 4, snapshotId: 42, verified: 'quick' });
     header.writeInt32BE(99, 4);
-    expect(await at(`${JOB}/chk-43`, header)).toMatchObject({ state: 'corrupt', problem: expect.stringContaining('metadata format version 99 is newer than this reader') });
+    expect(await at(`${JOB}/chk-43`, header)).toMatchObject({
+      state: 'corrupt',
+      problem: expect.stringContaining('metadata format version 99 is newer than this reader'),
+    });
   });
 
   it('ours from before the facts: decoded, every state file checked against the listing; junk is corrupt', async () => {
