@@ -22,6 +22,7 @@ import { decodeMetadata, isKnownFlinkVersion } from './metadata.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
 import { fileId, keyId, retainedSnapshots, type RetainedSnapshot } from './references.js';
 import type { Located, StorePool } from './stores/index.js';
+import { hasAdapter } from './uri.js';
 
 export interface DisposalContext {
   pool: StorePool;
@@ -125,9 +126,9 @@ export async function guard(pointer: string, context: DisposalContext): Promise<
   return facts;
 }
 
-/** Whether only the cluster can reach a pointer (a scheme this machine has no adapter for: hdfs://, gs://). */
+/** Whether only the cluster can reach a pointer (a scheme this machine has no adapter for: gs://, ...). */
 function clusterOnly(pointer: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(pointer.trim()) && !/^(file|s3|s3a|s3p|wasbs|wasb|abfss|abfs):/i.test(pointer.trim());
+  return !hasAdapter(pointer);
 }
 
 /** The plan: for each pointer, what goes, how many bytes and why, after the guard (a refusal throws). */
