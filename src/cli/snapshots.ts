@@ -29,7 +29,7 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
   const { storageOf } = await import('./services/storage.js');
   const { childOf, hasAdapter } = await import('../storage/index.js');
   const storage = await storageOf(ctx);
-  // Configured roots on a store this machine has no adapter for (hdfs://, gs://) are the cluster's to list;
+  // Configured roots on a store this machine has no adapter for (gs://, ...) are the cluster's to list;
   // a --dir on one is an error saying so (below), never an empty scan.
   const explicit = new Set<string>();
   const roots = new Set<string>();
