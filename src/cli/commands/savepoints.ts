@@ -12,7 +12,7 @@ import { printTable } from '../output/table.js';
 import { collect, parseKeep, parseMaxAge } from '../options.js';
 import { emit, humanNow } from '../output/export.js';
 import type { CommandModule } from '../program.js';
-import { gatherSnapshots, latestVerified } from '../snapshots.js';
+import { gatherSnapshots, latestVerified } from '../services/snapshots.js';
 import { formatBytes, formatTime, isoTime } from '../output/format.js';
 
 export interface SavepointsOptions {
@@ -204,7 +204,7 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
     includeBroken: options.all && !options.latest,
   });
   if (options.latest) {
-    const { requireOneJob, warnIfSubsumable } = await import('../latest.js');
+    const { requireOneJob, warnIfSubsumable } = await import('../services/latest.js');
     // Without a job id, "latest" agrees with restore latest: one job's snapshots, or an error naming the candidates.
     if (!options.jobId) requireOneJob(gathered.entries, 'Name one: flink savepoints --latest <jobId>.');
     const { latest } = await latestVerified(ctx, gathered.entries, { maxAgeMs: options.maxAgeMs });
@@ -293,7 +293,7 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
 export async function runPrune(options: PruneOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   ctx.audit.job = options.jobId ?? options.name;
-  const { prune } = await import('../prune.js');
+  const { prune } = await import('../services/prune.js');
   const outcome = await prune(
     ctx,
     { jobId: options.jobId, jobName: options.name },
