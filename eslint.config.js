@@ -78,9 +78,9 @@ function boundaryRules(folder, allowedImports, extra = []) {
   };
 }
 
-// Commands never import commands (issue 13): what they share lives in src/cli/services/ or src/cli/; only
+// Commands never import commands (issue 13): what they share lives in src/cli/services/; only
 // commands/index.ts, the list of commands, loads them. Outside commands/, only that list is imported.
-const COMMANDS_WHY = 'shared code goes to src/cli/services/ (or src/cli/); only commands/index.ts loads commands (ARCHITECTURE.md)';
+const COMMANDS_WHY = 'shared code goes to src/cli/services/; only commands/index.ts loads commands (ARCHITECTURE.md)';
 const commandImports = {
   'src/cli/commands/*.ts': {
     ignores: ['src/cli/commands/index.ts'],

@@ -6,7 +6,7 @@ import { describeIoError } from '../domain/io-errors.js';
 import type { CommandContext, ContextInit } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
 import { finishOutput, type JsonError } from './output/export.js';
-import { buildProgram, commandNameOf, normalizeFlinkArgv, type ProgramDeps } from './program.js';
+import { buildProgram, commandNameOf, commandPathOf, normalizeFlinkArgv, type ProgramDeps } from './program.js';
 
 /** Commands that change state: each run appends one line to the audit log. */
 const AUDITED = new Set(['run', 'savepoint', 'stop', 'cancel', 'checkpoint', 'restore', 'dispose', 'upgrade', 'savepoints']);
@@ -49,10 +49,12 @@ export function versionFlagAsCommand(argv: readonly string[]): string[] {
 
 async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: number, failure: unknown, started: number, via?: string): Promise<void> {
   const current = deps.current;
-  if (!current || !AUDITED.has(current.command.name())) return;
+  // A subcommand (savepoints prune) is audited as its command, savepoints.
+  const top = current && current.command.parent?.parent ? current.command.parent : current?.command;
+  if (!current || !top || !AUDITED.has(top.name())) return;
   const { context } = current;
-  // Read-only forms of audited commands (listing, status, dry runs) are not state changes.
-  if (current.command.name() === 'savepoints' && !['prune', 'gc', 'pin', 'unpin'].includes(String(current.command.args[0]))) return;
+  // Read-only forms of audited commands (listing, inspecting, status, dry runs) are not state changes.
+  if (top.name() === 'savepoints' && !['prune', 'gc', 'pin', 'unpin'].includes(current.command.name())) return;
   if (current.command.name() === 'savepoint' && current.command.args[0] === 'status') return;
   if (argv.includes('--dry-run')) return;
   try {
@@ -67,7 +69,7 @@ async function audit(deps: ProgramDeps, argv: readonly string[], exitCode: numbe
       time: new Date(started).toISOString(),
       user: currentUser(context.env),
       host: os.hostname(),
-      command: current.command.name(),
+      command: top.name(),
       argv: redactArgv(argv), // a secret given with -D never reaches the log
       ...(via ? { via } : {}),
       ...(context.audit.job ? { job: context.audit.job } : {}),
@@ -105,7 +107,7 @@ async function report(error: unknown, init: ContextInit, argv: readonly string[]
     }
     await io.loadColors();
     const message = error.message.replace(/^error: /, '');
-    const command = commandNameOf(argv);
+    const command = commandPathOf(argv);
     return printError(
       init,
       'usage',

@@ -142,6 +142,15 @@ export function commandNameOf(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** The command and, when it has subcommands, the one an argv names ("savepoints prune"), for usage hints. */
+export function commandPathOf(argv: readonly string[]): string | undefined {
+  const name = commandNameOf(argv);
+  const subcommands = COMMANDS.find((c) => c.name === name)?.subcommands;
+  if (name === undefined || !subcommands) return name;
+  const next = commandNameOf(argv.slice(argv.indexOf(name) + 1));
+  return next !== undefined && subcommands.includes(next) ? `${name} ${next}` : name;
+}
+
 export async function buildProgram(init: ContextInit, argv: readonly string[] = []): Promise<{ program: Command; deps: ProgramDeps }> {
   const program = new Command('flink');
   program
@@ -167,8 +176,11 @@ export async function buildProgram(init: ContextInit, argv: readonly string[] = 
   const declare = (target: Command, module: CommandModule, summary: string): Command => {
     const command = module.register(target, deps);
     command.description(summary);
-    addGlobalOptions(command);
-    command.exitOverride().configureOutput(output);
+    // Subcommands (savepoints prune, ...) take the global options after their own name too.
+    for (const c of [command, ...command.commands]) {
+      addGlobalOptions(c);
+      c.exitOverride().configureOutput(output);
+    }
     return command;
   };
   const deps: ProgramDeps = {

@@ -39,6 +39,7 @@ export async function renderCommandReference(): Promise<string> {
     const command = await deps.describe(entry.name);
     if (!command) continue;
     out.push('', `## flink ${entry.name}`, '', '```text', helpOf(command), '```');
+    for (const sub of command.commands) out.push('', `### flink ${entry.name} ${sub.name()}`, '', '```text', helpOf(sub), '```');
   }
   out.push('', '## Exit codes', '', '```text', renderExitCodeTable().trimEnd(), '```', '');
   return out.join('\n');

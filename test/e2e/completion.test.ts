@@ -103,8 +103,11 @@ describe('bash', () => {
   it('completes job ids from the reachable cluster, with the -m the line names', async () => {
     expect(await bashComplete(['flink', '-m', address, 'stop', ''])).toEqual([jobId]);
     expect(await bashComplete(['flink', '--config-dir', conf, '-m', address, 'savepoint', jobId.slice(0, 4)])).toEqual([jobId]);
-    expect(await bashComplete(['flink', 'savepoints', '--job', '', '-m', address]).then((c) => c)).toEqual([]); // -m after the cursor is not known yet
-    expect(await bashComplete(['flink', '-m', address, 'savepoints', ''])).toEqual(['prune', 'pin', 'unpin', 'inspect', 'state', 'diff', jobId]);
+    expect(await bashComplete(['flink', 'savepoints', 'prune', '--job', '', '-m', address]).then((c) => c)).toEqual([]); // -m after the cursor is not known yet
+    expect(await bashComplete(['flink', '-m', address, 'savepoints', ''])).toEqual(['list', 'prune', 'gc', 'pin', 'unpin', 'inspect', 'state', 'diff', jobId]);
+    expect(await bashComplete(['flink', '-m', address, 'savepoints', 'prune', '--job', ''])).toEqual([jobId]);
+    expect(await bashComplete(['flink', 'savepoints', 'prune', '--k'])).toEqual(['--keep']);
+    expect(await bashComplete(['flink', 'savepoints', 'inspect', '--veri'])).toEqual(['--verify']);
   });
 
   it('offers only jobs that can take the command: no ended job for savepoint, stop, cancel, checkpoint, upgrade', async () => {

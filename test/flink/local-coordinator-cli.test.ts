@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createReadStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleJobModule } from '../../src/cli/submit.js';
+import { bundleJobModule } from '../../src/cli/services/submit.js';
 import { JobManager } from '../../src/coordinator/job-manager.js';
 import { FlinkViews } from '../../src/server/views/flink-views.js';
 import { startRestServer, type RunningRestServer } from '../../src/server/rest-server.js';

@@ -4,7 +4,7 @@
 import { appendFileSync, createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleJobModule } from '../../src/cli/submit.js';
+import { bundleJobModule } from '../../src/cli/services/submit.js';
 import { JobManager } from '../../src/coordinator/job-manager.js';
 import { startRestServer, type RestServerOptions, type RunningRestServer } from '../../src/server/rest-server.js';
 import { until } from './until.js';

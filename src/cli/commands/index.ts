@@ -7,6 +7,8 @@ export interface CommandEntry {
   summary: string;
   /** Not listed in help or completion (internal plumbing such as __complete). */
   hidden?: boolean;
+  /** Its subcommands, in help order (the first runs when none is named). */
+  subcommands?: readonly string[];
   load(): Promise<CommandModule>;
 }
 
@@ -20,7 +22,9 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'savepoint', summary: 'trigger a savepoint of a job (or dispose one with -d)', load: async () => (await import('./savepoint.js')).savepointCommand },
   {
     name: 'savepoints',
-    summary: 'list the savepoints and persistent checkpoints a job can be restored from (also after it ended)',
+    summary:
+      'the savepoints and persistent checkpoints a job can be restored from, also after it ended: list (the default), prune, gc, pin, unpin, inspect, state, diff',
+    subcommands: ['list', 'prune', 'gc', 'pin', 'unpin', 'inspect', 'state', 'diff'],
     load: async () => (await import('./savepoints.js')).savepointsCommand,
   },
   {
@@ -86,9 +90,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
 ];
 
-/** Actions of `flink savepoints` that have files of their own, loaded only when that action runs. */
+/** The subcommands of `flink savepoints` (declared in savepoints.ts) that have files of their own, loaded only when one runs. */
 export const SAVEPOINTS_ACTIONS = {
+  prune: () => import('./prune.js'),
   gc: () => import('./gc.js'),
+  pin: () => import('./pin.js'),
   inspect: () => import('./inspect.js'),
   state: () => import('./state.js'),
   diff: () => import('./state-diff.js'),

@@ -57,7 +57,7 @@ export async function runList(options: ListOptions, ctx: CommandContext): Promis
   // Why each listed failed job failed (its newest root exception); the newest few only, one request each.
   const causes = new Map<string, string>();
   if (options.terminated) {
-    const { rootCauseOf } = await import('../job-failure.js');
+    const { rootCauseOf } = await import('../services/job-failure.js');
     const failed = terminated.filter((j) => j.state === 'FAILED').slice(-MAX_CAUSES);
     for (const [jid, cause] of await Promise.all(failed.map(async (j) => [j.jid, await rootCauseOf(client, j.jid)] as const)))
       if (cause) causes.set(jid, cause);

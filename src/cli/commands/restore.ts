@@ -7,7 +7,7 @@ import type { CommandContext } from '../context.js';
 import { collect } from '../options.js';
 import { formatTime } from '../output/format.js';
 import type { CommandModule } from '../program.js';
-import { gatherSnapshots, latestVerified } from '../snapshots.js';
+import { gatherSnapshots, latestVerified } from '../services/snapshots.js';
 import { parseRunArgs, runRun, type RunOptions } from '../services/run-job.js';
 
 export interface RestoreOptions extends RunOptions {
@@ -84,13 +84,13 @@ export const restoreCommand: CommandModule = {
 export async function runRestore(options: RestoreOptions, ctx: CommandContext): Promise<void> {
   let pointer = options.from;
   // The job file is checked before any snapshot is looked up or anything is started.
-  const { checkArtifact } = await import('../submit.js');
+  const { checkArtifact } = await import('../services/submit.js');
   checkArtifact(options.artifact, ctx.cwd);
   if (pointer === 'latest') {
     const gathered = await gatherSnapshots(ctx, { jobId: options.fromJob, jobName: options.name, dirs: options.dirs });
     if (!options.fromJob) {
       // A name is not a job: pipelines may share one. Several jobs' snapshots: the error lists them.
-      const { requireOneJob } = await import('../latest.js');
+      const { requireOneJob } = await import('../services/latest.js');
       requireOneJob(gathered.entries, 'Pick one with --from-job <jobId>.');
     }
     const { latest } = await latestVerified(ctx, gathered.entries);

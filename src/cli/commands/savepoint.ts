@@ -107,7 +107,7 @@ export async function runSavepoint(options: SavepointOptions, ctx: CommandContex
   const client = await ctx.client();
   // The code of the next steps loads while the cluster answers whether the job exists.
   const [{ withJobLock }, { takeSavepoint, pruneAfterSavepoint, pruneFailure }] = await Promise.all([
-    import('../locking.js'),
+    import('../services/locking.js'),
     import('../services/take-savepoint.js'),
     requireJob(client, options.jobId),
   ]);
@@ -172,7 +172,7 @@ async function dispose(pointer: string, timeoutMs: number | undefined, ctx: Comm
   const client = await ctx.client();
   // The disposal guard's in-use rules, by path string, before anything is sent (a real Flink cluster does not
   // know which snapshot a running job still needs; the local coordinator runs the whole guard again).
-  const [{ gatherJobFacts }, { judgeInUse }] = await Promise.all([import('../job-facts.js'), import('../../domain/disposal-guard.js')]);
+  const [{ gatherJobFacts }, { judgeInUse }] = await Promise.all([import('../services/job-facts.js'), import('../../domain/disposal-guard.js')]);
   const refusal = judgeInUse(target, await gatherJobFacts(client));
   if (refusal) throw new OperationError(refusal.message, refusal.hint ? { hint: refusal.hint } : undefined);
   const { disposeViaCluster } = await import('../services/disposer.js');

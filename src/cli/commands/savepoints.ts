@@ -1,19 +1,20 @@
-// `flink savepoints [jobId] [--name <job name>] [--dir <root>...] [--all] [--latest] [--max-age <d>]`:
-// FLIP-10's list of restorable savepoints and persistent checkpoints, also after the job and the
-// cluster are gone (storage scan). `--latest` prints one path for `$(...)`. `inspect <path>` looks inside one.
+// `flink savepoints [list] [jobId] [--name <job name>] [--dir <root>...] [--all] [--latest] [--max-age <d>]`:
+// FLIP-10's list of restorable savepoints and persistent checkpoints, also after the job and the cluster are
+// gone (storage scan). `--latest` prints one path for `$(...)`. The other subcommands (prune, gc, pin, unpin,
+// inspect, state, diff) are declared and parsed here, each with only its own options; their files (loaded
+// through SAVEPOINTS_ACTIONS only when one runs) do the work.
 import type { Command } from 'commander';
 import { filterCatalog, type CatalogEntry } from '../../domain/catalog.js';
-import type { PinInfo } from '../../domain/pin.js';
 import { formatDuration } from '../../domain/duration.js';
-import { NotFoundError, NothingToDoError, OperationError, UsageError } from '../../domain/errors.js';
+import { NotFoundError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { printTable } from '../output/table.js';
 import { collect, parseKeep, parseMaxAge } from '../options.js';
-import { emit, humanNow } from '../output/export.js';
-import type { CommandModule } from '../program.js';
-import { gatherSnapshots, latestVerified } from '../snapshots.js';
-import { formatBytes, formatTime, isoTime } from '../output/format.js';
+import { emit } from '../output/export.js';
+import type { CommandModule, ProgramDeps } from '../program.js';
+import { gatherSnapshots, latestVerified } from '../services/snapshots.js';
+import { formatBytes, formatTime, isoTime, pinJson } from '../output/format.js';
 
 export interface SavepointsOptions {
   jobId?: string;
@@ -39,49 +40,21 @@ export function parseSavepointsArgs(
   };
 }
 
-export interface PruneOptions {
-  dirs?: string[];
-  jobId?: string;
-  name?: string;
-  keep: number;
-  maxAgeMs?: number;
-  dryRun: boolean;
-  offline: boolean;
-}
+const actions = async () => (await import('./index.js')).SAVEPOINTS_ACTIONS;
+const lines = (...text: string[]) => ['', ...text, ''].join('\n');
 
 export const savepointsCommand: CommandModule = {
   name: 'savepoints',
   register(program, deps) {
-    return program
+    const savepoints = program
       .command('savepoints')
-      .argument('[jobId]', 'only this job; or: prune | gc | pin <path> | unpin <path> | inspect <path> | state <path> | diff <a> <b>')
-      .argument('[path]', 'with pin / unpin / inspect / state: the snapshot; with diff: the first one')
-      .argument('[other]', 'with diff: the second snapshot')
-      .option('--name <job name>', 'only jobs with this name')
-      .option('--dir <root>', 'also scan this directory (repeatable)', collect)
-      .option('--all', 'also show plain checkpoints and incomplete or corrupt snapshots')
-      .option('--latest', 'print only the newest restorable location (exit code 5 when there is none)')
-      .option('--max-age <duration>', 'with --latest: only snapshots completed within this time; with prune: dispose older ones')
-      .option('--job <jobId>', 'prune: the job whose savepoints to prune')
-      .option('--keep <N>', 'prune: how many of the newest savepoints to keep')
-      .option('--dry-run', 'prune, gc: print the plan (paths, bytes, reasons), change nothing')
-      .option('--min-age <duration>', 'gc: only reclaim files older than this (default 1h; never newer than the newest checkpoint)')
-      .option('--force', 'gc: also while the job runs on the reachable cluster')
-      .option('--offline', 'prune, gc: work from storage alone when the coordinator is unreachable (running jobs are not checked)')
-      .option('--reason <text>', 'pin: why it is pinned')
-      .option('--uid <uid>', "inspect, state: name the operator with this uid (Flink's hash of it; repeatable)", collect)
-      .option('--operator <id>', 'state: only the operator with this id (32 hex digits; repeatable)', collect)
-      .option('--state <name>', 'state: only the keyed state with this name (repeatable)', collect)
-      .option('--key <key>', "state: that key's value in each selected state, decoded (the key as you know it: user-7, 42)")
-      .option('--top <N>', 'state: the N largest keys by bytes per operator')
-      .option('--keys', 'diff: compare the keys themselves (added, removed, changed)')
-      .option('--verify', 'inspect: check every referenced file (exit code 1 naming each missing or wrong one)')
+      .usage('[list] [jobId] [options] | <command> [options]')
+      .helpCommand(false)
       .addHelpText(
         'after',
-        [
-          '',
-          "Sources: the local coordinator's FLIP-10 list, the checkpoint history of an Apache Flink cluster, and a scan of",
-          'the configured savepoint and checkpoint directories and every --dir (so it works when the cluster is gone).',
+        lines(
+          "Without a command, lists (flink savepoints <jobId> is flink savepoints list <jobId>). Each command's --help",
+          'shows its options: flink savepoints prune --help.',
           '',
           'Examples:',
           '  flink savepoints fd72014d4c864993a2e5a9287b4a9c5d',
@@ -96,103 +69,199 @@ export const savepointsCommand: CommandModule = {
           '  flink savepoints state /data/savepoints/savepoint-fd7201-0123456789ab --uid counter --top 10',
           '  flink savepoints state s3://bucket/savepoints/savepoint-fd7201-0123456789ab --uid counter --key user-7 --json',
           '  flink savepoints diff /staging/savepoint-fd7201-0123456789ab /prod/savepoint-fd7201-ba9876543210 --keys',
-          '',
-          'prune never disposes: the newest complete savepoint, a pinned one, one a running job restored from and has not',
-          'checkpointed since, anything incomplete or corrupt, anything of another job. Exit code 8 when nothing was pruned.',
-          '',
-          "Verification: listings check structure and sizes (quick); --latest, restore latest and prune's newest kept",
-          'savepoint also check every checksum (full), skipping a corrupt one. STATUS "verified" marks a full check.',
-          'While a savepoint of the job fails full verification, prune disposes nothing intact.',
-          '',
-          'gc reclaims files under <dir>/<job>/shared/ and taskowned/ (dstl/ below a changelog root given as --dir) that no',
-          'retained checkpoint or savepoint under the snapshot roots references, whichever job it belongs to, and that are',
-          'older than --min-age and than the newest checkpoint; refused while the job runs (unless --force), and, as dispose,',
-          'while the coordinator is unreachable (unless --offline).',
-          '',
-        ].join('\n'),
-      )
-      .action(
-        async (
-          first: string | undefined,
-          second: string | undefined,
-          third: string | undefined,
-          opts: Parameters<typeof parseSavepointsArgs>[1] & {
-            operator?: string[];
-            state?: string[];
-            key?: string;
-            top?: string;
-            keys?: boolean;
-            job?: string;
-            keep?: string;
-            dryRun?: boolean;
-            offline?: boolean;
-            reason?: string;
-            uid?: string[];
-            verify?: boolean;
-            minAge?: string;
-            force?: boolean;
-          },
-          command: Command,
-        ) => {
-          if (first === 'state') {
-            if (!second || third !== undefined)
-              throw new UsageError(
-                'Usage: flink savepoints state <snapshot> [--uid <uid> | --operator <id>]... [--state <name>]... [--key <key>] [--top N] [--json]',
-              );
-            const { runState, parseTop } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.state();
-            const selection = { uids: opts.uid ?? [], operatorIds: opts.operator ?? [], states: opts.state ?? [] };
-            return runState(second, { ...selection, key: opts.key, top: parseTop(opts.top) }, await deps.contextFor(command));
-          }
-          if (first === 'diff') {
-            if (!second || !third) throw new UsageError('Usage: flink savepoints diff <a> <b> [--keys] [--json]');
-            const { runDiff } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.diff();
-            return runDiff(second, third, { keys: Boolean(opts.keys) }, await deps.contextFor(command));
-          }
-          if (third !== undefined) throw new UsageError(`Unexpected argument '${third}'.`);
-          if (first === 'gc') {
-            if (!opts.job) throw new UsageError('savepoints gc needs --job <jobId>.');
-            if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
-            const { runGc, parseMinAge } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.gc();
-            return runGc(
-              {
-                jobId: parseJobId(opts.job),
-                dirs: opts.dir ?? [],
-                minAgeMs: parseMinAge(opts.minAge),
-                dryRun: Boolean(opts.dryRun),
-                force: Boolean(opts.force),
-                offline: Boolean(opts.offline),
-              },
-              await deps.contextFor(command),
-            );
-          }
-          if (first === 'prune') {
-            if (!opts.job && !opts.name) throw new UsageError('savepoints prune needs --job <jobId> or --name <job name>.');
-            const options: PruneOptions = {
-              jobId: opts.job === undefined ? undefined : parseJobId(opts.job),
-              name: opts.name,
-              keep: parseKeep(opts.keep),
-              maxAgeMs: parseMaxAge(opts.maxAge),
-              dryRun: Boolean(opts.dryRun),
-              offline: Boolean(opts.offline),
-              dirs: opts.dir ?? [],
-            };
-            return runPrune(options, await deps.contextFor(command));
-          }
-          if (first === 'pin' || first === 'unpin') {
-            if (!second) throw new UsageError(`Usage: flink savepoints ${first} <path>`);
-            return runPin(first, second, opts.reason, await deps.contextFor(command));
-          }
-          if (first === 'inspect') {
-            if (!second) throw new UsageError('Usage: flink savepoints inspect <path> [--json] [--uid <uid>]... [--verify]');
-            const { runInspect } = await (await import('./index.js')).SAVEPOINTS_ACTIONS.inspect();
-            return runInspect(second, { uids: opts.uid ?? [], verify: Boolean(opts.verify) }, await deps.contextFor(command));
-          }
-          if (second !== undefined) throw new UsageError(`Unexpected argument '${second}'.`);
-          await runSavepoints(parseSavepointsArgs(first, opts), await deps.contextFor(command));
-        },
+        ),
       );
+    declareList(savepoints, deps);
+    declarePrune(savepoints, deps);
+    declareGc(savepoints, deps);
+    declarePin(savepoints, deps);
+    declareInspect(savepoints, deps);
+    declareState(savepoints, deps);
+    declareDiff(savepoints, deps);
+    return savepoints;
   },
 };
+
+function declareList(savepoints: Command, deps: ProgramDeps): void {
+  savepoints
+    .command('list', { isDefault: true })
+    .description('list the savepoints and persistent checkpoints a job can be restored from (the default)')
+    .argument('[jobId]', 'only this job')
+    .option('--name <job name>', 'only jobs with this name')
+    .option('--dir <root>', 'also scan this directory (repeatable)', collect)
+    .option('--all', 'also show plain checkpoints and incomplete or corrupt snapshots')
+    .option('--latest', 'print only the newest restorable location (exit code 5 when there is none)')
+    .option('--max-age <duration>', 'with --latest: only snapshots completed within this time')
+    .addHelpText(
+      'after',
+      lines(
+        "Sources: the local coordinator's FLIP-10 list, the checkpoint history of an Apache Flink cluster, and a scan of",
+        'the configured savepoint and checkpoint directories and every --dir (so it works when the cluster is gone).',
+        '',
+        "Verification: listings check structure and sizes (quick); --latest, restore latest and prune's newest kept",
+        'savepoint also check every checksum (full), skipping a corrupt one. STATUS "verified" marks a full check.',
+        '',
+        'Examples:',
+        '  flink savepoints fd72014d4c864993a2e5a9287b4a9c5d',
+        '  SP=$(flink savepoints --latest $JOB) && flink run -d -s "$SP" job.ts',
+        '  flink savepoints --all --json --dir /data/checkpoints',
+      ),
+    )
+    .action(async (jobId: string | undefined, opts: Parameters<typeof parseSavepointsArgs>[1], command: Command) => {
+      await runSavepoints(parseSavepointsArgs(jobId, opts), await deps.contextFor(command));
+    });
+}
+
+function declarePrune(savepoints: Command, deps: ProgramDeps): void {
+  savepoints
+    .command('prune')
+    .description("dispose a job's older savepoints by retention rules (--keep, --max-age), plan first with --dry-run")
+    .option('--job <jobId>', 'the job whose savepoints to prune')
+    .option('--name <job name>', 'the job, by name (instead of --job)')
+    .option('--keep <N>', 'how many of the newest savepoints to keep')
+    .option('--max-age <duration>', 'also dispose savepoints older than this (never the newest kept)')
+    .option('--dir <root>', 'also scan this directory (repeatable)', collect)
+    .option('--dry-run', 'print the plan (paths, bytes, reasons), change nothing')
+    .option('--offline', 'work from storage alone when the coordinator is unreachable (running jobs are not checked)')
+    .addHelpText(
+      'after',
+      lines(
+        'prune never disposes: the newest complete savepoint, a pinned one, one a running job restored from and has not',
+        'checkpointed since, anything incomplete or corrupt, anything of another job. Exit code 8 when nothing was pruned.',
+        'While a savepoint of the job fails full verification, prune disposes nothing intact.',
+        '',
+        'Example:',
+        '  flink savepoints prune --job fd72014d4c864993a2e5a9287b4a9c5d --keep 5 --max-age 7d --dry-run',
+      ),
+    )
+    .action(
+      async (opts: { job?: string; name?: string; keep?: string; maxAge?: string; dir?: string[]; dryRun?: boolean; offline?: boolean }, command: Command) => {
+        if (!opts.job && !opts.name) throw new UsageError('savepoints prune needs --job <jobId> or --name <job name>.');
+        const options = {
+          jobId: opts.job === undefined ? undefined : parseJobId(opts.job),
+          name: opts.name,
+          keep: parseKeep(opts.keep),
+          maxAgeMs: parseMaxAge(opts.maxAge),
+          dryRun: Boolean(opts.dryRun),
+          offline: Boolean(opts.offline),
+          dirs: opts.dir ?? [],
+        };
+        const { runPrune } = await (await actions()).prune();
+        return runPrune(options, await deps.contextFor(command));
+      },
+    );
+}
+
+function declareGc(savepoints: Command, deps: ProgramDeps): void {
+  savepoints
+    .command('gc')
+    .description('reclaim files of shared/ and taskowned/ that no retained checkpoint or savepoint references')
+    .option('--job <jobId>', 'the job whose checkpoint directory to collect')
+    .option('--dir <root>', 'the checkpoint root (repeatable; default execution.checkpointing.dir)', collect)
+    .option('--min-age <duration>', 'only reclaim files older than this (default 1h; never newer than the newest checkpoint)')
+    .option('--dry-run', 'print the plan (paths, bytes, reasons), change nothing')
+    .option('--force', 'also while the job runs on the reachable cluster')
+    .option('--offline', 'work from storage alone when the coordinator is unreachable (running jobs are not checked)')
+    .addHelpText(
+      'after',
+      lines(
+        'gc reclaims files under <dir>/<job>/shared/ and taskowned/ (dstl/ below a changelog root given as --dir) that no',
+        'retained checkpoint or savepoint under the snapshot roots references, whichever job it belongs to, and that are',
+        'older than --min-age and than the newest checkpoint; refused while the job runs (unless --force), and, as dispose,',
+        'while the coordinator is unreachable (unless --offline).',
+        '',
+        'Example:',
+        '  flink savepoints gc --job fd72014d4c864993a2e5a9287b4a9c5d --dir /data/ckpt --dry-run',
+      ),
+    )
+    .action(async (opts: { job?: string; dir?: string[]; minAge?: string; dryRun?: boolean; force?: boolean; offline?: boolean }, command: Command) => {
+      if (!opts.job) throw new UsageError('savepoints gc needs --job <jobId>.');
+      const { runGc, parseMinAge } = await (await actions()).gc();
+      const options = {
+        jobId: parseJobId(opts.job),
+        dirs: opts.dir ?? [],
+        minAgeMs: parseMinAge(opts.minAge),
+        dryRun: Boolean(opts.dryRun),
+        force: Boolean(opts.force),
+        offline: Boolean(opts.offline),
+      };
+      return runGc(options, await deps.contextFor(command));
+    });
+}
+
+function declarePin(savepoints: Command, deps: ProgramDeps): void {
+  savepoints
+    .command('pin')
+    .description('keep a snapshot whatever the retention rules (prune and dispose skip it)')
+    .argument('<path>', 'the snapshot')
+    .option('--reason <text>', 'why it is pinned')
+    .addHelpText('after', lines('Example:', '  flink savepoints pin /data/savepoints/savepoint-fd7201-0123456789ab --reason "before the 2.0 upgrade"'))
+    .action(async (path: string, opts: { reason?: string }, command: Command) => {
+      const { runPin } = await (await actions()).pin();
+      return runPin('pin', path, opts.reason, await deps.contextFor(command));
+    });
+  savepoints
+    .command('unpin')
+    .description('let retention dispose a pinned snapshot again')
+    .argument('<path>', 'the snapshot')
+    .action(async (path: string, _opts: unknown, command: Command) => {
+      const { runPin } = await (await actions()).pin();
+      return runPin('unpin', path, undefined, await deps.contextFor(command));
+    });
+}
+
+function declareInspect(savepoints: Command, deps: ProgramDeps): void {
+  savepoints
+    .command('inspect')
+    .description('what a snapshot holds and who wrote it: format, operators (id, uid, parallelism, bytes), files')
+    .argument('<path>', 'the snapshot')
+    .option('--uid <uid>', "name the operator with this uid (Flink's hash of it; repeatable)", collect)
+    .option('--verify', 'check every referenced file (exit code 1 naming each missing or wrong one)')
+    .addHelpText('after', lines('Example:', '  flink savepoints inspect /data/ckpt/fd72014d4c864993a2e5a9287b4a9c5d/chk-42 --uid counter --verify'))
+    .action(async (path: string, opts: { uid?: string[]; verify?: boolean }, command: Command) => {
+      const { runInspect } = await (await actions()).inspect();
+      return runInspect(path, { uids: opts.uid ?? [], verify: Boolean(opts.verify) }, await deps.contextFor(command));
+    });
+}
+
+function declareState(savepoints: Command, deps: ProgramDeps): void {
+  savepoints
+    .command('state')
+    .description('the keyed state inside a snapshot: per state keys, entries, bytes and skew; or one key, decoded')
+    .argument('<snapshot>', 'the savepoint or checkpoint')
+    .option('--uid <uid>', 'only the operator with this uid (repeatable)', collect)
+    .option('--operator <id>', 'only the operator with this id (32 hex digits; repeatable)', collect)
+    .option('--state <name>', 'only the keyed state with this name (repeatable)', collect)
+    .option('--key <key>', "that key's value in each selected state, decoded (the key as you know it: user-7, 42)")
+    .option('--top <N>', 'the N largest keys by bytes per operator')
+    .addHelpText(
+      'after',
+      lines(
+        'Examples:',
+        '  flink savepoints state /data/savepoints/savepoint-fd7201-0123456789ab --uid counter --top 10',
+        '  flink savepoints state s3://bucket/savepoints/savepoint-fd7201-0123456789ab --uid counter --key user-7 --json',
+      ),
+    )
+    .action(async (snapshot: string, opts: { uid?: string[]; operator?: string[]; state?: string[]; key?: string; top?: string }, command: Command) => {
+      const { runState, parseTop } = await (await actions()).state();
+      const options = { uids: opts.uid ?? [], operatorIds: opts.operator ?? [], states: opts.state ?? [], key: opts.key, top: parseTop(opts.top) };
+      return runState(snapshot, options, await deps.contextFor(command));
+    });
+}
+
+function declareDiff(savepoints: Command, deps: ProgramDeps): void {
+  savepoints
+    .command('diff')
+    .description('what changed in keyed state between two snapshots: operators, states, serializers, keys and bytes')
+    .argument('<a>', 'the first snapshot')
+    .argument('<b>', 'the second snapshot')
+    .option('--keys', 'compare the keys themselves (added, removed, changed)')
+    .addHelpText('after', lines('Example:', '  flink savepoints diff /staging/savepoint-fd7201-0123456789ab /prod/savepoint-fd7201-ba9876543210 --keys'))
+    .action(async (a: string, b: string, opts: { keys?: boolean }, command: Command) => {
+      const { runDiff } = await (await actions()).diff();
+      return runDiff(a, b, { keys: Boolean(opts.keys) }, await deps.contextFor(command));
+    });
+}
 
 export async function runSavepoints(options: SavepointsOptions, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
@@ -204,7 +273,7 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
     includeBroken: options.all && !options.latest,
   });
   if (options.latest) {
-    const { requireOneJob, warnIfSubsumable } = await import('../latest.js');
+    const { requireOneJob, warnIfSubsumable } = await import('../services/latest.js');
     // Without a job id, "latest" agrees with restore latest: one job's snapshots, or an error naming the candidates.
     if (!options.jobId) requireOneJob(gathered.entries, 'Name one: flink savepoints --latest <jobId>.');
     const { latest } = await latestVerified(ctx, gathered.entries, { maxAgeMs: options.maxAgeMs });
@@ -288,91 +357,6 @@ export async function runSavepoints(options: SavepointsOptions, ctx: CommandCont
       );
     },
   });
-}
-
-export async function runPrune(options: PruneOptions, ctx: CommandContext): Promise<void> {
-  const { io } = ctx;
-  ctx.audit.job = options.jobId ?? options.name;
-  const { prune } = await import('../prune.js');
-  const outcome = await prune(
-    ctx,
-    { jobId: options.jobId, jobName: options.name },
-    { keep: options.keep, maxAgeMs: options.maxAgeMs, now: Date.now() },
-    options,
-  );
-  const what = options.jobId ? `job ${options.jobId}` : `job '${options.name}'`;
-  await emit(io, {
-    data: {
-      dryRun: options.dryRun,
-      job: options.jobId ?? null,
-      name: options.name ?? null,
-      decisions: outcome.decisions.map((d) => ({
-        path: d.entry.path,
-        action: d.action,
-        reason: d.reason,
-        bytes: d.entry.sizeBytes,
-        completedAt: d.entry.completedAt ?? null,
-        completed: d.entry.completedAt === undefined ? null : isoTime(d.entry.completedAt),
-      })),
-      disposed: outcome.disposed.map((d) => d.entry.path),
-      failed: outcome.failed.map((f) => ({ path: f.decision.entry.path, error: f.error })),
-    },
-    human: async () => {
-      if (!options.dryRun) {
-        for (const d of outcome.disposed) io.print(`Disposed ${d.entry.path} (${formatBytes(d.entry.sizeBytes)}): ${d.reason}`);
-        return;
-      }
-      // The plan as a table: tab-separated when piped (scripts), aligned with units on a terminal or --human.
-      await printTable(
-        io,
-        [
-          { header: 'ACTION', value: (d: (typeof outcome.decisions)[number]) => (d.action === 'dispose' ? 'Would dispose' : 'Keep') },
-          { header: 'LOCATION', value: (d) => d.entry.path },
-          { header: 'SIZE', plainHeader: 'SIZE_BYTES', value: (d) => (io.humanOutput ? formatBytes(d.entry.sizeBytes) : String(d.entry.sizeBytes)) },
-          { header: 'REASON', value: (d) => d.reason },
-        ],
-        outcome.decisions,
-      );
-    },
-  });
-  if (outcome.failed.length > 0) {
-    throw new OperationError(
-      `Could not dispose ${outcome.failed.length} savepoint(s) of ${what}: ${outcome.failed.map((f) => `${f.decision.entry.path}: ${f.error}`).join('; ')}. They stay listed; the next prune tries again.`,
-    );
-  }
-  const toDispose = outcome.decisions.filter((d) => d.action === 'dispose').length;
-  if (toDispose === 0) throw new NothingToDoError(`Nothing to prune for ${what}: ${outcome.decisions.length} savepoint(s), all kept by the rules.`);
-  if (!options.dryRun)
-    humanNow(io, () =>
-      io.note(`Pruned ${outcome.disposed.length} savepoint(s) of ${what}, freed ${formatBytes(outcome.disposed.reduce((n, d) => n + d.entry.sizeBytes, 0))}.`),
-    );
-}
-
-async function runPin(action: 'pin' | 'unpin', pointer: string, reason: string | undefined, ctx: CommandContext): Promise<void> {
-  const [{ storageOf }, { currentUser }, { nextPin }] = await Promise.all([
-    import('../services/storage.js'),
-    import('../audit.js'),
-    import('../../domain/pin.js'),
-  ]);
-  if (action === 'unpin' && reason !== undefined) throw new UsageError('--reason goes with pin.');
-  const storage = await storageOf(ctx);
-  const entry = await storage.describe(pointer);
-  const dir = entry?.path ?? pointer;
-  if (!entry || entry.state === 'incomplete') throw new NotFoundError(`No snapshot at ${dir} (expected a savepoint-* or chk-<n> directory with _metadata).`);
-  const existing = await storage.readPin(dir);
-  if (action === 'unpin' && existing === undefined) throw new NothingToDoError(`Not pinned: ${dir} (nothing to unpin).`);
-  ctx.audit.paths.push(dir);
-  const info = action === 'pin' ? nextPin(existing, { user: currentUser(ctx.env), reason, now: new Date() }) : undefined;
-  if (info) await storage.pin(dir, info);
-  else await storage.unpin(dir);
-  await emit(ctx.io, {
-    data: { path: dir, pinned: info !== undefined, ...(info ? { pin: pinJson(info) } : {}) },
-    human: (io) => io.print(info ? `Pinned ${dir}${info.reason ? ` (${info.reason})` : ''}` : `Unpinned ${dir}`),
-  });
-}
-
-function pinJson(pin: PinInfo): Record<string, unknown> {
-  return { reason: pin.reason ?? null, user: pin.user ?? null, pinnedAt: pin.pinnedAt ?? null };
 }
 
 function entryJson(e: CatalogEntry): Record<string, unknown> {

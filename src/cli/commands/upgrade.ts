@@ -94,7 +94,7 @@ async function waitHealthy(client: FlinkApi, jobId: string, timeoutMs: number): 
       lastState = job.state;
       if (isGloballyTerminal(job.state)) {
         // Why, as `flink list -a` tells it (the JobManager's root exception).
-        const cause = job.state === 'FAILED' ? await (await import('../job-failure.js')).rootCauseOf(client, jobId) : undefined;
+        const cause = job.state === 'FAILED' ? await (await import('../services/job-failure.js')).rootCauseOf(client, jobId) : undefined;
         throw new OperationError(`the new version ended ${job.state}${cause ? `: ${cause.replace(/\.$/, '')}` : ''}`);
       }
       if (job.state !== 'RUNNING') return undefined;
@@ -118,10 +118,10 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
     { withJobLock },
     { takeSavepoint },
   ] = await Promise.all([
-    import('../submissions.js'),
-    import('../submit.js'),
+    import('../services/submissions.js'),
+    import('../services/submit.js'),
     import('../services/snapshot-ops.js'),
-    import('../locking.js'),
+    import('../services/locking.js'),
     import('../services/take-savepoint.js'),
   ]);
   // A new version that cannot even be read or bundled here never gets the old one stopped.
@@ -148,7 +148,7 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
     // The pre-flight runs before anything is stopped, against the running job's newest snapshot (what its
     // savepoint will hold); a job without one is checked against the savepoint itself (a refusal rolls back).
     const [{ runningJobOperators, preflight, planNewJob }, { explainRejection }, { storageOf }] = await Promise.all([
-      import('../preflight.js'),
+      import('../services/preflight.js'),
       import('../services/run-job.js'),
       import('../services/storage.js'),
     ]);
@@ -255,7 +255,7 @@ async function recordJob(
   entryClass?: string,
   parallelism?: number,
 ): Promise<void> {
-  const { recordSubmission } = await import('../submissions.js');
+  const { recordSubmission } = await import('../services/submissions.js');
   const jobName = await client.job(jobId).then(
     (j) => j.name,
     () => undefined,

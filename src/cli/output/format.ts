@@ -1,4 +1,5 @@
 // Values as people read them, shared by every command's human output.
+import type { PinInfo } from '../../domain/pin.js';
 
 /** 1536 -> "1.5 KB". */
 export function formatBytes(bytes: number): string {
@@ -35,4 +36,9 @@ export function isoTime(ms: number): string {
 /** argv as a shell line that gives the same words back: `--reason 'before v2'` (an empty word is ''). */
 export function shellLine(args: readonly string[]): string {
   return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** A snapshot's pin in JSON documents (the listing's entries and `savepoints pin`). */
+export function pinJson(pin: PinInfo): Record<string, unknown> {
+  return { reason: pin.reason ?? null, user: pin.user ?? null, pinnedAt: pin.pinnedAt ?? null };
 }

@@ -27,6 +27,8 @@ export interface CommandSpec {
   args: Array<{ name: string; variadic: boolean; completes?: ValueSpec }>;
   /** What each position completes to, where a variadic argument takes several kinds (savepoint <jobId> [dir]). */
   positions?: ValueSpec[];
+  /** Its subcommands (savepoints prune, ...); the first runs when none is named. */
+  subcommands?: CommandSpec[];
 }
 
 export interface CompletionSpec {
@@ -53,14 +55,19 @@ const OPTION_VALUES: Record<string, ValueSpec> = {
   '--explain': { kinds: ['config-key'] },
 };
 
-/** Positional values by command and position (the last entry repeats for variadic arguments). */
+/** Positional values by command (or "command subcommand") and position (the last entry repeats for variadic arguments). */
 const ARG_VALUES: Record<string, ValueSpec[]> = {
   run: [{ kinds: ['file'] }, { kinds: ['file'] }],
   restore: [{ values: ['latest'], kinds: ['snapshot'] }, { kinds: ['file'] }, { kinds: ['file'] }],
   // Commands that act on a job that has not ended offer only those ('active-job'); looking at history, any.
   upgrade: [{ kinds: ['active-job'] }, { kinds: ['file'] }, { kinds: ['file'] }],
   savepoint: [{ values: ['status'], kinds: ['active-job'] }, { kinds: ['dir'] }],
-  savepoints: [{ values: ['prune', 'pin', 'unpin', 'inspect', 'state', 'diff'], kinds: ['job'] }, { kinds: ['snapshot'] }, { kinds: ['snapshot'] }],
+  'savepoints list': [{ kinds: ['job'] }],
+  'savepoints pin': [{ kinds: ['snapshot'] }],
+  'savepoints unpin': [{ kinds: ['snapshot'] }],
+  'savepoints inspect': [{ kinds: ['snapshot'] }],
+  'savepoints state': [{ kinds: ['snapshot'] }],
+  'savepoints diff': [{ kinds: ['snapshot'] }],
   dispose: [{ kinds: ['snapshot'] }],
   stop: [{ kinds: ['active-job'] }],
   cancel: [{ kinds: ['active-job'] }],
@@ -88,24 +95,32 @@ function optionSpecs(command: Command): OptionSpec[] {
 
 /** Reads the spec from fully declared commands (each as `flink help <name>` sees it) and the root program. */
 export function specFromCommands(root: Command, commands: ReadonlyArray<{ command: Command; summary: string; hidden: boolean }>): CompletionSpec {
+  return { globals: optionSpecs(root), commands: commands.map(({ command, summary, hidden }) => commandSpec(command, summary, hidden)) };
+}
+
+function commandSpec(command: Command, summary: string, hidden: boolean, parent?: string): CommandSpec {
+  const key = parent === undefined ? command.name() : `${parent} ${command.name()}`;
+  const positions = ARG_VALUES[key] ?? [];
+  const subcommands = command.commands.map((c) => commandSpec(c, c.description(), false, key));
   return {
-    globals: optionSpecs(root),
-    commands: commands.map(({ command, summary, hidden }) => {
-      const positions = ARG_VALUES[command.name()] ?? [];
-      return {
-        name: command.name(),
-        summary,
-        hidden,
-        positions: ARG_VALUES[command.name()],
-        options: optionSpecs(command),
-        args: command.registeredArguments.map((a, i) => ({
-          name: a.name(),
-          variadic: a.variadic,
-          completes: a.argChoices ? { values: a.argChoices } : positions[Math.min(i, positions.length - 1)],
-        })),
-      };
-    }),
+    name: command.name(),
+    summary,
+    hidden,
+    positions: ARG_VALUES[key],
+    options: optionSpecs(command),
+    args: command.registeredArguments.map((a, i) => ({
+      name: a.name(),
+      variadic: a.variadic,
+      completes: a.argChoices ? { values: a.argChoices } : positions[Math.min(i, positions.length - 1)],
+    })),
+    ...(subcommands.length > 0 ? { subcommands } : {}),
   };
+}
+
+/** A command's options; before its subcommand is named, also those of the default one (savepoints --dir). */
+function optionsOf(command: CommandSpec | undefined): OptionSpec[] {
+  if (!command) return [];
+  return command.subcommands ? [...command.options, ...command.subcommands[0].options] : command.options;
 }
 
 /** What to offer for the word under the cursor. */
@@ -131,7 +146,7 @@ export function completionFor(spec: CompletionSpec, words: readonly string[], al
   let positionals = 0;
   let pendingValue: OptionSpec | undefined;
   let afterDashDash = false;
-  const find = (flag: string) => [...(command?.options ?? []), ...spec.globals].find((o) => o.flags.includes(flag));
+  const find = (flag: string) => [...optionsOf(command), ...spec.globals].find((o) => o.flags.includes(flag));
   for (const word of before) {
     if (pendingValue) {
       const flag = pendingValue.flags[0];
@@ -157,6 +172,12 @@ export function completionFor(spec: CompletionSpec, words: readonly string[], al
       if (!command) return { candidates: [], lookups: [], prefix: current, globals };
       continue;
     }
+    if (command.subcommands) {
+      // The first positional names a subcommand, or is the default subcommand's first argument.
+      const named = command.subcommands.find((c) => c.name === word);
+      command = named ?? command.subcommands[0];
+      if (named) continue;
+    }
     positionals++;
   }
   const result = (candidates: readonly string[], lookups: readonly ValueKind[] = []): CompletionRequest => ({
@@ -167,15 +188,24 @@ export function completionFor(spec: CompletionSpec, words: readonly string[], al
   });
   if (pendingValue) return result(pendingValue.completes?.values ?? [], pendingValue.completes?.kinds ?? (pendingValue.completes ? [] : ['file']));
   if (current.startsWith('-') && !afterDashDash) {
-    const options = [...(command?.options ?? []), ...spec.globals];
+    const options = [...optionsOf(command), ...spec.globals];
     const flags = options.flatMap((o) => o.flags);
     return result(current.startsWith('--') || current === '-' ? flags.filter((f) => f.startsWith('--')) : flags);
   }
   if (!command) return result(spec.commands.filter((c) => !c.hidden).map((c) => c.name));
-  const arg = command.args[Math.min(positionals, command.args.length - 1)];
-  if (!arg || (positionals >= command.args.length && !arg.variadic)) return result([]);
-  const position = command.positions?.[Math.min(positionals, command.positions.length - 1)] ?? arg.completes;
+  if (command.subcommands) {
+    const first = argumentValues(command.subcommands[0], 0);
+    return result([...command.subcommands.map((c) => c.name), ...(first?.values ?? [])], first?.kinds ?? []);
+  }
+  const position = argumentValues(command, positionals);
   return result(position?.values ?? [], position?.kinds ?? []);
+}
+
+/** What the positional argument at `index` completes to (undefined past the last one). */
+function argumentValues(command: CommandSpec, index: number): ValueSpec | undefined {
+  const arg = command.args[Math.min(index, command.args.length - 1)];
+  if (!arg || (index >= command.args.length && !arg.variadic)) return undefined;
+  return command.positions?.[Math.min(index, command.positions.length - 1)] ?? arg.completes;
 }
 
 function splitInline(word: string): [string, string | undefined] {

@@ -19,7 +19,7 @@ export async function clusterView(ctx: CommandContext): Promise<ClusterView> {
   try {
     const client = await ctx.client();
     const local = (await client.capabilities()).kind === 'local';
-    const { gatherJobFacts } = await import('../job-facts.js');
+    const { gatherJobFacts } = await import('./job-facts.js');
     return { client, local, jobs: await gatherJobFacts(client) };
   } catch (error) {
     if (!(error instanceof FlinkCliError) || error.kind !== 'unreachable') throw error;

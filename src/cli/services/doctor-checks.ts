@@ -6,7 +6,7 @@ import path from 'node:path';
 import { SAVEPOINT_BACKEND_REMOVED } from '../../config/keys.js';
 import type { ResolvedConfig } from '../../config/resolve.js';
 import type { StorageSettings } from '../../config/storage.js';
-import { isProcessAlive } from '../pid.js';
+import { isProcessAlive } from './pid.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 

@@ -11,7 +11,7 @@ import { GLOBALLY_TERMINAL_STATUSES } from '../../domain/job-status.js';
 import { localStartRefusal } from '../../domain/net.js';
 import { pointerToPath } from '../../domain/pointers.js';
 import type { CommandContext } from '../context.js';
-import { isProcessAlive as alive } from '../pid.js';
+import { isProcessAlive as alive } from './pid.js';
 import { pollUntil } from './poll.js';
 
 export interface PidFile {

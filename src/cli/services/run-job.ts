@@ -8,7 +8,7 @@ import { isGloballyTerminal, type JobStatus } from '../../domain/job-status.js';
 import type { CommandContext } from '../context.js';
 import { emit, humanNow } from '../output/export.js';
 import { parseParallelism } from '../options.js';
-import type { Submitted } from '../submit.js';
+import type { Submitted } from './submit.js';
 import { ensureLocalCoordinator, stopStarted } from './local-coordinator.js';
 import { pollUntil } from './poll.js';
 
@@ -69,14 +69,14 @@ export function parseRunArgs(artifact: string | undefined, args: string[], opts:
 
 /** --require-savepoint: a job start with no state is refused when the job has a restorable snapshot. */
 async function refuseStartFromNothing(ctx: CommandContext, options: RunOptions): Promise<void> {
-  const { namesOfArtifact } = await import('../submissions.js');
+  const { namesOfArtifact } = await import('./submissions.js');
   const names = options.name ? [options.name] : await namesOfArtifact(ctx, path.resolve(ctx.cwd, options.artifact));
   if (names.length === 0) {
     throw new UsageError(
       `--require-savepoint: the job name of ${options.artifact} is not known (it was not run with this tool before); give it with --name <job name>.`,
     );
   }
-  const { gatherSnapshots } = await import('../snapshots.js');
+  const { gatherSnapshots } = await import('./snapshots.js');
   const { latestRestorable } = await import('../../domain/catalog.js');
   for (const name of names) {
     const latest = latestRestorable((await gatherSnapshots(ctx, { jobName: name })).entries);
@@ -155,7 +155,7 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
     io.warn(`'-m' after the job file is an argument of the job (as in Flink's run); give -m before ${options.artifact} to choose the cluster.`);
   }
   // Everything that can be checked here is checked before any cluster is involved.
-  const { checkArtifact, prepareArtifact, submitPrepared } = await import('../submit.js');
+  const { checkArtifact, prepareArtifact, submitPrepared } = await import('./submit.js');
   checkArtifact(options.artifact, ctx.cwd);
   if (options.usedRestoreMode) io.warn("The option 'restoreMode' is deprecated. Please use 'claimMode' instead.");
   if (options.claimMode === 'LEGACY') io.warn('The LEGACY restore mode is deprecated, please use CLAIM or NO_CLAIM mode instead.');
@@ -189,7 +189,7 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
         savepointPath === undefined
           ? undefined
           : async (jarId) => {
-              const { preflight, refuseNoClaimOfChangelog } = await import('../preflight.js');
+              const { preflight, refuseNoClaimOfChangelog } = await import('./preflight.js');
               spinner.stop();
               await refuseNoClaimOfChangelog(ctx, savepointPath, options.claimMode, 'Nothing was started.');
               await preflight(ctx, client, jarId, savepointPath, options, 'Nothing was started.');
@@ -213,7 +213,7 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
     await prepared.cleanup();
   }
   ctx.audit.job = submitted.jobId;
-  const { recordSubmission } = await import('../submissions.js');
+  const { recordSubmission } = await import('./submissions.js');
   const jobName = await client.job(submitted.jobId).then(
     (j) => j.name,
     () => undefined,
@@ -244,7 +244,7 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
     },
     { intervalMs: 500 },
   ).finally(unmark))!; // no timeout: it returns a job
-  const cause = job.state === 'FAILED' ? await (await import('../job-failure.js')).rootCauseOf(client, submitted.jobId) : undefined;
+  const cause = job.state === 'FAILED' ? await (await import('./job-failure.js')).rootCauseOf(client, submitted.jobId) : undefined;
   const finished = () => {
     io.print('Program execution finished');
     io.print(`Job with JobID ${submitted.jobId} has finished.`);

@@ -3,7 +3,7 @@
 import type { FlinkApi } from '../../client/rest-client.js';
 import { FlinkCliError, OperationError } from '../../domain/errors.js';
 import type { CommandContext } from '../context.js';
-import type { TriggerRequestRecord } from '../locking.js';
+import type { TriggerRequestRecord } from './locking.js';
 import { isMissingSavepointDir, missingSavepointDirError, waitForSavepoint } from './snapshot-ops.js';
 
 export interface SavepointRun {
@@ -36,7 +36,7 @@ export interface SavepointDone {
 
 /** Triggers (or reattaches to) a savepoint of the job and waits for its location. */
 export async function takeSavepoint(ctx: CommandContext, client: FlinkApi, run: SavepointRun): Promise<SavepointDone> {
-  const records = run.reattach ? await import('../locking.js') : undefined;
+  const records = run.reattach ? await import('./locking.js') : undefined;
   let triggerId = run.reattach && !run.detached ? await pendingToReattach(ctx, client, run) : undefined;
   if (!triggerId) {
     let chosen: string | undefined;
@@ -74,7 +74,7 @@ export async function takeSavepoint(ctx: CommandContext, client: FlinkApi, run: 
 
 /** The trigger id of the same request that an earlier run triggered and did not see finish, if still in progress. */
 async function pendingToReattach(ctx: CommandContext, client: FlinkApi, run: SavepointRun): Promise<string | undefined> {
-  const { readPendingTrigger, pendingMismatch } = await import('../locking.js');
+  const { readPendingTrigger, pendingMismatch } = await import('./locking.js');
   const pending = await readPendingTrigger(ctx, run.jobId);
   if (!pending) return undefined;
   const status = await client.savepointStatus(run.jobId, pending.triggerId).catch(() => undefined);
@@ -108,7 +108,7 @@ export async function pruneAfterSavepoint(
   rules: { keep: number; maxAgeMs?: number },
   onDisposed: (path: string, reason: string) => void,
 ): Promise<PrunedAfter> {
-  const [{ prune }, { pointerToPath }, path] = await Promise.all([import('../prune.js'), import('../../domain/pointers.js'), import('node:path')]);
+  const [{ prune }, { pointerToPath }, path] = await Promise.all([import('./prune.js'), import('../../domain/pointers.js'), import('node:path')]);
   const local = pointerToPath(location);
   const dirs = local === undefined ? [] : [path.dirname(path.resolve(local))];
   const outcome = await prune(ctx, { jobId }, { keep: rules.keep, maxAgeMs: rules.maxAgeMs, now: Date.now() }, { dryRun: false, offline: false, dirs });

@@ -5,7 +5,7 @@ import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, read
 import { mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleJobModule } from '../../../src/cli/submit.js';
+import { bundleJobModule } from '../../../src/cli/services/submit.js';
 import { forManualSavepoint } from '../../../src/domain/snapshot-properties.js';
 import { JobManager, type JobManagerOptions } from '../../../src/coordinator/job-manager.js';
 import { FlinkViews } from '../../../src/server/views/flink-views.js';

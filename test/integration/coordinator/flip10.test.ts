@@ -3,7 +3,7 @@ import { afterAll, afterEach, describe, expect, it, jest } from '@jest/globals';
 import { createReadStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleJobModule } from '../../../src/cli/submit.js';
+import { bundleJobModule } from '../../../src/cli/services/submit.js';
 import { JobManager } from '../../../src/coordinator/job-manager.js';
 import { FlinkViews } from '../../../src/server/views/flink-views.js';
 import type { CoordinatorSettings } from '../../../src/coordinator/checkpoint-coordinator.js';

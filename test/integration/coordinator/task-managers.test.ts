@@ -6,7 +6,7 @@ import { afterAll, expect, test } from '@jest/globals';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleJobModule } from '../../../src/cli/submit.js';
+import { bundleJobModule } from '../../../src/cli/services/submit.js';
 import { JobManager } from '../../../src/coordinator/job-manager.js';
 import { FlinkViews } from '../../../src/server/views/flink-views.js';
 import { counterOutput } from '../../support/counter-output.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { bundleJobModule } from '../../../src/cli/submit.js';
+import { bundleJobModule } from '../../../src/cli/services/submit.js';
 import { HttpTransport } from '../../../src/client/http.js';
 import { FlinkRestClient } from '../../../src/client/rest-client.js';
 import { JobManager } from '../../../src/coordinator/job-manager.js';

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { bundleJobModule } from '../../../src/cli/submit.js';
+import { bundleJobModule } from '../../../src/cli/services/submit.js';
 import { HttpTransport, RestError } from '../../../src/client/http.js';
 import { FlinkRestClient } from '../../../src/client/rest-client.js';
 import { JobManager } from '../../../src/coordinator/job-manager.js';

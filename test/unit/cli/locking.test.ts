@@ -8,7 +8,7 @@ import path from 'node:path';
 import { resolveConfig } from '../../../src/config/resolve.js';
 import type { CommandContext } from '../../../src/cli/context.js';
 import { createTestIO } from '../../../src/cli/io.js';
-import { withJobLock } from '../../../src/cli/locking.js';
+import { withJobLock } from '../../../src/cli/services/locking.js';
 import { LockedError } from '../../../src/domain/errors.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'flink-cli-lock-'));

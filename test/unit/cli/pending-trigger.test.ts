@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { pendingMismatch, type PendingTrigger } from '../../../src/cli/locking.js';
+import { pendingMismatch, type PendingTrigger } from '../../../src/cli/services/locking.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const pending = (request?: PendingTrigger['request']): PendingTrigger =>

@@ -1,6 +1,6 @@
 // Attributing a scanned Flink savepoint (its directory names only 6 characters of the job id) to a known job.
 import { describe, expect, it } from '@jest/globals';
-import { attributed } from '../../../src/cli/snapshots.js';
+import { attributed } from '../../../src/cli/services/snapshots.js';
 import type { CatalogEntry } from '../../../src/domain/catalog.js';
 
 const scanned: CatalogEntry = {

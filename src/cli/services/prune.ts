@@ -1,11 +1,11 @@
 // Prune a job's savepoints by the retention rules (src/domain/retention.ts): plan first, then dispose.
 // A failed disposal is reported; the savepoint stays listed and the next prune tries again. What running
 // jobs still need comes from the one disposal guard (src/domain/disposal-guard.ts), as for `flink dispose`.
-import { pickVerified } from '../domain/catalog.js';
-import { protectedSnapshots } from '../domain/disposal-guard.js';
-import { newestKept, planPrune, type PruneDecision, type PruneRules, type PruneScope } from '../domain/retention.js';
-import { FlinkCliError, UnreachableError } from '../domain/errors.js';
-import type { CommandContext } from './context.js';
+import { pickVerified } from '../../domain/catalog.js';
+import { protectedSnapshots } from '../../domain/disposal-guard.js';
+import { newestKept, planPrune, type PruneDecision, type PruneRules, type PruneScope } from '../../domain/retention.js';
+import { FlinkCliError, UnreachableError } from '../../domain/errors.js';
+import type { CommandContext } from '../context.js';
 import { gatherSnapshots, verifyFully } from './snapshots.js';
 
 export interface PruneOutcome {
@@ -29,7 +29,7 @@ export async function prune(
     dirs: options.dirs,
   });
   let protectedPaths = new Set<string>();
-  const { clusterView, createDisposer } = await import('./services/disposer.js');
+  const { clusterView, createDisposer } = await import('./disposer.js');
   const cluster = gathered.coordinator === 'unreachable' ? { local: false } : await clusterView(ctx);
   if (cluster.jobs === undefined) {
     if (!options.offline) {

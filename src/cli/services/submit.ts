@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ClaimMode, JarRunRequest } from '../rest-api/types.js';
-import type { FlinkApi } from '../client/rest-client.js';
-import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../domain/errors.js';
+import type { ClaimMode, JarRunRequest } from '../../rest-api/types.js';
+import type { FlinkApi } from '../../client/rest-client.js';
+import { FlinkCliError, NotFoundError, OperationError, UsageError } from '../../domain/errors.js';
 
 export type ArtifactKind = 'jar' | 'module';
 

@@ -3,11 +3,11 @@
 import fs, { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { coordinatorStateDir } from '../config/state-dir.js';
-import { LockedError } from '../domain/errors.js';
-import { pointerToPath } from '../domain/pointers.js';
-import { ioOperationError } from '../domain/io-errors.js';
-import type { CommandContext } from './context.js';
+import { coordinatorStateDir } from '../../config/state-dir.js';
+import { LockedError } from '../../domain/errors.js';
+import { pointerToPath } from '../../domain/pointers.js';
+import { ioOperationError } from '../../domain/io-errors.js';
+import type { CommandContext } from '../context.js';
 import { isProcessAlive as alive } from './pid.js';
 
 interface Holder {

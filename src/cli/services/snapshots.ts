@@ -2,8 +2,8 @@
 // coordinator), Flink's checkpoint history (real Flink), and a scan of the configured savepoint and
 // checkpoint directories plus --dir roots, so it works after the job and even the cluster are gone.
 import path from 'node:path';
-import type { FlinkApi } from '../client/rest-client.js';
-import { resolveSavepointTarget } from '../config/savepoint-target.js';
+import type { FlinkApi } from '../../client/rest-client.js';
+import { resolveSavepointTarget } from '../../config/savepoint-target.js';
 import {
   filterCatalog,
   latestRestorable,
@@ -12,10 +12,10 @@ import {
   type CatalogEntry,
   type CatalogFilter,
   type Verification,
-} from '../domain/catalog.js';
-import { FlinkCliError } from '../domain/errors.js';
-import { pointerToPath } from '../domain/pointers.js';
-import type { CommandContext } from './context.js';
+} from '../../domain/catalog.js';
+import { FlinkCliError } from '../../domain/errors.js';
+import { pointerToPath } from '../../domain/pointers.js';
+import type { CommandContext } from '../context.js';
 
 export interface Gathered {
   entries: CatalogEntry[];
@@ -26,8 +26,8 @@ export interface Gathered {
 
 export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter & { dirs?: string[] }): Promise<Gathered> {
   const config = await ctx.config();
-  const { storageOf } = await import('./services/storage.js');
-  const { childOf, hasAdapter } = await import('../storage/index.js');
+  const { storageOf } = await import('./storage.js');
+  const { childOf, hasAdapter } = await import('../../storage/index.js');
   const storage = await storageOf(ctx);
   // Configured roots on a store this machine has no adapter for (gs://, ...) are the cluster's to list;
   // a --dir on one is an error saying so (below), never an empty scan.
@@ -101,10 +101,10 @@ export async function gatherSnapshots(ctx: CommandContext, filter: CatalogFilter
  * reported (gs://, ...) stays as it said.
  */
 export async function verifyFully(entry: CatalogEntry, ctx: CommandContext): Promise<Verification> {
-  const { hasAdapter } = await import('../storage/index.js');
+  const { hasAdapter } = await import('../../storage/index.js');
   const reported = (): Verification => ({ level: entry.verified === 'full' ? 'full' : 'quick', state: entry.state, problem: entry.problem });
   if (!hasAdapter(entry.path)) return reported();
-  const { storageOf } = await import('./services/storage.js');
+  const { storageOf } = await import('./storage.js');
   try {
     return await (await storageOf(ctx)).verify(entry.path, 'full');
   } catch (error) {

@@ -2,14 +2,14 @@
 // restore) and before `upgrade` stops the old job, the snapshot's operators holding state are compared with the
 // new job's operators, which the cluster plans from the uploaded artifact (POST /jars/:jarid/plan; the CLI never
 // evaluates job code itself). State that would be dropped refuses unless -n; operators starting empty are reported.
-import type { FlinkApi } from '../client/rest-client.js';
-import type { ClaimMode } from '../rest-api/types.js';
-import { comparePreflight, describeOperator, describePlanned, type SnapshotOperator } from '../domain/preflight.js';
-import { FlinkCliError, OperationError } from '../domain/errors.js';
-import { operatorIdForUid } from '../domain/operator-id.js';
-import type { SnapshotStorage } from '../storage/index.js';
-import type { CommandContext } from './context.js';
-import { storageOf } from './services/storage.js';
+import type { FlinkApi } from '../../client/rest-client.js';
+import type { ClaimMode } from '../../rest-api/types.js';
+import { comparePreflight, describeOperator, describePlanned, type SnapshotOperator } from '../../domain/preflight.js';
+import { FlinkCliError, OperationError } from '../../domain/errors.js';
+import { operatorIdForUid } from '../../domain/operator-id.js';
+import type { SnapshotStorage } from '../../storage/index.js';
+import type { CommandContext } from '../context.js';
+import { storageOf } from './storage.js';
 
 export interface PreflightRequest {
   args: string[];
@@ -25,14 +25,14 @@ export const NOT_HERE = 'not on this machine';
 
 /** The operators of a snapshot (ours or Flink's) on any store this machine reaches; a reason string when it cannot be read here. */
 export async function snapshotOperators(pointer: string, storage: SnapshotStorage): Promise<SnapshotOperator[] | string> {
-  const { hasAdapter } = await import('../storage/index.js');
+  const { hasAdapter } = await import('../../storage/index.js');
   if (!hasAdapter(pointer)) return `${pointer} is not on this machine`;
   // Not here: the cluster may still reach it (its own disk); it says whether it can, so nothing to note.
   if (!(await storage.describe(pointer).catch(() => undefined))) return NOT_HERE;
   try {
     const inspected = await storage.inspect(pointer);
     if (inspected.origin === 'flink') {
-      const { operatorBytes } = await import('../storage/flink-metadata/index.js');
+      const { operatorBytes } = await import('../../storage/flink-metadata/index.js');
       return inspected.snapshot.metadata.operators.map((op) => {
         const bytes = operatorBytes(op);
         return { id: op.id, uid: op.uid, name: op.name, bytes, hasState: bytes > 0 || op.coordinatorState !== null };
@@ -133,7 +133,7 @@ export async function refuseNoClaimOfChangelog(ctx: CommandContext, pointer: str
   const mode = given ?? ((await ctx.config()).enumValue('execution.state-recovery.claim-mode') as ClaimMode | undefined) ?? 'NO_CLAIM';
   if (mode !== 'NO_CLAIM') return;
   const metadata = await flinkMetadataOf(ctx, pointer);
-  const fm = await import('../storage/flink-metadata/index.js');
+  const fm = await import('../../storage/flink-metadata/index.js');
   if (!metadata || !fm.usesChangelog(metadata)) return;
   throw new OperationError(
     `${pointer} holds state of the changelog state backend, which Flink cannot restore in NO_CLAIM mode${given ? '' : ' (the default)'}: the new job would fail at its first checkpoint (the backend does not support enforcing a full snapshot). ${refusalTail}`,

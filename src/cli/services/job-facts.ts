@@ -1,11 +1,11 @@
 // The disposal guard's facts about jobs, from the REST API of the reachable cluster: every job that has not
 // ended, what it restored from, how many checkpoints it completed since, and its newest restorable snapshot
 // (Flink's latest completed checkpoint and savepoint, plus FLIP-10's /jobs/:id/savepoints on the local coordinator).
-import type { CheckpointingStatistics, RestorableSnapshotList } from '../rest-api/types.js';
-import type { FlinkApi } from '../client/rest-client.js';
-import { FlinkCliError } from '../domain/errors.js';
-import type { JobFacts } from '../domain/disposal-guard.js';
-import { isGloballyTerminal, type JobStatus } from '../domain/job-status.js';
+import type { CheckpointingStatistics, RestorableSnapshotList } from '../../rest-api/types.js';
+import type { FlinkApi } from '../../client/rest-client.js';
+import { FlinkCliError } from '../../domain/errors.js';
+import type { JobFacts } from '../../domain/disposal-guard.js';
+import { isGloballyTerminal, type JobStatus } from '../../domain/job-status.js';
 
 export async function gatherJobFacts(client: FlinkApi): Promise<JobFacts[]> {
   const caps = await client.capabilities();

@@ -2,8 +2,8 @@
 // submission so that `upgrade` can roll back to the same code and `--require-savepoint` knows the name.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { coordinatorStateDir } from '../config/state-dir.js';
-import type { CommandContext } from './context.js';
+import { coordinatorStateDir } from '../../config/state-dir.js';
+import type { CommandContext } from '../context.js';
 
 export interface SubmissionRecord {
   jobId: string;

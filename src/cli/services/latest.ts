@@ -1,9 +1,9 @@
 // What "latest" means when no job id is given, shared by `savepoints --latest` and `restore latest`, and the
 // warning for a pick that Flink may take away from under a script.
-import { jobsWithSnapshots, type CatalogEntry, type JobWithSnapshots } from '../domain/catalog.js';
-import { UsageError } from '../domain/errors.js';
-import type { IO } from './io.js';
-import { formatTime, isoTime } from './output/format.js';
+import { jobsWithSnapshots, type CatalogEntry, type JobWithSnapshots } from '../../domain/catalog.js';
+import { UsageError } from '../../domain/errors.js';
+import type { IO } from '../io.js';
+import { formatTime, isoTime } from '../output/format.js';
 
 /**
  * Snapshots of several jobs and no job id given (a name may fit several: pipelines can share one): ambiguous,
