@@ -288,10 +288,12 @@ describe.each(VERSIONS)('Apache Flink %s', (version) => {
     expect(clusterDefault.exitCode).toBe(0);
     expect(localPath(PATH_RE.exec(clusterDefault.stdout)![1]).startsWith(cluster.savepointDir)).toBe(true);
 
-    // Flink's REST API serves checkpoint statistics from a cache (refreshed every few seconds): on a loaded
-    // machine the newest savepoints may show up a little later in its history, so the listing is polled.
+    // Flink's REST API serves checkpoint statistics from a cache (refreshed every few seconds), and its history
+    // keeps the newest 10 (on a loaded machine checkpoints push the savepoints out of it): the listing is polled,
+    // and the directories are scanned too.
+    const dirs = ['adhoc', 'configured', 'deprecated'].flatMap((d) => ['--dir', path.join(work, d)]);
     await until('the four savepoints listed', async () => {
-      const listed = JSON.parse((await ours(['savepoints', jobId, ...m(), '--json', '--dir', path.join(work, 'adhoc')], work)).stdout).snapshots as Array<{
+      const listed = JSON.parse((await ours(['savepoints', jobId, ...m(), '--json', ...dirs], work)).stdout).snapshots as Array<{
         kind: string;
       }>;
       return listed.filter((s) => s.kind === 'savepoint').length >= 4 ? true : undefined;
