@@ -17,6 +17,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
+import { describeIoError } from '../../domain/io-errors.js';
 import {
   StorageAccessDeniedError,
   StorageObjectExistsError,
@@ -239,7 +240,9 @@ export class LocalStore implements ObjectStore {
     if (error instanceof UsageError) return error;
     if (isCode(error, 'EACCES', 'EPERM')) return new StorageAccessDeniedError(uri, action, 'permission denied by the file system', { cause: error });
     if (isCode(error, 'ENOENT', 'EISDIR', 'ENOTDIR')) return new StorageObjectNotFoundError(uri, action, { cause: error });
-    return new StorageRequestError(uri, action, (error as Error).message, { cause: error });
+    // A full disk, a quota, a read-only file system: the operator's environment, named with the directory.
+    const io = describeIoError(error, path.dirname(this.pathOf(key)));
+    return new StorageRequestError(uri, action, io ?? (error as Error).message, { cause: error });
   }
 }
 
