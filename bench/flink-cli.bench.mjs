@@ -43,7 +43,8 @@ try {
   process.chdir(root);
   const { FlinkCluster, testJobJar } = await import(pathToFileURL(bundled).href);
   const jar = await testJobJar(version);
-  cluster = await FlinkCluster.start(version);
+  // A loaded shared machine can take minutes to start two JVMs (the layout suite allows the same).
+  cluster = await FlinkCluster.start(version, { bootTimeoutMs: 300_000 });
 
   /** Our bin/flink, synchronously; a failing call would time nothing worth comparing. */
   const ours = (args) => {
