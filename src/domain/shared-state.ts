@@ -7,6 +7,8 @@
 export interface CheckpointRefs {
   /** How messages name it: chk-7 (of the same job), <job id>/chk-7, savepoint-..., or its location. */
   name: string;
+  /** Where it is (a path or URI), for scripts: a kept file's `neededBy`. Default: its name. */
+  location?: string;
   /** Undefined when its _metadata could not be read: its references are unknown. */
   files?: readonly string[];
   /** Why its _metadata could not be read. */
@@ -20,6 +22,8 @@ export interface FilePlan {
   bytes: number;
   action: 'delete' | 'keep';
   reason: string;
+  /** A kept file: the retained snapshots that reference it (their locations). */
+  neededBy?: string[];
 }
 
 /** path -> names of the checkpoints referencing it. */
@@ -64,13 +68,15 @@ export function planOwnedFiles(target: string, files: readonly OwnedFile[], othe
   const wanted = new Set(files.map((f) => f.path));
   const counts = referenceCounts(rest.map((c) => ({ ...c, files: c.files?.filter((f) => wanted.has(f)) })));
   const unknown = rest.filter((c) => c.files === undefined);
+  const locations = new Map(rest.map((c) => [c.name, c.location ?? c.name]));
   const plans: FilePlan[] = [];
   const seen = new Set<string>();
   for (const f of files) {
     if (seen.has(f.path)) continue;
     seen.add(f.path);
     const users = counts.get(f.path);
-    const keep = (reason: string) => plans.push({ path: f.path, bytes: f.bytes, action: 'keep', reason });
+    const neededBy = users?.map((name) => locations.get(name) ?? name);
+    const keep = (reason: string) => plans.push({ path: f.path, bytes: f.bytes, action: 'keep', reason, ...(neededBy ? { neededBy } : {}) });
     if (f.own) {
       if (users) keep(`own file: also referenced by ${byName(users)}`);
     } else if (users) keep(`shared: also referenced by ${byName(users)}`);

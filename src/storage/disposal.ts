@@ -191,7 +191,7 @@ async function planFiles(facts: Target, context: DisposalContext): Promise<FileP
   for (const outside of await referencedOutside(facts, folder)) files.push(await ownership(outside, { ...context, roots }));
   if (files.length === 0) return [];
   const retained = await retainedSnapshots(context.pool, roots, { cacheDir: context.cacheDir });
-  const others = retained.filter((s) => s.id !== keyId(store, key)).map((s) => ({ ...s, name: nameFrom(location, s) }));
+  const others = retained.filter((s) => s.id !== keyId(store, key)).map((s) => ({ ...s, name: nameFrom(location, s), location: s.name }));
   return planOwnedFiles(path.posix.basename(location), files, others);
 }
 

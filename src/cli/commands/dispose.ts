@@ -114,7 +114,13 @@ function stepJson(s: DisposalStep): Record<string, unknown> {
     reason: s.reason,
     kind: s.entry?.kind ?? null,
     jobId: s.entry?.jobId ?? null,
-    sharedFiles: (s.sharedFiles ?? []).map((f) => ({ path: f.path, bytes: f.bytes, action: f.action, reason: f.reason })),
+    sharedFiles: (s.sharedFiles ?? []).map((f) => ({
+      path: f.path,
+      bytes: f.bytes,
+      action: f.action,
+      reason: f.reason,
+      ...(f.neededBy ? { neededBy: f.neededBy } : {}),
+    })),
   };
 }
 

@@ -37,7 +37,7 @@ describe('planOwnedFiles', () => {
     ];
     expect(planOwnedFiles('chk-5', target, others)).toEqual([
       { path: shared('a'), bytes: 1, action: 'delete', reason: 'shared: referenced only by chk-5' },
-      { path: shared('b'), bytes: 2, action: 'keep', reason: 'shared: also referenced by chk-6, chk-7' },
+      { path: shared('b'), bytes: 2, action: 'keep', reason: 'shared: also referenced by chk-6, chk-7', neededBy: ['chk-6', 'chk-7'] },
       { path: shared('c'), bytes: 4, action: 'delete', reason: 'shared: referenced only by chk-5' },
     ]);
   });
@@ -56,16 +56,17 @@ describe('planOwnedFiles', () => {
     expect(plans[1].reason).toBe('shared: also referenced by chk-6');
   });
 
-  it("another job's snapshot (a CLAIM restore) keeps what it references, its own files included; the rest of the folder goes unplanned", () => {
+  it("another job's snapshot (a CLAIM restore) keeps what it references, its own files included, naming where it is; the rest of the folder goes unplanned", () => {
     const claimer = '9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a9a/chk-2';
+    const where = `/ckpt/${claimer}`;
     const plans = planOwnedFiles(
       'chk-5',
       [own(`${job}/chk-5/private`), own(`${job}/chk-5/other`), outside(shared('a')), outside(shared('b'))],
-      [{ name: claimer, files: [`${job}/chk-5/private`, shared('a')] }],
+      [{ name: claimer, location: where, files: [`${job}/chk-5/private`, shared('a')] }],
     );
     expect(plans).toEqual([
-      { path: `${job}/chk-5/private`, bytes: 10, action: 'keep', reason: `own file: also referenced by ${claimer}` },
-      { path: shared('a'), bytes: 10, action: 'keep', reason: `shared: also referenced by ${claimer}` },
+      { path: `${job}/chk-5/private`, bytes: 10, action: 'keep', reason: `own file: also referenced by ${claimer}`, neededBy: [where] },
+      { path: shared('a'), bytes: 10, action: 'keep', reason: `shared: also referenced by ${claimer}`, neededBy: [where] },
       { path: shared('b'), bytes: 10, action: 'delete', reason: 'shared: referenced only by chk-5' },
     ]);
   });
