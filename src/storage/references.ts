@@ -11,6 +11,7 @@
 import path from 'node:path';
 import type { CheckpointRefs } from '../domain/shared-state.js';
 import { pointerToPath } from '../domain/pointers.js';
+import { StorageObjectNotFoundError } from '../domain/errors.js';
 import { factsIn, listed, locationOf, stateFilesOf } from './catalog.js';
 import { groupSnapshots, METADATA_FILE, namedSnapshot } from './layout.js';
 import { decodeMetadata, type SnapshotMetadata } from './metadata.js';
@@ -79,7 +80,12 @@ export async function retainedSnapshots(pool: StorePool, roots: readonly string[
         retained.files = stateFilesOf(snapshot.files).map((o) => keyId(store, o.key));
         continue;
       }
-      pending.push(async () => void Object.assign(retained, await referencesOf(store, snapshot.prefix, metadata, cache)));
+      pending.push(async () => {
+        const refs = await referencesOf(store, snapshot.prefix, metadata, cache);
+        // Deleted since the listing (Flink subsumed a running job's checkpoint): no longer retained.
+        if (refs === 'gone') byId.delete(id);
+        else Object.assign(retained, refs);
+      });
     }
     let next = 0;
     await Promise.all(
@@ -92,25 +98,31 @@ export async function retainedSnapshots(pool: StorePool, roots: readonly string[
   return [...byId.values()];
 }
 
-/** What one snapshot's `_metadata` references (cached by its size and ETag or time); a problem when it cannot be read. */
+/** What one snapshot's `_metadata` references (cached by its size and ETag or time); a problem when it cannot be read; 'gone' when it no longer exists. */
 async function referencesOf(
   store: ObjectStore,
   prefix: string,
   metadata: ObjectInfo,
   cache: ReferenceCache,
-): Promise<Pick<CheckpointRefs, 'files' | 'problem'>> {
+): Promise<Pick<CheckpointRefs, 'files' | 'problem'> | 'gone'> {
   const key = `${prefix}/${METADATA_FILE}`;
   const tag = metadata.etag ?? String(metadata.lastModified.getTime());
   const known = cache.get(key, metadata.size, tag);
   if (known) return known;
   const found = await decodeReferences(store, prefix, key);
-  cache.set(key, metadata.size, tag, found);
+  if (found !== 'gone') cache.set(key, metadata.size, tag, found);
   return found;
 }
 
-async function decodeReferences(store: ObjectStore, prefix: string, key: string): Promise<Pick<CheckpointRefs, 'files' | 'problem'>> {
+async function decodeReferences(store: ObjectStore, prefix: string, key: string): Promise<Pick<CheckpointRefs, 'files' | 'problem'> | 'gone'> {
+  let bytes: Buffer;
   try {
-    const bytes = await store.read(key);
+    bytes = await store.read(key);
+  } catch (error) {
+    if (error instanceof StorageObjectNotFoundError) return 'gone';
+    return { problem: `${locationOf(store, key)}: ${(error as Error).message.replace(/\.$/, '')}` };
+  }
+  try {
     const decoded = decodeMetadata<SnapshotMetadata>(bytes, { whole: false });
     if (decoded.kind === 'ours') return { files: decoded.metadata.files.map((f) => keyId(store, `${prefix}/${f.name}`)) };
     const { decodeFlinkMetadata, referencedFiles } = await import('./flink-metadata/index.js');
