@@ -134,7 +134,7 @@ describe.each(stores.flavours)('disposal on $name', (flavour) => {
   });
 
   it('a path on a store only the cluster can reach is planned for /savepoint-disposal', async () => {
-    const [step] = await storage.planDisposal(['hdfs://namenode/savepoints/savepoint-fd7201-0123456789ab'], nobody);
+    const [step] = await storage.planDisposal(['gs://bucket/savepoints/savepoint-fd7201-0123456789ab'], nobody);
     expect(step.directory).toBeUndefined();
     expect(step.reason).toContain('/savepoint-disposal');
   });
