@@ -99,7 +99,7 @@ export interface LocalFileSystem {
   protectedAs(key: string): string | undefined;
   /** Creates directories (an object store needs none: a key's "folders" exist with it). */
   makeDirectories(keys: readonly string[]): Promise<void>;
-  /** Removes a directory that holds no file any more, with its empty subdirectories (never through a link). */
+  /** Removes a directory that holds no file any more (temp files of dead writes aside), with its empty subdirectories (never through a link). */
   removeEmptyDirectory(key: string): Promise<void>;
   /** Makes the entries of a directory (files created or renamed in it) durable: fsync of the directory. */
   syncDirectory(key: string): Promise<void>;

@@ -286,7 +286,11 @@ function sorted(at: string, entries: Dirent[]): Array<{ key: string; isDirectory
 async function removeEmptyTree(dir: string): Promise<void> {
   const info = lstatSync(dir, { throwIfNoEntry: false });
   if (!info?.isDirectory()) return;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) await removeEmptyTree(path.join(dir, entry.name));
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await removeEmptyTree(path.join(dir, entry.name));
+    // A temp file a write left when its process died (never listed, never renamed into place) holds nothing.
+    else if (entry.isFile() && TEMP_FILE.test(entry.name)) await unlink(path.join(dir, entry.name)).catch(() => undefined);
+  }
   await rmdir(dir).catch(() => undefined); // ENOTEMPTY: something is left, and stays
 }
 
