@@ -1,6 +1,6 @@
 // Entry of bin/flink (bundled to dist/cli.cjs). The only place that sets process.exitCode.
 import { runCli } from './app.js';
-import { interrupted } from './interrupt.js';
+import { interrupted, releaseOnInterrupt } from './interrupt.js';
 import { createSystemIO } from './io.js';
 
 process.exitCode = 1; // crash guard: stays 1 if anything below throws before we set the real code
@@ -18,7 +18,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const { lines, code } = interrupted(signal);
     process.stderr.write('\n' + lines.join('\n') + '\n');
     process.exitCode = code;
-    process.exit(code);
+    // Leases this run holds in a store are deleted first (bounded), so other hosts need not wait for expiry.
+    void releaseOnInterrupt().finally(() => process.exit(code));
   });
 }
 // No top-level await: the bundle is CommonJS (a CommonJS entry starts faster than an ES module).

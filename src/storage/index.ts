@@ -9,12 +9,14 @@
 import type { StorageSettings } from '../config/storage.js';
 import type { CatalogEntry, Verification } from '../domain/catalog.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
-import { NotFoundError, OperationError } from '../domain/errors.js';
+import { LockedError, NotFoundError, OperationError } from '../domain/errors.js';
+import { describeHolder, newLease, type LeaseRecord } from '../domain/lease.js';
+import { acquireLease, DELETE_LEASE_KEY, heldDeleteLease, restoreLeaseKey, type HeldLease, type LeaseOptions } from './lease.js';
 import { describeSnapshot, scanRoots } from './catalog.js';
 import { dispose, planDisposal, type DisposalStep } from './disposal.js';
 import type { FlinkSnapshot } from './flink-metadata/index.js';
 import { deleteGcFiles, planJobGc, type GcOutcome, type GcRequest } from './gc.js';
-import { METADATA_FILE, snapshotPointer } from './layout.js';
+import { DISPOSING_MARKER, JOB_NAME, METADATA_FILE, snapshotPointer } from './layout.js';
 import { decodeMetadata, isFlinkMetadata, type SnapshotMetadata } from './metadata.js';
 import { isPinned, pin, unpin, type PinInfo } from './pins.js';
 import { readSnapshot, type OpenedSnapshot } from './snapshot-reader.js';
@@ -23,6 +25,7 @@ import { StorePool } from './stores/index.js';
 import { checkReferencedFiles, checkStateFiles, contentsOf, verifySnapshot, type FileProblem } from './verify.js';
 
 export type { DisposalStep } from './disposal.js';
+export type { HeldLease, LeaseOptions } from './lease.js';
 export type { GcOutcome } from './gc.js';
 export type {
   OperatorSnapshotInfo,
@@ -157,7 +160,83 @@ export class SnapshotStorage {
     return outcome.plan ? deleteGcFiles(this.pool, outcome.plan) : Promise.resolve(0);
   }
 
+  /**
+   * The delete lease of each snapshot root (a deleting command holds it while it plans and deletes). A local root
+   * that does not exist holds nothing to delete and gets none. Undefined when a root's store cannot create
+   * only-if-absent (the caller falls back to a local lock); a refusal is a LockedError naming the holder.
+   */
+  async leaseRootsForDelete(roots: readonly string[], holder: LeaseHolder, options: LeaseOptions): Promise<HeldLease[] | undefined> {
+    const held: HeldLease[] = [];
+    try {
+      const seen = new Set<string>();
+      for (const root of roots) {
+        const store = await this.pool.at(root);
+        if (seen.has(store.base)) continue;
+        seen.add(store.base);
+        if (store.conditionalCreate === false) {
+          await Promise.all(held.map((h) => h.release()));
+          return undefined;
+        }
+        if (store.fileSystem && store.fileSystem.facts('').kind !== 'directory') continue;
+        const now = (options.now ?? Date.now)();
+        const lease = newLease({ ...holder, kind: 'delete' }, now, options.durationMs);
+        held.push(
+          await acquireLease(store, DELETE_LEASE_KEY, lease, { ...options, what: `the delete lease of ${store.base}`, refused: 'nothing was deleted' }),
+        );
+      }
+      return held;
+    } catch (error) {
+      await Promise.all(held.map((h) => h.release()));
+      throw error;
+    }
+  }
+
+  /** A folder's snapshot root: a job folder (<root>/<job id>) is below its checkpoint root; any other folder is one. */
+  snapshotRootOfFolder(folder: string): string {
+    const trimmed = folder.trim().replace(/\/+$/, '');
+    return JOB_NAME.test(trimmed.slice(trimmed.lastIndexOf('/') + 1)) ? trimmed.slice(0, trimmed.lastIndexOf('/')) : trimmed;
+  }
+
+  /** The snapshot root of each pointer (where its delete lease lives). */
+  async rootsOf(pointers: readonly string[]): Promise<string[]> {
+    return Promise.all(pointers.map(async (p) => (await this.pool.locate(p)).store.base));
+  }
+
+  /**
+   * A restore lease naming the snapshot, then the check that it is not being disposed (its `_disposing` marker)
+   * nor gone. Undefined when its store cannot create only-if-absent. Refused: LockedError (being disposed),
+   * NotFoundError (disposed meanwhile); the lease is released then.
+   */
+  async leaseForRestore(pointer: string, holder: LeaseHolder, options: LeaseOptions): Promise<HeldLease | undefined> {
+    const { store, key, location } = await this.pool.locate(snapshotPointer(pointer));
+    if (store.conditionalCreate === false) return undefined;
+    const now = (options.now ?? Date.now)();
+    const lease = newLease({ ...holder, kind: 'restore', snapshot: location }, now, options.durationMs);
+    const held = await acquireLease(store, restoreLeaseKey(holder.holder), lease, {
+      ...options,
+      what: `the restore lease of ${location}`,
+      refused: 'nothing was started',
+    });
+    try {
+      if (await store.stat(`${key}/${DISPOSING_MARKER}`)) {
+        const deleter = await heldDeleteLease(store);
+        throw new LockedError(
+          `Refusing to restore from ${location}: it is being disposed${deleter ? ` by ${describeHolder(deleter, Date.now())}` : ''}; nothing was started.`,
+        );
+      }
+      if (!(await store.stat(`${key}/${METADATA_FILE}`)))
+        throw new NotFoundError(`Cannot restore from ${location}: it has no _metadata (disposed meanwhile?); nothing was started.`);
+    } catch (error) {
+      await held.release();
+      throw error;
+    }
+    return held;
+  }
+
   close(): void {
     this.pool.close();
   }
 }
+
+/** Who takes a lease: a random id of this run, and what a refused run is told about it. */
+export type LeaseHolder = Pick<LeaseRecord, 'holder' | 'host' | 'pid' | 'user' | 'command'>;

@@ -9,7 +9,7 @@ import type { DisposalStep } from '../../storage/index.js';
 import type { CommandContext } from '../context.js';
 import { emit, humanNow } from '../output/export.js';
 import type { CommandModule } from '../program.js';
-import { clusterView, createDisposer } from '../services/disposer.js';
+import { clusterView, createDisposer, type ClusterView } from '../services/disposer.js';
 import { snapshotRoots, storageOf } from '../services/storage.js';
 import { formatBytes } from '../output/format.js';
 
@@ -73,6 +73,14 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     }
     io.note('--offline: running jobs are not checked; disposing from storage alone.');
   }
+  if (options.dryRun) return disposeHolding(options, ctx, cluster);
+  const { withDeleteLease } = await import('../services/lease.js');
+  // The delete lease of each target's root, before the plan: another deleting run (any host) is refused.
+  await withDeleteLease(ctx, { pointers: options.paths }, 'dispose', () => disposeHolding(options, ctx, cluster));
+}
+
+async function disposeHolding(options: DisposeOptions, ctx: CommandContext, cluster: ClusterView): Promise<void> {
+  const { io } = ctx;
   const storage = await storageOf(ctx);
   const steps = await storage.planDisposal(options.paths, { roots: await snapshotRoots(ctx), jobs: cluster.jobs ?? [], force: options.force });
   if (options.dryRun) {

@@ -102,5 +102,5 @@ export async function runRestore(options: RestoreOptions, ctx: CommandContext): 
       `Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${new Date(latest.completedAt).toISOString()})` : ''}.`,
     );
   }
-  await runRun({ ...options, fromSavepoint: pointer }, ctx);
+  await runRun({ ...options, fromSavepoint: pointer, leaseCommand: `restore ${options.from}` }, ctx);
 }

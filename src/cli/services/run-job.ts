@@ -1,5 +1,6 @@
 // Submitting a job (run, restore): checks before any cluster is involved, the local coordinator started on
 // demand, the submission and its record, and waiting for an attached job to end.
+import type { FlinkApi } from '../../client/rest-client.js';
 import type { ClaimMode } from '../../rest-api/types.js';
 import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { absolutePointer } from '../../domain/pointers.js';
@@ -25,6 +26,8 @@ export interface RunOptions {
   /** Refuse to start from no state when a restorable snapshot exists for the job's name. */
   requireSavepoint?: boolean;
   name?: string;
+  /** How the restore lease names this command ("restore latest"); default "run -s". */
+  leaseCommand?: string;
 }
 
 export interface RawRunOptions {
@@ -139,7 +142,7 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
     io.warn(`'-m' after the job file is an argument of the job (as in Flink's run); give -m before ${options.artifact} to choose the cluster.`);
   }
   // Everything that can be checked here is checked before any cluster is involved.
-  const { checkArtifact, prepareArtifact, submitPrepared } = await import('../submit.js');
+  const { checkArtifact } = await import('../submit.js');
   checkArtifact(options.artifact, ctx.cwd);
   if (options.usedRestoreMode) io.warn("The option 'restoreMode' is deprecated. Please use 'claimMode' instead.");
   if (options.claimMode === 'LEGACY') io.warn('The LEGACY restore mode is deprecated, please use CLAIM or NO_CLAIM mode instead.');
@@ -147,41 +150,18 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
   if (savepointPath) ctx.audit.paths.push(savepointPath);
   if (options.requireSavepoint && !savepointPath) await refuseStartFromNothing(ctx, options);
   const client = await ctx.client();
-  const prepared = await prepareArtifact(options.artifact);
+  const submit = () => submitJobOf(ctx, client, options, savepointPath);
   let submitted: Submitted;
-  try {
-    const started = prepared.kind === 'module' ? await ensureLocalCoordinator(ctx, client, savepointPath) : undefined;
-    const spinner = await io.spinner(`Submitting ${options.artifact}`);
-    try {
-      submitted = await submitPrepared(
-        client,
-        prepared,
-        {
-          artifact: options.artifact,
-          args: options.args,
-          entryClass: options.entryClass,
-          parallelism: options.parallelism,
-          savepointPath,
-          allowNonRestoredState: options.allowNonRestoredState,
-          claimMode: savepointPath ? options.claimMode : undefined,
-        },
-        (line) => io.warn(line),
-        savepointPath === undefined
-          ? undefined
-          : async (jarId) => {
-              const { preflight } = await import('../preflight.js');
-              spinner.stop();
-              await preflight(ctx, client, jarId, savepointPath, options, 'Nothing was started.');
-            },
-      );
-    } catch (error) {
-      spinner.stop();
-      if (started) await stopStarted(ctx, started);
-      throw explainRejection(error, prepared.upload, options.artifact, options.args);
-    }
-    spinner.stop();
-  } finally {
-    await prepared.cleanup();
+  if (savepointPath === undefined) submitted = await submit();
+  else {
+    // A restore lease names the snapshot until the job runs from it: a disposal (any host) refuses meanwhile,
+    // and a snapshot being disposed is refused here.
+    const { withRestoreLease } = await import('./lease.js');
+    submitted = await withRestoreLease(ctx, savepointPath, options.leaseCommand ?? 'run -s', async () => {
+      const done = await submit();
+      await untilStarted(client, done.jobId);
+      return done;
+    });
   }
   ctx.audit.job = submitted.jobId;
   const { recordSubmission } = await import('../submissions.js');
@@ -224,4 +204,58 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
     human: job.state === 'FINISHED' ? finished : undefined,
   });
   if (job.state !== 'FINISHED') throw new OperationError(`Job ${submitted.jobId} ended ${job.state}${cause ? `: ${cause}` : '.'}`);
+}
+
+/** Starts the local coordinator if needed and submits (the pre-flight included). */
+async function submitJobOf(ctx: CommandContext, client: FlinkApi, options: RunOptions, savepointPath: string | undefined): Promise<Submitted> {
+  const { io } = ctx;
+  const { prepareArtifact, submitPrepared } = await import('../submit.js');
+  const prepared = await prepareArtifact(options.artifact);
+  let submitted: Submitted;
+  try {
+    const started = prepared.kind === 'module' ? await ensureLocalCoordinator(ctx, client, savepointPath) : undefined;
+    const spinner = await io.spinner(`Submitting ${options.artifact}`);
+    try {
+      submitted = await submitPrepared(
+        client,
+        prepared,
+        {
+          artifact: options.artifact,
+          args: options.args,
+          entryClass: options.entryClass,
+          parallelism: options.parallelism,
+          savepointPath,
+          allowNonRestoredState: options.allowNonRestoredState,
+          claimMode: savepointPath ? options.claimMode : undefined,
+        },
+        (line) => io.warn(line),
+        savepointPath === undefined
+          ? undefined
+          : async (jarId) => {
+              const { preflight } = await import('../preflight.js');
+              spinner.stop();
+              await preflight(ctx, client, jarId, savepointPath, options, 'Nothing was started.');
+            },
+      );
+    } catch (error) {
+      spinner.stop();
+      if (started) await stopStarted(ctx, started);
+      throw explainRejection(error, prepared.upload, options.artifact, options.args);
+    }
+    spinner.stop();
+  } finally {
+    await prepared.cleanup();
+  }
+  return submitted;
+}
+
+/** Waits (bounded) until a job restoring from a snapshot runs or has ended: by then the cluster has read the snapshot. */
+async function untilStarted(client: FlinkApi, jobId: string): Promise<void> {
+  await pollUntil(
+    async () => {
+      const state = (await client.job(jobId)).state as JobStatus;
+      return state === 'RUNNING' || isGloballyTerminal(state) ? true : undefined;
+    },
+    { intervalMs: 200, timeoutMs: 60_000 },
+  ).catch(() => undefined);
 }
