@@ -9,7 +9,7 @@
 import type { StorageSettings } from '../config/storage.js';
 import type { CatalogEntry, Verification } from '../domain/catalog.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
-import { LockedError, NotFoundError, OperationError } from '../domain/errors.js';
+import { NotFoundError, OperationError, SnapshotDisposedError } from '../domain/errors.js';
 import { describeHolder, newLease, type LeaseRecord } from '../domain/lease.js';
 import { acquireLease, DELETE_LEASE_KEY, heldDeleteLease, restoreLeaseKey, type HeldLease, type LeaseOptions } from './lease.js';
 import { describeSnapshot, scanRoots } from './catalog.js';
@@ -220,12 +220,13 @@ export class SnapshotStorage {
     try {
       if (await store.stat(`${key}/${DISPOSING_MARKER}`)) {
         const deleter = await heldDeleteLease(store);
-        throw new LockedError(
+        throw new SnapshotDisposedError(
+          'locked',
           `Refusing to restore from ${location}: it is being disposed${deleter ? ` by ${describeHolder(deleter, Date.now())}` : ''}; nothing was started.`,
         );
       }
       if (!(await store.stat(`${key}/${METADATA_FILE}`)))
-        throw new NotFoundError(`Cannot restore from ${location}: it has no _metadata (disposed meanwhile?); nothing was started.`);
+        throw new SnapshotDisposedError('not-found', `Cannot restore from ${location}: it has no _metadata (disposed meanwhile?); nothing was started.`);
     } catch (error) {
       await held.release();
       throw error;

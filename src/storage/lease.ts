@@ -35,6 +35,7 @@ export class HeldLease {
   private timer?: NodeJS.Timeout;
   private released = false;
   private warnedRenewal = false;
+  private renewing?: Promise<boolean>;
 
   constructor(
     readonly store: ObjectStore,
@@ -59,6 +60,12 @@ export class HeldLease {
 
   async renew(): Promise<boolean> {
     if (this.released) return false;
+    const renewal = this.renewOnce();
+    this.renewing = renewal;
+    return renewal;
+  }
+
+  private async renewOnce(): Promise<boolean> {
     const now = (this.options.now ?? Date.now)();
     try {
       const current = await readLease(this.store, this.key);
@@ -69,6 +76,7 @@ export class HeldLease {
         );
         return false;
       }
+      if (this.released) return false; // released meanwhile: writing now would bring the lease back
       this.record = renewed(this.record, now, this.options.durationMs);
       await this.store.write(this.key, JSON.stringify(this.record));
       return true;
@@ -84,6 +92,7 @@ export class HeldLease {
     if (this.released) return;
     this.stop();
     try {
+      await this.renewing; // a renewal in flight writes before the lease is deleted, never after
       const current = await readLease(this.store, this.key);
       if (current?.lease?.holder === this.record.holder) await this.store.deleteMany([this.key]);
     } catch {

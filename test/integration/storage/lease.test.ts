@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { LockedError, NotFoundError } from '../../../src/domain/errors.js';
+import { LockedError, SnapshotDisposedError } from '../../../src/domain/errors.js';
 import type { LeaseHolder, SnapshotStorage } from '../../../src/storage/index.js';
 import { DELETE_LEASE_KEY, readLease } from '../../../src/storage/lease.js';
 import { threeStores, withoutFacts } from '../../support/stores.js';
@@ -123,12 +123,13 @@ describe.each(stores.flavours)('the store lease on $name', (flavour) => {
     await stores.put(base, `${name}/_disposing`, `${new Date().toISOString()}\n`);
     const [deleter] = (await storage.leaseRootsForDelete([base], someone('dispose', 'host-d'), options))!;
     const refusal = await storage.leaseForRestore(dir, someone('restore latest'), options).catch((e: unknown) => e);
-    expect(refusal).toBeInstanceOf(LockedError);
+    expect(refusal).toBeInstanceOf(SnapshotDisposedError);
+    expect((refusal as SnapshotDisposedError).kind).toBe('locked');
     expect((refusal as Error).message).toMatch(
       /^Refusing to restore from .*savepoint-fd7201-\w+: it is being disposed by pid \d+ on host-d \(user ops: flink dispose\), expires .*; nothing was started\.$/,
     );
     await stores.remove(base, [`${name}/_metadata`, `${name}/_disposing`]);
-    await expect(storage.leaseForRestore(dir, someone('restore'), options)).rejects.toThrow(NotFoundError);
+    await expect(storage.leaseForRestore(dir, someone('restore'), options)).rejects.toMatchObject({ kind: 'not-found', name: 'SnapshotDisposedError' });
     expect((await stores.keysUnder(base)).filter((k) => k.startsWith('_flink-cli.'))).toEqual(['_flink-cli.lease']);
     expect((await storage.scan([base])).map((e) => e.path)).not.toContain(`${base}/_flink-cli.lease`);
     expect((await storage.scan([base])).find((e) => e.path === kept)?.state).toBe('complete');
