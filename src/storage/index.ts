@@ -6,11 +6,13 @@
 // layout.ts (names, keys, grouping a listing into snapshots), metadata.ts (our _metadata and the facts a
 // listing reads), catalog.ts, verify.ts, snapshot-reader.ts / snapshot-writer.ts, pins.ts, disposal.ts,
 // references.ts (ownership across the roots in play, cached by reference-cache.ts), gc.ts, flink-metadata/.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { StorageSettings } from '../config/storage.js';
 import type { CatalogEntry, Verification } from '../domain/catalog.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
 import { NotFoundError, OperationError, SnapshotDisposedError } from '../domain/errors.js';
-import { describeHolder, newLease, type LeaseRecord } from '../domain/lease.js';
+import { DEFAULT_LEASE_MS, describeHolder, newLease, type LeaseRecord } from '../domain/lease.js';
 import { acquireLease, DELETE_LEASE_KEY, heldDeleteLease, restoreLeaseKey, type HeldLease, type LeaseOptions } from './lease.js';
 import { describeSnapshot, scanRoots } from './catalog.js';
 import { dispose, planDisposal, type DisposalStep } from './disposal.js';
@@ -152,6 +154,22 @@ export class SnapshotStorage {
     return dispose(pointer, { ...guard, pool: this.pool, cacheDir: this.cacheDir });
   }
 
+  /**
+   * Disposes one snapshot holding the delete lease of its root when the root is an object store (shared by
+   * hosts): the local coordinator's retention. A root a deleting command holds refuses (LockedError): the
+   * discard stays pending and the next pass tries again.
+   */
+  async disposeUnderLease(pointer: string, guard: GuardContext, command: string): Promise<string> {
+    const { store } = await this.pool.locate(snapshotPointer(pointer));
+    if (store.fileSystem) return this.dispose(pointer, guard);
+    const held = await this.leaseRootsForDelete([store.base], processHolder(command), { durationMs: DEFAULT_LEASE_MS });
+    try {
+      return await this.dispose(pointer, guard);
+    } finally {
+      await Promise.all((held ?? []).map((h) => h.release()));
+    }
+  }
+
   planGc(request: Omit<GcRequest, 'cacheDir'>): Promise<GcOutcome> {
     return planJobGc(this.pool, { ...request, cacheDir: this.cacheDir });
   }
@@ -241,3 +259,14 @@ export class SnapshotStorage {
 
 /** Who takes a lease: a random id of this run, and what a refused run is told about it. */
 export type LeaseHolder = Pick<LeaseRecord, 'holder' | 'host' | 'pid' | 'user' | 'command'>;
+
+/** This process as a lease holder (a fresh random id each time). */
+export function processHolder(command: string): LeaseHolder {
+  let user: string;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    user = String(process.getuid?.() ?? 'unknown');
+  }
+  return { holder: randomUUID(), host: os.hostname(), pid: process.pid, user, command };
+}

@@ -2,16 +2,14 @@
 // snapshot roots it deletes under, a restore holds a restore lease naming its snapshot until the job has
 // started from it. Released when the command ends and on Ctrl-C / SIGTERM. Where a store cannot create only
 // if absent, a local lock stands in (same host only), with a warning.
-import { randomUUID } from 'node:crypto';
-import os from 'node:os';
 import { leaseDuration } from '../../domain/lease.js';
-import type { HeldLease, LeaseHolder, LeaseOptions } from '../../storage/index.js';
+import { processHolder, type HeldLease, type LeaseHolder, type LeaseOptions } from '../../storage/index.js';
 import type { CommandContext } from '../context.js';
 import { storageOf } from './storage.js';
 
 async function leaseSetup(ctx: CommandContext, command: string): Promise<{ holder: LeaseHolder; options: LeaseOptions }> {
   const config = await ctx.config();
-  const holder: LeaseHolder = { holder: randomUUID(), host: os.hostname(), pid: process.pid, user: userName(), command };
+  const holder = processHolder(command);
   return {
     holder,
     options: {
@@ -75,12 +73,4 @@ async function localFallback<T>(ctx: CommandContext, roots: readonly string[], f
     fn,
   );
   return run();
-}
-
-function userName(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return String(process.getuid?.() ?? 'unknown');
-  }
 }
