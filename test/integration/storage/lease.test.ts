@@ -137,6 +137,27 @@ describe.each(stores.flavours)('the store lease on $name', (flavour) => {
     expect((await stores.keysUnder(base)).filter((k) => k.startsWith('_flink-cli.'))).toEqual([]);
   });
 
+  it("the coordinator's retention disposes under the root's delete lease on an object store: refused while a command holds it", async () => {
+    const base = `${root}/retention`;
+    const dir = await snapshot(base);
+    const [command] = (await storage.leaseRootsForDelete([base], someone('savepoints prune', 'cron-host'), options))!;
+    const guard = { roots: [base], jobs: [] };
+    if (flavour.name === 'local directory') {
+      // One host's disk: the retention does not take the root lease (the restore-lease check still applies).
+      expect(await storage.disposeUnderLease(dir, guard, 'coordinator retention')).toBe(dir);
+    } else {
+      await expect(storage.disposeUnderLease(dir, guard, 'coordinator retention')).rejects.toThrow(
+        /^The delete lease of .*retention\/ is held by pid \d+ on cron-host \(user ops: flink savepoints prune\), expires .*; nothing was deleted\.$/,
+      );
+      expect(withoutFacts(await stores.keysUnder(dir))).toEqual(['_metadata', 's']);
+      await command.release();
+      expect(await storage.disposeUnderLease(dir, guard, 'coordinator retention')).toBe(dir);
+    }
+    await command.release();
+    expect(await stores.keysUnder(dir)).toEqual([]);
+    expect((await stores.keysUnder(base)).filter((k) => k.startsWith('_flink-cli.'))).toEqual([]);
+  });
+
   if (flavour.name === 'local directory') {
     it('a local root that does not exist gets no lease and is not created', async () => {
       const missing = `${root}/not-there`;
