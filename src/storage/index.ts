@@ -215,9 +215,10 @@ export class SnapshotStorage {
     return JOB_NAME.test(trimmed.slice(trimmed.lastIndexOf('/') + 1)) ? trimmed.slice(0, trimmed.lastIndexOf('/')) : trimmed;
   }
 
-  /** The snapshot root of each pointer (where its delete lease lives). */
+  /** The snapshot root of each pointer (where its delete lease lives); a pointer that is a root itself has none. */
   async rootsOf(pointers: readonly string[]): Promise<string[]> {
-    return Promise.all(pointers.map(async (p) => (await this.pool.locate(p)).store.base));
+    const located = await Promise.all(pointers.map((p) => this.pool.locate(snapshotPointer(p))));
+    return located.filter((l) => l.key !== '').map((l) => l.store.base);
   }
 
   /**

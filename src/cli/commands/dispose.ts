@@ -73,14 +73,6 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
     }
     io.note('--offline: running jobs are not checked; disposing from storage alone.');
   }
-  if (options.dryRun) return disposeHolding(options, ctx, cluster);
-  const { withDeleteLease } = await import('../services/lease.js');
-  // The delete lease of each target's root, before the plan: another deleting run (any host) is refused.
-  await withDeleteLease(ctx, { pointers: options.paths }, 'dispose', () => disposeHolding(options, ctx, cluster));
-}
-
-async function disposeHolding(options: DisposeOptions, ctx: CommandContext, cluster: ClusterView): Promise<void> {
-  const { io } = ctx;
   const storage = await storageOf(ctx);
   const steps = await storage.planDisposal(options.paths, { roots: await snapshotRoots(ctx), jobs: cluster.jobs ?? [], force: options.force });
   if (options.dryRun) {
@@ -94,6 +86,15 @@ async function disposeHolding(options: DisposeOptions, ctx: CommandContext, clus
       },
     });
   }
+  // What is no snapshot (a root, '..', a plain folder) was refused by the plan, before any lease is written. The
+  // delete lease of each target's root is held from here; each disposal runs the guard again under it.
+  const { withDeleteLease } = await import('../services/lease.js');
+  const directories = steps.flatMap((s) => (s.directory === undefined ? [] : [s.directory]));
+  await withDeleteLease(ctx, { pointers: directories }, 'dispose', () => disposeSteps(steps, options, ctx, cluster));
+}
+
+async function disposeSteps(steps: readonly DisposalStep[], options: DisposeOptions, ctx: CommandContext, cluster: ClusterView): Promise<void> {
+  const { io } = ctx;
   const disposer = await createDisposer(ctx, { cluster, force: options.force });
   const done: DisposalStep[] = [];
   for (const step of steps) {
