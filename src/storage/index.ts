@@ -223,12 +223,14 @@ export class SnapshotStorage {
 
   /**
    * A restore lease naming the snapshot, then the check that it is not being disposed (its `_disposing` marker)
-   * nor gone. Undefined when its store cannot create only-if-absent. Refused: LockedError (being disposed),
+   * nor gone. 'unsupported': its store cannot create only-if-absent; 'absent': no snapshot there. Refused: LockedError (being disposed),
    * NotFoundError (disposed meanwhile); the lease is released then.
    */
-  async leaseForRestore(pointer: string, holder: LeaseHolder, options: LeaseOptions): Promise<HeldLease | undefined> {
+  async leaseForRestore(pointer: string, holder: LeaseHolder, options: LeaseOptions): Promise<HeldLease | 'unsupported' | 'absent'> {
     const { store, key, location } = await this.pool.locate(snapshotPointer(pointer));
-    if (store.conditionalCreate === false) return undefined;
+    if (store.conditionalCreate === false) return 'unsupported';
+    // Nothing there at all (a typo, a file): the restore's own checks say so, as without a lease.
+    if (key === '' || (!(await store.stat(`${key}/${METADATA_FILE}`)) && !(await store.stat(`${key}/${DISPOSING_MARKER}`)))) return 'absent';
     const now = (options.now ?? Date.now)();
     const lease = newLease({ ...holder, kind: 'restore', snapshot: location }, now, options.durationMs);
     const held = await acquireLease(store, restoreLeaseKey(holder.holder), lease, {

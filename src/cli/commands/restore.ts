@@ -89,7 +89,7 @@ export async function runRestore(options: RestoreOptions, ctx: CommandContext): 
   for (let attempt = 1; ; attempt++) {
     const pointer = await pickLatest(options, ctx);
     try {
-      return await runRun({ ...options, fromSavepoint: pointer, leaseCommand }, ctx);
+      return await runRun({ ...options, fromSavepoint: pointer, leaseCommand, picked: true }, ctx);
     } catch (error) {
       if (!(error instanceof SnapshotDisposedError) || attempt >= MAX_PICKS) throw error;
       ctx.io.warn(`${error.message.replace(/; nothing was started\.$/, '')}: picking the latest again.`);

@@ -38,13 +38,28 @@ export async function withDeleteLease<T>(
   return holding(held, fn);
 }
 
-/** Runs `fn` (the submission) holding a restore lease naming the snapshot; refused while it is being disposed. */
-export async function withRestoreLease<T>(ctx: CommandContext, pointer: string, command: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` (the submission) holding a restore lease naming the snapshot; refused while it is being disposed.
+ * Nothing there: `fn` runs and reports it as without a lease, unless the snapshot was `picked` (restore latest
+ * found it a moment ago): then it was disposed meanwhile, and the caller picks again.
+ */
+export async function withRestoreLease<T>(
+  ctx: CommandContext,
+  pointer: string,
+  command: string,
+  fn: () => Promise<T>,
+  how: { picked?: boolean } = {},
+): Promise<T> {
   const [storage, { hasAdapter }] = await Promise.all([storageOf(ctx), import('../../storage/index.js')]);
   if (!hasAdapter(pointer)) return fn(); // only the cluster reaches it (e.g. hdfs://): its own rules apply
   const { holder, options } = await leaseSetup(ctx, command);
   const held = await storage.leaseForRestore(pointer, holder, options);
-  if (held === undefined) return localFallback(ctx, await storage.rootsOf([pointer]), fn);
+  if (held === 'absent' && how.picked) {
+    const { SnapshotDisposedError } = await import('../../domain/errors.js');
+    throw new SnapshotDisposedError('not-found', `Cannot restore from ${pointer}: it was disposed meanwhile; nothing was started.`);
+  }
+  if (held === 'absent') return fn();
+  if (held === 'unsupported') return localFallback(ctx, await storage.rootsOf([pointer]), fn);
   return holding([held], fn);
 }
 

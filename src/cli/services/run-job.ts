@@ -28,6 +28,8 @@ export interface RunOptions {
   name?: string;
   /** How the restore lease names this command ("restore latest"); default "run -s". */
   leaseCommand?: string;
+  /** The snapshot was just picked as the latest (gone by now: disposed meanwhile, pick again). */
+  picked?: boolean;
 }
 
 export interface RawRunOptions {
@@ -157,11 +159,17 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
     // A restore lease names the snapshot until the job runs from it: a disposal (any host) refuses meanwhile,
     // and a snapshot being disposed is refused here.
     const { withRestoreLease } = await import('./lease.js');
-    submitted = await withRestoreLease(ctx, savepointPath, options.leaseCommand ?? 'run -s', async () => {
-      const done = await submit();
-      await untilStarted(client, done.jobId);
-      return done;
-    });
+    submitted = await withRestoreLease(
+      ctx,
+      savepointPath,
+      options.leaseCommand ?? 'run -s',
+      async () => {
+        const done = await submit();
+        await untilStarted(client, done.jobId);
+        return done;
+      },
+      { picked: options.picked },
+    );
   }
   ctx.audit.job = submitted.jobId;
   const { recordSubmission } = await import('../submissions.js');
