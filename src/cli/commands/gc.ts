@@ -61,7 +61,7 @@ export async function runGc(options: GcOptions, ctx: CommandContext): Promise<vo
   if (options.dryRun) return collect(options, ctx, dirs);
   const { withDeleteLease } = await import('../services/lease.js');
   // The delete lease of the checkpoint root (a job folder given as --dir: its root), before the plan.
-  const roots = await Promise.all(dirs.map((d) => storage.snapshotRootOfFolder(d)));
+  const roots = dirs.map((d) => storage.snapshotRootOfFolder(d));
   await withDeleteLease(ctx, { roots }, 'savepoints gc', () => collect(options, ctx, dirs));
 }
 
