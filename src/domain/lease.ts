@@ -48,6 +48,14 @@ export function isExpired(lease: LeaseRecord | undefined, now: number, storedAt?
   return !Number.isFinite(until) || now > until;
 }
 
+/**
+ * A lease whose holder ran on this host and no longer runs is taken over at once, not after expiry (as the local
+ * lock does): a release that the store refused (deletes throttled to the end) must not block the next run.
+ */
+export function isAbandoned(lease: LeaseRecord | undefined, thisHost: string, isAlive: (pid: number) => boolean): boolean {
+  return lease !== undefined && lease.host === thisHost && !isAlive(lease.pid);
+}
+
 export function parseLease(text: string): LeaseRecord | undefined {
   try {
     const value = JSON.parse(text) as Partial<LeaseRecord>;

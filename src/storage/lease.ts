@@ -28,6 +28,8 @@ export interface LeaseOptions {
   /** A note on stderr (a takeover) and a warning (a renewal that failed, a lease lost). */
   note?: (line: string) => void;
   warn?: (line: string) => void;
+  /** Whether a lease's holder is a process of this host that no longer runs (taken over at once). */
+  abandoned?: (lease: LeaseRecord) => boolean;
 }
 
 /** A lease this process holds, renewed until released. */
@@ -95,8 +97,9 @@ export class HeldLease {
       await this.renewing; // a renewal in flight writes before the lease is deleted, never after
       const current = await readLease(this.store, this.key);
       if (current?.lease?.holder === this.record.holder) await this.store.deleteMany([this.key]);
-    } catch {
-      // it expires by itself
+    } catch (error) {
+      // It expires by itself (and a run on this host takes it over at once).
+      this.options.warn?.(`Could not release the lease ${this.uri} (${(error as Error).message}); it expires ${this.record.expiresAt}.`);
     }
   }
 
@@ -148,15 +151,18 @@ export async function acquireLease(
     }
     const current = await readLease(store, key);
     if (current === undefined && attempt < 3) continue; // released between our write and read: try again
-    if (current && !isExpired(current.lease, now(), current.storedAt, options.durationMs)) throw refuse(current.lease);
+    const dead = current?.lease !== undefined && options.abandoned?.(current.lease) === true;
+    if (current && !dead && !isExpired(current.lease, now(), current.storedAt, options.durationMs)) throw refuse(current.lease);
     if (attempt >= 3) throw refuse(current?.lease);
     // Expired: its holder died or lost its way to the store. Read it once more right before deleting, so that a
     // taker that got there first (and wrote a fresh lease) is not deleted.
     const again = await readLease(store, key);
     if (again && (again.lease?.holder !== current?.lease?.holder || again.storedAt !== current?.storedAt)) {
-      if (!isExpired(again.lease, now(), again.storedAt, options.durationMs)) throw refuse(again.lease);
+      const gone = again.lease !== undefined && options.abandoned?.(again.lease) === true;
+      if (!gone && !isExpired(again.lease, now(), again.storedAt, options.durationMs)) throw refuse(again.lease);
     }
-    options.note?.(`Taking over ${options.what}: ${current?.lease ? describeHolder(current.lease, now()) : 'an unreadable lease'}.`);
+    const whose = current?.lease ? describeHolder(current.lease, now()) : 'an unreadable lease';
+    options.note?.(`Taking over ${options.what}: ${dead ? `${whose}, no longer running` : whose}.`);
     await store.deleteMany([key]);
     tookOver = true;
   }

@@ -2,7 +2,8 @@
 // snapshot roots it deletes under, a restore holds a restore lease naming its snapshot until the job has
 // started from it. Released when the command ends and on Ctrl-C / SIGTERM. Where a store cannot create only
 // if absent, a local lock stands in (same host only), with a warning.
-import { leaseDuration } from '../../domain/lease.js';
+import { isAbandoned, leaseDuration } from '../../domain/lease.js';
+import { isProcessAlive } from '../pid.js';
 import { processHolder, type HeldLease, type LeaseHolder, type LeaseOptions } from '../../storage/index.js';
 import type { CommandContext } from '../context.js';
 import { storageOf } from './storage.js';
@@ -16,6 +17,7 @@ async function leaseSetup(ctx: CommandContext, command: string): Promise<{ holde
       durationMs: leaseDuration(config.duration('savepoints.lease-duration')),
       note: (line) => ctx.io.note(line),
       warn: (line) => ctx.io.warn(line),
+      abandoned: (lease) => isAbandoned(lease, holder.host, isProcessAlive),
     },
   };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   DEFAULT_LEASE_MS,
   describeHolder,
+  isAbandoned,
   isExpired,
   leaseDuration,
   namesSnapshot,
@@ -54,6 +55,14 @@ describe('lease rules', () => {
     expect(describeHolder(lease, T0 + 18_000)).toBe('pid 4242 on host-a (user ops: flink savepoints prune), expires 2026-12-06T04:01:00.000Z (in 42 s)');
     expect(describeHolder(lease, T0 + 65_000)).toBe('pid 4242 on host-a (user ops: flink savepoints prune), expired 2026-12-06T04:01:00.000Z (5 s ago)');
     expect(describeHolder(lease, T0 + 18_000)).not.toContain('\n');
+  });
+
+  it('a lease of a process of this host that no longer runs is abandoned; one of another host, or alive, is not', () => {
+    const lease = newLease({ ...holder, kind: 'delete' }, T0, 60_000);
+    expect(isAbandoned(lease, 'host-a', () => false)).toBe(true);
+    expect(isAbandoned(lease, 'host-a', () => true)).toBe(false);
+    expect(isAbandoned(lease, 'host-b', () => false)).toBe(false);
+    expect(isAbandoned(undefined, 'host-a', () => false)).toBe(false);
   });
 
   it('a restore lease names its snapshot whatever the spelling (trailing slash, /_metadata, s3a://); a delete lease names none', () => {
