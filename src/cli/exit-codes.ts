@@ -20,7 +20,12 @@ export const EXIT_CODES: readonly ExitCodeRow[] = [
   { code: 4, kind: 'unreachable', meaning: 'The coordinator (local or Flink JobManager) could not be reached.' },
   { code: 5, kind: 'not-found', meaning: 'Not found: unknown job, trigger, snapshot or path.' },
   { code: 6, kind: 'timeout', meaning: 'Timed out waiting; the operation may still be running (reattach with the printed trigger id).' },
-  { code: 7, kind: 'locked', meaning: "Another run holds this job's savepoint lock (an overlapping cron or CI run); nothing was triggered." },
+  {
+    code: 7,
+    kind: 'locked',
+    meaning:
+      "Another run holds this job's savepoint lock (an overlapping cron or CI run), or a lease in the snapshot store (a deleting command or a restore, on any host); nothing was done.",
+  },
   { code: 8, kind: 'nothing-to-do', meaning: 'Nothing to do (savepoints prune found nothing beyond the rules; unpin of a snapshot that is not pinned).' },
   { code: 70, kind: 'internal', meaning: 'Internal error in this tool (please report it; rerun with --debug for a stack trace).' },
   { code: 130, kind: 'interrupted', meaning: 'Interrupted (Ctrl-C); a waited-for operation may still complete (the note names its trigger id).' },

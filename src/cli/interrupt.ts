@@ -30,6 +30,21 @@ export function onInterrupt(cleanup: () => void): () => void {
   return () => cleanups.delete(cleanup);
 }
 
+const releases = new Set<() => Promise<void>>();
+
+/** Registers something to release before exiting on a signal (a lease in a store); returns its removal. */
+export function onInterruptRelease(release: () => Promise<void>): () => void {
+  releases.add(release);
+  return () => releases.delete(release);
+}
+
+/** Runs the releases registered, for at most `timeoutMs` (the process is about to exit). */
+export async function releaseOnInterrupt(timeoutMs = 3000): Promise<void> {
+  const all = Promise.allSettled([...releases].map((release) => release()));
+  releases.clear();
+  await Promise.race([all, new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+}
+
 export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** Runs the cleanups and returns the lines to print on stderr and the exit code for this signal. */

@@ -1,6 +1,6 @@
 // Entry of bin/flink (bundled to dist/cli.cjs). The only place that sets process.exitCode.
 import { runCli } from './app.js';
-import { interrupted } from './interrupt.js';
+import { interrupted, releaseOnInterrupt } from './interrupt.js';
 import { createSystemIO } from './io.js';
 import { finishOutput } from './output/export.js';
 
@@ -21,7 +21,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     // With --json a script still gets its one document, saying why it ended.
     finishOutput(io, { kind: signal === 'SIGINT' ? 'interrupted' : 'terminated', message: lines.join(' '), exitCode: code });
     process.exitCode = code;
-    process.exit(code);
+    // Leases this run holds in a store are deleted first (bounded), so other hosts need not wait for expiry.
+    void releaseOnInterrupt().finally(() => process.exit(code));
   });
 }
 // No top-level await: the bundle is CommonJS (a CommonJS entry starts faster than an ES module).

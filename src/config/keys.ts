@@ -121,6 +121,14 @@ export const KEYS: readonly KeySpec[] = [
     extension: true,
     description: 'A per-job savepoint lock older than this (its holder died) is taken over.',
   },
+  {
+    key: 'savepoints.lease-duration',
+    default: '60 s',
+    type: 'duration',
+    extension: true,
+    description:
+      'Lifetime of the lease a deleting command or a restore keeps in the snapshot store (renewed every third of it while the command runs; taken over once expired).',
+  },
 
   // --- snapshots ---
   {

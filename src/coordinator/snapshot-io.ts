@@ -39,5 +39,6 @@ export async function removeSnapshotDirectory(
   pointer: string,
   context: { jobs: readonly JobFacts[]; roots: readonly string[]; force?: boolean },
 ): Promise<void> {
-  await storage.dispose(pointer, context);
+  // On an object store (a root other hosts may share) it holds the root's delete lease for the disposal.
+  await storage.disposeUnderLease(pointer, context, 'coordinator retention');
 }

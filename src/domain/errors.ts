@@ -86,6 +86,16 @@ export class LockedError extends FlinkCliError {
   }
 }
 
+/**
+ * A restore that, holding its lease, found its snapshot being disposed (kind 'locked') or gone meanwhile
+ * ('not-found'): nothing was started, and `restore latest` picks again.
+ */
+export class SnapshotDisposedError extends FlinkCliError {
+  constructor(kind: 'locked' | 'not-found', message: string) {
+    super(kind, message);
+  }
+}
+
 /** The command had nothing to do (e.g. prune found nothing beyond the rules). Not a failure, but distinct. */
 export class NothingToDoError extends FlinkCliError {
   constructor(message: string, options?: ErrorOptions) {

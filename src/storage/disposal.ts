@@ -12,11 +12,13 @@
 import path from 'node:path';
 import type { CatalogEntry } from '../domain/catalog.js';
 import { judgeDisposal, judgeInUse, refusalError, snapshotKey, type JobFacts, type TargetFacts } from '../domain/disposal-guard.js';
-import { FlinkCliError } from '../domain/errors.js';
+import { FlinkCliError, LockedError } from '../domain/errors.js';
 import { isGloballyTerminal, type JobStatus } from '../domain/job-status.js';
 import { rejectHeapPointer } from '../domain/pointers.js';
 import { planOwnedFiles, type FilePlan, type OwnedFile } from '../domain/shared-state.js';
 import { describeListed, listed, locationOf } from './catalog.js';
+import { describeHolder } from '../domain/lease.js';
+import { restoresHolding } from './lease.js';
 import { DISPOSING_MARKER, isSnapshotName, jobFileOf, METADATA_FILE, namedSnapshot, snapshotPointer } from './layout.js';
 import { decodeMetadata, isKnownFlinkVersion } from './metadata.js';
 import type { ObjectInfo, ObjectStore } from './object-store.js';
@@ -259,8 +261,20 @@ async function remove(facts: Target, plan: readonly FilePlan[], pool: StorePool)
   const doomed = plan.filter((p) => p.action === 'delete').map((p) => p.path);
   const kept = new Set(plan.filter((p) => p.action === 'keep').map((p) => p.path));
   const marker = `${key}/${DISPOSING_MARKER}`;
+  const resumed = files.has(marker);
   await store.write(marker, [new Date().toISOString(), ...doomed].join('\n') + '\n');
   await store.fileSystem?.syncDirectory(key); // the marker is durable before _metadata goes
+  // A restore takes its lease, then looks for the marker; a disposal writes the marker, then looks for leases:
+  // whichever comes second sees the other. A restore holding it: back out, the snapshot untouched.
+  if (!resumed) {
+    const holders = await restoresHolding(store, facts.located.location);
+    if (holders.length > 0) {
+      await store.deleteMany([marker]);
+      throw new LockedError(
+        `Refusing to dispose ${facts.located.location}: a restore reads it (${describeHolder(holders[0], Date.now())}); nothing was deleted.`,
+      );
+    }
+  }
   await store.deleteMany([`${key}/${METADATA_FILE}`]);
   await store.deleteMany([...files.keys()].filter((k) => k !== marker && k !== `${key}/${METADATA_FILE}` && !kept.has(keyId(store, k))));
   await deleteFiles(pool, doomed);

@@ -6,15 +6,19 @@
 // layout.ts (names, keys, grouping a listing into snapshots), metadata.ts (our _metadata and the facts a
 // listing reads), catalog.ts, verify.ts, snapshot-reader.ts / snapshot-writer.ts, pins.ts, disposal.ts,
 // references.ts (ownership across the roots in play, cached by reference-cache.ts), gc.ts, flink-metadata/.
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { StorageSettings } from '../config/storage.js';
 import type { CatalogEntry, Verification } from '../domain/catalog.js';
 import type { JobFacts } from '../domain/disposal-guard.js';
-import { NotFoundError, OperationError } from '../domain/errors.js';
+import { NotFoundError, OperationError, SnapshotDisposedError } from '../domain/errors.js';
+import { DEFAULT_LEASE_MS, describeHolder, newLease, type LeaseRecord } from '../domain/lease.js';
+import { acquireLease, DELETE_LEASE_KEY, heldDeleteLease, restoreLeaseKey, type HeldLease, type LeaseOptions } from './lease.js';
 import { describeSnapshot, scanRoots } from './catalog.js';
 import { dispose, planDisposal, type DisposalStep } from './disposal.js';
 import type { FlinkSnapshot } from './flink-metadata/index.js';
 import { deleteGcFiles, planJobGc, type GcOutcome, type GcRequest } from './gc.js';
-import { METADATA_FILE, snapshotPointer } from './layout.js';
+import { DISPOSING_MARKER, JOB_NAME, METADATA_FILE, snapshotPointer } from './layout.js';
 import { decodeMetadata, isFlinkMetadata, type SnapshotMetadata } from './metadata.js';
 import { isPinned, pin, readPin, unpin, type PinInfo } from './pins.js';
 import { readSnapshot, type OpenedSnapshot } from './snapshot-reader.js';
@@ -23,6 +27,7 @@ import { StorePool } from './stores/index.js';
 import { checkReferencedFiles, checkStateFiles, contentsOf, verifySnapshot, type FileProblem } from './verify.js';
 
 export type { DisposalStep } from './disposal.js';
+export type { HeldLease, LeaseOptions } from './lease.js';
 export type { GcOutcome } from './gc.js';
 export type {
   OperatorSnapshotInfo,
@@ -153,6 +158,22 @@ export class SnapshotStorage {
     return dispose(pointer, { ...guard, pool: this.pool, cacheDir: this.cacheDir });
   }
 
+  /**
+   * Disposes one snapshot holding the delete lease of its root when the root is an object store (shared by
+   * hosts): the local coordinator's retention. A root a deleting command holds refuses (LockedError): the
+   * discard stays pending and the next pass tries again.
+   */
+  async disposeUnderLease(pointer: string, guard: GuardContext, command: string): Promise<string> {
+    const { store } = await this.pool.locate(snapshotPointer(pointer));
+    if (store.fileSystem) return this.dispose(pointer, guard);
+    const held = await this.leaseRootsForDelete([store.base], processHolder(command), { durationMs: DEFAULT_LEASE_MS });
+    try {
+      return await this.dispose(pointer, guard);
+    } finally {
+      await Promise.all((held ?? []).map((h) => h.release()));
+    }
+  }
+
   planGc(request: Omit<GcRequest, 'cacheDir'>): Promise<GcOutcome> {
     return planJobGc(this.pool, { ...request, cacheDir: this.cacheDir });
   }
@@ -161,7 +182,98 @@ export class SnapshotStorage {
     return outcome.plan ? deleteGcFiles(this.pool, outcome.plan) : Promise.resolve(0);
   }
 
+  /**
+   * The delete lease of each snapshot root (a deleting command holds it while it plans and deletes). A local root
+   * that does not exist holds nothing to delete and gets none. Undefined when a root's store cannot create
+   * only-if-absent (the caller falls back to a local lock); a refusal is a LockedError naming the holder.
+   */
+  async leaseRootsForDelete(roots: readonly string[], holder: LeaseHolder, options: LeaseOptions): Promise<HeldLease[] | undefined> {
+    const held: HeldLease[] = [];
+    try {
+      const seen = new Set<string>();
+      for (const root of roots) {
+        const store = await this.pool.at(root);
+        if (seen.has(store.base)) continue;
+        seen.add(store.base);
+        if (store.conditionalCreate === false) {
+          await Promise.all(held.map((h) => h.release()));
+          return undefined;
+        }
+        if (store.fileSystem && store.fileSystem.facts('').kind !== 'directory') continue;
+        const now = (options.now ?? Date.now)();
+        const lease = newLease({ ...holder, kind: 'delete' }, now, options.durationMs);
+        held.push(
+          await acquireLease(store, DELETE_LEASE_KEY, lease, { ...options, what: `the delete lease of ${store.base}`, refused: 'nothing was deleted' }),
+        );
+      }
+      return held;
+    } catch (error) {
+      await Promise.all(held.map((h) => h.release()));
+      throw error;
+    }
+  }
+
+  /** A folder's snapshot root: a job folder (<root>/<job id>) is below its checkpoint root; any other folder is one. */
+  snapshotRootOfFolder(folder: string): string {
+    const trimmed = folder.trim().replace(/\/+$/, '');
+    return JOB_NAME.test(trimmed.slice(trimmed.lastIndexOf('/') + 1)) ? trimmed.slice(0, trimmed.lastIndexOf('/')) : trimmed;
+  }
+
+  /** The snapshot root of each pointer (where its delete lease lives); a pointer that is a root itself has none. */
+  async rootsOf(pointers: readonly string[]): Promise<string[]> {
+    const located = await Promise.all(pointers.map((p) => this.pool.locate(snapshotPointer(p))));
+    return located.filter((l) => l.key !== '').map((l) => l.store.base);
+  }
+
+  /**
+   * A restore lease naming the snapshot, then the check that it is not being disposed (its `_disposing` marker)
+   * nor gone. 'unsupported': its store cannot create only-if-absent; 'absent': no snapshot there. Refused: LockedError (being disposed),
+   * NotFoundError (disposed meanwhile); the lease is released then.
+   */
+  async leaseForRestore(pointer: string, holder: LeaseHolder, options: LeaseOptions): Promise<HeldLease | 'unsupported' | 'absent'> {
+    const { store, key, location } = await this.pool.locate(snapshotPointer(pointer));
+    if (store.conditionalCreate === false) return 'unsupported';
+    // Nothing there at all (a typo, a file): the restore's own checks say so, as without a lease.
+    if (key === '' || (!(await store.stat(`${key}/${METADATA_FILE}`)) && !(await store.stat(`${key}/${DISPOSING_MARKER}`)))) return 'absent';
+    const now = (options.now ?? Date.now)();
+    const lease = newLease({ ...holder, kind: 'restore', snapshot: location }, now, options.durationMs);
+    const held = await acquireLease(store, restoreLeaseKey(holder.holder), lease, {
+      ...options,
+      what: `the restore lease of ${location}`,
+      refused: 'nothing was started',
+    });
+    try {
+      if (await store.stat(`${key}/${DISPOSING_MARKER}`)) {
+        const deleter = await heldDeleteLease(store);
+        throw new SnapshotDisposedError(
+          'locked',
+          `Refusing to restore from ${location}: it is being disposed${deleter ? ` by ${describeHolder(deleter, Date.now())}` : ''}; nothing was started.`,
+        );
+      }
+      if (!(await store.stat(`${key}/${METADATA_FILE}`)))
+        throw new SnapshotDisposedError('not-found', `Cannot restore from ${location}: it has no _metadata (disposed meanwhile?); nothing was started.`);
+    } catch (error) {
+      await held.release();
+      throw error;
+    }
+    return held;
+  }
+
   close(): void {
     this.pool.close();
   }
+}
+
+/** Who takes a lease: a random id of this run, and what a refused run is told about it. */
+export type LeaseHolder = Pick<LeaseRecord, 'holder' | 'host' | 'pid' | 'user' | 'command'>;
+
+/** This process as a lease holder (a fresh random id each time). */
+export function processHolder(command: string): LeaseHolder {
+  let user: string;
+  try {
+    user = os.userInfo().username;
+  } catch {
+    user = String(process.getuid?.() ?? 'unknown');
+  }
+  return { holder: randomUUID(), host: os.hostname(), pid: process.pid, user, command };
 }

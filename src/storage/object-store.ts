@@ -72,6 +72,12 @@ export interface ObjectStore {
   write(key: string, body: Buffer | Uint8Array | string | Readable, options?: WriteOptions): Promise<void>;
   /** Deletes in batches (S3: 1,000 a request; Azure: 256 a batch request); keys that are already gone count as deleted. */
   deleteMany(keys: readonly string[], options?: DeleteOptions): Promise<void>;
+  /**
+   * Whether `write(..., { ifAbsent: true })` is atomic on this store (S3 If-None-Match, Azure If-None-Match, an
+   * exclusive link() on a local disk: all three adapters here). A store that cannot says false: the lease in the
+   * store (lease.ts) is then replaced by a local lock, with a warning.
+   */
+  readonly conditionalCreate?: boolean;
   /** Releases sockets (the SDK clients keep connections alive). */
   close(): void;
   /** What only a local file system has (folders, symbolic links, real paths, protected directories): its adapter reports and does it; object stores have none. */

@@ -62,7 +62,14 @@ export async function checkStateFiles(contents: SnapshotContents, files: readonl
   if (level !== 'full') return problems;
   for (const file of sized) {
     const hash = createHash('sha256');
-    for await (const chunk of readChunks(contents.store, `${contents.key}/${file.name}`)) hash.update(chunk);
+    try {
+      for await (const chunk of readChunks(contents.store, `${contents.key}/${file.name}`)) hash.update(chunk);
+    } catch (error) {
+      // Listed, then gone before it was read: a disposal (from another host) is deleting the snapshot.
+      if (!(error instanceof StorageObjectNotFoundError)) throw error;
+      problems.push({ path: `${contents.location}/${file.name}`, problem: 'missing (deleted while it was being read)' });
+      continue;
+    }
     if (hash.digest('hex') !== file.sha256) problems.push({ path: `${contents.location}/${file.name}`, problem: 'fails its checksum (corrupt)' });
   }
   return problems;

@@ -9,7 +9,7 @@ import type { DisposalStep } from '../../storage/index.js';
 import type { CommandContext } from '../context.js';
 import { emit, humanNow } from '../output/export.js';
 import type { CommandModule } from '../program.js';
-import { clusterView, createDisposer } from '../services/disposer.js';
+import { clusterView, createDisposer, type ClusterView } from '../services/disposer.js';
 import { snapshotRoots, storageOf } from '../services/storage.js';
 import { formatBytes } from '../output/format.js';
 
@@ -86,6 +86,15 @@ export async function runDispose(options: DisposeOptions, ctx: CommandContext): 
       },
     });
   }
+  // What is no snapshot (a root, '..', a plain folder) was refused by the plan, before any lease is written. The
+  // delete lease of each target's root is held from here; each disposal runs the guard again under it.
+  const { withDeleteLease } = await import('../services/lease.js');
+  const directories = steps.flatMap((s) => (s.directory === undefined ? [] : [s.directory]));
+  await withDeleteLease(ctx, { pointers: directories }, 'dispose', () => disposeSteps(steps, options, ctx, cluster));
+}
+
+async function disposeSteps(steps: readonly DisposalStep[], options: DisposeOptions, ctx: CommandContext, cluster: ClusterView): Promise<void> {
+  const { io } = ctx;
   const disposer = await createDisposer(ctx, { cluster, force: options.force });
   const done: DisposalStep[] = [];
   for (const step of steps) {

@@ -37,7 +37,7 @@ export async function runGc(options: GcOptions, ctx: CommandContext): Promise<vo
   const dirs = options.dirs.length > 0 ? options.dirs : configured !== undefined ? [configured] : [];
   if (dirs.length === 0) throw new UsageError('savepoints gc needs --dir <checkpoint root> (or execution.checkpointing.dir in the configuration).');
   const { clusterView } = await import('../services/disposer.js');
-  const { snapshotRoots, storageOf } = await import('../services/storage.js');
+  const { storageOf } = await import('../services/storage.js');
   const cluster = await clusterView(ctx);
   if (cluster.jobs === undefined) {
     if (!options.offline) {
@@ -63,6 +63,17 @@ export async function runGc(options: GcOptions, ctx: CommandContext): Promise<vo
     );
   }
   if (running && !options.dryRun) ctx.audit.forced = true;
+  const storage = await storageOf(ctx);
+  if (options.dryRun) return collect(options, ctx, dirs);
+  const { withDeleteLease } = await import('../services/lease.js');
+  // The delete lease of the checkpoint root (a job folder given as --dir: its root), before the plan.
+  const roots = dirs.map((d) => storage.snapshotRootOfFolder(d));
+  await withDeleteLease(ctx, { roots }, 'savepoints gc', () => collect(options, ctx, dirs));
+}
+
+async function collect(options: GcOptions, ctx: CommandContext, dirs: string[]): Promise<void> {
+  const { io } = ctx;
+  const { snapshotRoots, storageOf } = await import('../services/storage.js');
   const storage = await storageOf(ctx);
   const outcome = await storage.planGc({ jobId: options.jobId, dirs, roots: await snapshotRoots(ctx), minAgeMs: options.minAgeMs, now: Date.now() });
   const where = outcome.locations.join(', ');

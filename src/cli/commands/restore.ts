@@ -1,7 +1,7 @@
 // `flink restore <path|latest> <job module or jar> [args...] [-n] [--claimMode ...] [-p N] [-d] [--name <job name>]`:
 // start a job from a snapshot; `latest` resolves as `flink savepoints --latest` does for that job's name.
 import type { Command } from 'commander';
-import { NotFoundError, UsageError } from '../../domain/errors.js';
+import { NotFoundError, SnapshotDisposedError, UsageError } from '../../domain/errors.js';
 import { parseJobId } from '../../domain/ids.js';
 import type { CommandContext } from '../context.js';
 import { collect } from '../options.js';
@@ -82,26 +82,40 @@ export const restoreCommand: CommandModule = {
 };
 
 export async function runRestore(options: RestoreOptions, ctx: CommandContext): Promise<void> {
-  let pointer = options.from;
   // The job file is checked before any snapshot is looked up or anything is started.
   const { checkArtifact } = await import('../services/submit.js');
   checkArtifact(options.artifact, ctx.cwd);
-  if (pointer === 'latest') {
-    const gathered = await gatherSnapshots(ctx, { jobId: options.fromJob, jobName: options.name, dirs: options.dirs });
-    if (!options.fromJob) {
-      // A name is not a job: pipelines may share one. Several jobs' snapshots: the error lists them.
-      const { requireOneJob } = await import('../services/latest.js');
-      requireOneJob(gathered.entries, 'Pick one with --from-job <jobId>.');
+  const leaseCommand = `restore ${options.from}`;
+  if (options.from !== 'latest') return runRun({ ...options, fromSavepoint: options.from, leaseCommand }, ctx);
+  // The latest may be disposed (from another host) between the pick and the restore lease: then pick again.
+  for (let attempt = 1; ; attempt++) {
+    const pointer = await pickLatest(options, ctx);
+    try {
+      return await runRun({ ...options, fromSavepoint: pointer, leaseCommand, picked: true }, ctx);
+    } catch (error) {
+      if (!(error instanceof SnapshotDisposedError) || attempt >= MAX_PICKS) throw error;
+      ctx.io.warn(`${error.message.replace(/; nothing was started\.$/, '')}: picking the latest again.`);
     }
-    const { latest } = await latestVerified(ctx, gathered.entries);
-    if (!latest)
-      throw new NotFoundError(`No restorable savepoint or persistent checkpoint${options.name ? ` of job '${options.name}'` : ''} found.`, {
-        hint: 'List them with flink savepoints --all, or give a path.',
-      });
-    pointer = latest.path;
-    ctx.io.note(
-      `Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${formatTime(latest.completedAt)})` : ''}.`,
-    );
   }
-  await runRun({ ...options, fromSavepoint: pointer }, ctx);
+}
+
+const MAX_PICKS = 3;
+
+async function pickLatest(options: RestoreOptions, ctx: CommandContext): Promise<string> {
+  const gathered = await gatherSnapshots(ctx, { jobId: options.fromJob, jobName: options.name, dirs: options.dirs });
+  const candidates = gathered.entries;
+  if (!options.fromJob) {
+    // A name is not a job: pipelines may share one. Several jobs' snapshots: the error lists them.
+    const { requireOneJob } = await import('../services/latest.js');
+    requireOneJob(candidates, 'Pick one with --from-job <jobId>.');
+  }
+  const { latest } = await latestVerified(ctx, candidates);
+  if (!latest)
+    throw new NotFoundError(`No restorable savepoint or persistent checkpoint${options.name ? ` of job '${options.name}'` : ''} found.`, {
+      hint: 'List them with flink savepoints --all, or give a path.',
+    });
+  ctx.io.note(
+    `Restoring from the latest ${latest.kind.replace('-', ' ')} ${latest.path}${latest.completedAt ? ` (completed ${formatTime(latest.completedAt)})` : ''}.`,
+  );
+  return latest.path;
 }

@@ -175,7 +175,7 @@ async function dispose(pointer: string, timeoutMs: number | undefined, ctx: Comm
   const [{ gatherJobFacts }, { judgeInUse }] = await Promise.all([import('../services/job-facts.js'), import('../../domain/disposal-guard.js')]);
   const refusal = judgeInUse(target, await gatherJobFacts(client));
   if (refusal) throw new OperationError(refusal.message, refusal.hint ? { hint: refusal.hint } : undefined);
-  const { disposeViaCluster } = await import('../services/disposer.js');
-  await disposeViaCluster(ctx, client, target, { timeoutMs, announce: true });
+  const [{ disposeViaCluster }, { withDeleteLease }] = await Promise.all([import('../services/disposer.js'), import('../services/lease.js')]);
+  await withDeleteLease(ctx, { pointers: [target] }, 'savepoint -d', () => disposeViaCluster(ctx, client, target, { timeoutMs, announce: true }));
   await emit(ctx.io, { data: { disposed: target }, human: (io) => io.print(`Savepoint '${target}' disposed.`) });
 }

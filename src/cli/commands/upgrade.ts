@@ -180,68 +180,72 @@ export async function runUpgrade(options: UpgradeOptions, ctx: CommandContext): 
       announce: `Stopping job ${options.jobId} with a savepoint.`,
     }).then((done) => done.location!); // not detached: the location is known
     io.note(`Savepoint ${savepoint}. Starting the new version from it.`);
-    let newJob: string | undefined;
-    let reason: string;
-    try {
-      newJob = (
-        await submitPrepared(
+    // A restore lease names the savepoint until a job (the new one, or the rolled-back one) runs from it.
+    const { withRestoreLease } = await import('../services/lease.js');
+    return withRestoreLease(ctx, savepoint, 'upgrade', async () => {
+      let newJob: string | undefined;
+      let reason: string;
+      try {
+        newJob = (
+          await submitPrepared(
+            client,
+            prepared,
+            {
+              artifact: options.artifact,
+              args: options.args,
+              entryClass: options.entryClass,
+              parallelism: options.parallelism,
+              savepointPath: savepoint,
+              allowNonRestoredState: options.allowNonRestoredState,
+              claimMode: 'NO_CLAIM',
+            },
+            (line) => io.warn(line),
+            before ? undefined : (jarId) => preflight(ctx, client, jarId, savepoint, checks, 'Nothing was started.'),
+          )
+        ).jobId;
+        io.note(`New version submitted as job ${newJob}; waiting until it runs and completes its first checkpoint.`);
+        await waitHealthy(client, newJob, options.timeoutMs);
+        await recordJob(ctx, client, newJob, path.resolve(ctx.cwd, options.artifact), options.args, savepoint, options.entryClass, options.parallelism);
+        return await emit(io, {
+          data: { upgraded: true, previousJobId: options.jobId, jobId: newJob, savepoint },
+          human: () => io.print(`Upgraded: job ${options.jobId} -> job ${newJob} (from ${savepoint})`),
+        });
+      } catch (error) {
+        reason = error instanceof FlinkCliError ? error.message : String(error);
+      }
+      // Roll back: the new version goes away, the previous one starts from the same savepoint.
+      io.warn(`The new version did not come up: ${reason}. Rolling back to ${previous.artifact}.`);
+      if (newJob) await client.cancel(newJob).catch(() => {});
+      const rolledBack = (
+        await submitJob(
           client,
-          prepared,
           {
-            artifact: options.artifact,
-            args: options.args,
-            entryClass: options.entryClass,
-            parallelism: options.parallelism,
+            artifact: previous.artifact,
+            args: previous.args,
+            entryClass: previous.entryClass,
+            parallelism: previous.parallelism,
             savepointPath: savepoint,
-            allowNonRestoredState: options.allowNonRestoredState,
+            allowNonRestoredState: false,
             claimMode: 'NO_CLAIM',
           },
           (line) => io.warn(line),
-          before ? undefined : (jarId) => preflight(ctx, client, jarId, savepoint, checks, 'Nothing was started.'),
         )
       ).jobId;
-      io.note(`New version submitted as job ${newJob}; waiting until it runs and completes its first checkpoint.`);
-      await waitHealthy(client, newJob, options.timeoutMs);
-      await recordJob(ctx, client, newJob, path.resolve(ctx.cwd, options.artifact), options.args, savepoint, options.entryClass, options.parallelism);
-      return await emit(io, {
-        data: { upgraded: true, previousJobId: options.jobId, jobId: newJob, savepoint },
-        human: () => io.print(`Upgraded: job ${options.jobId} -> job ${newJob} (from ${savepoint})`),
+      await recordJob(ctx, client, rolledBack, previous.artifact, previous.args, savepoint, previous.entryClass, previous.parallelism);
+      let rollbackNote = '';
+      try {
+        await waitHealthy(client, rolledBack, options.timeoutMs);
+      } catch (error) {
+        rollbackNote = ` The rolled-back job is not healthy either: ${(error as Error).message}.`;
+      }
+      // The document for scripts; a person reads the error below.
+      await emit(io, {
+        data: { upgraded: false, rolledBack: true, previousJobId: options.jobId, failedJobId: newJob ?? null, jobId: rolledBack, savepoint, reason },
       });
-    } catch (error) {
-      reason = error instanceof FlinkCliError ? error.message : String(error);
-    }
-    // Roll back: the new version goes away, the previous one starts from the same savepoint.
-    io.warn(`The new version did not come up: ${reason}. Rolling back to ${previous.artifact}.`);
-    if (newJob) await client.cancel(newJob).catch(() => {});
-    const rolledBack = (
-      await submitJob(
-        client,
-        {
-          artifact: previous.artifact,
-          args: previous.args,
-          entryClass: previous.entryClass,
-          parallelism: previous.parallelism,
-          savepointPath: savepoint,
-          allowNonRestoredState: false,
-          claimMode: 'NO_CLAIM',
-        },
-        (line) => io.warn(line),
-      )
-    ).jobId;
-    await recordJob(ctx, client, rolledBack, previous.artifact, previous.args, savepoint, previous.entryClass, previous.parallelism);
-    let rollbackNote = '';
-    try {
-      await waitHealthy(client, rolledBack, options.timeoutMs);
-    } catch (error) {
-      rollbackNote = ` The rolled-back job is not healthy either: ${(error as Error).message}.`;
-    }
-    // The document for scripts; a person reads the error below.
-    await emit(io, {
-      data: { upgraded: false, rolledBack: true, previousJobId: options.jobId, failedJobId: newJob ?? null, jobId: rolledBack, savepoint, reason },
+      throw new OperationError(
+        `Upgrade of job ${options.jobId} failed: ${reason}. Rolled back: the previous version runs as job ${rolledBack} from ${savepoint}.${rollbackNote}`,
+      );
     });
-    throw new OperationError(
-      `Upgrade of job ${options.jobId} failed: ${reason}. Rolled back: the previous version runs as job ${rolledBack} from ${savepoint}.${rollbackNote}`,
-    );
   }).finally(() => prepared.cleanup());
 }
 

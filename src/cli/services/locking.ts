@@ -23,13 +23,21 @@ export async function lockDir(ctx: CommandContext): Promise<string> {
   return dir;
 }
 
-/** Runs `fn` holding the lock `key` (e.g. a job id); another holder means LockedError (exit code 7). */
-export async function withJobLock<T>(ctx: CommandContext, key: string, fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` holding the lock `key` (e.g. a job id); another holder means LockedError (exit code 7). `label`
+ * names it in messages (default: the savepoint lock of `key`; the fallback of a store lease names its root).
+ */
+export async function withJobLock<T>(
+  ctx: CommandContext,
+  key: string,
+  fn: () => Promise<T>,
+  label: { what: string; refused: string } = { what: `the savepoint lock of ${key}`, refused: 'nothing was triggered' },
+): Promise<T> {
   const { default: lockfile } = await import('proper-lockfile');
   const dir = await lockDir(ctx);
   const file = path.join(dir, `${key}.savepoint`);
   const holderFile = path.join(`${file}.lock`, HOLDER);
-  if (!existsSync(file)) stateWrite(dir, `Cannot write the savepoint lock of ${key}`, () => writeFileSync(file, ''));
+  if (!existsSync(file)) stateWrite(dir, `Cannot write ${label.what}`, () => writeFileSync(file, ''));
   const staleMs = (await ctx.config()).duration('savepoints.lock-stale-after') ?? 600_000;
   const holder: Holder = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), command: process.argv.slice(2).join(' ') };
   const options = {
@@ -37,14 +45,14 @@ export async function withJobLock<T>(ctx: CommandContext, key: string, fn: () =>
     update: Math.max(1000, Math.floor(Math.max(2000, staleMs) / 3)),
     realpath: false,
     fs: holderInsideLock(holder),
-    onCompromised: (error: Error) => ctx.io.warn(`The savepoint lock of ${key} was compromised: ${error.message}`),
+    onCompromised: (error: Error) => ctx.io.warn(`${label.what} was compromised: ${error.message}`),
   };
   const lock = async () => {
     try {
       return await lockfile.lock(file, options);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ELOCKED') throw error;
-      throw ioOperationError(error, `Cannot write the savepoint lock of ${key}`, dir) ?? error;
+      throw ioOperationError(error, `Cannot write ${label.what}`, dir) ?? error;
     }
   };
   let release: () => Promise<void>;
@@ -56,12 +64,12 @@ export async function withJobLock<T>(ctx: CommandContext, key: string, fn: () =>
     const current = readHolder(holderFile);
     // A holder on this machine that no longer exists left a stale lock: take it over now.
     if (current && current.host === os.hostname() && !alive(current.pid)) {
-      ctx.io.note(`Taking over the savepoint lock of ${key} left by pid ${current.pid} (no longer running).`);
+      ctx.io.note(`Taking over ${label.what} left by pid ${current.pid} (no longer running).`);
       rmSync(`${file}.lock`, { recursive: true, force: true });
       release = await lock();
     } else {
       throw new LockedError(
-        `Another run holds the savepoint lock of ${key}${current ? ` (pid ${current.pid} on ${current.host} since ${current.since}: ${current.command})` : ''}; nothing was triggered.`,
+        `Another run holds ${label.what}${current ? ` (pid ${current.pid} on ${current.host} since ${current.since}: ${current.command})` : ''}; ${label.refused}.`,
         { hint: `If that run died, the lock is taken over after savepoints.lock-stale-after (${Math.round(options.stale / 1000)} s).` },
       );
     }

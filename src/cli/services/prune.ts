@@ -20,6 +20,19 @@ export async function prune(
   rules: PruneRules,
   options: { dryRun: boolean; offline: boolean; dirs?: string[] },
 ): Promise<PruneOutcome> {
+  if (options.dryRun) return pruneHolding(ctx, scope, rules, options);
+  // The delete lease of every root in play is taken before the listing: two prunes never judge from two views.
+  const [{ withDeleteLease }, { snapshotRoots }] = await Promise.all([import('./lease.js'), import('./storage.js')]);
+  const roots = [...(await snapshotRoots(ctx)), ...(options.dirs ?? [])];
+  return withDeleteLease(ctx, { roots }, 'savepoints prune', () => pruneHolding(ctx, scope, rules, options));
+}
+
+async function pruneHolding(
+  ctx: CommandContext,
+  scope: PruneScope,
+  rules: PruneRules,
+  options: { dryRun: boolean; offline: boolean; dirs?: string[] },
+): Promise<PruneOutcome> {
   // Flink's REST history keeps only the newest 10 snapshots: the directories are scanned too.
   const gathered = await gatherSnapshots(ctx, {
     jobId: scope.jobId,

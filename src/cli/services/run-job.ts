@@ -1,5 +1,6 @@
 // Submitting a job (run, restore): checks before any cluster is involved, the local coordinator started on
 // demand, the submission and its record, and waiting for an attached job to end.
+import type { FlinkApi } from '../../client/rest-client.js';
 import type { ClaimMode } from '../../rest-api/types.js';
 import { FlinkCliError, OperationError, UsageError } from '../../domain/errors.js';
 import { absolutePointer } from '../../domain/pointers.js';
@@ -25,6 +26,10 @@ export interface RunOptions {
   /** Refuse to start from no state when a restorable snapshot exists for the job's name. */
   requireSavepoint?: boolean;
   name?: string;
+  /** How the restore lease names this command ("restore latest"); default "run -s". */
+  leaseCommand?: string;
+  /** The snapshot was just picked as the latest (gone by now: disposed meanwhile, pick again). */
+  picked?: boolean;
 }
 
 export interface RawRunOptions {
@@ -155,7 +160,7 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
     io.warn(`'-m' after the job file is an argument of the job (as in Flink's run); give -m before ${options.artifact} to choose the cluster.`);
   }
   // Everything that can be checked here is checked before any cluster is involved.
-  const { checkArtifact, prepareArtifact, submitPrepared } = await import('./submit.js');
+  const { checkArtifact } = await import('./submit.js');
   checkArtifact(options.artifact, ctx.cwd);
   if (options.usedRestoreMode) io.warn("The option 'restoreMode' is deprecated. Please use 'claimMode' instead.");
   if (options.claimMode === 'LEGACY') io.warn('The LEGACY restore mode is deprecated, please use CLAIM or NO_CLAIM mode instead.');
@@ -163,6 +168,74 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
   if (savepointPath) ctx.audit.paths.push(savepointPath);
   if (options.requireSavepoint && !savepointPath) await refuseStartFromNothing(ctx, options);
   const client = await ctx.client();
+  const submit = () => submitJobOf(ctx, client, options, savepointPath);
+  let submitted: Submitted;
+  if (savepointPath === undefined) submitted = await submit();
+  else {
+    // A restore lease names the snapshot until the job runs from it: a disposal (any host) refuses meanwhile,
+    // and a snapshot being disposed is refused here.
+    const { withRestoreLease } = await import('./lease.js');
+    submitted = await withRestoreLease(
+      ctx,
+      savepointPath,
+      options.leaseCommand ?? 'run -s',
+      async () => {
+        const done = await submit();
+        await untilStarted(client, done.jobId);
+        return done;
+      },
+      { picked: options.picked },
+    );
+  }
+  ctx.audit.job = submitted.jobId;
+  const { recordSubmission } = await import('./submissions.js');
+  const jobName = await client.job(submitted.jobId).then(
+    (j) => j.name,
+    () => undefined,
+  );
+  await recordSubmission(ctx, {
+    jobId: submitted.jobId,
+    jobName,
+    artifact: path.resolve(ctx.cwd, options.artifact),
+    args: options.args,
+    entryClass: options.entryClass,
+    parallelism: options.parallelism,
+    restoredFrom: savepointPath,
+    address: client.baseUrl,
+    submittedAt: new Date().toISOString(),
+  });
+  const submittedLine = () => io.print(`Job has been submitted with JobID ${submitted.jobId}`);
+  if (options.detached)
+    return emit(io, { data: { jobId: submitted.jobId, jarId: submitted.jarId, restoredFrom: savepointPath ?? null }, human: submittedLine });
+  humanNow(io, submittedLine);
+  // Attached: wait for the job to end, as Flink's client does.
+  const started = Date.now();
+  // Ctrl-C from here on leaves the job running on the cluster: the note says so, with its id.
+  const unmark = (await import('../interrupt.js')).markWaiting({ job: submitted.jobId });
+  const job = (await pollUntil(
+    async () => {
+      const current = await client.job(submitted.jobId);
+      return isGloballyTerminal(current.state as JobStatus) ? current : undefined;
+    },
+    { intervalMs: 500 },
+  ).finally(unmark))!; // no timeout: it returns a job
+  const cause = job.state === 'FAILED' ? await (await import('./job-failure.js')).rootCauseOf(client, submitted.jobId) : undefined;
+  const finished = () => {
+    io.print('Program execution finished');
+    io.print(`Job with JobID ${submitted.jobId} has finished.`);
+    io.print(`Job Runtime: ${job.duration >= 0 ? job.duration : Date.now() - started} ms`);
+  };
+  await emit(io, {
+    data: { jobId: submitted.jobId, state: job.state, runtimeMs: job.duration, ...(cause ? { rootCause: cause } : {}) },
+    human: job.state === 'FINISHED' ? finished : undefined,
+  });
+  if (job.state !== 'FINISHED') throw new OperationError(`Job ${submitted.jobId} ended ${job.state}${cause ? `: ${cause}` : '.'}`);
+}
+
+/** Starts the local coordinator if needed and submits (the pre-flight included). */
+async function submitJobOf(ctx: CommandContext, client: FlinkApi, options: RunOptions, savepointPath: string | undefined): Promise<Submitted> {
+  const { io } = ctx;
+  const { prepareArtifact, submitPrepared } = await import('./submit.js');
   const prepared = await prepareArtifact(options.artifact);
   // The job id is chosen here (Flink's JarRunRequestBody.jobId), so that a job the cluster created and then
   // failed to start is known by its id (the audit log, the error) as a started one is.
@@ -212,47 +285,16 @@ export async function runRun(options: RunOptions, ctx: CommandContext): Promise<
   } finally {
     await prepared.cleanup();
   }
-  ctx.audit.job = submitted.jobId;
-  const { recordSubmission } = await import('./submissions.js');
-  const jobName = await client.job(submitted.jobId).then(
-    (j) => j.name,
-    () => undefined,
-  );
-  await recordSubmission(ctx, {
-    jobId: submitted.jobId,
-    jobName,
-    artifact: path.resolve(ctx.cwd, options.artifact),
-    args: options.args,
-    entryClass: options.entryClass,
-    parallelism: options.parallelism,
-    restoredFrom: savepointPath,
-    address: client.baseUrl,
-    submittedAt: new Date().toISOString(),
-  });
-  const submittedLine = () => io.print(`Job has been submitted with JobID ${submitted.jobId}`);
-  if (options.detached)
-    return emit(io, { data: { jobId: submitted.jobId, jarId: submitted.jarId, restoredFrom: savepointPath ?? null }, human: submittedLine });
-  humanNow(io, submittedLine);
-  // Attached: wait for the job to end, as Flink's client does.
-  const started = Date.now();
-  // Ctrl-C from here on leaves the job running on the cluster: the note says so, with its id.
-  const unmark = (await import('../interrupt.js')).markWaiting({ job: submitted.jobId });
-  const job = (await pollUntil(
+  return submitted;
+}
+
+/** Waits (bounded) until a job restoring from a snapshot runs or has ended: by then the cluster has read the snapshot. */
+async function untilStarted(client: FlinkApi, jobId: string): Promise<void> {
+  await pollUntil(
     async () => {
-      const current = await client.job(submitted.jobId);
-      return isGloballyTerminal(current.state as JobStatus) ? current : undefined;
+      const state = (await client.job(jobId)).state as JobStatus;
+      return state === 'RUNNING' || isGloballyTerminal(state) ? true : undefined;
     },
-    { intervalMs: 500 },
-  ).finally(unmark))!; // no timeout: it returns a job
-  const cause = job.state === 'FAILED' ? await (await import('./job-failure.js')).rootCauseOf(client, submitted.jobId) : undefined;
-  const finished = () => {
-    io.print('Program execution finished');
-    io.print(`Job with JobID ${submitted.jobId} has finished.`);
-    io.print(`Job Runtime: ${job.duration >= 0 ? job.duration : Date.now() - started} ms`);
-  };
-  await emit(io, {
-    data: { jobId: submitted.jobId, state: job.state, runtimeMs: job.duration, ...(cause ? { rootCause: cause } : {}) },
-    human: job.state === 'FINISHED' ? finished : undefined,
-  });
-  if (job.state !== 'FINISHED') throw new OperationError(`Job ${submitted.jobId} ended ${job.state}${cause ? `: ${cause}` : '.'}`);
+    { intervalMs: 200, timeoutMs: 60_000 },
+  ).catch(() => undefined);
 }

@@ -72,6 +72,8 @@ export function openAzureStore(location: Extract<StorageLocation, { kind: 'azure
 
 export class AzureStore implements ObjectStore {
   readonly base: string;
+  /** Blob If-None-Match: * on upload. */
+  readonly conditionalCreate = true;
 
   constructor(
     private readonly container: ContainerClient,

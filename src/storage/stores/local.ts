@@ -47,6 +47,8 @@ const TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;
 
 export class LocalStore implements ObjectStore {
   readonly base: string;
+  /** link() of a temp file fails when the target exists. */
+  readonly conditionalCreate = true;
   readonly fileSystem: LocalFileSystem;
 
   constructor(private readonly root: string) {

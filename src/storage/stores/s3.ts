@@ -85,6 +85,8 @@ export function openS3Store(location: Extract<StorageLocation, { kind: 's3' }>, 
 
 export class S3Store implements ObjectStore {
   readonly base: string;
+  /** PutObject If-None-Match: * (S3 since 2024, S3Mock, MinIO). */
+  readonly conditionalCreate = true;
   private bucketChecked = false;
 
   constructor(
