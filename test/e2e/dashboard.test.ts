@@ -2,12 +2,16 @@
 // as a user starts it: the views render with a running job, a savepoint triggered from the page appears in the
 // catalog, a dispose shows its dry-run plan first and a refusal worded as the CLI words it, pin/unpin, both
 // themes, the keyboard, no console errors, and the whole page under 300 KB transferred.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CHROMIUM, launchBrowser, type Browser } from '../support/browser.js';
 import { until } from '../support/until.js';
 import { emptyDir, fixture, runFlink, startLocalCoordinator } from './helpers.js';
+
+// A case waits up to 30 s for each step it watches in the browser (a CLI command run by the coordinator,
+// then the catalog's refresh): the case itself may take longer than jest's default on a busy machine.
+jest.setTimeout(120_000);
 
 const work = emptyDir('dashboard-');
 const conf = path.join(work, 'conf');
@@ -120,6 +124,8 @@ describe('the dashboard at the coordinator root URL', () => {
     await row.getByRole('button', { name: 'Unpin' }).waitFor({ timeout: 30_000 });
     await expect(row.locator('td', { hasText: /^pinned$/ }).count()).resolves.toBe(1);
 
+    // A newer checkpoint first: the newest restorable snapshot of a running job is refused for that reason first.
+    expect((await flink(['checkpoint', jobId])).exitCode).toBe(0);
     await row.getByRole('button', { name: 'Dispose…' }).click();
     const dispose = page.getByRole('dialog', { name: 'Dispose snapshot' });
     await dispose.locator('[role=alert]', { hasText: `Refusing to dispose ${location}: it is pinned.` }).waitFor({ timeout: 30_000 });
@@ -191,7 +197,7 @@ describe('the dashboard at the coordinator root URL', () => {
     await expect(page.evaluate('document.documentElement.dataset.theme')).resolves.toBe('light');
     const light = await background();
     await page.getByRole('button', { name: 'Switch to the dark theme' }).click();
-    await expect(page.evaluate('document.documentElement.dataset.theme')).resolves.toBe('dark');
+    await page.waitForFunction("document.documentElement.dataset.theme === 'dark'", undefined, { timeout: 10_000 }); // set by an effect after the click
     expect(await background()).not.toBe(light);
     expect(errors).toEqual([]);
   });
