@@ -1,21 +1,33 @@
-// Big-endian reads over a Buffer with the semantics of java.io.DataInputStream (readUTF is Java's modified
-// UTF-8 with a 2-byte length). Every overrun is one FlinkMetadataError naming the byte offset.
+// Big-endian reads over a Buffer (or a range of one) with the semantics of java.io.DataInputStream (readUTF is
+// Java's modified UTF-8 with a 2-byte length). Every overrun is one error naming the byte offset: a
+// FlinkMetadataError here; a reader for other data (keyed state) names its own error class in fail().
 
 export class FlinkMetadataError extends Error {}
 
 export class ByteReader {
-  pos = 0;
+  pos: number;
+  readonly end: number;
 
-  constructor(readonly buf: Buffer) {}
-
-  get remaining(): number {
-    return this.buf.length - this.pos;
+  constructor(
+    readonly buf: Buffer,
+    start = 0,
+    end = buf.length,
+  ) {
+    this.pos = start;
+    this.end = end;
   }
 
-  private need(n: number, what: string): void {
-    if (n < 0 || this.pos + n > this.buf.length) {
-      throw new FlinkMetadataError(`truncated: ${what} at byte ${this.pos} needs ${n} bytes, ${this.remaining} left`);
-    }
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  /** The error of a read that cannot be right (truncated, corrupt). */
+  protected fail(message: string): Error {
+    return new FlinkMetadataError(message);
+  }
+
+  protected need(n: number, what: string): void {
+    if (n < 0 || this.pos + n > this.end) throw this.fail(`truncated: ${what} at byte ${this.pos} needs ${n} bytes, ${this.remaining} left`);
   }
 
   u8(what = 'a byte'): number {
@@ -65,9 +77,7 @@ export class ByteReader {
   count(what: string, minBytes = 1): number {
     const at = this.pos;
     const n = this.i32(what);
-    if (n < 0 || n * minBytes > this.remaining) {
-      throw new FlinkMetadataError(`corrupt: ${what} at byte ${at} is ${n}, more than the ${this.remaining} bytes left can hold`);
-    }
+    if (n < 0 || n * minBytes > this.remaining) throw this.fail(`corrupt: ${what} at byte ${at} is ${n}, more than the ${this.remaining} bytes left can hold`);
     return n;
   }
 
@@ -86,7 +96,13 @@ export class ByteReader {
   /** DataInputStream.readUTF: unsigned 16-bit byte length, then modified UTF-8. */
   utf(what = 'a string'): string {
     const len = this.u16(what);
-    return decodeModifiedUtf8(this.bytes(len, what), this.pos - len);
+    const at = this.pos;
+    const raw = this.bytes(len, what);
+    try {
+      return decodeModifiedUtf8(raw, at);
+    } catch (error) {
+      throw this.fail((error as Error).message);
+    }
   }
 }
 

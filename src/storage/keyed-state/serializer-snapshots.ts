@@ -258,7 +258,7 @@ function readNested(r: DataReader): SerializerSpec[] {
 /** LinkedOptionalMapSerializer: header, size, then per entry a name and a framed key and value (each optional). */
 function readOptionalMap(r: DataReader, what: string, onEntry: (name: string, value: DataReader | undefined) => void): void {
   const at = r.pos;
-  if (r.i64(`the header of ${what}`) !== OPTIONAL_MAP_HEADER) throw new KeyedStateError(`corrupt: ${what} at byte ${at} lack their header`);
+  if (r.i64Big(`the header of ${what}`) !== OPTIONAL_MAP_HEADER) throw new KeyedStateError(`corrupt: ${what} at byte ${at} lack their header`);
   const n = r.count(`the number of ${what}`, 4);
   for (let i = 0; i < n; i++) {
     const name = r.utf(`a name in ${what}`);

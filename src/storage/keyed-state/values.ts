@@ -150,7 +150,7 @@ export function decoderOf(spec: SerializerSpec | undefined, avro?: AvroDecoderFa
       const key = nested(0);
       const namespace = nested(1);
       if (!key || !namespace) return undefined;
-      return (r) => ({ timestamp: flipSign(r.i64()), key: key(r), namespace: namespace(r) });
+      return (r) => ({ timestamp: flipSign(r.i64Big()), key: key(r), namespace: namespace(r) });
     }
     case 'either': {
       const left = nested(0);
