@@ -7,6 +7,7 @@
 // Bytes arrive in chunks of any size; an entry cut by a chunk boundary waits for the bytes it needs. The framer
 // owns the chunks it is given: it clears the flag bit in place, so the key bytes it reports are the key's.
 import { KeyedStateError } from './data-reader.js';
+import { RecordStream } from './record-stream.js';
 
 export const END_OF_KEY_GROUP = 0xffff;
 const FLAG = 0x80;
@@ -18,17 +19,9 @@ export interface EntrySink {
   endKeyGroup(): void;
 }
 
-export class EntryFramer {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  /** Bytes from the start of the pending record needed to frame it (or to learn how long it is). */
-  private needed = 2;
+export class EntryFramer extends RecordStream {
   private expectStateId = true;
   private stateId = -1;
-  /** Stream offset of the first pending byte (for messages). */
-  private offset: number;
-  /** Stream offset of byte 0 of the buffer being framed. */
-  private base = 0;
   /** Between key groups: nothing half-read. */
   private atBoundary = true;
 
@@ -37,35 +30,7 @@ export class EntryFramer {
     private readonly stateCount: number,
     startOffset = 0,
   ) {
-    this.offset = startOffset;
-  }
-
-  push(chunk: Buffer): void {
-    let offset = 0;
-    // A record cut by the last chunk: join only the bytes it still needs (copying whole chunks costs more
-    // than the framing itself: fresh memory is slow to touch).
-    while (this.pendingBytes > 0) {
-      const missing = this.needed - this.pendingBytes;
-      if (chunk.length - offset < missing) {
-        this.pending.push(chunk.subarray(offset));
-        this.pendingBytes += chunk.length - offset;
-        return;
-      }
-      const head = Buffer.concat([...this.pending, chunk.subarray(offset, offset + missing)]);
-      offset += missing;
-      this.base = this.offset;
-      const used = this.frame(head, 0);
-      this.offset += used;
-      this.pending = used < head.length ? [head.subarray(used)] : [];
-      this.pendingBytes = head.length - used;
-    }
-    this.base = this.offset - offset;
-    const used = this.frame(chunk, offset);
-    this.offset = this.base + used;
-    if (used < chunk.length) {
-      this.pending = [chunk.subarray(used)];
-      this.pendingBytes = chunk.length - used;
-    }
+    super(2, startOffset);
   }
 
   /** The stream ended: it must end right after an end-of-key-group mark. */
@@ -75,7 +40,7 @@ export class EntryFramer {
   }
 
   /** Frames whole records of buf from `start`; returns where the first incomplete one starts. */
-  private frame(buf: Buffer, start: number): number {
+  protected parse(buf: Buffer, start: number): number {
     const sink = this.sink;
     const len = buf.length;
     let pos = start;

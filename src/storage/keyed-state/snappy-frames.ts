@@ -5,52 +5,18 @@
 // another and simply continues. Checksums are not verified (Flink's own reader does not either).
 import snappy from 'snappyjs';
 import { KeyedStateError } from './data-reader.js';
+import { RecordStream } from './record-stream.js';
 
 const STREAM_ID = Buffer.from('sNaPpY', 'latin1');
 /** Snappy's framing format allows at most 64 KiB of uncompressed data per chunk. */
 const MAX_BLOCK = 65536;
 
-export class SnappyFrameDecoder {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
-  private needed = 4;
-  /** Offset (in the compressed input) of the first pending byte, for messages. */
-  private offset: number;
-  /** Offset of byte 0 of the buffer being decoded. */
-  private base = 0;
-
+export class SnappyFrameDecoder extends RecordStream {
   constructor(
     private readonly out: (plain: Buffer) => void,
     startOffset = 0,
   ) {
-    this.offset = startOffset;
-  }
-
-  push(chunk: Buffer): void {
-    let offset = 0;
-    // A chunk cut by the last input: join only the bytes it still needs.
-    while (this.pendingBytes > 0) {
-      const missing = this.needed - this.pendingBytes;
-      if (chunk.length - offset < missing) {
-        this.pending.push(chunk.subarray(offset));
-        this.pendingBytes += chunk.length - offset;
-        return;
-      }
-      const head = Buffer.concat([...this.pending, chunk.subarray(offset, offset + missing)]);
-      offset += missing;
-      this.base = this.offset;
-      const used = this.decode(head, 0);
-      this.offset += used;
-      this.pending = used < head.length ? [head.subarray(used)] : [];
-      this.pendingBytes = head.length - used;
-    }
-    this.base = this.offset - offset;
-    const used = this.decode(chunk, offset);
-    this.offset = this.base + used;
-    if (used < chunk.length) {
-      this.pending = [chunk.subarray(used)];
-      this.pendingBytes = chunk.length - used;
-    }
+    super(4, startOffset);
   }
 
   /** The input ended: it must end between chunks. */
@@ -58,7 +24,7 @@ export class SnappyFrameDecoder {
     if (this.pendingBytes > 0) throw new KeyedStateError(`truncated: a Snappy chunk at byte ${this.offset} is cut off (${this.pendingBytes} bytes left)`);
   }
 
-  private decode(buf: Buffer, start: number): number {
+  protected parse(buf: Buffer, start: number): number {
     let pos = start;
     for (;;) {
       if (pos + 4 > buf.length) {
