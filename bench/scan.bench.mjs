@@ -2,9 +2,10 @@
 // root, our snapshots described by the facts beside their _metadata), side by side with the direct scan of
 // BENCH_BASELINE (another checkout: its src/storage/catalog.ts scanSnapshots, which reads every _metadata),
 // in interleaved rounds over the same 10,000 snapshots; then the listing of 10,000, 50,000 and 100,000
-// (SCAN_BENCH_SIZES) to show how it grows. The trees are what the writer makes (_metadata, the facts, one
-// state file each), written directly (the writer's fsyncs would make 100,000 take many minutes).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// (SCAN_BENCH_SIZES) to show how it grows, each beside its floor (the same readdirs and stats with nothing else
+// done: systemCallsOnly). The trees are what the writer makes (_metadata, the facts, one state file each),
+// written directly (the writer's fsyncs would make 100,000 take many minutes).
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -59,6 +60,20 @@ function tree(lib, dir, n) {
     writeFileSync(path.join(snapshot, lib.factsName(lib.factsOf(input, metadata.length))), '');
     writeFileSync(path.join(snapshot, '_metadata'), metadata);
   }
+}
+
+/**
+ * The system calls any listing of `dir` that checks what it lists must make, and nothing else: a readdir of the
+ * root and of each snapshot folder, a stat of each state file (its size against the facts). The floor.
+ */
+function systemCallsOnly(dir) {
+  let found = 0;
+  for (const name of readdirSync(dir)) {
+    for (const entry of readdirSync(path.join(dir, name), { withFileTypes: true })) {
+      if (entry.name === 'state') found += statSync(path.join(dir, name, entry.name)).size > 0 ? 1 : 0;
+    }
+  }
+  return found;
 }
 
 const timed = async (run) => {
@@ -123,7 +138,18 @@ try {
       if (complete(t.result) !== n) throw new Error(`scan found ${complete(t.result)} complete snapshots of ${n}`);
       runs.push(t.ms);
     }
-    points.push({ snapshots: n, medianMs: Math.round(median(runs)), usPerSnapshot: +((median(runs) * 1000) / n).toFixed(1) });
+    const floor = [];
+    for (let r = 0; r < 3; r++) {
+      const t = await timed(() => systemCallsOnly(at));
+      if (t.result !== n) throw new Error(`the floor found ${t.result} state files of ${n}`);
+      floor.push(t.ms);
+    }
+    points.push({
+      snapshots: n,
+      medianMs: Math.round(median(runs)),
+      usPerSnapshot: +((median(runs) * 1000) / n).toFixed(1),
+      systemCallsOnlyMs: Math.round(median(floor)),
+    });
     rmSync(at, { recursive: true, force: true });
   }
   console.log(JSON.stringify({ bench: 'local catalog listing: growth', points }));

@@ -69,16 +69,25 @@ export function factsIn(files: ReadonlyMap<string, ObjectInfo>): SnapshotFacts |
 
 /** The files of a snapshot that are its state (not `_metadata`, the facts, a pin or a disposal marker). */
 export function stateFilesOf(files: ReadonlyMap<string, ObjectInfo>): ObjectInfo[] {
-  return [...files].filter(([name]) => name !== METADATA_FILE && !MARKERS.has(name) && !name.startsWith(FACTS_PREFIX)).map(([, o]) => o);
+  const state: ObjectInfo[] = [];
+  for (const [name, object] of files) if (name !== METADATA_FILE && !MARKERS.has(name) && !name.startsWith(FACTS_PREFIX)) state.push(object);
+  return state;
 }
 
 /** One listed snapshot as a catalog entry (see the top of this file for what is read, and when). */
 export async function describeListed(store: ObjectStore, snapshot: ListedSnapshot): Promise<CatalogEntry> {
   const { files } = snapshot;
   const path = locationOf(store, snapshot.prefix);
-  const named = namedSnapshot(path);
   const state = stateFilesOf(files);
   const metadata = files.get(METADATA_FILE);
+  const facts = metadata && factsIn(files);
+  if (facts) {
+    const listed = fromFacts(path, files.has(PIN_FILE), facts, state);
+    // The listing does not add up (a file missing or truncated, or one more beside them): only `_metadata` can
+    // say which, so this one is read, wherever it is.
+    if (listed.state === 'complete') return listed;
+  }
+  const named = namedSnapshot(path);
   const guess: CatalogEntry = {
     path,
     kind: named?.kind ?? 'checkpoint',
@@ -97,47 +106,40 @@ export async function describeListed(store: ObjectStore, snapshot: ListedSnapsho
       return { ...guess, disposing: true, problem: 'a disposal started and did not finish (the next prune or dispose finishes it)' };
     return { ...guess, problem: 'no _metadata (never completed, or still being written)' };
   }
-  const metadataKey = `${snapshot.prefix === '' ? '' : `${snapshot.prefix}/`}${METADATA_FILE}`;
-  const facts = factsIn(files);
-  if (facts) {
-    const listed = fromFacts(guess, facts, state);
-    // The listing does not add up (a file missing or truncated, or one more beside them): only `_metadata` can
-    // say which, so this one is read, wherever it is.
-    if (listed.state === 'complete') return listed;
-  }
   guess.sizeBytes = listedBytes();
-  if (facts) return fromMetadata(guess, metadata, files, await readForListing(store, metadataKey, metadata.size));
-  if (!store.fileSystem) {
+  const metadataKey = `${snapshot.prefix === '' ? '' : `${snapshot.prefix}/`}${METADATA_FILE}`;
+  if (!facts && !store.fileSystem) {
     // Flink's (or ours from before the facts): complete as far as the listing shows.
     return { ...guess, origin: 'flink', state: 'complete', completedAt: metadata.lastModified.getTime(), verified: 'listed' };
   }
-  return fromMetadata(
-    guess,
-    metadata,
-    files,
-    await readForListing(store, `${snapshot.prefix === '' ? '' : `${snapshot.prefix}/`}${METADATA_FILE}`, metadata.size),
-  );
+  return fromMetadata(guess, metadata, files, await readForListing(store, metadataKey, metadata.size));
 }
 
-/** Ours, from the facts: complete when the listed state files add up to what was written (`_metadata` itself is checked where it is read). */
-function fromFacts(guess: CatalogEntry, facts: SnapshotFacts, state: readonly ObjectInfo[]): CatalogEntry {
-  const stateBytes = state.length === facts.stateFiles ? state.reduce((n, f) => n + f.size, 0) : -1;
+/**
+ * Ours, from the facts: complete when the listed state files add up to what was written (`_metadata` itself is
+ * checked where it is read). Built in one go: a listing makes one of these per snapshot.
+ */
+function fromFacts(path: string, pinned: boolean, facts: SnapshotFacts, state: readonly ObjectInfo[]): CatalogEntry {
+  let stateBytes = state.length === facts.stateFiles ? 0 : -1;
+  if (stateBytes === 0) for (const file of state) stateBytes += file.size;
   const problem =
     stateBytes !== facts.stateBytes
       ? `state files missing or truncated (${state.length} file(s); ${facts.stateFiles} file(s), ${facts.stateBytes} bytes were written)`
       : undefined;
   return {
-    ...guess,
+    path,
     kind: facts.kind,
-    trigger: facts.trigger,
-    format: facts.format,
-    jobId: facts.jobId,
     jobIdPrefix: undefined,
-    jobName: facts.jobName,
+    jobId: facts.jobId,
     snapshotId: facts.id,
-    completedAt: facts.completedAt,
     sizeBytes: facts.metadataBytes + facts.stateBytes,
     state: problem ? 'corrupt' : 'complete',
+    origin: 'ours',
+    pinned: pinned || undefined,
+    trigger: facts.trigger,
+    format: facts.format,
+    jobName: facts.jobName,
+    completedAt: facts.completedAt,
     problem,
     verified: 'quick',
   };

@@ -89,19 +89,36 @@ export function groupSnapshots(
   isSnapshot = false,
   into = new Map<string, ListedSnapshot>(),
 ): Map<string, ListedSnapshot> {
+  // A listing is in key order, so a snapshot's files come one after another: the folder of the previous key is
+  // tried first (no name test, no map lookup for all but the first file of a snapshot).
+  let folder: string | undefined;
+  let current: ListedSnapshot | undefined;
   for (const object of objects) {
-    const parts = object.key.slice(under.length).split('/');
-    let depth: number;
-    if (isSnapshot) depth = 0;
-    else if (parts.length > 1 && isSnapshotName(parts[0])) depth = 1;
-    else if (parts.length > 2 && JOB_NAME.test(parts[0]) && CHECKPOINT_NAME.test(parts[1])) depth = 2;
-    else continue;
-    const prefix = under + parts.slice(0, depth).join('/');
-    let snapshot = into.get(prefix);
-    if (!snapshot) into.set(prefix, (snapshot = { prefix: prefix.replace(/\/$/, ''), files: new Map() }));
-    snapshot.files.set(parts.slice(depth).join('/'), object);
+    const relative = object.key.slice(under.length);
+    if (folder !== undefined && current && relative.startsWith(folder)) {
+      current.files.set(relative.slice(folder.length), object);
+      continue;
+    }
+    const length = isSnapshot ? 0 : snapshotFolderLength(relative);
+    if (length < 0) continue;
+    folder = length === 0 ? '' : relative.slice(0, length + 1); // with its '/'
+    const prefix = under + relative.slice(0, length);
+    current = into.get(prefix);
+    if (!current) into.set(prefix, (current = { prefix: prefix.replace(/\/$/, ''), files: new Map() }));
+    current.files.set(relative.slice(folder.length), object);
   }
   return into;
+}
+
+/** The length of the snapshot folder a relative key lies in (savepoint-*, chk-*, <job id>/chk-*), or -1. */
+function snapshotFolderLength(relative: string): number {
+  const first = relative.indexOf('/');
+  if (first < 0) return -1;
+  const head = relative.slice(0, first);
+  if (isSnapshotName(head)) return first;
+  if (!JOB_NAME.test(head)) return -1;
+  const second = relative.indexOf('/', first + 1);
+  return second > 0 && CHECKPOINT_NAME.test(relative.slice(first + 1, second)) ? second : -1;
 }
 
 /** A job's shared-file folders below a listing: <job id>/shared|taskowned|dstl/... → the job id and folder. */

@@ -155,7 +155,7 @@ export async function inBatches(
 
 /** Keys are relative and plain: no leading "/", no "." or ".." segments (a key must not leave its base). */
 export function checkKey(base: string, key: string): string {
-  if (key.startsWith('/') || key.split('/').some((segment) => segment === '.' || segment === '..')) {
+  if (key.startsWith('/') || /(^|\/)\.\.?(\/|$)/.test(key)) {
     throw new UsageError(`Invalid storage key '${key}' below ${base}: keys are relative, without '.' or '..'`);
   }
   return key;

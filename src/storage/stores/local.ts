@@ -100,13 +100,14 @@ export class LocalStore implements ObjectStore {
     };
     // Key order: in each directory, names sorted as keys sort ("a/" after "a-b", as '/' sorts after '-').
     const walk = (at: string, entries: Dirent[]): boolean => {
-      for (const { key, isDirectory } of sorted(at, entries)) {
-        if (!isDirectory) {
+      for (const name of sortedNames(entries)) {
+        const key = at + name;
+        if (!name.endsWith('/')) {
           if (!take(key, false)) return false;
         } else if (options.delimiter) {
-          if (!take(key + '/', true)) return false;
-        } else if (after === undefined || after < key + '/\uffff') {
-          if (!walk(key + '/', this.readdir(key + '/', prefix))) return false;
+          if (!take(key, true)) return false;
+        } else if (after === undefined || after < key + '\uffff') {
+          if (!walk(key, this.readdir(key, prefix))) return false;
         }
       }
       return true;
@@ -119,7 +120,7 @@ export class LocalStore implements ObjectStore {
   }
 
   private listed(key: string): ObjectInfo {
-    return new ListedFile(key, `${this.root}/${key}`);
+    return new ListedFile(key, this.root);
   }
 
   private readdir(dir: string, listed: string): Dirent[] {
@@ -254,12 +255,12 @@ class ListedFile implements ObjectInfo {
 
   constructor(
     readonly key: string,
-    private readonly path: string,
+    private readonly root: string,
   ) {}
 
   private read(): Stats | null {
     // Deleted since it was listed: it reads as empty and old (a later listing no longer shows it).
-    if (this.stats === undefined) this.stats = statSync(this.path, { throwIfNoEntry: false }) ?? null;
+    if (this.stats === undefined) this.stats = statSync(`${this.root}/${this.key}`, { throwIfNoEntry: false }) ?? null;
     return this.stats;
   }
 
@@ -272,16 +273,17 @@ class ListedFile implements ObjectInfo {
   }
 }
 
-/** A directory's files and subdirectories as keys below `at`, in key order; temp files of writes in progress left out. */
-function sorted(at: string, entries: Dirent[]): Array<{ key: string; isDirectory: boolean }> {
-  const kept = entries.filter((e) => e.isDirectory() || (e.isFile() && !TEMP_FILE.test(e.name)));
-  // Keys sort as a directory's name followed by '/' (so "a/" after "a-b"): only names that are a prefix of each other need it.
-  kept.sort((a, b) => {
-    const x = a.isDirectory() ? `${a.name}/` : a.name;
-    const y = b.isDirectory() ? `${b.name}/` : b.name;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
-  return kept.map((e) => ({ key: at + e.name, isDirectory: e.isDirectory() }));
+/**
+ * A directory's files and subdirectories in key order, a subdirectory's name ending with '/' (as its keys sort:
+ * "a/" after "a-b"); temp files of writes in progress left out.
+ */
+function sortedNames(entries: Dirent[]): string[] {
+  const names: string[] = [];
+  for (const e of entries) {
+    if (e.isDirectory()) names.push(`${e.name}/`);
+    else if (e.isFile() && !TEMP_FILE.test(e.name)) names.push(e.name);
+  }
+  return names.sort(); // UTF-16 code unit order, as keys compare
 }
 
 /** Removes empty directories bottom-up; stops quietly at anything that is not (a file, a link). */
