@@ -2,7 +2,7 @@
 // (MiniDFSCluster, reached with Hadoop's own configuration), via bin/flink with the cluster gone: the same answers on every store, from one listing of each root
 // (ours described by the facts beside their _metadata, no request per snapshot), and a store that cannot be
 // read is an error naming the URI and the action, never "nothing found".
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,8 @@ import type { SnapshotStorage } from '../../src/storage/index.js';
 import { openStore } from '../../src/storage/stores/index.js';
 import { siteXml } from '../support/hdfs.js';
 import { AZURE_HOST } from '../support/object-stores.js';
-import { threeStores, type StoreFlavour } from '../support/stores.js';
+import { savepointMetadata } from '../support/storage.js';
+import { aroundThisFile, threeStores, type StoreFlavour } from '../support/stores.js';
 import { emptyDir, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
@@ -23,11 +24,7 @@ const flavours = stores.flavours;
 let storage: SnapshotStorage;
 jest.setTimeout(120_000);
 
-beforeAll(async () => {
-  await stores.start();
-  storage = stores.storage();
-}, 240_000);
-afterAll(() => stores.stop(), 60_000);
+aroundThisFile(stores, (opened) => (storage = opened));
 
 function confWith(lines: string[]): string {
   const dir = emptyDir('conf-');
@@ -39,20 +36,7 @@ function confWith(lines: string[]): string {
 async function putSavepoint(dir: string, id: number, completedAt: number, options: { corrupt?: boolean } = {}): Promise<void> {
   await storage.writer.create(dir);
   const file = await storage.writer.writeStateFile(dir, 'state/op-0.bin', Buffer.from(`state of savepoint ${id} `.repeat(20)));
-  await storage.writer.publish(dir, {
-    id,
-    kind: 'savepoint',
-    trigger: 'manual',
-    format: 'canonical',
-    jobId: JOB,
-    jobName: 'Event counter',
-    jobFingerprint: 'f',
-    operators: [],
-    toolVersion: 'test',
-    triggeredAt: completedAt - 10,
-    completedAt,
-    files: [file],
-  });
+  await storage.writer.publish(dir, savepointMetadata(id, [file], { jobId: JOB, triggeredAt: completedAt - 10, completedAt }));
   if (options.corrupt) {
     // Same size: only full verification sees it.
     const data = await stores.get(dir, file.name);

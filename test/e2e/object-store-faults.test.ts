@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { storageSettings } from '../../src/config/storage.js';
-import { encodeMetadata, factsName, factsOf, FORMAT_VERSION, type SnapshotMetadataInput } from '../../src/storage/metadata.js';
+import { encodeMetadata, factsName, factsOf, FORMAT_VERSION } from '../../src/storage/metadata.js';
 import { listAll, openStore, type ObjectStore } from '../../src/storage/object-store.js';
 import { isBatchDelete, seededSchedule, startFaultProxy, type FaultKind, type FaultProxy, type Schedule } from '../support/fault-proxy.js';
 import {
@@ -25,6 +25,7 @@ import {
   type RunningServer,
   type ServerOptions,
 } from '../support/object-stores.js';
+import { savepointMetadata } from '../support/storage.js';
 import { until } from '../support/until.js';
 import { emptyDir, listedJobState, runFlink, startLocalCoordinator, type RunResult } from './helpers.js';
 
@@ -98,20 +99,7 @@ async function putSavepoint(store: ObjectStore, name: string, id: number, files 
     }),
   );
   const completedAt = 1_700_000_000_000 + id * 1000;
-  const meta: SnapshotMetadataInput = {
-    id,
-    kind: 'savepoint',
-    trigger: 'manual',
-    format: 'canonical',
-    jobId: JOB,
-    jobName: 'Event counter',
-    jobFingerprint: 'f',
-    operators: [],
-    toolVersion: 'test',
-    triggeredAt: completedAt - 10,
-    completedAt,
-    files: entries,
-  };
+  const meta = savepointMetadata(id, entries, { jobId: JOB, triggeredAt: completedAt - 10, completedAt });
   const bytes = encodeMetadata({ formatVersion: FORMAT_VERSION, ...meta });
   // The facts a listing reads (kind, job, completion time, state files) beside _metadata, as the writer puts them.
   await store.write(`${name}/${factsName(factsOf(meta, bytes.length))}`, Buffer.alloc(0));

@@ -3,6 +3,7 @@
 // key groups of length-prefixed entries with the flag bit and the end-of-key-group mark, optionally each key group
 // in its own Snappy frame stream.
 import snappy from 'snappyjs';
+import type { OperatorState } from '../../src/storage/flink-metadata/types.js';
 
 export class DataWriter {
   private parts: Buffer[] = [];
@@ -164,6 +165,37 @@ export function keyedFile(
     at += out.length;
   }
   return { bytes: Buffer.concat(parts), offsets };
+}
+
+/** One operator of parallelism 1 whose keyed state is this file, inline in its `_metadata` (as a small savepoint's is). */
+export function inlineKeyedOperator({ bytes, offsets }: { bytes: Buffer; offsets: number[] }, maxParallelism: number): OperatorState {
+  return {
+    id: '0'.repeat(32),
+    name: null,
+    uid: null,
+    parallelism: 1,
+    maxParallelism,
+    coordinatorState: null,
+    fullyFinished: false,
+    subtasks: [
+      {
+        index: 0,
+        finished: false,
+        managedOperatorState: null,
+        rawOperatorState: null,
+        rawKeyedState: null,
+        inputChannelState: [],
+        outputChannelState: [],
+        managedKeyedState: {
+          type: 'key-groups',
+          savepoint: true,
+          keyGroupRange: { start: 0, end: maxParallelism - 1 },
+          offsets,
+          delegate: { type: 'byte-stream', name: 'inline', size: bytes.length, data: bytes },
+        },
+      },
+    ],
+  };
 }
 
 /** Snappy's framing format: the stream identifier, then compressed chunks of at most 64 KiB (CRC left zero). */

@@ -7,6 +7,7 @@
 //     describe.each(stores)('... on $name', (store) => { ... await store.fresh('name') ... });
 // - threeStores(): the snapshot-level suites (one suite per concern) over a local directory, S3Mock and
 //   Azurite (and HDFS with { hdfs: true }), with one storage facade holding every store's settings.
+import { afterAll, beforeAll } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -247,6 +248,15 @@ export function threeStores(options: { hdfs?: boolean } = {}): ThreeStores {
     put: (location, key, body) => withStore(location, (store) => store.write(key, body)),
     remove: (location, keys) => withStore(location, (store) => store.deleteMany(keys)),
   };
+}
+
+/** Starts the stores before a test file's tests (handing `opened` one storage facade over them) and stops them after. */
+export function aroundThisFile(stores: ThreeStores, opened: (storage: SnapshotStorage) => void): void {
+  beforeAll(async () => {
+    await stores.start();
+    opened(stores.storage());
+  }, 240_000);
+  afterAll(() => stores.stop(), 60_000);
 }
 
 /** Keys without the facts object our writer puts beside _metadata (its name varies with the snapshot). */

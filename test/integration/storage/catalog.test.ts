@@ -2,22 +2,18 @@
 // <job id>/chk-<n> checkpoints (a job's shared/ and unrelated keys belong to none), a root that is one snapshot
 // or one job's folder; ours described from the facts beside their _metadata, Flink's from the listing (read on
 // a local disk only, where that is as cheap as listing).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SnapshotStorage } from '../../../src/storage/index.js';
 import { encodeMetadata } from '../../../src/storage/metadata.js';
-import { threeStores } from '../../support/stores.js';
+import { aroundThisFile, threeStores } from '../../support/stores.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const stores = threeStores();
 let storage: SnapshotStorage;
 
-beforeAll(async () => {
-  await stores.start();
-  storage = stores.storage();
-}, 240_000);
-afterAll(() => stores.stop(), 60_000);
+aroundThisFile(stores, (opened) => (storage = opened));
 
 describe.each(stores.flavours)('the catalog on $name', (flavour) => {
   it('groups a flat listing into savepoints and <job id>/chk-<n> checkpoints, skipping shared/ and unrelated keys', async () => {

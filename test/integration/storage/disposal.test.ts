@@ -2,24 +2,20 @@
 // (content of _metadata, pins, leftovers, roots), each refusal deleting nothing, a plan showing exactly what a
 // disposal then removes, the _disposing protocol; and what only a local disk has (symbolic links, the home
 // directory and /, a delete that fails half-way for real).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { SnapshotStorage } from '../../../src/storage/index.js';
 import { putUndeletable } from '../../support/undeletable.js';
-import { threeStores, withoutFacts } from '../../support/stores.js';
+import { aroundThisFile, threeStores, withoutFacts } from '../../support/stores.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const stores = threeStores();
 let storage: SnapshotStorage;
 const nobody = { roots: [] as string[], jobs: [] };
 
-beforeAll(async () => {
-  await stores.start();
-  storage = stores.storage();
-}, 240_000);
-afterAll(() => stores.stop(), 60_000);
+aroundThisFile(stores, (opened) => (storage = opened));
 
 async function snapshot(base: string): Promise<string> {
   const dir = await storage.writer.createSavepoint(base, JOB);

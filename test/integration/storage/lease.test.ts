@@ -2,23 +2,19 @@
 // refused in one line naming the first; an expired lease is taken over and its old holder finds out on its next
 // renewal; two takers racing for one expired lease end with one holder; a disposal of a snapshot a restore lease
 // names backs out leaving it whole; a restore of a snapshot being disposed, or gone, is refused and leaves no lease.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { LockedError, SnapshotDisposedError } from '../../../src/domain/errors.js';
 import type { HeldLease, LeaseHolder, SnapshotStorage } from '../../../src/storage/index.js';
 import { DELETE_LEASE_KEY, readLease } from '../../../src/storage/lease.js';
-import { threeStores, withoutFacts } from '../../support/stores.js';
+import { aroundThisFile, threeStores, withoutFacts } from '../../support/stores.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const stores = threeStores();
 let storage: SnapshotStorage;
 
-beforeAll(async () => {
-  await stores.start();
-  storage = stores.storage();
-}, 240_000);
-afterAll(() => stores.stop(), 60_000);
+aroundThisFile(stores, (opened) => (storage = opened));
 
 let pid = 1000;
 const someone = (command: string, host = 'host-a'): LeaseHolder => ({ holder: `holder-${++pid}`, host, pid, user: 'ops', command });

@@ -2,7 +2,7 @@
 // _metadata (paths rewritten to the store): file merging (segments of one physical file count per physical file),
 // a changelog root's dstl/ files (deleted only when in play and referenced by nothing else), a ForSt job's live
 // database below shared/ (never gc's), and the reference cache (a second plan reads no _metadata).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,17 +10,13 @@ import path from 'node:path';
 import { encodeFlinkMetadata } from '../../../bench/flink-metadata-encoder.mjs';
 import { decodeFlinkMetadata, referencedFiles, type FlinkCheckpointMetadata } from '../../../src/storage/flink-metadata/index.js';
 import type { SnapshotStorage } from '../../../src/storage/index.js';
-import { threeStores, type StoreFlavour } from '../../support/stores.js';
+import { aroundThisFile, threeStores, type StoreFlavour } from '../../support/stores.js';
 import { until } from '../../support/until.js';
 
 const stores = threeStores();
 let storage: SnapshotStorage;
 
-beforeAll(async () => {
-  await stores.start();
-  storage = stores.storage();
-}, 240_000);
-afterAll(() => stores.stop(), 60_000);
+aroundThisFile(stores, (opened) => (storage = opened));
 
 function mapStrings<T>(value: T, map: (s: string) => string): T {
   if (typeof value === 'string') return map(value) as T;

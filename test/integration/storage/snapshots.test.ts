@@ -2,7 +2,7 @@
 // Blob (Azurite), with the same semantics everywhere: state files first, the facts and `_metadata` last,
 // sizes and checksums verified on read, abort deletes what was written, leftovers of a crash are cleaned,
 // and the coordinator's disposals run the guard on what the store holds.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,35 +13,14 @@ import { forCheckpoint, forManualSavepoint } from '../../../src/domain/snapshot-
 import { storageSettingsFromWire, storageSettingsWire, type SnapshotMetadataInput, type SnapshotStorage } from '../../../src/storage/index.js';
 import { openStore } from '../../../src/storage/stores/index.js';
 import { AZURE_HOST, AZURITE_ACCOUNT, AZURITE_KEY } from '../../support/object-stores.js';
-import { threeStores, withoutFacts } from '../../support/stores.js';
+import { savepointMetadata } from '../../support/storage.js';
+import { aroundThisFile, threeStores, withoutFacts } from '../../support/stores.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const stores = threeStores();
 let storage: SnapshotStorage;
 
-beforeAll(async () => {
-  await stores.start();
-  storage = stores.storage();
-}, 240_000);
-afterAll(() => stores.stop(), 60_000);
-
-function meta(id: number, files: SnapshotMetadataInput['files'], overrides: Partial<SnapshotMetadataInput> = {}): SnapshotMetadataInput {
-  return {
-    id,
-    kind: 'savepoint',
-    trigger: 'manual',
-    format: 'canonical',
-    jobId: JOB,
-    jobName: 'Event counter',
-    jobFingerprint: 'f',
-    operators: [],
-    toolVersion: 'test',
-    triggeredAt: 1_000,
-    completedAt: 2_000,
-    files,
-    ...overrides,
-  };
-}
+aroundThisFile(stores, (opened) => (storage = opened));
 
 async function* chunks(...parts: string[]): AsyncGenerator<Uint8Array> {
   for (const p of parts) yield Buffer.from(p);
@@ -74,7 +53,7 @@ describe.each(stores.flavours)('snapshot I/O on $name', (flavour) => {
     expect((await storage.describe(dir))?.state).toBe('incomplete');
     await expect(storage.read(dir)).rejects.toThrow(`Cannot find meta data file '_metadata' in directory '${dir}'`);
 
-    await storage.writer.publish(dir, meta(7, [a, b]));
+    await storage.writer.publish(dir, savepointMetadata(7, [a, b]));
     const keys = await stores.keysUnder(dir);
     expect(withoutFacts(keys)).toEqual(['_metadata', 'op-0/keyed-0.jsonl', 'op-1/keyed-0.jsonl']);
     expect(keys.filter((k) => k.startsWith('_snapshot.1.'))).toHaveLength(1);
@@ -94,7 +73,7 @@ describe.each(stores.flavours)('snapshot I/O on $name', (flavour) => {
     expect(dir).toBe(`${root}/${JOB}/chk-3`);
     expect(storage.writer.checkpointPath(`${root}/`, JOB, 4)).toBe(`${root}/${JOB}/chk-4`);
     const f = await storage.writer.writeStateFile(dir, 'state.bin', Buffer.from([1, 2, 3]));
-    await storage.writer.publish(dir, meta(3, [f], { kind: 'checkpoint' }));
+    await storage.writer.publish(dir, savepointMetadata(3, [f], { kind: 'checkpoint' }));
     expect((await storage.read(dir)).metadata.kind).toBe('checkpoint');
     expect(await storage.describe(dir)).toMatchObject({ kind: 'checkpoint', jobId: JOB, snapshotId: 3, state: 'complete' });
   });
@@ -104,7 +83,7 @@ describe.each(stores.flavours)('snapshot I/O on $name', (flavour) => {
     const dir = await savepointIn(root);
     const a = await storage.writer.writeStateFile(dir, 'a.bin', 'x'.repeat(100));
     const b = await storage.writer.writeStateFile(dir, 'b.bin', 'y'.repeat(100));
-    await storage.writer.publish(dir, meta(1, [a, b]));
+    await storage.writer.publish(dir, savepointMetadata(1, [a, b]));
     await stores.put(dir, 'a.bin', 'x'.repeat(60)); // truncated
     const opened = await storage.read(dir);
     await expect(opened.verify()).rejects.toThrow(`State file ${dir}/a.bin is truncated (60 bytes, expected 100).`);
@@ -123,7 +102,7 @@ describe.each(stores.flavours)('snapshot I/O on $name', (flavour) => {
   it('a corrupt or missing _metadata, a missing snapshot, a heap pointer: clear errors', async () => {
     const root = await flavour.fresh();
     const dir = await savepointIn(root);
-    await storage.writer.publish(dir, meta(1, [await storage.writer.writeStateFile(dir, 'a.bin', 'abc')]));
+    await storage.writer.publish(dir, savepointMetadata(1, [await storage.writer.writeStateFile(dir, 'a.bin', 'abc')]));
     await stores.put(dir, '_metadata', Buffer.from('#flink-cli-snapshot 1\n{"id":1}\n'));
     await expect(storage.read(dir)).rejects.toThrow(`${dir}/_metadata is truncated (no checksum line).`);
     expect(await storage.verify(dir, 'quick')).toMatchObject({ state: 'corrupt', problem: '_metadata is truncated (no checksum line)' });
@@ -137,7 +116,7 @@ describe.each(stores.flavours)('snapshot I/O on $name', (flavour) => {
     const root = await flavour.fresh();
     const dir = await savepointIn(root);
     const a = await storage.writer.writeStateFile(dir, 'a.bin', 'abc');
-    await expect(storage.writer.publish(dir, meta(1, [a, { name: 'never-written.bin', size: 3, sha256: '0'.repeat(64) }]))).rejects.toThrow(
+    await expect(storage.writer.publish(dir, savepointMetadata(1, [a, { name: 'never-written.bin', size: 3, sha256: '0'.repeat(64) }]))).rejects.toThrow(
       `Cannot publish ${dir}: state file never-written.bin is missing`,
     );
     expect(await stores.keysUnder(dir)).toEqual(['a.bin']);
@@ -146,7 +125,7 @@ describe.each(stores.flavours)('snapshot I/O on $name', (flavour) => {
   it('abort deletes what was written (and nothing beside it)', async () => {
     const root = await flavour.fresh();
     const keep = await savepointIn(root);
-    await storage.writer.publish(keep, meta(1, [await storage.writer.writeStateFile(keep, 'a.bin', 'keep')]));
+    await storage.writer.publish(keep, savepointMetadata(1, [await storage.writer.writeStateFile(keep, 'a.bin', 'keep')]));
     const dir = `${keep.slice(0, -1)}${keep.endsWith('0') ? '1' : '0'}`; // a sibling sharing all but the last character
     await storage.writer.create(dir);
     await storage.writer.writeStateFile(dir, 'a.bin', 'partial');
@@ -171,7 +150,7 @@ describe.each(stores.flavours)('snapshot I/O on $name', (flavour) => {
     const partial = await savepointIn(root);
     await storage.writer.writeStateFile(partial, 'a.bin', 'half');
     const done = await storage.writer.createCheckpoint(root, JOB, 2);
-    await storage.writer.publish(done, meta(2, [await storage.writer.writeStateFile(done, 'a.bin', 'all')], { kind: 'checkpoint' }));
+    await storage.writer.publish(done, savepointMetadata(2, [await storage.writer.writeStateFile(done, 'a.bin', 'all')], { kind: 'checkpoint' }));
     const entry = (id: number, pointer: string, properties: SnapshotEntry['properties']): SnapshotEntry => ({
       id,
       pointer,
@@ -196,9 +175,9 @@ describe.each(stores.flavours)('snapshot I/O on $name', (flavour) => {
   it('disposal from the coordinator runs the guard on the store: the newest of a running job is refused, another removed', async () => {
     const root = await flavour.fresh();
     const older = await savepointIn(root);
-    await storage.writer.publish(older, meta(1, [await storage.writer.writeStateFile(older, 'a.bin', 'one')]));
+    await storage.writer.publish(older, savepointMetadata(1, [await storage.writer.writeStateFile(older, 'a.bin', 'one')]));
     const newest = await savepointIn(root);
-    await storage.writer.publish(newest, meta(2, [await storage.writer.writeStateFile(newest, 'a.bin', 'two')]));
+    await storage.writer.publish(newest, savepointMetadata(2, [await storage.writer.writeStateFile(newest, 'a.bin', 'two')]));
     const jobs = [{ jobId: JOB, status: 'RUNNING', completedSinceRestore: 2, newest }];
     await expect(storage.dispose(newest, { jobs, roots: [root] })).rejects.toThrow(/newest/);
     await expect(storage.dispose(root, { jobs, roots: [root] })).rejects.toThrow(/configured snapshot root/);
@@ -211,7 +190,10 @@ describe.each(stores.flavours)('snapshot I/O on $name', (flavour) => {
     const base = await flavour.fresh();
     const snapshot = async (id: number, completedAt: number, trigger: SnapshotMetadataInput['trigger'] = 'manual') => {
       const dir = await savepointIn(base);
-      await storage.writer.publish(dir, meta(id, [await storage.writer.writeStateFile(dir, 'op-count-0.state', `state ${id}`)], { completedAt, trigger }));
+      await storage.writer.publish(
+        dir,
+        savepointMetadata(id, [await storage.writer.writeStateFile(dir, 'op-count-0.state', `state ${id}`)], { completedAt, trigger }),
+      );
       return dir;
     };
     const older = await snapshot(9, 1000);
@@ -236,7 +218,7 @@ describe('on a local directory only', () => {
     const base = await root.fresh();
     const dir = await storage.writer.createSavepoint(`file://${base}`, JOB);
     expect(path.dirname(dir)).toBe(base);
-    await storage.writer.publish(dir, meta(1, [await storage.writer.writeStateFile(dir, 'op-count-0.state', Buffer.alloc(4 * 64 * 1024, 7))]));
+    await storage.writer.publish(dir, savepointMetadata(1, [await storage.writer.writeStateFile(dir, 'op-count-0.state', Buffer.alloc(4 * 64 * 1024, 7))]));
     for (const pointer of [dir, path.join(dir, '_metadata'), `file:${dir}`, `file://${dir}`]) {
       const opened = await storage.read(pointer);
       expect(opened.directory).toBe(dir);
@@ -271,7 +253,7 @@ describe('on a local directory only', () => {
   it('a truncated local state file and a flipped byte: verify and the stream name them', async () => {
     const base = await root.fresh();
     const dir = await storage.writer.createSavepoint(base, JOB);
-    await storage.writer.publish(dir, meta(1, [await storage.writer.writeStateFile(dir, 'op-count-0.state', Buffer.alloc(262144, 3))]));
+    await storage.writer.publish(dir, savepointMetadata(1, [await storage.writer.writeStateFile(dir, 'op-count-0.state', Buffer.alloc(262144, 3))]));
     const file = path.join(dir, 'op-count-0.state');
     const bytes = readFileSync(file);
     bytes[777] ^= 0xff;

@@ -1,23 +1,19 @@
 // The two verification levels on a local directory, S3 and Azure: a byte flipped in a state file (same size)
 // passes quick and fails full; a truncated file, a damaged _metadata or a missing snapshot fail both; the name
 // of the folder does not matter; Flink's real savepoints pass (every file they reference is there).
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SnapshotStorage } from '../../../src/storage/index.js';
 import { checkReferencedFiles } from '../../../src/storage/verify.js';
-import { threeStores } from '../../support/stores.js';
+import { aroundThisFile, threeStores } from '../../support/stores.js';
 
 const JOB = 'fd72014d4c864993a2e5a9287b4a9c5d';
 const stores = threeStores();
 let storage: SnapshotStorage;
 
-beforeAll(async () => {
-  await stores.start();
-  storage = stores.storage();
-}, 240_000);
-afterAll(() => stores.stop(), 60_000);
+aroundThisFile(stores, (opened) => (storage = opened));
 
 describe.each(stores.flavours)('verification on $name', (flavour) => {
   let root = '';

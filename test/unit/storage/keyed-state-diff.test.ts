@@ -2,12 +2,11 @@
 // key group by key group): exact counts and first keys of each change, each side's key groups handed over one
 // at a time in order holding only that key group's keys, and key tables reused from key group to key group.
 import { describe, expect, it } from '@jest/globals';
-import type { OperatorState } from '../../../src/storage/flink-metadata/types.js';
 import { KeyDiffer } from '../../../src/storage/keyed-state/diff.js';
 import { KeyTable } from '../../../src/storage/keyed-state/key-table.js';
 import { summarizeOperator } from '../../../src/storage/keyed-state/reader.js';
 import { StoreCache } from '../../../src/storage/keyed-state/source.js';
-import { DataWriter, header, keyedFile, simple, SIMPLE, type TestEntry } from '../../support/keyed-state-writer.js';
+import { DataWriter, header, inlineKeyedOperator, keyedFile, simple, SIMPLE, type TestEntry } from '../../support/keyed-state-writer.js';
 
 const MAX_PARALLELISM = 128;
 const KEYS_PER_GROUP = 400;
@@ -35,34 +34,6 @@ function stateFile(value: (group: number, i: number) => number | undefined): { b
   }
   return keyedFile(header(simple(SIMPLE.string), states), groups, { maxParallelism: MAX_PARALLELISM });
 }
-
-const operator = ({ bytes, offsets }: { bytes: Buffer; offsets: number[] }): OperatorState => ({
-  id: '0'.repeat(32),
-  name: null,
-  uid: null,
-  parallelism: 1,
-  maxParallelism: MAX_PARALLELISM,
-  coordinatorState: null,
-  fullyFinished: false,
-  subtasks: [
-    {
-      index: 0,
-      finished: false,
-      managedOperatorState: null,
-      rawOperatorState: null,
-      rawKeyedState: null,
-      inputChannelState: [],
-      outputChannelState: [],
-      managedKeyedState: {
-        type: 'key-groups',
-        savepoint: true,
-        keyGroupRange: { start: 0, end: MAX_PARALLELISM - 1 },
-        offsets,
-        delegate: { type: 'byte-stream', name: 'inline', size: bytes.length, data: bytes },
-      },
-    },
-  ],
-});
 
 describe('diff --keys', () => {
   const stores = new StoreCache({ s3: { pathStyle: false }, azure: { accountKey: () => undefined } });
@@ -104,7 +75,7 @@ describe('diff --keys', () => {
     const seen = { a: [] as Array<[number, number]>, b: [] as Array<[number, number]> };
     const tables = { a: new Set<KeyTable>(), b: new Set<KeyTable>() };
     const side = (name: 'a' | 'b', file: { bytes: Buffer; offsets: number[] }) =>
-      summarizeOperator(operator(file), stores, {
+      summarizeOperator(inlineKeyedOperator(file, MAX_PARALLELISM), stores, {
         digestsFor: () => (group, keys, decode, release) => {
           seen[name].push([group, keys.size]);
           tables[name].add(keys);

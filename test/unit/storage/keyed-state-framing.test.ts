@@ -10,7 +10,17 @@ import { lookupKey, summarizeOperator } from '../../../src/storage/keyed-state/r
 import { SnappyFrameDecoder } from '../../../src/storage/keyed-state/snappy-frames.js';
 import { StoreCache } from '../../../src/storage/keyed-state/source.js';
 import type { OperatorState } from '../../../src/storage/flink-metadata/types.js';
-import { DataWriter, header, keyedFile, simple, SIMPLE, snappyFramed, versioned, type TestEntry } from '../../support/keyed-state-writer.js';
+import {
+  DataWriter,
+  header,
+  keyedFile,
+  simple,
+  SIMPLE,
+  snappyFramed,
+  versioned,
+  inlineKeyedOperator,
+  type TestEntry,
+} from '../../support/keyed-state-writer.js';
 
 const states = [
   { name: 'count', kind: 'VALUE', serializers: { NAMESPACE_SERIALIZER: simple(SIMPLE.void), VALUE_SERIALIZER: simple(SIMPLE.long) } },
@@ -165,33 +175,7 @@ describe('Snappy frames', () => {
 });
 
 describe('reading a state file through its handle', () => {
-  const op = (bytes: Buffer, offsets: number[], maxParallelism = 128): OperatorState => ({
-    id: '0'.repeat(32),
-    name: null,
-    uid: null,
-    parallelism: 1,
-    maxParallelism,
-    coordinatorState: null,
-    fullyFinished: false,
-    subtasks: [
-      {
-        index: 0,
-        finished: false,
-        managedOperatorState: null,
-        rawOperatorState: null,
-        rawKeyedState: null,
-        inputChannelState: [],
-        outputChannelState: [],
-        managedKeyedState: {
-          type: 'key-groups',
-          savepoint: true,
-          keyGroupRange: { start: 0, end: maxParallelism - 1 },
-          offsets,
-          delegate: { type: 'byte-stream', name: 'inline', size: bytes.length, data: bytes },
-        },
-      },
-    ],
-  });
+  const op = (bytes: Buffer, offsets: number[]): OperatorState => inlineKeyedOperator({ bytes, offsets }, 128);
   const stores = new StoreCache({ s3: { pathStyle: false }, azure: { accountKey: () => undefined } });
 
   it('inlined state (a byte-stream handle in _metadata) is read like a file; --key reads only its key group', async () => {
