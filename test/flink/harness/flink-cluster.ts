@@ -6,7 +6,7 @@
 // computes (as bin/taskmanager.sh does).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -293,6 +293,9 @@ export class FlinkCluster {
       ),
     );
     this.processes = [];
+    // FLINK_KEEP_LOGS=<dir>: the cluster's logs are copied there first (to read why a job failed after the run).
+    const keep = process.env.FLINK_KEEP_LOGS;
+    if (keep) cpSync(path.join(this.root, 'log'), path.join(keep, path.basename(this.root)), { recursive: true });
     rmSync(this.root, { recursive: true, force: true });
   }
 }

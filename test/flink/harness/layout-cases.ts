@@ -7,6 +7,7 @@ import {
   cancel,
   checkpointsOf,
   inspect,
+  latestRestorable,
   lines,
   ours,
   plain,
@@ -71,21 +72,33 @@ export async function crossJob(env: LayoutEnv, c: CrossJobCase): Promise<Outcome
   if (!a.jobId) throw new Error(`job A did not start: ${firstLine(a.run)}`);
   await waitForCheckpoints(env, a.jobId, 3);
   await cancel(env, a.jobId);
-  const claimed = (await retainedCheckpoints(env, a.jobId)).at(-1);
-  if (!claimed) throw new Error(`job A ${a.jobId} retained no checkpoint`);
+  // Restores start from what `savepoints --latest` picks. With file merging on S3, Flink 2.3 may leave its newest
+  // retained checkpoint referencing a merged file it never uploaded (a TaskManager closes, and so uploads, that
+  // file only once it hears the checkpoint completed; a cancel can come first): --latest must skip it.
+  const pickedOfA = await latestRestorable(env, a.jobId);
+  const claimed = pickedOfA.latest;
   const b = await startJob(env, { name: `${c.label}-b`, countsFile, settings, from: claimed, mode: c.mode });
   if (!b.jobId) throw new Error(`job B did not start from ${claimed}: ${firstLine(b.run)}`);
   await waitForCheckpoints(env, b.jobId, 3);
   await cancel(env, b.jobId);
   const retainedB = await retainedCheckpoints(env, b.jobId);
-  const needing = retainedB.at(-1);
-  if (!needing) throw new Error(`job B ${b.jobId} retained no checkpoint`);
+  const pickedOfB = await latestRestorable(env, b.jobId);
+  const needing = pickedOfB.latest;
   const report = (await inspect(env, needing)).report;
   const aFolder = plain(`${env.storage.root}/${a.jobId}/`);
   const needed = (report?.files ?? []).filter((f) => plain(f.path).startsWith(aFolder));
   if (needed.length === 0 && c.shares)
     throw new Error(`${needing} references no file of job A: the scenario tests nothing (files: ${JSON.stringify(report?.files)})`);
-  const facts: Record<string, unknown> = { jobA: a.jobId, jobB: b.jobId, claimed, needing, needed, filesOfB: report?.files };
+  const facts: Record<string, unknown> = {
+    jobA: a.jobId,
+    jobB: b.jobId,
+    claimed,
+    needing,
+    needed,
+    filesOfB: report?.files,
+    // Newer retained checkpoints that do not verify (Flink's, before any cleanup), skipped by --latest.
+    skippedAsBroken: [...pickedOfA.skipped, ...pickedOfB.skipped],
+  };
   env.record?.(c.kind, needing, [
     `${env.storage.root}/${b.jobId}/shared`,
     `${env.storage.root}/${b.jobId}/taskowned`,
@@ -93,13 +106,14 @@ export async function crossJob(env: LayoutEnv, c: CrossJobCase): Promise<Outcome
     `${env.storage.root}/${a.jobId}/taskowned`,
   ]);
 
-  // B's own retained checkpoints share files too (per physical file with file merging): disposing the older one
-  // leaves the newer one whole.
-  if (retainedB.length > 1) {
-    const older = await ours(env, ['dispose', '--json', '-m', env.cluster.address, retainedB[0]]);
-    if (older.exitCode !== 0) problems.push(`dispose of B's older checkpoint ${retainedB[0]} exited ${older.exitCode}: ${firstLine(older)}`);
+  // B's own retained checkpoints share files too (per physical file with file merging): disposing another one
+  // leaves the one B restores from whole.
+  const sibling = retainedB.find((c) => c !== needing);
+  if (sibling) {
+    const disposed = await ours(env, ['dispose', '--json', '-m', env.cluster.address, sibling]);
+    if (disposed.exitCode !== 0) problems.push(`dispose of B's other checkpoint ${sibling} exited ${disposed.exitCode}: ${firstLine(disposed)}`);
     const whole = await inspect(env, needing, true);
-    if (whole.run.exitCode !== 0) problems.push(`after disposing ${retainedB[0]}, ${needing} no longer verifies: ${firstLine(whole.run)}`);
+    if (whole.run.exitCode !== 0) problems.push(`after disposing ${sibling}, ${needing} no longer verifies: ${firstLine(whole.run)}`);
   }
 
   const gc = async (when: string) => {
@@ -112,7 +126,8 @@ export async function crossJob(env: LayoutEnv, c: CrossJobCase): Promise<Outcome
     return deleted.map((d) => d.path);
   };
   facts.gcBefore = await gc('before the disposals');
-  const left = await retainedCheckpoints(env, a.jobId);
+  // The checkpoint B claimed goes last: its plan must keep (and name who needs) what B's checkpoint references.
+  const left = (await retainedCheckpoints(env, a.jobId)).sort((x, y) => Number(samePath(x, claimed)) - Number(samePath(y, claimed)));
   facts.leftOfA = left;
   for (const [i, target] of left.entries()) {
     const last = i === left.length - 1;

@@ -89,7 +89,10 @@ async function oursOnce(env: LayoutEnv, args: string[]): Promise<Run> {
 export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await probe().catch(() => undefined);
+    const value = await probe().catch((error: unknown) => {
+      if ((error as { fatal?: boolean }).fatal) throw error;
+      return undefined;
+    });
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -153,12 +156,68 @@ export async function checkpointsOf(env: LayoutEnv, jobId: string): Promise<Chec
 /** Waits until the job completed `n` checkpoints of its own (a restore does not count). */
 export async function waitForCheckpoints(env: LayoutEnv, jobId: string, n: number): Promise<void> {
   const since = Date.now();
-  await until(`${n} completed checkpoints of ${jobId}`, async () => {
-    const state = (await env.cluster.rest<{ state: string }>(`/jobs/${jobId}`)).state;
-    if (state === 'FAILED') throw Object.assign(new Error(`job ${jobId} FAILED`), { fatal: true });
-    return (await checkpointsOf(env, jobId)).counts.completed >= n ? true : undefined;
-  });
+  try {
+    await until(`${n} completed checkpoints of ${jobId}`, async () => {
+      const state = (await env.cluster.rest<{ state: string }>(`/jobs/${jobId}`)).state;
+      if (state === 'FAILED') throw Object.assign(new Error(`job ${jobId} FAILED`), { fatal: true });
+      return (await checkpointsOf(env, jobId)).counts.completed >= n ? true : undefined;
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; ${await diagnosis(env, jobId)}`);
+  }
   trace(`${n} checkpoints of ${jobId.slice(0, 6)}`, since);
+}
+
+/** The last line naming an exception in the job's newest recorded failure (Flink's exception history). */
+async function failureOf(env: LayoutEnv, jobId: string): Promise<string | undefined> {
+  const ex = await env.cluster.rest<{ exceptionHistory?: { entries?: Array<{ stacktrace?: string }> }; 'root-exception'?: string }>(
+    `/jobs/${jobId}/exceptions`,
+  );
+  const trace = ex.exceptionHistory?.entries?.[0]?.stacktrace ?? ex['root-exception'] ?? '';
+  return trace
+    .split('\n')
+    .filter((l) => /Exception|Error/.test(l) && !/^\s+at /.test(l))
+    .pop()
+    ?.trim();
+}
+
+/** Why a job does not get on, as Flink's REST API says it: its state, checkpoints, last failures, and the cluster's slots. */
+async function diagnosis(env: LayoutEnv, jobId: string): Promise<string> {
+  try {
+    const { state } = await env.cluster.rest<{ state: string }>(`/jobs/${jobId}`);
+    const stats = await env.cluster.rest<{ counts: Record<string, number>; history: Array<{ id: number; status: string; failure_message?: string }> }>(
+      `/jobs/${jobId}/checkpoints`,
+    );
+    const failed = stats.history.find((h) => h.status === 'FAILED');
+    const cluster = await env.cluster.rest<Record<string, number>>('/overview');
+    return [
+      `job ${state}`,
+      `checkpoints ${JSON.stringify(stats.counts)}`,
+      failed ? `checkpoint ${failed.id} failed: ${String(failed.failure_message ?? '').split('\n')[0]}` : 'no failed checkpoint',
+      `job failure: ${(await failureOf(env, jobId)) ?? 'none recorded'}`,
+      `cluster: ${cluster.taskmanagers} task manager(s), ${cluster['slots-available']} of ${cluster['slots-total']} slots free, ${cluster['jobs-running']} job(s) running`,
+    ].join('; ');
+  } catch (error) {
+    return `(the cluster could not say why: ${(error as Error).message})`;
+  }
+}
+
+/**
+ * The job's newest restorable snapshot as our `savepoints --latest` picks it (fully verified: a checkpoint Flink
+ * left referencing a file it never wrote is skipped), and whether that is the newest retained checkpoint.
+ */
+export async function latestRestorable(env: LayoutEnv, jobId: string): Promise<{ latest: string; newest: string; skipped: string[] }> {
+  const retained = await retainedCheckpoints(env, jobId);
+  const newest = retained.at(-1);
+  if (!newest) throw new Error(`job ${jobId} retained no checkpoint`);
+  const run = await ours(env, ['savepoints', '--latest', jobId, '--dir', env.storage.root, '-m', env.cluster.address]);
+  const latest = run.stdout.trim();
+  if (run.exitCode !== 0 || latest === '') throw new Error(`savepoints --latest ${jobId} exited ${run.exitCode}: ${run.stderr.trim().split('\n')[0] ?? ''}`);
+  const picked = retained.find((c) => samePath(c, latest));
+  if (!picked) throw new Error(`savepoints --latest ${jobId} picked ${latest}, which is none of its retained checkpoints (${retained.join(', ')})`);
+  const skipped = retained.slice(retained.indexOf(picked) + 1);
+  if (skipped.length > 0) process.stderr.write(`[layout] savepoints --latest ${jobId} skipped ${skipped.join(', ')} (does not verify) for ${picked}\n`);
+  return { latest: picked, newest, skipped };
 }
 
 export async function cancel(env: LayoutEnv, jobId: string): Promise<void> {
@@ -221,17 +280,7 @@ export async function restoreRuns(env: LayoutEnv, from: string, job: Omit<JobSta
       },
       240_000,
     );
-    if (outcome === 'FAILED') {
-      const ex = await env.cluster.rest<{ exceptionHistory?: { entries?: Array<{ stacktrace?: string }> }; 'root-exception'?: string }>(
-        `/jobs/${jobId}/exceptions`,
-      );
-      const trace = ex.exceptionHistory?.entries?.[0]?.stacktrace ?? ex['root-exception'] ?? '';
-      const cause = trace
-        .split('\n')
-        .filter((l) => /Exception|Error/.test(l) && !/^\s+at /.test(l))
-        .pop();
-      return `the job restored from ${from} FAILED: ${cause?.trim() ?? 'no exception recorded'}`;
-    }
+    if (outcome === 'FAILED') return `the job restored from ${from} FAILED: ${await diagnosis(env, jobId)}`;
     trace(`restore ${job.name} running`, since);
     if (!continuedFromState(job.countsFile, before)) return `the job restored from ${from} runs but its counts did not continue from the restored state`;
     return undefined;
