@@ -137,6 +137,9 @@ export class FlinkCluster {
   readonly savepointDir: string;
   restPort = 0;
   private processes: ChildProcess[] = [];
+  private booted = false;
+  private stopping = false;
+  private taskManagerRestarts = 0;
 
   private constructor(
     readonly version: string,
@@ -246,7 +249,10 @@ export class FlinkCluster {
     const deadline = Date.now() + (this.options.bootTimeoutMs ?? 90_000);
     while (Date.now() < deadline) {
       const overview = await this.rest<{ 'slots-available'?: number }>('/overview').catch(() => undefined);
-      if (overview && (overview['slots-available'] ?? 0) > 0) return;
+      if (overview && (overview['slots-available'] ?? 0) > 0) {
+        this.booted = true;
+        return;
+      }
       if (this.processes.some((p) => p.exitCode !== null)) break;
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
@@ -261,6 +267,19 @@ export class FlinkCluster {
     child.stdout!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));
     child.stderr!.on('data', (d) => writeFileSync(out, d, { flag: 'a' }));
     this.processes.push(child);
+    // A TaskManager shuts itself down when a task does not react to cancelling within task.cancellation.timeout
+    // (180 s; ForSt's backend of 2.3 sometimes waits forever in its dispose): it is started again, as a
+    // deployment would, so that the jobs after it get slots.
+    if (name.startsWith('tm'))
+      child.once('exit', (code, signal) => {
+        if (!this.booted || this.stopping || this.taskManagerRestarts >= 3) return;
+        const again = `tm-${++this.taskManagerRestarts}`;
+        process.stderr.write(`[flink ${this.version}] the TaskManager exited (${signal ?? `code ${code}`}); starting it again (log/${again}.log)\n`);
+        this.spawn(
+          again,
+          args.map((a) => (a.startsWith('-Dlog.file=') ? `-Dlog.file=${path.join(this.root, 'log', `${again}.log`)}` : a)),
+        );
+      });
   }
 
   async rest<T>(pathname: string, init?: RequestInit): Promise<T> {
@@ -278,6 +297,7 @@ export class FlinkCluster {
 
   /** Stops both JVMs (TERM, then KILL) and removes every file of this run. */
   async stop(): Promise<void> {
+    this.stopping = true;
     await Promise.all(
       this.processes.map(
         (p) =>
