@@ -72,9 +72,9 @@ export async function crossJob(env: LayoutEnv, c: CrossJobCase): Promise<Outcome
   if (!a.jobId) throw new Error(`job A did not start: ${firstLine(a.run)}`);
   await waitForCheckpoints(env, a.jobId, 3);
   await cancel(env, a.jobId);
-  // Restores start from what `savepoints --latest` picks. With file merging on S3, Flink 2.3 may leave its newest
-  // retained checkpoint referencing a merged file it never uploaded (a TaskManager closes, and so uploads, that
-  // file only once it hears the checkpoint completed; a cancel can come first): --latest must skip it.
+  // Restores start from what `savepoints --latest` picks. With file merging on S3, Flink 2.3 may complete a
+  // checkpoint while the job is being cancelled; its TaskManager, which uploads a merged file only once it hears
+  // the checkpoint completed, never does, and that checkpoint names files never written: --latest skips it.
   const pickedOfA = await latestRestorable(env, a.jobId);
   const claimed = pickedOfA.latest;
   const b = await startJob(env, { name: `${c.label}-b`, countsFile, settings, from: claimed, mode: c.mode });

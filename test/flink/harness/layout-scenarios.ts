@@ -204,12 +204,11 @@ async function diagnosis(env: LayoutEnv, jobId: string): Promise<string> {
 
 /**
  * The job's newest restorable snapshot as our `savepoints --latest` picks it (fully verified: a checkpoint Flink
- * left referencing a file it never wrote is skipped), and whether that is the newest retained checkpoint.
+ * left referencing a file it never wrote is skipped), and the newer retained checkpoints it skipped.
  */
-export async function latestRestorable(env: LayoutEnv, jobId: string): Promise<{ latest: string; newest: string; skipped: string[] }> {
+export async function latestRestorable(env: LayoutEnv, jobId: string): Promise<{ latest: string; skipped: string[] }> {
   const retained = await retainedCheckpoints(env, jobId);
-  const newest = retained.at(-1);
-  if (!newest) throw new Error(`job ${jobId} retained no checkpoint`);
+  if (retained.length === 0) throw new Error(`job ${jobId} retained no checkpoint`);
   const run = await ours(env, ['savepoints', '--latest', jobId, '--dir', env.storage.root, '-m', env.cluster.address]);
   const latest = run.stdout.trim();
   if (run.exitCode !== 0 || latest === '') throw new Error(`savepoints --latest ${jobId} exited ${run.exitCode}: ${run.stderr.trim().split('\n')[0] ?? ''}`);
@@ -217,7 +216,7 @@ export async function latestRestorable(env: LayoutEnv, jobId: string): Promise<{
   if (!picked) throw new Error(`savepoints --latest ${jobId} picked ${latest}, which is none of its retained checkpoints (${retained.join(', ')})`);
   const skipped = retained.slice(retained.indexOf(picked) + 1);
   if (skipped.length > 0) process.stderr.write(`[layout] savepoints --latest ${jobId} skipped ${skipped.join(', ')} (does not verify) for ${picked}\n`);
-  return { latest: picked, newest, skipped };
+  return { latest: picked, skipped };
 }
 
 export async function cancel(env: LayoutEnv, jobId: string): Promise<void> {
