@@ -399,19 +399,17 @@ export class CheckpointCoordinator {
     await this.cleaner.idle();
   }
 
-  /** The newest completed snapshot whose files still exist: what a restart restores from. */
+  /** The newest completed snapshot whose files are there and not being deleted: what a restart restores from. */
   latestCompleted(): SnapshotEntry | undefined {
     return this.snapshots
-      .filter((e) => e.status === 'COMPLETED' && !e.discarded)
+      .filter((e) => this.isLive(e))
       .sort(byCompletion)
       .at(-1);
   }
 
-  /** FLIP-10's list: savepoints and persistent checkpoints this job took that still exist, newest first. */
+  /** FLIP-10's list: savepoints and persistent checkpoints this job took whose files are there and not being deleted, newest first. */
   restorable(): SnapshotEntry[] {
-    return this.snapshots
-      .filter((e) => e.status === 'COMPLETED' && !e.discarded && !e.restoredFrom && isListedRestorable(e.properties))
-      .sort(byNewestCompletion);
+    return this.snapshots.filter((e) => this.isLive(e) && !e.restoredFrom && isListedRestorable(e.properties)).sort(byNewestCompletion);
   }
 
   /** What the disposal guard needs to know about this job, given its status. */

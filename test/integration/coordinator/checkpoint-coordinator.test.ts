@@ -139,6 +139,29 @@ describe('disposal of subsumed snapshots', () => {
   });
 });
 
+describe('what is listed while a subsumed snapshot is being disposed', () => {
+  it("FLIP-10's restorable list and the restart pick leave out a persistent checkpoint whose files are being deleted", async () => {
+    let release: (() => void) | undefined;
+    const { coordinator } = await setUp({
+      removeDirectory: async (pointer, context) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        await removeSnapshotDirectory(localStorage, pointer, context);
+      },
+    });
+    const persistent = () => forCheckpoint({ persistent: true, trigger: 'manual' });
+    const first = await coordinator.trigger(persistent());
+    const second = await coordinator.trigger(persistent()); // subsumes the first: its removal hangs
+    await until('the first removal started', () => release);
+    expect(first.discarded).toBe(false);
+    expect(coordinator.restorable()).toEqual([second]);
+    expect(coordinator.latestCompleted()).toBe(second);
+    release!();
+    await coordinator.close();
+    expect(existsSync(first.pointer)).toBe(false);
+    expect(coordinator.restorable()).toEqual([second]);
+  });
+});
+
 describe('time through the injected scheduler', () => {
   it('triggers periodic checkpoints when the clock says so, and close() cancels the timers', async () => {
     const { coordinator: withInterval, scheduler } = await setUp({}, {}, 60_000);
