@@ -50,8 +50,15 @@ describe('reattaching after a timed-out savepoint', () => {
 
     const other = await flink(['savepoint', jobId, b]);
     expect(other.stderr).not.toContain('Reattaching');
-    // With its stderr, so a failure on a loaded CI machine says why (it was seen once, exit 1, not reproduced).
-    expect([other.exitCode, other.exitCode === 0 ? '' : other.stderr]).toEqual([0, '']);
+    // With its stderr and the coordinator's lines about the job, so a failure on a loaded CI machine says why.
+    const why = () =>
+      [
+        other.stderr,
+        ...readFileSync(path.join(state, 'coordinator.log'), 'utf8')
+          .split('\n')
+          .filter((l) => l.includes(jobId)),
+      ].join('\n');
+    expect([other.exitCode, other.exitCode === 0 ? '' : why()]).toEqual([0, '']);
     const location = /^Savepoint completed\. Path: (\S+)$/m.exec(other.stdout)![1];
     expect(path.dirname(pointerToPath(location)!)).toBe(b);
     expect(savepointsIn(b)).toEqual([path.basename(pointerToPath(location)!)]);
