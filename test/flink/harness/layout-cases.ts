@@ -81,9 +81,8 @@ export async function crossJob(env: LayoutEnv, c: CrossJobCase): Promise<Outcome
   if (!b.jobId) throw new Error(`job B did not start from ${claimed}: ${firstLine(b.run)}`);
   await waitForCheckpoints(env, b.jobId, 3);
   await cancel(env, b.jobId);
-  const retainedB = await retainedCheckpoints(env, b.jobId);
   const pickedOfB = await latestRestorable(env, b.jobId);
-  const needing = pickedOfB.latest;
+  const { latest: needing, retained: retainedB } = pickedOfB;
   const report = (await inspect(env, needing)).report;
   const aFolder = plain(`${env.storage.root}/${a.jobId}/`);
   const needed = (report?.files ?? []).filter((f) => plain(f.path).startsWith(aFolder));

@@ -145,7 +145,8 @@ export async function startJob(env: LayoutEnv, job: JobStart): Promise<{ run: Ru
 }
 
 interface CheckpointStats {
-  counts: { completed: number; restored: number };
+  counts: { completed: number; restored: number; [status: string]: number };
+  history: Array<{ id: number; status: string; failure_message?: string }>;
   latest: { completed: { external_path: string; id: number } | null };
 }
 
@@ -185,9 +186,7 @@ async function failureOf(env: LayoutEnv, jobId: string): Promise<string | undefi
 async function diagnosis(env: LayoutEnv, jobId: string): Promise<string> {
   try {
     const { state } = await env.cluster.rest<{ state: string }>(`/jobs/${jobId}`);
-    const stats = await env.cluster.rest<{ counts: Record<string, number>; history: Array<{ id: number; status: string; failure_message?: string }> }>(
-      `/jobs/${jobId}/checkpoints`,
-    );
+    const stats = await checkpointsOf(env, jobId);
     const failed = stats.history.find((h) => h.status === 'FAILED');
     const cluster = await env.cluster.rest<Record<string, number>>('/overview');
     return [
@@ -204,9 +203,9 @@ async function diagnosis(env: LayoutEnv, jobId: string): Promise<string> {
 
 /**
  * The job's newest restorable snapshot as our `savepoints --latest` picks it (fully verified: a checkpoint Flink
- * left referencing a file it never wrote is skipped), and the newer retained checkpoints it skipped.
+ * left referencing a file it never wrote is skipped), the newer retained checkpoints it skipped, and all retained.
  */
-export async function latestRestorable(env: LayoutEnv, jobId: string): Promise<{ latest: string; skipped: string[] }> {
+export async function latestRestorable(env: LayoutEnv, jobId: string): Promise<{ latest: string; skipped: string[]; retained: string[] }> {
   const retained = await retainedCheckpoints(env, jobId);
   if (retained.length === 0) throw new Error(`job ${jobId} retained no checkpoint`);
   const run = await ours(env, ['savepoints', '--latest', jobId, '--dir', env.storage.root, '-m', env.cluster.address]);
@@ -216,7 +215,7 @@ export async function latestRestorable(env: LayoutEnv, jobId: string): Promise<{
   if (!picked) throw new Error(`savepoints --latest ${jobId} picked ${latest}, which is none of its retained checkpoints (${retained.join(', ')})`);
   const skipped = retained.slice(retained.indexOf(picked) + 1);
   if (skipped.length > 0) process.stderr.write(`[layout] savepoints --latest ${jobId} skipped ${skipped.join(', ')} (does not verify) for ${picked}\n`);
-  return { latest: picked, skipped };
+  return { latest: picked, skipped, retained };
 }
 
 export async function cancel(env: LayoutEnv, jobId: string): Promise<void> {
